@@ -1,0 +1,224 @@
+"""Jobs, tasks, the derived job status, summaries, billing and the cancel decision.
+
+Pure rules only: nothing here touches a database, a file or a clock. The job's status is never
+stored; it is derived from the job's flags and its tasks' states every time it is read.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from dragoman.domain.states import (
+    CANCELLABLE_JOB_STATES,
+    TERMINAL_JOB_STATES,
+    JobStatus,
+    TaskStatus,
+)
+from dragoman.errors import CancelRefused
+
+__all__ = [
+    "CancelOutcome",
+    "ErrorInfo",
+    "Job",
+    "JobView",
+    "Summary",
+    "Task",
+    "billed_characters",
+    "decide_cancel",
+    "derive_status",
+    "recover_task",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorInfo:
+    """Why a job failed validation or a task failed: a stable code and a sentence for people."""
+
+    code: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    """One source document translated into one target language."""
+
+    id: str
+    job_id: str
+    seq: int
+    source_url: str
+    target_url: str
+    source_language: str
+    target_language: str
+    status: TaskStatus
+    created_at: datetime
+    updated_at: datetime
+    characters: int | None = None
+    progress: float = 0.0
+    error: ErrorInfo | None = None
+
+    def evolve(self, **changes: Any) -> Task:
+        return dataclasses.replace(self, **changes)
+
+    @property
+    def billed_characters(self) -> int:
+        """Rule 5: only succeeded work is billed."""
+        if self.status is TaskStatus.SUCCEEDED:
+            return self.characters or 0
+        return 0
+
+    def __repr__(self) -> str:
+        return f"Task({self.id[:8]} {self.source_language}->{self.target_language} {self.status})"
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """A batch of tasks. `cancel_requested` is a flag, not a status (the status is derived)."""
+
+    id: str
+    tenant: str
+    created_at: datetime
+    updated_at: datetime
+    validated: bool = True
+    cancel_requested: bool = False
+    error: ErrorInfo | None = None
+    name: str | None = None
+
+    def evolve(self, **changes: Any) -> Job:
+        return dataclasses.replace(self, **changes)
+
+    def __repr__(self) -> str:
+        return f"Job({self.id[:8]} tenant={self.tenant!r} cancel_requested={self.cancel_requested})"
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """Task counters of one job. They add up by construction: total is their sum (rule 6)."""
+
+    not_yet_started: int = 0
+    in_progress: int = 0
+    succeeded: int = 0
+    failed: int = 0
+    cancelled: int = 0
+    characters_charged: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.not_yet_started + self.in_progress + self.succeeded + self.failed + self.cancelled
+
+    @property
+    def unfinished(self) -> int:
+        return self.not_yet_started + self.in_progress
+
+    @classmethod
+    def of(cls, tasks: Iterable[Task]) -> Summary:
+        counts = {status: 0 for status in TaskStatus}
+        charged = 0
+        for task in tasks:
+            counts[task.status] += 1
+            charged += task.billed_characters
+        return cls.from_counts(counts, charged)
+
+    @classmethod
+    def from_counts(cls, counts: dict[TaskStatus, int], characters_charged: int) -> Summary:
+        return cls(
+            not_yet_started=counts.get(TaskStatus.PENDING, 0),
+            in_progress=counts.get(TaskStatus.RUNNING, 0),
+            succeeded=counts.get(TaskStatus.SUCCEEDED, 0),
+            failed=counts.get(TaskStatus.FAILED, 0),
+            cancelled=counts.get(TaskStatus.CANCELLED, 0),
+            characters_charged=characters_charged,
+        )
+
+
+def billed_characters(tasks: Iterable[Task]) -> int:
+    """Rule 5: the sum of source characters over succeeded tasks only."""
+    return sum(task.billed_characters for task in tasks)
+
+
+def derive_status(job: Job, summary: Summary) -> JobStatus:
+    """The job's status from its flags and its tasks' counters (DESIGN §1 table)."""
+    if job.error is not None:
+        return JobStatus.INVALID
+    if not job.validated:
+        return JobStatus.CANCELLED if job.cancel_requested else JobStatus.VALIDATING
+    if summary.unfinished:
+        if job.cancel_requested:
+            return JobStatus.CANCELLING
+        if summary.in_progress or summary.total > summary.not_yet_started:
+            return JobStatus.RUNNING
+        return JobStatus.QUEUED
+    if summary.cancelled:
+        return JobStatus.CANCELLED
+    if summary.total and summary.failed == summary.total:
+        return JobStatus.FAILED
+    if summary.failed:
+        return JobStatus.PARTIALLY_FAILED
+    if job.cancel_requested and summary.total == 0:
+        return JobStatus.CANCELLED
+    return JobStatus.SUCCEEDED
+
+
+class CancelOutcome(StrEnum):
+    """What a cancel achieved, as far as is known now."""
+
+    IN_PROGRESS = "in_progress"  # accepted; running tasks are still stopping
+    TOOK_EFFECT = "took_effect"  # at least one task (or the whole unvalidated job) was cancelled
+    LOST_RACE = "lost_race"  # every task had finished before the cancel could stop any (rule 4)
+
+
+@dataclass(frozen=True, slots=True)
+class JobView:
+    """A consistent snapshot of a job: the job, its counters and the status derived from them."""
+
+    job: Job
+    summary: Summary
+
+    @property
+    def status(self) -> JobStatus:
+        return derive_status(self.job, self.summary)
+
+    @property
+    def cancel_outcome(self) -> CancelOutcome | None:
+        if not self.job.cancel_requested:
+            return None
+        status = self.status
+        if status is JobStatus.CANCELLING:
+            return CancelOutcome.IN_PROGRESS
+        if status is JobStatus.CANCELLED:
+            return CancelOutcome.TOOK_EFFECT
+        return CancelOutcome.LOST_RACE
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status in TERMINAL_JOB_STATES
+
+
+def decide_cancel(job: Job, summary: Summary) -> tuple[Job, Summary]:
+    """Rules 1 and 2: refuse a cancel on a job that is not cancellable; otherwise return the job and
+    counters as they are once every pending task is cancelled, in the same transaction as the flag."""
+    status = derive_status(job, summary)
+    if status not in CANCELLABLE_JOB_STATES:
+        raise CancelRefused(f"job {job.id} is {status} and can no longer be cancelled")
+    cancelled_job = job.evolve(cancel_requested=True)
+    after = dataclasses.replace(
+        summary, not_yet_started=0, cancelled=summary.cancelled + summary.not_yet_started
+    )
+    return cancelled_job, after
+
+
+def recover_task(*, published: bool, cancel_requested: bool) -> TaskStatus:
+    """Rule 7: the fate of a task found `running` with no live worker.
+
+    Its output reached the target before the crash: it finished, so it is succeeded (and billed once).
+    Otherwise nothing was published: it is cancelled if its job was cancelled, else run again.
+    """
+    if published:
+        return TaskStatus.SUCCEEDED
+    if cancel_requested:
+        return TaskStatus.CANCELLED
+    return TaskStatus.PENDING

@@ -1,0 +1,52 @@
+"""What a caller asks for, and the checks every front door's request must pass before a job exists."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from dragoman.errors import Invalid, UnsupportedLanguage
+
+__all__ = ["JobSpec", "TaskSpec", "check_job_spec"]
+
+MAX_TASKS_PER_JOB = 100_000
+
+
+@dataclass(frozen=True, slots=True)
+class TaskSpec:
+    """One document into one language, with where its translation must be written."""
+
+    source_url: str
+    target_url: str
+    source_language: str
+    target_language: str
+
+
+@dataclass(frozen=True, slots=True)
+class JobSpec:
+    tenant: str
+    tasks: Sequence[TaskSpec]
+    name: str | None = None
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+def check_job_spec(spec: JobSpec, supports: Callable[[str, str], bool]) -> None:
+    """Raise Invalid unless the job can run: some tasks, no two writing one target, every pair supported."""
+    if not spec.tasks:
+        raise Invalid("the job has no documents to translate")
+    if len(spec.tasks) > MAX_TASKS_PER_JOB:
+        raise Invalid(f"a job may hold at most {MAX_TASKS_PER_JOB} document translations")
+    seen: dict[str, TaskSpec] = {}
+    for task in spec.tasks:
+        other = seen.get(task.target_url)
+        if other is not None:
+            raise Invalid(
+                f"{task.source_url} and {other.source_url} would both be written to {task.target_url}"
+            )
+        seen[task.target_url] = task
+        if task.source_language == task.target_language:
+            raise UnsupportedLanguage(f"source and target language are both {task.source_language!r}")
+        if not supports(task.source_language, task.target_language):
+            raise UnsupportedLanguage(
+                f"no installed engine translates {task.source_language!r} into {task.target_language!r}"
+            )

@@ -1,0 +1,173 @@
+"""The service's error tree. Front doors map these to their own wire shapes; no HTTP codes live here.
+
+    ServiceError
+    ├── NotFound                   an id that does not exist (or is not the caller's)
+    ├── Conflict                   the request is valid but the current state refuses it
+    │   ├── InvalidTransition      a state change the lifecycle does not allow
+    │   └── CancelRefused          cancel of a job that is no longer cancellable (DESIGN §1 rule 1)
+    ├── Invalid                    the caller's input is unusable; nothing was changed
+    │   ├── UnsupportedLanguage    no engine can translate this language pair
+    │   └── AccessDenied           a location outside the configured roots, or unreadable
+    ├── DocumentError              one document cannot be translated; fails that task only
+    │   ├── UnsupportedFormat
+    │   ├── UndecodableDocument
+    │   ├── NoTranslatableText
+    │   ├── SourceMissing
+    │   └── TargetExists
+    ├── EngineError                the translation engine misbehaved
+    │   ├── EngineCrashed
+    │   └── EngineTimeout
+    ├── StoreError                 the database failed
+    └── ConfigError                a setting has a bad value
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AccessDenied",
+    "CancelRefused",
+    "ConfigError",
+    "Conflict",
+    "DocumentError",
+    "EngineCrashed",
+    "EngineError",
+    "EngineTimeout",
+    "Invalid",
+    "InvalidTransition",
+    "NoTranslatableText",
+    "NotFound",
+    "ServiceError",
+    "SourceMissing",
+    "StoreError",
+    "TargetExists",
+    "UndecodableDocument",
+    "UnsupportedFormat",
+    "UnsupportedLanguage",
+]
+
+
+class ServiceError(Exception):
+    """Base of every error the service raises on purpose.
+
+    `code` is a stable machine-readable name (front doors use it as an inner error code).
+    """
+
+    code = "ServiceError"
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or (self.__doc__ or self.code).strip())
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0])
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.message!r})"
+
+
+class NotFound(ServiceError):
+    """The requested resource does not exist."""
+
+    code = "NotFound"
+
+
+class Conflict(ServiceError):
+    """The current state does not allow this request."""
+
+    code = "Conflict"
+
+
+class InvalidTransition(Conflict):
+    """This state change is not allowed by the lifecycle."""
+
+    code = "InvalidTransition"
+
+
+class CancelRefused(Conflict):
+    """The job can no longer be cancelled."""
+
+    code = "InvalidJobState"
+
+
+class Invalid(ServiceError):
+    """The request is not valid."""
+
+    code = "InvalidRequest"
+
+
+class UnsupportedLanguage(Invalid):
+    """No installed engine translates this language pair."""
+
+    code = "UnsupportedLanguagePair"
+
+
+class AccessDenied(Invalid):
+    """The location is outside the configured storage roots or cannot be accessed."""
+
+    code = "InvalidDocumentAccessLevel"
+
+
+class DocumentError(ServiceError):
+    """This document cannot be translated."""
+
+    code = "DocumentError"
+
+
+class UnsupportedFormat(DocumentError):
+    """The document's format is not supported."""
+
+    code = "UnsupportedFormat"
+
+
+class UndecodableDocument(DocumentError):
+    """The document's bytes cannot be decoded in its format."""
+
+    code = "UndecodableDocument"
+
+
+class NoTranslatableText(DocumentError):
+    """The document has no text to translate."""
+
+    code = "NoTranslatableText"
+
+
+class SourceMissing(DocumentError):
+    """The source document does not exist."""
+
+    code = "SourceDocumentNotFound"
+
+
+class TargetExists(DocumentError):
+    """The target document already exists and is never overwritten."""
+
+    code = "TargetFileAlreadyExists"
+
+
+class EngineError(ServiceError):
+    """The translation engine failed."""
+
+    code = "EngineError"
+
+
+class EngineCrashed(EngineError):
+    """The translation engine's process died."""
+
+    code = "EngineCrashed"
+
+
+class EngineTimeout(EngineError):
+    """The translation engine stopped making progress."""
+
+    code = "EngineTimeout"
+
+
+class StoreError(ServiceError):
+    """The state database failed."""
+
+    code = "StoreError"
+
+
+class ConfigError(ServiceError):
+    """A configuration value is not valid."""
+
+    code = "ConfigError"

@@ -1,0 +1,84 @@
+"""Connecting to the state database: SQLite (WAL) by default, PostgreSQL by URL, migrated on open."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+
+__all__ = ["open_database", "upgrade"]
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def open_database(url: str) -> Engine:
+    """An engine for `url`, with the schema migrated to the newest revision."""
+    engine = _create(url)
+    upgrade(engine)
+    return engine
+
+
+def _create(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 60}, pool_size=10)
+
+    @event.listens_for(engine, "connect")
+    def _configure(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's begin() emit our own BEGIN: pysqlite's implicit transactions would take the
+        # write lock too late and let two writers deadlock on upgrade.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=60000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Any) -> None:
+        # Writers take the lock up front so a read-then-write transaction never fails half way.
+        readonly = connection.get_execution_options().get("readonly", False)
+        connection.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+
+    return engine
+
+
+def upgrade(engine: Engine) -> None:
+    """Run Alembic to head, one process at a time."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with _sqlite_file_lock(engine), engine.begin() as connection:
+        if engine.url.get_backend_name() == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(424242)"))
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+class _sqlite_file_lock:
+    """Serialises migrations of one SQLite file across processes (PostgreSQL uses an advisory lock)."""
+
+    def __init__(self, engine: Engine) -> None:
+        database = engine.url.database if engine.url.get_backend_name() == "sqlite" else None
+        self._path = f"{database}.migrate-lock" if database and database != ":memory:" else None
+        self._fd: int | None = None
+
+    def __enter__(self) -> None:
+        if self._path is not None:
+            self._fd = os.open(self._path, os.O_CREAT | os.O_RDWR, 0o600)
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None

@@ -1,0 +1,380 @@
+"""Durable jobs and tasks. Every state change is one transaction; task changes are guarded UPDATEs.
+
+The cancel decision (DESIGN §1 rule 2) and task completions both lock the job (SQLite: the write lock
+taken by BEGIN IMMEDIATE; PostgreSQL: SELECT ... FOR UPDATE on the job row), so a cancel is decided
+against a consistent set of task states and never interleaves with a completion.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Engine, and_, case, func, insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
+
+from dragoman.domain.jobs import ErrorInfo, Job, JobView, Summary, Task, decide_cancel
+from dragoman.domain.specs import JobSpec
+from dragoman.domain.states import TaskStatus, transition
+from dragoman.errors import NotFound, ServiceError, StoreError
+from dragoman.store.schema import jobs, tasks
+
+__all__ = ["Claim", "JobStore", "Orphan", "utcnow"]
+
+Clock = Callable[[], datetime]
+
+
+def utcnow() -> datetime:
+    """Naive UTC: what the database columns hold."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A task handed to one worker, with what the worker needs to know about its job."""
+
+    task: Task
+    cancel_requested: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Orphan:
+    """A task left `running` by a worker that is gone."""
+
+    task: Task
+    owner: str
+    cancel_requested: bool
+    output_sha256: str | None
+
+
+@contextmanager
+def map_db_errors() -> Iterator[None]:
+    """Turn driver errors into StoreError once, here, keeping the cause."""
+    try:
+        yield
+    except ServiceError:
+        raise
+    except SQLAlchemyError as exc:
+        raise StoreError(f"state database error: {exc.__class__.__name__}: {exc}") from exc
+
+
+class JobStore:
+    """Jobs and tasks in a SQL database (SQLite or PostgreSQL) through SQLAlchemy Core."""
+
+    def __init__(self, engine: Engine, clock: Clock = utcnow) -> None:
+        self._engine = engine
+        self._now = clock
+
+    # --- transactions -------------------------------------------------------------------------
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        with map_db_errors(), self._engine.begin() as connection:
+            yield connection
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with map_db_errors(), self._engine.connect() as connection:
+            connection = connection.execution_options(readonly=True)
+            with connection.begin():
+                yield connection
+
+    def _lock_job(self, connection: Connection, job_id: str, tenant: str | None = None) -> Job:
+        query = select(jobs).where(jobs.c.id == job_id)
+        if tenant is not None:
+            query = query.where(jobs.c.tenant == tenant)
+        row = connection.execute(query.with_for_update()).mappings().first()
+        if row is None:
+            raise NotFound(f"job {job_id} not found")
+        return _job_from_row(row)
+
+    # --- jobs ---------------------------------------------------------------------------------
+
+    def create_job(self, spec: JobSpec, *, validated: bool = True) -> JobView:
+        now = self._now()
+        job_id = str(uuid.uuid4())
+        with self._write() as connection:
+            connection.execute(
+                insert(jobs).values(
+                    id=job_id,
+                    tenant=spec.tenant,
+                    name=spec.name,
+                    created_at=now,
+                    updated_at=now,
+                    validated=validated,
+                    cancel_requested=False,
+                    labels=dict(spec.labels),
+                )
+            )
+            if spec.tasks:
+                connection.execute(
+                    insert(tasks),
+                    [
+                        {
+                            "id": str(uuid.uuid4()),
+                            "job_id": job_id,
+                            "seq": seq,
+                            "source_url": item.source_url,
+                            "target_url": item.target_url,
+                            "source_language": item.source_language,
+                            "target_language": item.target_language,
+                            "status": TaskStatus.PENDING.value,
+                            "progress": 0.0,
+                            "attempts": 0,
+                            "created_at": now,
+                            "updated_at": now,
+                        }
+                        for seq, item in enumerate(spec.tasks)
+                    ],
+                )
+            return self._view(connection, job_id)
+
+    def get(self, job_id: str, *, tenant: str | None = None) -> JobView:
+        with self._read() as connection:
+            view = self._view(connection, job_id)
+        if tenant is not None and view.job.tenant != tenant:
+            raise NotFound(f"job {job_id} not found")
+        return view
+
+    def list_jobs(self, *, tenant: str | None = None, limit: int = 50, offset: int = 0) -> list[JobView]:
+        """Newest first."""
+        with self._read() as connection:
+            query = select(jobs).order_by(jobs.c.created_at.desc(), jobs.c.id.desc()).limit(limit).offset(offset)
+            if tenant is not None:
+                query = query.where(jobs.c.tenant == tenant)
+            rows = connection.execute(query).mappings().all()
+            summaries = self._summaries(connection, [row["id"] for row in rows])
+        return [JobView(_job_from_row(row), summaries.get(row["id"], Summary())) for row in rows]
+
+    def tasks(self, job_id: str, *, tenant: str | None = None) -> list[Task]:
+        with self._read() as connection:
+            job = self._view(connection, job_id).job
+            if tenant is not None and job.tenant != tenant:
+                raise NotFound(f"job {job_id} not found")
+            rows = connection.execute(select(tasks).where(tasks.c.job_id == job_id).order_by(tasks.c.seq))
+            return [_task_from_row(row) for row in rows.mappings()]
+
+    def request_cancel(self, job_id: str, *, tenant: str | None = None) -> JobView:
+        """Rules 1-2 in one transaction: refuse, or flag the job and cancel every pending task."""
+        now = self._now()
+        with self._write() as connection:
+            job = self._lock_job(connection, job_id, tenant)
+            decide_cancel(job, self._summary(connection, job_id))  # raises CancelRefused
+            connection.execute(
+                update(tasks)
+                .where(tasks.c.job_id == job_id, tasks.c.status == TaskStatus.PENDING.value)
+                .values(status=TaskStatus.CANCELLED.value, updated_at=now, finished_at=now)
+            )
+            connection.execute(
+                update(jobs)
+                .where(jobs.c.id == job_id)
+                .values(cancel_requested=True, cancel_requested_at=now, updated_at=now)
+            )
+            return self._view(connection, job_id)
+
+    # --- the runner's side --------------------------------------------------------------------
+
+    def claim_next(self, owner: str, lease: timedelta) -> Claim | None:
+        """Hand the oldest pending task to `owner`, or None when there is nothing to do."""
+        now = self._now()
+        with self._write() as connection:
+            while True:
+                candidate = connection.execute(
+                    select(tasks.c.id, tasks.c.job_id)
+                    .where(tasks.c.status == TaskStatus.PENDING.value)
+                    .order_by(tasks.c.created_at, tasks.c.seq)
+                    .limit(1)
+                    .with_for_update(skip_locked=True)
+                ).first()
+                if candidate is None:
+                    return None
+                job = self._lock_job(connection, candidate.job_id)
+                claimed = connection.execute(
+                    update(tasks)
+                    .where(tasks.c.id == candidate.id, tasks.c.status == TaskStatus.PENDING.value)
+                    .values(
+                        status=TaskStatus.RUNNING.value,
+                        lease_owner=owner,
+                        lease_expires_at=now + lease,
+                        attempts=tasks.c.attempts + 1,
+                        started_at=now,
+                        updated_at=now,
+                    )
+                )
+                if claimed.rowcount == 1:
+                    self._touch_job(connection, candidate.job_id, now)
+                    row = connection.execute(select(tasks).where(tasks.c.id == candidate.id)).mappings().one()
+                    return Claim(_task_from_row(row), job.cancel_requested)
+
+    def record_output(self, task_id: str, owner: str, *, characters: int, output_sha256: str) -> bool:
+        """Note what is about to be published, so recovery can recognise it after a crash."""
+        with self._write() as connection:
+            result = connection.execute(
+                update(tasks)
+                .where(*self._owned(task_id, owner))
+                .values(characters=characters, output_sha256=output_sha256, updated_at=self._now())
+            )
+            return result.rowcount == 1
+
+    def update_progress(self, task_id: str, owner: str, progress: float) -> None:
+        with self._write() as connection:
+            connection.execute(
+                update(tasks)
+                .where(*self._owned(task_id, owner))
+                .values(progress=max(0.0, min(1.0, progress)), updated_at=self._now())
+            )
+
+    def finish(self, task_id: str, owner: str, status: TaskStatus, error: ErrorInfo | None = None) -> bool:
+        """Report a running task's outcome. False when this owner no longer holds the task."""
+        transition(TaskStatus.RUNNING, status)
+        now = self._now()
+        with self._write() as connection:
+            job_id = connection.execute(select(tasks.c.job_id).where(tasks.c.id == task_id)).scalar_one_or_none()
+            if job_id is None:
+                raise NotFound(f"task {task_id} not found")
+            self._lock_job(connection, job_id)
+            values: dict[str, Any] = {
+                "status": status.value,
+                "updated_at": now,
+                "lease_owner": None,
+                "lease_expires_at": None,
+            }
+            if status is TaskStatus.PENDING:  # run again from scratch: forget the lost attempt
+                values.update(started_at=None, characters=None, output_sha256=None, progress=0.0)
+            else:
+                values["finished_at"] = now
+            if status is TaskStatus.SUCCEEDED:
+                values["progress"] = 1.0
+            if error is not None:
+                values["error_code"], values["error_message"] = error.code, error.message
+            result = connection.execute(update(tasks).where(*self._owned(task_id, owner)).values(**values))
+            if result.rowcount != 1:
+                return False
+            self._touch_job(connection, job_id, now)
+            return True
+
+    def abort_requested(self, owner: str) -> set[str]:
+        """Ids of `owner`'s running tasks whose job has been cancelled."""
+        with self._read() as connection:
+            rows = connection.execute(
+                select(tasks.c.id)
+                .join(jobs, jobs.c.id == tasks.c.job_id)
+                .where(
+                    tasks.c.lease_owner == owner,
+                    tasks.c.status == TaskStatus.RUNNING.value,
+                    jobs.c.cancel_requested.is_(True),
+                )
+            )
+            return {row.id for row in rows}
+
+    def renew_leases(self, owner: str, lease: timedelta) -> None:
+        with self._write() as connection:
+            connection.execute(
+                update(tasks)
+                .where(tasks.c.lease_owner == owner, tasks.c.status == TaskStatus.RUNNING.value)
+                .values(lease_expires_at=self._now() + lease)
+            )
+
+    def orphans(self, is_gone: Callable[[str, datetime | None], bool]) -> list[Orphan]:
+        """Running tasks whose owner `is_gone(owner, lease_expires_at)` says is no longer working."""
+        with self._read() as connection:
+            rows = connection.execute(
+                select(tasks, jobs.c.cancel_requested.label("job_cancel_requested"))
+                .join(jobs, jobs.c.id == tasks.c.job_id)
+                .where(tasks.c.status == TaskStatus.RUNNING.value)
+            ).mappings()
+            return [
+                Orphan(_task_from_row(row), row["lease_owner"], bool(row["job_cancel_requested"]), row["output_sha256"])
+                for row in rows
+                if is_gone(row["lease_owner"] or "", row["lease_expires_at"])
+            ]
+
+    def recover(self, orphan: Orphan, status: TaskStatus) -> bool:
+        """Apply the domain's recovery decision, unless someone else already did."""
+        return self.finish(orphan.task.id, orphan.owner, status)
+
+    def has_pending(self) -> bool:
+        with self._read() as connection:
+            found = connection.execute(
+                select(tasks.c.id).where(tasks.c.status == TaskStatus.PENDING.value).limit(1)
+            ).first()
+            return found is not None
+
+    # --- helpers ------------------------------------------------------------------------------
+
+    @staticmethod
+    def _owned(task_id: str, owner: str) -> Sequence[Any]:
+        return (tasks.c.id == task_id, tasks.c.status == TaskStatus.RUNNING.value, tasks.c.lease_owner == owner)
+
+    @staticmethod
+    def _touch_job(connection: Connection, job_id: str, now: datetime) -> None:
+        connection.execute(update(jobs).where(jobs.c.id == job_id).values(updated_at=now))
+
+    def _view(self, connection: Connection, job_id: str) -> JobView:
+        row = connection.execute(select(jobs).where(jobs.c.id == job_id)).mappings().first()
+        if row is None:
+            raise NotFound(f"job {job_id} not found")
+        return JobView(_job_from_row(row), self._summary(connection, job_id))
+
+    def _summary(self, connection: Connection, job_id: str) -> Summary:
+        return self._summaries(connection, [job_id]).get(job_id, Summary())
+
+    @staticmethod
+    def _summaries(connection: Connection, job_ids: Sequence[str]) -> dict[str, Summary]:
+        if not job_ids:
+            return {}
+        charged = func.coalesce(
+            func.sum(case((tasks.c.status == TaskStatus.SUCCEEDED.value, tasks.c.characters), else_=0)), 0
+        )
+        rows = connection.execute(
+            select(tasks.c.job_id, tasks.c.status, func.count().label("n"), charged.label("charged"))
+            .where(and_(tasks.c.job_id.in_(list(job_ids))))
+            .group_by(tasks.c.job_id, tasks.c.status)
+        )
+        counts: dict[str, dict[TaskStatus, int]] = {}
+        characters: dict[str, int] = {}
+        for row in rows:
+            counts.setdefault(row.job_id, {})[TaskStatus(row.status)] = row.n
+            characters[row.job_id] = characters.get(row.job_id, 0) + int(row.charged)
+        return {job_id: Summary.from_counts(counts[job_id], characters[job_id]) for job_id in counts}
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC)
+
+
+def _job_from_row(row: Any) -> Job:
+    error = ErrorInfo(row["error_code"], row["error_message"] or "") if row["error_code"] else None
+    return Job(
+        id=row["id"],
+        tenant=row["tenant"],
+        name=row["name"],
+        created_at=_utc(row["created_at"]),
+        updated_at=_utc(row["updated_at"]),
+        validated=bool(row["validated"]),
+        cancel_requested=bool(row["cancel_requested"]),
+        error=error,
+    )
+
+
+def _task_from_row(row: Any) -> Task:
+    error = ErrorInfo(row["error_code"], row["error_message"] or "") if row["error_code"] else None
+    return Task(
+        id=row["id"],
+        job_id=row["job_id"],
+        seq=row["seq"],
+        source_url=row["source_url"],
+        target_url=row["target_url"],
+        source_language=row["source_language"],
+        target_language=row["target_language"],
+        status=TaskStatus(row["status"]),
+        created_at=_utc(row["created_at"]),
+        updated_at=_utc(row["updated_at"]),
+        characters=row["characters"],
+        progress=row["progress"],
+        error=error,
+    )

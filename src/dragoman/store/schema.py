@@ -1,0 +1,67 @@
+"""Table definitions. Alembic migrations create them; queries in `jobs.py` use them."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+__all__ = ["jobs", "metadata", "tasks"]
+
+metadata = MetaData()
+
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("tenant", String(200), nullable=False, index=True),
+    Column("name", String(256), nullable=True),
+    Column("created_at", DateTime(), nullable=False, index=True),
+    Column("updated_at", DateTime(), nullable=False),
+    Column("validated", Boolean(), nullable=False),
+    Column("cancel_requested", Boolean(), nullable=False, default=False),
+    Column("cancel_requested_at", DateTime(), nullable=True),
+    Column("error_code", String(100), nullable=True),
+    Column("error_message", Text(), nullable=True),
+    Column("labels", JSON(), nullable=False, default=dict),
+)
+
+tasks = Table(
+    "tasks",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("job_id", String(36), ForeignKey("jobs.id", ondelete="CASCADE"), nullable=False),
+    Column("seq", Integer(), nullable=False),
+    Column("source_url", Text(), nullable=False),
+    Column("target_url", Text(), nullable=False),
+    Column("source_language", String(35), nullable=False),
+    Column("target_language", String(35), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("characters", Integer(), nullable=True),
+    Column("output_sha256", String(64), nullable=True),
+    Column("progress", Float(), nullable=False, default=0.0),
+    Column("error_code", String(100), nullable=True),
+    Column("error_message", Text(), nullable=True),
+    Column("lease_owner", String(200), nullable=True),
+    Column("lease_expires_at", DateTime(), nullable=True),
+    Column("attempts", Integer(), nullable=False, default=0),
+    Column("created_at", DateTime(), nullable=False),
+    Column("updated_at", DateTime(), nullable=False),
+    Column("started_at", DateTime(), nullable=True),
+    Column("finished_at", DateTime(), nullable=True),
+    UniqueConstraint("job_id", "seq", name="uq_tasks_job_seq"),
+    Index("ix_tasks_job_status", "job_id", "status"),
+    Index("ix_tasks_claim", "status", "created_at", "seq"),
+)
