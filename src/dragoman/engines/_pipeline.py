@@ -1,0 +1,115 @@
+"""One kept-alive Apertium pipeline in null-flush mode: write a block and `\\0`, read up to `\\0`.
+
+This is how Apertium's own HTTP server avoids paying process start-up per request. The pipeline runs
+in its own process group so that cancelling or recycling it ends every stage at once.
+"""
+
+from __future__ import annotations
+
+import os
+import selectors
+import signal
+import subprocess
+import tempfile
+import time
+from collections.abc import Sequence
+
+from dragoman.abort import AbortCheck, Aborted
+from dragoman.errors import EngineCrashed, EngineTimeout
+
+__all__ = ["Pipeline"]
+
+_POLL_SECONDS = 0.01
+_CHUNK = 65536
+
+
+class Pipeline:
+    def __init__(self, command: Sequence[str], *, stall_seconds: float = 60.0) -> None:
+        self._stall_seconds = stall_seconds
+        self._stderr = tempfile.TemporaryFile()
+        self._process = subprocess.Popen(
+            list(command),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            start_new_session=True,
+            bufsize=0,
+        )
+        assert self._process.stdin is not None and self._process.stdout is not None  # noqa: S101 - Popen contract
+        self._stdin = self._process.stdin
+        self._stdout = self._process.stdout
+        os.set_blocking(self._stdin.fileno(), False)
+        self.dead = False
+
+    @property
+    def pid(self) -> int:
+        return self._process.pid
+
+    def translate(self, block: bytes, should_abort: AbortCheck) -> bytes:
+        """Send one block through the pipeline. Kills the pipeline (it must then be discarded) when
+        the caller aborts, when it dies, or when it makes no progress for `stall_seconds`."""
+        if self.dead:
+            raise EngineCrashed("the pipeline was already stopped")
+        pending = memoryview(block.replace(b"\0", b"") + b"\0")
+        received = bytearray()
+        selector = selectors.DefaultSelector()
+        selector.register(self._stdout, selectors.EVENT_READ)
+        selector.register(self._stdin, selectors.EVENT_WRITE)
+        writing = True
+        last_progress = time.monotonic()
+        try:
+            while True:
+                if should_abort():
+                    self.kill()
+                    raise Aborted()
+                for key, _ in selector.select(_POLL_SECONDS):
+                    if key.fileobj is self._stdin:
+                        try:
+                            written = os.write(self._stdin.fileno(), pending[:_CHUNK])
+                        except (BlockingIOError, InterruptedError):
+                            continue
+                        except BrokenPipeError as exc:
+                            raise self._crashed() from exc
+                        pending = pending[written:]
+                        last_progress = time.monotonic()
+                        if not pending:
+                            selector.unregister(self._stdin)
+                            writing = False
+                    else:
+                        chunk = os.read(self._stdout.fileno(), _CHUNK)
+                        if not chunk:
+                            raise self._crashed()
+                        received += chunk
+                        last_progress = time.monotonic()
+                        if not writing and received.endswith(b"\0"):
+                            return bytes(received[:-1])
+                if time.monotonic() - last_progress > self._stall_seconds:
+                    self.kill()
+                    raise EngineTimeout(f"the Apertium pipeline made no progress for {self._stall_seconds:.0f} s")
+        finally:
+            selector.close()
+
+    def _crashed(self) -> EngineCrashed:
+        self.kill()
+        self._stderr.seek(0)
+        tail = self._stderr.read()[-500:].decode("utf-8", "replace").strip()
+        return EngineCrashed(f"the Apertium pipeline died{': ' + tail if tail else ''}")
+
+    def kill(self) -> None:
+        """End every process of the pipeline now."""
+        self.dead = True
+        try:
+            os.killpg(self._process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        for stream in (self._stdin, self._stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
+        self._process.wait()
+        self._stderr.close()
+
+    def close(self) -> None:
+        if not self.dead:
+            self.kill()

@@ -1,0 +1,62 @@
+"""The interface every translation engine implements.
+
+Segments are in Apertium's stream format (see `dragoman.formats.stream`): that is what document
+formats extract, so inline formatting travels through the engine as blanks.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from types import TracebackType
+
+from dragoman.abort import AbortCheck, never_abort
+
+__all__ = ["Engine", "LanguagePair", "ProgressCallback"]
+
+ProgressCallback = Callable[[int, int], None]  # (segments done, segments total)
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class LanguagePair:
+    source: str
+    target: str
+
+    def __str__(self) -> str:
+        return f"{self.source}->{self.target}"
+
+
+class Engine(ABC):
+    name: str = "engine"
+
+    @abstractmethod
+    def languages(self) -> list[LanguagePair]:
+        """Every pair this engine can translate, as short codes."""
+
+    def supports(self, source: str, target: str) -> bool:
+        return LanguagePair(source, target) in set(self.languages())
+
+    @abstractmethod
+    def translate(
+        self,
+        segments: Sequence[str],
+        source: str,
+        target: str,
+        *,
+        should_abort: AbortCheck = never_abort,
+        on_progress: ProgressCallback | None = None,
+    ) -> list[str]:
+        """Translate each segment, in order. Checks `should_abort` between segments and while waiting,
+        and raises `dragoman.abort.Aborted` once it says yes."""
+
+    def close(self) -> None:
+        """Release processes and connections."""
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()

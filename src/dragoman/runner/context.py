@@ -1,0 +1,39 @@
+"""What a running task can ask: must I stop, and why."""
+
+from __future__ import annotations
+
+import threading
+
+from dragoman.abort import AbortReason, Aborted
+from dragoman.domain.jobs import Task
+
+__all__ = ["TaskContext"]
+
+
+class TaskContext:
+    def __init__(self, task: Task) -> None:
+        self.task = task
+        self._event = threading.Event()
+        self._reason: AbortReason | None = None
+        self._lock = threading.Lock()
+
+    def abort(self, reason: AbortReason) -> None:
+        """Ask the task to stop at its next safe point. A user's cancel outranks a shutdown."""
+        with self._lock:
+            if self._reason is None or reason is AbortReason.USER_REQUEST:
+                self._reason = reason
+            self._event.set()
+
+    @property
+    def reason(self) -> AbortReason | None:
+        return self._reason
+
+    def should_abort(self) -> bool:
+        return self._event.is_set()
+
+    def check_abort(self) -> None:
+        if self._event.is_set():
+            raise Aborted()
+
+    def __repr__(self) -> str:
+        return f"TaskContext({self.task!r}, reason={self._reason})"

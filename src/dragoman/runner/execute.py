@@ -1,0 +1,87 @@
+"""Running one task: read, take apart, translate, rebuild, publish. It reports the outcome; it never
+decides the job's status."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+
+from dragoman.abort import AbortReason, Aborted
+from dragoman.domain.jobs import ErrorInfo, Task
+from dragoman.domain.states import TaskStatus
+from dragoman.engines.base import Engine, ProgressCallback
+from dragoman.errors import ServiceError
+from dragoman.formats.documents import extract, format_for, inject
+from dragoman.runner.context import TaskContext
+from dragoman.storage.base import Storage
+from dragoman.store.jobs import JobStore
+
+__all__ = ["TaskExecutor"]
+
+log = logging.getLogger("dragoman.runner")
+
+_PROGRESS_EVERY_SECONDS = 0.5
+
+
+class TaskExecutor:
+    def __init__(self, store: JobStore, engine: Engine, storage: Storage, owner: str) -> None:
+        self._store = store
+        self._engine = engine
+        self._storage = storage
+        self._owner = owner
+
+    def run(self, ctx: TaskContext) -> TaskStatus:
+        """Run the task to an outcome and record it; the outcome is decided in one place, the finally."""
+        task = ctx.task
+        status, error = TaskStatus.FAILED, None
+        try:
+            self._translate_and_publish(task, ctx)
+            status = TaskStatus.SUCCEEDED
+        except Aborted:
+            # Partial output was never published. A shutdown hands the task back to be run again.
+            status = TaskStatus.PENDING if ctx.reason is AbortReason.SHUTDOWN else TaskStatus.CANCELLED
+        except ServiceError as exc:
+            error = ErrorInfo(exc.code, exc.message)
+        except Exception as exc:
+            log.exception("task failed unexpectedly", extra={"action": "run_task", "task_id": task.id})
+            error = ErrorInfo("InternalServerError", f"unexpected error: {type(exc).__name__}: {exc}")
+        finally:
+            if status is not TaskStatus.SUCCEEDED:
+                self._storage.discard_partials(task.target_url)
+            if not self._store.finish(task.id, self._owner, status, error):
+                log.warning("lost the task before reporting it", extra={"action": "finish", "task_id": task.id})
+        return status
+
+    def _translate_and_publish(self, task: Task, ctx: TaskContext) -> None:
+        fmt = format_for(task.source_url)
+        document = extract(self._storage.read(task.source_url), fmt)
+        try:
+            translated = self._engine.translate(
+                document.segments,
+                task.source_language,
+                task.target_language,
+                should_abort=ctx.should_abort,
+                on_progress=self._progress_reporter(task),
+            )
+        except BaseException:
+            document.discard()
+            raise
+        output = inject(document, translated)
+        ctx.check_abort()  # the last safe point: past it, the task finishes and is billed
+        digest = hashlib.sha256(output).hexdigest()
+        if not self._store.record_output(task.id, self._owner, characters=document.characters, output_sha256=digest):
+            raise Aborted()  # the lease was taken over; the new owner decides
+        self._storage.publish(task.target_url, output)
+
+    def _progress_reporter(self, task: Task) -> ProgressCallback:
+        last = time.monotonic()
+
+        def report(done: int, total: int) -> None:
+            nonlocal last
+            now = time.monotonic()
+            if now - last >= _PROGRESS_EVERY_SECONDS and done < total:
+                last = now
+                self._store.update_progress(task.id, self._owner, done / total)
+
+        return report

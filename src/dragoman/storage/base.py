@@ -1,0 +1,40 @@
+"""Where documents live. Every store reads sources and publishes targets atomically, never overwriting."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+__all__ = ["Storage"]
+
+
+class Storage(ABC):
+    @abstractmethod
+    def read(self, url: str) -> bytes:
+        """The document's bytes. Raises SourceMissing, AccessDenied or DocumentError (too large)."""
+
+    @abstractmethod
+    def exists(self, url: str) -> bool: ...
+
+    @abstractmethod
+    def list_documents(self, url: str) -> list[str]:
+        """URLs of the documents at or under `url` (a folder or one document), sorted."""
+
+    @abstractmethod
+    def check_source(self, url: str) -> None:
+        """Raise AccessDenied if `url` may not be read, SourceMissing if no document is there."""
+
+    @abstractmethod
+    def check_target(self, url: str) -> None:
+        """Raise AccessDenied if `url` may not be written, TargetExists if it already holds a document."""
+
+    @abstractmethod
+    def publish(self, url: str, data: bytes) -> None:
+        """Make `data` appear at `url` all at once, or not at all. Raises TargetExists if present."""
+
+    @abstractmethod
+    def remove(self, url: str) -> None:
+        """Delete a document if it is there."""
+
+    @abstractmethod
+    def discard_partials(self, url: str) -> None:
+        """Remove what an interrupted `publish` of `url` may have left behind."""

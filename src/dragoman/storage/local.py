@@ -1,0 +1,128 @@
+"""Local folders addressed as `file://` URLs, confined to configured roots.
+
+Every path is resolved (symlinks and `..` included) before it is checked against the roots, so a link
+inside a root that points outside it is refused like any other outside path.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit
+
+from dragoman.errors import AccessDenied, DocumentError, SourceMissing, TargetExists
+from dragoman.storage.base import Storage
+
+__all__ = ["LocalStorage", "path_to_url"]
+
+_PART_SUFFIX = ".dragoman.part"
+
+
+def path_to_url(path: Path) -> str:
+    return "file://" + quote(str(path.absolute()))
+
+
+class LocalStorage(Storage):
+    def __init__(self, roots: Iterable[Path], *, max_document_bytes: int = 50 * 1024 * 1024) -> None:
+        self.roots = tuple(Path(os.path.realpath(root)) for root in roots)
+        self.max_document_bytes = max_document_bytes
+
+    def resolve(self, url: str) -> Path:
+        """The real path behind `url`, or AccessDenied when it lies outside every root."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("", "file") or parts.netloc not in ("", "localhost"):
+            raise AccessDenied(f"{url!r} is not a local file location")
+        raw = unquote(parts.path) if parts.scheme else url
+        if "\0" in raw or not raw:
+            raise AccessDenied(f"{url!r} is not a valid path")
+        real = Path(os.path.realpath(Path(raw).expanduser().absolute()))
+        if not any(real == root or real.is_relative_to(root) for root in self.roots):
+            raise AccessDenied(f"{raw} is outside the allowed storage roots ({', '.join(map(str, self.roots))})")
+        return real
+
+    def read(self, url: str) -> bytes:
+        path = self.resolve(url)
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        except FileNotFoundError:
+            raise SourceMissing(f"{path} does not exist") from None
+        except (IsADirectoryError, PermissionError, OSError) as exc:
+            raise AccessDenied(f"{path} cannot be read: {exc.strerror}") from None
+        with os.fdopen(fd, "rb") as handle:
+            data = handle.read(self.max_document_bytes + 1)
+        if len(data) > self.max_document_bytes:
+            raise DocumentError(f"{path} is larger than the {self.max_document_bytes} byte limit")
+        return data
+
+    def exists(self, url: str) -> bool:
+        return self.resolve(url).exists()
+
+    def list_documents(self, url: str) -> list[str]:
+        path = self.resolve(url)
+        if path.is_file():
+            return [path_to_url(path)]
+        if not path.is_dir():
+            raise SourceMissing(f"{path} does not exist")
+        found: list[str] = []
+        for folder, dirs, files in os.walk(path):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in sorted(files):
+                if name.startswith("."):
+                    continue
+                try:
+                    found.append(path_to_url(self.resolve(os.path.join(folder, name))))
+                except AccessDenied:
+                    continue  # a link out of the roots is not a document of this folder
+        return sorted(found)
+
+    def check_source(self, url: str) -> None:
+        path = self.resolve(url)
+        if not path.is_file():
+            raise SourceMissing(f"{path} is not a document that exists")
+
+    def check_target(self, url: str) -> None:
+        path = self.resolve(url)
+        if path.exists():
+            raise TargetExists(f"{path} already exists; Dragoman never overwrites a document")
+
+    def publish(self, url: str, data: bytes) -> None:
+        path = self.resolve(url)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.resolve(str(path.parent))  # the folders just made must still be inside a root
+        part = path.parent / f".{path.name}.{uuid.uuid4().hex}{_PART_SUFFIX}"
+        fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            try:
+                os.link(part, path)  # atomic, and refuses to replace an existing file
+            except FileExistsError:
+                raise TargetExists(f"{path} already exists; Dragoman never overwrites a document") from None
+            _fsync_dir(path.parent)
+        finally:
+            part.unlink(missing_ok=True)
+
+    def remove(self, url: str) -> None:
+        self.resolve(url).unlink(missing_ok=True)
+
+    def discard_partials(self, url: str) -> None:
+        path = self.resolve(url)
+        if path.parent.is_dir():
+            for part in path.parent.glob(f".{_glob_escape(path.name)}.*{_PART_SUFFIX}"):
+                part.unlink(missing_ok=True)
+
+
+def _glob_escape(name: str) -> str:
+    return "".join(f"[{c}]" if c in "*?[" else c for c in name)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
