@@ -11,7 +11,6 @@ from dragoman.domain.jobs import JobView, Task
 from dragoman.domain.specs import JobSpec, check_job_spec
 from dragoman.engines.apertium import ApertiumEngine
 from dragoman.engines.base import Engine, LanguagePair
-from dragoman.formats.documents import format_for
 from dragoman.runner.pool import InProcessRunner
 from dragoman.storage.base import Storage
 from dragoman.storage.local import LocalStorage
@@ -46,7 +45,6 @@ class Dragoman:
         """Check everything that can be checked up front; on any problem raise and create nothing."""
         check_job_spec(spec, self.engine.supports)
         for task in spec.tasks:
-            format_for(task.source_url)
             self.storage.check_source(task.source_url)
             self.storage.check_target(task.target_url)
         view = self.store.create_job(spec)

@@ -1,0 +1,39 @@
+# The two commands: `make serve` and `make test`. Each installs what is missing first.
+SHELL := /bin/bash
+VENV := .venv
+PYTHON ?= python3
+APT_PACKAGES := apertium apertium-eng-spa apertium-eng-cat apertium-spa-cat transfuse
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+
+.PHONY: serve test setup system-packages bench lint
+
+serve: setup
+	$(VENV)/bin/dragoman serve
+
+test: setup
+	$(VENV)/bin/pytest -n auto
+
+setup: system-packages $(VENV)/.installed
+
+system-packages:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if ! $(PYTHON) -c 'import venv, ensurepip' >/dev/null 2>&1; then missing="$$missing python3-venv"; fi; \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:$$missing"; \
+		$(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -e '.[test]'
+	touch $@
+
+bench: setup
+	$(VENV)/bin/python bench/throughput.py
+	$(VENV)/bin/python bench/cancel_latency.py
+	$(VENV)/bin/python bench/small_job.py
+
+lint: setup
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/mypy

@@ -1,0 +1,215 @@
+"""`dragoman`: translate documents, follow and cancel jobs, run the service."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from dragoman.config import Settings, load_settings
+from dragoman.domain.jobs import JobView
+from dragoman.errors import Conflict, Invalid, NotFound, ServiceError
+from dragoman.planning import plan_local_job
+from dragoman.service import Dragoman
+from dragoman.storage.local import LocalStorage
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Dragoman: batch document translation.")
+jobs_app = typer.Typer(no_args_is_help=True, help="Follow and cancel jobs.")
+app.add_typer(jobs_app, name="jobs")
+console = Console()
+errors = Console(stderr=True)
+
+_EXIT_CODES: list[tuple[type[ServiceError], int]] = [(Invalid, 2), (NotFound, 3), (Conflict, 4), (ServiceError, 1)]
+
+
+def _fail(exc: ServiceError) -> typer.Exit:
+    errors.print(f"[bold red]error:[/] {exc.message}", highlight=False)
+    return typer.Exit(next(code for kind, code in _EXIT_CODES if isinstance(exc, kind)))
+
+
+def _service(*, with_runner: bool = False) -> Dragoman:
+    return Dragoman.from_settings(load_settings(), with_runner=with_runner)
+
+
+@app.command()
+def translate(
+    paths: Annotated[list[Path], typer.Argument(help="Documents or folders of documents.")],
+    to: Annotated[list[str], typer.Option("--to", "-t", help="Target language; repeat for several.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for translations: OUT/<lang>/<document>.")],
+    source: Annotated[str, typer.Option("--from", "-f", help="Source language.")] = "en",
+    wait: Annotated[bool, typer.Option(help="Run the job here and follow it; --no-wait only submits it.")] = True,
+) -> None:
+    """Translate documents. Ctrl-C cancels the job: finished documents are kept, the rest stop."""
+    try:
+        service = _service(with_runner=wait)
+        assert isinstance(service.storage, LocalStorage)  # noqa: S101 - the CLI only builds local storage
+        spec = plan_local_job(service.storage, paths, out, to, source)
+        view = service.submit(spec)
+    except ServiceError as exc:
+        raise _fail(exc) from None
+    console.print(f"job [bold]{view.job.id}[/]: {view.summary.total} document translation(s)", highlight=False)
+    if not wait:
+        service.close()
+        return
+    with service:
+        view = _follow(service, view)
+    _print_summary(service, view)
+    raise typer.Exit(0 if view.status.value in ("succeeded", "cancelled") else 1)
+
+
+def _follow(service: Dragoman, view: JobView) -> JobView:
+    """Show progress until the job ends; the first Ctrl-C cancels it, a second one stops waiting."""
+    job_id = view.job.id
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("documents · {task.fields[characters]} characters · {task.fields[status]}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as progress:
+        bar = progress.add_task(job_id[:8], total=view.summary.total, characters=0, status=view.status.value)
+        while True:
+            try:
+                view = service.get(job_id)
+                summary = view.summary
+                done = summary.succeeded + summary.failed + summary.cancelled
+                progress.update(bar, completed=done, characters=summary.characters_charged, status=view.status.value)
+                if view.is_terminal:
+                    return view
+                time.sleep(0.1)
+            except KeyboardInterrupt:
+                if view.job.cancel_requested:
+                    raise
+                try:
+                    view = service.cancel(job_id)
+                    progress.console.print("cancelling: finished documents are kept, the rest stop now")
+                except ServiceError as exc:
+                    progress.console.print(f"cancel refused: {exc.message}")
+
+
+def _print_summary(service: Dragoman, view: JobView) -> None:
+    summary = view.summary
+    table = Table(title=f"job {view.job.id}", show_header=False)
+    table.add_row("status", view.status.value)
+    if view.cancel_outcome is not None:
+        table.add_row("cancel", view.cancel_outcome.value.replace("_", " "))
+    table.add_row("succeeded", str(summary.succeeded))
+    table.add_row("failed", str(summary.failed))
+    table.add_row("cancelled", str(summary.cancelled))
+    table.add_row("characters billed", str(summary.characters_charged))
+    console.print(table)
+    for task in service.tasks(view.job.id):
+        if task.error is not None:
+            console.print(f"[red]failed[/] {task.source_url} -> {task.target_language}: {task.error.message}")
+
+
+@app.command()
+def languages() -> None:
+    """Language pairs the installed engine translates."""
+    try:
+        pairs = _service().languages()
+    except ServiceError as exc:
+        raise _fail(exc) from None
+    for pair in pairs:
+        console.print(f"{pair.source} -> {pair.target}", highlight=False)
+
+
+@jobs_app.command("list")
+def jobs_list(limit: Annotated[int, typer.Option(min=1, max=1000)] = 20) -> None:
+    """The newest jobs."""
+    try:
+        views = _service().list_jobs(limit=limit)
+    except ServiceError as exc:
+        raise _fail(exc) from None
+    table = Table("job", "created (UTC)", "status", "done/total", "failed", "cancelled", "billed")
+    for view in views:
+        summary = view.summary
+        table.add_row(
+            view.job.id,
+            view.job.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+            view.status.value,
+            f"{summary.succeeded}/{summary.total}",
+            str(summary.failed),
+            str(summary.cancelled),
+            str(summary.characters_charged),
+        )
+    console.print(table)
+
+
+@jobs_app.command("show")
+def jobs_show(job_id: str) -> None:
+    """A job and each of its tasks."""
+    try:
+        service = _service()
+        view = service.get(job_id)
+        tasks = service.tasks(job_id)
+    except ServiceError as exc:
+        raise _fail(exc) from None
+    _print_summary_header(view)
+    table = Table("task", "source", "lang", "status", "characters", "error")
+    for task in tasks:
+        table.add_row(
+            task.id[:8],
+            task.source_url.removeprefix("file://"),
+            f"{task.source_language}->{task.target_language}",
+            task.status.value,
+            str(task.billed_characters),
+            task.error.message if task.error else "",
+        )
+    console.print(table)
+
+
+def _print_summary_header(view: JobView) -> None:
+    summary = view.summary
+    console.print(
+        f"job {view.job.id}: [bold]{view.status.value}[/] · {summary.succeeded} succeeded, {summary.failed} failed, "
+        f"{summary.cancelled} cancelled, {summary.in_progress} running, {summary.not_yet_started} waiting · "
+        f"{summary.characters_charged} characters billed",
+        highlight=False,
+    )
+
+
+@jobs_app.command("cancel")
+def jobs_cancel(job_id: str) -> None:
+    """Cancel a job: pending documents are dropped, running ones stop at a safe point."""
+    try:
+        view = _service().cancel(job_id)
+    except ServiceError as exc:
+        raise _fail(exc) from None
+    _print_summary_header(view)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+) -> None:
+    """Run the service: the runner and the HTTP API."""
+    import uvicorn
+
+    from dragoman.api.app import create_app
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        settings: Settings = load_settings()
+        service = Dragoman.from_settings(settings, with_runner=True)
+    except ServiceError as exc:
+        raise _fail(exc) from None
+    uvicorn.run(create_app(service), host=host or settings.host, port=port if port is not None else settings.port)
+
+
+def main() -> None:
+    app()
+
+
+

@@ -1,0 +1,54 @@
+"""Turning local paths and languages into a JobSpec: the CLI's wire format, translated."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from dragoman.domain.specs import JobSpec, TaskSpec
+from dragoman.engines.languages import normalize
+from dragoman.errors import Invalid
+from dragoman.storage.local import LocalStorage, path_to_url
+
+__all__ = ["language", "plan_local_job"]
+
+
+def language(tag: str) -> str:
+    code = normalize(tag)
+    if code is None:
+        raise Invalid(f"{tag!r} is not a language code (use codes such as en, es, ca)")
+    return code
+
+
+def plan_local_job(
+    storage: LocalStorage,
+    paths: Sequence[Path],
+    out: Path,
+    targets: Sequence[str],
+    source: str,
+    *,
+    tenant: str = "default",
+    name: str | None = None,
+) -> JobSpec:
+    """One task per document × target, written to OUT/<target>/<path relative to the argument>."""
+    if not targets:
+        raise Invalid("name at least one target language")
+    target_codes = list(dict.fromkeys(language(target) for target in targets))
+    source_code = language(source)
+    out_dir = storage.resolve(str(out))
+    documents: list[tuple[str, Path]] = []
+    for path in paths:
+        base = storage.resolve(str(path))
+        for url in storage.list_documents(str(path)):
+            real = Path(unquote(urlsplit(url).path))
+            relative = real.relative_to(base) if real != base else Path(real.name)
+            documents.append((url, relative))
+    if not documents:
+        raise Invalid("no documents found in the given paths")
+    tasks = [
+        TaskSpec(url, path_to_url(out_dir / target / relative), source_code, target)
+        for url, relative in documents
+        for target in target_codes
+    ]
+    return JobSpec(tenant=tenant, tasks=tasks, name=name)

@@ -1,0 +1,72 @@
+"""Shared fixtures: real SQLite stores, the real Apertium engine, real documents made on the fly."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import docx
+import pytest
+
+from dragoman.config import Settings
+from dragoman.domain.jobs import JobView
+from dragoman.service import Dragoman
+
+ENGLISH_PARAGRAPHS = [
+    "The cat is black. I like dogs.",
+    "Good morning, my friend. The house is very big.",
+    "We will travel to the mountains next summer with our friends.",
+    "The government announced new measures to improve public health in the city.",
+]
+
+
+def write_documents(folder: Path, count: int = 3, paragraphs: int = 4) -> list[Path]:
+    """`count` documents of each of txt, html and docx, in English."""
+    folder.mkdir(parents=True, exist_ok=True)
+    made: list[Path] = []
+    for number in range(count):
+        body = [ENGLISH_PARAGRAPHS[(number + k) % len(ENGLISH_PARAGRAPHS)] for k in range(paragraphs)]
+        txt = folder / f"doc{number}.txt"
+        txt.write_text("\n\n".join(body) + "\n", encoding="utf-8")
+        html = folder / f"page{number}.html"
+        items = "".join(f"<p>{text.replace('black', '<b>black</b>')}</p>" for text in body)
+        html.write_text(f"<html><head><title>The house</title></head><body><h1>Good morning</h1>{items}</body></html>")
+        word = folder / f"report{number}.docx"
+        document = docx.Document()
+        document.add_heading("The red house", 1)
+        for text in body:
+            paragraph = document.add_paragraph("The cat is ")
+            paragraph.add_run("very").bold = True
+            paragraph.add_run(" " + text)
+        document.save(str(word))
+        made += [txt, html, word]
+    return made
+
+
+def wait_terminal(service: Dragoman, job_id: str, timeout: float = 120.0) -> JobView:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        view = service.get(job_id)
+        if view.is_terminal:
+            return view
+        time.sleep(0.02)
+    raise AssertionError(f"job {job_id} did not finish in {timeout} s: {service.get(job_id)}")
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "data", roots=[tmp_path / "docs"], workers=2)
+
+
+@pytest.fixture
+def docs(tmp_path: Path) -> Path:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def service(settings: Settings, docs: Path) -> Iterator[Dragoman]:
+    with Dragoman.from_settings(settings, with_runner=True) as app:
+        yield app

@@ -1,0 +1,140 @@
+"""DESIGN §1: derived status, cancel rules 1-2 and 4, billing (5), counters (6), recovery (7)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from dragoman.domain.jobs import (
+    CancelOutcome,
+    ErrorInfo,
+    Job,
+    JobView,
+    Summary,
+    Task,
+    billed_characters,
+    decide_cancel,
+    derive_status,
+    recover_task,
+)
+from dragoman.domain.states import (
+    ALLOWED_TASK_TRANSITIONS,
+    CANCELLABLE_JOB_STATES,
+    TERMINAL_TASK_STATES,
+    JobStatus,
+    TaskStatus,
+    transition,
+)
+from dragoman.errors import CancelRefused, InvalidTransition
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def job(**changes: object) -> Job:
+    return Job(id="j1", tenant="t", created_at=NOW, updated_at=NOW).evolve(**changes)
+
+
+def task(status: TaskStatus, characters: int | None = 10) -> Task:
+    return Task("t", "j1", 0, "file:///a", "file:///b", "en", "es", status, NOW, NOW, characters=characters)
+
+
+@pytest.mark.parametrize(
+    ("summary", "flags", "expected"),
+    [
+        (Summary(not_yet_started=2), {}, JobStatus.QUEUED),
+        (Summary(not_yet_started=1, in_progress=1), {}, JobStatus.RUNNING),
+        (Summary(not_yet_started=1, succeeded=1), {}, JobStatus.RUNNING),
+        (Summary(in_progress=1, cancelled=1), {"cancel_requested": True}, JobStatus.CANCELLING),
+        (Summary(succeeded=2), {}, JobStatus.SUCCEEDED),
+        (Summary(succeeded=1, failed=1), {}, JobStatus.PARTIALLY_FAILED),
+        (Summary(failed=2), {}, JobStatus.FAILED),
+        (Summary(succeeded=1, cancelled=1), {"cancel_requested": True}, JobStatus.CANCELLED),
+        (Summary(succeeded=2), {"cancel_requested": True}, JobStatus.SUCCEEDED),  # rule 4: lost the race
+        (Summary(), {"validated": False}, JobStatus.VALIDATING),
+        (Summary(), {"validated": False, "cancel_requested": True}, JobStatus.CANCELLED),
+        (Summary(), {"error": ErrorInfo("X", "bad")}, JobStatus.INVALID),
+    ],
+)
+def test_status_is_derived_from_tasks_and_flags(summary: Summary, flags: dict[str, object], expected: JobStatus) -> None:
+    # Given a job's flags and its counters / When its status is derived / Then it follows the DESIGN table
+    assert derive_status(job(**flags), summary) is expected
+
+
+@pytest.mark.parametrize("status", list(JobStatus))
+def test_cancel_is_accepted_only_while_validating_queued_or_running(status: JobStatus) -> None:
+    examples = {
+        JobStatus.VALIDATING: (job(validated=False), Summary()),
+        JobStatus.INVALID: (job(error=ErrorInfo("X", "bad")), Summary()),
+        JobStatus.QUEUED: (job(), Summary(not_yet_started=3)),
+        JobStatus.RUNNING: (job(), Summary(not_yet_started=1, in_progress=1)),
+        JobStatus.CANCELLING: (job(cancel_requested=True), Summary(in_progress=1, cancelled=1)),
+        JobStatus.SUCCEEDED: (job(), Summary(succeeded=1)),
+        JobStatus.PARTIALLY_FAILED: (job(), Summary(succeeded=1, failed=1)),
+        JobStatus.FAILED: (job(), Summary(failed=1)),
+        JobStatus.CANCELLED: (job(cancel_requested=True), Summary(cancelled=1)),
+    }
+    the_job, summary = examples[status]
+    assert derive_status(the_job, summary) is status
+    if status in CANCELLABLE_JOB_STATES:
+        cancelled_job, after = decide_cancel(the_job, summary)
+        assert cancelled_job.cancel_requested
+        assert after.not_yet_started == 0
+        assert after.total == summary.total
+    else:
+        with pytest.raises(CancelRefused):
+            decide_cancel(the_job, summary)
+
+
+def test_cancel_with_running_tasks_leaves_the_job_cancelling() -> None:
+    # Given two pending and one running task / When cancelled / Then pending are cancelled, the job is cancelling
+    cancelled_job, after = decide_cancel(job(), Summary(not_yet_started=2, in_progress=1))
+    assert after == Summary(in_progress=1, cancelled=2)
+    assert derive_status(cancelled_job, after) is JobStatus.CANCELLING
+
+
+def test_cancel_with_nothing_running_ends_the_job_at_once() -> None:
+    cancelled_job, after = decide_cancel(job(), Summary(not_yet_started=2, succeeded=1))
+    assert derive_status(cancelled_job, after) is JobStatus.CANCELLED
+
+
+def test_cancel_outcome_reports_a_lost_race() -> None:
+    view = JobView(job(cancel_requested=True), Summary(succeeded=3))
+    assert view.status is JobStatus.SUCCEEDED
+    assert view.cancel_outcome is CancelOutcome.LOST_RACE
+    assert JobView(job(cancel_requested=True), Summary(succeeded=1, cancelled=1)).cancel_outcome is (
+        CancelOutcome.TOOK_EFFECT
+    )
+    assert JobView(job(cancel_requested=True), Summary(in_progress=1)).cancel_outcome is CancelOutcome.IN_PROGRESS
+    assert JobView(job(), Summary(succeeded=1)).cancel_outcome is None
+
+
+def test_only_succeeded_tasks_are_billed() -> None:
+    tasks = [task(status, 100) for status in TaskStatus]
+    assert billed_characters(tasks) == 100
+    assert Summary.of(tasks).characters_charged == 100
+    assert Summary.of(tasks).total == len(tasks)
+
+
+@pytest.mark.parametrize(
+    ("published", "cancel_requested", "expected"),
+    [
+        (True, False, TaskStatus.SUCCEEDED),
+        (True, True, TaskStatus.SUCCEEDED),
+        (False, True, TaskStatus.CANCELLED),
+        (False, False, TaskStatus.PENDING),
+    ],
+)
+def test_recovery_of_a_task_whose_worker_died(published: bool, cancel_requested: bool, expected: TaskStatus) -> None:
+    assert recover_task(published=published, cancel_requested=cancel_requested) is expected
+
+
+def test_transition_table_covers_every_status_and_terminal_states_are_final() -> None:
+    assert set(ALLOWED_TASK_TRANSITIONS) == set(TaskStatus)
+    for status in TERMINAL_TASK_STATES:
+        for target in TaskStatus:
+            with pytest.raises(InvalidTransition):
+                transition(status, target)
+    assert transition(TaskStatus.PENDING, TaskStatus.RUNNING) is TaskStatus.RUNNING
+    with pytest.raises(InvalidTransition):
+        transition(TaskStatus.PENDING, TaskStatus.SUCCEEDED)
