@@ -90,9 +90,9 @@ class Pipeline:
             selector.close()
 
     def _crashed(self) -> EngineCrashed:
-        self.kill()
         self._stderr.seek(0)
         tail = self._stderr.read()[-500:].decode("utf-8", "replace").strip()
+        self.kill()
         return EngineCrashed(f"the Apertium pipeline died{': ' + tail if tail else ''}")
 
     def kill(self) -> None:

@@ -1,0 +1,76 @@
+"""Transfuse-backed formats, round-tripped through the real engine."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from io import BytesIO
+from pathlib import Path
+
+import docx
+import pytest
+
+from dragoman.engines.apertium import ApertiumEngine
+from dragoman.errors import NoTranslatableText, UndecodableDocument, UnsupportedFormat
+from dragoman.formats.documents import extract, format_for, inject
+from tests.conftest import write_documents
+
+
+@pytest.fixture(scope="module")
+def engine() -> Iterator[ApertiumEngine]:
+    with ApertiumEngine() as apertium:
+        yield apertium
+
+
+def translate(data: bytes, name: str, engine: ApertiumEngine) -> tuple[bytes, int]:
+    document = extract(data, format_for(name))
+    characters = document.characters
+    return inject(document, engine.translate(document.segments, "en", "es")), characters
+
+
+def test_plain_text_keeps_paragraphs_and_counts_characters(engine: ApertiumEngine) -> None:
+    source = "The cat is black.\n\nI like dogs.\n"
+    out, characters = translate(source.encode(), "a.txt", engine)
+    assert out.decode() == "El gato es negro.\n\nMe gustan los perros.\n"
+    assert characters == len("The cat is black.") + len("I like dogs.")
+
+
+def test_html_keeps_tags_and_leaves_scripts_alone(engine: ApertiumEngine) -> None:
+    source = "<html><body><h1>Good morning</h1><p>The cat is <b>very</b> black.</p><script>var x='cat';</script></body></html>"
+    out, characters = translate(source.encode(), "a.html", engine)
+    text = out.decode()
+    assert characters == len("Good morning") + len("The cat is very black.")
+    assert "<h1>Buenos días</h1>" in text
+    assert "<b>muy</b>" in text and "negro" in text
+    assert "var x='cat';" in text
+
+
+def test_docx_keeps_runs_and_tables(tmp_path: Path, engine: ApertiumEngine) -> None:
+    [_, _, word] = write_documents(tmp_path, count=1, paragraphs=1)
+    out, characters = translate(word.read_bytes(), word.name, engine)
+    translated = docx.Document(BytesIO(out))
+    assert translated.paragraphs[0].text == "La casa roja"
+    body = translated.paragraphs[1]
+    assert "gato" in body.text and "negro" in body.text
+    assert any(run.bold for run in body.runs), "bold run lost"
+    assert characters > 0
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "error"),
+    [
+        ("a.txt", b"", NoTranslatableText),
+        ("a.txt", b"  \n\n ", NoTranslatableText),
+        ("a.txt", b"\x00\x01\x02binary", UndecodableDocument),
+        ("a.txt", "café".encode("latin-1"), UndecodableDocument),
+        ("a.docx", b"PK but not a zip", UndecodableDocument),
+        ("a.html", b"<html><body><script>x()</script></body></html>", NoTranslatableText),
+    ],
+)
+def test_unusable_documents_fail_with_a_clear_error(name: str, data: bytes, error: type[Exception]) -> None:
+    with pytest.raises(error):
+        extract(data, format_for(name))
+
+
+def test_unknown_format_is_refused() -> None:
+    with pytest.raises(UnsupportedFormat, match=r"\.pdf"):
+        format_for("report.pdf")

@@ -1,0 +1,112 @@
+"""Local folders: confinement to roots and atomic, never-overwriting publication."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+from dragoman.errors import AccessDenied, DocumentError, SourceMissing, TargetExists
+from dragoman.storage.local import LocalStorage, path_to_url
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    folder = tmp_path / "root"
+    (folder / "in").mkdir(parents=True)
+    (folder / "in" / "a.txt").write_text("hello")
+    return folder
+
+
+@pytest.fixture
+def storage(root: Path) -> LocalStorage:
+    return LocalStorage([root], max_document_bytes=1000)
+
+
+def test_reads_file_urls_and_plain_paths_inside_the_root(storage: LocalStorage, root: Path) -> None:
+    assert storage.read(path_to_url(root / "in" / "a.txt")) == b"hello"
+    assert storage.read(str(root / "in" / "a.txt")) == b"hello"
+    assert storage.list_documents(str(root)) == [path_to_url(root / "in" / "a.txt")]
+
+
+@pytest.mark.parametrize(
+    "location",
+    [
+        "/etc/passwd",
+        "file:///etc/passwd",
+        "{root}/../outside.txt",
+        "file://{root}/in/../../outside.txt",
+        "file://otherhost{root}/in/a.txt",
+        "s3://bucket/key",
+        "{root}/in/\0a.txt",
+    ],
+)
+def test_locations_outside_the_roots_are_refused(storage: LocalStorage, root: Path, location: str) -> None:
+    (root.parent / "outside.txt").write_text("secret")
+    with pytest.raises(AccessDenied):
+        storage.read(location.format(root=root))
+
+
+def test_symlinks_escaping_a_root_are_refused(storage: LocalStorage, root: Path) -> None:
+    (root.parent / "secret.txt").write_text("secret")
+    os.symlink(root.parent / "secret.txt", root / "in" / "link.txt")
+    os.symlink(root.parent, root / "in" / "updir")
+    with pytest.raises(AccessDenied):
+        storage.read(str(root / "in" / "link.txt"))
+    with pytest.raises(AccessDenied):
+        storage.publish(str(root / "in" / "updir" / "planted.txt"), b"x")
+    assert not (root.parent / "planted.txt").exists()
+    assert storage.list_documents(str(root / "in")) == [path_to_url(root / "in" / "a.txt")]
+
+
+def test_missing_and_oversized_sources(storage: LocalStorage, root: Path) -> None:
+    with pytest.raises(SourceMissing):
+        storage.read(str(root / "in" / "nope.txt"))
+    (root / "in" / "big.txt").write_bytes(b"x" * 1001)
+    with pytest.raises(DocumentError, match="limit"):
+        storage.read(str(root / "in" / "big.txt"))
+
+
+def test_publish_is_atomic_and_never_overwrites(storage: LocalStorage, root: Path) -> None:
+    target = root / "out" / "es" / "a.txt"
+    storage.publish(str(target), b"hola")
+    assert target.read_bytes() == b"hola"
+    with pytest.raises(TargetExists):
+        storage.publish(str(target), b"other")
+    with pytest.raises(TargetExists):
+        storage.check_target(str(target))
+    assert target.read_bytes() == b"hola"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["a.txt"], "a partial file was left behind"
+
+
+def test_concurrent_publishers_of_one_target_leave_exactly_one_winner(storage: LocalStorage, root: Path) -> None:
+    target = root / "out" / "race.txt"
+    outcomes: list[str] = []
+
+    def publish(number: int) -> None:
+        try:
+            storage.publish(str(target), f"writer {number}".encode() * 50)
+            outcomes.append("won")
+        except TargetExists:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=publish, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes.count("won") == 1
+    content = target.read_bytes()
+    assert content in {f"writer {n}".encode() * 50 for n in range(8)}
+    assert sorted(p.name for p in target.parent.iterdir()) == ["race.txt"]
+
+
+def test_discard_partials_removes_interrupted_writes(storage: LocalStorage, root: Path) -> None:
+    target = root / "out" / "a.txt"
+    target.parent.mkdir()
+    (target.parent / ".a.txt.0123.dragoman.part").write_bytes(b"half")
+    (target.parent / "keep.txt").write_bytes(b"x")
+    storage.discard_partials(str(target))
+    assert sorted(p.name for p in target.parent.iterdir()) == ["keep.txt"]
