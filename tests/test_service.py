@@ -1,0 +1,84 @@
+"""Bad input through the application service: a clear error, nothing created, the service goes on."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from dragoman.domain.specs import JobSpec, TaskSpec
+from dragoman.errors import AccessDenied, CancelRefused, Invalid, NotFound, SourceMissing, TargetExists, UnsupportedLanguage
+from dragoman.planning import plan_local_job
+from dragoman.service import Dragoman
+from dragoman.storage.local import LocalStorage, path_to_url
+from tests.conftest import wait_terminal
+
+
+def submit_local(service: Dragoman, paths: list[Path], out: Path, targets: list[str], source: str = "en") -> str:
+    assert isinstance(service.storage, LocalStorage)
+    return service.submit(plan_local_job(service.storage, paths, out, targets, source)).job.id
+
+
+@pytest.mark.parametrize(
+    ("make", "error"),
+    [
+        (lambda d: ([d / "missing.txt"], d / "out", ["es"], "en"), SourceMissing),
+        (lambda d: ([Path("/etc/hostname")], d / "out", ["es"], "en"), AccessDenied),
+        (lambda d: ([d / "a.txt"], Path("/var/tmp/dragoman-out"), ["es"], "en"), AccessDenied),
+        (lambda d: ([d / ".." / "x.txt"], d / "out", ["es"], "en"), AccessDenied),
+        (lambda d: ([d / "a.txt"], d / "out", ["de"], "en"), UnsupportedLanguage),
+        (lambda d: ([d / "a.txt"], d / "out", ["es"], "es"), UnsupportedLanguage),
+        (lambda d: ([d / "a.txt"], d / "out", ["!!"], "en"), Invalid),
+        (lambda d: ([d / "a.txt"], d / "out", [], "en"), Invalid),
+        (lambda d: ([d / "emptydir"], d / "out", ["es"], "en"), Invalid),
+    ],
+)
+def test_bad_requests_are_refused_and_create_nothing(service: Dragoman, docs: Path, make, error) -> None:  # type: ignore[no-untyped-def]
+    (docs / "a.txt").write_text("I like dogs.")
+    (docs / "emptydir").mkdir()
+    with pytest.raises(error):
+        submit_local(service, *make(docs))
+    assert service.list_jobs() == []
+    # and the service still works
+    job_id = submit_local(service, [docs / "a.txt"], docs / "out", ["es"])
+    assert wait_terminal(service, job_id).status.value == "succeeded"
+
+
+def test_existing_targets_are_never_overwritten(service: Dragoman, docs: Path) -> None:
+    (docs / "a.txt").write_text("I like dogs.")
+    (docs / "out" / "es").mkdir(parents=True)
+    (docs / "out" / "es" / "a.txt").write_text("precious")
+    with pytest.raises(TargetExists):
+        submit_local(service, [docs / "a.txt"], docs / "out", ["es"])
+    assert (docs / "out" / "es" / "a.txt").read_text() == "precious"
+
+
+def test_two_tasks_writing_one_target_are_refused(service: Dragoman, docs: Path) -> None:
+    (docs / "a.txt").write_text("I like dogs.")
+    url = path_to_url(docs / "a.txt")
+    spec = JobSpec("default", [TaskSpec(url, path_to_url(docs / "o.txt"), "en", "es")] * 2)
+    with pytest.raises(Invalid, match="both be written"):
+        service.submit(spec)
+
+
+def test_a_symlink_out_of_the_root_is_refused(service: Dragoman, docs: Path, tmp_path: Path) -> None:
+    (tmp_path / "secret.txt").write_text("The password is cat.")
+    os.symlink(tmp_path / "secret.txt", docs / "innocent.txt")
+    with pytest.raises(AccessDenied):
+        submit_local(service, [docs / "innocent.txt"], docs / "out", ["es"])
+
+
+def test_unknown_job_and_cancel_of_a_finished_job(service: Dragoman, docs: Path) -> None:
+    with pytest.raises(NotFound):
+        service.get("no-such-job")
+    with pytest.raises(NotFound):
+        service.cancel("no-such-job")
+    (docs / "a.txt").write_text("I like dogs.")
+    job_id = submit_local(service, [docs / "a.txt"], docs / "out", ["es"])
+    view = wait_terminal(service, job_id)
+    with pytest.raises(CancelRefused):
+        service.cancel(job_id)
+    assert service.get(job_id) == view
+    with pytest.raises(NotFound):
+        service.get(job_id, tenant="someone-else")
