@@ -14,7 +14,7 @@ from rich.table import Table
 
 from dragoman.config import Settings, load_settings
 from dragoman.domain.jobs import JobView
-from dragoman.errors import Conflict, Invalid, NotFound, ServiceError
+from dragoman.errors import Conflict, DocumentError, Invalid, NotFound, ServiceError
 from dragoman.planning import plan_local_job
 from dragoman.service import Dragoman
 from dragoman.storage.local import LocalStorage
@@ -27,7 +27,14 @@ app.add_typer(jobs_app, name="jobs")
 console = Console()
 errors = Console(stderr=True)
 
-_EXIT_CODES: list[tuple[type[ServiceError], int]] = [(Invalid, 2), (NotFound, 3), (Conflict, 4), (ServiceError, 1)]
+# Exit codes: 2 bad input, 3 unknown job, 4 refused in the job's current state, 1 anything else.
+_EXIT_CODES: list[tuple[type[ServiceError], int]] = [
+    (Invalid, 2),
+    (DocumentError, 2),
+    (NotFound, 3),
+    (Conflict, 4),
+    (ServiceError, 1),
+]
 
 
 def _fail(exc: ServiceError) -> typer.Exit:

@@ -1,0 +1,49 @@
+"""Starting real `dragoman` processes for tests."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+DRAGOMAN = str(Path(sys.executable).parent / "dragoman")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def environment(data: Path, roots: list[Path], workers: int = 2, **extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DRAGOMAN_DATA_DIR=str(data),
+        DRAGOMAN_ROOTS=os.pathsep.join(map(str, roots)),
+        DRAGOMAN_WORKERS=str(workers),
+        **extra,
+    )
+    return env
+
+
+def start_server(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
+    with log.open("ab") as handle:
+        process = subprocess.Popen(
+            [DRAGOMAN, "serve", "--port", str(port)], env=env, stdout=handle, stderr=subprocess.STDOUT
+        )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"server exited early: {log.read_text()}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    process.kill()
+    raise AssertionError("server did not start")

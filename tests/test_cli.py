@@ -1,0 +1,101 @@
+"""The `dragoman` command, run as a user would: a real process, real files, real signals."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ENGLISH_PARAGRAPHS, write_documents
+from tests.processes import DRAGOMAN, environment
+
+pytestmark = pytest.mark.slow
+
+
+def run(env: dict[str, str], *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [DRAGOMAN, *args], env={**env, "COLUMNS": "200"}, capture_output=True, text=True, timeout=timeout
+    )
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    (tmp_path / "docs").mkdir()
+    return environment(tmp_path / "data", [tmp_path / "docs"])
+
+
+def test_translate_a_folder_then_list_show_and_cancel(tmp_path: Path, env: dict[str, str]) -> None:
+    docs = tmp_path / "docs"
+    write_documents(docs / "en", count=1)
+    result = run(env, "translate", str(docs / "en"), "--to", "es", "--to", "ca", "--out", str(docs / "out"))
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "succeeded" in result.stdout and "characters billed" in result.stdout
+    assert "negro" in (docs / "out" / "es" / "doc0.txt").read_text()
+    assert (docs / "out" / "ca" / "report0.docx").exists()
+    job_id = result.stdout.split()[1].rstrip(":")
+
+    listed = run(env, "jobs", "list")
+    assert job_id in listed.stdout and "succeeded" in listed.stdout
+    shown = run(env, "jobs", "show", job_id)
+    assert shown.returncode == 0 and shown.stdout.count("succeeded") >= 6
+    refused = run(env, "jobs", "cancel", job_id)
+    assert refused.returncode == 4 and "can no longer be cancelled" in refused.stderr
+    missing = run(env, "jobs", "show", "nope")
+    assert missing.returncode == 3 and "not found" in missing.stderr
+
+
+def test_languages_lists_installed_pairs(env: dict[str, str]) -> None:
+    result = run(env, "languages")
+    assert result.returncode == 0
+    assert "en -> es" in result.stdout and "en -> ca" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["translate", "/etc/hostname", "--to", "es", "--out", "{docs}/out"], "outside the allowed storage roots"),
+        (["translate", "{docs}/missing.txt", "--to", "es", "--out", "{docs}/out"], "does not exist"),
+        (["translate", "{docs}/a.txt", "--to", "xx", "--out", "{docs}/out"], "no installed engine"),
+    ],
+)
+def test_bad_input_is_a_clear_error(tmp_path: Path, env: dict[str, str], args: list[str], message: str) -> None:
+    (tmp_path / "docs" / "a.txt").write_text("I like dogs.")
+    result = run(env, *[arg.format(docs=tmp_path / "docs") for arg in args])
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_configuration_is_a_clear_error(env: dict[str, str]) -> None:
+    result = run({**env, "DRAGOMAN_WORKERS": "many"}, "jobs", "list")
+    assert result.returncode == 1
+    assert "workers" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_ctrl_c_cancels_the_job_and_prints_the_summary(tmp_path: Path, env: dict[str, str]) -> None:
+    docs = tmp_path / "docs" / "many"
+    docs.mkdir()
+    for number in range(60):
+        (docs / f"d{number:02}.txt").write_text("\n\n".join(ENGLISH_PARAGRAPHS * 20) + "\n")
+    process = subprocess.Popen(
+        [DRAGOMAN, "translate", str(docs), "--to", "es", "--out", str(tmp_path / "docs" / "out")],
+        env={**env, "COLUMNS": "200"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    out_dir = tmp_path / "docs" / "out" / "es"
+    deadline = time.monotonic() + 60
+    while not (out_dir.exists() and any(out_dir.iterdir())) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 0, stderr
+    assert "cancelling" in stdout
+    assert "cancelled" in stdout and "took effect" in stdout
+    written = len([p for p in out_dir.iterdir() if not p.name.startswith(".")])
+    assert 0 < written < 60
+    assert not [p for p in out_dir.iterdir() if p.name.startswith(".")]

@@ -1,0 +1,99 @@
+"""Rule 7 for real: `dragoman serve` is SIGKILLed mid-job and started again."""
+
+from __future__ import annotations
+
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from dragoman.config import Settings
+from dragoman.domain.states import TaskStatus
+from dragoman.formats.documents import extract, format_for
+from dragoman.planning import plan_local_job
+from dragoman.service import Dragoman
+from dragoman.storage.local import LocalStorage
+from tests.conftest import ENGLISH_PARAGRAPHS, wait_terminal
+from tests.processes import environment, free_port, start_server
+
+pytestmark = pytest.mark.slow
+
+
+def setup_job(tmp_path: Path, documents: int = 30) -> tuple[Dragoman, str, dict[str, str], Path]:
+    docs = tmp_path / "docs"
+    (docs / "in").mkdir(parents=True)
+    for number in range(documents):
+        text = "\n\n".join(" ".join(ENGLISH_PARAGRAPHS) * 3 for _ in range(12))
+        (docs / "in" / f"doc{number:02}.txt").write_text(text + f"\n\nDocument {number}.\n")
+    settings = Settings(data_dir=tmp_path / "data", roots=[docs], workers=2)
+    client = Dragoman.from_settings(settings)  # no runner here: the server process does the work
+    assert isinstance(client.storage, LocalStorage)
+    job_id = client.submit(plan_local_job(client.storage, [docs / "in"], docs / "out", ["es"], "en")).job.id
+    return client, job_id, environment(tmp_path / "data", [docs]), docs
+
+
+def wait_until(predicate, timeout: float = 60.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached")
+        time.sleep(0.01)
+
+
+def assert_disk_matches(client: Dragoman, job_id: str, docs: Path) -> None:
+    tasks = client.tasks(job_id)
+    on_disk = {str(p) for p in (docs / "out").rglob("*") if p.is_file()}
+    assert not [p for p in on_disk if Path(p).name.startswith(".")], "a half-written file was left"
+    succeeded = [t for t in tasks if t.status is TaskStatus.SUCCEEDED]
+    assert on_disk == {t.target_url.removeprefix("file://") for t in succeeded}
+    expected = sum(
+        extract(Path(t.source_url.removeprefix("file://")).read_bytes(), format_for(t.source_url)).characters
+        for t in succeeded
+    )
+    assert client.get(job_id).summary.characters_charged == expected
+
+
+def test_killed_mid_job_the_job_completes_after_restart(tmp_path: Path) -> None:
+    client, job_id, env, docs = setup_job(tmp_path)
+    port = free_port()
+    server = start_server(env, port, tmp_path / "server.log")
+    wait_until(lambda: client.get(job_id).summary.succeeded >= 3 and client.get(job_id).summary.in_progress >= 1)
+    server.send_signal(signal.SIGKILL)
+    server.wait()
+    before = client.get(job_id)
+    assert before.summary.in_progress >= 1, "the kill should leave tasks running with no worker"
+    assert not before.is_terminal
+
+    server = start_server(env, port, tmp_path / "server.log")
+    try:
+        view = wait_terminal(client, job_id, timeout=180)
+    finally:
+        server.terminate()
+        server.wait(30)
+    assert view.status.value == "succeeded"
+    assert view.summary.succeeded == 30
+    assert_disk_matches(client, job_id, docs)
+
+
+def test_cancel_accepted_just_before_the_kill_is_honoured_after_restart(tmp_path: Path) -> None:
+    client, job_id, env, docs = setup_job(tmp_path)
+    port = free_port()
+    server = start_server(env, port, tmp_path / "server.log")
+    wait_until(lambda: client.get(job_id).summary.succeeded >= 2 and client.get(job_id).summary.in_progress >= 1)
+    server.send_signal(signal.SIGSTOP)  # freeze it so the cancel cannot reach it before the kill
+    accepted = client.cancel(job_id)
+    server.send_signal(signal.SIGKILL)
+    server.wait()
+    assert accepted.status.value == "cancelling"
+
+    server = start_server(env, port, tmp_path / "server.log")
+    try:
+        view = wait_terminal(client, job_id, timeout=120)
+    finally:
+        server.terminate()
+        server.wait(30)
+    assert view.status.value == "cancelled"
+    assert view.summary.not_yet_started == view.summary.in_progress == 0
+    assert view.summary.cancelled >= accepted.summary.cancelled
+    assert_disk_matches(client, job_id, docs)
