@@ -77,7 +77,7 @@ def test_a_pipeline_that_dies_is_replaced(engine: ApertiumEngine) -> None:
 def test_a_hung_pipeline_times_out_and_is_killed() -> None:
     pipeline = Pipeline(["bash", "-c", "sleep 600"], stall_seconds=0.5)
     with pytest.raises(EngineTimeout):
-        pipeline.translate(b"x" * 10, lambda: False)
+        pipeline.translate([b"x" * 10], lambda: False)
     assert pipeline.dead
     with pytest.raises(ProcessLookupError):
         os.killpg(pipeline.pid, 0)

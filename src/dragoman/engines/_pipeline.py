@@ -1,4 +1,4 @@
-"""One kept-alive Apertium pipeline in null-flush mode: write a block and `\\0`, read up to `\\0`.
+"""One kept-alive Apertium pipeline in null-flush mode: blocks go in ended by `\\0` and come out so.
 
 This is how Apertium's own HTTP server avoids paying process start-up per request. The pipeline runs
 in its own process group so that cancelling or recycling it ends every stage at once.
@@ -12,7 +12,7 @@ import signal
 import subprocess
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from dragoman.abort import AbortCheck, Aborted
 from dragoman.errors import EngineCrashed, EngineTimeout
@@ -45,20 +45,26 @@ class Pipeline:
     def pid(self) -> int:
         return self._process.pid
 
-    def translate(self, block: bytes, should_abort: AbortCheck) -> bytes:
-        """Send one block through the pipeline. Kills the pipeline (it must then be discarded) when
-        the caller aborts, when it dies, or when it makes no progress for `stall_seconds`."""
+    def translate(
+        self, blocks: Sequence[bytes], should_abort: AbortCheck, on_block: Callable[[int], None] | None = None
+    ) -> list[bytes]:
+        """Send blocks through the pipeline, all of them in flight at once so every stage stays busy.
+
+        Kills the pipeline (it must then be discarded) when the caller aborts, when it dies, or when it
+        makes no progress for `stall_seconds`. `on_block(n)` is told each time n blocks are done."""
         if self.dead:
             raise EngineCrashed("the pipeline was already stopped")
-        pending = memoryview(block.replace(b"\0", b"") + b"\0")
+        if not blocks:
+            return []
+        pending = memoryview(b"".join(block.replace(b"\0", b"") + b"\0" for block in blocks))
+        results: list[bytes] = []
         received = bytearray()
         selector = selectors.DefaultSelector()
         selector.register(self._stdout, selectors.EVENT_READ)
         selector.register(self._stdin, selectors.EVENT_WRITE)
-        writing = True
         last_progress = time.monotonic()
         try:
-            while True:
+            while len(results) < len(blocks):
                 if should_abort():
                     self.kill()
                     raise Aborted()
@@ -71,21 +77,24 @@ class Pipeline:
                         except BrokenPipeError as exc:
                             raise self._crashed() from exc
                         pending = pending[written:]
-                        last_progress = time.monotonic()
                         if not pending:
                             selector.unregister(self._stdin)
-                            writing = False
                     else:
                         chunk = os.read(self._stdout.fileno(), _CHUNK)
                         if not chunk:
                             raise self._crashed()
                         received += chunk
-                        last_progress = time.monotonic()
-                        if not writing and received.endswith(b"\0"):
-                            return bytes(received[:-1])
+                        *done, rest = bytes(received).split(b"\0")
+                        if done:
+                            results.extend(done)
+                            received = bytearray(rest)
+                            if on_block is not None:
+                                on_block(len(results))
+                    last_progress = time.monotonic()
                 if time.monotonic() - last_progress > self._stall_seconds:
                     self.kill()
                     raise EngineTimeout(f"the Apertium pipeline made no progress for {self._stall_seconds:.0f} s")
+            return results
         finally:
             selector.close()
 

@@ -63,13 +63,52 @@ class ApertiumEngine(Engine):
         on_progress: ProgressCallback | None = None,
     ) -> list[str]:
         mode = self.mode_path(source, target)
-        out: list[str] = []
-        for done, segment in enumerate(segments):
-            pieces = split_stream(segment, self._max_segment_chars)
-            out.append("".join(self._translate_piece(mode, piece, should_abort) for piece in pieces))
-            if on_progress is not None:
-                on_progress(done + 1, len(segments))
+        if should_abort():
+            raise Aborted()
+        # Long segments are cut at sentence ends so no single block holds a pipeline for long.
+        owners: list[int] = []
+        pieces: list[bytes] = []
+        for index, segment in enumerate(segments):
+            for piece in split_stream(segment, self._max_segment_chars):
+                owners.append(index)
+                # A closing blank makes every stage flush the block's last word at the null.
+                pieces.append(piece.encode("utf-8") + _SEAL)
+        translated = self._run(mode, pieces, should_abort, owners, on_progress, len(segments))
+        out = [""] * len(segments)
+        for index, piece in zip(owners, translated, strict=True):
+            out[index] += piece.removesuffix(_SEAL).decode("utf-8", "replace")
         return out
+
+    def _run(
+        self,
+        mode: Path,
+        pieces: list[bytes],
+        should_abort: AbortCheck,
+        owners: list[int],
+        on_progress: ProgressCallback | None,
+        segments: int,
+    ) -> list[bytes]:
+        done: list[bytes] = []
+        for attempt in (1, 2):
+            pipeline = self._checkout(mode)
+            offset = len(done)
+
+            def report(count: int, offset: int = offset) -> None:
+                finished = offset + count
+                if on_progress is not None and finished < len(owners):
+                    on_progress(owners[finished], segments)
+
+            try:
+                done += pipeline.translate(pieces[offset:], should_abort, report)
+                if on_progress is not None:
+                    on_progress(segments, segments)
+                return done
+            except EngineCrashed:
+                if attempt == 2:
+                    raise  # a dead pipeline is recycled once; blocks that kill two are the input's fault
+            finally:
+                self._checkin(mode, pipeline)
+        raise EngineError("unreachable")  # pragma: no cover
 
     def warm(self, source: str, target: str) -> None:
         """Start a pipeline ahead of the first request."""
@@ -83,23 +122,6 @@ class ApertiumEngine(Engine):
         for pipelines in idle.values():
             for pipeline in pipelines:
                 pipeline.close()
-
-    def _translate_piece(self, mode: Path, piece: str, should_abort: AbortCheck) -> str:
-        if should_abort():
-            raise Aborted()
-        for attempt in (1, 2):
-            pipeline = self._checkout(mode)
-            try:
-                # A closing blank makes every stage flush the block's last word at the null.
-                result = pipeline.translate(piece.encode("utf-8") + _SEAL, should_abort)
-            except EngineCrashed:
-                if attempt == 2:
-                    raise
-                continue  # a dead pipeline is recycled once; a block that kills two is the block's fault
-            finally:
-                self._checkin(mode, pipeline)
-            return result.removesuffix(_SEAL).decode("utf-8", "replace")
-        raise EngineError("unreachable")  # pragma: no cover
 
     def _checkout(self, mode: Path) -> Pipeline:
         with self._lock:
