@@ -13,11 +13,49 @@ from dragoman.planning import plan_local_job
 from dragoman.service import Dragoman
 from dragoman.storage.local import LocalStorage
 
-WORDS = (
-    "the cat is black and the house is red I like dogs but my brother prefers small animals the government "
-    "announced new measures to improve public health in the city we will travel to the mountains next summer "
-    "with our friends"
-).split()
+WORDS = [
+    "the",
+    "cat",
+    "is",
+    "black",
+    "and",
+    "the",
+    "house",
+    "is",
+    "red",
+    "I",
+    "like",
+    "dogs",
+    "but",
+    "my",
+    "brother",
+    "prefers",
+    "small",
+    "animals",
+    "the",
+    "government",
+    "announced",
+    "new",
+    "measures",
+    "to",
+    "improve",
+    "public",
+    "health",
+    "in",
+    "the",
+    "city",
+    "we",
+    "will",
+    "travel",
+    "to",
+    "the",
+    "mountains",
+    "next",
+    "summer",
+    "with",
+    "our",
+    "friends",
+]
 
 
 def make_corpus(folder: Path, documents: int, bytes_each: int, seed: int = 1) -> int:

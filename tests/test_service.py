@@ -8,7 +8,15 @@ from pathlib import Path
 import pytest
 
 from dragoman.domain.specs import JobSpec, TaskSpec
-from dragoman.errors import AccessDenied, CancelRefused, Invalid, NotFound, SourceMissing, TargetExists, UnsupportedLanguage
+from dragoman.errors import (
+    AccessDenied,
+    CancelRefused,
+    Invalid,
+    NotFound,
+    SourceMissing,
+    TargetExists,
+    UnsupportedLanguage,
+)
 from dragoman.planning import plan_local_job
 from dragoman.service import Dragoman
 from dragoman.storage.local import LocalStorage, path_to_url

@@ -56,7 +56,9 @@ def task(status: TaskStatus, characters: int | None = 10) -> Task:
         (Summary(), {"error": ErrorInfo("X", "bad")}, JobStatus.INVALID),
     ],
 )
-def test_status_is_derived_from_tasks_and_flags(summary: Summary, flags: dict[str, object], expected: JobStatus) -> None:
+def test_status_is_derived_from_tasks_and_flags(
+    summary: Summary, flags: dict[str, object], expected: JobStatus
+) -> None:
     # Given a job's flags and its counters / When its status is derived / Then it follows the DESIGN table
     assert derive_status(job(**flags), summary) is expected
 

@@ -35,7 +35,10 @@ def test_plain_text_keeps_paragraphs_and_counts_characters(engine: ApertiumEngin
 
 
 def test_html_keeps_tags_and_leaves_scripts_alone(engine: ApertiumEngine) -> None:
-    source = "<html><body><h1>Good morning</h1><p>The cat is <b>very</b> black.</p><script>var x='cat';</script></body></html>"
+    source = (
+        "<html><body><h1>Good morning</h1><p>The cat is <b>very</b> black.</p>"
+        "<script>var x='cat';</script></body></html>"
+    )
     out, characters = translate(source.encode(), "a.html", engine)
     text = out.decode()
     assert characters == len("Good morning") + len("The cat is very black.")

@@ -16,6 +16,7 @@ from dragoman.store.database import open_database
 from dragoman.store.jobs import JobStore
 from tests.lifecycle_machine import LifecycleMachine
 
+
 class StoreBackend:
     def __init__(self, size: int) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="dragoman-props-"))

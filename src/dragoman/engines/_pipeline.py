@@ -6,6 +6,7 @@ in its own process group so that cancelling or recycling it ends every stage at 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import selectors
 import signal
@@ -26,7 +27,7 @@ _CHUNK = 65536
 class Pipeline:
     def __init__(self, command: Sequence[str], *, stall_seconds: float = 60.0) -> None:
         self._stall_seconds = stall_seconds
-        self._stderr = tempfile.TemporaryFile()
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the pipeline
         self._process = subprocess.Popen(
             list(command),
             stdin=subprocess.PIPE,
@@ -107,15 +108,11 @@ class Pipeline:
     def kill(self) -> None:
         """End every process of the pipeline now."""
         self.dead = True
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self._process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         for stream in (self._stdin, self._stdout):
-            try:
+            with contextlib.suppress(OSError):
                 stream.close()
-            except OSError:
-                pass
         self._process.wait()
         self._stderr.close()
 

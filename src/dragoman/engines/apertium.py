@@ -75,8 +75,8 @@ class ApertiumEngine(Engine):
                 pieces.append(piece.encode("utf-8") + _SEAL)
         translated = self._run(mode, pieces, should_abort, owners, on_progress, len(segments))
         out = [""] * len(segments)
-        for index, piece in zip(owners, translated, strict=True):
-            out[index] += piece.removesuffix(_SEAL).decode("utf-8", "replace")
+        for index, result in zip(owners, translated, strict=True):
+            out[index] += result.removesuffix(_SEAL).decode("utf-8", "replace")
         return out
 
     def _run(

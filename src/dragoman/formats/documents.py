@@ -67,7 +67,9 @@ def format_for(name: str) -> DocumentFormat:
         return _BY_EXTENSION[suffix]
     except KeyError:
         known = ", ".join(sorted(_BY_EXTENSION))
-        raise UnsupportedFormat(f"{name!r}: unsupported document format {suffix or '(none)'!r}; use one of {known}")
+        raise UnsupportedFormat(
+            f"{name!r}: unsupported document format {suffix or '(none)'!r}; use one of {known}"
+        ) from None
 
 
 @dataclass(slots=True)

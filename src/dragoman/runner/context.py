@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from dragoman.abort import AbortReason, Aborted
+from dragoman.abort import Aborted, AbortReason
 from dragoman.domain.jobs import Task
 
 __all__ = ["TaskContext"]

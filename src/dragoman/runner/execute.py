@@ -7,7 +7,7 @@ import hashlib
 import logging
 import time
 
-from dragoman.abort import AbortReason, Aborted
+from dragoman.abort import Aborted, AbortReason
 from dragoman.domain.jobs import ErrorInfo, Task
 from dragoman.domain.states import TaskStatus
 from dragoman.engines.base import Engine, ProgressCallback
