@@ -13,9 +13,6 @@ class Storage(ABC):
         """The document's bytes. Raises SourceMissing, AccessDenied or DocumentError (too large)."""
 
     @abstractmethod
-    def exists(self, url: str) -> bool: ...
-
-    @abstractmethod
     def list_documents(self, url: str) -> list[str]:
         """URLs of the documents at or under `url` (a folder or one document), sorted."""
 
@@ -30,10 +27,6 @@ class Storage(ABC):
     @abstractmethod
     def publish(self, url: str, data: bytes) -> None:
         """Make `data` appear at `url` all at once, or not at all. Raises TargetExists if present."""
-
-    @abstractmethod
-    def remove(self, url: str) -> None:
-        """Delete a document if it is there."""
 
     @abstractmethod
     def discard_partials(self, url: str) -> None:

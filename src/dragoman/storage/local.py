@@ -56,9 +56,6 @@ class LocalStorage(Storage):
             raise DocumentError(f"{path} is larger than the {self.max_document_bytes} byte limit")
         return data
 
-    def exists(self, url: str) -> bool:
-        return self.resolve(url).exists()
-
     def list_documents(self, url: str) -> list[str]:
         path = self.resolve(url)
         if path.is_file():
@@ -105,9 +102,6 @@ class LocalStorage(Storage):
             _fsync_dir(path.parent)
         finally:
             part.unlink(missing_ok=True)
-
-    def remove(self, url: str) -> None:
-        self.resolve(url).unlink(missing_ok=True)
 
     def discard_partials(self, url: str) -> None:
         path = self.resolve(url)

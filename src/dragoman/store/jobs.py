@@ -297,13 +297,6 @@ class JobStore:
         """Apply the domain's recovery decision, unless someone else already did."""
         return self.finish(orphan.task.id, orphan.owner, status)
 
-    def has_pending(self) -> bool:
-        with self._read() as connection:
-            found = connection.execute(
-                select(tasks.c.id).where(tasks.c.status == TaskStatus.PENDING.value).limit(1)
-            ).first()
-            return found is not None
-
     # --- helpers ------------------------------------------------------------------------------
 
     @staticmethod
