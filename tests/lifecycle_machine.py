@@ -39,8 +39,11 @@ class LifecycleMachine(RuleBasedStateMachine):
             self.running.append(task_id)
 
     @precondition(lambda self: self.running)
-    @rule(pick=st.integers(0, 100), status=st.sampled_from([TaskStatus.SUCCEEDED, TaskStatus.FAILED]),
-          characters=st.integers(1, 5000))
+    @rule(
+        pick=st.integers(0, 100),
+        status=st.sampled_from([TaskStatus.SUCCEEDED, TaskStatus.FAILED]),
+        characters=st.integers(1, 5000),
+    )
     def finish(self, pick: int, status: TaskStatus, characters: int) -> None:
         self.backend.finish(self.running.pop(pick % len(self.running)), status, characters)
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import signal
+import sqlite3
+import subprocess
 import time
 from pathlib import Path
 
@@ -39,6 +41,23 @@ def wait_until(predicate, timeout: float = 60.0) -> None:  # type: ignore[no-unt
         if time.monotonic() > deadline:
             raise AssertionError("condition not reached")
         time.sleep(0.01)
+
+
+def freeze_outside_a_write(server: subprocess.Popen[bytes], database: Path) -> None:
+    """SIGSTOP the server at a moment it holds no SQLite write lock (a frozen writer blocks everyone)."""
+    for _ in range(100):
+        server.send_signal(signal.SIGSTOP)
+        probe = sqlite3.connect(database, timeout=0.2)
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+            probe.rollback()
+            return
+        except sqlite3.OperationalError:
+            server.send_signal(signal.SIGCONT)
+            time.sleep(0.01)
+        finally:
+            probe.close()
+    raise AssertionError("the server never let go of the write lock")
 
 
 def assert_disk_matches(client: Dragoman, job_id: str, docs: Path) -> None:
@@ -81,7 +100,7 @@ def test_cancel_accepted_just_before_the_kill_is_honoured_after_restart(tmp_path
     port = free_port()
     server = start_server(env, port, tmp_path / "server.log")
     wait_until(lambda: client.get(job_id).summary.succeeded >= 2 and client.get(job_id).summary.in_progress >= 1)
-    server.send_signal(signal.SIGSTOP)  # freeze it so the cancel cannot reach it before the kill
+    freeze_outside_a_write(server, tmp_path / "data" / "dragoman.db")  # so the cancel cannot reach it
     accepted = client.cancel(job_id)
     server.send_signal(signal.SIGKILL)
     server.wait()

@@ -217,6 +217,3 @@ def serve(
 
 def main() -> None:
     app()
-
-
-

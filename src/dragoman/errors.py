@@ -1,24 +1,24 @@
 """The service's error tree. Front doors map these to their own wire shapes; no HTTP codes live here.
 
-    ServiceError
-    ├── NotFound                   an id that does not exist (or is not the caller's)
-    ├── Conflict                   the request is valid but the current state refuses it
-    │   ├── InvalidTransition      a state change the lifecycle does not allow
-    │   └── CancelRefused          cancel of a job that is no longer cancellable (DESIGN §1 rule 1)
-    ├── Invalid                    the caller's input is unusable; nothing was changed
-    │   ├── UnsupportedLanguage    no engine can translate this language pair
-    │   └── AccessDenied           a location outside the configured roots, or unreadable
-    ├── DocumentError              one document cannot be translated; fails that task only
-    │   ├── UnsupportedFormat
-    │   ├── UndecodableDocument
-    │   ├── NoTranslatableText
-    │   ├── SourceMissing
-    │   └── TargetExists
-    ├── EngineError                the translation engine misbehaved
-    │   ├── EngineCrashed
-    │   └── EngineTimeout
-    ├── StoreError                 the database failed
-    └── ConfigError                a setting has a bad value
+ServiceError
+├── NotFound                   an id that does not exist (or is not the caller's)
+├── Conflict                   the request is valid but the current state refuses it
+│   ├── InvalidTransition      a state change the lifecycle does not allow
+│   └── CancelRefused          cancel of a job that is no longer cancellable (DESIGN §1 rule 1)
+├── Invalid                    the caller's input is unusable; nothing was changed
+│   ├── UnsupportedLanguage    no engine can translate this language pair
+│   └── AccessDenied           a location outside the configured roots, or unreadable
+├── DocumentError              one document cannot be translated; fails that task only
+│   ├── UnsupportedFormat
+│   ├── UndecodableDocument
+│   ├── NoTranslatableText
+│   ├── SourceMissing
+│   └── TargetExists
+├── EngineError                the translation engine misbehaved
+│   ├── EngineCrashed
+│   └── EngineTimeout
+├── StoreError                 the database failed
+└── ConfigError                a setting has a bad value
 """
 
 from __future__ import annotations

@@ -36,7 +36,8 @@ class PureBackend:
     def cancel(self) -> None:
         self.job, _ = decide_cancel(self.job, Summary.of(self._tasks))
         self._tasks = [
-            task.evolve(status=transition(task.status, TaskStatus.CANCELLED)) if task.status is TaskStatus.PENDING
+            task.evolve(status=transition(task.status, TaskStatus.CANCELLED))
+            if task.status is TaskStatus.PENDING
             else task
             for task in self._tasks
         ]

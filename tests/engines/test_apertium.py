@@ -11,11 +11,10 @@ from collections.abc import Iterator
 import pytest
 
 from dragoman.abort import Aborted
-from dragoman.engines._pipeline import Pipeline
 from dragoman.engines.apertium import ApertiumEngine
 from dragoman.engines.base import LanguagePair
 from dragoman.engines.languages import normalize
-from dragoman.errors import EngineTimeout, UnsupportedLanguage
+from dragoman.errors import UnsupportedLanguage
 
 
 @pytest.fixture(scope="module")
@@ -69,18 +68,9 @@ def test_abort_while_a_long_segment_is_translated_stops_at_once(engine: Apertium
 
 def test_a_pipeline_that_dies_is_replaced(engine: ApertiumEngine) -> None:
     engine.warm("en", "es")
-    for pipeline in list(engine._idle[engine.mode_path("en", "es")]):  # white-box: kill the idle pipelines
+    for pipeline in list(engine._shared[engine.mode_path("en", "es")]):  # white-box: kill the pipelines
         os.killpg(pipeline.pid, signal.SIGKILL)
     assert engine.translate(["I like dogs."], "en", "es") == ["Me gustan los perros."]
-
-
-def test_a_hung_pipeline_times_out_and_is_killed() -> None:
-    pipeline = Pipeline(["bash", "-c", "sleep 600"], stall_seconds=0.5)
-    with pytest.raises(EngineTimeout):
-        pipeline.translate([b"x" * 10], lambda: False)
-    assert pipeline.dead
-    with pytest.raises(ProcessLookupError):
-        os.killpg(pipeline.pid, 0)
 
 
 def test_concurrent_translations_do_not_mix(engine: ApertiumEngine) -> None:
@@ -95,3 +85,23 @@ def test_concurrent_translations_do_not_mix(engine: ApertiumEngine) -> None:
     for thread in threads:
         thread.join()
     assert all(value == ["El gato es negro.", "Me gustan los perros."] * 5 for value in results.values())
+
+
+def test_a_shared_pipeline_killed_under_two_callers_is_retried_for_both(engine: ApertiumEngine) -> None:
+    # Given two callers sharing the pair's pipeline / When it is killed mid-way / Then both still get
+    # their full translation (each retried once on a pipeline of its own)
+    engine.warm("en", "es")
+    results: dict[int, list[str]] = {}
+
+    def work(number: int) -> None:
+        results[number] = engine.translate(["The cat is black."] * 300, "en", "es")
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.2)
+    for pipeline in list(engine._shared[engine.mode_path("en", "es")]):  # white-box: kill mid-flight
+        os.killpg(pipeline.pid, signal.SIGKILL)
+    for thread in threads:
+        thread.join()
+    assert results == {0: ["El gato es negro."] * 300, 1: ["El gato es negro."] * 300}

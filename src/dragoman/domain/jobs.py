@@ -205,9 +205,7 @@ def decide_cancel(job: Job, summary: Summary) -> tuple[Job, Summary]:
     if status not in CANCELLABLE_JOB_STATES:
         raise CancelRefused(f"job {job.id} is {status} and can no longer be cancelled")
     cancelled_job = job.evolve(cancel_requested=True)
-    after = dataclasses.replace(
-        summary, not_yet_started=0, cancelled=summary.cancelled + summary.not_yet_started
-    )
+    after = dataclasses.replace(summary, not_yet_started=0, cancelled=summary.cancelled + summary.not_yet_started)
     return cancelled_job, after
 
 

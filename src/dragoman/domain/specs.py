@@ -40,9 +40,7 @@ def check_job_spec(spec: JobSpec, supports: Callable[[str, str], bool]) -> None:
     for task in spec.tasks:
         other = seen.get(task.target_url)
         if other is not None:
-            raise Invalid(
-                f"{task.source_url} and {other.source_url} would both be written to {task.target_url}"
-            )
+            raise Invalid(f"{task.source_url} and {other.source_url} would both be written to {task.target_url}")
         seen[task.target_url] = task
         if task.source_language == task.target_language:
             raise UnsupportedLanguage(f"source and target language are both {task.source_language!r}")

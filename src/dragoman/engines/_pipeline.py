@@ -1,121 +1,268 @@
 """One kept-alive Apertium pipeline in null-flush mode: blocks go in ended by `\\0` and come out so.
 
-This is how Apertium's own HTTP server avoids paying process start-up per request. The pipeline runs
-in its own process group so that cancelling or recycling it ends every stage at once.
+This is how Apertium's own HTTP server avoids paying process start-up per request. A pipeline is
+shared: many callers' blocks go through it back to back, so its dozen stages never drain between
+documents. Output comes back in input order, which is how results find their caller.
+
+A pump thread writes and reads. At most `window` bytes are in flight, so a caller that aborts loses
+interest in at most that much work: its unwritten blocks are dropped, its in-flight results thrown
+away, and the pipeline goes on serving others. The pipeline runs in its own process group so that
+killing it (when it dies, hangs or is closed) ends every stage at once.
 """
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import os
 import selectors
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 from dragoman.abort import AbortCheck, Aborted
-from dragoman.errors import EngineCrashed, EngineTimeout
+from dragoman.errors import EngineCrashed, EngineError, EngineTimeout
 
 __all__ = ["Pipeline"]
 
-_POLL_SECONDS = 0.01
+_STALL_CHECK_SECONDS = 0.1  # how often an idle pump looks for a stall
+_ABORT_POLL_SECONDS = 0.02  # how often a waiting caller asks whether to abort
 _CHUNK = 65536
+_DEFAULT_WINDOW = 64 * 1024
+
+
+@dataclass(eq=False)
+class _Request:
+    blocks: list[bytes]
+    results: list[bytes] = field(default_factory=list)
+    written: int = 0
+    abandoned: bool = False
+    error: EngineError | None = None
+    finished: threading.Event = field(default_factory=threading.Event)
 
 
 class Pipeline:
-    def __init__(self, command: Sequence[str], *, stall_seconds: float = 60.0) -> None:
+    def __init__(
+        self, stages: Sequence[Sequence[str]], *, stall_seconds: float = 60.0, window: int = _DEFAULT_WINDOW
+    ) -> None:
         self._stall_seconds = stall_seconds
+        self._window = window
+        if not stages:
+            raise ValueError("a pipeline needs at least one stage")
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the pipeline
-        self._process = subprocess.Popen(
-            list(command),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self._stderr,
-            start_new_session=True,
-            bufsize=0,
-        )
-        assert self._process.stdin is not None and self._process.stdout is not None  # noqa: S101 - Popen contract
-        self._stdin = self._process.stdin
-        self._stdout = self._process.stdout
+        # Every stage is our own child (so we reap it) and in the first stage's process group (so
+        # one killpg ends them all).
+        self._processes: list[subprocess.Popen[bytes]] = []
+        upstream: int | None = subprocess.PIPE
+        try:
+            for number, stage in enumerate(stages):
+                last = number == len(stages) - 1
+                process = subprocess.Popen(
+                    list(stage),
+                    stdin=upstream,
+                    stdout=subprocess.PIPE,
+                    stderr=self._stderr,
+                    process_group=self._processes[0].pid if self._processes else 0,
+                    bufsize=0,
+                )
+                if self._processes:
+                    assert self._processes[-1].stdout is not None  # noqa: S101 - Popen contract
+                    self._processes[-1].stdout.close()  # only the next stage holds this pipe now
+                self._processes.append(process)
+                upstream = None if last else process.stdout.fileno()  # type: ignore[union-attr]
+        except OSError as exc:
+            self._end_processes()
+            raise EngineCrashed(f"the pipeline could not be started: {exc}") from exc
+        first, last_process = self._processes[0], self._processes[-1]
+        assert first.stdin is not None and last_process.stdout is not None  # noqa: S101 - Popen contract
+        self._stdin = first.stdin
+        self._stdout = last_process.stdout
         os.set_blocking(self._stdin.fileno(), False)
+        self._wake_read, self._wake_write = os.pipe()
+        os.set_blocking(self._wake_read, False)
+        self._lock = threading.Lock()
+        self._queue: collections.deque[_Request] = collections.deque()  # requests with blocks left to write
+        self._in_flight: collections.deque[tuple[_Request, int]] = collections.deque()  # one per written block
+        self._in_flight_bytes = 0
+        self._queued_bytes = 0
         self.dead = False
+        self._pump = threading.Thread(target=self._run_pump, name=f"apertium-pump-{self.pid}", daemon=True)
+        self._pump.start()
 
     @property
     def pid(self) -> int:
-        return self._process.pid
+        """The process group of every stage."""
+        return self._processes[0].pid
+
+    @property
+    def load(self) -> int:
+        """Bytes waiting or in flight: how busy this pipeline is, for choosing among several."""
+        return self._queued_bytes + self._in_flight_bytes
 
     def translate(
         self, blocks: Sequence[bytes], should_abort: AbortCheck, on_block: Callable[[int], None] | None = None
     ) -> list[bytes]:
-        """Send blocks through the pipeline, all of them in flight at once so every stage stays busy.
-
-        Kills the pipeline (it must then be discarded) when the caller aborts, when it dies, or when it
-        makes no progress for `stall_seconds`. `on_block(n)` is told each time n blocks are done."""
-        if self.dead:
-            raise EngineCrashed("the pipeline was already stopped")
+        """Translate blocks, in order. `on_block(n)` is told each time n blocks are done (from the
+        caller's thread). Raises Aborted as soon as `should_abort()` says so, EngineCrashed if the
+        pipeline died and EngineTimeout if it stopped making progress."""
         if not blocks:
             return []
-        pending = memoryview(b"".join(block.replace(b"\0", b"") + b"\0" for block in blocks))
-        results: list[bytes] = []
-        received = bytearray()
+        request = _Request([block.replace(b"\0", b"") + b"\0" for block in blocks])
+        with self._lock:
+            if self.dead:
+                raise EngineCrashed("the pipeline was already stopped")
+            self._queue.append(request)
+            self._queued_bytes += sum(len(block) for block in request.blocks)
+        self._wake()
+        reported = 0
+        while not request.finished.wait(_ABORT_POLL_SECONDS):
+            if should_abort():
+                self._abandon(request)
+                raise Aborted()
+            if on_block is not None and len(request.results) > reported:
+                reported = len(request.results)
+                on_block(reported)
+        if request.error is not None:
+            raise request.error
+        return request.results
+
+    def _abandon(self, request: _Request) -> None:
+        with self._lock:
+            request.abandoned = True
+            if request in self._queue:
+                self._queue.remove(request)
+                self._queued_bytes -= sum(len(block) for block in request.blocks[request.written :])
+
+    def _wake(self) -> None:
+        with contextlib.suppress(OSError):
+            os.write(self._wake_write, b"x")
+
+    def _run_pump(self) -> None:
         selector = selectors.DefaultSelector()
         selector.register(self._stdout, selectors.EVENT_READ)
-        selector.register(self._stdin, selectors.EVENT_WRITE)
+        selector.register(self._wake_read, selectors.EVENT_READ)
+        pending = memoryview(b"")
+        received = bytearray()
         last_progress = time.monotonic()
+        writing = False
         try:
-            while len(results) < len(blocks):
-                if should_abort():
-                    self.kill()
-                    raise Aborted()
-                for key, _ in selector.select(_POLL_SECONDS):
-                    if key.fileobj is self._stdin:
+            while not self.dead:
+                if not pending:
+                    pending = memoryview(self._next_writes())
+                if bool(pending) != writing:
+                    writing = bool(pending)
+                    if writing:
+                        selector.register(self._stdin, selectors.EVENT_WRITE)
+                    else:
+                        selector.unregister(self._stdin)
+                for key, _ in selector.select(_STALL_CHECK_SECONDS):
+                    if key.fileobj == self._wake_read:
+                        with contextlib.suppress(BlockingIOError):
+                            os.read(self._wake_read, 4096)
+                    elif key.fileobj is self._stdin:
                         try:
                             written = os.write(self._stdin.fileno(), pending[:_CHUNK])
                         except (BlockingIOError, InterruptedError):
                             continue
-                        except BrokenPipeError as exc:
-                            raise self._crashed() from exc
                         pending = pending[written:]
-                        if not pending:
-                            selector.unregister(self._stdin)
+                        last_progress = time.monotonic()
                     else:
                         chunk = os.read(self._stdout.fileno(), _CHUNK)
                         if not chunk:
                             raise self._crashed()
                         received += chunk
-                        *done, rest = bytes(received).split(b"\0")
-                        if done:
-                            results.extend(done)
+                        if b"\0" in chunk:
+                            *done, rest = bytes(received).split(b"\0")
                             received = bytearray(rest)
-                            if on_block is not None:
-                                on_block(len(results))
+                            self._deliver(done)
+                        last_progress = time.monotonic()
+                with self._lock:
+                    busy = bool(self._in_flight)
+                if not busy:
                     last_progress = time.monotonic()
-                if time.monotonic() - last_progress > self._stall_seconds:
-                    self.kill()
+                elif time.monotonic() - last_progress > self._stall_seconds:
                     raise EngineTimeout(f"the Apertium pipeline made no progress for {self._stall_seconds:.0f} s")
-            return results
+        except EngineError as exc:
+            self._fail_all(exc)
+        except OSError as exc:  # a broken pipe, or the streams closed under us by kill()
+            self._fail_all(self._crashed() if not self.dead else EngineCrashed(f"the pipeline was stopped: {exc}"))
         finally:
             selector.close()
+
+    def _next_writes(self) -> bytes:
+        """Blocks to write next, as many as the window allows, recorded as in flight."""
+        out: list[bytes] = []
+        with self._lock:
+            while self._queue and self._in_flight_bytes < self._window:
+                request = self._queue[0]
+                block = request.blocks[request.written]
+                request.written += 1
+                if request.written == len(request.blocks):
+                    self._queue.popleft()
+                self._queued_bytes -= len(block)
+                self._in_flight.append((request, len(block)))
+                self._in_flight_bytes += len(block)
+                out.append(block)
+        return b"".join(out)
+
+    def _deliver(self, results: list[bytes]) -> None:
+        with self._lock:
+            for result in results:
+                if not self._in_flight:
+                    raise EngineCrashed("the pipeline returned more blocks than it was given")
+                request, size = self._in_flight.popleft()
+                self._in_flight_bytes -= size
+                if request.abandoned:
+                    continue
+                request.results.append(result)
+                if len(request.results) == len(request.blocks):
+                    request.finished.set()
+
+    def _fail_all(self, error: EngineError) -> None:
+        self.kill()
+        with self._lock:
+            waiting = [request for request, _ in self._in_flight] + list(self._queue)
+            self._in_flight.clear()
+            self._queue.clear()
+            self._in_flight_bytes = self._queued_bytes = 0
+        for request in waiting:
+            request.error = error
+            request.finished.set()
 
     def _crashed(self) -> EngineCrashed:
         self._stderr.seek(0)
         tail = self._stderr.read()[-500:].decode("utf-8", "replace").strip()
-        self.kill()
         return EngineCrashed(f"the Apertium pipeline died{': ' + tail if tail else ''}")
 
     def kill(self) -> None:
-        """End every process of the pipeline now."""
-        self.dead = True
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self._process.pid, signal.SIGKILL)
+        """End every process of the pipeline now; callers still waiting get EngineCrashed."""
+        with self._lock:
+            if self.dead:
+                return
+            self.dead = True
+        self._end_processes()
+        self._wake()
+        if threading.current_thread() is not self._pump:
+            self._pump.join()
+            self._fail_all(EngineCrashed("the pipeline was stopped"))
         for stream in (self._stdin, self._stdout):
             with contextlib.suppress(OSError):
                 stream.close()
-        self._process.wait()
+        for fd in (self._wake_read, self._wake_write):
+            with contextlib.suppress(OSError):
+                os.close(fd)
         self._stderr.close()
 
+    def _end_processes(self) -> None:
+        if self._processes:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self._processes[0].pid, signal.SIGKILL)
+        for process in self._processes:
+            process.wait()
+
     def close(self) -> None:
-        if not self.dead:
-            self.kill()
+        self.kill()

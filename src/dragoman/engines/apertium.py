@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shlex
 import shutil
 import subprocess
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from dragoman.abort import AbortCheck, Aborted, never_abort
 from dragoman.engines._pipeline import Pipeline
 from dragoman.engines.base import Engine, LanguagePair, ProgressCallback
 from dragoman.engines.languages import short_code
-from dragoman.errors import EngineCrashed, EngineError, UnsupportedLanguage
+from dragoman.errors import EngineCrashed, EngineError, EngineTimeout, UnsupportedLanguage
 from dragoman.formats.stream import split_stream
 
 __all__ = ["DEFAULT_MODES_DIR", "ApertiumEngine"]
@@ -24,6 +26,9 @@ _BASE_MODE = re.compile(r"^([a-z]{2,3})-([a-z]{2,3})$")
 
 
 class ApertiumEngine(Engine):
+    """Translation through shared, kept-alive pipelines: `pipelines_per_pair` per language pair
+    (default: one per two cores, as one pipeline's stages already keep about two cores busy)."""
+
     name = "apertium"
 
     def __init__(
@@ -32,12 +37,14 @@ class ApertiumEngine(Engine):
         *,
         max_segment_chars: int = 2000,
         stall_seconds: float = 60.0,
+        pipelines_per_pair: int | None = None,
     ) -> None:
         self._modes = _discover(modes_dir)
         self._max_segment_chars = max_segment_chars
         self._stall_seconds = stall_seconds
-        self._commands: dict[Path, list[str]] = {}
-        self._idle: dict[Path, list[Pipeline]] = {}
+        self._pipelines_per_pair = pipelines_per_pair or max(1, (os.cpu_count() or 1) // 2)
+        self._commands: dict[Path, list[list[str]]] = {}
+        self._shared: dict[Path, list[Pipeline]] = {}
         self._lock = threading.Lock()
         self._closed = False
 
@@ -73,76 +80,82 @@ class ApertiumEngine(Engine):
                 owners.append(index)
                 # A closing blank makes every stage flush the block's last word at the null.
                 pieces.append(piece.encode("utf-8") + _SEAL)
-        translated = self._run(mode, pieces, should_abort, owners, on_progress, len(segments))
+
+        def report(count: int) -> None:
+            if on_progress is not None and count < len(owners):
+                on_progress(owners[count], len(segments))
+
+        translated = self._run(mode, pieces, should_abort, report)
+        if on_progress is not None:
+            on_progress(len(segments), len(segments))
         out = [""] * len(segments)
         for index, result in zip(owners, translated, strict=True):
             out[index] += result.removesuffix(_SEAL).decode("utf-8", "replace")
         return out
 
     def _run(
-        self,
-        mode: Path,
-        pieces: list[bytes],
-        should_abort: AbortCheck,
-        owners: list[int],
-        on_progress: ProgressCallback | None,
-        segments: int,
+        self, mode: Path, pieces: list[bytes], should_abort: AbortCheck, report: Callable[[int], None]
     ) -> list[bytes]:
-        done: list[bytes] = []
-        for attempt in (1, 2):
-            pipeline = self._checkout(mode)
-            offset = len(done)
-
-            def report(count: int, offset: int = offset) -> None:
-                finished = offset + count
-                if on_progress is not None and finished < len(owners):
-                    on_progress(owners[finished], segments)
-
-            try:
-                done += pipeline.translate(pieces[offset:], should_abort, report)
-                if on_progress is not None:
-                    on_progress(segments, segments)
-                return done
-            except EngineCrashed:
-                if attempt == 2:
-                    raise  # a dead pipeline is recycled once; blocks that kill two are the input's fault
-            finally:
-                self._checkin(mode, pipeline)
-        raise EngineError("unreachable")  # pragma: no cover
+        try:
+            return self._shared_pipeline(mode).translate(pieces, should_abort, report)
+        except (EngineCrashed, EngineTimeout):
+            pass  # maybe another caller's blocks broke the shared pipeline: try once more, alone
+        private = Pipeline(self._command(mode), stall_seconds=self._stall_seconds)
+        try:
+            return private.translate(pieces, should_abort, report)
+        finally:
+            private.close()
 
     def warm(self, source: str, target: str) -> None:
-        """Start a pipeline ahead of the first request."""
+        """Start the pair's pipelines ahead of the first request."""
         mode = self.mode_path(source, target)
-        self._checkin(mode, self._checkout(mode))
+        while True:
+            with self._lock:
+                live = [pipeline for pipeline in self._shared.get(mode, []) if not pipeline.dead]
+                if len(live) >= self._pipelines_per_pair or self._closed:
+                    return
+            self._start(mode)
 
     def close(self) -> None:
         with self._lock:
             self._closed = True
-            idle, self._idle = self._idle, {}
-        for pipelines in idle.values():
+            shared, self._shared = self._shared, {}
+        for pipelines in shared.values():
             for pipeline in pipelines:
                 pipeline.close()
 
-    def _checkout(self, mode: Path) -> Pipeline:
+    def _shared_pipeline(self, mode: Path) -> Pipeline:
+        """The least loaded live pipeline of the pair; a new one while there are fewer than allowed
+        and all are busy."""
         with self._lock:
-            idle = self._idle.setdefault(mode, [])
-            while idle:
-                pipeline = idle.pop()
-                if not pipeline.dead:
-                    return pipeline
+            if self._closed:
+                raise EngineCrashed("the engine is closed")
+            live = [pipeline for pipeline in self._shared.get(mode, []) if not pipeline.dead]
+            self._shared[mode] = live
+            idle = [pipeline for pipeline in live if pipeline.load == 0]
+            if idle:
+                return idle[0]
+            if live and len(live) >= self._pipelines_per_pair:
+                return min(live, key=lambda pipeline: pipeline.load)
+        return self._start(mode)
+
+    def _start(self, mode: Path) -> Pipeline:
+        pipeline = Pipeline(self._command(mode), stall_seconds=self._stall_seconds)
+        with self._lock:
+            if not self._closed:
+                self._shared.setdefault(mode, []).append(pipeline)
+                return pipeline
+        pipeline.close()
+        raise EngineCrashed("the engine is closed")
+
+    def _command(self, mode: Path) -> list[list[str]]:
+        with self._lock:
             command = self._commands.get(mode)
         if command is None:
-            command = _pipeline_command(mode)
+            command = _pipeline_stages(mode)
             with self._lock:
                 self._commands[mode] = command
-        return Pipeline(command, stall_seconds=self._stall_seconds)
-
-    def _checkin(self, mode: Path, pipeline: Pipeline) -> None:
-        with self._lock:
-            if not pipeline.dead and not self._closed:
-                self._idle.setdefault(mode, []).append(pipeline)
-                return
-        pipeline.close()
+        return command
 
 
 def _discover(modes_dir: Path) -> dict[LanguagePair, Path]:
@@ -156,13 +169,32 @@ def _discover(modes_dir: Path) -> dict[LanguagePair, Path]:
     return modes
 
 
-def _pipeline_command(mode: Path) -> list[str]:
-    """The mode's shell pipeline with null flushing and word-bound blanks, run by bash in one group.
+def _pipeline_stages(mode: Path) -> list[list[str]]:
+    """The mode's pipeline with null flushing and word-bound blanks, one argument list per stage.
 
-    `-n` is lt-proc's "no unknown-word marks": documents should not come back sprinkled with `*`.
+    The mode file is a shell pipeline; running its stages ourselves rather than through bash means
+    every stage is our child and is reaped, even when the pipeline is killed. `$1` becomes `-n`,
+    lt-proc's "no unknown-word marks" (documents should not come back sprinkled with `*`); `$2`, an
+    optional tagger flag, is dropped.
     """
     wblank = shutil.which("apertium-wblank-mode")
     if wblank is None:
         raise EngineError("apertium-wblank-mode is not installed (Debian package 'apertium')")
     script = subprocess.run([wblank, "-z", str(mode)], check=True, capture_output=True, text=True).stdout
-    return ["bash", "-c", script.strip(), "apertium", "-n", ""]
+    lexer = shlex.shlex(script, posix=True, punctuation_chars="|")
+    lexer.whitespace_split = True
+    stages: list[list[str]] = [[]]
+    for token in lexer:
+        if token == "|":
+            stages.append([])
+        elif token == "$1":
+            stages[-1].append("-n")
+        elif token == "$2":
+            continue
+        elif "$" in token or token in ("||", "|&") or not token.strip():
+            raise EngineError(f"the Apertium mode {mode.name} uses shell syntax Dragoman does not run: {token!r}")
+        else:
+            stages[-1].append(token)
+    if not all(stages):
+        raise EngineError(f"the Apertium mode {mode.name} has an empty stage")
+    return stages

@@ -1,25 +1,18 @@
-"""Document formats, handled by Transfuse: extract a document into stream blocks, put translated
-blocks back into the original's structure. Structure and inline formatting survive because
-Transfuse carries tags through the engine as blanks and keeps the skeleton in its own state folder.
-"""
+"""Document formats: take a document apart into stream blocks for the engine, and put translated
+blocks back into the original's structure. Plain text is handled in-process; the rest by Transfuse."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from io import BytesIO
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
 from dragoman.errors import NoTranslatableText, UndecodableDocument, UnsupportedFormat
-from dragoman.formats.stream import visible_text
+from dragoman.formats import plaintext, transfuse
+from dragoman.formats.plaintext import PlainTextSkeleton
 
 __all__ = ["FORMATS", "DocumentFormat", "ExtractedDocument", "extract", "format_for", "inject"]
-
-_BLOCK_PREFIX = "\n[tf-block:"
-_TRANSFUSE_TAIL = ".[]"  # Transfuse ends every block with a full stop of its own, removed on injection
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,54 +70,38 @@ class ExtractedDocument:
     """A document taken apart. `segments` are what the engine translates, in order."""
 
     format: DocumentFormat
-    header: str
     segments: list[str]
     characters: int
-    workdir: Path = field(repr=False)
+    skeleton: PlainTextSkeleton | transfuse.TransfuseSkeleton = field(repr=False)
 
     def discard(self) -> None:
-        shutil.rmtree(self.workdir, ignore_errors=True)
+        if isinstance(self.skeleton, transfuse.TransfuseSkeleton):
+            self.skeleton.discard()
 
 
 def extract(data: bytes, fmt: DocumentFormat) -> ExtractedDocument:
     """Take a document apart. Raises a DocumentError for empty, binary or malformed documents."""
     _check_readable(data, fmt)
-    workdir = Path(tempfile.mkdtemp(prefix="dragoman-doc-"))
-    try:
-        source = workdir / f"source{fmt.extensions[0]}"
-        source.write_bytes(data)
-        result = subprocess.run(
-            ["tf-extract", "-f", fmt.transfuse, "-d", str(workdir / "state"), str(source)],
-            capture_output=True,
-            check=False,
-        )
-        if result.returncode != 0:
-            detail = result.stderr.decode("utf-8", "replace").strip().splitlines()
-            reason = detail[-1] if detail else f"exit code {result.returncode}"
-            raise UndecodableDocument(f"the {fmt.name} document could not be read: {reason}")
-        chunks = result.stdout.decode("utf-8", "replace").split("\0")
-        header, blocks = chunks[0], [chunk for chunk in chunks[1:] if chunk]
-        segments = [block for block in blocks if block.startswith(_BLOCK_PREFIX)]
-        characters = sum(_characters(block) for block in segments)
-        if characters == 0:
-            raise NoTranslatableText("the document has no text to translate")
-        return ExtractedDocument(fmt, header, segments, characters, workdir)
-    except BaseException:
-        shutil.rmtree(workdir, ignore_errors=True)
-        raise
+    skeleton: PlainTextSkeleton | transfuse.TransfuseSkeleton
+    if fmt.transfuse == "text":
+        skeleton, segments, characters = plaintext.take_apart(data.decode("utf-8"))
+    else:
+        skeleton, segments, characters = transfuse.extract(data, fmt.transfuse, fmt.extensions[0], fmt.name)
+    document = ExtractedDocument(fmt, segments, characters, skeleton)
+    if characters == 0:
+        document.discard()
+        raise NoTranslatableText("the document has no text to translate")
+    return document
 
 
 def inject(document: ExtractedDocument, translated: list[str]) -> bytes:
     """Put translated segments back into the document's structure; the work folder is removed."""
     if len(translated) != len(document.segments):
         raise ValueError("one translation is needed per segment")
-    stream = "\0".join([document.header, *translated]) + "\0"
     try:
-        result = subprocess.run(["tf-inject"], input=stream.encode("utf-8"), capture_output=True, check=False)
-        if result.returncode != 0:
-            reason = result.stderr.decode("utf-8", "replace").strip()[-300:]
-            raise UndecodableDocument(f"the translated {document.format.name} document could not be rebuilt: {reason}")
-        return result.stdout
+        if isinstance(document.skeleton, PlainTextSkeleton):
+            return plaintext.rebuild(document.skeleton, translated).encode("utf-8")
+        return transfuse.inject(document.skeleton, translated, document.format.name)
     finally:
         document.discard()
 
@@ -142,11 +119,3 @@ def _check_readable(data: bytes, fmt: DocumentFormat) -> None:
         data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise UndecodableDocument(f"the file is not valid UTF-8 text (byte {exc.start})") from None
-
-
-def _characters(block: str) -> int:
-    """Billable characters of one block: what a reader sees, without Transfuse's own full stop."""
-    text = visible_text(block).strip()
-    if block.rstrip().endswith(_TRANSFUSE_TAIL) and text.endswith("."):
-        return len(text) - 1
-    return len(text)

@@ -41,7 +41,7 @@ class InProcessRunner:
         workers: int,
         lease: timedelta = timedelta(seconds=30),
         idle_poll_seconds: float = 0.25,
-        abort_poll_seconds: float = 0.02,
+        abort_poll_seconds: float = 0.05,
         recovery_every_seconds: float = 5.0,
     ) -> None:
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
@@ -201,4 +201,3 @@ def _pid_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
-

@@ -1,0 +1,104 @@
+"""The shared null-flush pipeline, driven through real processes: order, sharing, abort, death, reaping."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from dragoman.abort import Aborted
+from dragoman.engines._pipeline import Pipeline
+from dragoman.errors import EngineCrashed, EngineTimeout
+
+# `sed -u -z` echoes each \0-ended block at once: a real process standing in for a null-flush stage.
+UPPER = [["sed", "-u", "-z", "s/.*/\\U&/"]]
+ECHO_TWICE = [["sed", "-u", "-z", "s/^/>/"], ["sed", "-u", "-z", "s/^/>/"]]
+
+
+def test_blocks_come_back_in_order_through_every_stage() -> None:
+    pipeline = Pipeline(ECHO_TWICE)
+    try:
+        assert pipeline.translate([b"a", b"b", b"c"], lambda: False) == [b">>a", b">>b", b">>c"]
+    finally:
+        pipeline.close()
+
+
+def test_concurrent_callers_share_one_pipeline_without_mixing() -> None:
+    pipeline = Pipeline(UPPER, window=64)  # a tiny window forces callers' blocks to interleave
+    results: dict[int, list[bytes]] = {}
+
+    def work(number: int) -> None:
+        results[number] = pipeline.translate([f"caller {number} block {i}".encode() for i in range(200)], lambda: False)
+
+    threads = [threading.Thread(target=work, args=(number,)) for number in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    pipeline.close()
+    for number in range(6):
+        assert results[number] == [f"CALLER {number} BLOCK {i}".encode() for i in range(200)]
+
+
+def test_an_aborting_caller_leaves_the_pipeline_to_the_others() -> None:
+    # Given a slow stage and two callers / When one aborts / Then it stops at once, the other is
+    # served in full and the pipeline was never restarted
+    slow = [["bash", "-c", "while IFS= read -r -d '' block; do sleep 0.01; printf '%s\\0' \"$block\"; done"]]
+    pipeline = Pipeline(slow, window=256)
+    pid = pipeline.pid
+    abort = threading.Event()
+    outcome: dict[str, object] = {}
+
+    def aborting() -> None:
+        try:
+            pipeline.translate([b"x" * 20] * 500, abort.is_set)
+        except Aborted:
+            outcome["aborted"] = time.monotonic()
+
+    first = threading.Thread(target=aborting)
+    first.start()
+    time.sleep(0.2)
+    abort.set()
+    asked = time.monotonic()
+    other = pipeline.translate([b"keep %d" % i for i in range(20)], lambda: False)
+    first.join()
+    assert other == [b"keep %d" % i for i in range(20)]
+    assert float(outcome["aborted"]) - asked < 1.0  # type: ignore[arg-type]
+    assert pipeline.pid == pid and not pipeline.dead
+    pipeline.close()
+
+
+def test_a_dying_pipeline_fails_every_waiting_caller() -> None:
+    pipeline = Pipeline([["bash", "-c", "read -r -d '' x; exit 3"]])
+    with pytest.raises(EngineCrashed):
+        pipeline.translate([b"one", b"two"], lambda: False)
+    assert pipeline.dead
+    with pytest.raises(EngineCrashed):
+        pipeline.translate([b"three"], lambda: False)
+
+
+def test_a_hung_pipeline_times_out_and_is_killed() -> None:
+    pipeline = Pipeline([["sleep", "600"]], stall_seconds=0.5)
+    with pytest.raises(EngineTimeout):
+        pipeline.translate([b"x" * 10], lambda: False)
+    assert pipeline.dead
+    with pytest.raises(ProcessLookupError):
+        os.killpg(pipeline.pid, 0)
+
+
+def test_killed_stages_are_reaped_not_left_as_zombies() -> None:
+    pipeline = Pipeline(ECHO_TWICE)
+    listed = subprocess.run(["pgrep", "-g", str(pipeline.pid)], capture_output=True, text=True, check=True)
+    pids = [int(pid) for pid in listed.stdout.split()]
+    assert len(pids) == 2
+    os.killpg(pipeline.pid, signal.SIGKILL)
+    with pytest.raises(EngineCrashed):
+        pipeline.translate([b"x"], lambda: False)
+    pipeline.close()
+    for pid in pids:
+        assert not Path(f"/proc/{pid}").exists(), "a stage was left behind as a zombie"
