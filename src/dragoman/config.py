@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hmac
 import json
 import os
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -19,7 +20,32 @@ from pydantic_settings import (
 
 from dragoman.errors import ConfigError
 
-__all__ = ["Settings", "load_settings"]
+__all__ = ["DEFAULT_AZURE_KEY", "Settings", "Tenant", "load_settings"]
+
+DEFAULT_AZURE_KEY = "dragoman-local-key"
+DEFAULT_AWS_ACCESS_KEY_ID = "AKIADRAGOMANLOCAL000"
+DEFAULT_AWS_SECRET = "dragoman-local-secret"
+
+
+class Tenant(BaseModel):
+    """Who may call the front doors: a tenant sees and cancels only its own jobs, whatever the door."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    azure_keys: list[SecretStr] = Field(default_factory=list, description="Ocp-Apim-Subscription-Key values.")
+    aws_keys: dict[str, SecretStr] = Field(
+        default_factory=dict, description="AWS access key id -> secret access key, for Signature Version 4."
+    )
+    aws_account: str = Field(default="000000000000", pattern=r"^[0-9]{12}$", description="Account id in AWS output.")
+
+
+def _default_tenants() -> dict[str, Tenant]:
+    return {
+        "default": Tenant(
+            azure_keys=[SecretStr(DEFAULT_AZURE_KEY)],
+            aws_keys={DEFAULT_AWS_ACCESS_KEY_ID: SecretStr(DEFAULT_AWS_SECRET)},
+        )
+    }
 
 
 def _default_data_dir() -> Path:
@@ -48,6 +74,38 @@ class Settings(BaseSettings):
     max_document_bytes: int = Field(default=50 * 1024 * 1024, ge=1)
     lease_seconds: float = Field(default=30.0, gt=0)
     stall_seconds: float = Field(default=60.0, gt=0, description="Recycle a pipeline silent this long.")
+    tenants: dict[str, Tenant] = Field(
+        default_factory=_default_tenants,
+        description="Tenants and their API keys (JSON in DRAGOMAN_TENANTS). Default: one local tenant, local keys.",
+    )
+    public_url: str | None = Field(
+        default=None, description="Base URL clients reach the service at; default: taken from each request."
+    )
+    azure_blob_hosts: list[str] = Field(
+        default_factory=lambda: ["*.blob.core.windows.net"],
+        description="Hosts (host or host:port, leading * wildcard) that Azure Blob URLs may point at.",
+    )
+
+    @model_validator(mode="after")
+    def _keys_are_unique(self) -> Settings:
+        seen: dict[str, str] = {}
+        for name, tenant in self.tenants.items():
+            for key in [k.get_secret_value() for k in tenant.azure_keys] + list(tenant.aws_keys):
+                if not key:
+                    raise ValueError(f"tenant {name!r} has an empty key")
+                if key in seen and seen[key] != name:
+                    raise ValueError(f"a key is given to both tenant {seen[key]!r} and tenant {name!r}")
+                seen[key] = name
+        return self
+
+    def tenant_for_azure_key(self, key: str) -> str | None:
+        """The tenant owning an Azure subscription key, compared in constant time."""
+        found: str | None = None
+        for name, tenant in self.tenants.items():
+            for candidate in tenant.azure_keys:
+                if hmac.compare_digest(candidate.get_secret_value().encode(), key.encode()):
+                    found = name
+        return found
 
     @field_validator("roots", mode="before")
     @classmethod

@@ -1,13 +1,14 @@
 """Jobs, tasks, the derived job status, summaries, billing and the cancel decision.
 
-Pure rules only: nothing here touches a database, a file or a clock. The job's status is never
-stored; it is derived from the job's flags and its tasks' states every time it is read.
+Pure rules only: nothing here touches a database, a file or a clock. The job's status is derived
+from the job's flags and its tasks' states (the store keeps a copy of it, rewritten from this rule in
+every transaction that changes a task, only so that lists can filter on it).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -60,6 +61,7 @@ class Task:
     characters: int | None = None
     progress: float = 0.0
     error: ErrorInfo | None = None
+    glossary: tuple[tuple[str, str], ...] = ()
 
     def evolve(self, **changes: Any) -> Task:
         return dataclasses.replace(self, **changes)
@@ -87,6 +89,9 @@ class Job:
     cancel_requested: bool = False
     error: ErrorInfo | None = None
     name: str | None = None
+    origin: str = "cli"
+    client_token: str | None = None
+    details: Mapping[str, Any] | None = None
 
     def evolve(self, **changes: Any) -> Job:
         return dataclasses.replace(self, **changes)

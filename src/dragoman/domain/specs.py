@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from dragoman.errors import Invalid, UnsupportedLanguage
 
-__all__ = ["JobSpec", "TaskSpec", "check_job_spec"]
+__all__ = ["AUTO_LANGUAGE", "JobSpec", "TaskSpec", "check_job_spec"]
+
+AUTO_LANGUAGE = "auto"
 
 MAX_TASKS_PER_JOB = 100_000
 
@@ -18,8 +21,9 @@ class TaskSpec:
 
     source_url: str
     target_url: str
-    source_language: str
+    source_language: str  # AUTO_LANGUAGE: detected from the document when it runs
     target_language: str
+    glossary: tuple[tuple[str, str], ...] = ()  # (source term, target term), applied as given
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,10 +32,15 @@ class JobSpec:
     tasks: Sequence[TaskSpec]
     name: str | None = None
     labels: dict[str, str] = field(default_factory=dict)
+    origin: str = "cli"
+    client_token: str | None = None
+    details: Mapping[str, Any] | None = None
 
 
 def check_job_spec(spec: JobSpec, supports: Callable[[str, str], bool]) -> None:
-    """Raise Invalid unless the job can run: some tasks, no two writing one target, every pair supported."""
+    """Raise Invalid unless the job can run: some tasks, no two writing one target, every pair supported.
+
+    `supports(AUTO_LANGUAGE, target)` must say whether any source language can reach `target`."""
     if not spec.tasks:
         raise Invalid("the job has no documents to translate")
     if len(spec.tasks) > MAX_TASKS_PER_JOB:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from dragoman.abort import AbortCheck, Aborted, never_abort
+from dragoman.domain.specs import AUTO_LANGUAGE
 from dragoman.engines._pipeline import Pipeline
 from dragoman.engines.base import Engine, LanguagePair, ProgressCallback
 from dragoman.engines.languages import short_code
@@ -52,6 +53,8 @@ class ApertiumEngine(Engine):
         return sorted(self._modes)
 
     def supports(self, source: str, target: str) -> bool:
+        if source == AUTO_LANGUAGE:
+            return any(pair.target == target for pair in self._modes)
         return LanguagePair(source, target) in self._modes
 
     def mode_path(self, source: str, target: str) -> Path:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from types import TracebackType
 
 from dragoman.abort import AbortCheck, never_abort
+from dragoman.domain.specs import AUTO_LANGUAGE
 
 __all__ = ["Engine", "LanguagePair", "ProgressCallback"]
 
@@ -35,7 +36,11 @@ class Engine(ABC):
         """Every pair this engine can translate, as short codes."""
 
     def supports(self, source: str, target: str) -> bool:
-        return LanguagePair(source, target) in set(self.languages())
+        """Whether `source` translates into `target`; with AUTO_LANGUAGE, whether any source does."""
+        pairs = self.languages()
+        if source == AUTO_LANGUAGE:
+            return any(pair.target == target for pair in pairs)
+        return LanguagePair(source, target) in pairs
 
     @abstractmethod
     def translate(

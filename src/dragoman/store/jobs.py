@@ -7,25 +7,55 @@ against a consistent set of task states and never interleaves with a completion.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, case, func, insert, select, update
+from sqlalchemy import Connection, Engine, Select, and_, case, func, insert, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from dragoman.domain.jobs import ErrorInfo, Job, JobView, Summary, Task, decide_cancel
+from dragoman.domain.jobs import ErrorInfo, Job, JobView, Summary, Task, decide_cancel, derive_status
 from dragoman.domain.specs import JobSpec
-from dragoman.domain.states import TaskStatus, transition
+from dragoman.domain.states import JobStatus, TaskStatus, transition
 from dragoman.errors import NotFound, ServiceError, StoreError
 from dragoman.store.schema import jobs, tasks
 
-__all__ = ["Claim", "JobStore", "Orphan", "utcnow"]
+__all__ = ["Claim", "JobQuery", "JobStore", "Orphan", "TaskQuery", "spec_digest", "utcnow"]
 
 Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True, slots=True)
+class JobQuery:
+    """Filters and order of a job listing. `after` is the (created_at, id) of the last row already seen."""
+
+    ids: Sequence[str] | None = None
+    statuses: Collection[JobStatus] | None = None
+    name: str | None = None
+    origin: str | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    ascending: bool = False
+    after: tuple[datetime, str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TaskQuery:
+    """Filters, order and page of a job's tasks. `after` is the (created_at, seq) of the last row seen."""
+
+    ids: Sequence[str] | None = None
+    statuses: Collection[TaskStatus] | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    ascending: bool = True
+    after: tuple[datetime, int] | None = None
+    limit: int | None = None
+    offset: int = 0
 
 
 def utcnow() -> datetime:
@@ -94,10 +124,25 @@ class JobStore:
 
     # --- jobs ---------------------------------------------------------------------------------
 
-    def create_job(self, spec: JobSpec, *, validated: bool = True) -> JobView:
-        now = self._now()
+    def create_job(self, spec: JobSpec, *, validated: bool = True, error: ErrorInfo | None = None) -> JobView:
+        """Create a job and its tasks in one transaction. With `error`, the job failed validation: it
+        is stored (so its caller can read why) with no tasks, and nothing ever runs for it."""
         job_id = str(uuid.uuid4())
         with self._write() as connection:
+            now = self._now()
+            job = Job(
+                id=job_id,
+                tenant=spec.tenant,
+                created_at=now,
+                updated_at=now,
+                validated=validated,
+                error=error,
+                name=spec.name,
+                origin=spec.origin,
+                client_token=spec.client_token,
+                details=spec.details,
+            )
+            task_specs = [] if error is not None else list(spec.tasks)
             connection.execute(
                 insert(jobs).values(
                     id=job_id,
@@ -108,9 +153,16 @@ class JobStore:
                     validated=validated,
                     cancel_requested=False,
                     labels=dict(spec.labels),
+                    error_code=error.code if error else None,
+                    error_message=error.message if error else None,
+                    status=derive_status(job, Summary(not_yet_started=len(task_specs))).value,
+                    origin=spec.origin,
+                    client_token=spec.client_token,
+                    request_digest=spec_digest(spec) if spec.client_token else None,
+                    details=dict(spec.details) if spec.details is not None else None,
                 )
             )
-            if spec.tasks:
+            if task_specs:
                 connection.execute(
                     insert(tasks),
                     [
@@ -127,11 +179,24 @@ class JobStore:
                             "attempts": 0,
                             "created_at": now,
                             "updated_at": now,
+                            "glossary": [list(pair) for pair in item.glossary] or None,
                         }
-                        for seq, item in enumerate(spec.tasks)
+                        for seq, item in enumerate(task_specs)
                     ],
                 )
             return self._view(connection, job_id)
+
+    def find_by_client_token(self, tenant: str, client_token: str) -> tuple[JobView, str | None] | None:
+        """The tenant's job started with this idempotency token, and the digest of what it asked for."""
+        with self._read() as connection:
+            row = connection.execute(
+                select(jobs.c.id, jobs.c.request_digest).where(
+                    jobs.c.tenant == tenant, jobs.c.client_token == client_token
+                )
+            ).first()
+            if row is None:
+                return None
+            return self._view(connection, row.id), row.request_digest
 
     def get(self, job_id: str, *, tenant: str | None = None) -> JobView:
         with self._read() as connection:
@@ -140,23 +205,72 @@ class JobStore:
             raise NotFound(f"job {job_id} not found")
         return view
 
-    def list_jobs(self, *, tenant: str | None = None, limit: int = 50, offset: int = 0) -> list[JobView]:
-        """Newest first."""
+    def list_jobs(
+        self,
+        *,
+        tenant: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+        query: JobQuery | None = None,
+    ) -> list[JobView]:
+        """A page of jobs. Paging by `query.after` (a keyset cursor) is stable under concurrent inserts;
+        `offset` is for a caller's explicit skip."""
+        query = query or JobQuery()
         with self._read() as connection:
-            query = select(jobs).order_by(jobs.c.created_at.desc(), jobs.c.id.desc()).limit(limit).offset(offset)
-            if tenant is not None:
-                query = query.where(jobs.c.tenant == tenant)
-            rows = connection.execute(query).mappings().all()
+            statement = select(jobs).where(*_tenant_is(tenant))
+            if query.ids is not None:
+                statement = statement.where(jobs.c.id.in_(list(query.ids)))
+            if query.statuses is not None:
+                statement = statement.where(jobs.c.status.in_([status.value for status in query.statuses]))
+            if query.name is not None:
+                statement = statement.where(jobs.c.name == query.name)
+            if query.origin is not None:
+                statement = statement.where(jobs.c.origin == query.origin)
+            if query.created_from is not None:
+                statement = statement.where(jobs.c.created_at >= _naive(query.created_from))
+            if query.created_to is not None:
+                statement = statement.where(jobs.c.created_at <= _naive(query.created_to))
+            statement = _keyset(statement, jobs.c.created_at, jobs.c.id, query.ascending, query.after)
+            rows = connection.execute(statement.limit(limit).offset(offset)).mappings().all()
             summaries = self._summaries(connection, [row["id"] for row in rows])
         return [JobView(_job_from_row(row), summaries.get(row["id"], Summary())) for row in rows]
 
-    def tasks(self, job_id: str, *, tenant: str | None = None) -> list[Task]:
+    def tasks(self, job_id: str, *, tenant: str | None = None, query: TaskQuery | None = None) -> list[Task]:
+        """A job's tasks in submission order (or as `query` asks), filtered and paged like jobs."""
+        query = query or TaskQuery()
         with self._read() as connection:
             job = self._view(connection, job_id).job
             if tenant is not None and job.tenant != tenant:
                 raise NotFound(f"job {job_id} not found")
-            rows = connection.execute(select(tasks).where(tasks.c.job_id == job_id).order_by(tasks.c.seq))
+            statement = select(tasks).where(tasks.c.job_id == job_id)
+            if query.ids is not None:
+                statement = statement.where(tasks.c.id.in_(list(query.ids)))
+            if query.statuses is not None:
+                statement = statement.where(tasks.c.status.in_([status.value for status in query.statuses]))
+            if query.created_from is not None:
+                statement = statement.where(tasks.c.created_at >= _naive(query.created_from))
+            if query.created_to is not None:
+                statement = statement.where(tasks.c.created_at <= _naive(query.created_to))
+            statement = _keyset(statement, tasks.c.created_at, tasks.c.seq, query.ascending, query.after)
+            if query.limit is not None:
+                statement = statement.limit(query.limit)
+            rows = connection.execute(statement.offset(query.offset))
             return [_task_from_row(row) for row in rows.mappings()]
+
+    def task(self, job_id: str, task_id: str, *, tenant: str | None = None) -> Task:
+        with self._read() as connection:
+            row = (
+                connection.execute(
+                    select(tasks)
+                    .join(jobs, jobs.c.id == tasks.c.job_id)
+                    .where(tasks.c.job_id == job_id, tasks.c.id == task_id, *_tenant_is(tenant))
+                )
+                .mappings()
+                .first()
+            )
+        if row is None:
+            raise NotFound(f"document {task_id} of job {job_id} not found")
+        return _task_from_row(row)
 
     def request_cancel(self, job_id: str, *, tenant: str | None = None) -> JobView:
         """Rules 1-2 in one transaction: refuse, or flag the job and cancel every pending task."""
@@ -170,10 +284,9 @@ class JobStore:
                 .values(status=TaskStatus.CANCELLED.value, updated_at=now, finished_at=now)
             )
             connection.execute(
-                update(jobs)
-                .where(jobs.c.id == job_id)
-                .values(cancel_requested=True, cancel_requested_at=now, updated_at=now)
+                update(jobs).where(jobs.c.id == job_id).values(cancel_requested=True, cancel_requested_at=now)
             )
+            self._touch_job(connection, job_id, now)
             return self._view(connection, job_id)
 
     # --- the runner's side --------------------------------------------------------------------
@@ -303,9 +416,10 @@ class JobStore:
     def _owned(task_id: str, owner: str) -> Sequence[Any]:
         return (tasks.c.id == task_id, tasks.c.status == TaskStatus.RUNNING.value, tasks.c.lease_owner == owner)
 
-    @staticmethod
-    def _touch_job(connection: Connection, job_id: str, now: datetime) -> None:
-        connection.execute(update(jobs).where(jobs.c.id == job_id).values(updated_at=now))
+    def _touch_job(self, connection: Connection, job_id: str, now: datetime) -> None:
+        """Record that the job changed, and rewrite its stored status from the domain's rule."""
+        view = self._view(connection, job_id)
+        connection.execute(update(jobs).where(jobs.c.id == job_id).values(updated_at=now, status=view.status.value))
 
     def _view(self, connection: Connection, job_id: str) -> JobView:
         row = connection.execute(select(jobs).where(jobs.c.id == job_id)).mappings().first()
@@ -340,6 +454,43 @@ def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC)
 
 
+def _naive(value: datetime) -> datetime:
+    """Stored times are naive UTC."""
+    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+
+
+def _tenant_is(tenant: str | None) -> list[Any]:
+    return [] if tenant is None else [jobs.c.tenant == tenant]
+
+
+def _keyset(statement: Select[Any], time: Any, tiebreak: Any, ascending: bool, after: tuple[Any, Any] | None) -> Any:
+    """Order by (time, tiebreak) and continue strictly after the cursor: rows inserted while a caller
+    pages are never listed twice and never push an already-listed row onto a later page."""
+    if after is not None:
+        moment, key = _naive(after[0]), after[1]
+        if ascending:
+            statement = statement.where(or_(time > moment, and_(time == moment, tiebreak > key)))
+        else:
+            statement = statement.where(or_(time < moment, and_(time == moment, tiebreak < key)))
+    if ascending:
+        return statement.order_by(time.asc(), tiebreak.asc())
+    return statement.order_by(time.desc(), tiebreak.desc())
+
+
+def spec_digest(spec: JobSpec) -> str:
+    """What a job asked for, so a reused idempotency token can be told from a repeated request."""
+    payload = {
+        "name": spec.name,
+        "origin": spec.origin,
+        "details": spec.details,
+        "tasks": [
+            [t.source_url, t.target_url, t.source_language, t.target_language, [list(p) for p in t.glossary]]
+            for t in spec.tasks
+        ],
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
 def _job_from_row(row: Any) -> Job:
     error = ErrorInfo(row["error_code"], row["error_message"] or "") if row["error_code"] else None
     return Job(
@@ -351,6 +502,9 @@ def _job_from_row(row: Any) -> Job:
         validated=bool(row["validated"]),
         cancel_requested=bool(row["cancel_requested"]),
         error=error,
+        origin=row["origin"],
+        client_token=row["client_token"],
+        details=row["details"],
     )
 
 
@@ -370,4 +524,5 @@ def _task_from_row(row: Any) -> Task:
         characters=row["characters"],
         progress=row["progress"],
         error=error,
+        glossary=tuple((str(source), str(target)) for source, target in row["glossary"] or ()),
     )

@@ -36,6 +36,16 @@ jobs = Table(
     Column("error_code", String(100), nullable=True),
     Column("error_message", Text(), nullable=True),
     Column("labels", JSON(), nullable=False, default=dict),
+    # The status derived from the tasks (domain.derive_status), rewritten in every transaction that
+    # changes a task or the job, so lists can filter on it in SQL.
+    Column("status", String(20), nullable=False),
+    Column("origin", String(20), nullable=False),  # the front door the job came through
+    Column("client_token", String(200), nullable=True),  # idempotency token, unique per tenant
+    Column("request_digest", String(64), nullable=True),  # what the token was first used for
+    Column("details", JSON(), nullable=True),  # front-door facts echoed back (names, configs)
+    Index("ix_jobs_tenant_created", "tenant", "created_at", "id"),
+    Index("ix_jobs_tenant_status", "tenant", "status"),
+    UniqueConstraint("tenant", "client_token", name="uq_jobs_tenant_client_token"),
 )
 
 tasks = Table(
@@ -61,6 +71,7 @@ tasks = Table(
     Column("updated_at", DateTime(), nullable=False),
     Column("started_at", DateTime(), nullable=True),
     Column("finished_at", DateTime(), nullable=True),
+    Column("glossary", JSON(), nullable=True),  # [[source term, target term], ...] checked at submission
     UniqueConstraint("job_id", "seq", name="uq_tasks_job_seq"),
     Index("ix_tasks_job_status", "job_id", "status"),
     Index("ix_tasks_claim", "status", "created_at", "seq"),

@@ -1,0 +1,63 @@
+"""what the front doors need: the derived status stored for filtering, glossaries, origin and idempotency
+
+Revision ID: 0002
+Revises: 0001
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("jobs") as batch:
+        batch.add_column(sa.Column("status", sa.String(20), nullable=False, server_default="queued"))
+        batch.add_column(sa.Column("origin", sa.String(20), nullable=False, server_default="cli"))
+        batch.add_column(sa.Column("client_token", sa.String(200), nullable=True))
+        batch.add_column(sa.Column("request_digest", sa.String(64), nullable=True))
+        batch.add_column(sa.Column("details", sa.JSON(), nullable=True))
+        batch.create_index("ix_jobs_tenant_created", ["tenant", "created_at", "id"])
+        batch.create_index("ix_jobs_tenant_status", ["tenant", "status"])
+        batch.create_unique_constraint("uq_jobs_tenant_client_token", ["tenant", "client_token"])
+    with op.batch_alter_table("tasks") as batch:
+        batch.add_column(sa.Column("glossary", sa.JSON(), nullable=True))
+    _store_derived_statuses()
+
+
+def _store_derived_statuses() -> None:
+    """Jobs created before this revision get their stored status from the domain's rule."""
+    from datetime import UTC, datetime
+
+    from dragoman.domain.jobs import ErrorInfo, Job, Summary, derive_status
+    from dragoman.domain.states import TaskStatus
+
+    bind = op.get_bind()
+    counts: dict[str, dict[TaskStatus, int]] = {}
+    for job_id, status, number in bind.execute(
+        sa.text("SELECT job_id, status, count(*) FROM tasks GROUP BY job_id, status")
+    ):
+        counts.setdefault(job_id, {})[TaskStatus(status)] = number
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    rows = bind.execute(sa.text("SELECT id, tenant, validated, cancel_requested, error_code, error_message FROM jobs"))
+    for job_id, tenant, validated, cancel_requested, error_code, error_message in rows.all():
+        error = ErrorInfo(error_code, error_message or "") if error_code else None
+        job = Job(job_id, tenant, epoch, epoch, bool(validated), bool(cancel_requested), error)
+        status = derive_status(job, Summary.from_counts(counts.get(job_id, {}), 0))
+        bind.execute(sa.text("UPDATE jobs SET status = :status WHERE id = :id"), {"status": status.value, "id": job_id})
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("tasks") as batch:
+        batch.drop_column("glossary")
+    with op.batch_alter_table("jobs") as batch:
+        batch.drop_constraint("uq_jobs_tenant_client_token", type_="unique")
+        batch.drop_index("ix_jobs_tenant_status")
+        batch.drop_index("ix_jobs_tenant_created")
+        for column in ("details", "request_digest", "client_token", "origin", "status"):
+            batch.drop_column(column)
