@@ -11,7 +11,6 @@ from pathlib import Path
 from dragoman.config import Settings
 from dragoman.planning import plan_local_job
 from dragoman.service import Dragoman
-from dragoman.storage.local import LocalStorage
 
 WORDS = [
     "the",
@@ -92,8 +91,7 @@ def service(root: Path) -> Dragoman:
 
 
 def submit(app: Dragoman, source: Path, out: Path) -> str:
-    assert isinstance(app.storage, LocalStorage)
-    return app.submit(plan_local_job(app.storage, [source], out, ["es"], "en")).job.id
+    return app.submit(plan_local_job(app.local, [source], out, ["es"], "en")).job.id
 
 
 def wait(app: Dragoman, job_id: str, poll: float = 0.001) -> None:

@@ -15,7 +15,6 @@ from dragoman.domain.states import TaskStatus
 from dragoman.formats.documents import extract, format_for
 from dragoman.planning import plan_local_job
 from dragoman.service import Dragoman
-from dragoman.storage.local import LocalStorage
 from tests.conftest import ENGLISH_PARAGRAPHS, wait_terminal
 from tests.processes import environment, free_port, start_server
 
@@ -30,8 +29,7 @@ def setup_job(tmp_path: Path, documents: int = 30) -> tuple[Dragoman, str, dict[
         (docs / "in" / f"doc{number:02}.txt").write_text(text + f"\n\nDocument {number}.\n")
     settings = Settings(data_dir=tmp_path / "data", roots=[docs], workers=2)
     client = Dragoman.from_settings(settings)  # no runner here: the server process does the work
-    assert isinstance(client.storage, LocalStorage)
-    job_id = client.submit(plan_local_job(client.storage, [docs / "in"], docs / "out", ["es"], "en")).job.id
+    job_id = client.submit(plan_local_job(client.local, [docs / "in"], docs / "out", ["es"], "en")).job.id
     return client, job_id, environment(tmp_path / "data", [docs]), docs
 
 

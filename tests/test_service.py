@@ -19,13 +19,12 @@ from dragoman.errors import (
 )
 from dragoman.planning import plan_local_job
 from dragoman.service import Dragoman
-from dragoman.storage.local import LocalStorage, path_to_url
+from dragoman.storage.local import path_to_url
 from tests.conftest import wait_terminal
 
 
 def submit_local(service: Dragoman, paths: list[Path], out: Path, targets: list[str], source: str = "en") -> str:
-    assert isinstance(service.storage, LocalStorage)
-    return service.submit(plan_local_job(service.storage, paths, out, targets, source)).job.id
+    return service.submit(plan_local_job(service.local, paths, out, targets, source)).job.id
 
 
 @pytest.mark.parametrize(

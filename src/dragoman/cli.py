@@ -17,7 +17,6 @@ from dragoman.domain.jobs import JobView
 from dragoman.errors import Conflict, DocumentError, Invalid, NotFound, ServiceError
 from dragoman.planning import plan_local_job
 from dragoman.service import Dragoman
-from dragoman.storage.local import LocalStorage
 
 __all__ = ["app", "main"]
 
@@ -57,8 +56,7 @@ def translate(
     """Translate documents. Ctrl-C cancels the job: finished documents are kept, the rest stop."""
     try:
         service = _service(with_runner=wait)
-        assert isinstance(service.storage, LocalStorage)  # noqa: S101 - the CLI only builds local storage
-        spec = plan_local_job(service.storage, paths, out, to, source)
+        spec = plan_local_job(service.local, paths, out, to, source)
         view = service.submit(spec)
     except ServiceError as exc:
         raise _fail(exc) from None

@@ -7,7 +7,8 @@ ServiceError
 │   └── CancelRefused          cancel of a job that is no longer cancellable (DESIGN §1 rule 1)
 ├── Invalid                    the caller's input is unusable; nothing was changed
 │   ├── UnsupportedLanguage    no engine can translate this language pair
-│   └── AccessDenied           a location outside the configured roots, or unreadable
+│   ├── AccessDenied           a source outside the configured roots, or unreadable
+│   └── TargetAccessDenied     a target location that may not be written
 ├── DocumentError              one document cannot be translated; fails that task only
 │   ├── UnsupportedFormat
 │   ├── UndecodableDocument
@@ -39,6 +40,7 @@ __all__ = [
     "ServiceError",
     "SourceMissing",
     "StoreError",
+    "TargetAccessDenied",
     "TargetExists",
     "UndecodableDocument",
     "UnsupportedFormat",
@@ -105,6 +107,12 @@ class AccessDenied(Invalid):
     """The location is outside the configured storage roots or cannot be accessed."""
 
     code = "InvalidDocumentAccessLevel"
+
+
+class TargetAccessDenied(AccessDenied):
+    """The target location is outside the configured storage or cannot be written."""
+
+    code = "InvalidTargetDocumentAccessLevel"
 
 
 class DocumentError(ServiceError):

@@ -3,41 +3,63 @@ the domain's rules, records them in the store and wakes the runner; it holds no 
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from types import TracebackType
+from typing import Any
 
+from dragoman.batches import BatchInput, plan_batch
 from dragoman.config import Settings
-from dragoman.domain.jobs import JobView, Task
+from dragoman.domain.jobs import ErrorInfo, JobView, Task
 from dragoman.domain.specs import JobSpec, check_job_spec
 from dragoman.engines.apertium import ApertiumEngine
 from dragoman.engines.base import Engine, LanguagePair
+from dragoman.errors import ConfigError, DocumentError, Invalid
+from dragoman.formats.glossary import Glossary
 from dragoman.runner.pool import InProcessRunner
-from dragoman.storage.base import Storage
+from dragoman.runner.translate import Translated, translate_document
 from dragoman.storage.local import LocalStorage
+from dragoman.storage.routed import RoutedStorage
 from dragoman.store.database import open_database
-from dragoman.store.jobs import JobStore
+from dragoman.store.jobs import JobQuery, JobStore, TaskQuery
 
 __all__ = ["Dragoman"]
 
 
 class Dragoman:
-    def __init__(self, store: JobStore, engine: Engine, storage: Storage, runner: InProcessRunner | None = None):
+    def __init__(
+        self,
+        store: JobStore,
+        engine: Engine,
+        storage: RoutedStorage,
+        runner: InProcessRunner | None = None,
+        settings: Settings | None = None,
+    ):
         self.store = store
         self.engine = engine
         self.storage = storage
         self.runner = runner
+        self.settings = settings or Settings()
+
+    @property
+    def local(self) -> LocalStorage:
+        """The local-folder store (the CLI plans jobs against it directly)."""
+        for store in self.storage.stores:
+            if isinstance(store, LocalStorage):
+                return store
+        raise ConfigError("no local storage is configured")
 
     @classmethod
     def from_settings(cls, settings: Settings, *, with_runner: bool = False) -> Dragoman:
         store = JobStore(open_database(settings.database))
         engine = ApertiumEngine(settings.apertium_modes_dir, stall_seconds=settings.stall_seconds)
-        storage = LocalStorage(settings.roots, max_document_bytes=settings.max_document_bytes)
+        storage = RoutedStorage([LocalStorage(settings.roots, max_document_bytes=settings.max_document_bytes)])
         runner = None
         if with_runner:
             runner = InProcessRunner(
                 store, engine, storage, workers=settings.workers, lease=timedelta(seconds=settings.lease_seconds)
             )
-        return cls(store, engine, storage, runner)
+        return cls(store, engine, storage, runner, settings)
 
     # --- requests -----------------------------------------------------------------------------
 
@@ -52,6 +74,43 @@ class Dragoman:
             self.runner.wake()
         return view
 
+    def submit_batch(
+        self,
+        inputs: Sequence[BatchInput],
+        *,
+        tenant: str,
+        origin: str,
+        name: str | None = None,
+        client_token: str | None = None,
+        details: Mapping[str, Any] | None = None,
+    ) -> JobView:
+        """A front door's batch: always a job. If the inputs are unusable (unreadable source, occupied
+        target, bad glossary, unsupported language) the job is recorded as failed validation, with why."""
+        try:
+            spec = plan_batch(
+                self.storage,
+                inputs,
+                tenant=tenant,
+                origin=origin,
+                name=name,
+                client_token=client_token,
+                details=details,
+            )
+            check_job_spec(spec, self.engine.supports)
+        except (Invalid, DocumentError) as exc:
+            failed = JobSpec(tenant, (), name=name, origin=origin, client_token=client_token, details=details)
+            return self.store.create_job(failed, error=ErrorInfo(exc.code, exc.message))
+        view = self.store.create_job(spec)
+        if self.runner is not None:
+            self.runner.wake()
+        return view
+
+    def translate_now(
+        self, data: bytes, file_name: str, target: str, *, source: str | None = None, glossary: Glossary = ()
+    ) -> Translated:
+        """Translate one document synchronously, outside any job (nothing is stored)."""
+        return translate_document(self.engine, data, file_name, source, target, glossary)
+
     def cancel(self, job_id: str, *, tenant: str | None = None) -> JobView:
         view = self.store.request_cancel(job_id, tenant=tenant)
         if self.runner is not None:
@@ -61,11 +120,16 @@ class Dragoman:
     def get(self, job_id: str, *, tenant: str | None = None) -> JobView:
         return self.store.get(job_id, tenant=tenant)
 
-    def list_jobs(self, *, tenant: str | None = None, limit: int = 50, offset: int = 0) -> list[JobView]:
-        return self.store.list_jobs(tenant=tenant, limit=limit, offset=offset)
+    def list_jobs(
+        self, *, tenant: str | None = None, limit: int = 50, offset: int = 0, query: JobQuery | None = None
+    ) -> list[JobView]:
+        return self.store.list_jobs(tenant=tenant, limit=limit, offset=offset, query=query)
 
-    def tasks(self, job_id: str, *, tenant: str | None = None) -> list[Task]:
-        return self.store.tasks(job_id, tenant=tenant)
+    def tasks(self, job_id: str, *, tenant: str | None = None, query: TaskQuery | None = None) -> list[Task]:
+        return self.store.tasks(job_id, tenant=tenant, query=query)
+
+    def task(self, job_id: str, task_id: str, *, tenant: str | None = None) -> Task:
+        return self.store.task(job_id, task_id, tenant=tenant)
 
     def languages(self) -> list[LanguagePair]:
         return self.engine.languages()

@@ -14,7 +14,6 @@ from dragoman.errors import CancelRefused
 from dragoman.formats.documents import extract, format_for
 from dragoman.planning import plan_local_job
 from dragoman.service import Dragoman
-from dragoman.storage.local import LocalStorage
 from tests.conftest import ENGLISH_PARAGRAPHS, wait_terminal
 
 RUNS = 12
@@ -30,12 +29,11 @@ def make_batch(folder: Path, count: int, rng: random.Random) -> None:
 @pytest.mark.parametrize("seed", [7, 1234])
 def test_random_cancels_keep_every_invariant(service: Dragoman, docs: Path, seed: int) -> None:
     rng = random.Random(seed)
-    assert isinstance(service.storage, LocalStorage)
     outcomes: set[str] = set()
     for run in range(RUNS):
         source, out = docs / f"run{run}" / "in", docs / f"run{run}" / "out"
         make_batch(source, 30, rng)
-        spec = plan_local_job(service.storage, [source], out, ["es", "ca"], "en")
+        spec = plan_local_job(service.local, [source], out, ["es", "ca"], "en")
         job_id = service.submit(spec).job.id
         time.sleep(rng.uniform(0.0, 1.0))
         try:

@@ -11,15 +11,13 @@ from dragoman.domain.states import TaskStatus
 from dragoman.formats.documents import extract, format_for
 from dragoman.planning import plan_local_job
 from dragoman.service import Dragoman
-from dragoman.storage.local import LocalStorage
 from tests.conftest import wait_terminal, write_documents
 
 
 def test_folder_of_txt_html_docx_into_spanish(service: Dragoman, docs: Path) -> None:
     # Given three documents of each format
     sources = write_documents(docs / "en", count=3)
-    assert isinstance(service.storage, LocalStorage)
-    spec = plan_local_job(service.storage, [docs / "en"], docs / "out", ["es"], "en")
+    spec = plan_local_job(service.local, [docs / "en"], docs / "out", ["es"], "en")
     # When they are translated
     view = wait_terminal(service, service.submit(spec).job.id)
     # Then every task succeeded and the counters and the bill are exact
@@ -47,8 +45,7 @@ def test_two_targets_and_bad_documents_fail_alone(service: Dragoman, docs: Path)
     (docs / "in" / "binary.txt").write_bytes(bytes(range(256)))
     (docs / "in" / "notes.md").write_text("# The cat\n")
     (docs / "in" / "latin1.txt").write_bytes("The café".encode("latin-1"))
-    assert isinstance(service.storage, LocalStorage)
-    spec = plan_local_job(service.storage, [docs / "in"], docs / "out", ["es", "ca"], "en")
+    spec = plan_local_job(service.local, [docs / "in"], docs / "out", ["es", "ca"], "en")
     view = wait_terminal(service, service.submit(spec).job.id)
     assert view.status.value == "partially_failed"
     assert (view.summary.succeeded, view.summary.failed) == (2, 8)
@@ -67,8 +64,7 @@ def test_two_targets_and_bad_documents_fail_alone(service: Dragoman, docs: Path)
 def test_a_huge_single_line_is_translated_and_the_service_goes_on(service: Dragoman, docs: Path) -> None:
     line = "The cat is black and I like dogs. " * 3000  # ~100 kB, no line break
     (docs / "huge.txt").write_text(line)
-    assert isinstance(service.storage, LocalStorage)
-    spec = plan_local_job(service.storage, [docs / "huge.txt"], docs / "out", ["es"], "en")
+    spec = plan_local_job(service.local, [docs / "huge.txt"], docs / "out", ["es"], "en")
     view = wait_terminal(service, service.submit(spec).job.id, timeout=240)
     assert view.status.value == "succeeded"
     assert (docs / "out" / "es" / "huge.txt").read_text().count("perros") == 3000

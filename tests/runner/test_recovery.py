@@ -11,7 +11,6 @@ from dragoman.config import Settings
 from dragoman.domain.states import TaskStatus
 from dragoman.planning import plan_local_job
 from dragoman.service import Dragoman
-from dragoman.storage.local import LocalStorage
 from tests.conftest import wait_terminal
 
 DEAD_OWNER = "some-other-host:1:dead"  # another host whose lease has run out
@@ -24,8 +23,7 @@ def start_orphan(tmp_path: Path, *, cancel: bool) -> tuple[Settings, str, str, P
     (docs / "b.txt").write_text("The cat is black.\n")
     settings = Settings(data_dir=tmp_path / "data", roots=[docs], workers=1)
     app = Dragoman.from_settings(settings)
-    assert isinstance(app.storage, LocalStorage)
-    job_id = app.submit(plan_local_job(app.storage, [docs / "a.txt"], docs / "out", ["es"], "en")).job.id
+    job_id = app.submit(plan_local_job(app.local, [docs / "a.txt"], docs / "out", ["es"], "en")).job.id
     claim = app.store.claim_next(DEAD_OWNER, timedelta(seconds=-1))  # its lease is already over
     assert claim is not None
     if cancel:

@@ -6,14 +6,15 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from urllib.parse import urlsplit
 
 from dragoman.abort import Aborted, AbortReason
 from dragoman.domain.jobs import ErrorInfo, Task
 from dragoman.domain.states import TaskStatus
 from dragoman.engines.base import Engine, ProgressCallback
 from dragoman.errors import ServiceError
-from dragoman.formats.documents import extract, format_for, inject
 from dragoman.runner.context import TaskContext
+from dragoman.runner.translate import translate_document
 from dragoman.storage.base import Storage
 from dragoman.store.jobs import JobStore
 
@@ -54,25 +55,24 @@ class TaskExecutor:
         return status
 
     def _translate_and_publish(self, task: Task, ctx: TaskContext) -> None:
-        fmt = format_for(task.source_url)
-        document = extract(self._storage.read(task.source_url), fmt)
-        try:
-            translated = self._engine.translate(
-                document.segments,
-                task.source_language,
-                task.target_language,
-                should_abort=ctx.should_abort,
-                on_progress=self._progress_reporter(task),
-            )
-        except BaseException:
-            document.discard()
-            raise
-        output = inject(document, translated)
+        translated = translate_document(
+            self._engine,
+            self._storage.read(task.source_url),
+            urlsplit(task.source_url).path,
+            task.source_language,
+            task.target_language,
+            task.glossary,
+            should_abort=ctx.should_abort,
+            on_progress=self._progress_reporter(task),
+        )
         ctx.check_abort()  # the last safe point: past it, the task finishes and is billed
-        digest = hashlib.sha256(output).hexdigest()
-        if not self._store.record_output(task.id, self._owner, characters=document.characters, output_sha256=digest):
+        digest = hashlib.sha256(translated.output).hexdigest()
+        recorded = self._store.record_output(
+            task.id, self._owner, characters=translated.characters, output_sha256=digest
+        )
+        if not recorded:
             raise Aborted()  # the lease was taken over; the new owner decides
-        self._storage.publish(task.target_url, output)
+        self._storage.publish(task.target_url, translated.output)
 
     def _progress_reporter(self, task: Task) -> ProgressCallback:
         last = time.monotonic()

@@ -9,6 +9,19 @@ __all__ = ["Storage"]
 
 class Storage(ABC):
     @abstractmethod
+    def handles(self, url: str) -> bool:
+        """Whether `url` is a location of this kind (by scheme and host), whether or not it is allowed."""
+
+    @abstractmethod
+    def list_named(self, url: str) -> list[tuple[str, str]]:
+        """(document URL, its name relative to `url`) for every document under the folder `url`, sorted
+        by name. Raises SourceMissing, AccessDenied."""
+
+    @abstractmethod
+    def child(self, folder_url: str, name: str) -> str:
+        """The URL of the document called `name` (a relative, `/`-separated path) inside `folder_url`."""
+
+    @abstractmethod
     def read(self, url: str) -> bytes:
         """The document's bytes. Raises SourceMissing, AccessDenied or DocumentError (too large)."""
 

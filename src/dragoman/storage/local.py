@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterable
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from urllib.parse import quote, unquote, urlsplit
 
 from dragoman.errors import AccessDenied, DocumentError, SourceMissing, TargetExists
@@ -55,6 +55,26 @@ class LocalStorage(Storage):
         if len(data) > self.max_document_bytes:
             raise DocumentError(f"{path} is larger than the {self.max_document_bytes} byte limit")
         return data
+
+    def handles(self, url: str) -> bool:
+        scheme = urlsplit(url).scheme
+        return scheme in ("", "file")
+
+    def list_named(self, url: str) -> list[tuple[str, str]]:
+        base = self.resolve(url)
+        if not base.is_dir():
+            raise SourceMissing(f"{base} is not a folder that exists")
+        named = []
+        for document in self.list_documents(url):
+            path = Path(unquote(urlsplit(document).path))
+            named.append((document, path.relative_to(base).as_posix()))
+        return sorted(named, key=lambda item: item[1])
+
+    def child(self, folder_url: str, name: str) -> str:
+        relative = PurePosixPath(name)
+        if relative.is_absolute() or ".." in relative.parts:
+            raise AccessDenied(f"{name!r} is not a relative document name")
+        return path_to_url(self.resolve(folder_url) / relative)
 
     def list_documents(self, url: str) -> list[str]:
         path = self.resolve(url)

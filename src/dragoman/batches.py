@@ -1,0 +1,135 @@
+"""Batch inputs as the HTTP front doors describe them (source folders or files, filters, targets,
+glossaries), turned into a JobSpec: documents listed, target names chosen, glossaries read and checked.
+
+Any problem raises a ServiceError whose code says what was wrong (unreadable source, unwritable or
+occupied target, bad glossary, unsupported language); the service records it as a job that failed
+validation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from dragoman.domain.specs import AUTO_LANGUAGE, JobSpec, TaskSpec
+from dragoman.errors import AccessDenied, Invalid, SourceMissing, TargetAccessDenied, UnsupportedFormat
+from dragoman.formats.documents import format_for
+from dragoman.formats.glossary import Glossary, parse_glossary
+from dragoman.planning import language
+from dragoman.storage.base import Storage
+
+__all__ = ["BatchInput", "BatchTarget", "GlossaryRef", "NoDocuments", "plan_batch"]
+
+
+class NoDocuments(Invalid):
+    """No documents were found at the source."""
+
+    code = "NoDocumentsFound"
+
+
+@dataclass(frozen=True, slots=True)
+class GlossaryRef:
+    url: str
+    format: str
+
+
+@dataclass(frozen=True, slots=True)
+class BatchTarget:
+    url: str
+    language: str
+    glossaries: tuple[GlossaryRef, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class BatchInput:
+    source_url: str
+    targets: tuple[BatchTarget, ...]
+    source_language: str | None = None  # None: detected per document
+    single_file: bool = False  # the source and target URLs name one document each, not folders
+    prefix: str = ""
+    suffix: str = ""
+
+
+def plan_batch(
+    storage: Storage,
+    inputs: Sequence[BatchInput],
+    *,
+    tenant: str,
+    origin: str,
+    name: str | None = None,
+    client_token: str | None = None,
+    details: Mapping[str, Any] | None = None,
+) -> JobSpec:
+    """One task per listed document × target. Folder targets get the document's name relative to its
+    source folder; only documents in a supported format are listed."""
+    tasks: list[TaskSpec] = []
+    glossaries: dict[GlossaryRef, Glossary] = {}
+    for item in inputs:
+        source_language = AUTO_LANGUAGE if item.source_language is None else language(item.source_language)
+        documents = _documents(storage, item)
+        for target in item.targets:
+            target_language = language(target.language)
+            glossary = _glossary(storage, target.glossaries, glossaries)
+            for url, relative in documents:
+                target_url = target.url if item.single_file else _target(storage, target.url, relative)
+                _check_target(storage, target_url)
+                tasks.append(TaskSpec(url, target_url, source_language, target_language, glossary))
+    return JobSpec(tenant=tenant, tasks=tasks, name=name, origin=origin, client_token=client_token, details=details)
+
+
+def _documents(storage: Storage, item: BatchInput) -> list[tuple[str, str]]:
+    if item.single_file:
+        storage.check_source(item.source_url)
+        return [(item.source_url, "")]
+    try:
+        listed = storage.list_named(item.source_url)
+    except SourceMissing as exc:
+        raise AccessDenied(f"the source location cannot be listed: {exc.message}") from None
+    documents = []
+    for url, relative in listed:
+        if not relative.startswith(item.prefix) or not relative.endswith(item.suffix):
+            continue
+        try:
+            format_for(relative)
+        except UnsupportedFormat:
+            continue  # not a document this batch can translate
+        documents.append((url, relative))
+    if not documents:
+        raise NoDocuments(f"no documents in a supported format were found at {_redact(item.source_url)}")
+    return documents
+
+
+def _target(storage: Storage, folder_url: str, relative: str) -> str:
+    try:
+        return storage.child(folder_url, relative)
+    except AccessDenied as exc:
+        raise TargetAccessDenied(exc.message) from None
+
+
+def _check_target(storage: Storage, url: str) -> None:
+    try:
+        storage.check_target(url)
+    except TargetAccessDenied:
+        raise
+    except AccessDenied as exc:
+        raise TargetAccessDenied(exc.message) from None
+
+
+def _glossary(storage: Storage, refs: Sequence[GlossaryRef], cache: dict[GlossaryRef, Glossary]) -> Glossary:
+    pairs: list[tuple[str, str]] = []
+    for ref in refs:
+        if ref not in cache:
+            name = _redact(ref.url)
+            try:
+                data = storage.read(ref.url)
+            except (AccessDenied, SourceMissing) as exc:
+                raise AccessDenied(f"the glossary {name} cannot be read: {exc.message}") from None
+            cache[ref] = parse_glossary(data, ref.format, name)
+        pairs.extend(cache[ref])
+    return tuple(pairs)
+
+
+def _redact(url: str) -> str:
+    """A URL fit for an error message: no query string (it may hold a SAS token)."""
+    return url.split("?", 1)[0]
