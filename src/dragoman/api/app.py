@@ -1,4 +1,4 @@
-"""The HTTP service. For now the runner's home and a health check; front doors mount here."""
+"""The HTTP service: the runner's home, a health check and the front doors."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from dragoman import __version__
+from dragoman.api.azure import routes as azure_routes
+from dragoman.api.errors import install_error_handlers
 from dragoman.service import Dragoman
 
 __all__ = ["create_app"]
@@ -22,8 +24,16 @@ def create_app(service: Dragoman) -> FastAPI:
         finally:
             service.close()
 
-    app = FastAPI(title="Dragoman", version=__version__, lifespan=lifespan)
+    app = FastAPI(
+        title="Dragoman",
+        version=__version__,
+        lifespan=lifespan,
+        description="Batch document translation with exact cancellation. Azure Document Translation "
+        "routes live under /translator.",
+    )
     app.state.service = service
+    install_error_handlers(app)
+    app.include_router(azure_routes.router)
 
     @app.get("/health")
     def health() -> dict[str, object]:

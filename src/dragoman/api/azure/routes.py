@@ -1,0 +1,281 @@
+"""Routes of the Azure front door. Each handler parses, calls the service once, and serialises."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Depends, File, Header, Query, Request, UploadFile
+from fastapi.responses import JSONResponse, Response
+
+from dragoman.api.azure.errors import AzureError, Unauthorized
+from dragoman.api.azure.listing import parse_cursor_time, parse_list_request
+from dragoman.api.azure.models import StartTranslationDetails
+from dragoman.api.azure.wire import (
+    document_status,
+    job_statuses_named,
+    task_statuses_named,
+    translation_status,
+)
+from dragoman.formats.documents import FORMATS, format_for
+from dragoman.formats.glossary import GLOSSARY_FORMATS, parse_glossary
+from dragoman.planning import language
+from dragoman.service import Dragoman
+from dragoman.store.jobs import JobQuery, TaskQuery
+
+__all__ = ["API_VERSIONS", "router"]
+
+API_VERSIONS = ("2024-05-01", "2026-03-01")
+_BATCHES = "/translator/document/batches"
+
+
+def _service(request: Request) -> Dragoman:
+    service: Dragoman = request.app.state.service
+    return service
+
+
+def tenant(
+    request: Request,
+    key: Annotated[str | None, Header(alias="Ocp-Apim-Subscription-Key")] = None,
+) -> str:
+    """The caller's tenant, from its subscription key; 401 in Azure's shape otherwise."""
+    if not key:
+        raise Unauthorized("Access denied: a subscription key is required (Ocp-Apim-Subscription-Key header)")
+    owner = _service(request).settings.tenant_for_azure_key(key)
+    if owner is None:
+        raise Unauthorized("Access denied: the subscription key is not valid")
+    return owner
+
+
+def api_version(version: Annotated[str | None, Query(alias="api-version")] = None) -> str:
+    if version not in API_VERSIONS:
+        problem = "is missing" if version is None else f"{version!r} is not supported"
+        raise AzureError(
+            400,
+            "InvalidRequest",
+            "UnsupportedApiVersion",
+            f"The api-version query parameter {problem}; use one of {', '.join(API_VERSIONS)}.",
+        )
+    return version
+
+
+Tenant = Annotated[str, Depends(tenant)]
+Version = Annotated[str, Depends(api_version)]
+router = APIRouter(prefix="", tags=["Document Translation"])
+
+
+def _base(request: Request, service: Dragoman) -> str:
+    return service.settings.public_url or str(request.base_url)
+
+
+@router.post(
+    f"{_BATCHES}",
+    status_code=202,
+    response_class=Response,
+    responses={202: {"description": "Accepted; poll the Operation-Location header"}},
+    summary="Start a batch translation",
+)
+def start_translation(request: Request, body: StartTranslationDetails, owner: Tenant, version: Version) -> Response:
+    service = _service(request)
+    view = service.submit_batch(body.batch_inputs(), tenant=owner, origin="azure", details={"api_version": version})
+    location = f"{_base(request, service).rstrip('/')}{_BATCHES}/{view.job.id}?api-version={version}"
+    return Response(status_code=202, headers={"Operation-Location": location})
+
+
+@router.get(f"{_BATCHES}", summary="List translation jobs")
+def list_translations(
+    request: Request,
+    owner: Tenant,
+    version: Version,
+    top: int | None = Query(None, ge=0),
+    skip: int | None = Query(None, ge=0),
+    maxpagesize: int | None = Query(None, ge=1, le=100),
+    ids: list[str] | None = Query(None, description="Job ids, comma-separated or repeated."),
+    statuses: list[str] | None = Query(None, description="Status names, comma-separated or repeated."),
+    createdDateTimeUtcStart: datetime | None = Query(None),  # noqa: N803 - Azure's wire name
+    createdDateTimeUtcEnd: datetime | None = Query(None),  # noqa: N803
+    orderby: str | None = Query(None, description="createdDateTimeUtc asc|desc"),
+) -> JSONResponse:
+    service = _service(request)
+    wanted = parse_list_request(request.query_params)
+    job_statuses = None
+    if wanted.statuses is not None:
+        job_statuses = job_statuses_named(wanted.statuses)
+        if job_statuses is None:
+            raise _bad_statuses(wanted.statuses)
+    query = JobQuery(
+        ids=wanted.ids,
+        statuses=job_statuses,
+        created_from=wanted.created_from,
+        created_to=wanted.created_to,
+        ascending=wanted.ascending,
+        after=None if wanted.cursor is None else (parse_cursor_time(wanted.cursor), wanted.cursor[1]),
+    )
+    views = service.list_jobs(tenant=owner, limit=wanted.page_size + 1, offset=wanted.skip, query=query)
+    page, more = views[: wanted.page_size], len(views) > wanted.page_size
+    body: dict[str, Any] = {"value": [translation_status(view) for view in page]}
+    if more and page:
+        last = page[-1].job
+        link = wanted.next_link(_base(request, service), _BATCHES, version, (last.created_at, last.id), len(page))
+        if link:
+            body["nextLink"] = link
+    return JSONResponse(body)
+
+
+@router.get(f"{_BATCHES}/{{job_id}}", summary="Get a translation job's status")
+def get_translation(request: Request, job_id: str, owner: Tenant, version: Version) -> JSONResponse:
+    return JSONResponse(translation_status(_service(request).get(job_id, tenant=owner)))
+
+
+@router.delete(f"{_BATCHES}/{{job_id}}", summary="Cancel a translation job")
+def cancel_translation(request: Request, job_id: str, owner: Tenant, version: Version) -> JSONResponse:
+    return JSONResponse(translation_status(_service(request).cancel(job_id, tenant=owner)))
+
+
+@router.get(f"{_BATCHES}/{{job_id}}/documents", summary="List a job's documents")
+def list_documents(
+    request: Request,
+    job_id: str,
+    owner: Tenant,
+    version: Version,
+    top: int | None = Query(None, ge=0),
+    skip: int | None = Query(None, ge=0),
+    maxpagesize: int | None = Query(None, ge=1, le=100),
+    ids: list[str] | None = Query(None),
+    statuses: list[str] | None = Query(None),
+    createdDateTimeUtcStart: datetime | None = Query(None),  # noqa: N803
+    createdDateTimeUtcEnd: datetime | None = Query(None),  # noqa: N803
+    orderby: str | None = Query(None),
+) -> JSONResponse:
+    service = _service(request)
+    wanted = parse_list_request(request.query_params, default_order="asc")  # submission order
+    task_statuses = None
+    if wanted.statuses is not None:
+        task_statuses = task_statuses_named(wanted.statuses)
+        if task_statuses is None:
+            raise _bad_statuses(wanted.statuses)
+    after = None
+    if wanted.cursor is not None:
+        try:
+            after = (parse_cursor_time(wanted.cursor), int(wanted.cursor[1]))
+        except ValueError:
+            raise AzureError(400, "InvalidArgument", "InvalidQueryParameter", "the $skipToken is not valid") from None
+    query = TaskQuery(
+        ids=wanted.ids,
+        statuses=task_statuses,
+        created_from=wanted.created_from,
+        created_to=wanted.created_to,
+        ascending=wanted.ascending,
+        after=after,
+        limit=wanted.page_size + 1,
+        offset=wanted.skip,
+    )
+    tasks = service.tasks(job_id, tenant=owner, query=query)
+    page, more = tasks[: wanted.page_size], len(tasks) > wanted.page_size
+    body: dict[str, Any] = {"value": [document_status(task) for task in page]}
+    if more and page:
+        last = page[-1]
+        path = f"{_BATCHES}/{job_id}/documents"
+        link = wanted.next_link(_base(request, service), path, version, (last.created_at, str(last.seq)), len(page))
+        if link:
+            body["nextLink"] = link
+    return JSONResponse(body)
+
+
+@router.get(f"{_BATCHES}/{{job_id}}/documents/{{document_id}}", summary="Get one document's status")
+def get_document(request: Request, job_id: str, document_id: str, owner: Tenant, version: Version) -> JSONResponse:
+    return JSONResponse(document_status(_service(request).task(job_id, document_id, tenant=owner)))
+
+
+@router.get("/translator/document/formats", summary="Supported document or glossary formats")
+def supported_formats(
+    owner: Tenant, version: Version, type: str | None = Query(None, description="document or glossary")
+) -> JSONResponse:
+    kind = (type or "document").lower()
+    if kind == "document":
+        value = [
+            {
+                "format": fmt.name,
+                "fileExtensions": list(fmt.extensions),
+                "contentTypes": list(fmt.content_types),
+                "type": "document",
+            }
+            for fmt in FORMATS
+        ]
+    elif kind == "glossary":
+        value = [
+            {"format": name, "fileExtensions": list(extensions), "contentTypes": list(types), "type": "glossary"}
+            for name, (extensions, types) in GLOSSARY_FORMATS.items()
+        ]
+    else:
+        raise AzureError(400, "InvalidArgument", "InvalidQueryParameter", "type must be 'document' or 'glossary'")
+    return JSONResponse({"value": value})
+
+
+@router.post(
+    "/translator/document:translate",
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}, "description": "The translated document"}},
+    summary="Translate one document now",
+)
+def translate_single_document(
+    request: Request,
+    owner: Tenant,
+    version: Version,
+    document: Annotated[UploadFile, File(description="The document to translate")],
+    glossary: Annotated[list[UploadFile] | None, File(description="Glossaries")] = None,
+    targetLanguage: str | None = Query(None),  # noqa: N803
+    sourceLanguage: str | None = Query(None),  # noqa: N803
+) -> Response:
+    service = _service(request)
+    lowered = {key.lower(): value for key, value in request.query_params.items()}
+    target_tag = lowered.get("targetlanguage")
+    if not target_tag:
+        raise AzureError(400, "InvalidArgument", "MissingTargetLanguage", "The targetLanguage parameter is required.")
+    source_tag = lowered.get("sourcelanguage")
+    name = document.filename or ""
+    fmt = format_for(name)
+    data = _read_limited(document, service.settings.max_document_bytes)
+    terms: list[tuple[str, str]] = []
+    for part in glossary or []:
+        glossary_name = part.filename or "glossary"
+        kind = _glossary_kind(glossary_name, part.content_type)
+        terms += parse_glossary(_read_limited(part, service.settings.max_document_bytes), kind, glossary_name)
+    translated = service.translate_now(
+        data,
+        name,
+        language(target_tag),
+        source=None if not source_tag else language(source_tag),
+        glossary=tuple(terms),
+    )
+    return Response(
+        translated.output,
+        media_type=document.content_type or fmt.content_types[0],
+        headers={"x-metered-usage": str(translated.characters)},
+    )
+
+
+def _read_limited(part: UploadFile, limit: int) -> bytes:
+    data = part.file.read(limit + 1)
+    if len(data) > limit:
+        raise AzureError(
+            400, "InvalidRequest", "RequestTooLarge", f"{part.filename or 'the document'} is larger than {limit} bytes"
+        )
+    return data
+
+
+def _glossary_kind(name: str, content_type: str | None) -> str:
+    suffix = "." + urlsplit(name).path.rsplit(".", 1)[-1].lower() if "." in name else ""
+    for kind, (extensions, types) in GLOSSARY_FORMATS.items():
+        if suffix in extensions or (content_type or "").split(";")[0] in types:
+            return kind
+    raise AzureError(
+        400, "InvalidArgument", "InvalidGlossary", f"{name}: glossary format not recognised; use .tsv, .csv or .xlf"
+    )
+
+
+def _bad_statuses(names: list[str]) -> AzureError:
+    return AzureError(
+        400, "InvalidArgument", "InvalidQueryParameter", f"statuses holds an unknown status: {', '.join(names)}"
+    )
