@@ -1,0 +1,97 @@
+"""One real `dragoman serve` per test worker, with two tenants, reached through the official SDK."""
+
+from __future__ import annotations
+
+import gc
+import json
+import time
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from azure.ai.translation.document import DocumentTranslationClient
+from azure.core.credentials import AzureKeyCredential
+
+from dragoman.storage.local import path_to_url
+from tests.conftest import ENGLISH_PARAGRAPHS, write_documents
+from tests.processes import environment, free_port, start_server
+
+ACME_KEY = "acme-secret-key"
+GLOBEX_KEY = "globex-secret-key"
+
+
+@dataclass
+class AzureServer:
+    endpoint: str
+    root: Path
+    clients: list[DocumentTranslationClient] = field(default_factory=list)
+
+    def client(self, key: str = ACME_KEY) -> DocumentTranslationClient:
+        """A client closed when the test ends (the SDK's HTTP session would otherwise leak a socket)."""
+        client = DocumentTranslationClient(self.endpoint, AzureKeyCredential(key))
+        self.clients.append(client)
+        return client
+
+    def close_clients(self) -> None:
+        while self.clients:
+            self.clients.pop().close()
+
+    def folder(self, name: str) -> Path:
+        path = self.root / name
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def url(self, path: Path) -> str:
+        return path_to_url(path)
+
+
+@pytest.fixture(scope="session")
+def azure_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AzureServer]:
+    root = tmp_path_factory.mktemp("azure")
+    tenants = {"acme": {"azure_keys": [ACME_KEY]}, "globex": {"azure_keys": [GLOBEX_KEY]}}
+    env = environment(root / "data", [root / "docs"], workers=2, DRAGOMAN_TENANTS=json.dumps(tenants))
+    (root / "docs").mkdir()
+    port = free_port()
+    server = start_server(env, port, root / "server.log")
+    try:
+        yield AzureServer(f"http://127.0.0.1:{port}", root / "docs")
+    finally:
+        server.terminate()
+        server.wait(30)
+
+
+@pytest.fixture(autouse=True)
+def _close_clients(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    if "azure_server" in request.fixturenames:
+        request.getfixturevalue("azure_server").close_clients()
+    # The SDK's transport can leave a pooled keep-alive socket to our server for the garbage
+    # collector; collect it here, where its ResourceWarning is the SDK's and not the next test's.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        gc.collect()
+
+
+def documents(server: AzureServer, name: str, count: int = 2) -> Path:
+    """A fresh source folder holding `count` each of .txt, .html and .docx."""
+    folder = server.folder(name)
+    write_documents(folder, count=count)
+    return folder
+
+
+def big_documents(server: AzureServer, name: str, count: int = 40) -> Path:
+    folder = server.folder(name)
+    for number in range(count):
+        text = "\n\n".join(" ".join(ENGLISH_PARAGRAPHS) * 3 for _ in range(12))
+        (folder / f"doc{number:02}.txt").write_text(text + f"\n\nDocument {number}.\n")
+    return folder
+
+
+def wait_for(predicate, timeout: float = 60.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached")
+        time.sleep(0.02)
