@@ -20,6 +20,8 @@ from tests.processes import environment, free_port, start_server
 
 ACME_KEY = "acme-secret-key"
 GLOBEX_KEY = "globex-secret-key"
+LISTING_KEY = "listing-tenant-key"  # a tenant whose jobs only the listing test starts
+STABLE_KEY = "stable-tenant-key"
 
 
 @dataclass
@@ -50,7 +52,10 @@ class AzureServer:
 @pytest.fixture(scope="session")
 def azure_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AzureServer]:
     root = tmp_path_factory.mktemp("azure")
-    tenants = {"acme": {"azure_keys": [ACME_KEY]}, "globex": {"azure_keys": [GLOBEX_KEY]}}
+    tenants = {
+        name: {"azure_keys": [key]}
+        for name, key in (("acme", ACME_KEY), ("globex", GLOBEX_KEY), ("listing", LISTING_KEY), ("stable", STABLE_KEY))
+    }
     env = environment(root / "data", [root / "docs"], workers=2, DRAGOMAN_TENANTS=json.dumps(tenants))
     (root / "docs").mkdir()
     port = free_port()
