@@ -5,12 +5,15 @@ PYTHON ?= python3
 APT_PACKAGES := apertium apertium-eng-spa apertium-eng-cat apertium-spa-cat transfuse
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: serve test setup system-packages bench lint
+AZURITE := .tools/node_modules/.bin/azurite-blob
+AZURITE_VERSION := 3.37.0
+
+.PHONY: serve test setup system-packages test-tools bench lint
 
 serve: setup
 	$(VENV)/bin/dragoman serve
 
-test: setup
+test: setup test-tools
 	$(VENV)/bin/pytest -n auto
 
 setup: system-packages $(VENV)/.installed
@@ -22,6 +25,13 @@ system-packages:
 		echo "installing Debian packages:$$missing"; \
 		$(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends $$missing; \
 	fi
+
+# Azurite, the Azure Storage emulator the blob tests start, from npm (Debian's nodejs/npm if absent).
+test-tools: $(AZURITE)
+
+$(AZURITE):
+	@command -v npm >/dev/null 2>&1 || { $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends nodejs npm; }
+	npm install --prefix .tools --no-audit --no-fund --loglevel=error azurite@$(AZURITE_VERSION)
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)

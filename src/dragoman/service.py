@@ -18,6 +18,7 @@ from dragoman.errors import ConfigError, DocumentError, Invalid
 from dragoman.formats.glossary import Glossary
 from dragoman.runner.pool import InProcessRunner
 from dragoman.runner.translate import Translated, translate_document
+from dragoman.storage.azure_blob import AzureBlobStorage
 from dragoman.storage.local import LocalStorage
 from dragoman.storage.routed import RoutedStorage
 from dragoman.store.database import open_database
@@ -53,7 +54,12 @@ class Dragoman:
     def from_settings(cls, settings: Settings, *, with_runner: bool = False) -> Dragoman:
         store = JobStore(open_database(settings.database))
         engine = ApertiumEngine(settings.apertium_modes_dir, stall_seconds=settings.stall_seconds)
-        storage = RoutedStorage([LocalStorage(settings.roots, max_document_bytes=settings.max_document_bytes)])
+        storage = RoutedStorage(
+            [
+                LocalStorage(settings.roots, max_document_bytes=settings.max_document_bytes),
+                AzureBlobStorage(settings.azure_blob_hosts, max_document_bytes=settings.max_document_bytes),
+            ]
+        )
         runner = None
         if with_runner:
             runner = InProcessRunner(

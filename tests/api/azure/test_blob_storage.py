@@ -1,0 +1,159 @@
+"""Azure Blob Storage end to end: Azurite (the official emulator) started by the test, containers
+with SAS URLs, the official SDK driving a real server that reads and writes blobs."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from io import BytesIO
+from pathlib import Path
+
+import docx
+import pytest
+from azure.ai.translation.document import DocumentTranslationClient
+from azure.ai.translation.document.models import DocumentTranslationInput, TranslationTarget
+from azure.core.credentials import AzureKeyCredential
+from azure.core.exceptions import HttpResponseError
+from azure.storage.blob import BlobServiceClient, ContainerSasPermissions, generate_container_sas
+
+from tests.conftest import write_documents
+from tests.processes import environment, free_port, start_server
+
+pytestmark = pytest.mark.slow
+
+AZURITE = Path(__file__).parents[3] / ".tools" / "node_modules" / ".bin" / "azurite-blob"
+ACCOUNT = "devstoreaccount1"
+ACCOUNT_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+KEY = "blob-tenant-key"
+
+
+@dataclass
+class BlobWorld:
+    endpoint: str  # Dragoman
+    blob_endpoint: str  # Azurite
+    service: BlobServiceClient
+
+    def container(self, name: str, permission: str) -> str:
+        """A new container and a SAS URL to it with the given permissions."""
+        self.service.create_container(name)
+        sas = generate_container_sas(
+            ACCOUNT,
+            name,
+            account_key=ACCOUNT_KEY,
+            permission=ContainerSasPermissions.from_string(permission),
+            expiry=datetime.now(UTC) + timedelta(hours=1),
+        )
+        return f"{self.blob_endpoint}/{name}?{sas}"
+
+    def upload(self, container: str, folder: Path) -> None:
+        client = self.service.get_container_client(container)
+        for path in sorted(folder.iterdir()):
+            client.upload_blob(f"docs/{path.name}", path.read_bytes())
+
+    def download(self, container: str, name: str) -> bytes:
+        data: bytes = self.service.get_container_client(container).download_blob(name).readall()
+        return data
+
+
+def wait_port(port: int, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError("Azurite exited early")
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise AssertionError("Azurite did not start")
+
+
+@pytest.fixture(scope="module")
+def blobs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BlobWorld]:
+    assert AZURITE.exists(), "Azurite is missing: run `make setup` (it installs it with npm into .tools/)"
+    root = tmp_path_factory.mktemp("blobs")
+    blob_port = free_port()
+    azurite = subprocess.Popen(
+        [str(AZURITE), "--blobHost", "127.0.0.1", "--blobPort", str(blob_port), "--location", str(root / "azurite"),
+         "--skipApiVersionCheck", "--silent"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        wait_port(blob_port, azurite)
+        blob_endpoint = f"http://127.0.0.1:{blob_port}/{ACCOUNT}"
+        env = environment(
+            root / "data",
+            [root],
+            DRAGOMAN_TENANTS=json.dumps({"blob": {"azure_keys": [KEY]}}),
+            DRAGOMAN_AZURE_BLOB_HOSTS=json.dumps([f"127.0.0.1:{blob_port}"]),
+        )
+        port = free_port()
+        server = start_server(env, port, root / "server.log")
+        connection = f"DefaultEndpointsProtocol=http;AccountName={ACCOUNT};AccountKey={ACCOUNT_KEY};BlobEndpoint={blob_endpoint};"
+        try:
+            with BlobServiceClient.from_connection_string(connection) as service:
+                yield BlobWorld(f"http://127.0.0.1:{port}", blob_endpoint, service)
+        finally:
+            server.terminate()
+            server.wait(30)
+    finally:
+        azurite.terminate()
+        azurite.wait(30)
+        shutil.rmtree(root / "azurite", ignore_errors=True)
+
+
+def test_translate_from_one_container_into_another(blobs: BlobWorld, tmp_path: Path) -> None:
+    # Given English documents in a source container and an empty target container, both by SAS URL
+    write_documents(tmp_path / "docs", count=1)
+    source = blobs.container("source-one", "rl")
+    target = blobs.container("target-one", "rwl")
+    blobs.upload("source-one", tmp_path / "docs")
+    # When the official SDK translates the container into Spanish
+    with DocumentTranslationClient(blobs.endpoint, AzureKeyCredential(KEY)) as client:
+        poller = client.begin_translation(
+            [DocumentTranslationInput(source, [TranslationTarget(target, "es")], source_language="en", prefix="docs/")],
+            polling_interval=0.2,
+        )
+        results = list(poller.result())
+    # Then each document is in the target container under its own name, translated
+    assert sorted(doc.status for doc in results) == ["Succeeded"] * 3
+    assert all("?" not in (doc.translated_document_url or "") for doc in results)  # no SAS shown back
+    assert blobs.download("target-one", "docs/doc0.txt").decode().startswith("El gato es negro.")
+    assert "<b>negro</b>" in blobs.download("target-one", "docs/page0.html").decode()
+    word = docx.Document(BytesIO(blobs.download("target-one", "docs/report0.docx")))
+    assert word.paragraphs[0].text == "La casa roja"
+
+
+def test_a_single_blob_and_a_blob_that_already_exists(blobs: BlobWorld, tmp_path: Path) -> None:
+    write_documents(tmp_path / "docs", count=1)
+    source = blobs.container("source-two", "rl")
+    target = blobs.container("target-two", "rwl")
+    blobs.upload("source-two", tmp_path / "docs")
+    one_source = source.replace("/source-two?", "/source-two/docs/doc0.txt?")
+    one_target = target.replace("/target-two?", "/target-two/single/doc0.es.txt?")
+    with DocumentTranslationClient(blobs.endpoint, AzureKeyCredential(KEY)) as client:
+        single = DocumentTranslationInput(
+            one_source, [TranslationTarget(one_target, "es")], source_language="en", storage_type="File"
+        )
+        assert [doc.status for doc in client.begin_translation([single]).result()] == ["Succeeded"]
+        assert blobs.download("target-two", "single/doc0.es.txt").decode().startswith("El gato es negro.")
+        # the same target again: it exists, so the job fails validation and the blob is untouched
+        with pytest.raises(HttpResponseError) as raised:
+            client.begin_translation([single]).result()
+        assert raised.value.error is not None and raised.value.error.code == "TargetFileAlreadyExists"
+
+
+def test_sas_without_read_access_and_unlisted_hosts_fail_validation(blobs: BlobWorld) -> None:
+    no_list = blobs.container("source-three", "w")
+    target = blobs.container("target-three", "rwl")
+    with DocumentTranslationClient(blobs.endpoint, AzureKeyCredential(KEY)) as client:
+        for source in (no_list, "https://attacker.example.net/container?sig=x"):
+            with pytest.raises(HttpResponseError) as raised:
+                client.begin_translation(source, target, "es", source_language="en").result()
+            assert raised.value.error is not None and raised.value.error.code == "InvalidDocumentAccessLevel"
