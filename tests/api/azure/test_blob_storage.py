@@ -95,7 +95,7 @@ def blobs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BlobWorld]:
         )
         port = free_port()
         server = start_server(env, port, root / "server.log")
-        connection = f"DefaultEndpointsProtocol=http;AccountName={ACCOUNT};AccountKey={ACCOUNT_KEY};BlobEndpoint={blob_endpoint};"
+        connection = ";".join([f"AccountName={ACCOUNT}", f"AccountKey={ACCOUNT_KEY}", f"BlobEndpoint={blob_endpoint}"])
         try:
             with BlobServiceClient.from_connection_string(connection) as service:
                 yield BlobWorld(f"http://127.0.0.1:{port}", blob_endpoint, service)
