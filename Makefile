@@ -40,9 +40,11 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 bench: setup
+	@command -v wrk >/dev/null 2>&1 || { $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends wrk; }
 	$(VENV)/bin/python bench/throughput.py
 	$(VENV)/bin/python bench/cancel_latency.py
 	$(VENV)/bin/python bench/small_job.py
+	$(VENV)/bin/python bench/status_poll.py
 
 lint: setup
 	$(VENV)/bin/ruff check src tests bench

@@ -117,7 +117,7 @@ class JobStore:
         query = select(jobs).where(jobs.c.id == job_id)
         if tenant is not None:
             query = query.where(jobs.c.tenant == tenant)
-        row = connection.execute(query.with_for_update()).mappings().first()
+        row = connection.execute(query.with_for_update()).first()
         if row is None:
             raise NotFound(f"job {job_id} not found")
         return _job_from_row(row)
@@ -156,6 +156,7 @@ class JobStore:
                     error_code=error.code if error else None,
                     error_message=error.message if error else None,
                     status=derive_status(job, Summary(not_yet_started=len(task_specs))).value,
+                    **_counters(Summary(not_yet_started=len(task_specs))),
                     origin=spec.origin,
                     client_token=spec.client_token,
                     request_digest=spec_digest(spec) if spec.client_token else None,
@@ -217,7 +218,7 @@ class JobStore:
         `offset` is for a caller's explicit skip."""
         query = query or JobQuery()
         with self._read() as connection:
-            statement = select(jobs).where(*_tenant_is(tenant))
+            statement = select(*_JOB_COLUMNS).where(*_tenant_is(tenant))
             if query.ids is not None:
                 statement = statement.where(jobs.c.id.in_(list(query.ids)))
             if query.statuses is not None:
@@ -231,9 +232,8 @@ class JobStore:
             if query.created_to is not None:
                 statement = statement.where(jobs.c.created_at <= _naive(query.created_to))
             statement = _keyset(statement, jobs.c.created_at, jobs.c.id, query.ascending, query.after)
-            rows = connection.execute(statement.limit(limit).offset(offset)).mappings().all()
-            summaries = self._summaries(connection, [row["id"] for row in rows])
-        return [JobView(_job_from_row(row), summaries.get(row["id"], Summary())) for row in rows]
+            rows = connection.execute(statement.limit(limit).offset(offset)).all()
+        return [JobView(_job_from_row(row), _summary_from_row(row)) for row in rows]
 
     def tasks(self, job_id: str, *, tenant: str | None = None, query: TaskQuery | None = None) -> list[Task]:
         """A job's tasks in submission order (or as `query` asks), filtered and paged like jobs."""
@@ -255,19 +255,15 @@ class JobStore:
             if query.limit is not None:
                 statement = statement.limit(query.limit)
             rows = connection.execute(statement.offset(query.offset))
-            return [_task_from_row(row) for row in rows.mappings()]
+            return [_task_from_row(row) for row in rows]
 
     def task(self, job_id: str, task_id: str, *, tenant: str | None = None) -> Task:
         with self._read() as connection:
-            row = (
-                connection.execute(
-                    select(tasks)
-                    .join(jobs, jobs.c.id == tasks.c.job_id)
-                    .where(tasks.c.job_id == job_id, tasks.c.id == task_id, *_tenant_is(tenant))
-                )
-                .mappings()
-                .first()
-            )
+            row = connection.execute(
+                select(tasks)
+                .join(jobs, jobs.c.id == tasks.c.job_id)
+                .where(tasks.c.job_id == job_id, tasks.c.id == task_id, *_tenant_is(tenant))
+            ).first()
         if row is None:
             raise NotFound(f"document {task_id} of job {job_id} not found")
         return _task_from_row(row)
@@ -320,7 +316,7 @@ class JobStore:
                 )
                 if claimed.rowcount == 1:
                     self._touch_job(connection, candidate.job_id, now)
-                    row = connection.execute(select(tasks).where(tasks.c.id == candidate.id)).mappings().one()
+                    row = connection.execute(select(tasks).where(tasks.c.id == candidate.id)).one()
                     return Claim(_task_from_row(row), job.cancel_requested)
 
     def record_output(self, task_id: str, owner: str, *, characters: int, output_sha256: str) -> bool:
@@ -399,11 +395,11 @@ class JobStore:
                 select(tasks, jobs.c.cancel_requested.label("job_cancel_requested"))
                 .join(jobs, jobs.c.id == tasks.c.job_id)
                 .where(tasks.c.status == TaskStatus.RUNNING.value)
-            ).mappings()
+            )
             return [
-                Orphan(_task_from_row(row), row["lease_owner"], bool(row["job_cancel_requested"]), row["output_sha256"])
+                Orphan(_task_from_row(row), row.lease_owner, bool(row.job_cancel_requested), row.output_sha256)
                 for row in rows
-                if is_gone(row["lease_owner"] or "", row["lease_expires_at"])
+                if is_gone(row.lease_owner or "", row.lease_expires_at)
             ]
 
     def recover(self, orphan: Orphan, status: TaskStatus) -> bool:
@@ -417,15 +413,21 @@ class JobStore:
         return (tasks.c.id == task_id, tasks.c.status == TaskStatus.RUNNING.value, tasks.c.lease_owner == owner)
 
     def _touch_job(self, connection: Connection, job_id: str, now: datetime) -> None:
-        """Record that the job changed, and rewrite its stored status from the domain's rule."""
-        view = self._view(connection, job_id)
-        connection.execute(update(jobs).where(jobs.c.id == job_id).values(updated_at=now, status=view.status.value))
+        """Record that the job changed: recount its tasks and store the counters and the status the
+        domain derives from them, in the transaction that changed them."""
+        row = connection.execute(select(jobs).where(jobs.c.id == job_id)).one()
+        view = JobView(_job_from_row(row), self._summary(connection, job_id))
+        connection.execute(
+            update(jobs)
+            .where(jobs.c.id == job_id)
+            .values(updated_at=now, status=view.status.value, **_counters(view.summary))
+        )
 
     def _view(self, connection: Connection, job_id: str) -> JobView:
-        row = connection.execute(select(jobs).where(jobs.c.id == job_id)).mappings().first()
+        row = connection.execute(select(jobs).where(jobs.c.id == job_id)).first()
         if row is None:
             raise NotFound(f"job {job_id} not found")
-        return JobView(_job_from_row(row), self._summary(connection, job_id))
+        return JobView(_job_from_row(row), _summary_from_row(row))
 
     def _summary(self, connection: Connection, job_id: str) -> Summary:
         return self._summaries(connection, [job_id]).get(job_id, Summary())
@@ -452,6 +454,32 @@ class JobStore:
 
 def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC)
+
+
+# What a Job and its Summary are built from (lists skip the rest, such as the labels' JSON).
+_JOB_COLUMNS = [column for column in jobs.c if column.name not in ("labels", "request_digest", "cancel_requested_at")]
+
+
+def _counters(summary: Summary) -> dict[str, int]:
+    return {
+        "n_pending": summary.not_yet_started,
+        "n_running": summary.in_progress,
+        "n_succeeded": summary.succeeded,
+        "n_failed": summary.failed,
+        "n_cancelled": summary.cancelled,
+        "characters_charged": summary.characters_charged,
+    }
+
+
+def _summary_from_row(row: Any) -> Summary:
+    return Summary(
+        not_yet_started=row.n_pending,
+        in_progress=row.n_running,
+        succeeded=row.n_succeeded,
+        failed=row.n_failed,
+        cancelled=row.n_cancelled,
+        characters_charged=row.characters_charged,
+    )
 
 
 def _naive(value: datetime) -> datetime:
@@ -492,37 +520,37 @@ def spec_digest(spec: JobSpec) -> str:
 
 
 def _job_from_row(row: Any) -> Job:
-    error = ErrorInfo(row["error_code"], row["error_message"] or "") if row["error_code"] else None
+    error = ErrorInfo(row.error_code, row.error_message or "") if row.error_code else None
     return Job(
-        id=row["id"],
-        tenant=row["tenant"],
-        name=row["name"],
-        created_at=_utc(row["created_at"]),
-        updated_at=_utc(row["updated_at"]),
-        validated=bool(row["validated"]),
-        cancel_requested=bool(row["cancel_requested"]),
+        id=row.id,
+        tenant=row.tenant,
+        name=row.name,
+        created_at=_utc(row.created_at),
+        updated_at=_utc(row.updated_at),
+        validated=bool(row.validated),
+        cancel_requested=bool(row.cancel_requested),
         error=error,
-        origin=row["origin"],
-        client_token=row["client_token"],
-        details=row["details"],
+        origin=row.origin,
+        client_token=row.client_token,
+        details=row.details,
     )
 
 
 def _task_from_row(row: Any) -> Task:
-    error = ErrorInfo(row["error_code"], row["error_message"] or "") if row["error_code"] else None
+    error = ErrorInfo(row.error_code, row.error_message or "") if row.error_code else None
     return Task(
-        id=row["id"],
-        job_id=row["job_id"],
-        seq=row["seq"],
-        source_url=row["source_url"],
-        target_url=row["target_url"],
-        source_language=row["source_language"],
-        target_language=row["target_language"],
-        status=TaskStatus(row["status"]),
-        created_at=_utc(row["created_at"]),
-        updated_at=_utc(row["updated_at"]),
-        characters=row["characters"],
-        progress=row["progress"],
+        id=row.id,
+        job_id=row.job_id,
+        seq=row.seq,
+        source_url=row.source_url,
+        target_url=row.target_url,
+        source_language=row.source_language,
+        target_language=row.target_language,
+        status=TaskStatus(row.status),
+        created_at=_utc(row.created_at),
+        updated_at=_utc(row.updated_at),
+        characters=row.characters,
+        progress=row.progress,
         error=error,
-        glossary=tuple((str(source), str(target)) for source, target in row["glossary"] or ()),
+        glossary=tuple((str(source), str(target)) for source, target in row.glossary or ()),
     )

@@ -37,8 +37,16 @@ jobs = Table(
     Column("error_message", Text(), nullable=True),
     Column("labels", JSON(), nullable=False, default=dict),
     # The status derived from the tasks (domain.derive_status), rewritten in every transaction that
-    # changes a task or the job, so lists can filter on it in SQL.
+    # changes a task or the job, so lists can filter on it in SQL. Never written from anywhere else.
     Column("status", String(20), nullable=False),
+    # The task counters (domain.Summary), rewritten in the same transactions, so that reading a job
+    # or a page of jobs is one indexed query with no aggregation.
+    Column("n_pending", Integer(), nullable=False, default=0),
+    Column("n_running", Integer(), nullable=False, default=0),
+    Column("n_succeeded", Integer(), nullable=False, default=0),
+    Column("n_failed", Integer(), nullable=False, default=0),
+    Column("n_cancelled", Integer(), nullable=False, default=0),
+    Column("characters_charged", Integer(), nullable=False, default=0),
     Column("origin", String(20), nullable=False),  # the front door the job came through
     Column("client_token", String(200), nullable=True),  # idempotency token, unique per tenant
     Column("request_digest", String(64), nullable=True),  # what the token was first used for

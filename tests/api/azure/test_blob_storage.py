@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -103,8 +104,12 @@ def blobs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BlobWorld]:
             server.terminate()
             server.wait(30)
     finally:
-        azurite.terminate()
-        azurite.wait(30)
+        azurite.send_signal(signal.SIGINT)  # Azurite shuts down on Ctrl-C; SIGTERM can leave it waiting
+        try:
+            azurite.wait(10)
+        except subprocess.TimeoutExpired:
+            azurite.kill()
+            azurite.wait()
         shutil.rmtree(root / "azurite", ignore_errors=True)
 
 

@@ -43,7 +43,10 @@ _SPELLINGS = {"canceled": "cancelled", "canceling": "cancelling"}  # the SDK's s
 
 
 def timestamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    """RFC 3339 in UTC with milliseconds, as Azure writes it: 2026-03-10T08:15:02.412Z."""
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    return moment.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 def without_query(url: str) -> str:

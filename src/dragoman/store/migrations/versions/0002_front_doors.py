@@ -1,4 +1,4 @@
-"""what the front doors need: the derived status stored for filtering, glossaries, origin and idempotency
+"""what the front doors need: derived status and counters stored for reads, glossaries, origin, idempotency
 
 Revision ID: 0002
 Revises: 0001
@@ -18,6 +18,8 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("jobs") as batch:
         batch.add_column(sa.Column("status", sa.String(20), nullable=False, server_default="queued"))
+        for counter in ("n_pending", "n_running", "n_succeeded", "n_failed", "n_cancelled", "characters_charged"):
+            batch.add_column(sa.Column(counter, sa.Integer(), nullable=False, server_default="0"))
         batch.add_column(sa.Column("origin", sa.String(20), nullable=False, server_default="cli"))
         batch.add_column(sa.Column("client_token", sa.String(200), nullable=True))
         batch.add_column(sa.Column("request_digest", sa.String(64), nullable=True))
@@ -31,7 +33,7 @@ def upgrade() -> None:
 
 
 def _store_derived_statuses() -> None:
-    """Jobs created before this revision get their stored status from the domain's rule."""
+    """Jobs created before this revision get their stored status and counters from the domain's rules."""
     from datetime import UTC, datetime
 
     from dragoman.domain.jobs import ErrorInfo, Job, Summary, derive_status
@@ -39,17 +41,35 @@ def _store_derived_statuses() -> None:
 
     bind = op.get_bind()
     counts: dict[str, dict[TaskStatus, int]] = {}
-    for job_id, status, number in bind.execute(
-        sa.text("SELECT job_id, status, count(*) FROM tasks GROUP BY job_id, status")
+    charged: dict[str, int] = {}
+    for job_id, status, number, characters in bind.execute(
+        sa.text("SELECT job_id, status, count(*), sum(coalesce(characters, 0)) FROM tasks GROUP BY job_id, status")
     ):
         counts.setdefault(job_id, {})[TaskStatus(status)] = number
+        if status == TaskStatus.SUCCEEDED.value:
+            charged[job_id] = int(characters or 0)
     epoch = datetime(1970, 1, 1, tzinfo=UTC)
     rows = bind.execute(sa.text("SELECT id, tenant, validated, cancel_requested, error_code, error_message FROM jobs"))
     for job_id, tenant, validated, cancel_requested, error_code, error_message in rows.all():
         error = ErrorInfo(error_code, error_message or "") if error_code else None
         job = Job(job_id, tenant, epoch, epoch, bool(validated), bool(cancel_requested), error)
-        status = derive_status(job, Summary.from_counts(counts.get(job_id, {}), 0))
-        bind.execute(sa.text("UPDATE jobs SET status = :status WHERE id = :id"), {"status": status.value, "id": job_id})
+        summary = Summary.from_counts(counts.get(job_id, {}), charged.get(job_id, 0))
+        bind.execute(
+            sa.text(
+                "UPDATE jobs SET status = :status, n_pending = :p, n_running = :r, n_succeeded = :s, n_failed = :f,"
+                " n_cancelled = :c, characters_charged = :chars WHERE id = :id"
+            ),
+            {
+                "status": derive_status(job, summary).value,
+                "p": summary.not_yet_started,
+                "r": summary.in_progress,
+                "s": summary.succeeded,
+                "f": summary.failed,
+                "c": summary.cancelled,
+                "chars": summary.characters_charged,
+                "id": job_id,
+            },
+        )
 
 
 def downgrade() -> None:
@@ -59,5 +79,6 @@ def downgrade() -> None:
         batch.drop_constraint("uq_jobs_tenant_client_token", type_="unique")
         batch.drop_index("ix_jobs_tenant_status")
         batch.drop_index("ix_jobs_tenant_created")
-        for column in ("details", "request_digest", "client_token", "origin", "status"):
+        for column in ("details", "request_digest", "client_token", "origin", "status", "n_pending", "n_running",
+                       "n_succeeded", "n_failed", "n_cancelled", "characters_charged"):  # fmt: skip
             batch.drop_column(column)
