@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import gc
 import json
 import time
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,11 +70,20 @@ def _close_clients(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     if "azure_server" in request.fixturenames:
         request.getfixturevalue("azure_server").close_clients()
-    # The SDK's transport can leave a pooled keep-alive socket to our server for the garbage
-    # collector; collect it here, where its ResourceWarning is the SDK's and not the next test's.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ResourceWarning)
-        gc.collect()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """When a poll ends in ValidationFailed the SDK raises without closing that response's pooled
+    socket; it is reported in whichever test the garbage collector next runs. Only that warning, an
+    unclosed socket, is ignored here; any other resource warning still fails."""
+    for item in items:
+        if "tests/api/azure" in str(item.path):
+            item.add_marker(pytest.mark.filterwarnings("ignore:unclosed <socket.socket:ResourceWarning"))
+            item.add_marker(
+                pytest.mark.filterwarnings(
+                    "ignore:Exception ignored in. <socket.socket:pytest.PytestUnraisableExceptionWarning"
+                )
+            )
 
 
 def documents(server: AzureServer, name: str, count: int = 2) -> Path:

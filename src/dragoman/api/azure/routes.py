@@ -63,9 +63,36 @@ def api_version(version: Annotated[str | None, Query(alias="api-version")] = Non
 Tenant = Annotated[str, Depends(tenant)]
 Version = Annotated[str, Depends(api_version)]
 router = APIRouter(prefix="", tags=["Document Translation"])
-# Reads are `async def`: they run on the event loop with no thread hand-off, which is several times
-# cheaper for the short, never-blocking reads SQLite's WAL mode gives. Writes (start, cancel) and
-# the single-document translation can wait on a lock or an engine, so they stay in the thread pool.
+
+# Reads are `async def` and check the key and api-version with plain calls instead of FastAPI
+# dependencies: status polls and list pages are the hot path, and dependency solving costs more
+# than the read itself. They run on the event loop with no thread hand-off (SQLite reads in WAL mode
+# never wait on writers). Writes (start, cancel) and single-document translation can wait on a lock
+# or an engine, so they stay in the thread pool, with dependencies (auth is checked before the body).
+_KEY_HEADER = {
+    "name": "Ocp-Apim-Subscription-Key",
+    "in": "header",
+    "required": True,
+    "schema": {"type": "string"},
+    "description": "The tenant's API key.",
+}
+_API_VERSION = {
+    "name": "api-version",
+    "in": "query",
+    "required": True,
+    "schema": {"type": "string", "enum": list(API_VERSIONS)},
+    "description": "The API version.",
+}
+
+
+def _caller(request: Request) -> tuple[str, str]:
+    """(tenant, api-version) of a read request, checked as the dependencies check them for writes."""
+    owner = tenant(request, request.headers.get("ocp-apim-subscription-key"))
+    return owner, api_version(request.query_params.get("api-version"))
+
+
+def _read_parameters(*extra: dict[str, Any]) -> dict[str, Any]:
+    return {"parameters": [_KEY_HEADER, _API_VERSION, *extra]}
 
 
 def _query_parameter(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
@@ -108,8 +135,9 @@ def start_translation(request: Request, body: StartTranslationDetails, owner: Te
     return Response(status_code=202, headers={"Operation-Location": location})
 
 
-@router.get(f"{_BATCHES}", summary="List translation jobs", openapi_extra={"parameters": LIST_PARAMETERS})
-async def list_translations(request: Request, owner: Tenant, version: Version) -> JSONResponse:
+@router.get(f"{_BATCHES}", summary="List translation jobs", openapi_extra=_read_parameters(*LIST_PARAMETERS))
+async def list_translations(request: Request) -> JSONResponse:
+    owner, version = _caller(request)
     service = _service(request)
     wanted = parse_list_request(request.query_params)
     job_statuses = None
@@ -136,8 +164,9 @@ async def list_translations(request: Request, owner: Tenant, version: Version) -
     return JSONResponse(body)
 
 
-@router.get(f"{_BATCHES}/{{job_id}}", summary="Get a translation job's status")
-async def get_translation(request: Request, job_id: str, owner: Tenant, version: Version) -> JSONResponse:
+@router.get(f"{_BATCHES}/{{job_id}}", summary="Get a translation job's status", openapi_extra=_read_parameters())
+async def get_translation(request: Request, job_id: str) -> JSONResponse:
+    owner, _ = _caller(request)
     return JSONResponse(translation_status(_service(request).get(job_id, tenant=owner)))
 
 
@@ -149,9 +178,10 @@ def cancel_translation(request: Request, job_id: str, owner: Tenant, version: Ve
 @router.get(
     f"{_BATCHES}/{{job_id}}/documents",
     summary="List a job's documents",
-    openapi_extra={"parameters": LIST_PARAMETERS},
+    openapi_extra=_read_parameters(*LIST_PARAMETERS),
 )
-async def list_documents(request: Request, job_id: str, owner: Tenant, version: Version) -> JSONResponse:
+async def list_documents(request: Request, job_id: str) -> JSONResponse:
+    owner, version = _caller(request)
     service = _service(request)
     wanted = parse_list_request(request.query_params, default_order="asc")  # submission order
     task_statuses = None
@@ -187,10 +217,13 @@ async def list_documents(request: Request, job_id: str, owner: Tenant, version: 
     return JSONResponse(body)
 
 
-@router.get(f"{_BATCHES}/{{job_id}}/documents/{{document_id}}", summary="Get one document's status")
-async def get_document(
-    request: Request, job_id: str, document_id: str, owner: Tenant, version: Version
-) -> JSONResponse:
+@router.get(
+    f"{_BATCHES}/{{job_id}}/documents/{{document_id}}",
+    summary="Get one document's status",
+    openapi_extra=_read_parameters(),
+)
+async def get_document(request: Request, job_id: str, document_id: str) -> JSONResponse:
+    owner, _ = _caller(request)
     return JSONResponse(document_status(_service(request).task(job_id, document_id, tenant=owner)))
 
 
