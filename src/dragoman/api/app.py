@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from dragoman import __version__
 from dragoman.api.azure import routes as azure_routes
 from dragoman.api.errors import install_error_handlers
+from dragoman.api.read_cache import ReadCache
 from dragoman.service import Dragoman
 
 __all__ = ["create_app"]
@@ -32,6 +33,7 @@ def create_app(service: Dragoman) -> FastAPI:
         "routes live under /translator.",
     )
     app.state.service = service
+    app.state.read_cache = ReadCache(service.store)
     install_error_handlers(app)
     app.include_router(azure_routes.router)
 

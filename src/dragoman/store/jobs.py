@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import uuid
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
@@ -98,6 +99,24 @@ class JobStore:
     def __init__(self, engine: Engine, clock: Clock = utcnow) -> None:
         self._engine = engine
         self._now = clock
+        self._marker_lock = threading.Lock()
+        self._marker_connection: Any = None
+
+    def change_marker(self) -> int | None:
+        """A number that changes whenever any connection commits a change (SQLite's data_version,
+        read on a connection of its own), so readers can tell that nothing changed since they last
+        looked. None where the database cannot say cheaply (PostgreSQL): assume it changed."""
+        if self._engine.url.get_backend_name() != "sqlite":
+            return None
+        with self._marker_lock:
+            if self._marker_connection is None:
+                self._marker_connection = self._engine.raw_connection()
+            cursor = self._marker_connection.cursor()
+            try:
+                cursor.execute("PRAGMA data_version")
+                return int(cursor.fetchone()[0])
+            finally:
+                cursor.close()
 
     # --- transactions -------------------------------------------------------------------------
 

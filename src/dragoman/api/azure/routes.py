@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
+import orjson
 from fastapi import APIRouter, Depends, File, Header, Query, Request, UploadFile
 from fastapi.responses import Response
 
@@ -17,6 +19,7 @@ from dragoman.api.azure.wire import (
     task_statuses_named,
     translation_status,
 )
+from dragoman.api.read_cache import ReadCache
 from dragoman.api.responses import FastJSONResponse as JSONResponse
 from dragoman.formats.documents import FORMATS, format_for
 from dragoman.formats.glossary import GLOSSARY_FORMATS, parse_glossary
@@ -91,6 +94,19 @@ def _caller(request: Request) -> tuple[str, str]:
     return owner, api_version(request.query_params.get("api-version"))
 
 
+def _cached(request: Request, owner: str, compute: Callable[[], dict[str, Any]]) -> Response:
+    """A read's JSON, reused while the database is unchanged (see api/read_cache.py)."""
+    cache: ReadCache = request.app.state.read_cache
+    url = str(request.url)
+    marker = cache.marker()
+    hit = cache.get(owner, url, marker)
+    if hit is not None:
+        return Response(hit[1], status_code=hit[0], media_type="application/json")
+    body = orjson.dumps(compute())
+    cache.put(owner, url, marker, 200, body)
+    return Response(body, media_type="application/json")
+
+
 def _read_parameters(*extra: dict[str, Any]) -> dict[str, Any]:
     return {"parameters": [_KEY_HEADER, _API_VERSION, *extra]}
 
@@ -136,8 +152,12 @@ def start_translation(request: Request, body: StartTranslationDetails, owner: Te
 
 
 @router.get(f"{_BATCHES}", summary="List translation jobs", openapi_extra=_read_parameters(*LIST_PARAMETERS))
-async def list_translations(request: Request) -> JSONResponse:
+async def list_translations(request: Request) -> Response:
     owner, version = _caller(request)
+    return _cached(request, owner, lambda: _translations_page(request, owner, version))
+
+
+def _translations_page(request: Request, owner: str, version: str) -> dict[str, Any]:
     service = _service(request)
     wanted = parse_list_request(request.query_params)
     job_statuses = None
@@ -161,13 +181,13 @@ async def list_translations(request: Request) -> JSONResponse:
         link = wanted.next_link(_base(request, service), _BATCHES, version, (last.created_at, last.id), len(page))
         if link:
             body["nextLink"] = link
-    return JSONResponse(body)
+    return body
 
 
 @router.get(f"{_BATCHES}/{{job_id}}", summary="Get a translation job's status", openapi_extra=_read_parameters())
-async def get_translation(request: Request, job_id: str) -> JSONResponse:
+async def get_translation(request: Request, job_id: str) -> Response:
     owner, _ = _caller(request)
-    return JSONResponse(translation_status(_service(request).get(job_id, tenant=owner)))
+    return _cached(request, owner, lambda: translation_status(_service(request).get(job_id, tenant=owner)))
 
 
 @router.delete(f"{_BATCHES}/{{job_id}}", summary="Cancel a translation job")
@@ -180,8 +200,12 @@ def cancel_translation(request: Request, job_id: str, owner: Tenant, version: Ve
     summary="List a job's documents",
     openapi_extra=_read_parameters(*LIST_PARAMETERS),
 )
-async def list_documents(request: Request, job_id: str) -> JSONResponse:
+async def list_documents(request: Request, job_id: str) -> Response:
     owner, version = _caller(request)
+    return _cached(request, owner, lambda: _documents_page(request, job_id, owner, version))
+
+
+def _documents_page(request: Request, job_id: str, owner: str, version: str) -> dict[str, Any]:
     service = _service(request)
     wanted = parse_list_request(request.query_params, default_order="asc")  # submission order
     task_statuses = None
@@ -214,7 +238,7 @@ async def list_documents(request: Request, job_id: str) -> JSONResponse:
         link = wanted.next_link(_base(request, service), path, version, (last.created_at, str(last.seq)), len(page))
         if link:
             body["nextLink"] = link
-    return JSONResponse(body)
+    return body
 
 
 @router.get(
@@ -222,9 +246,9 @@ async def list_documents(request: Request, job_id: str) -> JSONResponse:
     summary="Get one document's status",
     openapi_extra=_read_parameters(),
 )
-async def get_document(request: Request, job_id: str, document_id: str) -> JSONResponse:
+async def get_document(request: Request, job_id: str, document_id: str) -> Response:
     owner, _ = _caller(request)
-    return JSONResponse(document_status(_service(request).task(job_id, document_id, tenant=owner)))
+    return _cached(request, owner, lambda: document_status(_service(request).task(job_id, document_id, tenant=owner)))
 
 
 @router.get("/translator/document/formats", summary="Supported document or glossary formats")
