@@ -13,6 +13,14 @@ from fastapi.responses import Response
 from dragoman.api.azure.errors import AzureError, Unauthorized
 from dragoman.api.azure.listing import parse_cursor_time, parse_list_request
 from dragoman.api.azure.models import StartTranslationDetails
+from dragoman.api.azure.schemas import (
+    DocumentsPage,
+    DocumentStatusModel,
+    ErrorResponse,
+    FileFormatsModel,
+    TranslationsPage,
+    TranslationStatusModel,
+)
 from dragoman.api.azure.wire import (
     document_status,
     job_statuses_named,
@@ -65,7 +73,17 @@ def api_version(version: Annotated[str | None, Query(alias="api-version")] = Non
 
 Tenant = Annotated[str, Depends(tenant)]
 Version = Annotated[str, Depends(api_version)]
-router = APIRouter(prefix="", tags=["Document Translation"])
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorResponse, "description": description}
+    for status, description in (
+        (400, "Invalid request, unsupported api-version, or a job that can no longer be cancelled"),
+        (401, "Missing or wrong subscription key"),
+        (404, "No such job or document for this tenant"),
+        (500, "Unexpected error"),
+        (503, "The state database is unavailable; retry"),
+    )
+}
+router = APIRouter(prefix="", tags=["Document Translation"], responses=_ERRORS)
 
 # Reads are `async def` and check the key and api-version with plain calls instead of FastAPI
 # dependencies: status polls and list pages are the hot path, and dependency solving costs more
@@ -151,7 +169,12 @@ def start_translation(request: Request, body: StartTranslationDetails, owner: Te
     return Response(status_code=202, headers={"Operation-Location": location})
 
 
-@router.get(f"{_BATCHES}", summary="List translation jobs", openapi_extra=_read_parameters(*LIST_PARAMETERS))
+@router.get(
+    f"{_BATCHES}",
+    summary="List translation jobs",
+    openapi_extra=_read_parameters(*LIST_PARAMETERS),
+    responses={200: {"model": TranslationsPage}},
+)
 async def list_translations(request: Request) -> Response:
     owner, version = _caller(request)
     return _cached(request, owner, lambda: _translations_page(request, owner, version))
@@ -184,13 +207,20 @@ def _translations_page(request: Request, owner: str, version: str) -> dict[str, 
     return body
 
 
-@router.get(f"{_BATCHES}/{{job_id}}", summary="Get a translation job's status", openapi_extra=_read_parameters())
+@router.get(
+    f"{_BATCHES}/{{job_id}}",
+    summary="Get a translation job's status",
+    openapi_extra=_read_parameters(),
+    responses={200: {"model": TranslationStatusModel}},
+)
 async def get_translation(request: Request, job_id: str) -> Response:
     owner, _ = _caller(request)
     return _cached(request, owner, lambda: translation_status(_service(request).get(job_id, tenant=owner)))
 
 
-@router.delete(f"{_BATCHES}/{{job_id}}", summary="Cancel a translation job")
+@router.delete(
+    f"{_BATCHES}/{{job_id}}", summary="Cancel a translation job", responses={200: {"model": TranslationStatusModel}}
+)
 def cancel_translation(request: Request, job_id: str, owner: Tenant, version: Version) -> JSONResponse:
     return JSONResponse(translation_status(_service(request).cancel(job_id, tenant=owner)))
 
@@ -199,6 +229,7 @@ def cancel_translation(request: Request, job_id: str, owner: Tenant, version: Ve
     f"{_BATCHES}/{{job_id}}/documents",
     summary="List a job's documents",
     openapi_extra=_read_parameters(*LIST_PARAMETERS),
+    responses={200: {"model": DocumentsPage}},
 )
 async def list_documents(request: Request, job_id: str) -> Response:
     owner, version = _caller(request)
@@ -245,13 +276,18 @@ def _documents_page(request: Request, job_id: str, owner: str, version: str) -> 
     f"{_BATCHES}/{{job_id}}/documents/{{document_id}}",
     summary="Get one document's status",
     openapi_extra=_read_parameters(),
+    responses={200: {"model": DocumentStatusModel}},
 )
 async def get_document(request: Request, job_id: str, document_id: str) -> Response:
     owner, _ = _caller(request)
     return _cached(request, owner, lambda: document_status(_service(request).task(job_id, document_id, tenant=owner)))
 
 
-@router.get("/translator/document/formats", summary="Supported document or glossary formats")
+@router.get(
+    "/translator/document/formats",
+    summary="Supported document or glossary formats",
+    responses={200: {"model": FileFormatsModel}},
+)
 async def supported_formats(
     owner: Tenant, version: Version, type: str | None = Query(None, description="document or glossary")
 ) -> JSONResponse:
