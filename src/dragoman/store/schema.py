@@ -53,7 +53,7 @@ jobs = Table(
     Column("details", JSON(), nullable=True),  # front-door facts echoed back (names, configs)
     Index("ix_jobs_tenant_created", "tenant", "created_at", "id"),
     Index("ix_jobs_tenant_status", "tenant", "status"),
-    UniqueConstraint("tenant", "client_token", name="uq_jobs_tenant_client_token"),
+    Index("uq_jobs_tenant_client_token", "tenant", "client_token", unique=True),
 )
 
 tasks = Table(

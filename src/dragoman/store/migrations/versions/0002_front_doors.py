@@ -15,20 +15,30 @@ branch_labels = None
 depends_on = None
 
 
+_JOB_COLUMNS = (
+    sa.Column("status", sa.String(20), nullable=False, server_default="queued"),
+    sa.Column("n_pending", sa.Integer(), nullable=False, server_default="0"),
+    sa.Column("n_running", sa.Integer(), nullable=False, server_default="0"),
+    sa.Column("n_succeeded", sa.Integer(), nullable=False, server_default="0"),
+    sa.Column("n_failed", sa.Integer(), nullable=False, server_default="0"),
+    sa.Column("n_cancelled", sa.Integer(), nullable=False, server_default="0"),
+    sa.Column("characters_charged", sa.Integer(), nullable=False, server_default="0"),
+    sa.Column("origin", sa.String(20), nullable=False, server_default="cli"),
+    sa.Column("client_token", sa.String(200), nullable=True),
+    sa.Column("request_digest", sa.String(64), nullable=True),
+    sa.Column("details", sa.JSON(), nullable=True),
+)
+
+
 def upgrade() -> None:
-    with op.batch_alter_table("jobs") as batch:
-        batch.add_column(sa.Column("status", sa.String(20), nullable=False, server_default="queued"))
-        for counter in ("n_pending", "n_running", "n_succeeded", "n_failed", "n_cancelled", "characters_charged"):
-            batch.add_column(sa.Column(counter, sa.Integer(), nullable=False, server_default="0"))
-        batch.add_column(sa.Column("origin", sa.String(20), nullable=False, server_default="cli"))
-        batch.add_column(sa.Column("client_token", sa.String(200), nullable=True))
-        batch.add_column(sa.Column("request_digest", sa.String(64), nullable=True))
-        batch.add_column(sa.Column("details", sa.JSON(), nullable=True))
-        batch.create_index("ix_jobs_tenant_created", ["tenant", "created_at", "id"])
-        batch.create_index("ix_jobs_tenant_status", ["tenant", "status"])
-        batch.create_unique_constraint("uq_jobs_tenant_client_token", ["tenant", "client_token"])
-    with op.batch_alter_table("tasks") as batch:
-        batch.add_column(sa.Column("glossary", sa.JSON(), nullable=True))
+    # Plain ADD COLUMN and CREATE INDEX only: a batch ("copy and move") migration would DROP the jobs
+    # table, and with foreign keys on, SQLite would cascade that drop to every task.
+    for column in _JOB_COLUMNS:
+        op.add_column("jobs", column)
+    op.create_index("ix_jobs_tenant_created", "jobs", ["tenant", "created_at", "id"])
+    op.create_index("ix_jobs_tenant_status", "jobs", ["tenant", "status"])
+    op.create_index("uq_jobs_tenant_client_token", "jobs", ["tenant", "client_token"], unique=True)
+    op.add_column("tasks", sa.Column("glossary", sa.JSON(), nullable=True))
     _store_derived_statuses()
 
 
@@ -73,12 +83,8 @@ def _store_derived_statuses() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("tasks") as batch:
-        batch.drop_column("glossary")
-    with op.batch_alter_table("jobs") as batch:
-        batch.drop_constraint("uq_jobs_tenant_client_token", type_="unique")
-        batch.drop_index("ix_jobs_tenant_status")
-        batch.drop_index("ix_jobs_tenant_created")
-        for column in ("details", "request_digest", "client_token", "origin", "status", "n_pending", "n_running",
-                       "n_succeeded", "n_failed", "n_cancelled", "characters_charged"):  # fmt: skip
-            batch.drop_column(column)
+    for index in ("uq_jobs_tenant_client_token", "ix_jobs_tenant_status", "ix_jobs_tenant_created"):
+        op.drop_index(index, table_name="jobs")
+    op.execute("ALTER TABLE tasks DROP COLUMN glossary")  # native DROP COLUMN: no table copy
+    for column in _JOB_COLUMNS:
+        op.execute(f"ALTER TABLE jobs DROP COLUMN {column.name}")
