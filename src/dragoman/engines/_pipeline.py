@@ -30,9 +30,9 @@ from dragoman.errors import EngineCrashed, EngineError, EngineTimeout
 __all__ = ["Pipeline"]
 
 _STALL_CHECK_SECONDS = 0.1  # how often an idle pump looks for a stall
-_ABORT_POLL_SECONDS = 0.02  # how often a waiting caller asks whether to abort
+_ABORT_POLL_SECONDS = 0.01  # how often a waiting caller asks whether to abort
 _CHUNK = 65536
-_DEFAULT_WINDOW = 64 * 1024
+_DEFAULT_WINDOW = 16 * 1024
 
 
 @dataclass(eq=False)

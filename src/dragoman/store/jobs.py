@@ -133,13 +133,17 @@ class JobStore:
                 yield connection
 
     def _lock_job(self, connection: Connection, job_id: str, tenant: str | None = None) -> Job:
+        return self._lock_job_view(connection, job_id, tenant).job
+
+    def _lock_job_view(self, connection: Connection, job_id: str, tenant: str | None = None) -> JobView:
+        """The job row, locked, with its counters (kept exact by every transaction that changes a task)."""
         query = select(jobs).where(jobs.c.id == job_id)
         if tenant is not None:
             query = query.where(jobs.c.tenant == tenant)
         row = connection.execute(query.with_for_update()).first()
         if row is None:
             raise NotFound(f"job {job_id} not found")
-        return _job_from_row(row)
+        return JobView(_job_from_row(row), _summary_from_row(row))
 
     # --- jobs ---------------------------------------------------------------------------------
 
@@ -291,8 +295,8 @@ class JobStore:
         """Rules 1-2 in one transaction: refuse, or flag the job and cancel every pending task."""
         now = self._now()
         with self._write() as connection:
-            job = self._lock_job(connection, job_id, tenant)
-            decide_cancel(job, self._summary(connection, job_id))  # raises CancelRefused
+            locked = self._lock_job_view(connection, job_id, tenant)
+            decide_cancel(locked.job, locked.summary)  # raises CancelRefused
             connection.execute(
                 update(tasks)
                 .where(tasks.c.job_id == job_id, tasks.c.status == TaskStatus.PENDING.value)
@@ -308,6 +312,9 @@ class JobStore:
 
     def claim_next(self, owner: str, lease: timedelta) -> Claim | None:
         """Hand the oldest pending task to `owner`, or None when there is nothing to do."""
+        with self._read() as connection:  # no write lock just to learn there is nothing to claim
+            if connection.execute(select(tasks.c.id).where(tasks.c.status == TaskStatus.PENDING.value)).first() is None:
+                return None
         now = self._now()
         with self._write() as connection:
             while True:
