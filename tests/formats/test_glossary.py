@@ -13,7 +13,8 @@ XLIFF_12 = b"""<?xml version="1.0" encoding="UTF-8"?>
 <xliff version="1.2" xmlns="urn:oasis:names:tc:xliff:document:1.2"><file source-language="en" target-language="es"
  datatype="plaintext" original="g"><body><trans-unit id="1"><source>cat</source><target>minino</target></trans-unit>
 <trans-unit id="2"><source>Dragoman</source><target>Trujam\xc3\xa1n</target></trans-unit></body></file></xliff>"""
-XLIFF_20 = b"""<xliff xmlns="urn:oasis:names:tc:xliff:document:2.0" version="2.0" srcLang="en" trgLang="es"><file id="f">
+XLIFF_20 = b"""<xliff xmlns="urn:oasis:names:tc:xliff:document:2.0" version="2.0" srcLang="en" trgLang="es">
+<file id="f">
 <unit id="1"><segment><source>house</source><target>casona</target></segment></unit></file></xliff>"""
 
 
