@@ -41,10 +41,20 @@ def wait_until(predicate, timeout: float = 60.0) -> None:  # type: ignore[no-unt
         time.sleep(0.01)
 
 
+def stopped(pid: int) -> bool:
+    """Every thread of the process is in the stopped state."""
+    states = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        stat = (task / "stat").read_text()
+        states.append(stat[stat.rindex(")") + 2])
+    return all(state in "tT" for state in states)
+
+
 def freeze_outside_a_write(server: subprocess.Popen[bytes], database: Path) -> None:
     """SIGSTOP the server at a moment it holds no SQLite write lock (a frozen writer blocks everyone)."""
     for _ in range(100):
         server.send_signal(signal.SIGSTOP)
+        wait_until(lambda: stopped(server.pid), timeout=10)  # SIGSTOP lands asynchronously
         probe = sqlite3.connect(database, timeout=0.2)
         try:
             probe.execute("BEGIN IMMEDIATE")

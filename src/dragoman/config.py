@@ -98,6 +98,14 @@ class Settings(BaseSettings):
                 seen[key] = name
         return self
 
+    def tenant_for_aws_key(self, access_key: str) -> tuple[str, str] | None:
+        """(tenant, secret access key) for an AWS access key id."""
+        for name, tenant in self.tenants.items():
+            secret = tenant.aws_keys.get(access_key)
+            if secret is not None:
+                return name, secret.get_secret_value()
+        return None
+
     def tenant_for_azure_key(self, key: str) -> str | None:
         """The tenant owning an Azure subscription key, compared in constant time."""
         found: str | None = None

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from dragoman import __version__
+from dragoman.api.aws import routes as aws_routes
 from dragoman.api.azure import routes as azure_routes
 from dragoman.api.errors import install_error_handlers
 from dragoman.api.read_cache import ReadCache
@@ -36,6 +37,7 @@ def create_app(service: Dragoman) -> FastAPI:
     app.state.read_cache = ReadCache(service.store)
     install_error_handlers(app)
     app.include_router(azure_routes.router)
+    app.include_router(aws_routes.router)
 
     @app.get("/health")
     def health() -> dict[str, object]:

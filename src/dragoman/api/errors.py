@@ -1,5 +1,6 @@
-"""Errors reach the wire here, in the caller's protocol: Azure's shape under /translator, a plain
-`{"error": {code, message}}` elsewhere. A front door raises; it never builds error responses itself."""
+"""Errors reach the wire here, in the caller's protocol: Azure's shape under /translator, AWS JSON
+1.1's `__type` on `POST /` with X-Amz-Target, a plain `{"error": {code, message}}` elsewhere. A front
+door raises; it never builds error responses itself."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from dragoman.api.aws.errors import AwsError
+from dragoman.api.aws.errors import for_service_error as aws_error_for
 from dragoman.api.azure.errors import AzureError, error_body, for_service_error
 from dragoman.errors import ServiceError
 
@@ -25,6 +28,16 @@ def _azure(request: Request) -> bool:
     return request.url.path.startswith(_AZURE_PREFIX)
 
 
+def _aws(request: Request) -> bool:
+    return request.url.path == "/" and "x-amz-target" in request.headers
+
+
+def _aws_response(error: AwsError) -> JSONResponse:
+    return JSONResponse(
+        error.body(), status_code=error.status, headers=error.headers(), media_type="application/x-amz-json-1.1"
+    )
+
+
 def _response(request: Request, error: AzureError) -> JSONResponse:
     headers = {"Retry-After": "1"} if error.status in (429, 503) else None
     if _azure(request):
@@ -34,12 +47,18 @@ def _response(request: Request, error: AzureError) -> JSONResponse:
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(AwsError)
+    async def on_aws_error(request: Request, exc: AwsError) -> JSONResponse:
+        return _aws_response(exc)
+
     @app.exception_handler(AzureError)
     async def on_azure_error(request: Request, exc: AzureError) -> JSONResponse:
         return _response(request, exc)
 
     @app.exception_handler(ServiceError)
     async def on_service_error(request: Request, exc: ServiceError) -> JSONResponse:
+        if _aws(request):
+            return _aws_response(aws_error_for(exc))
         return _response(request, for_service_error(exc))
 
     @app.exception_handler(RequestValidationError)
@@ -61,6 +80,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error", extra={"action": "http", "path": request.url.path})
+        if _aws(request):
+            return _aws_response(AwsError(500, "InternalServerException", "An unexpected error occurred."))
         return JSONResponse(
             error_body("InternalServerError", "InternalServerError", "An unexpected error occurred."), status_code=500
         )

@@ -1,0 +1,280 @@
+"""Amazon Translate's operations on `POST /`, chosen by `X-Amz-Target`. Each handler checks the
+members botocore does not check, calls the service once and shapes the answer."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from dragoman.api.aws.errors import AwsError
+from dragoman.api.aws.sigv4 import Caller, verify
+from dragoman.api.aws.wire import aws_job_id, job_properties, job_statuses_named, parse_job_id
+from dragoman.domain.jobs import JobView
+from dragoman.engines.languages import normalize
+from dragoman.errors import NotFound
+from dragoman.formats.documents import FORMATS
+from dragoman.service import Dragoman
+from dragoman.store.jobs import JobQuery
+
+__all__ = ["OPERATIONS", "TARGET_PREFIX", "router"]
+
+TARGET_PREFIX = "AWSShineFrontendService_20170701."
+_CONTENT_TYPE = "application/x-amz-json-1.1"
+_MAX_TEXT_BYTES = 10_000
+_MAX_DOCUMENT_BYTES = 102_400
+_LANGUAGE_NAMES = {
+    "en": "English",
+    "es": "Spanish",
+    "ca": "Catalan",
+    "fr": "French",
+    "pt": "Portuguese",
+    "gl": "Galician",
+    "it": "Italian",
+    "oc": "Occitan",
+    "eu": "Basque",
+}
+
+router = APIRouter(tags=["Amazon Translate"])
+Handler = Callable[[Dragoman, Caller, dict[str, Any]], dict[str, Any]]
+
+
+def _invalid(message: str, code: str = "InvalidParameterValueException") -> AwsError:
+    return AwsError(400, code, message)
+
+
+def _string(body: dict[str, Any], member: str, *, required: bool = True, max_length: int = 10_000) -> str | None:
+    value = body.get(member)
+    if value is None:
+        if required:
+            raise _invalid(f"1 validation error detected: Value null at '{member}' failed to satisfy constraint")
+        return None
+    if not isinstance(value, str) or not value or len(value) > max_length:
+        raise _invalid(f"1 validation error detected: Value at '{member}' failed to satisfy constraint")
+    return value
+
+
+def _language(code: str, member: str) -> str:
+    if not 2 <= len(code) <= 5:
+        raise _invalid(f"Value '{code}' at '{member}' failed to satisfy constraint: length between 2 and 5")
+    short = "auto" if code == "auto" else normalize(code)
+    if short is None:
+        raise _invalid(f"Value '{code}' at '{member}' is not a language code")
+    return short
+
+
+def _page_size(body: dict[str, Any], default: int) -> int:
+    value = body.get("MaxResults", default)
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 500:
+        raise _invalid("Value at 'maxResults' failed to satisfy constraint: Member must be between 1 and 500")
+    return value
+
+
+# --- batch jobs -------------------------------------------------------------------------------
+
+
+def describe_job(service: Dragoman, caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+    job_id = parse_job_id(body.get("JobId"))
+    return {"TextTranslationJobProperties": job_properties(_job(service, caller, job_id))}
+
+
+def stop_job(service: Dragoman, caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+    """DESIGN §1: a stop of a finished job is refused (InvalidRequestException); otherwise the job
+    answers STOP_REQUESTED, or its final state if the stop took effect (or lost the race) at once."""
+    job_id = parse_job_id(body.get("JobId"))
+    _job(service, caller, job_id)
+    view = service.cancel(job_id, tenant=caller.tenant)
+    return {"JobId": aws_job_id(view.job.id), "JobStatus": job_properties(view)["JobStatus"]}
+
+
+def list_jobs(service: Dragoman, caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+    size = _page_size(body, 100)
+    raw_filter = body.get("Filter") or {}
+    if not isinstance(raw_filter, dict):
+        raise _invalid("Filter must be an object")
+    given = {key: value for key, value in raw_filter.items() if value is not None}
+    if len(given) > 1:
+        raise AwsError(400, "InvalidFilterException", "Only one filter may be set per request.")
+    query = JobQuery()
+    if "JobName" in given:
+        query = JobQuery(name=_string(given, "JobName", max_length=256))
+    elif "JobStatus" in given:
+        query = JobQuery(statuses=job_statuses_named(str(given["JobStatus"])))
+    elif "SubmittedBeforeTime" in given:  # oldest first, as the model documents
+        query = JobQuery(created_to=_moment(given["SubmittedBeforeTime"]), ascending=True)
+    elif "SubmittedAfterTime" in given:
+        query = JobQuery(created_from=_moment(given["SubmittedAfterTime"]))
+    elif given:
+        raise AwsError(400, "InvalidFilterException", f"Unknown filter {next(iter(given))!r}.")
+    token = body.get("NextToken")
+    if token is not None:
+        query = _after(query, token, given)
+    views = service.list_jobs(tenant=caller.tenant, limit=size + 1, query=query)
+    page = views[:size]
+    answer: dict[str, Any] = {"TextTranslationJobPropertiesList": [job_properties(view) for view in page]}
+    if len(views) > size:
+        last = page[-1].job
+        state = {"t": last.created_at.isoformat(), "id": last.id, "f": given}
+        answer["NextToken"] = base64.urlsafe_b64encode(json.dumps(state, default=str).encode()).decode()
+    return answer
+
+
+def _moment(value: object) -> datetime:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _invalid("Submitted times must be timestamps (seconds since the epoch)")
+    try:
+        return datetime.fromtimestamp(float(value), UTC)
+    except (OverflowError, OSError, ValueError):
+        raise _invalid("Submitted time out of range") from None
+
+
+def _after(query: JobQuery, token: object, given: dict[str, Any]) -> JobQuery:
+    """Continue after the token's last job; a token from another filter is refused."""
+    try:
+        state = json.loads(base64.urlsafe_b64decode(str(token).encode()))
+        moment, job_id, filters = datetime.fromisoformat(state["t"]), str(state["id"]), state["f"]
+    except (ValueError, KeyError, TypeError, binascii.Error):
+        raise AwsError(400, "InvalidRequestException", "The NextToken is not valid.") from None
+    if json.loads(json.dumps(given, default=str)) != filters:
+        raise AwsError(400, "InvalidRequestException", "The NextToken belongs to a request with other filters.")
+    return JobQuery(
+        ids=query.ids,
+        statuses=query.statuses,
+        name=query.name,
+        created_from=query.created_from,
+        created_to=query.created_to,
+        ascending=query.ascending,
+        after=(moment, job_id),
+    )
+
+
+def _job(service: Dragoman, caller: Caller, job_id: str) -> JobView:
+    try:
+        return service.get(job_id, tenant=caller.tenant)
+    except NotFound:
+        raise AwsError(
+            404, "ResourceNotFoundException", f"No batch translation job with ID {aws_job_id(job_id)}."
+        ) from None
+
+
+# --- synchronous translation ------------------------------------------------------------------
+
+
+def translate_text(service: Dragoman, caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+    text = _string(body, "Text", max_length=1_000_000) or ""
+    if len(text.encode()) > _MAX_TEXT_BYTES:
+        raise AwsError(
+            400, "TextSizeLimitExceededException", f"Input text size exceeds limit of {_MAX_TEXT_BYTES} bytes."
+        )
+    source = _language(_string(body, "SourceLanguageCode") or "", "sourceLanguageCode")
+    target = _language(_string(body, "TargetLanguageCode") or "", "targetLanguageCode")
+    _pair_supported(service, source, target)
+    translated = service.translate_now(text.encode(), "text.txt", target, source=None if source == "auto" else source)
+    return {
+        "TranslatedText": translated.output.decode(),
+        "SourceLanguageCode": translated.source_language,
+        "TargetLanguageCode": target,
+    }
+
+
+def translate_document(service: Dragoman, caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+    document = body.get("Document")
+    if not isinstance(document, dict):
+        raise _invalid("1 validation error detected: Value null at 'document' failed to satisfy constraint")
+    content_type = _string(document, "ContentType", max_length=256) or ""
+    try:
+        content = base64.b64decode(str(document.get("Content", "")), validate=True)
+    except (binascii.Error, ValueError):
+        raise _invalid("Document.Content must be base64") from None
+    if len(content) > _MAX_DOCUMENT_BYTES:
+        raise AwsError(400, "LimitExceededException", f"The document exceeds {_MAX_DOCUMENT_BYTES} bytes.")
+    fmt = next(
+        (f for f in FORMATS if content_type in f.content_types and f.name in ("PlainText", "HTML", "Word")), None
+    )
+    if fmt is None:
+        raise AwsError(400, "InvalidRequestException", f"Content type {content_type!r} is not supported.")
+    source = _language(_string(body, "SourceLanguageCode") or "", "sourceLanguageCode")
+    target = _language(_string(body, "TargetLanguageCode") or "", "targetLanguageCode")
+    _pair_supported(service, source, target)
+    translated = service.translate_now(
+        content, f"document{fmt.extensions[0]}", target, source=None if source == "auto" else source
+    )
+    return {
+        "TranslatedDocument": {"Content": base64.b64encode(translated.output).decode()},
+        "SourceLanguageCode": translated.source_language,
+        "TargetLanguageCode": target,
+    }
+
+
+def _pair_supported(service: Dragoman, source: str, target: str) -> None:
+    if not service.engine.supports(source, target) or source == target:
+        raise AwsError(
+            400,
+            "UnsupportedLanguagePairException",
+            f"Unsupported language pair: {source} to {target}.",
+            SourceLanguageCode=source,
+            TargetLanguageCode=target,
+        )
+
+
+def list_languages(service: Dragoman, caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+    display = body.get("DisplayLanguageCode", "en")
+    if display != "en":
+        raise AwsError(
+            400,
+            "UnsupportedDisplayLanguageCodeException",
+            f"Display language {display!r} is not supported; use en.",
+            DisplayLanguageCode=str(display),
+        )
+    _page_size(body, 500)
+    codes = sorted({pair.source for pair in service.languages()} | {pair.target for pair in service.languages()})
+    languages = [{"LanguageName": _LANGUAGE_NAMES.get(code, code), "LanguageCode": code} for code in codes]
+    return {"Languages": languages, "DisplayLanguageCode": "en"}
+
+
+OPERATIONS: dict[str, Handler] = {
+    "DescribeTextTranslationJob": describe_job,
+    "StopTextTranslationJob": stop_job,
+    "ListTextTranslationJobs": list_jobs,
+    "TranslateText": translate_text,
+    "TranslateDocument": translate_document,
+    "ListLanguages": list_languages,
+}
+
+
+@router.post("/", summary="Amazon Translate (AWS JSON 1.1; the operation is named by X-Amz-Target)")
+async def amazon_translate(request: Request) -> Response:
+    service: Dragoman = request.app.state.service
+    target = request.headers.get("x-amz-target", "")
+    body_bytes = await request.body()
+    caller = verify(
+        request.method,
+        request.url.path,
+        request.url.query,
+        request.headers,
+        body_bytes,
+        service.settings.tenant_for_aws_key,
+    )
+    if not target.startswith(TARGET_PREFIX) or target.removeprefix(TARGET_PREFIX) not in OPERATIONS:
+        raise AwsError(400, "UnknownOperationException", f"Operation {target!r} is not supported.")
+    try:
+        body = json.loads(body_bytes or b"{}")
+    except ValueError:
+        raise AwsError(400, "SerializationException", "The request body is not valid JSON.") from None
+    if not isinstance(body, dict):
+        raise AwsError(400, "SerializationException", "The request body must be a JSON object.")
+    handler = OPERATIONS[target.removeprefix(TARGET_PREFIX)]
+    answer = await run_in_threadpool(handler, service, caller, body)
+    return Response(
+        json.dumps(answer).encode(),
+        media_type=_CONTENT_TYPE,
+        headers={"x-amzn-RequestId": str(uuid.uuid4())},
+    )

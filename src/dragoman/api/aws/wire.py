@@ -1,0 +1,101 @@
+"""Dragoman's jobs in Amazon Translate's JSON: ids, statuses, job properties, timestamps."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime
+from typing import Any
+
+from dragoman.api.aws.errors import AwsError
+from dragoman.domain.jobs import JobView
+from dragoman.domain.states import TERMINAL_JOB_STATES, JobStatus
+
+__all__ = ["JOB_STATUS", "aws_job_id", "epoch", "job_properties", "job_statuses_named", "parse_job_id"]
+
+JOB_STATUS: dict[JobStatus, str] = {
+    JobStatus.VALIDATING: "SUBMITTED",
+    JobStatus.QUEUED: "SUBMITTED",
+    JobStatus.INVALID: "FAILED",
+    JobStatus.RUNNING: "IN_PROGRESS",
+    JobStatus.CANCELLING: "STOP_REQUESTED",
+    JobStatus.SUCCEEDED: "COMPLETED",
+    JobStatus.PARTIALLY_FAILED: "COMPLETED_WITH_ERROR",
+    JobStatus.FAILED: "FAILED",
+    JobStatus.CANCELLED: "STOPPED",
+}
+_JOB_ID = re.compile(r"^[\w\s.:/=+\-%@]{1,32}$")
+
+
+def aws_job_id(job_id: str) -> str:
+    """Amazon job ids are at most 32 characters: a Dragoman job id without its dashes."""
+    return job_id.replace("-", "")
+
+
+def parse_job_id(value: object, member: str = "JobId") -> str:
+    """The Dragoman job id behind an Amazon job id; a malformed one is an InvalidParameterValue."""
+    if not isinstance(value, str) or not _JOB_ID.match(value):
+        raise AwsError(
+            400,
+            "InvalidParameterValueException",
+            f"1 validation error detected: Value at '{member}' failed to satisfy constraint: "
+            "Member must have length less than or equal to 32 and match [\\p{L}\\p{Z}\\p{N}_.:/=+\\-%@]*",
+        )
+    try:
+        return str(uuid.UUID(hex=value))
+    except ValueError:
+        return value  # well-formed but not one of ours: the lookup answers ResourceNotFound
+
+
+def epoch(moment: datetime) -> float:
+    return round(moment.timestamp(), 3)
+
+
+def job_statuses_named(name: str) -> set[JobStatus]:
+    statuses = {status for status, wire in JOB_STATUS.items() if wire == name}
+    if not statuses:
+        raise AwsError(
+            400,
+            "InvalidParameterValueException",
+            f"Value '{name}' at 'filter.jobStatus' failed to satisfy constraint: Member must satisfy enum value "
+            f"set: [{', '.join(sorted(set(JOB_STATUS.values())))}]",
+        )
+    return statuses
+
+
+def job_properties(view: JobView) -> dict[str, Any]:
+    """TextTranslationJobProperties. Members not known for a job (one started through another front
+    door has no S3 configuration) are omitted, never null."""
+    details = dict(view.job.details or {})
+    summary = view.summary
+    properties: dict[str, Any] = {
+        "JobId": aws_job_id(view.job.id),
+        "JobStatus": JOB_STATUS[view.status],
+        "SubmittedTime": epoch(view.job.created_at),
+        "JobDetails": {
+            "TranslatedDocumentsCount": summary.succeeded,
+            "DocumentsWithErrorsCount": summary.failed,
+            "InputDocumentsCount": summary.total,
+        },
+    }
+    if view.job.name:
+        properties["JobName"] = view.job.name
+    for member in (
+        "SourceLanguageCode",
+        "TargetLanguageCodes",
+        "InputDataConfig",
+        "OutputDataConfig",
+        "DataAccessRoleArn",
+        "TerminologyNames",
+        "ParallelDataNames",
+        "Settings",
+    ):
+        if member in details:
+            properties[member] = details[member]
+    if view.status in TERMINAL_JOB_STATES:
+        properties["EndTime"] = epoch(view.job.updated_at)
+    if view.job.error is not None:
+        properties["Message"] = f"{view.job.error.code}: {view.job.error.message}"
+    elif view.status is JobStatus.SUCCEEDED:
+        properties["Message"] = "Your job has completed successfully."
+    return properties
