@@ -39,6 +39,7 @@ class BatchTarget:
     url: str
     language: str
     glossaries: tuple[GlossaryRef, ...] = ()
+    language_prefix: bool = False  # name outputs `<dirs>/<lang>.<file>` (Amazon) instead of `<dirs>/<file>`
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +50,7 @@ class BatchInput:
     single_file: bool = False  # the source and target URLs name one document each, not folders
     prefix: str = ""
     suffix: str = ""
+    content_type: str | None = None  # only documents of this type (by their extension)
 
 
 def plan_batch(
@@ -60,6 +62,8 @@ def plan_batch(
     name: str | None = None,
     client_token: str | None = None,
     details: Mapping[str, Any] | None = None,
+    job_id: str | None = None,
+    request_digest: str | None = None,
 ) -> JobSpec:
     """One task per listed document × target. Folder targets get the document's name relative to its
     source folder; only documents in a supported format are listed."""
@@ -72,10 +76,25 @@ def plan_batch(
             target_language = language(target.language)
             glossary = _glossary(storage, target.glossaries, glossaries)
             for url, relative in documents:
-                target_url = target.url if item.single_file else _target(storage, target.url, relative)
+                output_name = _language_prefixed(relative, target_language) if target.language_prefix else relative
+                target_url = target.url if item.single_file else _target(storage, target.url, output_name)
                 _check_target(storage, target_url)
                 tasks.append(TaskSpec(url, target_url, source_language, target_language, glossary))
-    return JobSpec(tenant=tenant, tasks=tasks, name=name, origin=origin, client_token=client_token, details=details)
+    return JobSpec(
+        tenant=tenant,
+        tasks=tasks,
+        name=name,
+        origin=origin,
+        client_token=client_token,
+        details=details,
+        job_id=job_id,
+        request_digest=request_digest,
+    )
+
+
+def _language_prefixed(relative: str, language: str) -> str:
+    folder, _, file_name = relative.rpartition("/")
+    return f"{folder}/{language}.{file_name}" if folder else f"{language}.{file_name}"
 
 
 def _documents(storage: Storage, item: BatchInput) -> list[tuple[str, str]]:
@@ -91,9 +110,11 @@ def _documents(storage: Storage, item: BatchInput) -> list[tuple[str, str]]:
         if not relative.startswith(item.prefix) or not relative.endswith(item.suffix):
             continue
         try:
-            format_for(relative)
+            fmt = format_for(relative)
         except UnsupportedFormat:
             continue  # not a document this batch can translate
+        if item.content_type is not None and item.content_type not in fmt.content_types:
+            continue
         documents.append((url, relative))
     if not documents:
         raise NoDocuments(f"no documents in a supported format were found at {_redact(item.source_url)}")

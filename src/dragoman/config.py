@@ -86,6 +86,13 @@ class Settings(BaseSettings):
         description="Hosts (host or host:port, leading * wildcard) that Azure Blob URLs may point at.",
     )
 
+    s3_endpoint_url: str | None = Field(
+        default=None, description="S3-compatible endpoint for s3:// locations; default: AWS S3."
+    )
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str | None = Field(default=None, description="Default: boto3's own credential chain.")
+    s3_secret_access_key: SecretStr | None = None
+
     @model_validator(mode="after")
     def _keys_are_unique(self) -> Settings:
         seen: dict[str, str] = {}

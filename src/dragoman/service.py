@@ -21,6 +21,7 @@ from dragoman.runner.translate import Translated, translate_document
 from dragoman.storage.azure_blob import AzureBlobStorage
 from dragoman.storage.local import LocalStorage
 from dragoman.storage.routed import RoutedStorage
+from dragoman.storage.s3 import S3Storage
 from dragoman.store.database import open_database
 from dragoman.store.jobs import JobQuery, JobStore, TaskQuery
 
@@ -58,6 +59,15 @@ class Dragoman:
             [
                 LocalStorage(settings.roots, max_document_bytes=settings.max_document_bytes),
                 AzureBlobStorage(settings.azure_blob_hosts, max_document_bytes=settings.max_document_bytes),
+                S3Storage(
+                    endpoint_url=settings.s3_endpoint_url,
+                    region=settings.s3_region,
+                    access_key_id=settings.s3_access_key_id,
+                    secret_access_key=(
+                        settings.s3_secret_access_key.get_secret_value() if settings.s3_secret_access_key else None
+                    ),
+                    max_document_bytes=settings.max_document_bytes,
+                ),
             ]
         )
         runner = None
@@ -89,6 +99,8 @@ class Dragoman:
         name: str | None = None,
         client_token: str | None = None,
         details: Mapping[str, Any] | None = None,
+        job_id: str | None = None,
+        request_digest: str | None = None,
     ) -> JobView:
         """A front door's batch: always a job. If the inputs are unusable (unreadable source, occupied
         target, bad glossary, unsupported language) the job is recorded as failed validation, with why."""
@@ -101,10 +113,21 @@ class Dragoman:
                 name=name,
                 client_token=client_token,
                 details=details,
+                job_id=job_id,
+                request_digest=request_digest,
             )
             check_job_spec(spec, self.engine.supports)
         except (Invalid, DocumentError) as exc:
-            failed = JobSpec(tenant, (), name=name, origin=origin, client_token=client_token, details=details)
+            failed = JobSpec(
+                tenant,
+                (),
+                name=name,
+                origin=origin,
+                client_token=client_token,
+                details=details,
+                job_id=job_id,
+                request_digest=request_digest,
+            )
             return self.store.create_job(failed, error=ErrorInfo(exc.code, exc.message))
         view = self.store.create_job(spec)
         if self.runner is not None:
@@ -116,6 +139,9 @@ class Dragoman:
     ) -> Translated:
         """Translate one document synchronously, outside any job (nothing is stored)."""
         return translate_document(self.engine, data, file_name, source, target, glossary)
+
+    def find_by_client_token(self, tenant: str, client_token: str) -> tuple[JobView, str | None] | None:
+        return self.store.find_by_client_token(tenant, client_token)
 
     def cancel(self, job_id: str, *, tenant: str | None = None) -> JobView:
         view = self.store.request_cancel(job_id, tenant=tenant)

@@ -35,6 +35,8 @@ class JobSpec:
     origin: str = "cli"
     client_token: str | None = None
     details: Mapping[str, Any] | None = None
+    job_id: str | None = None  # chosen by the caller when the targets must name it (Amazon's output prefix)
+    request_digest: str | None = None  # what an idempotency token was first used for
 
 
 def check_job_spec(spec: JobSpec, supports: Callable[[str, str], bool]) -> None:

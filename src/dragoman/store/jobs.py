@@ -150,7 +150,7 @@ class JobStore:
     def create_job(self, spec: JobSpec, *, validated: bool = True, error: ErrorInfo | None = None) -> JobView:
         """Create a job and its tasks in one transaction. With `error`, the job failed validation: it
         is stored (so its caller can read why) with no tasks, and nothing ever runs for it."""
-        job_id = str(uuid.uuid4())
+        job_id = spec.job_id or str(uuid.uuid4())
         with self._write() as connection:
             now = self._now()
             job = Job(
@@ -182,7 +182,7 @@ class JobStore:
                     **_counters(Summary(not_yet_started=len(task_specs))),
                     origin=spec.origin,
                     client_token=spec.client_token,
-                    request_digest=spec_digest(spec) if spec.client_token else None,
+                    request_digest=spec.request_digest or (spec_digest(spec) if spec.client_token else None),
                     details=dict(spec.details) if spec.details is not None else None,
                 )
             )

@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from dragoman.api.aws.errors import AwsError
 from dragoman.api.aws.sigv4 import Caller, verify
+from dragoman.api.aws.start import start_job
 from dragoman.api.aws.wire import aws_job_id, job_properties, job_statuses_named, parse_job_id
 from dragoman.domain.jobs import JobView
 from dragoman.engines.languages import normalize
@@ -241,6 +242,7 @@ def list_languages(service: Dragoman, caller: Caller, body: dict[str, Any]) -> d
 
 
 OPERATIONS: dict[str, Handler] = {
+    "StartTextTranslationJob": start_job,
     "DescribeTextTranslationJob": describe_job,
     "StopTextTranslationJob": stop_job,
     "ListTextTranslationJobs": list_jobs,

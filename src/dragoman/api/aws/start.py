@@ -1,0 +1,138 @@
+"""StartTextTranslationJob: Amazon's members checked (those botocore does not check), the request
+made idempotent by its ClientToken, and the batch planned with Amazon's output layout:
+`<output prefix><account>-TranslateText-<JobId>/[<dirs>/]<lang>.<file name>`."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import uuid
+from typing import Any
+
+from dragoman.api.aws.errors import AwsError
+from dragoman.api.aws.sigv4 import Caller
+from dragoman.api.aws.wire import JOB_STATUS, aws_job_id
+from dragoman.batches import BatchInput, BatchTarget
+from dragoman.engines.languages import normalize
+from dragoman.errors import StoreError
+from dragoman.formats.documents import FORMATS
+from dragoman.service import Dragoman
+
+__all__ = ["start_job"]
+
+_S3_URI = re.compile(r"^s3://[a-z0-9][.\-a-z0-9]{1,61}[a-z0-9](/.*)?$")
+_ROLE = re.compile(r"^arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+$")
+_TOKEN = re.compile(r"^[a-zA-Z0-9-]{1,64}$")
+_NAME = re.compile(r"^[\w\s.:/=+\-%@]{1,256}$")
+_CONTENT_TYPES = {content_type for fmt in FORMATS for content_type in fmt.content_types}
+MAX_TARGETS = 10
+
+
+def _invalid(message: str) -> AwsError:
+    return AwsError(400, "InvalidParameterValueException", message)
+
+
+def _config(body: dict[str, Any], member: str) -> dict[str, Any]:
+    value = body.get(member)
+    if not isinstance(value, dict):
+        raise _invalid(f"1 validation error detected: Value null at '{member}' failed to satisfy constraint")
+    uri = value.get("S3Uri")
+    if not isinstance(uri, str) or len(uri) > 1024 or not _S3_URI.match(uri):
+        raise _invalid(f"Value at '{member}.s3Uri' failed to satisfy constraint: Member must be an s3:// URI")
+    return value
+
+
+def start_job(service: Dragoman, caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+    token = body.get("ClientToken")
+    if not isinstance(token, str) or not _TOKEN.match(token):
+        raise _invalid("Value at 'clientToken' failed to satisfy constraint: Member must match ^[a-zA-Z0-9-]+$")
+    digest = hashlib.sha256(
+        json.dumps({k: v for k, v in body.items() if k != "ClientToken"}, sort_keys=True).encode()
+    ).hexdigest()
+    earlier = _same_token(service, caller, token, digest)
+    if earlier is not None:
+        return earlier
+    input_config, output_config = _config(body, "InputDataConfig"), _config(body, "OutputDataConfig")
+    content_type = input_config.get("ContentType")
+    if not isinstance(content_type, str) or content_type not in _CONTENT_TYPES:
+        raise AwsError(400, "InvalidRequestException", f"ContentType {content_type!r} is not supported.")
+    role = body.get("DataAccessRoleArn")
+    if not isinstance(role, str) or not 20 <= len(role) <= 2048 or not _ROLE.match(role):
+        raise _invalid("Value at 'dataAccessRoleArn' failed to satisfy constraint: Member must be an IAM role ARN")
+    name = body.get("JobName")
+    if name is not None and (not isinstance(name, str) or not _NAME.match(name)):
+        raise _invalid("Value at 'jobName' failed to satisfy constraint: Member must match the JobName pattern")
+    for member in ("TerminologyNames", "ParallelDataNames"):
+        if body.get(member):
+            raise AwsError(404, "ResourceNotFoundException", f"{member}: no such resource (none are imported).")
+    source, targets = _languages(service, body)
+    job_id = str(uuid.uuid4())
+    account = service.settings.tenants[caller.tenant].aws_account
+    output_uri = f"{output_config['S3Uri'].rstrip('/')}/{account}-TranslateText-{aws_job_id(job_id)}/"
+    details = {
+        "SourceLanguageCode": body["SourceLanguageCode"],
+        "TargetLanguageCodes": body["TargetLanguageCodes"],
+        "InputDataConfig": input_config,
+        "OutputDataConfig": {**output_config, "S3Uri": output_uri},
+        "DataAccessRoleArn": role,
+        **({"Settings": body["Settings"]} if isinstance(body.get("Settings"), dict) else {}),
+    }
+    batch = BatchInput(
+        source_url=input_config["S3Uri"],
+        source_language=None if source == "auto" else source,
+        content_type=content_type,
+        targets=tuple(BatchTarget(output_uri, target, language_prefix=True) for target in targets),
+    )
+    try:
+        view = service.submit_batch(
+            [batch],
+            tenant=caller.tenant,
+            origin="aws",
+            name=name,
+            client_token=token,
+            details=details,
+            job_id=job_id,
+            request_digest=digest,
+        )
+    except StoreError:
+        # two requests with one token racing: the unique token lets one in; answer with its job
+        earlier = _same_token(service, caller, token, digest)
+        if earlier is None:
+            raise
+        return earlier
+    return {"JobId": aws_job_id(view.job.id), "JobStatus": JOB_STATUS[view.status]}
+
+
+def _same_token(service: Dragoman, caller: Caller, token: str, digest: str) -> dict[str, Any] | None:
+    found = service.find_by_client_token(caller.tenant, token)
+    if found is None:
+        return None
+    view, earlier_digest = found
+    if earlier_digest != digest:
+        raise AwsError(
+            400, "InvalidRequestException", "This ClientToken was already used to start a job with other parameters."
+        )
+    return {"JobId": aws_job_id(view.job.id), "JobStatus": JOB_STATUS[view.status]}
+
+
+def _languages(service: Dragoman, body: dict[str, Any]) -> tuple[str, list[str]]:
+    raw_source, raw_targets = body.get("SourceLanguageCode"), body.get("TargetLanguageCodes")
+    if not isinstance(raw_source, str) or not 2 <= len(raw_source) <= 5:
+        raise _invalid("Value at 'sourceLanguageCode' failed to satisfy constraint: length between 2 and 5")
+    if not isinstance(raw_targets, list) or not raw_targets or len(raw_targets) > MAX_TARGETS:
+        raise _invalid(f"Value at 'targetLanguageCodes' failed to satisfy constraint: 1 to {MAX_TARGETS} codes")
+    source = "auto" if raw_source == "auto" else normalize(raw_source)
+    if source is None:
+        raise _invalid(f"Value '{raw_source}' at 'sourceLanguageCode' is not a language code")
+    targets = [normalize(code) if isinstance(code, str) and 2 <= len(code) <= 5 else None for code in raw_targets]
+    for code, target in zip(raw_targets, targets, strict=True):
+        if target is None or target == source or not service.engine.supports(source, target):
+            raise AwsError(
+                400,
+                "UnsupportedLanguagePairException",
+                f"Unsupported language pair: {raw_source} to {code}.",
+                SourceLanguageCode=str(raw_source),
+                TargetLanguageCode=str(code),
+            )
+    return source, [target for target in targets if target is not None]

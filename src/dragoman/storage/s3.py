@@ -1,0 +1,146 @@
+"""S3 (or any S3-compatible store) addressed by `s3://bucket/key` URLs, through boto3.
+
+The endpoint and credentials come from configuration, not from the caller: Amazon Translate's own
+`DataAccessRoleArn` names a role we do not assume, so it is recorded and echoed, never used.
+Publishing is one PutObject with `If-None-Match: *`: all or nothing, and never over an existing
+object (stores that ignore the condition get a HEAD check first, which narrows the window).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from urllib.parse import urlsplit
+
+import boto3
+from botocore.client import BaseClient
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from dragoman.errors import AccessDenied, DocumentError, SourceMissing, TargetAccessDenied, TargetExists
+from dragoman.formats.documents import format_for
+from dragoman.storage.base import Storage
+
+__all__ = ["S3Storage"]
+
+
+class S3Storage(Storage):
+    def __init__(
+        self,
+        *,
+        endpoint_url: str | None = None,
+        region: str = "us-east-1",
+        access_key_id: str | None = None,
+        secret_access_key: str | None = None,
+        max_document_bytes: int = 50 * 1024 * 1024,
+    ) -> None:
+        self.max_document_bytes = max_document_bytes
+        self._client: BaseClient = boto3.client(
+            "s3",
+            endpoint_url=endpoint_url,
+            region_name=region,
+            aws_access_key_id=access_key_id,
+            aws_secret_access_key=secret_access_key,
+            config=Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=10, read_timeout=60),
+        )
+
+    def handles(self, url: str) -> bool:
+        return urlsplit(url).scheme == "s3"
+
+    @staticmethod
+    def _split(url: str) -> tuple[str, str]:
+        parts = urlsplit(url)
+        if parts.scheme != "s3" or not parts.netloc:
+            raise AccessDenied(f"{url!r} is not an s3://bucket/key location")
+        return parts.netloc, parts.path.lstrip("/")
+
+    def child(self, folder_url: str, name: str) -> str:
+        bucket, prefix = self._split(folder_url)
+        if name.startswith("/") or ".." in name.split("/"):
+            raise AccessDenied(f"{name!r} is not a relative document name")
+        base = prefix.rstrip("/") + "/" if prefix else ""
+        return f"s3://{bucket}/{base}{name}"
+
+    def list_named(self, url: str) -> list[tuple[str, str]]:
+        bucket, prefix = self._split(url)
+        base = prefix.rstrip("/") + "/" if prefix else ""
+        named: list[tuple[str, str]] = []
+        with _mapped(url, source=True):
+            for page in self._client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=base):
+                for item in page.get("Contents", []):
+                    key = item["Key"]
+                    if not key.endswith("/"):
+                        named.append((f"s3://{bucket}/{key}", key[len(base) :]))
+        return sorted(named, key=lambda pair: pair[1])
+
+    def list_documents(self, url: str) -> list[str]:
+        return [document for document, _ in self.list_named(url)]
+
+    def read(self, url: str) -> bytes:
+        bucket, key = self._split(url)
+        with _mapped(url, source=True):
+            head = self._client.head_object(Bucket=bucket, Key=key)
+            if head["ContentLength"] > self.max_document_bytes:
+                raise DocumentError(f"{url} is larger than the {self.max_document_bytes} byte limit")
+            data: bytes = self._client.get_object(Bucket=bucket, Key=key)["Body"].read()
+            return data
+
+    def check_source(self, url: str) -> None:
+        bucket, key = self._split(url)
+        with _mapped(url, source=True):
+            self._client.head_object(Bucket=bucket, Key=key)
+
+    def check_target(self, url: str) -> None:
+        bucket, key = self._split(url)
+        if self._exists(url, bucket, key):
+            raise TargetExists(f"{url} already exists; Dragoman never overwrites a document")
+
+    def _exists(self, url: str, bucket: str, key: str) -> bool:
+        try:
+            self._client.head_object(Bucket=bucket, Key=key)
+            return True
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return False
+            raise TargetAccessDenied(f"{url} cannot be checked: {_code(exc)}") from None
+        except BotoCoreError as exc:
+            raise TargetAccessDenied(f"{url} cannot be reached: {type(exc).__name__}") from None
+
+    def publish(self, url: str, data: bytes) -> None:
+        bucket, key = self._split(url)
+        if self._exists(url, bucket, key):
+            raise TargetExists(f"{url} already exists; Dragoman never overwrites a document")
+        try:
+            content_type = format_for(key).content_types[0]
+        except DocumentError:
+            content_type = "application/json"
+        with _mapped(url, source=False):
+            try:
+                self._client.put_object(Bucket=bucket, Key=key, Body=data, ContentType=content_type, IfNoneMatch="*")
+            except ClientError as exc:
+                if _code(exc) in ("PreconditionFailed", "412", "ConditionalRequestConflict"):
+                    raise TargetExists(f"{url} already exists; Dragoman never overwrites a document") from None
+                raise
+
+    def discard_partials(self, url: str) -> None:
+        """Nothing to do: a PutObject that did not complete leaves no object."""
+
+
+def _code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", "Unknown"))
+
+
+@contextmanager
+def _mapped(url: str, *, source: bool) -> Iterator[None]:
+    denied = AccessDenied if source else TargetAccessDenied
+    try:
+        yield
+    except ClientError as exc:
+        code = _code(exc)
+        if source and code in ("404", "NoSuchKey", "NotFound"):
+            raise SourceMissing(f"{url} does not exist") from None
+        if code in ("NoSuchBucket",):
+            raise denied(f"the bucket of {url} does not exist") from None
+        raise denied(f"{url} cannot be accessed: {code}") from None
+    except BotoCoreError as exc:
+        raise denied(f"{url} cannot be reached: {type(exc).__name__}") from None

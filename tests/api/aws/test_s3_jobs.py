@@ -1,0 +1,187 @@
+"""Batch jobs through boto3 with S3 input and output, against moto's standalone S3 server started
+here and a real `dragoman serve`: the full flow, Amazon's output layout, idempotent starts, stop."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import boto3
+import pytest
+from azure.ai.translation.document import DocumentTranslationClient
+from azure.core.credentials import AzureKeyCredential
+from botocore.client import BaseClient
+from botocore.config import Config
+
+from tests.conftest import ENGLISH_PARAGRAPHS
+from tests.processes import environment, free_port, start_server
+
+pytestmark = pytest.mark.slow
+
+ACCESS_KEY, SECRET, ACCOUNT = "AKIAS3TESTTENANT0001", "s3-tenant-secret", "123456789012"
+ROLE = "arn:aws:iam::123456789012:role/TranslateBatch"
+AZURE_KEY = "s3-tenant-azure-key"
+MOTO = Path(__file__).parents[3] / ".venv" / "bin" / "moto_server"
+
+
+@dataclass
+class World:
+    translate: BaseClient
+    s3: BaseClient
+    endpoint: str
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    root = tmp_path_factory.mktemp("s3")
+    s3_port = free_port()
+    moto = subprocess.Popen(
+        [str(MOTO), "-H", "127.0.0.1", "-p", str(s3_port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    s3_endpoint = f"http://127.0.0.1:{s3_port}"
+    try:
+        s3 = boto3.client(
+            "s3", endpoint_url=s3_endpoint, region_name="us-east-1", aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )  # fmt: skip
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                s3.list_buckets()
+                break
+            except Exception:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        tenants = {"s3": {"aws_keys": {ACCESS_KEY: SECRET}, "aws_account": ACCOUNT, "azure_keys": [AZURE_KEY]}}
+        env = environment(
+            root / "data",
+            [root],
+            DRAGOMAN_TENANTS=json.dumps(tenants),
+            DRAGOMAN_S3_ENDPOINT_URL=s3_endpoint,
+            DRAGOMAN_S3_ACCESS_KEY_ID="testing",
+            DRAGOMAN_S3_SECRET_ACCESS_KEY="testing",
+        )
+        port = free_port()
+        server = start_server(env, port, root / "server.log")
+        translate = boto3.client(
+            "translate", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
+            aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET, config=Config(retries={"max_attempts": 1}),
+        )  # fmt: skip
+        try:
+            yield World(translate, s3, f"http://127.0.0.1:{port}")
+        finally:
+            server.terminate()
+            server.wait(30)
+    finally:
+        moto.terminate()
+        moto.wait(30)
+
+
+def start(world: World, bucket: str, token: str | None = None, targets: tuple[str, ...] = ("es",)) -> str:
+    request = {
+        "JobName": f"job-{bucket}",
+        "InputDataConfig": {"S3Uri": f"s3://{bucket}/in/", "ContentType": "text/plain"},
+        "OutputDataConfig": {"S3Uri": f"s3://{bucket}/out/"},
+        "DataAccessRoleArn": ROLE,
+        "SourceLanguageCode": "en",
+        "TargetLanguageCodes": list(targets),
+    }
+    if token:
+        request["ClientToken"] = token
+    return str(world.translate.start_text_translation_job(**request)["JobId"])
+
+
+def wait_done(world: World, job_id: str) -> dict[str, object]:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        properties = world.translate.describe_text_translation_job(JobId=job_id)["TextTranslationJobProperties"]
+        if properties["JobStatus"] not in ("SUBMITTED", "IN_PROGRESS", "STOP_REQUESTED"):
+            return dict(properties)
+        time.sleep(0.1)
+    raise AssertionError("the job did not finish")
+
+
+def test_start_describe_list_and_the_output_layout(world: World) -> None:
+    world.s3.create_bucket(Bucket="flow")
+    world.s3.put_object(Bucket="flow", Key="in/a.txt", Body=b"The cat is black.\n\nI like dogs.\n")
+    world.s3.put_object(Bucket="flow", Key="in/sub/b.txt", Body=b"The house is red.\n")
+    world.s3.put_object(Bucket="flow", Key="in/skip.html", Body=b"<p>Not text/plain.</p>")
+    job_id = start(world, "flow", targets=("es", "ca"))
+    assert len(job_id) == 32
+    properties = wait_done(world, job_id)
+    assert properties["JobStatus"] == "COMPLETED"
+    assert properties["JobDetails"] == {"TranslatedDocumentsCount": 4, "DocumentsWithErrorsCount": 0,
+                                        "InputDocumentsCount": 4}  # fmt: skip
+    prefix = f"out/{ACCOUNT}-TranslateText-{job_id}/"
+    assert properties["OutputDataConfig"] == {"S3Uri": f"s3://flow/{prefix}"}
+    assert properties["DataAccessRoleArn"] == ROLE and properties["TargetLanguageCodes"] == ["es", "ca"]
+    keys = {item["Key"] for item in world.s3.list_objects_v2(Bucket="flow", Prefix=prefix)["Contents"]}
+    assert {f"{prefix}es.a.txt", f"{prefix}ca.a.txt", f"{prefix}sub/es.b.txt", f"{prefix}sub/ca.b.txt"} <= keys
+    body = world.s3.get_object(Bucket="flow", Key=f"{prefix}es.a.txt")["Body"].read().decode()
+    assert body == "El gato es negro.\n\nMe gustan los perros.\n"
+    listed = world.translate.list_text_translation_jobs(Filter={"JobName": "job-flow"})
+    assert [job["JobId"] for job in listed["TextTranslationJobPropertiesList"]] == [job_id]
+
+
+def test_the_same_client_token_starts_one_job(world: World) -> None:
+    world.s3.create_bucket(Bucket="token")
+    world.s3.put_object(Bucket="token", Key="in/a.txt", Body=b"I like dogs.\n")
+    first = start(world, "token", token="same-token-1")
+    assert start(world, "token", token="same-token-1") == first
+    with pytest.raises(world.translate.exceptions.InvalidRequestException):
+        start(world, "token", token="same-token-1", targets=("ca",))
+    wait_done(world, first)
+
+
+def test_a_stopped_job_keeps_the_finished_documents(world: World) -> None:
+    world.s3.create_bucket(Bucket="stop")
+    text = "\n\n".join(" ".join(ENGLISH_PARAGRAPHS) * 3 for _ in range(12)).encode()
+    for number in range(30):
+        world.s3.put_object(Bucket="stop", Key=f"in/doc{number:02}.txt", Body=text)
+    job_id = start(world, "stop")
+    deadline = time.monotonic() + 60
+    while (
+        world.translate.describe_text_translation_job(JobId=job_id)["TextTranslationJobProperties"]
+        .get("JobDetails", {})
+        .get("TranslatedDocumentsCount", 0)
+        < 1
+    ):
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    stopped = world.translate.stop_text_translation_job(JobId=job_id)
+    assert stopped["JobStatus"] in ("STOP_REQUESTED", "STOPPED")
+    properties = wait_done(world, job_id)
+    assert properties["JobStatus"] == "STOPPED"
+    done = properties["JobDetails"]["TranslatedDocumentsCount"]  # type: ignore[index]
+    prefix = f"out/{ACCOUNT}-TranslateText-{job_id}/"
+    listed = world.s3.list_objects_v2(Bucket="stop", Prefix=prefix).get("Contents", [])
+    assert 1 <= done < 30 and len(listed) == done  # finished documents are kept, nothing else written
+    with pytest.raises(world.translate.exceptions.InvalidRequestException):
+        world.translate.stop_text_translation_job(JobId=job_id)
+
+
+def test_an_unreadable_input_fails_the_job_with_a_message(world: World) -> None:
+    job_id = start(world, "no-such-bucket")
+    properties = wait_done(world, job_id)
+    assert properties["JobStatus"] == "FAILED" and "Message" in properties
+
+
+def test_a_job_started_through_amazon_is_cancelled_through_azure(world: World) -> None:
+    world.s3.create_bucket(Bucket="cross")
+    text = "\n\n".join(" ".join(ENGLISH_PARAGRAPHS) * 3 for _ in range(12)).encode()
+    for number in range(30):
+        world.s3.put_object(Bucket="cross", Key=f"in/doc{number:02}.txt", Body=text)
+    job_id = start(world, "cross")
+    azure_id = str(uuid.UUID(hex=job_id))
+    with DocumentTranslationClient(world.endpoint, AzureKeyCredential(AZURE_KEY)) as azure:
+        assert azure.get_translation_status(azure_id).documents_total_count == 30
+        azure.cancel_translation(azure_id)
+    properties = wait_done(world, job_id)
+    assert properties["JobStatus"] == "STOPPED"
+    assert properties["JobDetails"]["TranslatedDocumentsCount"] < 30  # type: ignore[index]
