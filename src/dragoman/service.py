@@ -16,6 +16,7 @@ from dragoman.engines.apertium import ApertiumEngine
 from dragoman.engines.base import Engine, LanguagePair
 from dragoman.errors import ConfigError, DocumentError, Invalid
 from dragoman.formats.glossary import Glossary
+from dragoman.runner.finalize import finalize_jobs
 from dragoman.runner.pool import InProcessRunner
 from dragoman.runner.translate import Translated, translate_document
 from dragoman.storage.azure_blob import AzureBlobStorage
@@ -147,6 +148,8 @@ class Dragoman:
         view = self.store.request_cancel(job_id, tenant=tenant)
         if self.runner is not None:
             self.runner.abort_job(job_id)
+            if view.is_terminal:  # nothing was running: the job ended in the cancel itself
+                finalize_jobs(self.store, self.runner.finalizers, job_id)
         return view
 
     def get(self, job_id: str, *, tenant: str | None = None) -> JobView:

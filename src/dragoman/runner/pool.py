@@ -15,6 +15,7 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from dragoman.abort import AbortReason
@@ -23,6 +24,7 @@ from dragoman.engines.base import Engine
 from dragoman.errors import ServiceError
 from dragoman.runner.context import TaskContext
 from dragoman.runner.execute import TaskExecutor
+from dragoman.runner.finalize import Finalizer, finalize_jobs
 from dragoman.storage.base import Storage
 from dragoman.store.jobs import JobStore, Orphan, utcnow
 
@@ -43,6 +45,7 @@ class InProcessRunner:
         idle_poll_seconds: float = 0.25,
         abort_poll_seconds: float = 0.05,
         recovery_every_seconds: float = 5.0,
+        finalizers: Mapping[str, Finalizer] | None = None,
     ) -> None:
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
         self._store = store
@@ -53,6 +56,7 @@ class InProcessRunner:
         self._idle_poll = idle_poll_seconds
         self._abort_poll = abort_poll_seconds
         self._recovery_every = recovery_every_seconds
+        self.finalizers: dict[str, Finalizer] = dict(finalizers or {})
         self._running: dict[str, TaskContext] = {}
         self._lock = threading.Lock()
         self._wake = threading.Condition()
@@ -118,6 +122,7 @@ class InProcessRunner:
                 )
         if settled:
             self.wake()
+        finalize_jobs(self._store, self.finalizers)  # also catches jobs whose finalizer a crash interrupted
         return settled
 
     def _is_gone(self, owner: str, lease_expires_at: datetime | None) -> bool:
@@ -163,6 +168,7 @@ class InProcessRunner:
                 if self._stopping.is_set():
                     ctx.abort(AbortReason.SHUTDOWN)
                 self._executor.run(ctx)
+                finalize_jobs(self._store, self.finalizers, claim.task.job_id)
             except ServiceError:
                 log.exception("could not report a task", extra={"action": "finish", "task_id": claim.task.id})
             finally:

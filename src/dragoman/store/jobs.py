@@ -22,7 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from dragoman.domain.jobs import ErrorInfo, Job, JobView, Summary, Task, decide_cancel, derive_status
 from dragoman.domain.specs import JobSpec
-from dragoman.domain.states import JobStatus, TaskStatus, transition
+from dragoman.domain.states import TERMINAL_JOB_STATES, JobStatus, TaskStatus, transition
 from dragoman.errors import NotFound, ServiceError, StoreError
 from dragoman.store.schema import jobs, tasks
 
@@ -209,6 +209,24 @@ class JobStore:
                     ],
                 )
             return self._view(connection, job_id)
+
+    def unfinalized(self, origins: Collection[str], job_id: str | None = None) -> list[str]:
+        """Finished jobs of these origins whose end-of-job output has not been written yet."""
+        terminal = [status.value for status in TERMINAL_JOB_STATES if status is not JobStatus.INVALID]
+        statement = select(jobs.c.id).where(
+            jobs.c.origin.in_(list(origins)), jobs.c.status.in_(terminal), jobs.c.finalized_at.is_(None)
+        )
+        if job_id is not None:
+            statement = statement.where(jobs.c.id == job_id)
+        with self._read() as connection:
+            return [row.id for row in connection.execute(statement)]
+
+    def mark_finalized(self, job_id: str) -> bool:
+        with self._write() as connection:
+            result = connection.execute(
+                update(jobs).where(jobs.c.id == job_id, jobs.c.finalized_at.is_(None)).values(finalized_at=self._now())
+            )
+            return result.rowcount == 1
 
     def find_by_client_token(self, tenant: str, client_token: str) -> tuple[JobView, str | None] | None:
         """The tenant's job started with this idempotency token, and the digest of what it asked for."""
@@ -483,7 +501,11 @@ def _utc(value: datetime) -> datetime:
 
 
 # What a Job and its Summary are built from (lists skip the rest, such as the labels' JSON).
-_JOB_COLUMNS = [column for column in jobs.c if column.name not in ("labels", "request_digest", "cancel_requested_at")]
+_JOB_COLUMNS = [
+    column
+    for column in jobs.c
+    if column.name not in ("labels", "request_digest", "cancel_requested_at", "finalized_at")
+]
 
 
 def _counters(summary: Summary) -> dict[str, int]:

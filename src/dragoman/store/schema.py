@@ -51,6 +51,7 @@ jobs = Table(
     Column("client_token", String(200), nullable=True),  # idempotency token, unique per tenant
     Column("request_digest", String(64), nullable=True),  # what the token was first used for
     Column("details", JSON(), nullable=True),  # front-door facts echoed back (names, configs)
+    Column("finalized_at", DateTime(), nullable=True),  # when its front door's end-of-job output was written
     Index("ix_jobs_tenant_created", "tenant", "created_at", "id"),
     Index("ix_jobs_tenant_status", "tenant", "status"),
     Index("uq_jobs_tenant_client_token", "tenant", "client_token", unique=True),

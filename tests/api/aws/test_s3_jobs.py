@@ -125,6 +125,16 @@ def test_start_describe_list_and_the_output_layout(world: World) -> None:
     assert {f"{prefix}es.a.txt", f"{prefix}ca.a.txt", f"{prefix}sub/es.b.txt", f"{prefix}sub/ca.b.txt"} <= keys
     body = world.s3.get_object(Bucket="flow", Key=f"{prefix}es.a.txt")["Body"].read().decode()
     assert body == "El gato es negro.\n\nMe gustan los perros.\n"
+    details_key = f"{prefix}details/es.auxiliary-translation-details.json"
+    deadline = time.monotonic() + 30  # written when the job finishes, just after its last document
+    while "Contents" not in world.s3.list_objects_v2(Bucket="flow", Prefix=details_key):
+        assert time.monotonic() < deadline, "the details file was not written"
+        time.sleep(0.05)
+    details = json.loads(world.s3.get_object(Bucket="flow", Key=details_key)["Body"].read())
+    assert details["targetLanguageCode"] == "es" and details["charactersTranslated"] == str(29 + 17)
+    assert details["documentCountWithCustomerError"] == "0" and details["outputDataPrefix"] == f"s3://flow/{prefix}"
+    assert {entry["sourceFile"] for entry in details["details"]} == {"a.txt", "sub/b.txt"}
+    assert {entry["targetFile"] for entry in details["details"]} == {"es.a.txt", "sub/es.b.txt"}
     listed = world.translate.list_text_translation_jobs(Filter={"JobName": "job-flow"})
     assert [job["JobId"] for job in listed["TextTranslationJobPropertiesList"]] == [job_id]
 
@@ -160,8 +170,10 @@ def test_a_stopped_job_keeps_the_finished_documents(world: World) -> None:
     assert properties["JobStatus"] == "STOPPED"
     done = properties["JobDetails"]["TranslatedDocumentsCount"]  # type: ignore[index]
     prefix = f"out/{ACCOUNT}-TranslateText-{job_id}/"
-    listed = world.s3.list_objects_v2(Bucket="stop", Prefix=prefix).get("Contents", [])
-    assert 1 <= done < 30 and len(listed) == done  # finished documents are kept, nothing else written
+    listed = [item["Key"] for item in world.s3.list_objects_v2(Bucket="stop", Prefix=prefix).get("Contents", [])]
+    documents = [key for key in listed if "/details/" not in key]
+    assert 1 <= done < 30 and len(documents) == done  # finished documents are kept, nothing else written
+    assert f"{prefix}details/es.auxiliary-translation-details.json" in listed
     with pytest.raises(world.translate.exceptions.InvalidRequestException):
         world.translate.stop_text_translation_job(JobId=job_id)
 

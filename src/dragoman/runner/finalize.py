@@ -1,0 +1,35 @@
+"""End-of-job output a front door promises (Amazon's per-language details files), written once a
+job is finished. It is recorded as done only after it was written, so a crash in between means it
+is written at the next recovery round instead of never."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+
+from dragoman.domain.jobs import JobView, Task
+from dragoman.errors import ServiceError
+from dragoman.store.jobs import JobStore
+
+__all__ = ["Finalizer", "finalize_jobs"]
+
+log = logging.getLogger("dragoman.runner")
+
+Finalizer = Callable[[JobView, list[Task]], None]
+
+
+def finalize_jobs(store: JobStore, finalizers: Mapping[str, Finalizer], job_id: str | None = None) -> int:
+    """Run the origin's finalizer for every finished, unfinalized job (or just `job_id`)."""
+    if not finalizers:
+        return 0
+    done = 0
+    for pending in store.unfinalized(list(finalizers), job_id):
+        view = store.get(pending)
+        try:
+            finalizers[view.job.origin](view, store.tasks(pending))
+        except ServiceError:
+            log.exception("could not finalize a job", extra={"action": "finalize", "job_id": pending})
+            continue
+        if store.mark_finalized(pending):
+            done += 1
+    return done
