@@ -72,7 +72,7 @@ def test_downgrade_to_the_first_revision_keeps_every_task(tmp_path: Path) -> Non
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.downgrade(config, "0001")
+        command.downgrade(config, "0001")  # through 0003 and 0002
     with engine.begin() as connection:
         assert connection.execute(text("SELECT count(*) FROM tasks")).scalar_one() == count_before + 1
         columns = {row[1] for row in connection.execute(text("PRAGMA table_info(jobs)"))}

@@ -27,7 +27,6 @@ _JOB_COLUMNS = (
     sa.Column("client_token", sa.String(200), nullable=True),
     sa.Column("request_digest", sa.String(64), nullable=True),
     sa.Column("details", sa.JSON(), nullable=True),
-    sa.Column("finalized_at", sa.DateTime(), nullable=True),
 )
 
 
