@@ -110,7 +110,12 @@ class JobStore:
             return None
         with self._marker_lock:
             if self._marker_connection is None:
-                self._marker_connection = self._engine.raw_connection()
+                # A connection of its own, outside the pool: held for the store's life, it must not
+                # count as a pooled connection checked out and never returned.
+                dialect = self._engine.dialect
+                args, kwargs = dialect.create_connect_args(self._engine.url)
+                self._marker_connection = dialect.loaded_dbapi.connect(*args, **kwargs)
+                self._marker_connection.isolation_level = None
             cursor = self._marker_connection.cursor()
             try:
                 cursor.execute("PRAGMA data_version")
