@@ -39,6 +39,9 @@ def test_published_output_of_a_dead_worker_is_kept_and_billed_once(tmp_path: Pat
     output = b"Me gustan los perros (published by the dead worker).\n"
     assert app.store.record_output(task_id, DEAD_OWNER, characters=12, output_sha256=hashlib.sha256(output).hexdigest())
     app.storage.publish(str(target), output)
+    # the kill landed after the publishing link but before the temporary name was removed
+    leftover = target.parent / f".{target.name}.0123456789abcdef.dragoman.part"
+    leftover.write_bytes(output)
     app.close()
 
     with Dragoman.from_settings(settings, with_runner=True) as runner:
@@ -46,6 +49,7 @@ def test_published_output_of_a_dead_worker_is_kept_and_billed_once(tmp_path: Pat
     assert view.status.value == "succeeded"
     assert view.summary.characters_charged == 12
     assert target.read_bytes() == output  # not translated again
+    assert not leftover.exists()
 
 
 def test_unpublished_work_of_a_dead_worker_runs_again(tmp_path: Path) -> None:

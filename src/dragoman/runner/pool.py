@@ -111,8 +111,9 @@ class InProcessRunner:
         for orphan in self._store.orphans(self._is_gone):
             published = self._was_published(orphan)
             status = recover_task(published=published, cancel_requested=orphan.cancel_requested)
-            if not published:
-                self._storage.discard_partials(orphan.task.target_url)
+            # Even a published task may leave its temporary file: the kill can land between the
+            # publishing link and the removal of the temporary name.
+            self._storage.discard_partials(orphan.task.target_url)
             if self._store.recover(orphan, status):
                 settled += 1
                 log.info(
