@@ -72,20 +72,6 @@ def _close_clients(request: pytest.FixtureRequest) -> Iterator[None]:
         request.getfixturevalue("azure_server").close_clients()
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """When a poll ends in ValidationFailed the SDK raises without closing that response's pooled
-    socket; it is reported in whichever test the garbage collector next runs. Only that warning, an
-    unclosed socket, is ignored here; any other resource warning still fails."""
-    for item in items:
-        if "tests/api/azure" in str(item.path):
-            item.add_marker(pytest.mark.filterwarnings("ignore:unclosed <socket.socket:ResourceWarning"))
-            item.add_marker(
-                pytest.mark.filterwarnings(
-                    "ignore:Exception ignored in. <socket.socket:pytest.PytestUnraisableExceptionWarning"
-                )
-            )
-
-
 def documents(server: AzureServer, name: str, count: int = 2) -> Path:
     """A fresh source folder holding `count` each of .txt, .html and .docx."""
     folder = server.folder(name)
