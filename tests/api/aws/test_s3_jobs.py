@@ -97,6 +97,14 @@ def start(world: World, bucket: str, token: str | None = None, targets: tuple[st
     return str(world.translate.start_text_translation_job(**request)["JobId"])
 
 
+def big_bucket(world: World, bucket: str, documents: int = 30) -> None:
+    """A bucket whose job takes long enough to be stopped half way."""
+    world.s3.create_bucket(Bucket=bucket)
+    text = "\n\n".join(" ".join(ENGLISH_PARAGRAPHS) * 3 for _ in range(12)).encode()
+    for number in range(documents):
+        world.s3.put_object(Bucket=bucket, Key=f"in/doc{number:02}.txt", Body=text)
+
+
 def wait_done(world: World, job_id: str) -> dict[str, object]:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -150,10 +158,7 @@ def test_the_same_client_token_starts_one_job(world: World) -> None:
 
 
 def test_a_stopped_job_keeps_the_finished_documents(world: World) -> None:
-    world.s3.create_bucket(Bucket="stop")
-    text = "\n\n".join(" ".join(ENGLISH_PARAGRAPHS) * 3 for _ in range(12)).encode()
-    for number in range(30):
-        world.s3.put_object(Bucket="stop", Key=f"in/doc{number:02}.txt", Body=text)
+    big_bucket(world, "stop")
     job_id = start(world, "stop")
     deadline = time.monotonic() + 60
     while (
@@ -185,10 +190,7 @@ def test_an_unreadable_input_fails_the_job_with_a_message(world: World) -> None:
 
 
 def test_a_job_started_through_amazon_is_cancelled_through_azure(world: World) -> None:
-    world.s3.create_bucket(Bucket="cross")
-    text = "\n\n".join(" ".join(ENGLISH_PARAGRAPHS) * 3 for _ in range(12)).encode()
-    for number in range(30):
-        world.s3.put_object(Bucket="cross", Key=f"in/doc{number:02}.txt", Body=text)
+    big_bucket(world, "cross")
     job_id = start(world, "cross")
     azure_id = str(uuid.UUID(hex=job_id))
     with DocumentTranslationClient(world.endpoint, AzureKeyCredential(AZURE_KEY)) as azure:

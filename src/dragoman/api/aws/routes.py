@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import json
 import uuid
 from collections.abc import Callable
@@ -146,15 +147,7 @@ def _after(query: JobQuery, token: object, given: dict[str, Any]) -> JobQuery:
         raise AwsError(400, "InvalidRequestException", "The NextToken is not valid.") from None
     if json.loads(json.dumps(given, default=str)) != filters:
         raise AwsError(400, "InvalidRequestException", "The NextToken belongs to a request with other filters.")
-    return JobQuery(
-        ids=query.ids,
-        statuses=query.statuses,
-        name=query.name,
-        created_from=query.created_from,
-        created_to=query.created_to,
-        ascending=query.ascending,
-        after=(moment, job_id),
-    )
+    return dataclasses.replace(query, after=(moment, job_id))
 
 
 def _job(service: Dragoman, caller: Caller, job_id: str) -> JobView:
