@@ -4,7 +4,9 @@ here and a real `dragoman serve`: the full flow, Amazon's output layout, idempot
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -34,6 +36,7 @@ class World:
     translate: BaseClient
     s3: BaseClient
     endpoint: str
+    database: Path
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +77,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET, config=Config(retries={"max_attempts": 1}),
         )  # fmt: skip
         try:
-            yield World(translate, s3, f"http://127.0.0.1:{port}")
+            yield World(translate, s3, f"http://127.0.0.1:{port}", root / "data" / "dragoman.db")
         finally:
             server.terminate()
             server.wait(30)
@@ -199,3 +202,80 @@ def test_a_job_started_through_amazon_is_cancelled_through_azure(world: World) -
     properties = wait_done(world, job_id)
     assert properties["JobStatus"] == "STOPPED"
     assert properties["JobDetails"]["TranslatedDocumentsCount"] < 30  # type: ignore[index]
+
+
+def race_once(world: World, attempt: int) -> tuple[str, dict[str, object]]:
+    """One job whose single task has passed its last safe point and waits for a write lock this
+    test holds on the state database (its next step records its output), then a stop that waits
+    for the same lock; the lock is let go while the stop's retries are still the quicker ones."""
+    bucket = f"race{attempt}"
+    world.s3.create_bucket(Bucket=bucket)
+    world.s3.put_object(Bucket=bucket, Key="in/a.txt", Body=b"I like dogs.\n")
+    lock = sqlite3.connect(world.database, isolation_level=None, timeout=30)
+    job_id = start(world, bucket)
+    deadline = time.monotonic() + 30
+    while (
+        world.translate.describe_text_translation_job(JobId=job_id)["TextTranslationJobProperties"]["JobStatus"]
+        != "IN_PROGRESS"
+    ):
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+    lock.execute("BEGIN IMMEDIATE")
+    time.sleep(2)  # a one-sentence translation is long done: the task now waits to record its output
+    answer: dict[str, object] = {}
+
+    def stop() -> None:
+        try:
+            answer.update(world.translate.stop_text_translation_job(JobId=job_id))
+        except world.translate.exceptions.InvalidRequestException:
+            answer["JobStatus"] = "refused: already finished"
+
+    stopping = threading.Thread(target=stop)
+    stopping.start()
+    time.sleep(0.08)
+    lock.execute("COMMIT")
+    lock.close()
+    stopping.join()
+    return str(answer["JobStatus"]), wait_done(world, job_id)
+
+
+def test_a_stop_that_loses_the_race_ends_completed(world: World) -> None:
+    # Whoever gets the lock first, the task is past its last safe point: it finishes, is kept and
+    # billed, and the job ends COMPLETED. When the stop got in first it was accepted (STOP_REQUESTED)
+    # and lost the race; that is the case this test is after, so it tries a few times to see it.
+    accepted = False
+    for attempt in range(6):
+        answer, properties = race_once(world, attempt)
+        assert properties["JobStatus"] == "COMPLETED", (answer, properties)
+        assert properties["JobDetails"]["TranslatedDocumentsCount"] == 1  # type: ignore[index]
+        key = f"out/{ACCOUNT}-TranslateText-{properties['JobId']}/es.a.txt"
+        assert world.s3.get_object(Bucket=f"race{attempt}", Key=key)["Body"].read() == b"Me gustan los perros.\n"
+        if answer == "STOP_REQUESTED":
+            accepted = True
+            break
+    assert accepted, "the stop never got in before the task finished"
+
+
+def test_start_checks_what_botocore_does_not(world: World) -> None:
+    good = {
+        "InputDataConfig": {"S3Uri": "s3://flow/in/", "ContentType": "text/plain"},
+        "OutputDataConfig": {"S3Uri": "s3://flow/out/"},
+        "DataAccessRoleArn": ROLE,
+        "SourceLanguageCode": "en",
+        "TargetLanguageCodes": ["es"],
+    }
+    client = world.translate
+    cases = [
+        ({"TargetLanguageCodes": ["ja"]}, client.exceptions.UnsupportedLanguagePairException),
+        ({"TargetLanguageCodes": ["es"] * 11}, client.exceptions.InvalidParameterValueException),
+        ({"InputDataConfig": {"S3Uri": "http://flow/in/", "ContentType": "text/plain"}},
+         client.exceptions.InvalidParameterValueException),
+        ({"InputDataConfig": {"S3Uri": "s3://flow/in/", "ContentType": "application/pdf"}},
+         client.exceptions.InvalidRequestException),
+        ({"DataAccessRoleArn": "arn:aws:iam::1:user/someone-else"}, client.exceptions.InvalidParameterValueException),
+        ({"ClientToken": "not a valid token!"}, client.exceptions.InvalidParameterValueException),
+        ({"TerminologyNames": ["glossary"]}, client.exceptions.ResourceNotFoundException),
+    ]  # fmt: skip
+    for change, error in cases:
+        with pytest.raises(error):
+            client.start_text_translation_job(**{**good, **change})
