@@ -8,7 +8,7 @@ from typing import Protocol
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from dragoman.domain.jobs import JobView, Task, recover_task
+from dragoman.domain.jobs import JobView, Summary, Task, recover_task
 from dragoman.domain.states import CANCELLABLE_JOB_STATES, TERMINAL_JOB_STATES, JobStatus, TaskStatus
 from dragoman.errors import CancelRefused
 
@@ -78,6 +78,7 @@ class LifecycleMachine(RuleBasedStateMachine):
     def counters_add_up_and_billing_is_exact(self) -> None:
         view, tasks = self.backend.view(), self.backend.tasks()
         summary = view.summary
+        assert summary == Summary.of(tasks)  # stored counters are exactly what the tasks say
         assert summary.total == self.size == len(tasks)
         assert summary.in_progress == len(self.running)
         succeeded = [task for task in tasks if task.status is TaskStatus.SUCCEEDED]
