@@ -8,9 +8,9 @@ validation.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from dragoman.domain.specs import AUTO_LANGUAGE, JobSpec, TaskSpec
 from dragoman.errors import AccessDenied, Invalid, SourceMissing, TargetAccessDenied, UnsupportedFormat
@@ -53,20 +53,10 @@ class BatchInput:
     content_type: str | None = None  # only documents of this type (by their extension)
 
 
-def plan_batch(
-    storage: Storage,
-    inputs: Sequence[BatchInput],
-    *,
-    tenant: str,
-    origin: str,
-    name: str | None = None,
-    client_token: str | None = None,
-    details: Mapping[str, Any] | None = None,
-    job_id: str | None = None,
-    request_digest: str | None = None,
-) -> JobSpec:
-    """One task per listed document × target. Folder targets get the document's name relative to its
-    source folder; only documents in a supported format are listed."""
+def plan_batch(storage: Storage, inputs: Sequence[BatchInput], job: JobSpec) -> JobSpec:
+    """`job` (tenant, name, origin, ... and no tasks) with one task per listed document × target.
+    Folder targets get the document's name relative to its source folder; only documents in a
+    supported format are listed."""
     tasks: list[TaskSpec] = []
     glossaries: dict[GlossaryRef, Glossary] = {}
     for item in inputs:
@@ -80,16 +70,7 @@ def plan_batch(
                 target_url = target.url if item.single_file else _target(storage, target.url, output_name)
                 _check_target(storage, target_url)
                 tasks.append(TaskSpec(url, target_url, source_language, target_language, glossary))
-    return JobSpec(
-        tenant=tenant,
-        tasks=tasks,
-        name=name,
-        origin=origin,
-        client_token=client_token,
-        details=details,
-        job_id=job_id,
-        request_digest=request_digest,
-    )
+    return dataclasses.replace(job, tasks=tasks)
 
 
 def _language_prefixed(relative: str, language: str) -> str:

@@ -3,10 +3,9 @@ the domain's rules, records them in the store and wakes the runner; it holds no 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import timedelta
 from types import TracebackType
-from typing import Any
 
 from dragoman.batches import BatchInput, plan_batch
 from dragoman.config import Settings
@@ -91,45 +90,16 @@ class Dragoman:
             self.runner.wake()
         return view
 
-    def submit_batch(
-        self,
-        inputs: Sequence[BatchInput],
-        *,
-        tenant: str,
-        origin: str,
-        name: str | None = None,
-        client_token: str | None = None,
-        details: Mapping[str, Any] | None = None,
-        job_id: str | None = None,
-        request_digest: str | None = None,
-    ) -> JobView:
-        """A front door's batch: always a job. If the inputs are unusable (unreadable source, occupied
-        target, bad glossary, unsupported language) the job is recorded as failed validation, with why."""
+    def submit_batch(self, inputs: Sequence[BatchInput], job: JobSpec) -> JobView:
+        """A front door's batch: always a job. `job` carries the job's own facts (tenant, origin,
+        name, ...) and no tasks; the tasks come from listing the inputs. If the inputs are unusable
+        (unreadable source, occupied target, bad glossary, unsupported language) the job is recorded
+        as failed validation, with why."""
         try:
-            spec = plan_batch(
-                self.storage,
-                inputs,
-                tenant=tenant,
-                origin=origin,
-                name=name,
-                client_token=client_token,
-                details=details,
-                job_id=job_id,
-                request_digest=request_digest,
-            )
+            spec = plan_batch(self.storage, inputs, job)
             check_job_spec(spec, self.engine.supports)
         except (Invalid, DocumentError) as exc:
-            failed = JobSpec(
-                tenant,
-                (),
-                name=name,
-                origin=origin,
-                client_token=client_token,
-                details=details,
-                job_id=job_id,
-                request_digest=request_digest,
-            )
-            return self.store.create_job(failed, error=ErrorInfo(exc.code, exc.message))
+            return self.store.create_job(job, error=ErrorInfo(exc.code, exc.message))
         view = self.store.create_job(spec)
         if self.runner is not None:
             self.runner.wake()

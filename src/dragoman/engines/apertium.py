@@ -54,8 +54,8 @@ class ApertiumEngine(Engine):
 
     def supports(self, source: str, target: str) -> bool:
         if source == AUTO_LANGUAGE:
-            return any(pair.target == target for pair in self._modes)
-        return LanguagePair(source, target) in self._modes
+            return super().supports(source, target)
+        return LanguagePair(source, target) in self._modes  # a dict lookup, not the base's list scan
 
     def mode_path(self, source: str, target: str) -> Path:
         try:

@@ -14,6 +14,7 @@ from dragoman.api.aws.errors import AwsError
 from dragoman.api.aws.sigv4 import Caller
 from dragoman.api.aws.wire import JOB_STATUS, aws_job_id
 from dragoman.batches import BatchInput, BatchTarget
+from dragoman.domain.specs import JobSpec
 from dragoman.engines.languages import normalize
 from dragoman.errors import StoreError
 from dragoman.formats.documents import FORMATS
@@ -84,17 +85,18 @@ def start_job(service: Dragoman, caller: Caller, body: dict[str, Any]) -> dict[s
         content_type=content_type,
         targets=tuple(BatchTarget(output_uri, target, language_prefix=True) for target in targets),
     )
+    job = JobSpec(
+        caller.tenant,
+        (),
+        name=name,
+        origin="aws",
+        client_token=token,
+        details=details,
+        job_id=job_id,
+        request_digest=digest,
+    )
     try:
-        view = service.submit_batch(
-            [batch],
-            tenant=caller.tenant,
-            origin="aws",
-            name=name,
-            client_token=token,
-            details=details,
-            job_id=job_id,
-            request_digest=digest,
-        )
+        view = service.submit_batch([batch], job)
     except StoreError:
         # two requests with one token racing: the unique token lets one in; answer with its job
         earlier = _same_token(service, caller, token, digest)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, Any
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Annotated, Any, TypeVar
 from urllib.parse import urlsplit
 
 import orjson
@@ -11,7 +12,7 @@ from fastapi import APIRouter, Depends, File, Header, Query, Request, UploadFile
 from fastapi.responses import Response
 
 from dragoman.api.azure.errors import AzureError, Unauthorized
-from dragoman.api.azure.listing import parse_cursor_time, parse_list_request
+from dragoman.api.azure.listing import ListRequest, parse_cursor_time, parse_list_request
 from dragoman.api.azure.models import StartTranslationDetails
 from dragoman.api.azure.schemas import (
     DocumentsPage,
@@ -29,6 +30,7 @@ from dragoman.api.azure.wire import (
 )
 from dragoman.api.read_cache import ReadCache
 from dragoman.api.responses import FastJSONResponse as JSONResponse
+from dragoman.domain.specs import JobSpec
 from dragoman.formats.documents import FORMATS, format_for
 from dragoman.formats.glossary import GLOSSARY_FORMATS, parse_glossary
 from dragoman.planning import language
@@ -38,6 +40,7 @@ from dragoman.store.jobs import JobQuery, TaskQuery
 __all__ = ["API_VERSIONS", "router"]
 
 API_VERSIONS = ("2024-05-01", "2026-03-01")
+Row = TypeVar("Row")
 _BATCHES = "/translator/document/batches"
 
 
@@ -151,6 +154,25 @@ LIST_PARAMETERS = [
 ]
 
 
+def _page(
+    request: Request,
+    wanted: ListRequest,
+    rows: Sequence[Row],
+    render: Callable[[Row], dict[str, Any]],
+    cursor: Callable[[Row], tuple[datetime, str]],
+    path: str,
+    version: str,
+) -> dict[str, Any]:
+    """A list page from rows fetched one past the page size: the extra row says a next page exists."""
+    page = rows[: wanted.page_size]
+    body: dict[str, Any] = {"value": [render(row) for row in page]}
+    if len(rows) > wanted.page_size and page:
+        link = wanted.next_link(_base(request, _service(request)), path, version, cursor(page[-1]), len(page))
+        if link:
+            body["nextLink"] = link
+    return body
+
+
 def _base(request: Request, service: Dragoman) -> str:
     return service.settings.public_url or str(request.base_url)
 
@@ -164,7 +186,8 @@ def _base(request: Request, service: Dragoman) -> str:
 )
 def start_translation(request: Request, body: StartTranslationDetails, owner: Tenant, version: Version) -> Response:
     service = _service(request)
-    view = service.submit_batch(body.batch_inputs(), tenant=owner, origin="azure", details={"api_version": version})
+    job = JobSpec(owner, (), origin="azure", details={"api_version": version})
+    view = service.submit_batch(body.batch_inputs(), job)
     location = f"{_base(request, service).rstrip('/')}{_BATCHES}/{view.job.id}?api-version={version}"
     return Response(status_code=202, headers={"Operation-Location": location})
 
@@ -197,14 +220,9 @@ def _translations_page(request: Request, owner: str, version: str) -> dict[str, 
         after=None if wanted.cursor is None else (parse_cursor_time(wanted.cursor), wanted.cursor[1]),
     )
     views = service.list_jobs(tenant=owner, limit=wanted.page_size + 1, offset=wanted.skip, query=query)
-    page, more = views[: wanted.page_size], len(views) > wanted.page_size
-    body: dict[str, Any] = {"value": [translation_status(view) for view in page]}
-    if more and page:
-        last = page[-1].job
-        link = wanted.next_link(_base(request, service), _BATCHES, version, (last.created_at, last.id), len(page))
-        if link:
-            body["nextLink"] = link
-    return body
+    return _page(
+        request, wanted, views, translation_status, lambda view: (view.job.created_at, view.job.id), _BATCHES, version
+    )
 
 
 @router.get(
@@ -261,15 +279,8 @@ def _documents_page(request: Request, job_id: str, owner: str, version: str) -> 
         offset=wanted.skip,
     )
     tasks = service.tasks(job_id, tenant=owner, query=query)
-    page, more = tasks[: wanted.page_size], len(tasks) > wanted.page_size
-    body: dict[str, Any] = {"value": [document_status(task) for task in page]}
-    if more and page:
-        last = page[-1]
-        path = f"{_BATCHES}/{job_id}/documents"
-        link = wanted.next_link(_base(request, service), path, version, (last.created_at, str(last.seq)), len(page))
-        if link:
-            body["nextLink"] = link
-    return body
+    path = f"{_BATCHES}/{job_id}/documents"
+    return _page(request, wanted, tasks, document_status, lambda task: (task.created_at, str(task.seq)), path, version)
 
 
 @router.get(
