@@ -39,6 +39,8 @@ def translate_document(
     try:
         if source in (None, AUTO_LANGUAGE):
             readers = {pair.source for pair in engine.languages() if pair.target == target}
+            if not readers:
+                raise UnsupportedLanguage(f"no installed engine translates into {target!r}")
             sample = " ".join(visible_text(segment) for segment in document.segments[:200])
             source = detect_language(sample, readers)
         if source == target:

@@ -22,8 +22,9 @@ from dragoman.api.aws.start import start_job
 from dragoman.api.aws.wire import aws_job_id, job_properties, job_statuses_named, parse_job_id
 from dragoman.domain.jobs import JobView
 from dragoman.engines.languages import normalize
-from dragoman.errors import NotFound
+from dragoman.errors import NotFound, UnsupportedLanguage
 from dragoman.formats.documents import FORMATS
+from dragoman.runner.translate import Translated
 from dragoman.service import Dragoman
 from dragoman.store.jobs import JobQuery
 
@@ -170,8 +171,7 @@ def translate_text(service: Dragoman, caller: Caller, body: dict[str, Any]) -> d
         )
     source = _language(_string(body, "SourceLanguageCode") or "", "sourceLanguageCode")
     target = _language(_string(body, "TargetLanguageCode") or "", "targetLanguageCode")
-    _pair_supported(service, source, target)
-    translated = service.translate_now(text.encode(), "text.txt", target, source=None if source == "auto" else source)
+    translated = _translate_now(service, text.encode(), "text.txt", source, target)
     return {
         "TranslatedText": translated.output.decode(),
         "SourceLanguageCode": translated.source_language,
@@ -197,10 +197,7 @@ def translate_document(service: Dragoman, caller: Caller, body: dict[str, Any]) 
         raise AwsError(400, "InvalidRequestException", f"Content type {content_type!r} is not supported.")
     source = _language(_string(body, "SourceLanguageCode") or "", "sourceLanguageCode")
     target = _language(_string(body, "TargetLanguageCode") or "", "targetLanguageCode")
-    _pair_supported(service, source, target)
-    translated = service.translate_now(
-        content, f"document{fmt.extensions[0]}", target, source=None if source == "auto" else source
-    )
+    translated = _translate_now(service, content, f"document{fmt.extensions[0]}", source, target)
     return {
         "TranslatedDocument": {"Content": base64.b64encode(translated.output).decode()},
         "SourceLanguageCode": translated.source_language,
@@ -208,15 +205,18 @@ def translate_document(service: Dragoman, caller: Caller, body: dict[str, Any]) 
     }
 
 
-def _pair_supported(service: Dragoman, source: str, target: str) -> None:
-    if not service.engine.supports(source, target) or source == target:
+def _translate_now(service: Dragoman, data: bytes, file_name: str, source: str, target: str) -> Translated:
+    """The service decides whether the pair is supported; Amazon names both codes in its error."""
+    try:
+        return service.translate_now(data, file_name, target, source=None if source == "auto" else source)
+    except UnsupportedLanguage as exc:
         raise AwsError(
             400,
             "UnsupportedLanguagePairException",
-            f"Unsupported language pair: {source} to {target}.",
+            f"Unsupported language pair: {source} to {target}. {exc.message}",
             SourceLanguageCode=source,
             TargetLanguageCode=target,
-        )
+        ) from None
 
 
 def list_languages(service: Dragoman, caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
