@@ -54,9 +54,5 @@ def _seconds(times: list[float]) -> str:
     return ", ".join(f"{seconds:.2f} s" for seconds in times)
 
 
-def _seconds(times: list[float]) -> str:
-    return ", ".join(f"{seconds:.2f} s" for seconds in times)
-
-
 if __name__ == "__main__":
     main()

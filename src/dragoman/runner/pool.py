@@ -149,13 +149,15 @@ class InProcessRunner:
     # --- threads ------------------------------------------------------------------------------
 
     def _work(self) -> None:
+        idle = True  # an idle worker looks before it queues for the write lock to claim
         while not self._stopping.is_set():
             try:
-                claim = self._store.claim_next(self.owner, self._lease)
+                claim = self._store.claim_next(self.owner, self._lease) if not idle or self._store.has_pending() else None
             except ServiceError:
                 log.exception("could not claim a task", extra={"action": "claim"})
                 self._stopping.wait(1.0)
                 continue
+            idle = claim is None
             if claim is None:
                 with self._wake:
                     self._wake.wait(self._idle_poll)

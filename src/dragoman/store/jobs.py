@@ -11,9 +11,9 @@ import hashlib
 import json
 import threading
 import uuid
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -25,6 +25,20 @@ from dragoman.domain.specs import JobSpec
 from dragoman.domain.states import TERMINAL_JOB_STATES, JobStatus, TaskStatus, transition
 from dragoman.errors import NotFound, ServiceError, StoreError
 from dragoman.store.schema import jobs, tasks
+from dragoman.store.task_statements import (
+    ABORT_REQUESTED,
+    ANY_PENDING,
+    CLAIM,
+    FINISH,
+    JOB_COLUMNS,
+    LOCK_JOB_OF_TASK,
+    MOVE_COUNTERS,
+    NEXT_PENDING,
+    RECORD_OUTPUT,
+    SET_STATUS,
+    TASK_COUNTERS,
+    counter_changes,
+)
 
 __all__ = ["Claim", "JobQuery", "JobStore", "Orphan", "TaskQuery", "spec_digest", "utcnow"]
 
@@ -99,6 +113,7 @@ class JobStore:
     def __init__(self, engine: Engine, clock: Clock = utcnow) -> None:
         self._engine = engine
         self._now = clock
+        self._row_locks = engine.dialect.name != "sqlite"
         self._marker_lock = threading.Lock()
         self._marker_connection: Any = None
 
@@ -137,8 +152,11 @@ class JobStore:
             with connection.begin():
                 yield connection
 
-    def _lock_job(self, connection: Connection, job_id: str, tenant: str | None = None) -> Job:
-        return self._lock_job_view(connection, job_id, tenant).job
+    def _lock_job(self, connection: Connection, job_id: str) -> None:
+        """Lock the job row before changing its tasks (PostgreSQL). SQLite's BEGIN IMMEDIATE already
+        holds the database's one write lock, and its FOR UPDATE is a no-op: no statement is spent."""
+        if self._row_locks:
+            connection.execute(select(jobs.c.id).where(jobs.c.id == job_id).with_for_update())
 
     def _lock_job_view(self, connection: Connection, job_id: str, tenant: str | None = None) -> JobView:
         """The job row, locked, with its counters (kept exact by every transaction that changes a task)."""
@@ -264,7 +282,7 @@ class JobStore:
         `offset` is for a caller's explicit skip."""
         query = query or JobQuery()
         with self._read() as connection:
-            statement = select(*_JOB_COLUMNS).where(*_tenant_is(tenant))
+            statement = select(*JOB_COLUMNS).where(*_tenant_is(tenant))
             if query.ids is not None:
                 statement = statement.where(jobs.c.id.in_(list(query.ids)))
             if query.statuses is not None:
@@ -333,48 +351,41 @@ class JobStore:
 
     # --- the runner's side --------------------------------------------------------------------
 
+    def has_pending(self) -> bool:
+        """Whether any task waits to be claimed: a read, so idle workers never queue for the write lock."""
+        with self._read() as connection:
+            return connection.execute(ANY_PENDING).first() is not None
+
     def claim_next(self, owner: str, lease: timedelta) -> Claim | None:
         """Hand the oldest pending task to `owner`, or None when there is nothing to do."""
-        with self._read() as connection:  # no write lock just to learn there is nothing to claim
-            if connection.execute(select(tasks.c.id).where(tasks.c.status == TaskStatus.PENDING.value)).first() is None:
-                return None
         now = self._now()
         with self._write() as connection:
             while True:
-                candidate = connection.execute(
-                    select(tasks.c.id, tasks.c.job_id)
-                    .where(tasks.c.status == TaskStatus.PENDING.value)
-                    .order_by(tasks.c.created_at, tasks.c.seq)
-                    .limit(1)
-                    .with_for_update(skip_locked=True)
-                ).first()
+                candidate = connection.execute(NEXT_PENDING).first()
                 if candidate is None:
                     return None
-                job = self._lock_job(connection, candidate.job_id)
+                self._lock_job(connection, candidate.job_id)
                 claimed = connection.execute(
-                    update(tasks)
-                    .where(tasks.c.id == candidate.id, tasks.c.status == TaskStatus.PENDING.value)
-                    .values(
-                        status=TaskStatus.RUNNING.value,
-                        lease_owner=owner,
-                        lease_expires_at=now + lease,
-                        attempts=tasks.c.attempts + 1,
-                        started_at=now,
-                        updated_at=now,
-                    )
+                    CLAIM,
+                    {"b_task": candidate.id, "b_owner": owner, "b_now": now, "b_expires": now + lease},
                 )
                 if claimed.rowcount == 1:
-                    self._touch_job(connection, candidate.job_id, now, {"n_pending": -1, "n_running": 1})
-                    row = connection.execute(select(tasks).where(tasks.c.id == candidate.id)).one()
-                    return Claim(_task_from_row(row), job.cancel_requested)
+                    view = self._touch_job(connection, candidate.job_id, now, {"n_pending": -1, "n_running": 1})
+                    task = replace(_task_from_row(candidate), status=TaskStatus.RUNNING, updated_at=_utc(now))
+                    return Claim(task, view.job.cancel_requested)
 
     def record_output(self, task_id: str, owner: str, *, characters: int, output_sha256: str) -> bool:
         """Note what is about to be published, so recovery can recognise it after a crash."""
         with self._write() as connection:
             result = connection.execute(
-                update(tasks)
-                .where(*self._owned(task_id, owner))
-                .values(characters=characters, output_sha256=output_sha256, updated_at=self._now())
+                RECORD_OUTPUT,
+                {
+                    "b_task": task_id,
+                    "b_owner": owner,
+                    "b_characters": characters,
+                    "b_sha256": output_sha256,
+                    "b_now": self._now(),
+                },
             )
             return result.rowcount == 1
 
@@ -391,47 +402,31 @@ class JobStore:
         transition(TaskStatus.RUNNING, status)
         now = self._now()
         with self._write() as connection:
-            found = connection.execute(select(tasks.c.job_id, tasks.c.characters).where(tasks.c.id == task_id)).first()
-            if found is None:
+            job_id = connection.execute(LOCK_JOB_OF_TASK, {"b_task": task_id}).scalar()
+            if job_id is None:
                 raise NotFound(f"task {task_id} not found")
-            job_id = found.job_id
-            self._lock_job(connection, job_id)
-            values: dict[str, Any] = {
-                "status": status.value,
-                "updated_at": now,
-                "lease_owner": None,
-                "lease_expires_at": None,
-            }
-            if status is TaskStatus.PENDING:  # run again from scratch: forget the lost attempt
-                values.update(started_at=None, characters=None, output_sha256=None, progress=0.0)
-            else:
-                values["finished_at"] = now
-            if status is TaskStatus.SUCCEEDED:
-                values["progress"] = 1.0
-            if error is not None:
-                values["error_code"], values["error_message"] = error.code, error.message
-            result = connection.execute(update(tasks).where(*self._owned(task_id, owner)).values(**values))
-            if result.rowcount != 1:
+            finished = connection.execute(
+                FINISH[status],
+                {
+                    "b_task": task_id,
+                    "b_owner": owner,
+                    "b_now": now,
+                    "b_error_code": error.code if error else None,
+                    "b_error_message": error.message if error else None,
+                },
+            ).first()
+            if finished is None:
                 return False
-            moved = {"n_running": -1, _COUNTER[status]: 1}
+            moved = {"n_running": -1, TASK_COUNTERS[status]: 1}
             if status is TaskStatus.SUCCEEDED:
-                moved["characters_charged"] = found.characters or 0
+                moved["characters_charged"] = finished.characters or 0
             self._touch_job(connection, job_id, now, moved)
             return True
 
     def abort_requested(self, owner: str) -> set[str]:
         """Ids of `owner`'s running tasks whose job has been cancelled."""
         with self._read() as connection:
-            rows = connection.execute(
-                select(tasks.c.id)
-                .join(jobs, jobs.c.id == tasks.c.job_id)
-                .where(
-                    tasks.c.lease_owner == owner,
-                    tasks.c.status == TaskStatus.RUNNING.value,
-                    jobs.c.cancel_requested.is_(True),
-                )
-            )
-            return {row.id for row in rows}
+            return {row.id for row in connection.execute(ABORT_REQUESTED, {"b_owner": owner})}
 
     def renew_leases(self, owner: str, lease: timedelta) -> None:
         with self._write() as connection:
@@ -465,18 +460,16 @@ class JobStore:
     def _owned(task_id: str, owner: str) -> Sequence[Any]:
         return (tasks.c.id == task_id, tasks.c.status == TaskStatus.RUNNING.value, tasks.c.lease_owner == owner)
 
-    def _touch_job(self, connection: Connection, job_id: str, now: datetime, moved: Mapping[str, int]) -> None:
+    def _touch_job(self, connection: Connection, job_id: str, now: datetime, moved: dict[str, int]) -> JobView:
         """Record that tasks of the job changed state: move its counters by `moved` (column -> change)
         and store the status the domain derives from them, in the transaction that changed the tasks.
         Counters move by exactly what the guarded task updates did, so a job of any size costs the
         same to update; the property tests check them against the tasks themselves."""
-        connection.execute(
-            update(jobs)
-            .where(jobs.c.id == job_id)
-            .values(updated_at=now, **{name: jobs.c[name] + change for name, change in moved.items() if change})
-        )
-        view = self._view(connection, job_id)
-        connection.execute(update(jobs).where(jobs.c.id == job_id).values(status=view.status.value))
+        row = connection.execute(MOVE_COUNTERS, {"b_job": job_id, "b_now": now, **counter_changes(moved)}).one()
+        view = JobView(_job_from_row(row), _summary_from_row(row))
+        if view.status.value != row.status:  # the status moves a few times per job, the counters every time
+            connection.execute(SET_STATUS, {"b_job": job_id, "b_status": view.status.value})
+        return view
 
     def _view(self, connection: Connection, job_id: str) -> JobView:
         row = connection.execute(select(jobs).where(jobs.c.id == job_id)).first()
@@ -487,23 +480,6 @@ class JobStore:
 
 def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC)
-
-
-# What a Job and its Summary are built from (lists skip the rest, such as the labels' JSON).
-_JOB_COLUMNS = [
-    column
-    for column in jobs.c
-    if column.name not in ("labels", "request_digest", "cancel_requested_at", "finalized_at")
-]
-
-
-_COUNTER = {
-    TaskStatus.PENDING: "n_pending",
-    TaskStatus.RUNNING: "n_running",
-    TaskStatus.SUCCEEDED: "n_succeeded",
-    TaskStatus.FAILED: "n_failed",
-    TaskStatus.CANCELLED: "n_cancelled",
-}
 
 
 def _counters(summary: Summary) -> dict[str, int]:

@@ -1,0 +1,142 @@
+"""The statements the runner executes for every task, built once at import.
+
+Building a SQLAlchemy statement and computing its cache key costs more than SQLite takes to run it.
+These are on the path of every task (claim, record, finish, the job's counters), so they are built
+here once, with bound parameters, and SQLAlchemy compiles each of them once. Parameters are named
+`b_*` because an UPDATE reserves its columns' own names.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import bindparam, select, update
+
+from dragoman.domain.states import TaskStatus
+from dragoman.store.schema import jobs, tasks
+
+__all__ = [
+    "ABORT_REQUESTED",
+    "ANY_PENDING",
+    "CLAIM",
+    "FINISH",
+    "JOB_COLUMNS",
+    "LOCK_JOB_OF_TASK",
+    "MOVE_COUNTERS",
+    "NEXT_PENDING",
+    "RECORD_OUTPUT",
+    "SET_STATUS",
+    "TASK_COUNTERS",
+    "counter_changes",
+]
+
+# What a Job and its Summary are built from (lists skip the rest, such as the labels' JSON).
+JOB_COLUMNS = [
+    column
+    for column in jobs.c
+    if column.name not in ("labels", "request_digest", "cancel_requested_at", "finalized_at")
+]
+
+# The job counter that holds tasks in each state.
+TASK_COUNTERS = {
+    TaskStatus.PENDING: "n_pending",
+    TaskStatus.RUNNING: "n_running",
+    TaskStatus.SUCCEEDED: "n_succeeded",
+    TaskStatus.FAILED: "n_failed",
+    TaskStatus.CANCELLED: "n_cancelled",
+}
+_MOVABLE = (*TASK_COUNTERS.values(), "characters_charged")
+
+ANY_PENDING = select(tasks.c.id).where(tasks.c.status == TaskStatus.PENDING.value).limit(1)
+
+NEXT_PENDING = (
+    select(tasks)
+    .where(tasks.c.status == TaskStatus.PENDING.value)
+    .order_by(tasks.c.created_at, tasks.c.seq)
+    .limit(1)
+    .with_for_update(skip_locked=True)
+)
+
+CLAIM = (
+    update(tasks)
+    .where(tasks.c.id == bindparam("b_task"), tasks.c.status == TaskStatus.PENDING.value)
+    .values(
+        status=TaskStatus.RUNNING.value,
+        lease_owner=bindparam("b_owner"),
+        lease_expires_at=bindparam("b_expires"),
+        attempts=tasks.c.attempts + 1,
+        started_at=bindparam("b_now"),
+        updated_at=bindparam("b_now"),
+    )
+)
+
+# Guards every change a worker makes to its task: still running, still its own.
+_OWNED = (
+    tasks.c.id == bindparam("b_task"),
+    tasks.c.status == TaskStatus.RUNNING.value,
+    tasks.c.lease_owner == bindparam("b_owner"),
+)
+
+RECORD_OUTPUT = (
+    update(tasks)
+    .where(*_OWNED)
+    .values(characters=bindparam("b_characters"), output_sha256=bindparam("b_sha256"), updated_at=bindparam("b_now"))
+)
+
+
+def _finish(status: TaskStatus) -> Any:
+    values: dict[str, Any] = {
+        "status": status.value,
+        "updated_at": bindparam("b_now"),
+        "lease_owner": None,
+        "lease_expires_at": None,
+        "error_code": bindparam("b_error_code"),
+        "error_message": bindparam("b_error_message"),
+    }
+    if status is TaskStatus.PENDING:  # run again from scratch: forget the lost attempt
+        values.update(started_at=None, characters=None, output_sha256=None, progress=0.0)
+    else:
+        values["finished_at"] = bindparam("b_now")
+    if status is TaskStatus.SUCCEEDED:
+        values["progress"] = 1.0
+    return update(tasks).where(*_OWNED).values(**values).returning(tasks.c.characters)
+
+
+# A running task's outcome, per outcome; returns the characters to bill on success.
+FINISH: dict[TaskStatus, Any] = {status: _finish(status) for status in TaskStatus if status is not TaskStatus.RUNNING}
+
+# The task's job, locked before its tasks change (a cancel locks in the same order: job, then tasks).
+LOCK_JOB_OF_TASK = (
+    select(jobs.c.id)
+    .where(jobs.c.id == select(tasks.c.job_id).where(tasks.c.id == bindparam("b_task")).scalar_subquery())
+    .with_for_update()
+)
+
+# Moves every counter by a bound amount (mostly zero) and returns what the status is derived from.
+MOVE_COUNTERS = (
+    update(jobs)
+    .where(jobs.c.id == bindparam("b_job"))
+    .values(updated_at=bindparam("b_now"), **{name: jobs.c[name] + bindparam(f"b_{name}") for name in _MOVABLE})
+    .returning(*JOB_COLUMNS)
+)
+
+# The owner's running tasks whose job has been cancelled (the monitor asks many times a second).
+ABORT_REQUESTED = (
+    select(tasks.c.id)
+    .join(jobs, jobs.c.id == tasks.c.job_id)
+    .where(
+        tasks.c.lease_owner == bindparam("b_owner"),
+        tasks.c.status == TaskStatus.RUNNING.value,
+        jobs.c.cancel_requested.is_(True),
+    )
+)
+
+SET_STATUS = update(jobs).where(jobs.c.id == bindparam("b_job")).values(status=bindparam("b_status"))
+
+
+def counter_changes(moved: dict[str, int]) -> dict[str, int]:
+    """MOVE_COUNTERS' parameters: every counter's change, zero where `moved` names none."""
+    unknown = set(moved) - set(_MOVABLE)
+    if unknown:
+        raise ValueError(f"not a job counter: {sorted(unknown)}")
+    return {f"b_{name}": moved.get(name, 0) for name in _MOVABLE}
