@@ -7,6 +7,7 @@ import signal
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -105,3 +106,18 @@ def test_a_shared_pipeline_killed_under_two_callers_is_retried_for_both(engine: 
     for thread in threads:
         thread.join()
     assert results == {0: ["El gato es negro."] * 300, 1: ["El gato es negro."] * 300}
+
+
+def test_segments_sharing_a_block_translate_as_they_would_alone(engine: ApertiumEngine) -> None:
+    # An abbreviation before a heading, and a phrase cut in two: neither bleeds into its neighbour.
+    segments = ["They will improve public health, etc.", "Main points", "The big", "house is red"]
+    assert engine.translate(segments, "en", "es") == [engine.translate([s], "en", "es")[0] for s in segments]
+    assert engine.translate(segments, "en", "es")[1:] == ["Puntos principales", "El grande", "La casa es roja"]
+
+
+def test_a_block_whose_stops_are_lost_is_translated_again_one_segment_at_a_time(tmp_path: Path) -> None:
+    # A pipeline that drops the stop added before each separator (sed stands in for a stage that
+    # rewrites punctuation): the shared block cannot be trusted, each segment goes alone.
+    (tmp_path / "eng-spa.mode").write_text("sed -u -z 's/[.]\\[dragoman:segment\\]/[dragoman:segment]/g'\n")
+    with ApertiumEngine(tmp_path) as dropping:
+        assert dropping.translate(["Heading", "Body text", "Last."], "en", "es") == ["Heading", "Body text", "Last."]

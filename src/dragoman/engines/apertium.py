@@ -13,16 +13,15 @@ from pathlib import Path
 
 from dragoman.abort import AbortCheck, Aborted, never_abort
 from dragoman.domain.specs import AUTO_LANGUAGE
+from dragoman.engines._blocks import pack, unpack
 from dragoman.engines._pipeline import Pipeline
 from dragoman.engines.base import Engine, LanguagePair, ProgressCallback
 from dragoman.engines.languages import short_code
 from dragoman.errors import EngineCrashed, EngineError, EngineTimeout, UnsupportedLanguage
-from dragoman.formats.stream import split_stream
 
 __all__ = ["DEFAULT_MODES_DIR", "ApertiumEngine"]
 
 DEFAULT_MODES_DIR = Path("/usr/share/apertium/modes")
-_SEAL = b"[]"
 _BASE_MODE = re.compile(r"^([a-z]{2,3})-([a-z]{2,3})$")
 
 
@@ -36,12 +35,12 @@ class ApertiumEngine(Engine):
         self,
         modes_dir: Path = DEFAULT_MODES_DIR,
         *,
-        max_segment_chars: int = 2000,
+        max_block_chars: int = 8000,
         stall_seconds: float = 60.0,
         pipelines_per_pair: int | None = None,
     ) -> None:
         self._modes = _discover(modes_dir)
-        self._max_segment_chars = max_segment_chars
+        self._max_block_chars = max_block_chars
         self._stall_seconds = stall_seconds
         self._pipelines_per_pair = pipelines_per_pair or max(1, (os.cpu_count() or 1) // 2)
         self._commands: dict[Path, list[list[str]]] = {}
@@ -75,25 +74,24 @@ class ApertiumEngine(Engine):
         mode = self.mode_path(source, target)
         if should_abort():
             raise Aborted()
-        # Long segments are cut at sentence ends so no single block holds a pipeline for long.
-        owners: list[int] = []
-        pieces: list[bytes] = []
-        for index, segment in enumerate(segments):
-            for piece in split_stream(segment, self._max_segment_chars):
-                owners.append(index)
-                # A closing blank makes every stage flush the block's last word at the null.
-                pieces.append(piece.encode("utf-8") + _SEAL)
+        blocks = pack(segments, self._max_block_chars)
 
         def report(count: int) -> None:
-            if on_progress is not None and count < len(owners):
-                on_progress(owners[count], len(segments))
+            if on_progress is not None and count < len(blocks):
+                on_progress(blocks[count].owners[0], len(segments))
 
-        translated = self._run(mode, pieces, should_abort, report)
+        results = self._run(mode, [block.text for block in blocks], should_abort, report)
+        out = [""] * len(segments)
+        for block, result in zip(blocks, results, strict=True):
+            parts = unpack(block, result)
+            if parts is None:  # the shared block lost a stop or a separator: one block per piece
+                alone = block.alone()
+                retried = self._run(mode, [piece.text for piece in alone], should_abort, lambda _: None)
+                parts = [part for piece, text in zip(alone, retried, strict=True) for part in unpack(piece, text) or ()]
+            for owner, part in zip(block.owners, parts, strict=True):
+                out[owner] += part
         if on_progress is not None:
             on_progress(len(segments), len(segments))
-        out = [""] * len(segments)
-        for index, result in zip(owners, translated, strict=True):
-            out[index] += result.removesuffix(_SEAL).decode("utf-8", "replace")
         return out
 
     def _run(

@@ -152,7 +152,9 @@ class InProcessRunner:
         idle = True  # an idle worker looks before it queues for the write lock to claim
         while not self._stopping.is_set():
             try:
-                claim = self._store.claim_next(self.owner, self._lease) if not idle or self._store.has_pending() else None
+                claim = None
+                if not idle or self._store.has_pending():
+                    claim = self._store.claim_next(self.owner, self._lease)
             except ServiceError:
                 log.exception("could not claim a task", extra={"action": "claim"})
                 self._stopping.wait(1.0)
