@@ -16,6 +16,7 @@ from dragoman.errors import CancelRefused
 class Backend(Protocol):
     def claim(self) -> str | None: ...
     def finish(self, task_id: str, status: TaskStatus, characters: int) -> None: ...
+    def finish_and_claim(self, task_id: str, status: TaskStatus, characters: int) -> str | None: ...
     def cancel(self) -> None: ...
     def view(self) -> JobView: ...
     def tasks(self) -> list[Task]: ...
@@ -46,6 +47,19 @@ class LifecycleMachine(RuleBasedStateMachine):
     )
     def finish(self, pick: int, status: TaskStatus, characters: int) -> None:
         self.backend.finish(self.running.pop(pick % len(self.running)), status, characters)
+
+    @precondition(lambda self: self.running)
+    @rule(
+        pick=st.integers(0, 100),
+        status=st.sampled_from([TaskStatus.SUCCEEDED, TaskStatus.FAILED]),
+        characters=st.integers(1, 5000),
+    )
+    def finish_and_claim_next(self, pick: int, status: TaskStatus, characters: int) -> None:
+        # a busy worker reports its task and takes the next one in the same step
+        task_id = self.backend.finish_and_claim(self.running.pop(pick % len(self.running)), status, characters)
+        if task_id is not None:
+            assert not self.backend.view().job.cancel_requested, "a cancelled job's task was started"
+            self.running.append(task_id)
 
     @precondition(lambda self: self.running)
     @rule(pick=st.integers(0, 100))

@@ -33,6 +33,10 @@ class PureBackend:
         task = self._tasks[index]
         self._tasks[index] = task.evolve(status=transition(task.status, status), characters=characters)
 
+    def finish_and_claim(self, task_id: str, status: TaskStatus, characters: int) -> str | None:
+        self.finish(task_id, status, characters)
+        return self.claim()
+
     def cancel(self) -> None:
         self.job, _ = decide_cancel(self.job, Summary.of(self._tasks))
         self._tasks = [

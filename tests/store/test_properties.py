@@ -42,6 +42,17 @@ class StoreBackend:
             assert self.store.record_output(task_id, owner, characters=characters, output_sha256="0" * 64)
         assert self.store.finish(task_id, owner, status)
 
+    def finish_and_claim(self, task_id: str, status: TaskStatus, characters: int) -> str | None:
+        owner = self.owners.pop(task_id)
+        if status is TaskStatus.SUCCEEDED:
+            assert self.store.record_output(task_id, owner, characters=characters, output_sha256="0" * 64)
+        reported, claim = self.store.finish_and_claim(task_id, owner, status, None, timedelta(seconds=60))
+        assert reported
+        if claim is None:
+            return None
+        self.owners[claim.task.id] = owner
+        return claim.task.id
+
     def cancel(self) -> None:
         self.store.request_cancel(self.job_id)
 

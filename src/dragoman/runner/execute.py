@@ -1,4 +1,4 @@
-"""Running one task: read, take apart, translate, rebuild, publish. It reports the outcome; it never
+"""Running one task: read, take apart, translate, rebuild, publish. It returns the outcome; it never
 decides the job's status."""
 
 from __future__ import annotations
@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from dragoman.abort import Aborted, AbortReason
@@ -18,11 +19,19 @@ from dragoman.runner.translate import translate_document
 from dragoman.storage.base import Storage
 from dragoman.store.jobs import JobStore
 
-__all__ = ["TaskExecutor"]
+__all__ = ["Outcome", "TaskExecutor"]
 
 log = logging.getLogger("dragoman.runner")
 
 _PROGRESS_EVERY_SECONDS = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How a task ended, for the store to record: a running task's next state and why."""
+
+    status: TaskStatus
+    error: ErrorInfo | None = None
 
 
 class TaskExecutor:
@@ -32,27 +41,28 @@ class TaskExecutor:
         self._storage = storage
         self._owner = owner
 
-    def run(self, ctx: TaskContext) -> TaskStatus:
-        """Run the task to an outcome and record it; the outcome is decided in one place, the finally."""
+    def run(self, ctx: TaskContext) -> Outcome:
+        """Run the task to an outcome, decided in one place; the runner records it."""
         task = ctx.task
-        status, error = TaskStatus.FAILED, None
+        outcome = Outcome(TaskStatus.FAILED)
         try:
             self._translate_and_publish(task, ctx)
-            status = TaskStatus.SUCCEEDED
+            outcome = Outcome(TaskStatus.SUCCEEDED)
         except Aborted:
             # Partial output was never published. A shutdown hands the task back to be run again.
-            status = TaskStatus.PENDING if ctx.reason is AbortReason.SHUTDOWN else TaskStatus.CANCELLED
+            outcome = Outcome(TaskStatus.PENDING if ctx.reason is AbortReason.SHUTDOWN else TaskStatus.CANCELLED)
         except ServiceError as exc:
-            error = ErrorInfo(exc.code, exc.message)
+            outcome = Outcome(TaskStatus.FAILED, ErrorInfo(exc.code, exc.message))
         except Exception as exc:
             log.exception("task failed unexpectedly", extra={"action": "run_task", "task_id": task.id})
             error = ErrorInfo("InternalServerError", f"unexpected error: {type(exc).__name__}: {exc}")
-        finally:
-            if status is not TaskStatus.SUCCEEDED:
+            outcome = Outcome(TaskStatus.FAILED, error)
+        if outcome.status is not TaskStatus.SUCCEEDED:
+            try:
                 self._storage.discard_partials(task.target_url)
-            if not self._store.finish(task.id, self._owner, status, error):
-                log.warning("lost the task before reporting it", extra={"action": "finish", "task_id": task.id})
-        return status
+            except ServiceError:  # the outcome must be recorded all the same
+                log.exception("could not remove partial output", extra={"action": "discard", "task_id": task.id})
+        return outcome
 
     def _translate_and_publish(self, task: Task, ctx: TaskContext) -> None:
         translated = translate_document(

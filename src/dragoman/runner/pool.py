@@ -26,7 +26,7 @@ from dragoman.runner.context import TaskContext
 from dragoman.runner.execute import TaskExecutor
 from dragoman.runner.finalize import Finalizer, finalize_jobs
 from dragoman.storage.base import Storage
-from dragoman.store.jobs import JobStore, Orphan, utcnow
+from dragoman.store.jobs import Claim, JobStore, Orphan, utcnow
 
 __all__ = ["InProcessRunner"]
 
@@ -149,36 +149,56 @@ class InProcessRunner:
     # --- threads ------------------------------------------------------------------------------
 
     def _work(self) -> None:
+        claim: Claim | None = None
         idle = True  # an idle worker looks before it queues for the write lock to claim
-        while not self._stopping.is_set():
-            try:
-                claim = None
-                if not idle or self._store.has_pending():
-                    claim = self._store.claim_next(self.owner, self._lease)
-            except ServiceError:
-                log.exception("could not claim a task", extra={"action": "claim"})
-                self._stopping.wait(1.0)
-                continue
-            idle = claim is None
+        while claim is not None or not self._stopping.is_set():
             if claim is None:
-                with self._wake:
-                    self._wake.wait(self._idle_poll)
-                continue
-            ctx = TaskContext(claim.task)
-            if claim.cancel_requested:
-                ctx.abort(AbortReason.USER_REQUEST)
+                try:
+                    if not idle or self._store.has_pending():
+                        claim = self._store.claim_next(self.owner, self._lease)
+                except ServiceError:
+                    log.exception("could not claim a task", extra={"action": "claim"})
+                    self._stopping.wait(1.0)
+                    continue
+                idle = claim is None
+                if claim is None:
+                    with self._wake:
+                        self._wake.wait(self._idle_poll)
+                    continue
+            claim = self._run(claim)
+
+    def _run(self, claim: Claim) -> Claim | None:
+        """Run a claimed task and record its outcome; returns the next task, claimed in the same
+        transaction unless the runner is stopping."""
+        task = claim.task
+        ctx = TaskContext(task)
+        if claim.cancel_requested:
+            ctx.abort(AbortReason.USER_REQUEST)
+        with self._lock:
+            self._running[task.id] = ctx
+        try:
+            if self._stopping.is_set():
+                ctx.abort(AbortReason.SHUTDOWN)
+            outcome = self._executor.run(ctx)
+            if self._stopping.is_set():
+                reported, following = self._store.finish(task.id, self.owner, outcome.status, outcome.error), None
+            else:
+                reported, following = self._store.finish_and_claim(
+                    task.id, self.owner, outcome.status, outcome.error, self._lease
+                )
+        except ServiceError:
+            log.exception("could not report a task", extra={"action": "finish", "task_id": task.id})
+            return None
+        finally:
             with self._lock:
-                self._running[claim.task.id] = ctx
-            try:
-                if self._stopping.is_set():
-                    ctx.abort(AbortReason.SHUTDOWN)
-                self._executor.run(ctx)
-                finalize_jobs(self._store, self.finalizers, claim.task.job_id)
-            except ServiceError:
-                log.exception("could not report a task", extra={"action": "finish", "task_id": claim.task.id})
-            finally:
-                with self._lock:
-                    self._running.pop(claim.task.id, None)
+                self._running.pop(task.id, None)
+        if not reported:
+            log.warning("lost the task before reporting it", extra={"action": "finish", "task_id": task.id})
+        try:
+            finalize_jobs(self._store, self.finalizers, task.job_id)
+        except ServiceError:
+            log.exception("could not finalize a job", extra={"action": "finalize", "job_id": task.job_id})
+        return following
 
     def _monitor(self) -> None:
         renew_every = self._lease.total_seconds() / 3

@@ -358,21 +358,23 @@ class JobStore:
 
     def claim_next(self, owner: str, lease: timedelta) -> Claim | None:
         """Hand the oldest pending task to `owner`, or None when there is nothing to do."""
-        now = self._now()
         with self._write() as connection:
-            while True:
-                candidate = connection.execute(NEXT_PENDING).first()
-                if candidate is None:
-                    return None
-                self._lock_job(connection, candidate.job_id)
-                claimed = connection.execute(
-                    CLAIM,
-                    {"b_task": candidate.id, "b_owner": owner, "b_now": now, "b_expires": now + lease},
-                )
-                if claimed.rowcount == 1:
-                    view = self._touch_job(connection, candidate.job_id, now, {"n_pending": -1, "n_running": 1})
-                    task = replace(_task_from_row(candidate), status=TaskStatus.RUNNING, updated_at=_utc(now))
-                    return Claim(task, view.job.cancel_requested)
+            return self._claim(connection, owner, lease, self._now())
+
+    def _claim(self, connection: Connection, owner: str, lease: timedelta, now: datetime) -> Claim | None:
+        while True:
+            candidate = connection.execute(NEXT_PENDING).first()
+            if candidate is None:
+                return None
+            self._lock_job(connection, candidate.job_id)
+            claimed = connection.execute(
+                CLAIM,
+                {"b_task": candidate.id, "b_owner": owner, "b_now": now, "b_expires": now + lease},
+            )
+            if claimed.rowcount == 1:
+                view = self._touch_job(connection, candidate.job_id, now, {"n_pending": -1, "n_running": 1})
+                task = replace(_task_from_row(candidate), status=TaskStatus.RUNNING, updated_at=_utc(now))
+                return Claim(task, view.job.cancel_requested)
 
     def record_output(self, task_id: str, owner: str, *, characters: int, output_sha256: str) -> bool:
         """Note what is about to be published, so recovery can recognise it after a crash."""
@@ -400,28 +402,48 @@ class JobStore:
     def finish(self, task_id: str, owner: str, status: TaskStatus, error: ErrorInfo | None = None) -> bool:
         """Report a running task's outcome. False when this owner no longer holds the task."""
         transition(TaskStatus.RUNNING, status)
-        now = self._now()
         with self._write() as connection:
-            job_id = connection.execute(LOCK_JOB_OF_TASK, {"b_task": task_id}).scalar()
-            if job_id is None:
-                raise NotFound(f"task {task_id} not found")
-            finished = connection.execute(
-                FINISH[status],
-                {
-                    "b_task": task_id,
-                    "b_owner": owner,
-                    "b_now": now,
-                    "b_error_code": error.code if error else None,
-                    "b_error_message": error.message if error else None,
-                },
-            ).first()
-            if finished is None:
-                return False
-            moved = {"n_running": -1, TASK_COUNTERS[status]: 1}
-            if status is TaskStatus.SUCCEEDED:
-                moved["characters_charged"] = finished.characters or 0
-            self._touch_job(connection, job_id, now, moved)
-            return True
+            return self._finish(connection, task_id, owner, status, error, self._now())
+
+    def finish_and_claim(
+        self, task_id: str, owner: str, status: TaskStatus, error: ErrorInfo | None, lease: timedelta
+    ) -> tuple[bool, Claim | None]:
+        """`finish`, then `claim_next`, in one transaction: a busy worker commits once between tasks."""
+        transition(TaskStatus.RUNNING, status)
+        with self._write() as connection:
+            now = self._now()
+            reported = self._finish(connection, task_id, owner, status, error, now)
+            return reported, self._claim(connection, owner, lease, now)
+
+    def _finish(
+        self,
+        connection: Connection,
+        task_id: str,
+        owner: str,
+        status: TaskStatus,
+        error: ErrorInfo | None,
+        now: datetime,
+    ) -> bool:
+        job_id = connection.execute(LOCK_JOB_OF_TASK, {"b_task": task_id}).scalar()
+        if job_id is None:
+            raise NotFound(f"task {task_id} not found")
+        finished = connection.execute(
+            FINISH[status],
+            {
+                "b_task": task_id,
+                "b_owner": owner,
+                "b_now": now,
+                "b_error_code": error.code if error else None,
+                "b_error_message": error.message if error else None,
+            },
+        ).first()
+        if finished is None:
+            return False
+        moved = {"n_running": -1, TASK_COUNTERS[status]: 1}
+        if status is TaskStatus.SUCCEEDED:
+            moved["characters_charged"] = finished.characters or 0
+        self._touch_job(connection, job_id, now, moved)
+        return True
 
     def abort_requested(self, owner: str) -> set[str]:
         """Ids of `owner`'s running tasks whose job has been cancelled."""
