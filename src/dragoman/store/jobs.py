@@ -30,6 +30,7 @@ from dragoman.store.task_statements import (
     ANY_PENDING,
     CLAIM,
     FINISH,
+    JOB_BY_ID,
     JOB_COLUMNS,
     LOCK_JOB_OF_TASK,
     MOVE_COUNTERS,
@@ -113,6 +114,7 @@ class JobStore:
     def __init__(self, engine: Engine, clock: Clock = utcnow) -> None:
         self._engine = engine
         self._now = clock
+        self._reader = engine.execution_options(readonly=True)  # BEGIN, not BEGIN IMMEDIATE
         self._row_locks = engine.dialect.name != "sqlite"
         self._marker_lock = threading.Lock()
         self._marker_connection: Any = None
@@ -147,10 +149,8 @@ class JobStore:
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
-        with map_db_errors(), self._engine.connect() as connection:
-            connection = connection.execution_options(readonly=True)
-            with connection.begin():
-                yield connection
+        with map_db_errors(), self._reader.connect() as connection, connection.begin():
+            yield connection
 
     def _lock_job(self, connection: Connection, job_id: str) -> None:
         """Lock the job row before changing its tasks (PostgreSQL). SQLite's BEGIN IMMEDIATE already
@@ -494,7 +494,7 @@ class JobStore:
         return view
 
     def _view(self, connection: Connection, job_id: str) -> JobView:
-        row = connection.execute(select(jobs).where(jobs.c.id == job_id)).first()
+        row = connection.execute(JOB_BY_ID, {"b_job": job_id}).first()
         if row is None:
             raise NotFound(f"job {job_id} not found")
         return JobView(_job_from_row(row), _summary_from_row(row))

@@ -20,6 +20,7 @@ __all__ = [
     "ANY_PENDING",
     "CLAIM",
     "FINISH",
+    "JOB_BY_ID",
     "JOB_COLUMNS",
     "LOCK_JOB_OF_TASK",
     "MOVE_COUNTERS",
@@ -36,6 +37,9 @@ JOB_COLUMNS = [
     for column in jobs.c
     if column.name not in ("labels", "request_digest", "cancel_requested_at", "finalized_at")
 ]
+
+# A job, for its view (status reads come many times a second).
+JOB_BY_ID = select(*JOB_COLUMNS).where(jobs.c.id == bindparam("b_job"))
 
 # The job counter that holds tasks in each state.
 TASK_COUNTERS = {
