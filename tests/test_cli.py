@@ -99,3 +99,32 @@ def test_ctrl_c_cancels_the_job_and_prints_the_summary(tmp_path: Path, env: dict
     written = len([p for p in out_dir.iterdir() if not p.name.startswith(".")])
     assert 0 < written < 60
     assert not [p for p in out_dir.iterdir() if p.name.startswith(".")]
+
+
+def test_a_second_ctrl_c_stops_waiting_without_a_traceback(tmp_path: Path, env: dict[str, str]) -> None:
+    docs = tmp_path / "docs" / "many"
+    docs.mkdir()
+    for number in range(40):
+        (docs / f"d{number:02}.txt").write_text("\n\n".join(ENGLISH_PARAGRAPHS * 20) + "\n")
+    process = subprocess.Popen(
+        [DRAGOMAN, "translate", str(docs), "--to", "es", "--out", str(tmp_path / "docs" / "out")],
+        env={**env, "COLUMNS": "200"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    out_dir = tmp_path / "docs" / "out" / "es"
+    deadline = time.monotonic() + 60
+    while not (out_dir.exists() and any(out_dir.iterdir())) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    time.sleep(0.02)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=120)
+    assert "Traceback" not in stderr and "Traceback" not in stdout, stderr
+    # Whichever the second Ctrl-C caught, the job's cancel stands and nothing is half-written.
+    assert process.returncode in (0, 130), stderr
+    assert "cancelling" in stdout
+    assert not [p for p in out_dir.iterdir() if p.name.startswith(".")]
+    shown = run(env, "jobs", "list")
+    assert "cancel" in shown.stdout

@@ -64,9 +64,17 @@ def translate(
     if not wait:
         service.close()
         return
-    with service:
-        view = _follow(service, view)
-    _print_summary(service, view)
+    try:
+        with service:  # leaving stops the embedded runner at its tasks' safe points
+            view = _follow(service, view)
+        _print_summary(service, service.get(view.job.id))
+    except KeyboardInterrupt:  # a second Ctrl-C: stop waiting, without a traceback
+        console.print(
+            f"stopped waiting for job {view.job.id}; an accepted cancel is honoured even if the process "
+            f"ends now. `dragoman jobs show {view.job.id}` tells how it ended.",
+            highlight=False,
+        )
+        raise typer.Exit(130) from None
     raise typer.Exit(0 if view.status.value in ("succeeded", "cancelled") else 1)
 
 
