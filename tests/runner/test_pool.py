@@ -1,0 +1,45 @@
+"""The worker pool: a busy worker reports a task and claims the next in one transaction, and a
+graceful stop hands back every task it holds, including one claimed in that last transaction."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from dragoman.config import Settings
+from dragoman.domain.states import TaskStatus
+from dragoman.planning import plan_local_job
+from dragoman.service import Dragoman
+from tests.conftest import ENGLISH_PARAGRAPHS, wait_terminal
+
+
+def test_a_stop_mid_job_leaves_nothing_running_and_a_restart_finishes_each_document_once(
+    settings: Settings, docs: Path
+) -> None:
+    sources = docs / "in"
+    sources.mkdir()
+    for number in range(30):
+        (sources / f"d{number:02}.txt").write_text("\n\n".join(ENGLISH_PARAGRAPHS * 8) + "\n")
+    out = docs / "out"
+
+    app = Dragoman.from_settings(settings, with_runner=True)
+    app.start()
+    job_id = app.submit(plan_local_job(app.local, [sources], out, ["es"], "en")).job.id
+    deadline = time.monotonic() + 60
+    while app.get(job_id).summary.succeeded < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    app.close()  # stops at the tasks' safe points
+
+    tasks = app.tasks(job_id)
+    assert not [task for task in tasks if task.status is TaskStatus.RUNNING]
+    stopped = app.get(job_id).summary
+    assert stopped.succeeded >= 3 and stopped.not_yet_started > 0  # stopped mid-job
+    written = {path.name for path in (out / "es").iterdir()}
+    assert written == {Path(task.target_url).name for task in tasks if task.status is TaskStatus.SUCCEEDED}
+
+    with Dragoman.from_settings(settings, with_runner=True) as again:
+        view = wait_terminal(again, job_id)
+        finished = again.tasks(job_id)
+    assert view.status.value == "succeeded" and view.summary.succeeded == 30
+    assert view.summary.characters_charged == sum(task.characters or 0 for task in finished)
+    assert sorted(path.name for path in (out / "es").iterdir()) == sorted(p.name for p in sources.iterdir())
