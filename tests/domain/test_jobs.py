@@ -17,6 +17,7 @@ from dragoman.domain.jobs import (
     decide_cancel,
     derive_status,
     recover_task,
+    stopped_task,
 )
 from dragoman.domain.states import (
     ALLOWED_TASK_TRANSITIONS,
@@ -129,6 +130,11 @@ def test_only_succeeded_tasks_are_billed() -> None:
 )
 def test_recovery_of_a_task_whose_worker_died(published: bool, cancel_requested: bool, expected: TaskStatus) -> None:
     assert recover_task(published=published, cancel_requested=cancel_requested) is expected
+
+
+def test_a_task_stopped_by_a_cancel_is_cancelled_and_by_a_shutdown_runs_again() -> None:
+    assert stopped_task(by_cancel=True) is TaskStatus.CANCELLED
+    assert stopped_task(by_cancel=False) is TaskStatus.PENDING
 
 
 def test_transition_table_covers_every_status_and_terminal_states_are_final() -> None:

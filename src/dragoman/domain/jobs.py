@@ -214,6 +214,15 @@ def decide_cancel(job: Job, summary: Summary) -> tuple[Job, Summary]:
     return cancelled_job, after
 
 
+def stopped_task(*, by_cancel: bool) -> TaskStatus:
+    """Rule 3: the fate of a running task stopped at a safe point, its partial output discarded.
+
+    A cancel stopped it: cancelled, never billed. The service shutting down stopped it: back to
+    pending, to run again after the restart (nothing was published, so nothing is billed twice).
+    """
+    return TaskStatus.CANCELLED if by_cancel else TaskStatus.PENDING
+
+
 def recover_task(*, published: bool, cancel_requested: bool) -> TaskStatus:
     """Rule 7: the fate of a task found `running` with no live worker.
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from dragoman.abort import Aborted, AbortReason
-from dragoman.domain.jobs import ErrorInfo, Task
+from dragoman.domain.jobs import ErrorInfo, Task, stopped_task
 from dragoman.domain.states import TaskStatus
 from dragoman.engines.base import Engine, ProgressCallback
 from dragoman.errors import ServiceError
@@ -48,9 +48,8 @@ class TaskExecutor:
         try:
             self._translate_and_publish(task, ctx)
             outcome = Outcome(TaskStatus.SUCCEEDED)
-        except Aborted:
-            # Partial output was never published. A shutdown hands the task back to be run again.
-            outcome = Outcome(TaskStatus.PENDING if ctx.reason is AbortReason.SHUTDOWN else TaskStatus.CANCELLED)
+        except Aborted:  # partial output was never published
+            outcome = Outcome(stopped_task(by_cancel=ctx.reason is not AbortReason.SHUTDOWN))
         except ServiceError as exc:
             outcome = Outcome(TaskStatus.FAILED, ErrorInfo(exc.code, exc.message))
         except Exception as exc:
