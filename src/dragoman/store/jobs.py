@@ -38,6 +38,7 @@ from dragoman.store.task_statements import (
     RECORD_OUTPUT,
     SET_STATUS,
     TASK_COUNTERS,
+    UPDATE_PROGRESS,
     counter_changes,
 )
 
@@ -394,9 +395,8 @@ class JobStore:
     def update_progress(self, task_id: str, owner: str, progress: float) -> None:
         with self._write() as connection:
             connection.execute(
-                update(tasks)
-                .where(*self._owned(task_id, owner))
-                .values(progress=max(0.0, min(1.0, progress)), updated_at=self._now())
+                UPDATE_PROGRESS,
+                {"b_task": task_id, "b_owner": owner, "b_progress": max(0.0, min(1.0, progress)), "b_now": self._now()},
             )
 
     def finish(self, task_id: str, owner: str, status: TaskStatus, error: ErrorInfo | None = None) -> bool:
@@ -477,10 +477,6 @@ class JobStore:
         return self.finish(orphan.task.id, orphan.owner, status)
 
     # --- helpers ------------------------------------------------------------------------------
-
-    @staticmethod
-    def _owned(task_id: str, owner: str) -> Sequence[Any]:
-        return (tasks.c.id == task_id, tasks.c.status == TaskStatus.RUNNING.value, tasks.c.lease_owner == owner)
 
     def _touch_job(self, connection: Connection, job_id: str, now: datetime, moved: dict[str, int]) -> JobView:
         """Record that tasks of the job changed state: move its counters by `moved` (column -> change)

@@ -1,9 +1,10 @@
-"""The statements the runner executes for every task, built once at import.
+"""The store's hot statements, built once at import: what the runner executes for every task
+(claim, progress, record, finish, the job's counters, the abort poll) and the job read behind every
+status poll.
 
-Building a SQLAlchemy statement and computing its cache key costs more than SQLite takes to run it.
-These are on the path of every task (claim, record, finish, the job's counters), so they are built
-here once, with bound parameters, and SQLAlchemy compiles each of them once. Parameters are named
-`b_*` because an UPDATE reserves its columns' own names.
+Building a SQLAlchemy statement and computing its cache key costs more than SQLite takes to run it,
+so these are built here once, with bound parameters, and SQLAlchemy compiles each of them once.
+Parameters are named `b_*` because an UPDATE reserves its columns' own names.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ __all__ = [
     "RECORD_OUTPUT",
     "SET_STATUS",
     "TASK_COUNTERS",
+    "UPDATE_PROGRESS",
     "counter_changes",
 ]
 
@@ -80,6 +82,8 @@ _OWNED = (
     tasks.c.status == TaskStatus.RUNNING.value,
     tasks.c.lease_owner == bindparam("b_owner"),
 )
+
+UPDATE_PROGRESS = update(tasks).where(*_OWNED).values(progress=bindparam("b_progress"), updated_at=bindparam("b_now"))
 
 RECORD_OUTPUT = (
     update(tasks)

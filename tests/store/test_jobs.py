@@ -1,0 +1,29 @@
+"""Single store operations whose guards the property tests do not reach."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from dragoman.domain.specs import JobSpec, TaskSpec
+from dragoman.domain.states import TaskStatus
+from dragoman.store.database import open_database
+from dragoman.store.jobs import JobStore
+
+
+def test_only_the_owner_of_a_running_task_moves_its_progress_and_it_stays_within_0_and_1(tmp_path: Path) -> None:
+    store = JobStore(open_database(f"sqlite:///{tmp_path / 'state.db'}"))
+    job_id = store.create_job(JobSpec("t", [TaskSpec("file:///s", "file:///t", "en", "es")])).job.id
+    claim = store.claim_next("owner", timedelta(seconds=60))
+    assert claim is not None
+
+    store.update_progress(claim.task.id, "someone-else", 0.5)
+    assert store.task(job_id, claim.task.id).progress == 0.0
+    store.update_progress(claim.task.id, "owner", 0.4)
+    assert store.task(job_id, claim.task.id).progress == 0.4
+    store.update_progress(claim.task.id, "owner", 7.0)
+    assert store.task(job_id, claim.task.id).progress == 1.0
+
+    assert store.finish(claim.task.id, "owner", TaskStatus.FAILED)
+    store.update_progress(claim.task.id, "owner", 0.2)  # no longer running: nothing moves
+    assert store.task(job_id, claim.task.id).progress == 1.0
