@@ -75,10 +75,11 @@ def test_bad_configuration_is_a_clear_error(env: dict[str, str]) -> None:
     assert "workers" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_ctrl_c_cancels_the_job_and_prints_the_summary(tmp_path: Path, env: dict[str, str]) -> None:
+def translating_many(tmp_path: Path, env: dict[str, str], documents: int) -> tuple[subprocess.Popen[str], Path]:
+    """`dragoman translate` of many documents, running, with its first output written."""
     docs = tmp_path / "docs" / "many"
     docs.mkdir()
-    for number in range(60):
+    for number in range(documents):
         (docs / f"d{number:02}.txt").write_text("\n\n".join(ENGLISH_PARAGRAPHS * 20) + "\n")
     process = subprocess.Popen(
         [DRAGOMAN, "translate", str(docs), "--to", "es", "--out", str(tmp_path / "docs" / "out")],
@@ -91,6 +92,11 @@ def test_ctrl_c_cancels_the_job_and_prints_the_summary(tmp_path: Path, env: dict
     deadline = time.monotonic() + 60
     while not (out_dir.exists() and any(out_dir.iterdir())) and time.monotonic() < deadline:
         time.sleep(0.05)
+    return process, out_dir
+
+
+def test_ctrl_c_cancels_the_job_and_prints_the_summary(tmp_path: Path, env: dict[str, str]) -> None:
+    process, out_dir = translating_many(tmp_path, env, documents=60)
     process.send_signal(signal.SIGINT)
     stdout, stderr = process.communicate(timeout=120)
     assert process.returncode == 0, stderr
@@ -102,21 +108,7 @@ def test_ctrl_c_cancels_the_job_and_prints_the_summary(tmp_path: Path, env: dict
 
 
 def test_a_second_ctrl_c_stops_waiting_without_a_traceback(tmp_path: Path, env: dict[str, str]) -> None:
-    docs = tmp_path / "docs" / "many"
-    docs.mkdir()
-    for number in range(40):
-        (docs / f"d{number:02}.txt").write_text("\n\n".join(ENGLISH_PARAGRAPHS * 20) + "\n")
-    process = subprocess.Popen(
-        [DRAGOMAN, "translate", str(docs), "--to", "es", "--out", str(tmp_path / "docs" / "out")],
-        env={**env, "COLUMNS": "200"},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    out_dir = tmp_path / "docs" / "out" / "es"
-    deadline = time.monotonic() + 60
-    while not (out_dir.exists() and any(out_dir.iterdir())) and time.monotonic() < deadline:
-        time.sleep(0.05)
+    process, out_dir = translating_many(tmp_path, env, documents=40)
     process.send_signal(signal.SIGINT)
     time.sleep(0.02)
     process.send_signal(signal.SIGINT)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from dragoman.config import Settings
+from dragoman.domain.jobs import JobView
 from dragoman.domain.states import TaskStatus
 from dragoman.formats.documents import extract, format_for
 from dragoman.planning import plan_local_job
@@ -48,6 +49,18 @@ def stopped(pid: int) -> bool:
         stat = (task / "stat").read_text()
         states.append(stat[stat.rindex(")") + 2])
     return all(state in "tT" for state in states)
+
+
+def restart_and_wait(
+    client: Dragoman, job_id: str, env: dict[str, str], port: int, log: Path, timeout: float
+) -> JobView:
+    """Start `dragoman serve` again on the same store and wait until it has ended the job."""
+    server = start_server(env, port, log)
+    try:
+        return wait_terminal(client, job_id, timeout=timeout)
+    finally:
+        server.terminate()
+        server.wait(30)
 
 
 def freeze_outside_a_write(server: subprocess.Popen[bytes], database: Path) -> None:
@@ -92,12 +105,7 @@ def test_killed_mid_job_the_job_completes_after_restart(tmp_path: Path) -> None:
     assert before.summary.in_progress >= 1, "the kill should leave tasks running with no worker"
     assert not before.is_terminal
 
-    server = start_server(env, port, tmp_path / "server.log")
-    try:
-        view = wait_terminal(client, job_id, timeout=180)
-    finally:
-        server.terminate()
-        server.wait(30)
+    view = restart_and_wait(client, job_id, env, port, tmp_path / "server.log", timeout=180)
     assert view.status.value == "succeeded"
     assert view.summary.succeeded == 30
     assert_disk_matches(client, job_id, docs)
@@ -114,12 +122,7 @@ def test_cancel_accepted_just_before_the_kill_is_honoured_after_restart(tmp_path
     server.wait()
     assert accepted.status.value == "cancelling"
 
-    server = start_server(env, port, tmp_path / "server.log")
-    try:
-        view = wait_terminal(client, job_id, timeout=120)
-    finally:
-        server.terminate()
-        server.wait(30)
+    view = restart_and_wait(client, job_id, env, port, tmp_path / "server.log", timeout=120)
     assert view.status.value == "cancelled"
     assert view.summary.not_yet_started == view.summary.in_progress == 0
     assert view.summary.cancelled >= accepted.summary.cancelled
