@@ -7,6 +7,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -47,3 +49,15 @@ def start_server(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[
             time.sleep(0.1)
     process.kill()
     raise AssertionError("server did not start")
+
+
+@contextmanager
+def serving(env: dict[str, str], log: Path, port: int | None = None) -> Iterator[str]:
+    """`dragoman serve` on the environment's store while the block runs; yields its base URL."""
+    port = port or free_port()
+    process = start_server(env, port, log)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(30)

@@ -17,7 +17,7 @@ from dragoman.formats.documents import extract, format_for
 from dragoman.planning import plan_local_job
 from dragoman.service import Dragoman
 from tests.conftest import ENGLISH_PARAGRAPHS, wait_terminal
-from tests.processes import environment, free_port, start_server
+from tests.processes import environment, free_port, serving, start_server
 
 pytestmark = pytest.mark.slow
 
@@ -55,12 +55,8 @@ def restart_and_wait(
     client: Dragoman, job_id: str, env: dict[str, str], port: int, log: Path, timeout: float
 ) -> JobView:
     """Start `dragoman serve` again on the same store and wait until it has ended the job."""
-    server = start_server(env, port, log)
-    try:
+    with serving(env, log, port):
         return wait_terminal(client, job_id, timeout=timeout)
-    finally:
-        server.terminate()
-        server.wait(30)
 
 
 def freeze_outside_a_write(server: subprocess.Popen[bytes], database: Path) -> None:

@@ -23,7 +23,7 @@ from botocore.exceptions import ClientError
 
 from dragoman.storage.local import path_to_url
 from tests.conftest import ENGLISH_PARAGRAPHS, write_documents
-from tests.processes import environment, free_port, start_server
+from tests.processes import environment, serving
 
 pytestmark = pytest.mark.slow
 
@@ -59,13 +59,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     }
     (root / "docs").mkdir()
     env = environment(root / "data", [root / "docs"], DRAGOMAN_TENANTS=json.dumps(tenants))
-    port = free_port()
-    process = start_server(env, port, root / "server.log")
-    try:
-        yield Server(f"http://127.0.0.1:{port}", root / "docs")
-    finally:
-        process.terminate()
-        process.wait(30)
+    with serving(env, root / "server.log") as url:
+        yield Server(url, root / "docs")
 
 
 def code(error: pytest.ExceptionInfo[ClientError]) -> str:

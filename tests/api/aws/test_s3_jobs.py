@@ -21,7 +21,7 @@ from botocore.client import BaseClient
 from botocore.config import Config
 
 from tests.conftest import ENGLISH_PARAGRAPHS
-from tests.processes import environment, free_port, start_server
+from tests.processes import environment, free_port, serving
 
 pytestmark = pytest.mark.slow
 
@@ -70,17 +70,12 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             DRAGOMAN_S3_ACCESS_KEY_ID="testing",
             DRAGOMAN_S3_SECRET_ACCESS_KEY="testing",
         )
-        port = free_port()
-        server = start_server(env, port, root / "server.log")
-        translate = boto3.client(
-            "translate", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
-            aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET, config=Config(retries={"max_attempts": 1}),
-        )  # fmt: skip
-        try:
-            yield World(translate, s3, f"http://127.0.0.1:{port}", root / "data" / "dragoman.db")
-        finally:
-            server.terminate()
-            server.wait(30)
+        with serving(env, root / "server.log") as url:
+            translate = boto3.client(
+                "translate", endpoint_url=url, region_name="us-east-1",
+                aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET, config=Config(retries={"max_attempts": 1}),
+            )  # fmt: skip
+            yield World(translate, s3, url, root / "data" / "dragoman.db")
     finally:
         moto.terminate()
         moto.wait(30)

@@ -14,7 +14,7 @@ from azure.core.credentials import AzureKeyCredential
 
 from dragoman.storage.local import path_to_url
 from tests.conftest import ENGLISH_PARAGRAPHS, write_documents
-from tests.processes import environment, free_port, start_server
+from tests.processes import environment, serving
 
 ACME_KEY = "acme-secret-key"
 GLOBEX_KEY = "globex-secret-key"
@@ -56,13 +56,8 @@ def azure_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AzureServ
     }
     env = environment(root / "data", [root / "docs"], workers=2, DRAGOMAN_TENANTS=json.dumps(tenants))
     (root / "docs").mkdir()
-    port = free_port()
-    server = start_server(env, port, root / "server.log")
-    try:
-        yield AzureServer(f"http://127.0.0.1:{port}", root / "docs")
-    finally:
-        server.terminate()
-        server.wait(30)
+    with serving(env, root / "server.log") as url:
+        yield AzureServer(url, root / "docs")
 
 
 @pytest.fixture(autouse=True)

@@ -24,7 +24,7 @@ from azure.core.exceptions import HttpResponseError
 from azure.storage.blob import BlobServiceClient, ContainerSasPermissions, generate_container_sas
 
 from tests.conftest import write_documents
-from tests.processes import environment, free_port, start_server
+from tests.processes import environment, free_port, serving
 
 pytestmark = pytest.mark.slow
 
@@ -94,15 +94,9 @@ def blobs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BlobWorld]:
             DRAGOMAN_TENANTS=json.dumps({"blob": {"azure_keys": [KEY]}}),
             DRAGOMAN_AZURE_BLOB_HOSTS=json.dumps([f"127.0.0.1:{blob_port}"]),
         )
-        port = free_port()
-        server = start_server(env, port, root / "server.log")
         connection = ";".join([f"AccountName={ACCOUNT}", f"AccountKey={ACCOUNT_KEY}", f"BlobEndpoint={blob_endpoint}"])
-        try:
-            with BlobServiceClient.from_connection_string(connection) as service:
-                yield BlobWorld(f"http://127.0.0.1:{port}", blob_endpoint, service)
-        finally:
-            server.terminate()
-            server.wait(30)
+        with serving(env, root / "server.log") as url, BlobServiceClient.from_connection_string(connection) as service:
+            yield BlobWorld(url, blob_endpoint, service)
     finally:
         azurite.send_signal(signal.SIGINT)  # Azurite shuts down on Ctrl-C; SIGTERM can leave it waiting
         try:
