@@ -95,15 +95,15 @@ class ApertiumEngine(Engine):
         return out
 
     def _run(
-        self, mode: Path, pieces: list[bytes], should_abort: AbortCheck, report: Callable[[int], None]
+        self, mode: Path, blocks: list[bytes], should_abort: AbortCheck, report: Callable[[int], None]
     ) -> list[bytes]:
         try:
-            return self._shared_pipeline(mode).translate(pieces, should_abort, report)
+            return self._shared_pipeline(mode).translate(blocks, should_abort, report)
         except (EngineCrashed, EngineTimeout):
             pass  # maybe another caller's blocks broke the shared pipeline: try once more, alone
         private = Pipeline(self._command(mode), stall_seconds=self._stall_seconds)
         try:
-            return private.translate(pieces, should_abort, report)
+            return private.translate(blocks, should_abort, report)
         finally:
             private.close()
 
