@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import signal
 import time
 from pathlib import Path
+from types import FrameType
 from typing import Annotated
 
 import typer
@@ -78,8 +80,35 @@ def translate(
     raise typer.Exit(0 if view.status.value in ("succeeded", "cancelled") else 1)
 
 
+class _CtrlC:
+    """Counts Ctrl-C presses while a job is followed.
+
+    The first press only asks for the cancel, which the follow loop then sends whole: a quick second
+    press must not cut that request short, or the user could not tell whether it was recorded. Once
+    the cancel is recorded, a further press interrupts at once (stop waiting).
+    """
+
+    def __init__(self) -> None:
+        self.presses = 0
+        self.cancel_recorded = False
+
+    def __call__(self, signum: int, frame: FrameType | None) -> None:
+        self.presses += 1
+        if self.cancel_recorded:
+            raise KeyboardInterrupt
+
+
 def _follow(service: Dragoman, view: JobView) -> JobView:
     """Show progress until the job ends; the first Ctrl-C cancels it, a second one stops waiting."""
+    ctrl_c = _CtrlC()
+    previous = signal.signal(signal.SIGINT, ctrl_c)
+    try:
+        return _show_progress(service, view, ctrl_c)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _show_progress(service: Dragoman, view: JobView, ctrl_c: _CtrlC) -> JobView:
     job_id = view.job.id
     with Progress(
         TextColumn("[bold]{task.description}"),
@@ -92,22 +121,25 @@ def _follow(service: Dragoman, view: JobView) -> JobView:
     ) as progress:
         bar = progress.add_task(job_id[:8], total=view.summary.total, characters=0, status=view.status.value)
         while True:
-            try:
-                view = service.get(job_id)
-                summary = view.summary
-                done = summary.succeeded + summary.failed + summary.cancelled
-                progress.update(bar, completed=done, characters=summary.characters_charged, status=view.status.value)
-                if view.is_terminal:
-                    return view
-                time.sleep(0.1)
-            except KeyboardInterrupt:
-                if view.job.cancel_requested:
-                    raise
+            view = service.get(job_id)
+            summary = view.summary
+            done = summary.succeeded + summary.failed + summary.cancelled
+            progress.update(bar, completed=done, characters=summary.characters_charged, status=view.status.value)
+            if view.is_terminal:
+                return view
+            if ctrl_c.presses and not ctrl_c.cancel_recorded:
+                if view.job.cancel_requested:  # someone else cancelled it already: Ctrl-C stops waiting
+                    raise KeyboardInterrupt
                 try:
                     view = service.cancel(job_id)
                     progress.console.print("cancelling: finished documents are kept, the rest stop now")
                 except ServiceError as exc:
                     progress.console.print(f"cancel refused: {exc.message}")
+                ctrl_c.cancel_recorded = True
+                if ctrl_c.presses > 1:
+                    raise KeyboardInterrupt
+                continue
+            time.sleep(0.1)
 
 
 def _print_summary(service: Dragoman, view: JobView) -> None:
