@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Iterator
 from io import BytesIO
 from pathlib import Path
@@ -32,6 +33,30 @@ def test_plain_text_keeps_paragraphs_and_counts_characters(engine: ApertiumEngin
     out, characters = translate(source.encode(), "a.txt", engine)
     assert out.decode() == "El gato es negro.\n\nMe gustan los perros.\n"
     assert characters == len("The cat is black.") + len("I like dogs.")
+
+
+@pytest.mark.parametrize(
+    ("codec", "mark"),
+    [
+        ("utf-8", codecs.BOM_UTF8),
+        ("utf-16-le", codecs.BOM_UTF16_LE),  # what Windows calls "Unicode" text
+        ("utf-16-be", codecs.BOM_UTF16_BE),
+        ("utf-32-le", codecs.BOM_UTF32_LE),
+    ],
+)
+def test_plain_text_with_a_byte_order_mark_is_written_back_in_its_own_encoding(
+    engine: ApertiumEngine, codec: str, mark: bytes
+) -> None:
+    source = "The cat is black.\r\n\r\nI like dogs.\r\n"
+    out, characters = translate(mark + source.encode(codec), "a.txt", engine)
+    assert out == mark + "El gato es negro.\r\n\r\nMe gustan los perros.\r\n".encode(codec)
+    assert characters == len("The cat is black.") + len("I like dogs.")
+
+
+def test_html_with_a_byte_order_mark_is_translated_into_utf_8(engine: ApertiumEngine) -> None:
+    source = "<html><body><p>The cat is black.</p></body></html>"
+    out, _ = translate(source.encode("utf-16"), "a.html", engine)
+    assert "<p>El gato es negro.</p>" in out.decode("utf-8")
 
 
 def test_html_keeps_tags_and_leaves_scripts_alone(engine: ApertiumEngine) -> None:
@@ -65,6 +90,8 @@ def test_docx_keeps_runs_and_tables(tmp_path: Path, engine: ApertiumEngine) -> N
         ("a.txt", b"  \n\n ", NoTranslatableText),
         ("a.txt", b"\x00\x01\x02binary", UndecodableDocument),
         ("a.txt", "café".encode("latin-1"), UndecodableDocument),
+        ("a.txt", b"\xff\xfe\x00\xd8", UndecodableDocument),  # UTF-16 with a lone surrogate
+        ("a.txt", "\ufeff \r\n".encode("utf-16"), NoTranslatableText),
         ("a.docx", b"PK but not a zip", UndecodableDocument),
         ("a.html", b"<html><body><script>x()</script></body></html>", NoTranslatableText),
     ],
@@ -72,6 +99,11 @@ def test_docx_keeps_runs_and_tables(tmp_path: Path, engine: ApertiumEngine) -> N
 def test_unusable_documents_fail_with_a_clear_error(name: str, data: bytes, error: type[Exception]) -> None:
     with pytest.raises(error):
         extract(data, format_for(name))
+
+
+def test_text_that_is_not_utf_8_says_how_to_save_it() -> None:
+    with pytest.raises(UndecodableDocument, match="not valid UTF-8 text .byte 3.; save it as UTF-8"):
+        extract("café".encode("latin-1"), format_for("a.txt"))
 
 
 def test_unknown_format_is_refused() -> None:

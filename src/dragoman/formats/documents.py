@@ -3,6 +3,7 @@ blocks back into the original's structure. Plain text is handled in-process; the
 
 from __future__ import annotations
 
+import codecs
 import zipfile
 from dataclasses import dataclass, field
 from io import BytesIO
@@ -12,7 +13,16 @@ from dragoman.errors import NoTranslatableText, UndecodableDocument, Unsupported
 from dragoman.formats import plaintext, transfuse
 from dragoman.formats.plaintext import PlainTextSkeleton
 
-__all__ = ["FORMATS", "DocumentFormat", "ExtractedDocument", "extract", "format_for", "inject"]
+__all__ = ["FORMATS", "DocumentFormat", "ExtractedDocument", "extract", "format_for", "inject", "text_encoding"]
+
+# Text files are UTF-8 unless a byte-order mark says otherwise (Windows "Unicode" text is UTF-16 LE).
+# The endian-specific codecs keep the mark as U+FEFF, so a translation is written back with it.
+_MARKED_ENCODINGS: tuple[tuple[bytes, str], ...] = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),  # before UTF-16 LE, whose mark it starts with
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +83,7 @@ class ExtractedDocument:
     segments: list[str]
     characters: int
     skeleton: PlainTextSkeleton | transfuse.TransfuseSkeleton = field(repr=False)
+    encoding: str = "utf-8"  # how a plain-text translation is written: as the original was
 
     def discard(self) -> None:
         if isinstance(self.skeleton, transfuse.TransfuseSkeleton):
@@ -81,13 +92,17 @@ class ExtractedDocument:
 
 def extract(data: bytes, fmt: DocumentFormat) -> ExtractedDocument:
     """Take a document apart. Raises a DocumentError for empty, binary or malformed documents."""
-    _check_readable(data, fmt)
+    text = _readable_text(data, fmt)
     skeleton: PlainTextSkeleton | transfuse.TransfuseSkeleton
+    encoding = text_encoding(data)
     if fmt.transfuse == "text":
-        skeleton, segments, characters = plaintext.take_apart(data.decode("utf-8"))
+        assert text is not None
+        skeleton, segments, characters = plaintext.take_apart(text)
     else:
+        if text is not None and encoding != "utf-8":  # Transfuse reads UTF-8, and declares it in HTML output
+            data, encoding = text.removeprefix("\ufeff").encode("utf-8"), "utf-8"
         skeleton, segments, characters = transfuse.extract(data, fmt.transfuse, fmt.extensions[0], fmt.name)
-    document = ExtractedDocument(fmt, segments, characters, skeleton)
+    document = ExtractedDocument(fmt, segments, characters, skeleton, encoding)
     if characters == 0:
         document.discard()
         raise NoTranslatableText("the document has no text to translate")
@@ -100,22 +115,35 @@ def inject(document: ExtractedDocument, translated: list[str]) -> bytes:
         raise ValueError("one translation is needed per segment")
     try:
         if isinstance(document.skeleton, PlainTextSkeleton):
-            return plaintext.rebuild(document.skeleton, translated).encode("utf-8")
+            return plaintext.rebuild(document.skeleton, translated).encode(document.encoding)
         return transfuse.inject(document.skeleton, translated, document.format.name)
     finally:
         document.discard()
 
 
-def _check_readable(data: bytes, fmt: DocumentFormat) -> None:
+def text_encoding(data: bytes) -> str:
+    """The encoding of a text document: the one its byte-order mark names, else UTF-8."""
+    return next((encoding for mark, encoding in _MARKED_ENCODINGS if data.startswith(mark)), "utf-8")
+
+
+def _readable_text(data: bytes, fmt: DocumentFormat) -> str | None:
+    """The text of a text document (None for packaged formats), or a DocumentError saying what is wrong."""
     if not data.strip():
         raise NoTranslatableText("the document is empty")
     if fmt.zipped:
         if not zipfile.is_zipfile(BytesIO(data)):
             raise UndecodableDocument(f"the file is not a valid {fmt.name} document (not a ZIP package)")
-        return
-    if b"\0" in data:
+        return None
+    encoding = text_encoding(data)
+    if encoding == "utf-8" and b"\0" in data:
         raise UndecodableDocument("the file holds binary data, not text")
     try:
-        data.decode("utf-8")
+        text = data.decode(encoding)
     except UnicodeDecodeError as exc:
-        raise UndecodableDocument(f"the file is not valid UTF-8 text (byte {exc.start})") from None
+        raise UndecodableDocument(
+            f"the file is not valid {encoding.upper().removesuffix('-LE').removesuffix('-BE')} text "
+            f"(byte {exc.start}); save it as UTF-8, or as UTF-16 with a byte-order mark"
+        ) from None
+    if not text.strip("\ufeff \t\r\n"):
+        raise NoTranslatableText("the document is empty")
+    return text
