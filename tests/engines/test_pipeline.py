@@ -45,10 +45,17 @@ def test_concurrent_callers_share_one_pipeline_without_mixing() -> None:
         assert results[number] == [f"CALLER {number} BLOCK {i}".encode() for i in range(200)]
 
 
-def test_an_aborting_caller_leaves_the_pipeline_to_the_others() -> None:
-    # Given a slow stage and two callers / When one aborts / Then it stops at once, the other is
-    # served in full and the pipeline was never restarted
-    slow = [["bash", "-c", "while IFS= read -r -d '' block; do sleep 0.01; printf '%s\\0' \"$block\"; done"]]
+def test_an_aborting_caller_leaves_the_pipeline_to_the_others(tmp_path: Path) -> None:
+    # Given a slow stage and two callers / When one aborts / Then its unsent blocks are never sent,
+    # the other is served in full and the pipeline was never restarted
+    seen = tmp_path / "seen"  # one line per block the stage has read
+    slow = [
+        [
+            "bash",
+            "-c",
+            f"while IFS= read -r -d '' block; do echo >> {seen}; sleep 0.01; printf '%s\\0' \"$block\"; done",
+        ]
+    ]
     pipeline = Pipeline(slow, window=256)
     pid = pipeline.pid
     abort = threading.Event()
@@ -58,17 +65,18 @@ def test_an_aborting_caller_leaves_the_pipeline_to_the_others() -> None:
         try:
             pipeline.translate([b"x" * 20] * 500, abort.is_set)
         except Aborted:
-            outcome["aborted"] = time.monotonic()
+            outcome["aborted"] = True
 
     first = threading.Thread(target=aborting)
     first.start()
     time.sleep(0.2)
     abort.set()
-    asked = time.monotonic()
     other = pipeline.translate([b"keep %d" % i for i in range(20)], lambda: False)
     first.join()
     assert other == [b"keep %d" % i for i in range(20)]
-    assert float(outcome["aborted"]) - asked < 1.0  # type: ignore[arg-type]
+    assert outcome == {"aborted": True}
+    # what was in flight when it aborted (at most a 256-byte window of blocks) drains; the rest never goes
+    assert len(seen.read_text().splitlines()) < 20 + 500 // 2
     assert pipeline.pid == pid and not pipeline.dead
     pipeline.close()
 
