@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+from dragoman.domain.jobs import ErrorInfo
 from dragoman.domain.specs import JobSpec, TaskSpec
 from dragoman.domain.states import TaskStatus
 from dragoman.store.database import open_database
@@ -27,3 +28,19 @@ def test_only_the_owner_of_a_running_task_moves_its_progress_and_it_stays_within
     assert store.finish(claim.task.id, "owner", TaskStatus.FAILED)
     store.update_progress(claim.task.id, "owner", 0.2)  # no longer running: nothing moves
     assert store.task(job_id, claim.task.id).progress == 1.0
+
+
+def test_a_finished_job_awaits_its_end_of_job_output_until_it_is_marked_written(tmp_path: Path) -> None:
+    # Given a finished job of an origin with end-of-job output, and one refused at validation
+    store = JobStore(open_database(f"sqlite:///{tmp_path / 'state.db'}"))
+    ran = store.create_job(JobSpec("t", [TaskSpec("file:///s", "file:///t", "en", "es")], origin="aws")).job.id
+    refused = store.create_job(JobSpec("t", [], origin="aws"), validated=False, error=ErrorInfo("Bad", "no")).job.id
+    claim = store.claim_next("owner", timedelta(seconds=60))
+    assert claim is not None
+    assert store.unfinalized(["aws"]) == []  # still running: nothing to write yet
+    assert store.finish(claim.task.id, "owner", TaskStatus.SUCCEEDED)
+    # Then only the job that ran awaits it, and only until it is marked written, once
+    assert store.unfinalized(["aws"]) == [ran] and store.unfinalized(["cli"]) == []
+    assert not store.get(ran).job.finalized and not store.get(refused).job.finalized
+    assert store.mark_finalized(ran) and not store.mark_finalized(ran)
+    assert store.get(ran).job.finalized and store.unfinalized(["aws"]) == []

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from dragoman import __version__
 from dragoman.api.aws import routes as aws_routes
 from dragoman.api.aws.details import details_writer
+from dragoman.api.aws.wire import AWS_ORIGIN
 from dragoman.api.azure import routes as azure_routes
 from dragoman.api.errors import install_error_handlers
 from dragoman.api.read_cache import ReadCache
@@ -37,7 +38,7 @@ def create_app(service: Dragoman) -> FastAPI:
     app.state.service = service
     app.state.read_cache = ReadCache(service.store)
     if service.runner is not None:
-        service.runner.finalizers["aws"] = details_writer(service.storage)
+        service.runner.finalizers[AWS_ORIGIN] = details_writer(service.storage)
     install_error_handlers(app)
     app.include_router(azure_routes.router)
     app.include_router(aws_routes.router)

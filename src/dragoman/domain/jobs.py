@@ -92,6 +92,7 @@ class Job:
     origin: str = "cli"
     client_token: str | None = None
     details: Mapping[str, Any] | None = None
+    finalized: bool = False  # the end-of-job output its front door promises (if any) was written
 
     def evolve(self, **changes: Any) -> Job:
         return dataclasses.replace(self, **changes)

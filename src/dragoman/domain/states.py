@@ -9,6 +9,7 @@ from dragoman.errors import InvalidTransition
 __all__ = [
     "ALLOWED_TASK_TRANSITIONS",
     "CANCELLABLE_JOB_STATES",
+    "RAN_JOB_STATES",
     "TERMINAL_JOB_STATES",
     "TERMINAL_TASK_STATES",
     "JobStatus",
@@ -42,6 +43,10 @@ TERMINAL_TASK_STATES = frozenset({TaskStatus.SUCCEEDED, TaskStatus.FAILED, TaskS
 TERMINAL_JOB_STATES = frozenset(
     {JobStatus.INVALID, JobStatus.SUCCEEDED, JobStatus.PARTIALLY_FAILED, JobStatus.FAILED, JobStatus.CANCELLED}
 )
+
+# The end states of a job that ran: a front door's end-of-job output (Amazon's details files) is
+# written for these. A job refused at validation never ran and promises none.
+RAN_JOB_STATES = TERMINAL_JOB_STATES - {JobStatus.INVALID}
 
 CANCELLABLE_JOB_STATES = frozenset({JobStatus.VALIDATING, JobStatus.QUEUED, JobStatus.RUNNING})
 

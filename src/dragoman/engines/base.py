@@ -10,6 +10,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import TracebackType
+from typing import Self
 
 from dragoman.abort import AbortCheck, never_abort
 from dragoman.domain.specs import AUTO_LANGUAGE
@@ -58,7 +59,7 @@ class Engine(ABC):
     def close(self) -> None:  # noqa: B027 - a no-op hook engines override when they hold resources
         """Release processes and connections."""
 
-    def __enter__(self) -> Engine:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(

@@ -22,7 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from dragoman.domain.jobs import ErrorInfo, Job, JobView, Summary, Task, decide_cancel, derive_status
 from dragoman.domain.specs import JobSpec
-from dragoman.domain.states import TERMINAL_JOB_STATES, JobStatus, TaskStatus, transition
+from dragoman.domain.states import RAN_JOB_STATES, JobStatus, TaskStatus, transition
 from dragoman.errors import NotFound, ServiceError, StoreError
 from dragoman.store.schema import jobs, tasks
 from dragoman.store.task_statements import (
@@ -236,9 +236,9 @@ class JobStore:
 
     def unfinalized(self, origins: Collection[str], job_id: str | None = None) -> list[str]:
         """Finished jobs of these origins whose end-of-job output has not been written yet."""
-        terminal = [status.value for status in TERMINAL_JOB_STATES if status is not JobStatus.INVALID]
+        ran = [status.value for status in RAN_JOB_STATES]
         statement = select(jobs.c.id).where(
-            jobs.c.origin.in_(list(origins)), jobs.c.status.in_(terminal), jobs.c.finalized_at.is_(None)
+            jobs.c.origin.in_(list(origins)), jobs.c.status.in_(ran), jobs.c.finalized_at.is_(None)
         )
         if job_id is not None:
             statement = statement.where(jobs.c.id == job_id)
@@ -573,6 +573,7 @@ def _job_from_row(row: Any) -> Job:
         origin=row.origin,
         client_token=row.client_token,
         details=row.details,
+        finalized=row.finalized_at is not None,
     )
 
 

@@ -34,11 +34,7 @@ __all__ = [
 ]
 
 # What a Job and its Summary are built from (lists skip the rest, such as the labels' JSON).
-JOB_COLUMNS = [
-    column
-    for column in jobs.c
-    if column.name not in ("labels", "request_digest", "cancel_requested_at", "finalized_at")
-]
+JOB_COLUMNS = [column for column in jobs.c if column.name not in ("labels", "request_digest", "cancel_requested_at")]
 
 # A job, for its view (status reads come many times a second).
 JOB_BY_ID = select(*JOB_COLUMNS).where(jobs.c.id == bindparam("b_job"))

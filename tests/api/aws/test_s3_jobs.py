@@ -131,11 +131,7 @@ def test_start_describe_list_and_the_output_layout(world: World) -> None:
     assert {f"{prefix}es.a.txt", f"{prefix}ca.a.txt", f"{prefix}sub/es.b.txt", f"{prefix}sub/ca.b.txt"} <= keys
     body = world.s3.get_object(Bucket="flow", Key=f"{prefix}es.a.txt")["Body"].read().decode()
     assert body == "El gato es negro.\n\nMe gustan los perros.\n"
-    details_key = f"{prefix}details/es.auxiliary-translation-details.json"
-    deadline = time.monotonic() + 30  # written when the job finishes, just after its last document
-    while "Contents" not in world.s3.list_objects_v2(Bucket="flow", Prefix=details_key):
-        assert time.monotonic() < deadline, "the details file was not written"
-        time.sleep(0.05)
+    details_key = f"{prefix}details/es.auxiliary-translation-details.json"  # there once the job reads COMPLETED
     details = json.loads(world.s3.get_object(Bucket="flow", Key=details_key)["Body"].read())
     assert details["targetLanguageCode"] == "es" and details["charactersTranslated"] == str(29 + 17)
     assert details["documentCountWithCustomerError"] == "0" and details["outputDataPrefix"] == f"s3://flow/{prefix}"

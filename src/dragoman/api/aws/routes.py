@@ -107,10 +107,12 @@ def list_jobs(service: Dragoman, caller: Caller, body: dict[str, Any]) -> dict[s
     if len(given) > 1:
         raise AwsError(400, "InvalidFilterException", "Only one filter may be set per request.")
     query = JobQuery()
+    wanted: str | None = None  # the JobStatus asked for: a job still writing its details is not there yet
     if "JobName" in given:
         query = JobQuery(name=_string(given, "JobName", max_length=256))
     elif "JobStatus" in given:
-        query = JobQuery(statuses=job_statuses_named(str(given["JobStatus"])))
+        wanted = str(given["JobStatus"])
+        query = JobQuery(statuses=job_statuses_named(wanted))
     elif "SubmittedBeforeTime" in given:  # oldest first, as the model documents
         query = JobQuery(created_to=_moment(given["SubmittedBeforeTime"]), ascending=True)
     elif "SubmittedAfterTime" in given:
@@ -122,7 +124,10 @@ def list_jobs(service: Dragoman, caller: Caller, body: dict[str, Any]) -> dict[s
         query = _after(query, token, given)
     views = service.list_jobs(tenant=caller.tenant, limit=size + 1, query=query)
     page = views[:size]
-    answer: dict[str, Any] = {"TextTranslationJobPropertiesList": [job_properties(view) for view in page]}
+    listed = [job_properties(view) for view in page]
+    answer: dict[str, Any] = {
+        "TextTranslationJobPropertiesList": [job for job in listed if wanted in (None, job["JobStatus"])]
+    }
     if len(views) > size:
         last = page[-1].job
         state = {"t": last.created_at.isoformat(), "id": last.id, "f": given}

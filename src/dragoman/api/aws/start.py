@@ -12,7 +12,7 @@ from typing import Any
 
 from dragoman.api.aws.errors import AwsError
 from dragoman.api.aws.sigv4 import Caller
-from dragoman.api.aws.wire import JOB_STATUS, aws_job_id
+from dragoman.api.aws.wire import AWS_ORIGIN, aws_job_id, job_status
 from dragoman.batches import BatchInput, BatchTarget
 from dragoman.domain.specs import JobSpec
 from dragoman.engines.languages import normalize
@@ -89,7 +89,7 @@ def start_job(service: Dragoman, caller: Caller, body: dict[str, Any]) -> dict[s
         caller.tenant,
         (),
         name=name,
-        origin="aws",
+        origin=AWS_ORIGIN,
         client_token=token,
         details=details,
         job_id=job_id,
@@ -103,7 +103,7 @@ def start_job(service: Dragoman, caller: Caller, body: dict[str, Any]) -> dict[s
         if earlier is None:
             raise
         return earlier
-    return {"JobId": aws_job_id(view.job.id), "JobStatus": JOB_STATUS[view.status]}
+    return {"JobId": aws_job_id(view.job.id), "JobStatus": job_status(view)}
 
 
 def _same_token(service: Dragoman, caller: Caller, token: str, digest: str) -> dict[str, Any] | None:
@@ -115,7 +115,7 @@ def _same_token(service: Dragoman, caller: Caller, token: str, digest: str) -> d
         raise AwsError(
             400, "InvalidRequestException", "This ClientToken was already used to start a job with other parameters."
         )
-    return {"JobId": aws_job_id(view.job.id), "JobStatus": JOB_STATUS[view.status]}
+    return {"JobId": aws_job_id(view.job.id), "JobStatus": job_status(view)}
 
 
 def _languages(service: Dragoman, body: dict[str, Any]) -> tuple[str, list[str]]:

@@ -9,9 +9,20 @@ from typing import Any
 
 from dragoman.api.aws.errors import AwsError
 from dragoman.domain.jobs import JobView
-from dragoman.domain.states import TERMINAL_JOB_STATES, JobStatus
+from dragoman.domain.states import RAN_JOB_STATES, TERMINAL_JOB_STATES, JobStatus
 
-__all__ = ["JOB_STATUS", "aws_job_id", "epoch", "job_properties", "job_statuses_named", "parse_job_id"]
+__all__ = [
+    "AWS_ORIGIN",
+    "JOB_STATUS",
+    "aws_job_id",
+    "epoch",
+    "job_properties",
+    "job_status",
+    "job_statuses_named",
+    "parse_job_id",
+]
+
+AWS_ORIGIN = "aws"  # the origin of jobs started here; they promise per-language details files
 
 JOB_STATUS: dict[JobStatus, str] = {
     JobStatus.VALIDATING: "SUBMITTED",
@@ -63,6 +74,14 @@ def job_statuses_named(name: str) -> set[JobStatus]:
     return statuses
 
 
+def job_status(view: JobView) -> str:
+    """The job's JobStatus. The details files are part of a job's result: a client that sees it ended
+    reads them next, so until they are written a finished job is still IN_PROGRESS (or STOP_REQUESTED)."""
+    if view.status in RAN_JOB_STATES and view.job.origin == AWS_ORIGIN and not view.job.finalized:
+        return JOB_STATUS[JobStatus.CANCELLING if view.job.cancel_requested else JobStatus.RUNNING]
+    return JOB_STATUS[view.status]
+
+
 def job_properties(view: JobView) -> dict[str, Any]:
     """TextTranslationJobProperties. Members not known for a job (one started through another front
     door has no S3 configuration) are omitted, never null."""
@@ -70,7 +89,7 @@ def job_properties(view: JobView) -> dict[str, Any]:
     summary = view.summary
     properties: dict[str, Any] = {
         "JobId": aws_job_id(view.job.id),
-        "JobStatus": JOB_STATUS[view.status],
+        "JobStatus": job_status(view),
         "SubmittedTime": epoch(view.job.created_at),
         "JobDetails": {
             "TranslatedDocumentsCount": summary.succeeded,
@@ -92,10 +111,11 @@ def job_properties(view: JobView) -> dict[str, Any]:
     ):
         if member in details:
             properties[member] = details[member]
-    if view.status in TERMINAL_JOB_STATES:
+    ended = view.status in TERMINAL_JOB_STATES and properties["JobStatus"] == JOB_STATUS[view.status]
+    if ended:
         properties["EndTime"] = epoch(view.job.updated_at)
     if view.job.error is not None:
         properties["Message"] = f"{view.job.error.code}: {view.job.error.message}"
-    elif view.status is JobStatus.SUCCEEDED:
+    elif ended and view.status is JobStatus.SUCCEEDED:
         properties["Message"] = "Your job has completed successfully."
     return properties
