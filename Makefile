@@ -26,8 +26,16 @@ system-packages:
 		$(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends $$missing; \
 	fi
 
-# Azurite, the Azure Storage emulator the blob tests start, from npm (Debian's nodejs/npm if absent).
+# Azurite, the Azure Storage emulator the blob tests start, from npm (Debian's nodejs/npm if absent),
+# and PostgreSQL's server binaries, which the store tests start a throwaway cluster of.
+TEST_APT_PACKAGES := postgresql
+
 test-tools: $(AZURITE)
+	@missing=""; for p in $(TEST_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages for the tests:$$missing"; \
+		$(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends $$missing; \
+	fi
 
 $(AZURITE):
 	@command -v npm >/dev/null 2>&1 || { $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends nodejs npm; }

@@ -1,11 +1,10 @@
-"""Rule 2 under real concurrency: cancels race task claims and completions on one SQLite file."""
+"""Rule 2 under real concurrency: cancels race task claims and completions on one database."""
 
 from __future__ import annotations
 
 import random
 import threading
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -17,9 +16,9 @@ from dragoman.store.jobs import JobStore
 
 
 @pytest.mark.parametrize("seed", range(8))
-def test_cancel_races_workers_and_counters_always_add_up(tmp_path: Path, seed: int) -> None:
+def test_cancel_races_workers_and_counters_always_add_up(database_url: str, seed: int) -> None:
     rng = random.Random(seed)
-    engine = open_database(f"sqlite:///{tmp_path / 'race.db'}")
+    engine = open_database(database_url)
     store = JobStore(engine)
     size = 30
     job_id = store.create_job(

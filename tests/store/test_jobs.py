@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 from dragoman.domain.jobs import ErrorInfo
 from dragoman.domain.specs import JobSpec, TaskSpec
 from dragoman.domain.states import TaskStatus
-from dragoman.store.database import open_database
 from dragoman.store.jobs import JobStore
 
 
-def test_only_the_owner_of_a_running_task_moves_its_progress_and_it_stays_within_0_and_1(tmp_path: Path) -> None:
-    store = JobStore(open_database(f"sqlite:///{tmp_path / 'state.db'}"))
+def test_only_the_owner_of_a_running_task_moves_its_progress_and_it_stays_within_0_and_1(store: JobStore) -> None:
     job_id = store.create_job(JobSpec("t", [TaskSpec("file:///s", "file:///t", "en", "es")])).job.id
     claim = store.claim_next("owner", timedelta(seconds=60))
     assert claim is not None
@@ -30,9 +27,8 @@ def test_only_the_owner_of_a_running_task_moves_its_progress_and_it_stays_within
     assert store.task(job_id, claim.task.id).progress == 1.0
 
 
-def test_a_finished_job_awaits_its_end_of_job_output_until_it_is_marked_written(tmp_path: Path) -> None:
+def test_a_finished_job_awaits_its_end_of_job_output_until_it_is_marked_written(store: JobStore) -> None:
     # Given a finished job of an origin with end-of-job output, and one refused at validation
-    store = JobStore(open_database(f"sqlite:///{tmp_path / 'state.db'}"))
     ran = store.create_job(JobSpec("t", [TaskSpec("file:///s", "file:///t", "en", "es")], origin="aws")).job.id
     refused = store.create_job(JobSpec("t", [], origin="aws"), validated=False, error=ErrorInfo("Bad", "no")).job.id
     claim = store.claim_next("owner", timedelta(seconds=60))

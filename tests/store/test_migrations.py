@@ -4,19 +4,18 @@ domain derives for it."""
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, inspect, text
 
 from dragoman.domain.states import JobStatus
 from dragoman.store.database import MIGRATIONS, open_database
 from dragoman.store.jobs import JobStore
 
 
-def test_upgrade_from_the_first_revision_derives_status_and_counters(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'old.db'}"
+def test_upgrade_from_the_first_revision_derives_status_and_counters(database_url: str) -> None:
+    url = database_url
     old = create_engine(url)
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
@@ -29,9 +28,9 @@ def test_upgrade_from_the_first_revision_derives_status_and_counters(tmp_path: P
             connection.execute(
                 text(
                     "INSERT INTO jobs (id, tenant, created_at, updated_at, validated, cancel_requested, labels)"
-                    " VALUES (:id, 'acme', :now, :now, 1, :cancel, '{}')"
+                    " VALUES (:id, 'acme', :now, :now, :validated, :cancel, '{}')"
                 ),
-                {"id": job_id, "now": now, "cancel": cancel},
+                {"id": job_id, "now": now, "validated": True, "cancel": cancel},
             )
         rows = [
             ("t1", "job-done", 0, "succeeded", 40),
@@ -51,18 +50,19 @@ def test_upgrade_from_the_first_revision_derives_status_and_counters(tmp_path: P
             )  # fmt: skip
     old.dispose()
 
-    store = JobStore(open_database(url))
+    engine = open_database(url)
+    store = JobStore(engine)
     done, cancelled = store.get("job-done"), store.get("job-cancelled")
     assert done.status is JobStatus.PARTIALLY_FAILED
     assert (done.summary.succeeded, done.summary.failed, done.summary.characters_charged) == (1, 1, 40)
     assert cancelled.status is JobStatus.CANCELLED
     assert (cancelled.summary.cancelled, cancelled.summary.characters_charged) == (1, 7)
     assert {view.status for view in store.list_jobs(tenant="acme")} == {JobStatus.PARTIALLY_FAILED, JobStatus.CANCELLED}
+    engine.dispose()
 
 
-def test_downgrade_to_the_first_revision_keeps_every_task(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'state.db'}"
-    engine = open_database(url)
+def test_downgrade_to_the_first_revision_keeps_every_task(database_url: str) -> None:
+    engine = open_database(database_url)
     with engine.begin() as connection:
         count_before = connection.execute(text("SELECT count(*) FROM tasks")).scalar_one()
     from dragoman.domain.specs import JobSpec, TaskSpec
@@ -75,5 +75,6 @@ def test_downgrade_to_the_first_revision_keeps_every_task(tmp_path: Path) -> Non
         command.downgrade(config, "0001")  # through 0003 and 0002
     with engine.begin() as connection:
         assert connection.execute(text("SELECT count(*) FROM tasks")).scalar_one() == count_before + 1
-        columns = {row[1] for row in connection.execute(text("PRAGMA table_info(jobs)"))}
+        columns = {column["name"] for column in inspect(connection).get_columns("jobs")}
+    engine.dispose()
     assert "status" not in columns and "n_pending" not in columns

@@ -408,8 +408,14 @@ class JobStore:
     def finish_and_claim(
         self, task_id: str, owner: str, status: TaskStatus, error: ErrorInfo | None, lease: timedelta
     ) -> tuple[bool, Claim | None]:
-        """`finish`, then `claim_next`, in one transaction: a busy worker commits once between tasks."""
+        """`finish`, then `claim_next`, in one transaction: a busy worker commits once between tasks.
+
+        Where rows are locked (PostgreSQL) they stay two transactions: the next task may be another
+        job's, and two job locks in one transaction deadlock with a worker taking them the other way."""
         transition(TaskStatus.RUNNING, status)
+        if self._row_locks:
+            reported = self.finish(task_id, owner, status, error)
+            return reported, self.claim_next(owner, lease)
         with self._write() as connection:
             now = self._now()
             reported = self._finish(connection, task_id, owner, status, error, now)

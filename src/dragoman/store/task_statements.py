@@ -51,12 +51,11 @@ _MOVABLE = (*TASK_COUNTERS.values(), "characters_charged")
 
 ANY_PENDING = select(tasks.c.id).where(tasks.c.status == TaskStatus.PENDING.value).limit(1)
 
+# The oldest pending task, unlocked: a claim locks its job first and then takes the task with a
+# guarded UPDATE, the job-then-tasks order every writer keeps (a cancel locks the job, then cancels
+# its pending tasks; locking the task first let the two deadlock on PostgreSQL).
 NEXT_PENDING = (
-    select(tasks)
-    .where(tasks.c.status == TaskStatus.PENDING.value)
-    .order_by(tasks.c.created_at, tasks.c.seq)
-    .limit(1)
-    .with_for_update(skip_locked=True)
+    select(tasks).where(tasks.c.status == TaskStatus.PENDING.value).order_by(tasks.c.created_at, tasks.c.seq).limit(1)
 )
 
 CLAIM = (

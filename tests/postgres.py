@@ -1,0 +1,81 @@
+"""A throwaway PostgreSQL server for tests: Debian's binaries, a cluster in a temporary folder.
+
+`make test` installs the `postgresql` package; its binaries are used directly (no system cluster
+is touched). PostgreSQL refuses to run as root, so as root the cluster belongs to the `postgres`
+user the package creates.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pwd
+import shutil
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+
+from tests.processes import free_port
+
+__all__ = ["PostgresServer", "postgres_server"]
+
+
+def _binaries() -> Path:
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda path: int(path.parent.parent.name))
+    if not found:
+        raise RuntimeError("PostgreSQL's server binaries are missing: run `make test`, which installs them")
+    return found[-1].parent
+
+
+class PostgresServer:
+    def __init__(self, port: int) -> None:
+        self.port = port
+
+    def admin_url(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def new_database(self) -> str:
+        """A fresh, empty database on the server, as a SQLAlchemy URL."""
+        name = f"t_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(self.admin_url(), autocommit=True) as connection:
+            connection.execute(f'CREATE DATABASE "{name}"')
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{name}"
+
+
+@contextlib.contextmanager
+def postgres_server() -> Iterator[PostgresServer]:
+    binaries = _binaries()
+    folder = Path(tempfile.mkdtemp(prefix="dragoman-pg-"))
+    data = folder / "data"
+    run_as: dict[str, object] = {}
+    if os.geteuid() == 0:
+        account = pwd.getpwnam("postgres")
+        os.chown(folder, account.pw_uid, account.pw_gid)
+        run_as = {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []}
+    port = free_port()
+    subprocess.run(
+        [binaries / "initdb", "-D", data, "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8"],
+        check=True,
+        capture_output=True,
+        **run_as,  # type: ignore[arg-type]
+    )
+    options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
+    subprocess.run(
+        [binaries / "pg_ctl", "-D", data, "-o", options, "-l", folder / "log", "-w", "start"],
+        check=True,
+        capture_output=True,
+        **run_as,  # type: ignore[arg-type]
+    )
+    try:
+        yield PostgresServer(port)
+    finally:
+        subprocess.run(
+            [binaries / "pg_ctl", "-D", data, "-m", "immediate", "stop"],
+            capture_output=True,
+            **run_as,  # type: ignore[arg-type]
+        )
+        shutil.rmtree(folder, ignore_errors=True)
