@@ -12,6 +12,7 @@ import pytest
 from dragoman.config import Settings
 from dragoman.domain.jobs import JobView
 from dragoman.service import Dragoman
+from tests.postgres import PostgresServer, postgres_server
 
 ENGLISH_PARAGRAPHS = [
     "The cat is black. I like dogs.",
@@ -52,6 +53,13 @@ def wait_terminal(service: Dragoman, job_id: str, timeout: float = 120.0) -> Job
             return view
         time.sleep(0.02)
     raise AssertionError(f"job {job_id} did not finish in {timeout} s: {service.get(job_id)}")
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A PostgreSQL server of this test process's own, started on first use."""
+    with postgres_server() as server:
+        yield server
 
 
 @pytest.fixture

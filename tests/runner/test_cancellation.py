@@ -9,12 +9,14 @@ from pathlib import Path
 
 import pytest
 
+from dragoman.config import Settings
 from dragoman.domain.states import TaskStatus
 from dragoman.errors import CancelRefused
 from dragoman.formats.documents import extract, format_for
 from dragoman.planning import plan_local_job
 from dragoman.service import Dragoman
 from tests.conftest import ENGLISH_PARAGRAPHS, wait_terminal
+from tests.postgres import PostgresServer
 
 RUNS = 12
 
@@ -28,6 +30,19 @@ def make_batch(folder: Path, count: int, rng: random.Random) -> None:
 
 @pytest.mark.parametrize("seed", [7, 1234])
 def test_random_cancels_keep_every_invariant(service: Dragoman, docs: Path, seed: int) -> None:
+    random_cancels(service, docs, seed)
+
+
+def test_random_cancels_keep_every_invariant_on_postgresql(
+    settings: Settings, docs: Path, postgres: PostgresServer
+) -> None:
+    on_postgres = settings.model_copy(update={"database_url": postgres.new_database()})
+    with Dragoman.from_settings(on_postgres, with_runner=True) as service:
+        random_cancels(service, docs, seed=99)
+
+
+def random_cancels(service: Dragoman, docs: Path, seed: int) -> None:
+    """Jobs cancelled at random moments, one after another: each ends with DESIGN §1's invariants."""
     rng = random.Random(seed)
     outcomes: set[str] = set()
     for run in range(RUNS):

@@ -9,13 +9,7 @@ import pytest
 
 from dragoman.store.database import open_database
 from dragoman.store.jobs import JobStore
-from tests.postgres import PostgresServer, postgres_server
-
-
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[PostgresServer]:
-    with postgres_server() as server:
-        yield server
+from tests.postgres import PostgresServer
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
