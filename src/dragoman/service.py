@@ -149,6 +149,7 @@ class Dragoman:
         if self.runner is not None:
             self.runner.stop()
         self.engine.close()
+        self.store.close()
 
     def __enter__(self) -> Dragoman:
         self.start()

@@ -141,6 +141,14 @@ class JobStore:
             finally:
                 cursor.close()
 
+    def close(self) -> None:
+        """Close the database connections (a server's sessions end now, not when collected)."""
+        with self._marker_lock:
+            if self._marker_connection is not None:
+                self._marker_connection.close()
+                self._marker_connection = None
+        self._engine.dispose()
+
     # --- transactions -------------------------------------------------------------------------
 
     @contextmanager
