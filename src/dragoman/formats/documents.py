@@ -92,11 +92,10 @@ class ExtractedDocument:
 
 def extract(data: bytes, fmt: DocumentFormat) -> ExtractedDocument:
     """Take a document apart. Raises a DocumentError for empty, binary or malformed documents."""
-    text = _readable_text(data, fmt)
+    text = _readable_text(data, fmt)  # None for packaged formats
     skeleton: PlainTextSkeleton | transfuse.TransfuseSkeleton
-    encoding = text_encoding(data)
-    if fmt.transfuse == "text":
-        assert text is not None
+    encoding = text_encoding(data) if text is not None else "utf-8"
+    if text is not None and fmt.transfuse == "text":
         skeleton, segments, characters = plaintext.take_apart(text)
     else:
         if text is not None and encoding != "utf-8":  # Transfuse reads UTF-8, and declares it in HTML output

@@ -77,9 +77,13 @@ def job_statuses_named(name: str) -> set[JobStatus]:
 def job_status(view: JobView) -> str:
     """The job's JobStatus. The details files are part of a job's result: a client that sees it ended
     reads them next, so until they are written a finished job is still IN_PROGRESS (or STOP_REQUESTED)."""
-    if view.status in RAN_JOB_STATES and view.job.origin == AWS_ORIGIN and not view.job.finalized:
+    if _awaits_details(view):
         return JOB_STATUS[JobStatus.CANCELLING if view.job.cancel_requested else JobStatus.RUNNING]
     return JOB_STATUS[view.status]
+
+
+def _awaits_details(view: JobView) -> bool:
+    return view.status in RAN_JOB_STATES and view.job.origin == AWS_ORIGIN and not view.job.finalized
 
 
 def job_properties(view: JobView) -> dict[str, Any]:
@@ -111,7 +115,7 @@ def job_properties(view: JobView) -> dict[str, Any]:
     ):
         if member in details:
             properties[member] = details[member]
-    ended = view.status in TERMINAL_JOB_STATES and properties["JobStatus"] == JOB_STATUS[view.status]
+    ended = view.status in TERMINAL_JOB_STATES and not _awaits_details(view)
     if ended:
         properties["EndTime"] = epoch(view.job.updated_at)
     if view.job.error is not None:
