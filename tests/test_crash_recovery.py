@@ -22,16 +22,21 @@ from tests.processes import environment, free_port, serving, start_server
 pytestmark = pytest.mark.slow
 
 
-def setup_job(tmp_path: Path, documents: int = 30) -> tuple[Dragoman, str, dict[str, str], Path]:
+def setup_job(
+    tmp_path: Path, documents: int = 30, database_url: str | None = None
+) -> tuple[Dragoman, str, dict[str, str], Path]:
     docs = tmp_path / "docs"
     (docs / "in").mkdir(parents=True)
     for number in range(documents):
         text = "\n\n".join(" ".join(ENGLISH_PARAGRAPHS) * 3 for _ in range(12))
         (docs / "in" / f"doc{number:02}.txt").write_text(text + f"\n\nDocument {number}.\n")
-    settings = Settings(data_dir=tmp_path / "data", roots=[docs], workers=2)
+    settings = Settings(data_dir=tmp_path / "data", roots=[docs], workers=2, database_url=database_url)
     client = Dragoman.from_settings(settings)  # no runner here: the server process does the work
     job_id = client.submit(plan_local_job(client.local, [docs / "in"], docs / "out", ["es"], "en")).job.id
-    return client, job_id, environment(tmp_path / "data", [docs]), docs
+    env = environment(tmp_path / "data", [docs])
+    if database_url is not None:
+        env["DRAGOMAN_DATABASE_URL"] = database_url
+    return client, job_id, env, docs
 
 
 def wait_until(predicate, timeout: float = 60.0) -> None:  # type: ignore[no-untyped-def]
@@ -90,8 +95,12 @@ def assert_disk_matches(client: Dragoman, job_id: str, docs: Path) -> None:
     assert client.get(job_id).summary.characters_charged == expected
 
 
-def test_killed_mid_job_the_job_completes_after_restart(tmp_path: Path) -> None:
-    client, job_id, env, docs = setup_job(tmp_path)
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_killed_mid_job_the_job_completes_after_restart(
+    tmp_path: Path, database: str, request: pytest.FixtureRequest
+) -> None:
+    url = request.getfixturevalue("postgres").new_database() if database == "postgresql" else None
+    client, job_id, env, docs = setup_job(tmp_path, database_url=url)
     port = free_port()
     server = start_server(env, port, tmp_path / "server.log")
     wait_until(lambda: client.get(job_id).summary.succeeded >= 3 and client.get(job_id).summary.in_progress >= 1)
@@ -105,6 +114,7 @@ def test_killed_mid_job_the_job_completes_after_restart(tmp_path: Path) -> None:
     assert view.status.value == "succeeded"
     assert view.summary.succeeded == 30
     assert_disk_matches(client, job_id, docs)
+    client.close()
 
 
 def test_cancel_accepted_just_before_the_kill_is_honoured_after_restart(tmp_path: Path) -> None:
