@@ -211,7 +211,7 @@ class JobStore:
                     error_code=error.code if error else None,
                     error_message=error.message if error else None,
                     status=derive_status(job, Summary(not_yet_started=len(task_specs))).value,
-                    **_counters(Summary(not_yet_started=len(task_specs))),
+                    n_pending=len(task_specs),  # the other counters start at their default, 0
                     origin=spec.origin,
                     client_token=spec.client_token,
                     request_digest=spec.request_digest or (spec_digest(spec) if spec.client_token else None),
@@ -514,26 +514,9 @@ def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC)
 
 
-def _counters(summary: Summary) -> dict[str, int]:
-    return {
-        "n_pending": summary.not_yet_started,
-        "n_running": summary.in_progress,
-        "n_succeeded": summary.succeeded,
-        "n_failed": summary.failed,
-        "n_cancelled": summary.cancelled,
-        "characters_charged": summary.characters_charged,
-    }
-
-
 def _summary_from_row(row: Any) -> Summary:
-    return Summary(
-        not_yet_started=row.n_pending,
-        in_progress=row.n_running,
-        succeeded=row.n_succeeded,
-        failed=row.n_failed,
-        cancelled=row.n_cancelled,
-        characters_charged=row.characters_charged,
-    )
+    counts = {status: getattr(row, column) for status, column in TASK_COUNTERS.items()}
+    return Summary.from_counts(counts, row.characters_charged)
 
 
 def _naive(value: datetime) -> datetime:
