@@ -22,6 +22,14 @@ class Backend(Protocol):
     def tasks(self) -> list[Task]: ...
 
 
+# A running task picked at random, and the outcome it reports.
+OUTCOME = {
+    "pick": st.integers(0, 100),
+    "status": st.sampled_from([TaskStatus.SUCCEEDED, TaskStatus.FAILED]),
+    "characters": st.integers(1, 5000),
+}
+
+
 class LifecycleMachine(RuleBasedStateMachine):
     backend: Backend
     size: int
@@ -32,34 +40,25 @@ class LifecycleMachine(RuleBasedStateMachine):
         self.first_terminal: JobStatus | None = None
         self.terminal_tasks: dict[str, TaskStatus] = {}
 
-    @rule()
-    def claim(self) -> None:
-        task_id = self.backend.claim()
+    def started(self, task_id: str | None) -> None:
         if task_id is not None:
             assert not self.backend.view().job.cancel_requested, "a cancelled job's task was started"
             self.running.append(task_id)
 
+    @rule()
+    def claim(self) -> None:
+        self.started(self.backend.claim())
+
     @precondition(lambda self: self.running)
-    @rule(
-        pick=st.integers(0, 100),
-        status=st.sampled_from([TaskStatus.SUCCEEDED, TaskStatus.FAILED]),
-        characters=st.integers(1, 5000),
-    )
+    @rule(**OUTCOME)
     def finish(self, pick: int, status: TaskStatus, characters: int) -> None:
         self.backend.finish(self.running.pop(pick % len(self.running)), status, characters)
 
     @precondition(lambda self: self.running)
-    @rule(
-        pick=st.integers(0, 100),
-        status=st.sampled_from([TaskStatus.SUCCEEDED, TaskStatus.FAILED]),
-        characters=st.integers(1, 5000),
-    )
+    @rule(**OUTCOME)
     def finish_and_claim_next(self, pick: int, status: TaskStatus, characters: int) -> None:
         # a busy worker reports its task and takes the next one in the same step
-        task_id = self.backend.finish_and_claim(self.running.pop(pick % len(self.running)), status, characters)
-        if task_id is not None:
-            assert not self.backend.view().job.cancel_requested, "a cancelled job's task was started"
-            self.running.append(task_id)
+        self.started(self.backend.finish_and_claim(self.running.pop(pick % len(self.running)), status, characters))
 
     @precondition(lambda self: self.running)
     @rule(pick=st.integers(0, 100))
