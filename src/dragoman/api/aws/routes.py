@@ -234,7 +234,7 @@ def list_languages(service: Dragoman, caller: Caller, body: dict[str, Any]) -> d
             DisplayLanguageCode=str(display),
         )
     _page_size(body, 500)
-    codes = sorted({pair.source for pair in service.languages()} | {pair.target for pair in service.languages()})
+    codes = sorted({code for pair in service.languages() for code in (pair.source, pair.target)})
     languages = [{"LanguageName": _LANGUAGE_NAMES.get(code, code), "LanguageCode": code} for code in codes]
     return {"Languages": languages, "DisplayLanguageCode": "en"}
 
