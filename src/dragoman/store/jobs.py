@@ -7,8 +7,6 @@ against a consistent set of task states and never interleaves with a completion.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import threading
 import uuid
 from collections.abc import Callable, Collection, Iterator, Sequence
@@ -42,7 +40,7 @@ from dragoman.store.task_statements import (
     counter_changes,
 )
 
-__all__ = ["Claim", "JobQuery", "JobStore", "Orphan", "TaskQuery", "spec_digest", "utcnow"]
+__all__ = ["Claim", "JobQuery", "JobStore", "Orphan", "TaskQuery", "utcnow"]
 
 Clock = Callable[[], datetime]
 
@@ -214,7 +212,7 @@ class JobStore:
                     n_pending=len(task_specs),  # the other counters start at their default, 0
                     origin=spec.origin,
                     client_token=spec.client_token,
-                    request_digest=spec.request_digest or (spec_digest(spec) if spec.client_token else None),
+                    request_digest=spec.request_digest,
                     details=dict(spec.details) if spec.details is not None else None,
                 )
             )
@@ -540,20 +538,6 @@ def _keyset(statement: Select[Any], time: Any, tiebreak: Any, ascending: bool, a
     if ascending:
         return statement.order_by(time.asc(), tiebreak.asc())
     return statement.order_by(time.desc(), tiebreak.desc())
-
-
-def spec_digest(spec: JobSpec) -> str:
-    """What a job asked for, so a reused idempotency token can be told from a repeated request."""
-    payload = {
-        "name": spec.name,
-        "origin": spec.origin,
-        "details": spec.details,
-        "tasks": [
-            [t.source_url, t.target_url, t.source_language, t.target_language, [list(p) for p in t.glossary]]
-            for t in spec.tasks
-        ],
-    }
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _job_from_row(row: Any) -> Job:
