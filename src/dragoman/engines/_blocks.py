@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from dragoman.formats.stream import split_stream
 
-__all__ = ["Block", "pack", "unpack"]
+__all__ = ["Block", "pack", "unpack", "unpack_alone"]
 
 _SEAL = "[]"  # a closing blank makes every stage flush the block's last word at the null
 _STOP = "."
@@ -63,9 +63,14 @@ def pack(segments: Sequence[str], max_chars: int) -> list[Block]:
     return blocks
 
 
+def unpack_alone(result: bytes) -> str:
+    """The translation of a block of one piece: nothing was added to it, so nothing can be lost."""
+    return result.decode("utf-8", "replace").removesuffix(_SEAL)
+
+
 def unpack(block: Block, result: bytes) -> list[str] | None:
     """The translation of each piece of the block, or None if its stops or separators were lost."""
-    text = result.decode("utf-8", "replace").removesuffix(_SEAL)
+    text = unpack_alone(result)
     if len(block.pieces) == 1:
         return [text]
     parts = text.split(_SEPARATOR)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from dragoman.abort import AbortCheck, Aborted, never_abort
 from dragoman.domain.specs import AUTO_LANGUAGE
-from dragoman.engines._blocks import pack, unpack
+from dragoman.engines._blocks import pack, unpack, unpack_alone
 from dragoman.engines._pipeline import Pipeline
 from dragoman.engines.base import Engine, LanguagePair, ProgressCallback
 from dragoman.engines.languages import short_code
@@ -87,7 +87,7 @@ class ApertiumEngine(Engine):
             if parts is None:  # the shared block lost a stop or a separator: one block per piece
                 alone = block.alone()
                 retried = self._run(mode, [piece.text for piece in alone], should_abort, lambda _: None)
-                parts = [part for piece, text in zip(alone, retried, strict=True) for part in unpack(piece, text) or ()]
+                parts = [unpack_alone(text) for text in retried]
             for owner, part in zip(block.owners, parts, strict=True):
                 out[owner] += part
         if on_progress is not None:
