@@ -146,3 +146,13 @@ def test_transition_table_covers_every_status_and_terminal_states_are_final() ->
     assert transition(TaskStatus.PENDING, TaskStatus.RUNNING) is TaskStatus.RUNNING
     with pytest.raises(InvalidTransition):
         transition(TaskStatus.PENDING, TaskStatus.SUCCEEDED)
+
+
+def test_a_job_owes_its_end_of_job_output_from_its_end_until_it_is_written() -> None:
+    done = Summary(succeeded=1)
+    assert not JobView(job(), Summary(in_progress=1)).owes_output  # not ended yet: nothing owed so far
+    assert JobView(job(), done).owes_output
+    assert JobView(job(cancel_requested=True), Summary(cancelled=1)).owes_output
+    assert not JobView(job(finalized=True), done).owes_output
+    refused = job(validated=False, error=ErrorInfo("Bad", "no"))  # never ran: promises nothing
+    assert not JobView(refused, Summary()).owes_output

@@ -16,6 +16,7 @@ from typing import Any
 
 from dragoman.domain.states import (
     CANCELLABLE_JOB_STATES,
+    RAN_JOB_STATES,
     TERMINAL_JOB_STATES,
     JobStatus,
     TaskStatus,
@@ -202,6 +203,12 @@ class JobView:
     @property
     def is_terminal(self) -> bool:
         return self.status in TERMINAL_JOB_STATES
+
+    @property
+    def owes_output(self) -> bool:
+        """Ran to its end, but the end-of-job output its front door promises (Amazon's details files)
+        is not written yet. To a front door that promises such output, the job has not ended."""
+        return self.status in RAN_JOB_STATES and not self.job.finalized
 
 
 def decide_cancel(job: Job, summary: Summary) -> tuple[Job, Summary]:

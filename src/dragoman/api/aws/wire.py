@@ -9,7 +9,7 @@ from typing import Any
 
 from dragoman.api.aws.errors import AwsError
 from dragoman.domain.jobs import JobView
-from dragoman.domain.states import RAN_JOB_STATES, TERMINAL_JOB_STATES, JobStatus
+from dragoman.domain.states import TERMINAL_JOB_STATES, JobStatus
 
 __all__ = [
     "AWS_ORIGIN",
@@ -83,7 +83,7 @@ def job_status(view: JobView) -> str:
 
 
 def _awaits_details(view: JobView) -> bool:
-    return view.status in RAN_JOB_STATES and view.job.origin == AWS_ORIGIN and not view.job.finalized
+    return view.job.origin == AWS_ORIGIN and view.owes_output
 
 
 def job_properties(view: JobView) -> dict[str, Any]:
