@@ -51,31 +51,27 @@ def postgres_server() -> Iterator[PostgresServer]:
     binaries = _binaries()
     folder = Path(tempfile.mkdtemp(prefix="dragoman-pg-"))
     data = folder / "data"
-    run_as: dict[str, object] = {}
-    if os.geteuid() == 0:
-        account = pwd.getpwnam("postgres")
+    account = pwd.getpwnam("postgres") if os.geteuid() == 0 else None
+    if account is not None:
         os.chown(folder, account.pw_uid, account.pw_gid)
-        run_as = {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []}
+
+    def run(program: str, *args: str | Path, check: bool = True) -> None:
+        """A PostgreSQL program, as the `postgres` user when we are root."""
+        subprocess.run(
+            [binaries / program, *args],
+            check=check,
+            capture_output=True,
+            user=account.pw_uid if account else None,
+            group=account.pw_gid if account else None,
+            extra_groups=[] if account else None,
+        )
+
     port = free_port()
-    subprocess.run(
-        [binaries / "initdb", "-D", data, "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8"],
-        check=True,
-        capture_output=True,
-        **run_as,  # type: ignore[arg-type]
-    )
+    run("initdb", "-D", data, "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8")
     options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
-    subprocess.run(
-        [binaries / "pg_ctl", "-D", data, "-o", options, "-l", folder / "log", "-w", "start"],
-        check=True,
-        capture_output=True,
-        **run_as,  # type: ignore[arg-type]
-    )
+    run("pg_ctl", "-D", data, "-o", options, "-l", folder / "log", "-w", "start")
     try:
         yield PostgresServer(port)
     finally:
-        subprocess.run(
-            [binaries / "pg_ctl", "-D", data, "-m", "immediate", "stop"],
-            capture_output=True,
-            **run_as,  # type: ignore[arg-type]
-        )
+        run("pg_ctl", "-D", data, "-m", "immediate", "stop", check=False)
         shutil.rmtree(folder, ignore_errors=True)
