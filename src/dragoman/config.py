@@ -72,6 +72,20 @@ class Settings(BaseSettings):
     port: int = Field(default=8080, ge=0, le=65535)
     apertium_modes_dir: Path = Path("/usr/share/apertium/modes")
     max_document_bytes: int = Field(default=50 * 1024 * 1024, ge=1)
+    # Hostile documents (issue 9 item 3): limits on what one document may cost once opened.
+    max_inflated_bytes: int = Field(
+        default=256 * 1024 * 1024, ge=1, description="Total uncompressed bytes a zipped document may hold."
+    )
+    max_inflation_ratio: float = Field(
+        default=100.0, gt=1, description="Largest uncompressed/compressed ratio of a zipped document or member."
+    )
+    max_archive_members: int = Field(default=10_000, ge=1, description="Most files a zipped document may hold.")
+    converter_seconds: float = Field(
+        default=120.0, gt=0, description="Wall-clock (and CPU) seconds one document converter may run."
+    )
+    converter_memory_bytes: int = Field(
+        default=2 * 1024 * 1024 * 1024, ge=64 * 1024 * 1024, description="Address space of one converter process."
+    )
     lease_seconds: float = Field(default=30.0, gt=0)
     stall_seconds: float = Field(default=60.0, gt=0, description="Recycle a pipeline silent this long.")
     tenants: dict[str, Tenant] = Field(
