@@ -99,6 +99,25 @@ class Settings(BaseSettings):
         default_factory=lambda: ["*.blob.core.windows.net"],
         description="Hosts (host or host:port, leading * wildcard) that Azure Blob URLs may point at.",
     )
+    # Front doors (issue 9 items 2 and 7): request bodies are capped before they are read; SigV4 scope.
+    max_request_bytes_azure_batch: int = Field(
+        default=4 * 1024 * 1024, ge=1024, description="Largest body of a /translator request (JSON), in bytes."
+    )
+    max_request_bytes_azure_document: int = Field(
+        default=12 * 1024 * 1024,
+        ge=1024,
+        description="Largest POST /translator/document:translate body (multipart; Azure: 10 MB file, 1 MB glossary).",
+    )
+    max_request_bytes_aws: int = Field(
+        default=256 * 1024,
+        ge=1024,
+        description="Largest AWS JSON 1.1 body on POST / (TranslateDocument: 100 KB in base64).",
+    )
+    aws_regions: list[Annotated[str, Field(pattern=r"^(\*|[a-z0-9-]{1,64})$")]] = Field(
+        default_factory=lambda: ["us-east-1"],
+        min_length=1,
+        description="Regions a SigV4 credential scope may name on the Amazon door; '*' accepts any region.",
+    )
 
     s3_endpoint_url: str | None = Field(
         default=None, description="S3-compatible endpoint for s3:// locations; default: AWS S3."
