@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import docx
@@ -46,13 +46,20 @@ def write_documents(folder: Path, count: int = 3, paragraphs: int = 4) -> list[P
 
 
 def wait_terminal(service: Dragoman, job_id: str, timeout: float = 120.0) -> JobView:
+    return wait_for_view(service, job_id, lambda view: view.is_terminal, timeout)
+
+
+def wait_for_view(
+    service: Dragoman, job_id: str, reached: Callable[[JobView], bool], timeout: float = 120.0
+) -> JobView:
+    """The job's view once `reached(view)` holds (polled every 20 ms)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         view = service.get(job_id)
-        if view.is_terminal:
+        if reached(view):
             return view
         time.sleep(0.02)
-    raise AssertionError(f"job {job_id} did not finish in {timeout} s: {service.get(job_id)}")
+    raise AssertionError(f"job {job_id} did not get there in {timeout} s: {service.get(job_id)}")
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,7 @@ from dragoman.formats.glossary import Glossary, parse_glossary
 from dragoman.planning import language
 from dragoman.storage.base import Storage
 
-__all__ = ["BatchInput", "BatchTarget", "GlossaryRef", "NoDocuments", "plan_batch"]
+__all__ = ["BatchInput", "BatchTarget", "GlossaryRef", "NoDocuments", "canonical_spec", "plan_batch"]
 
 
 class NoDocuments(Invalid):
@@ -67,7 +67,9 @@ def plan_batch(storage: Storage, inputs: Sequence[BatchInput], job: JobSpec) -> 
             glossary = _glossary(storage, target.glossaries, glossaries)
             for url, relative in documents:
                 output_name = _language_prefixed(relative, target_language) if target.language_prefix else relative
-                target_url = target.url if item.single_file else _target(storage, target.url, output_name)
+                target_url = _canonical_target(
+                    storage, target.url if item.single_file else _target(storage, target.url, output_name)
+                )
                 _check_target(storage, target_url)
                 tasks.append(TaskSpec(url, target_url, source_language, target_language, glossary))
     return dataclasses.replace(job, tasks=tasks)
@@ -81,7 +83,7 @@ def _language_prefixed(relative: str, language: str) -> str:
 def _documents(storage: Storage, item: BatchInput) -> list[tuple[str, str]]:
     if item.single_file:
         storage.check_source(item.source_url)
-        return [(item.source_url, "")]
+        return [(storage.canonical(item.source_url), "")]
     try:
         listed = storage.list_named(item.source_url)
     except SourceMissing as exc:
@@ -105,6 +107,27 @@ def _documents(storage: Storage, item: BatchInput) -> list[tuple[str, str]]:
 def _target(storage: Storage, folder_url: str, relative: str) -> str:
     try:
         return storage.child(folder_url, relative)
+    except AccessDenied as exc:
+        raise TargetAccessDenied(exc.message) from None
+
+
+def canonical_spec(storage: Storage, spec: JobSpec) -> JobSpec:
+    """`spec` with every source and target in its one spelling (DESIGN §1 rule 9), so that rules that
+    compare locations compare documents, not spellings. Raises AccessDenied / TargetAccessDenied."""
+    tasks = [
+        dataclasses.replace(
+            task, source_url=storage.canonical(task.source_url), target_url=_canonical_target(storage, task.target_url)
+        )
+        for task in spec.tasks
+    ]
+    return dataclasses.replace(spec, tasks=tasks)
+
+
+def _canonical_target(storage: Storage, url: str) -> str:
+    try:
+        return storage.canonical(url)
+    except TargetAccessDenied:
+        raise
     except AccessDenied as exc:
         raise TargetAccessDenied(exc.message) from None
 

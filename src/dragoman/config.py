@@ -6,6 +6,7 @@ import hmac
 import json
 import os
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,8 +20,9 @@ from pydantic_settings import (
 )
 
 from dragoman.errors import ConfigError
+from dragoman.storage.locations import parse_host_rules
 
-__all__ = ["DEFAULT_AZURE_KEY", "Settings", "Tenant", "load_settings"]
+__all__ = ["DEFAULT_AZURE_KEY", "Settings", "StorageScope", "Tenant", "load_settings"]
 
 DEFAULT_AZURE_KEY = "dragoman-local-key"
 DEFAULT_AWS_ACCESS_KEY_ID = "AKIADRAGOMANLOCAL000"
@@ -37,6 +39,38 @@ class Tenant(BaseModel):
         default_factory=dict, description="AWS access key id -> secret access key, for Signature Version 4."
     )
     aws_account: str = Field(default="000000000000", pattern=r"^[0-9]{12}$", description="Account id in AWS output.")
+    # Storage scope (README "Security"). Unset: the global setting when this is the only tenant,
+    # nothing at all when there are several (tenants never share a scope unless it is configured so).
+    roots: list[Path] | None = Field(
+        default=None, description="Folders this tenant's documents may be read from and written to."
+    )
+    azure_blob_hosts: list[str] | None = Field(default=None, description="Blob hosts this tenant may use.")
+    s3_buckets: list[str] | None = Field(default=None, description="S3 buckets this tenant may use.")
+    s3_endpoint_url: str | None = Field(default=None, description="This tenant's S3 endpoint (default: global).")
+    s3_region: str | None = None
+    s3_access_key_id: str | None = Field(default=None, description="This tenant's S3 credentials (default: global).")
+    s3_secret_access_key: SecretStr | None = None
+
+    @field_validator("azure_blob_hosts")
+    @classmethod
+    def _tenant_host_rules(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None:
+            parse_host_rules(value)
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class StorageScope:
+    """Where one tenant's documents may be: local roots, blob host rules, S3 endpoint, credentials
+    and buckets (None: any bucket the credentials reach)."""
+
+    roots: tuple[Path, ...]
+    azure_blob_hosts: tuple[str, ...]
+    s3_endpoint_url: str | None
+    s3_region: str
+    s3_access_key_id: str | None
+    s3_secret_access_key: str | None = field(repr=False)
+    s3_buckets: frozenset[str] | None
 
 
 def _default_tenants() -> dict[str, Tenant]:
@@ -85,6 +119,9 @@ class Settings(BaseSettings):
     )
     converter_memory_bytes: int = Field(
         default=2 * 1024 * 1024 * 1024, ge=64 * 1024 * 1024, description="Address space of one converter process."
+    )
+    storage_requests_per_tenant: int = Field(
+        default=4, ge=1, le=1000, description="Requests reaching remote storage one tenant may have in progress."
     )
     lease_seconds: float = Field(default=30.0, gt=0)
     stall_seconds: float = Field(default=60.0, gt=0, description="Recycle a pipeline silent this long.")
@@ -137,6 +174,37 @@ class Settings(BaseSettings):
                     raise ValueError(f"a key is given to both tenant {seen[key]!r} and tenant {name!r}")
                 seen[key] = name
         return self
+
+    @field_validator("azure_blob_hosts")
+    @classmethod
+    def _host_rules(cls, value: list[str]) -> list[str]:
+        parse_host_rules(value)
+        return value
+
+    def storage_scope(self, tenant: str) -> StorageScope:
+        """The storage scope of `tenant`. A tenant's own settings win; a setting it leaves unset is the
+        global one when it is the only tenant (or a name no front door can authenticate, as the CLI's
+        local user), and empty when several tenants are configured: no tenant reaches another's
+        documents unless the configuration says so."""
+        own = self.tenants.get(tenant)
+        shared = own is None or len(self.tenants) == 1
+
+        def pick(mine: Any, everyone: Any, nobody: Any) -> Any:
+            if own is not None and mine is not None:
+                return mine
+            return everyone if shared else nobody
+
+        s3_secret = pick(own and own.s3_secret_access_key, self.s3_secret_access_key, None)
+        buckets = pick(own and own.s3_buckets, None, [])
+        return StorageScope(
+            roots=tuple(pick(own and own.roots, self.roots, [])),
+            azure_blob_hosts=tuple(pick(own and own.azure_blob_hosts, self.azure_blob_hosts, [])),
+            s3_endpoint_url=(own and own.s3_endpoint_url) or self.s3_endpoint_url,
+            s3_region=(own and own.s3_region) or self.s3_region,
+            s3_access_key_id=pick(own and own.s3_access_key_id, self.s3_access_key_id, None),
+            s3_secret_access_key=s3_secret.get_secret_value() if s3_secret is not None else None,
+            s3_buckets=None if buckets is None else frozenset(buckets),
+        )
 
     def tenant_for_aws_key(self, access_key: str) -> tuple[str, str] | None:
         """(tenant, secret access key) for an AWS access key id."""

@@ -5,6 +5,7 @@ ServiceError
 ├── Conflict                   the request is valid but the current state refuses it
 │   ├── InvalidTransition      a state change the lifecycle does not allow
 │   └── CancelRefused          cancel of a job that is no longer cancellable (DESIGN §1 rule 1)
+├── Busy                       the caller has too many requests in progress; retry later
 ├── Invalid                    the caller's input is unusable; nothing was changed
 │   ├── UnsupportedLanguage    no engine can translate this language pair
 │   ├── AccessDenied           a source outside the configured roots, or unreadable
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 __all__ = [
     "AccessDenied",
+    "Busy",
     "CancelRefused",
     "ConfigError",
     "Conflict",
@@ -89,6 +91,12 @@ class CancelRefused(Conflict):
     """The job can no longer be cancelled."""
 
     code = "InvalidJobState"
+
+
+class Busy(ServiceError):
+    """The caller already has as many requests in progress as it may; it should retry later."""
+
+    code = "TooManyRequests"
 
 
 class Invalid(ServiceError):

@@ -11,7 +11,9 @@ from dragoman.engines.languages import normalize
 from dragoman.errors import Invalid
 from dragoman.storage.local import LocalStorage, path_to_url
 
-__all__ = ["language", "plan_local_job"]
+__all__ = ["CLI_TENANT", "language", "plan_local_job"]
+
+CLI_TENANT = "default"  # the tenant the command line acts as
 
 
 def language(tag: str) -> str:
@@ -28,7 +30,7 @@ def plan_local_job(
     targets: Sequence[str],
     source: str,
     *,
-    tenant: str = "default",
+    tenant: str = CLI_TENANT,
     name: str | None = None,
 ) -> JobSpec:
     """One task per document × target, written to OUT/<target>/<path relative to the argument>."""

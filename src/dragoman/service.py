@@ -7,21 +7,21 @@ from collections.abc import Sequence
 from datetime import timedelta
 from types import TracebackType
 
-from dragoman.batches import BatchInput, plan_batch
+from dragoman.admission import TenantGate
+from dragoman.batches import BatchInput, canonical_spec, plan_batch
 from dragoman.config import Settings
 from dragoman.domain.jobs import ErrorInfo, JobView, Task
 from dragoman.domain.specs import JobSpec, check_job_spec
 from dragoman.engines.apertium import ApertiumEngine
 from dragoman.engines.base import Engine, LanguagePair
-from dragoman.errors import ConfigError, DocumentError, Invalid
+from dragoman.errors import DocumentError, Invalid, TargetExists
 from dragoman.formats.glossary import Glossary
+from dragoman.planning import CLI_TENANT
 from dragoman.runner.finalize import finalize_jobs
 from dragoman.runner.pool import InProcessRunner
 from dragoman.runner.translate import Translated, translate_document
-from dragoman.storage.azure_blob import AzureBlobStorage
 from dragoman.storage.local import LocalStorage
-from dragoman.storage.routed import RoutedStorage
-from dragoman.storage.s3 import S3Storage
+from dragoman.storage.scopes import StorageScopes
 from dragoman.store.database import open_database
 from dragoman.store.jobs import JobQuery, JobStore, TaskQuery
 
@@ -33,43 +33,27 @@ class Dragoman:
         self,
         store: JobStore,
         engine: Engine,
-        storage: RoutedStorage,
+        storage: StorageScopes,
         runner: InProcessRunner | None = None,
         settings: Settings | None = None,
     ):
         self.store = store
         self.engine = engine
-        self.storage = storage
+        self.storage = storage  # each tenant's storage scope
         self.runner = runner
         self.settings = settings or Settings()
+        self._storage_gate = TenantGate(self.settings.storage_requests_per_tenant)
 
     @property
     def local(self) -> LocalStorage:
-        """The local-folder store (the CLI plans jobs against it directly)."""
-        for store in self.storage.stores:
-            if isinstance(store, LocalStorage):
-                return store
-        raise ConfigError("no local storage is configured")
+        """The local-folder store of the command line's tenant (the CLI plans jobs against it directly)."""
+        return self.storage.local(CLI_TENANT)
 
     @classmethod
     def from_settings(cls, settings: Settings, *, with_runner: bool = False) -> Dragoman:
         store = JobStore(open_database(settings.database))
         engine = ApertiumEngine(settings.apertium_modes_dir, stall_seconds=settings.stall_seconds)
-        storage = RoutedStorage(
-            [
-                LocalStorage(settings.roots, max_document_bytes=settings.max_document_bytes),
-                AzureBlobStorage(settings.azure_blob_hosts, max_document_bytes=settings.max_document_bytes),
-                S3Storage(
-                    endpoint_url=settings.s3_endpoint_url,
-                    region=settings.s3_region,
-                    access_key_id=settings.s3_access_key_id,
-                    secret_access_key=(
-                        settings.s3_secret_access_key.get_secret_value() if settings.s3_secret_access_key else None
-                    ),
-                    max_document_bytes=settings.max_document_bytes,
-                ),
-            ]
-        )
+        storage = StorageScopes.from_settings(settings)
         runner = None
         if with_runner:
             runner = InProcessRunner(
@@ -80,11 +64,15 @@ class Dragoman:
     # --- requests -----------------------------------------------------------------------------
 
     def submit(self, spec: JobSpec) -> JobView:
-        """Check everything that can be checked up front; on any problem raise and create nothing."""
-        check_job_spec(spec, self.engine.supports)
-        for task in spec.tasks:
-            self.storage.check_source(task.source_url)
-            self.storage.check_target(task.target_url)
+        """Check everything that can be checked up front; on any problem raise and create nothing.
+        Locations are checked in the tenant's storage scope and stored in their one spelling."""
+        storage = self.storage.for_tenant(spec.tenant)
+        with self._storage_gate.enter(spec.tenant):
+            spec = canonical_spec(storage, spec)
+            check_job_spec(spec, self.engine.supports)
+            for task in spec.tasks:
+                storage.check_source(task.source_url)
+                storage.check_target(task.target_url)
         view = self.store.create_job(spec)
         if self.runner is not None:
             self.runner.wake()
@@ -95,12 +83,16 @@ class Dragoman:
         name, ...) and no tasks; the tasks come from listing the inputs. If the inputs are unusable
         (unreadable source, occupied target, bad glossary, unsupported language) the job is recorded
         as failed validation, with why."""
+        with self._storage_gate.enter(job.tenant):
+            try:
+                spec = plan_batch(self.storage.for_tenant(job.tenant), inputs, job)
+                check_job_spec(spec, self.engine.supports)
+            except (Invalid, DocumentError) as exc:
+                return self.store.create_job(job, error=ErrorInfo(exc.code, exc.message))
         try:
-            spec = plan_batch(self.storage, inputs, job)
-            check_job_spec(spec, self.engine.supports)
-        except (Invalid, DocumentError) as exc:
+            view = self.store.create_job(spec)
+        except TargetExists as exc:  # another live task, of any job, already writes one of the targets
             return self.store.create_job(job, error=ErrorInfo(exc.code, exc.message))
-        view = self.store.create_job(spec)
         if self.runner is not None:
             self.runner.wake()
         return view
@@ -118,7 +110,7 @@ class Dragoman:
         view = self.store.request_cancel(job_id, tenant=tenant)
         if self.runner is not None:
             self.runner.abort_job(job_id)
-            if view.is_terminal:  # nothing was running: the job ended in the cancel itself
+            if view.is_terminal or view.owes_output:  # nothing was running: the job ended in the cancel
                 finalize_jobs(self.store, self.runner.finalizers, job_id)
         return view
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from dragoman.domain.jobs import (
+    FINALIZE_ATTEMPTS,
     CancelOutcome,
     ErrorInfo,
     Job,
@@ -150,9 +151,35 @@ def test_transition_table_covers_every_status_and_terminal_states_are_final() ->
 
 def test_a_job_owes_its_end_of_job_output_from_its_end_until_it_is_written() -> None:
     done = Summary(succeeded=1)
-    assert not JobView(job(), Summary(in_progress=1)).owes_output  # not ended yet: nothing owed so far
-    assert JobView(job(), done).owes_output
-    assert JobView(job(cancel_requested=True), Summary(cancelled=1)).owes_output
-    assert not JobView(job(finalized=True), done).owes_output
-    refused = job(validated=False, error=ErrorInfo("Bad", "no"))  # never ran: promises nothing
+    assert not JobView(job(end_output=True), Summary(in_progress=1)).owes_output  # not ended: nothing owed yet
+    assert JobView(job(end_output=True), done).owes_output
+    assert JobView(job(end_output=True, cancel_requested=True), Summary(cancelled=1)).owes_output
+    assert not JobView(job(end_output=True, finalized=True), done).owes_output
+    assert not JobView(job(), done).owes_output  # its front door promises no such output
+    refused = job(end_output=True, validated=False, error=ErrorInfo("Bad", "no"))  # never ran: promises nothing
     assert not JobView(refused, Summary()).owes_output
+
+
+def test_a_job_that_owes_its_output_has_not_ended_on_any_front_door_and_a_cancel_of_it_loses_the_race() -> None:
+    # Given a job whose documents are all done but whose end-of-job output is not written
+    owing = job(end_output=True)
+    done = Summary(succeeded=2, characters_charged=20)
+    # Then it is running, and a cancel is accepted (one truth: no door says it ended)
+    assert JobView(owing, done).status is JobStatus.RUNNING and not JobView(owing, done).is_terminal
+    cancelled_job, after = decide_cancel(owing, done)
+    assert after == done  # nothing was pending: nothing to cancel, nothing unbilled
+    assert JobView(cancelled_job, after).status is JobStatus.CANCELLING
+    # When the output is written / Then it ended as its documents did: the cancel lost the race (rule 4)
+    ended = JobView(cancelled_job.evolve(finalized=True), after)
+    assert ended.status is JobStatus.SUCCEEDED and ended.cancel_outcome is CancelOutcome.LOST_RACE
+    assert ended.summary.characters_charged == 20
+
+
+def test_a_job_whose_output_cannot_be_written_fails_visibly_and_keeps_its_billed_documents() -> None:
+    given_up = job(end_output=True, output_error=ErrorInfo("OutputWriteFailed", "the bucket is gone"))
+    view = JobView(given_up, Summary(succeeded=2, characters_charged=20))
+    assert view.status is JobStatus.FAILED and view.is_terminal and not view.owes_output
+    assert view.summary.characters_charged == 20  # rule 5: completed work stays billed
+    with pytest.raises(CancelRefused):
+        decide_cancel(given_up, view.summary)
+    assert FINALIZE_ATTEMPTS > 1

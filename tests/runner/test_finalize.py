@@ -12,7 +12,7 @@ from dragoman.api.aws.wire import AWS_ORIGIN, job_properties
 from dragoman.config import Settings
 from dragoman.planning import plan_local_job
 from dragoman.service import Dragoman
-from tests.conftest import wait_terminal
+from tests.conftest import wait_for_view
 
 
 def test_details_a_finished_job_still_owes_are_written_by_the_next_runner(settings: Settings, docs: Path) -> None:
@@ -25,14 +25,16 @@ def test_details_a_finished_job_still_owes_are_written_by_the_next_runner(settin
         spec = dataclasses.replace(
             spec,
             origin=AWS_ORIGIN,
+            end_output=True,
             details={
                 "InputDataConfig": {"S3Uri": f"file://{sources}/"},
                 "OutputDataConfig": {"S3Uri": f"file://{out}/"},
             },
         )
         job_id = first.submit(spec).job.id
-        finished = wait_terminal(first, job_id)
+        finished = wait_for_view(first, job_id, lambda view: view.owes_output)
     assert job_properties(finished)["JobStatus"] == "IN_PROGRESS"  # it owes its details
+    assert not finished.is_terminal  # on every front door
     details = out / "details" / "es.auxiliary-translation-details.json"
     assert not details.exists()
 

@@ -38,7 +38,7 @@ def test_published_output_of_a_dead_worker_is_kept_and_billed_once(tmp_path: Pat
     target = docs / "out" / "es" / "a.txt"
     output = b"Me gustan los perros (published by the dead worker).\n"
     assert app.store.record_output(task_id, DEAD_OWNER, characters=12, output_sha256=hashlib.sha256(output).hexdigest())
-    app.storage.publish(str(target), output)
+    app.storage.for_tenant("default").publish(str(target), output)
     # the kill landed after the publishing link but before the temporary name was removed
     leftover = target.parent / f".{target.name}.0123456789abcdef.dragoman.part"
     leftover.write_bytes(output)

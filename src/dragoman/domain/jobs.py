@@ -24,6 +24,7 @@ from dragoman.domain.states import (
 from dragoman.errors import CancelRefused
 
 __all__ = [
+    "FINALIZE_ATTEMPTS",
     "CancelOutcome",
     "ErrorInfo",
     "Job",
@@ -93,7 +94,9 @@ class Job:
     origin: str = "cli"
     client_token: str | None = None
     details: Mapping[str, Any] | None = None
-    finalized: bool = False  # the end-of-job output its front door promises (if any) was written
+    end_output: bool = False  # its front door promises end-of-job output (Amazon's details files)
+    finalized: bool = False  # that output was written
+    output_error: ErrorInfo | None = None  # that output could not be written after FINALIZE_ATTEMPTS tries
 
     def evolve(self, **changes: Any) -> Job:
         return dataclasses.replace(self, **changes)
@@ -147,8 +150,28 @@ def billed_characters(tasks: Iterable[Task]) -> int:
     return sum(task.billed_characters for task in tasks)
 
 
+# How many times a job's end-of-job output is tried before the job is failed for it (one try per
+# recovery round of a runner, so about a minute with the default 5 s rounds).
+FINALIZE_ATTEMPTS = 12
+
+
 def derive_status(job: Job, summary: Summary) -> JobStatus:
-    """The job's status from its flags and its tasks' counters (DESIGN §1 table)."""
+    """The job's status from its flags and its tasks' counters (DESIGN §1 table).
+
+    A job whose front door promises end-of-job output has not ended until that output is written:
+    until then it is `running` (or `cancelling` once a cancel was accepted), on every front door, and
+    a cancel is accepted (it stops nothing, so it loses the race, rule 4, unless tasks were cancelled
+    before). If the output cannot be written after FINALIZE_ATTEMPTS tries the job is `failed`; its
+    succeeded documents stay kept and billed (rule 5)."""
+    status = _status_of_tasks(job, summary)
+    if job.end_output and status in RAN_JOB_STATES and not job.finalized:
+        if job.output_error is not None:
+            return JobStatus.FAILED
+        return JobStatus.CANCELLING if job.cancel_requested else JobStatus.RUNNING
+    return status
+
+
+def _status_of_tasks(job: Job, summary: Summary) -> JobStatus:
     if job.error is not None:
         return JobStatus.INVALID
     if not job.validated:
@@ -206,9 +229,15 @@ class JobView:
 
     @property
     def owes_output(self) -> bool:
-        """Ran to its end, but the end-of-job output its front door promises (Amazon's details files)
-        is not written yet. To a front door that promises such output, the job has not ended."""
-        return self.status in RAN_JOB_STATES and not self.job.finalized
+        """Its tasks ran to their end, but the end-of-job output its front door promises (Amazon's
+        details files) is not written yet, and has not been given up on: the job has not ended."""
+        job = self.job
+        return (
+            job.end_output
+            and not job.finalized
+            and job.output_error is None
+            and _status_of_tasks(job, self.summary) in RAN_JOB_STATES
+        )
 
 
 def decide_cancel(job: Job, summary: Summary) -> tuple[Job, Summary]:

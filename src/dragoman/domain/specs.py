@@ -37,6 +37,7 @@ class JobSpec:
     details: Mapping[str, Any] | None = None
     job_id: str | None = None  # chosen by the caller when the targets must name it (Amazon's output prefix)
     request_digest: str | None = None  # what an idempotency token was first used for
+    end_output: bool = False  # the front door promises end-of-job output (Amazon's details files)
 
 
 def check_job_spec(spec: JobSpec, supports: Callable[[str, str], bool]) -> None:

@@ -11,8 +11,12 @@ __all__ = ["TaskContext"]
 
 
 class TaskContext:
-    def __init__(self, task: Task) -> None:
+    """A running task: the task, its job's tenant and the claim's attempt (its fencing token)."""
+
+    def __init__(self, task: Task, *, tenant: str = "", attempt: int | None = None) -> None:
         self.task = task
+        self.tenant = tenant
+        self.attempt = attempt
         self._event = threading.Event()
         self._reason: AbortReason | None = None
         self._lock = threading.Lock()

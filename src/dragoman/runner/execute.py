@@ -16,7 +16,7 @@ from dragoman.engines.base import Engine, ProgressCallback
 from dragoman.errors import ServiceError
 from dragoman.runner.context import TaskContext
 from dragoman.runner.translate import translate_document
-from dragoman.storage.base import Storage
+from dragoman.storage.scopes import StorageScopes
 from dragoman.store.jobs import JobStore
 
 __all__ = ["Outcome", "TaskExecutor"]
@@ -35,7 +35,7 @@ class Outcome:
 
 
 class TaskExecutor:
-    def __init__(self, store: JobStore, engine: Engine, storage: Storage, owner: str) -> None:
+    def __init__(self, store: JobStore, engine: Engine, storage: StorageScopes, owner: str) -> None:
         self._store = store
         self._engine = engine
         self._storage = storage
@@ -58,32 +58,38 @@ class TaskExecutor:
             outcome = Outcome(TaskStatus.FAILED, error)
         if outcome.status is not TaskStatus.SUCCEEDED:
             try:
-                self._storage.discard_partials(task.target_url)
+                self._storage.for_tenant(ctx.tenant).discard_partials(task.target_url)
             except ServiceError:  # the outcome must be recorded all the same
                 log.exception("could not remove partial output", extra={"action": "discard", "task_id": task.id})
         return outcome
 
     def _translate_and_publish(self, task: Task, ctx: TaskContext) -> None:
+        storage = self._storage.for_tenant(ctx.tenant)
         translated = translate_document(
             self._engine,
-            self._storage.read(task.source_url),
+            storage.read(task.source_url),
             urlsplit(task.source_url).path,
             task.source_language,
             task.target_language,
             task.glossary,
             should_abort=ctx.should_abort,
-            on_progress=self._progress_reporter(task),
+            on_progress=self._progress_reporter(ctx),
         )
         ctx.check_abort()  # the last safe point: past it, the task finishes and is billed
         digest = hashlib.sha256(translated.output).hexdigest()
         recorded = self._store.record_output(
-            task.id, self._owner, characters=translated.characters, output_sha256=digest
+            task.id, self._owner, characters=translated.characters, output_sha256=digest, attempt=ctx.attempt
         )
         if not recorded:
             raise Aborted()  # the lease was taken over; the new owner decides
-        self._storage.publish(task.target_url, translated.output)
+        # Publication is fenced by the claim (rule 9): it happens while the task is locked for this
+        # claim, so a runner that lost it (stopped past its lease, say) publishes nothing.
+        with self._store.holding(task.id, self._owner, ctx.attempt) as held:
+            if not held:
+                raise Aborted()
+            storage.publish(task.target_url, translated.output)
 
-    def _progress_reporter(self, task: Task) -> ProgressCallback:
+    def _progress_reporter(self, ctx: TaskContext) -> ProgressCallback:
         last = time.monotonic()
 
         def report(done: int, total: int) -> None:
@@ -91,6 +97,6 @@ class TaskExecutor:
             now = time.monotonic()
             if now - last >= _PROGRESS_EVERY_SECONDS and done < total:
                 last = now
-                self._store.update_progress(task.id, self._owner, done / total)
+                self._store.update_progress(ctx.task.id, self._owner, done / total, attempt=ctx.attempt)
 
         return report

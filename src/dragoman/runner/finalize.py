@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 
-from dragoman.domain.jobs import JobView, Task
+from dragoman.domain.jobs import ErrorInfo, JobView, Task
 from dragoman.errors import ServiceError
 from dragoman.store.jobs import JobStore
 
@@ -27,8 +27,15 @@ def finalize_jobs(store: JobStore, finalizers: Mapping[str, Finalizer], job_id: 
         view = store.get(pending)
         try:
             finalizers[view.job.origin](view, store.tasks(pending))
-        except ServiceError:
-            log.exception("could not finalize a job", extra={"action": "finalize", "job_id": pending})
+        except ServiceError as exc:
+            log.warning("could not finalize a job: %s", exc, extra={"action": "finalize", "job_id": pending})
+            # Tried again at the next recovery round, FINALIZE_ATTEMPTS times in all; then the job
+            # fails for it, visibly (domain.derive_status).
+            if store.finalize_failed(
+                pending,
+                ErrorInfo("OutputWriteFailed", f"the job's end-of-job output could not be written: {exc.message}"),
+            ):
+                log.error("gave up on a job's end-of-job output", extra={"action": "finalize", "job_id": pending})
             continue
         if store.mark_finalized(pending):
             done += 1

@@ -8,7 +8,6 @@ as the domain decides (DESIGN §1 rule 7).
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import socket
@@ -20,12 +19,14 @@ from datetime import datetime, timedelta
 
 from dragoman.abort import AbortReason
 from dragoman.domain.jobs import recover_task
+from dragoman.domain.states import TaskStatus
 from dragoman.engines.base import Engine
 from dragoman.errors import ServiceError
 from dragoman.runner.context import TaskContext
-from dragoman.runner.execute import TaskExecutor
+from dragoman.runner.execute import Outcome, TaskExecutor
 from dragoman.runner.finalize import Finalizer, finalize_jobs
 from dragoman.storage.base import Storage
+from dragoman.storage.scopes import StorageScopes
 from dragoman.store.jobs import Claim, JobStore, Orphan, utcnow
 
 __all__ = ["InProcessRunner"]
@@ -38,7 +39,7 @@ class InProcessRunner:
         self,
         store: JobStore,
         engine: Engine,
-        storage: Storage,
+        storage: StorageScopes,
         *,
         workers: int,
         lease: timedelta = timedelta(seconds=30),
@@ -106,45 +107,46 @@ class InProcessRunner:
     # --- recovery -----------------------------------------------------------------------------
 
     def recover(self) -> int:
-        """Settle tasks left running by workers that are gone. Returns how many were settled."""
+        """Settle tasks left running by workers that are gone (or by this runner, for a task it gave
+        up on). Returns how many were settled."""
         settled = 0
         for orphan in self._store.orphans(self._is_gone):
-            published = self._was_published(orphan)
-            status = recover_task(published=published, cancel_requested=orphan.cancel_requested)
-            # Even a published task may leave its temporary file: the kill can land between the
-            # publishing link and the removal of the temporary name.
-            self._storage.discard_partials(orphan.task.target_url)
-            if self._store.recover(orphan, status):
+            storage = self._storage.for_tenant(orphan.tenant)
+
+            def decide(orphan: Orphan = orphan, storage: Storage = storage) -> TaskStatus:
+                published = _was_published(storage, orphan)
+                return recover_task(published=published, cancel_requested=orphan.cancel_requested)
+
+            try:
+                # Decided with the task locked for the orphan's claim: a publication of that claim
+                # cannot land between the look at the target and the decision.
+                recovered = self._store.recover(orphan, decide)
+                # Even a published task may leave its temporary file: the kill can land between the
+                # publishing link and the removal of the temporary name.
+                storage.discard_partials(orphan.task.target_url)
+            except ServiceError:
+                log.exception("could not recover a task", extra={"action": "recover", "task_id": orphan.task.id})
+                continue
+            if recovered:
                 settled += 1
-                log.info(
-                    "recovered task as %s",
-                    status,
-                    extra={"action": "recover", "task_id": orphan.task.id, "job_id": orphan.task.job_id},
-                )
+                log.info("recovered task", extra={"action": "recover", "task_id": orphan.task.id})
         if settled:
             self.wake()
         finalize_jobs(self._store, self.finalizers)  # also catches jobs whose finalizer a crash interrupted
         return settled
 
     def _is_gone(self, owner: str, lease_expires_at: datetime | None) -> bool:
+        if lease_expires_at is None or lease_expires_at < utcnow():
+            # This runner renews only the leases of tasks it is working on, so even one of its own
+            # with a lapsed lease is a task no one is working on (its outcome could not be recorded).
+            return True
         if owner == self.owner:
             return False
-        if lease_expires_at is None or lease_expires_at < utcnow():
-            return True
         host, _, rest = owner.partition(":")
         pid_text = rest.partition(":")[0]
         if host != socket.gethostname() or not pid_text.isdigit():
             return False
         return not _pid_alive(int(pid_text))
-
-    def _was_published(self, orphan: Orphan) -> bool:
-        if orphan.output_sha256 is None:
-            return False
-        try:
-            data = self._storage.read(orphan.task.target_url)
-        except ServiceError:
-            return False
-        return hashlib.sha256(data).hexdigest() == orphan.output_sha256
 
     # --- threads ------------------------------------------------------------------------------
 
@@ -171,7 +173,7 @@ class InProcessRunner:
         """Run a claimed task and record its outcome; returns the next task, claimed in the same
         transaction unless the runner is stopping."""
         task = claim.task
-        ctx = TaskContext(task)
+        ctx = TaskContext(task, tenant=claim.tenant, attempt=claim.attempt)
         if claim.cancel_requested:
             ctx.abort(AbortReason.USER_REQUEST)
         with self._lock:
@@ -180,18 +182,12 @@ class InProcessRunner:
             if self._stopping.is_set():
                 ctx.abort(AbortReason.SHUTDOWN)
             outcome = self._executor.run(ctx)
-            if self._stopping.is_set():
-                reported, following = self._store.finish(task.id, self.owner, outcome.status, outcome.error), None
-            else:
-                reported, following = self._store.finish_and_claim(
-                    task.id, self.owner, outcome.status, outcome.error, self._lease
-                )
-        except ServiceError:
-            log.exception("could not report a task", extra={"action": "finish", "task_id": task.id})
-            return None
+            reported, following = self._report(ctx, outcome)
         finally:
             with self._lock:
                 self._running.pop(task.id, None)
+        if reported is None:  # could not be recorded: the lease lapses and recovery settles the task
+            return None
         if not reported:
             log.warning("lost the task before reporting it", extra={"action": "finish", "task_id": task.id})
         try:
@@ -199,6 +195,28 @@ class InProcessRunner:
         except ServiceError:
             log.exception("could not finalize a job", extra={"action": "finalize", "job_id": task.job_id})
         return following
+
+    def _report(self, ctx: TaskContext, outcome: Outcome) -> tuple[bool | None, Claim | None]:
+        """Record the outcome (and claim the next task unless stopping), retrying a failed write (a
+        full disk, a lost connection) for up to one lease. (None, None) if it could not be recorded."""
+        task, delay = ctx.task, 0.05
+        deadline = time.monotonic() + self._lease.total_seconds()
+        while True:
+            try:
+                if self._stopping.is_set():
+                    return self._store.finish(
+                        task.id, self.owner, outcome.status, outcome.error, attempt=ctx.attempt
+                    ), None
+                return self._store.finish_and_claim(
+                    task.id, self.owner, outcome.status, outcome.error, self._lease, attempt=ctx.attempt
+                )
+            except ServiceError:
+                if time.monotonic() + delay > deadline:
+                    log.exception("could not report a task", extra={"action": "finish", "task_id": task.id})
+                    return None, None
+                log.warning("reporting a task failed; retrying", extra={"action": "finish", "task_id": task.id})
+                time.sleep(delay)
+                delay = min(delay * 2, 2.0)
 
     def _monitor(self) -> None:
         renew_every = self._lease.total_seconds() / 3
@@ -215,13 +233,24 @@ class InProcessRunner:
                         if ctx is not None:
                             ctx.abort(AbortReason.USER_REQUEST)
                 if active and clock - last_renewal >= renew_every:
-                    self._store.renew_leases(self.owner, self._lease)
+                    with self._lock:
+                        working = list(self._running)
+                    self._store.renew_leases(self.owner, self._lease, working)
                     last_renewal = clock
                 if clock - last_recovery >= self._recovery_every:
                     self.recover()
                     last_recovery = clock
             except ServiceError:
                 log.exception("monitor round failed", extra={"action": "monitor"})
+
+
+def _was_published(storage: Storage, orphan: Orphan) -> bool:
+    """Whether the orphan's own output is at its target: the bytes there hash to what the task
+    recorded before publishing. Read back in full whatever its size (source limits do not apply).
+    Raises AccessDenied if the target cannot be read (the decision waits for the next round)."""
+    if orphan.output_sha256 is None:
+        return False
+    return storage.digest(orphan.task.target_url) == orphan.output_sha256
 
 
 def _pid_alive(pid: int) -> bool:

@@ -8,10 +8,11 @@ would let callers reach any address the server can. Publishing is one Put Blob w
 
 from __future__ import annotations
 
-import fnmatch
+import hashlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from urllib.parse import quote, unquote, urlsplit, urlunsplit
+from typing import Any
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from azure.core.exceptions import (
     AzureError,
@@ -25,40 +26,47 @@ from azure.storage.blob import BlobClient, ContainerClient, ContentSettings
 from dragoman.errors import AccessDenied, DocumentError, SourceMissing, TargetAccessDenied, TargetExists
 from dragoman.formats.documents import format_for
 from dragoman.storage.base import Storage
+from dragoman.storage.locations import parse_host_rules, parse_location
 
 __all__ = ["AzureBlobStorage"]
 
-_IP_STYLE_HOSTS = ("127.0.0.1", "localhost", "[::1]")  # Azurite: the account name is the path's first part
-
 
 class AzureBlobStorage(Storage):
+    """Blob containers and blobs under the allowed hosts (`HostRule`s, see `storage.locations`).
+
+    Azurite and other IP-addressed endpoints put the account name first in the path
+    (`http://127.0.0.1:10000/account/container/blob`); named hosts carry it in the host name."""
+
     def __init__(self, allowed_hosts: Iterable[str], *, max_document_bytes: int = 50 * 1024 * 1024) -> None:
-        self.allowed_hosts = tuple(host.lower() for host in allowed_hosts)
+        self.rules = parse_host_rules(tuple(allowed_hosts))
         self.max_document_bytes = max_document_bytes
 
     def handles(self, url: str) -> bool:
-        return urlsplit(url).scheme in ("http", "https")
+        return url[:8].lower().startswith(("http://", "https://"))
 
     # --- URLs ---------------------------------------------------------------------------------
 
     def _split(self, url: str) -> tuple[str, str, str]:
-        """(container URL without query, blob path inside the container, SAS query)."""
-        parts = urlsplit(url)
-        host = parts.netloc.lower()
-        if not any(fnmatch.fnmatchcase(host, pattern) for pattern in self.allowed_hosts):
-            allowed = ", ".join(self.allowed_hosts) or "none"
+        """(container URL without query, blob path inside the container, SAS query), all rebuilt from
+        the one parse of `url`. Raises AccessDenied for a host outside the allowed ones."""
+        location = parse_location(url)
+        if not any(rule.allows(location) for rule in self.rules):
+            allowed = ", ".join(map(str, self.rules)) or "none"
             raise AccessDenied(
-                f"{parts.scheme}://{parts.netloc} is not an allowed blob storage host (allowed: {allowed}; "
+                f"{location.origin} is not an allowed blob storage host (allowed: {allowed}; "
                 "see the azure_blob_hosts setting)"
             )
-        segments = parts.path.lstrip("/").split("/")
-        account_parts = 1 if host.split(":")[0] in _IP_STYLE_HOSTS or host.split(":")[0][0].isdigit() else 0
+        segments = location.path.lstrip("/").split("/")
+        account_parts = 1 if location.is_ip or location.host == "localhost" else 0
         if len(segments) <= account_parts or not segments[account_parts]:
-            raise AccessDenied(f"{parts.scheme}://{parts.netloc}{parts.path} names no blob container")
+            raise AccessDenied(f"{location.url(with_query=False)} names no blob container")
         container_path = "/".join(segments[: account_parts + 1])
-        blob = unquote("/".join(segments[account_parts + 1 :]))
-        container = urlunsplit((parts.scheme, parts.netloc, "/" + container_path, "", ""))
-        return container, blob, parts.query
+        blob = "/".join(segments[account_parts + 1 :])
+        return location.origin + quote("/" + container_path), blob, location.query
+
+    def canonical(self, url: str) -> str:
+        container, blob, query = self._split(url)
+        return self._join(container, blob, query)
 
     @staticmethod
     def _join(container: str, blob: str, query: str) -> str:
@@ -85,7 +93,7 @@ class AzureBlobStorage(Storage):
         return [document for document, _ in self.list_named(url)]
 
     def read(self, url: str) -> bytes:
-        self._split(url)
+        url = self.canonical(url)
         with _mapped(url, source=True), _blob(url) as blob:
             size = blob.get_blob_properties().size
             if size > self.max_document_bytes:
@@ -93,14 +101,25 @@ class AzureBlobStorage(Storage):
             data: bytes = blob.download_blob().readall()
             return data
 
+    def digest(self, url: str) -> str | None:
+        url = self.canonical(url)
+        sha = hashlib.sha256()
+        with _mapped(url, source=True), _blob(url) as blob:
+            try:
+                for chunk in blob.download_blob().chunks():
+                    sha.update(chunk)
+            except ResourceNotFoundError:
+                return None
+        return sha.hexdigest()
+
     def check_source(self, url: str) -> None:
-        self._split(url)
+        url = self.canonical(url)
         with _mapped(url, source=True), _blob(url) as blob:
             blob.get_blob_properties()
 
     def check_target(self, url: str) -> None:
         try:
-            self._split(url)
+            url = self.canonical(url)
         except AccessDenied as exc:
             raise TargetAccessDenied(exc.message) from None
         with _mapped(url, source=False), _blob(url) as blob:
@@ -108,7 +127,7 @@ class AzureBlobStorage(Storage):
                 raise TargetExists(f"{_shown(url)} already exists; Dragoman never overwrites a document")
 
     def publish(self, url: str, data: bytes) -> None:
-        self._split(url)
+        url = self.canonical(url)
         content_type = format_for(urlsplit(url).path).content_types[0]
         with _mapped(url, source=False), _blob(url) as blob:
             try:
@@ -120,12 +139,24 @@ class AzureBlobStorage(Storage):
         """Nothing to do: an interrupted upload leaves only uncommitted blocks, which Azure discards."""
 
 
+# Remote calls are short and never follow a redirect (a redirect could point anywhere): a host that
+# does not answer costs a request at most about 2 x (3 s to connect + 15 s to read) plus 1 s of back-off.
+_CLIENT_OPTIONS: dict[str, Any] = {
+    "connection_timeout": 3,
+    "read_timeout": 15,
+    "permit_redirects": False,
+    "retry_total": 1,
+    "initial_backoff": 1,
+    "increment_base": 1,
+}
+
+
 def _blob(url: str) -> BlobClient:
-    return BlobClient.from_blob_url(url, connection_timeout=10, read_timeout=60)
+    return BlobClient.from_blob_url(url, **_CLIENT_OPTIONS)
 
 
 def _container(url: str) -> ContainerClient:
-    return ContainerClient.from_container_url(url, connection_timeout=10, read_timeout=60)
+    return ContainerClient.from_container_url(url, **_CLIENT_OPTIONS)
 
 
 def _shown(url: str) -> str:

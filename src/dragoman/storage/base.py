@@ -13,6 +13,18 @@ class Storage(ABC):
         """Whether `url` is a location of this kind (by scheme and host), whether or not it is allowed."""
 
     @abstractmethod
+    def canonical(self, url: str) -> str:
+        """The one spelling of the location `url` names (DESIGN §1 rule 9): two URLs that reach the same
+        document give the same string, so rules that compare targets compare these. Raises AccessDenied
+        for a location this store may not use."""
+
+    @abstractmethod
+    def digest(self, url: str) -> str | None:
+        """SHA-256 (hex) of the document at `url`, read in pieces with no size limit (limits are for
+        sources, not for reading back an output), or None when nothing is there. Raises AccessDenied
+        when it cannot be read."""
+
+    @abstractmethod
     def list_named(self, url: str) -> list[tuple[str, str]]:
         """(document URL, its name relative to `url`) for every document under the folder `url`, sorted
         by name. Raises SourceMissing, AccessDenied."""

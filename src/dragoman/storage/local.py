@@ -6,6 +6,7 @@ inside a root that points outside it is refused like any other outside path.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import uuid
 from collections.abc import Iterable
@@ -18,6 +19,9 @@ from dragoman.storage.base import Storage
 __all__ = ["LocalStorage", "path_to_url"]
 
 _PART_SUFFIX = ".dragoman.part"
+_MAX_NAME_BYTES = 200  # a target's temporary name adds 48 bytes; file systems allow 255
+_MAX_PATH_BYTES = 4000  # PATH_MAX is 4096
+_READ_CHUNK = 1 << 20
 
 
 def path_to_url(path: Path) -> str:
@@ -37,10 +41,37 @@ class LocalStorage(Storage):
         raw = unquote(parts.path) if parts.scheme else url
         if "\0" in raw or not raw:
             raise AccessDenied(f"{url!r} is not a valid path")
+        encoded = os.fsencode(raw) if raw.isprintable() else b""
+        if (
+            not encoded
+            or len(encoded) > _MAX_PATH_BYTES
+            or any(len(part) > _MAX_NAME_BYTES for part in encoded.split(b"/"))
+        ):
+            raise AccessDenied(
+                f"{raw[:200]!r} is not a valid path (printable characters, at most {_MAX_NAME_BYTES} bytes a "
+                f"name and {_MAX_PATH_BYTES} in all)"
+            )
         real = Path(os.path.realpath(Path(raw).expanduser().absolute()))
         if not any(real == root or real.is_relative_to(root) for root in self.roots):
             raise AccessDenied(f"{raw} is outside the allowed storage roots ({', '.join(map(str, self.roots))})")
         return real
+
+    def canonical(self, url: str) -> str:
+        return path_to_url(self.resolve(url))
+
+    def digest(self, url: str) -> str | None:
+        path = self.resolve(url)
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise AccessDenied(f"{path} cannot be read: {exc.strerror}") from None
+        sha = hashlib.sha256()
+        with os.fdopen(fd, "rb") as handle:
+            while chunk := handle.read(_READ_CHUNK):
+                sha.update(chunk)
+        return sha.hexdigest()
 
     def read(self, url: str) -> bytes:
         path = self.resolve(url)

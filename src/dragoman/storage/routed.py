@@ -23,6 +23,12 @@ class RoutedStorage(Storage):
     def handles(self, url: str) -> bool:
         return any(store.handles(url) for store in self.stores)
 
+    def canonical(self, url: str) -> str:
+        return self.for_url(url).canonical(url)
+
+    def digest(self, url: str) -> str | None:
+        return self.for_url(url).digest(url)
+
     def read(self, url: str) -> bytes:
         return self.for_url(url).read(url)
 

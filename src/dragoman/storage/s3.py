@@ -8,7 +8,9 @@ object (stores that ignore the condition get a HEAD check first, which narrows t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import hashlib
+import re
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from urllib.parse import urlsplit
 
@@ -23,6 +25,8 @@ from dragoman.storage.base import Storage
 
 __all__ = ["S3Storage"]
 
+_S3_URL = re.compile(r"^s3://(?P<bucket>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:/(?P<key>.*))?$", re.DOTALL)
+
 
 class S3Storage(Storage):
     def __init__(
@@ -33,26 +37,52 @@ class S3Storage(Storage):
         access_key_id: str | None = None,
         secret_access_key: str | None = None,
         max_document_bytes: int = 50 * 1024 * 1024,
+        buckets: Iterable[str] | None = None,
     ) -> None:
+        """`buckets`: the only buckets that may be used (None: any the credentials reach)."""
         self.max_document_bytes = max_document_bytes
+        self.buckets = None if buckets is None else frozenset(buckets)
         self._client: BaseClient = boto3.client(
             "s3",
             endpoint_url=endpoint_url,
             region_name=region,
             aws_access_key_id=access_key_id,
             aws_secret_access_key=secret_access_key,
-            config=Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=10, read_timeout=60),
+            config=Config(retries={"mode": "standard", "max_attempts": 2}, connect_timeout=3, read_timeout=15),
         )
 
     def handles(self, url: str) -> bool:
         return urlsplit(url).scheme == "s3"
 
-    @staticmethod
-    def _split(url: str) -> tuple[str, str]:
-        parts = urlsplit(url)
-        if parts.scheme != "s3" or not parts.netloc:
-            raise AccessDenied(f"{url!r} is not an s3://bucket/key location")
-        return parts.netloc, parts.path.lstrip("/")
+    def _split(self, url: str) -> tuple[str, str]:
+        """(bucket, key). Raises AccessDenied for a malformed location or a bucket outside the scope."""
+        match = _S3_URL.match(url)
+        if match is None or any(ord(char) < 0x20 or char == "\x7f" for char in url):
+            raise AccessDenied(f"{url[:200]!r} is not an s3://bucket/key location (bucket names: 3-63 of a-z 0-9 . -)")
+        bucket, key = match["bucket"], match["key"] or ""
+        if self.buckets is not None and bucket not in self.buckets:
+            raise AccessDenied(f"access to the bucket {bucket!r} is not allowed (see the tenant's s3 buckets setting)")
+        if len(key.encode()) > 1024:
+            raise AccessDenied(f"s3://{bucket}/{key[:100]}...: an object key is at most 1024 bytes")
+        return bucket, key
+
+    def canonical(self, url: str) -> str:
+        bucket, key = self._split(url)
+        return f"s3://{bucket}/{key}"
+
+    def digest(self, url: str) -> str | None:
+        bucket, key = self._split(url)
+        sha = hashlib.sha256()
+        with _mapped(url, source=True):
+            try:
+                body = self._client.get_object(Bucket=bucket, Key=key)["Body"]
+            except ClientError as exc:
+                if _code(exc) in ("404", "NoSuchKey", "NotFound"):
+                    return None
+                raise
+            for chunk in body.iter_chunks(1 << 20):
+                sha.update(chunk)
+        return sha.hexdigest()
 
     def child(self, folder_url: str, name: str) -> str:
         bucket, prefix = self._split(folder_url)

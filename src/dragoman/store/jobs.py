@@ -16,18 +16,28 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Select, and_, insert, or_, select, update
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from dragoman.domain.jobs import ErrorInfo, Job, JobView, Summary, Task, decide_cancel, derive_status
+from dragoman.domain.jobs import (
+    FINALIZE_ATTEMPTS,
+    ErrorInfo,
+    Job,
+    JobView,
+    Summary,
+    Task,
+    decide_cancel,
+    derive_status,
+)
 from dragoman.domain.specs import JobSpec
-from dragoman.domain.states import RAN_JOB_STATES, JobStatus, TaskStatus, transition
-from dragoman.errors import NotFound, ServiceError, StoreError
-from dragoman.store.schema import jobs, tasks
+from dragoman.domain.states import JobStatus, TaskStatus, transition
+from dragoman.errors import NotFound, ServiceError, StoreError, TargetExists
+from dragoman.store.schema import glossaries, glossary_digest, jobs, target_key, tasks
 from dragoman.store.task_statements import (
     ABORT_REQUESTED,
     ANY_PENDING,
     CLAIM,
     FINISH,
+    HELD,
     JOB_BY_ID,
     JOB_COLUMNS,
     LOCK_JOB_OF_TASK,
@@ -80,10 +90,13 @@ def utcnow() -> datetime:
 
 @dataclass(frozen=True, slots=True)
 class Claim:
-    """A task handed to one worker, with what the worker needs to know about its job."""
+    """A task handed to one worker, with what the worker needs to know about its job. `attempt` is
+    the claim's fencing token: with the owner, it guards every change the worker makes to the task."""
 
     task: Task
     cancel_requested: bool
+    tenant: str = ""
+    attempt: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +107,22 @@ class Orphan:
     owner: str
     cancel_requested: bool
     output_sha256: str | None
+    tenant: str = ""
+    attempt: int | None = None
+
+
+_LIVE_TASK_STATES = (TaskStatus.PENDING.value, TaskStatus.RUNNING.value)
+
+
+@contextmanager
+def map_db_errors_except_integrity() -> Iterator[None]:
+    """map_db_errors, letting IntegrityError through for the caller to read."""
+    try:
+        yield
+    except (ServiceError, IntegrityError):
+        raise
+    except SQLAlchemyError as exc:
+        raise StoreError(f"state database error: {exc.__class__.__name__}: {exc}") from exc
 
 
 @contextmanager
@@ -181,7 +210,15 @@ class JobStore:
         """Create a job and its tasks in one transaction. With `error`, the job failed validation: it
         is stored (so its caller can read why) with no tasks, and nothing ever runs for it."""
         job_id = spec.job_id or str(uuid.uuid4())
-        with self._write() as connection:
+        try:
+            return self._create_job(job_id, spec, validated, error)
+        except IntegrityError as exc:  # PostgreSQL: a concurrent job took a target after the check below
+            if "uq_tasks_live_target" not in str(exc.orig):
+                raise StoreError(f"state database error: {exc.__class__.__name__}: {exc}") from exc
+            raise TargetExists("another job is already writing one of this job's targets") from None
+
+    def _create_job(self, job_id: str, spec: JobSpec, validated: bool, error: ErrorInfo | None) -> JobView:
+        with map_db_errors_except_integrity(), self._engine.begin() as connection:
             now = self._now()
             job = Job(
                 id=job_id,
@@ -194,8 +231,11 @@ class JobStore:
                 origin=spec.origin,
                 client_token=spec.client_token,
                 details=spec.details,
+                end_output=spec.end_output,
             )
             task_specs = [] if error is not None else list(spec.tasks)
+            keys = [target_key(item.target_url) for item in task_specs]
+            self._refuse_live_targets(connection, keys)
             connection.execute(
                 insert(jobs).values(
                     id=job_id,
@@ -214,8 +254,10 @@ class JobStore:
                     client_token=spec.client_token,
                     request_digest=spec.request_digest,
                     details=dict(spec.details) if spec.details is not None else None,
+                    end_output=spec.end_output,
                 )
             )
+            digests = self._store_glossaries(connection, job_id, [item.glossary for item in task_specs])
             if task_specs:
                 connection.execute(
                     insert(tasks),
@@ -233,30 +275,95 @@ class JobStore:
                             "attempts": 0,
                             "created_at": now,
                             "updated_at": now,
-                            "glossary": [list(pair) for pair in item.glossary] or None,
+                            "glossary_digest": digest,
+                            "target_key": key,
                         }
-                        for seq, item in enumerate(task_specs)
+                        for seq, (item, key, digest) in enumerate(zip(task_specs, keys, digests, strict=True))
                     ],
                 )
             return self._view(connection, job_id)
 
+    @staticmethod
+    def _refuse_live_targets(connection: Connection, keys: list[str]) -> None:
+        """Rule 9: raise TargetExists if a live task of any job already writes one of these targets."""
+        for start in range(0, len(keys), 500):
+            taken = connection.execute(
+                select(tasks.c.target_url)
+                .where(tasks.c.target_key.in_(keys[start : start + 500]), tasks.c.status.in_(_LIVE_TASK_STATES))
+                .limit(1)
+            ).first()
+            if taken is not None:
+                raise TargetExists(f"{taken.target_url} is already being written by another job")
+
+    @staticmethod
+    def _store_glossaries(
+        connection: Connection, job_id: str, per_task: list[tuple[tuple[str, str], ...]]
+    ) -> list[str | None]:
+        """Store each distinct glossary of a job once; the digest each task refers to (None: none)."""
+        digests: list[str | None] = []
+        stored: set[str] = set()
+        for glossary in per_task:
+            if not glossary:
+                digests.append(None)
+                continue
+            digest = glossary_digest(glossary)
+            if digest not in stored:
+                stored.add(digest)
+                connection.execute(
+                    insert(glossaries).values(job_id=job_id, digest=digest, pairs=[list(pair) for pair in glossary])
+                )
+            digests.append(digest)
+        return digests
+
     def unfinalized(self, origins: Collection[str], job_id: str | None = None) -> list[str]:
-        """Finished jobs of these origins whose end-of-job output has not been written yet."""
-        ran = [status.value for status in RAN_JOB_STATES]
+        """Jobs of these origins whose tasks are all done and whose end-of-job output is still owed."""
         statement = select(jobs.c.id).where(
-            jobs.c.origin.in_(list(origins)), jobs.c.status.in_(ran), jobs.c.finalized_at.is_(None)
+            jobs.c.origin.in_(list(origins)),
+            jobs.c.end_output.is_(True),
+            jobs.c.finalized_at.is_(None),
+            jobs.c.output_error_code.is_(None),
+            jobs.c.error_code.is_(None),
+            jobs.c.n_pending == 0,
+            jobs.c.n_running == 0,
         )
         if job_id is not None:
             statement = statement.where(jobs.c.id == job_id)
         with self._read() as connection:
-            return [row.id for row in connection.execute(statement)]
+            return [row.id for row in connection.execute(statement) if self._view(connection, row.id).owes_output]
 
     def mark_finalized(self, job_id: str) -> bool:
+        """The job's end-of-job output was written: the job ends (its stored status follows)."""
         with self._write() as connection:
+            now = self._now()
             result = connection.execute(
-                update(jobs).where(jobs.c.id == job_id, jobs.c.finalized_at.is_(None)).values(finalized_at=self._now())
+                update(jobs)
+                .where(jobs.c.id == job_id, jobs.c.finalized_at.is_(None), jobs.c.output_error_code.is_(None))
+                .values(finalized_at=now)
             )
+            if result.rowcount == 1:
+                self._touch_job(connection, job_id, now, {})
             return result.rowcount == 1
+
+    def finalize_failed(self, job_id: str, error: ErrorInfo) -> bool:
+        """One more failed try at the job's end-of-job output. After FINALIZE_ATTEMPTS tries the job
+        fails for it, with `error` recorded. Returns True when this try gave up on the output."""
+        with self._write() as connection:
+            now = self._now()
+            attempts = connection.execute(
+                update(jobs)
+                .where(jobs.c.id == job_id, jobs.c.finalized_at.is_(None), jobs.c.output_error_code.is_(None))
+                .values(finalize_attempts=jobs.c.finalize_attempts + 1)
+                .returning(jobs.c.finalize_attempts)
+            ).scalar()
+            if attempts is None or attempts < FINALIZE_ATTEMPTS:
+                return False
+            connection.execute(
+                update(jobs)
+                .where(jobs.c.id == job_id)
+                .values(output_error_code=error.code, output_error_message=error.message)
+            )
+            self._touch_job(connection, job_id, now, {})
+            return True
 
     def find_by_client_token(self, tenant: str, client_token: str) -> tuple[JobView, str | None] | None:
         """The tenant's job started with this idempotency token, and the digest of what it asked for."""
@@ -374,16 +481,32 @@ class JobStore:
             if candidate is None:
                 return None
             self._lock_job(connection, candidate.job_id)
-            claimed = connection.execute(
+            attempt = connection.execute(
                 CLAIM,
                 {"b_task": candidate.id, "b_owner": owner, "b_now": now, "b_expires": now + lease},
-            )
-            if claimed.rowcount == 1:
+            ).scalar()
+            if attempt is not None:
                 view = self._touch_job(connection, candidate.job_id, now, {"n_pending": -1, "n_running": 1})
-                task = replace(_task_from_row(candidate), status=TaskStatus.RUNNING, updated_at=_utc(now))
-                return Claim(task, view.job.cancel_requested)
+                task = replace(
+                    _task_from_row(candidate),
+                    status=TaskStatus.RUNNING,
+                    updated_at=_utc(now),
+                    glossary=self._glossary(connection, candidate.job_id, candidate.glossary_digest),
+                )
+                return Claim(task, view.job.cancel_requested, view.job.tenant, attempt)
 
-    def record_output(self, task_id: str, owner: str, *, characters: int, output_sha256: str) -> bool:
+    @staticmethod
+    def _glossary(connection: Connection, job_id: str, digest: str | None) -> tuple[tuple[str, str], ...]:
+        if digest is None:
+            return ()
+        pairs = connection.execute(
+            select(glossaries.c.pairs).where(glossaries.c.job_id == job_id, glossaries.c.digest == digest)
+        ).scalar()
+        return tuple((str(source), str(target)) for source, target in pairs or ())
+
+    def record_output(
+        self, task_id: str, owner: str, *, characters: int, output_sha256: str, attempt: int | None = None
+    ) -> bool:
         """Note what is about to be published, so recovery can recognise it after a crash."""
         with self._write() as connection:
             result = connection.execute(
@@ -391,6 +514,7 @@ class JobStore:
                 {
                     "b_task": task_id,
                     "b_owner": owner,
+                    "b_attempt": attempt,
                     "b_characters": characters,
                     "b_sha256": output_sha256,
                     "b_now": self._now(),
@@ -398,21 +522,57 @@ class JobStore:
             )
             return result.rowcount == 1
 
-    def update_progress(self, task_id: str, owner: str, progress: float) -> None:
+    @contextmanager
+    def holding(self, task_id: str, owner: str, attempt: int | None) -> Iterator[bool]:
+        """A transaction in which the task is locked if this claim (owner and attempt) still holds it;
+        yields whether it does. Publication runs inside it (DESIGN §1 rule 9): a takeover of the task
+        (recovery, a new claim) waits for the lock, so a runner that lost its claim publishes nothing.
+        SQLite: the database's write lock; PostgreSQL: the job's and the task's row locks."""
+        with self._write() as connection:
+            job_id = connection.execute(LOCK_JOB_OF_TASK, {"b_task": task_id}).scalar()
+            held = job_id is not None and (
+                connection.execute(HELD, {"b_task": task_id, "b_owner": owner, "b_attempt": attempt}).first()
+                is not None
+            )
+            yield held
+
+    def update_progress(self, task_id: str, owner: str, progress: float, *, attempt: int | None = None) -> None:
         with self._write() as connection:
             connection.execute(
                 UPDATE_PROGRESS,
-                {"b_task": task_id, "b_owner": owner, "b_progress": max(0.0, min(1.0, progress)), "b_now": self._now()},
+                {
+                    "b_task": task_id,
+                    "b_owner": owner,
+                    "b_attempt": attempt,
+                    "b_progress": max(0.0, min(1.0, progress)),
+                    "b_now": self._now(),
+                },
             )
 
-    def finish(self, task_id: str, owner: str, status: TaskStatus, error: ErrorInfo | None = None) -> bool:
-        """Report a running task's outcome. False when this owner no longer holds the task."""
+    def finish(
+        self,
+        task_id: str,
+        owner: str,
+        status: TaskStatus,
+        error: ErrorInfo | None = None,
+        *,
+        attempt: int | None = None,
+    ) -> bool:
+        """Report a running task's outcome. False when this claim (owner, and attempt if given) no
+        longer holds the task."""
         transition(TaskStatus.RUNNING, status)
         with self._write() as connection:
-            return self._finish(connection, task_id, owner, status, error, self._now())
+            return self._finish(connection, task_id, owner, status, error, self._now(), attempt)
 
     def finish_and_claim(
-        self, task_id: str, owner: str, status: TaskStatus, error: ErrorInfo | None, lease: timedelta
+        self,
+        task_id: str,
+        owner: str,
+        status: TaskStatus,
+        error: ErrorInfo | None,
+        lease: timedelta,
+        *,
+        attempt: int | None = None,
     ) -> tuple[bool, Claim | None]:
         """`finish`, then `claim_next`, in one transaction: a busy worker commits once between tasks.
 
@@ -420,11 +580,11 @@ class JobStore:
         job's, and two job locks in one transaction deadlock with a worker taking them the other way."""
         transition(TaskStatus.RUNNING, status)
         if self._row_locks:
-            reported = self.finish(task_id, owner, status, error)
+            reported = self.finish(task_id, owner, status, error, attempt=attempt)
             return reported, self.claim_next(owner, lease)
         with self._write() as connection:
             now = self._now()
-            reported = self._finish(connection, task_id, owner, status, error, now)
+            reported = self._finish(connection, task_id, owner, status, error, now, attempt)
             return reported, self._claim(connection, owner, lease, now)
 
     def _finish(
@@ -435,6 +595,7 @@ class JobStore:
         status: TaskStatus,
         error: ErrorInfo | None,
         now: datetime,
+        attempt: int | None = None,
     ) -> bool:
         job_id = connection.execute(LOCK_JOB_OF_TASK, {"b_task": task_id}).scalar()
         if job_id is None:
@@ -444,6 +605,7 @@ class JobStore:
             {
                 "b_task": task_id,
                 "b_owner": owner,
+                "b_attempt": attempt,
                 "b_now": now,
                 "b_error_code": error.code if error else None,
                 "b_error_message": error.message if error else None,
@@ -462,31 +624,56 @@ class JobStore:
         with self._read() as connection:
             return {row.id for row in connection.execute(ABORT_REQUESTED, {"b_owner": owner})}
 
-    def renew_leases(self, owner: str, lease: timedelta) -> None:
+    def renew_leases(self, owner: str, lease: timedelta, task_ids: Collection[str] | None = None) -> None:
+        """Extend the leases of `owner`'s running tasks: only `task_ids` when given (the tasks a runner
+        is still working on; a task it gave up on must lapse so that recovery can take it)."""
+        statement = update(tasks).where(tasks.c.lease_owner == owner, tasks.c.status == TaskStatus.RUNNING.value)
+        if task_ids is not None:
+            if not task_ids:
+                return
+            statement = statement.where(tasks.c.id.in_(list(task_ids)))
         with self._write() as connection:
-            connection.execute(
-                update(tasks)
-                .where(tasks.c.lease_owner == owner, tasks.c.status == TaskStatus.RUNNING.value)
-                .values(lease_expires_at=self._now() + lease)
-            )
+            connection.execute(statement.values(lease_expires_at=self._now() + lease))
 
     def orphans(self, is_gone: Callable[[str, datetime | None], bool]) -> list[Orphan]:
         """Running tasks whose owner `is_gone(owner, lease_expires_at)` says is no longer working."""
         with self._read() as connection:
             rows = connection.execute(
-                select(tasks, jobs.c.cancel_requested.label("job_cancel_requested"))
+                select(tasks, jobs.c.cancel_requested.label("job_cancel_requested"), jobs.c.tenant.label("tenant"))
                 .join(jobs, jobs.c.id == tasks.c.job_id)
                 .where(tasks.c.status == TaskStatus.RUNNING.value)
             )
             return [
-                Orphan(_task_from_row(row), row.lease_owner, bool(row.job_cancel_requested), row.output_sha256)
+                Orphan(
+                    _task_from_row(row),
+                    row.lease_owner,
+                    bool(row.job_cancel_requested),
+                    row.output_sha256,
+                    row.tenant,
+                    row.attempts,
+                )
                 for row in rows
                 if is_gone(row.lease_owner or "", row.lease_expires_at)
             ]
 
-    def recover(self, orphan: Orphan, status: TaskStatus) -> bool:
-        """Apply the domain's recovery decision, unless someone else already did."""
-        return self.finish(orphan.task.id, orphan.owner, status)
+    def recover(self, orphan: Orphan, decide: TaskStatus | Callable[[], TaskStatus]) -> bool:
+        """Apply the domain's recovery decision, unless someone else already did. `decide` is called
+        while the task is locked for the orphan's claim, so no publication of that claim can land
+        between the look at the target and the decision."""
+        now = self._now()
+        with self._write() as connection:
+            job_id = connection.execute(LOCK_JOB_OF_TASK, {"b_task": orphan.task.id}).scalar()
+            held = job_id is not None and (
+                connection.execute(
+                    HELD, {"b_task": orphan.task.id, "b_owner": orphan.owner, "b_attempt": orphan.attempt}
+                ).first()
+                is not None
+            )
+            if not held:
+                return False
+            status = decide() if callable(decide) else decide
+            transition(TaskStatus.RUNNING, status)
+            return self._finish(connection, orphan.task.id, orphan.owner, status, None, now, orphan.attempt)
 
     # --- helpers ------------------------------------------------------------------------------
 
@@ -554,7 +741,11 @@ def _job_from_row(row: Any) -> Job:
         origin=row.origin,
         client_token=row.client_token,
         details=row.details,
+        end_output=bool(row.end_output),
         finalized=row.finalized_at is not None,
+        output_error=ErrorInfo(row.output_error_code, row.output_error_message or "")
+        if row.output_error_code
+        else None,
     )
 
 
@@ -574,5 +765,4 @@ def _task_from_row(row: Any) -> Task:
         characters=row.characters,
         progress=row.progress,
         error=error,
-        glossary=tuple((str(source), str(target)) for source, target in row.glossary or ()),
     )

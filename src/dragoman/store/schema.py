@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -16,9 +20,12 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
-__all__ = ["jobs", "metadata", "tasks"]
+_LIVE = "status IN ('pending', 'running')"
+
+__all__ = ["glossaries", "glossary_digest", "jobs", "metadata", "target_key", "tasks"]
 
 metadata = MetaData()
 
@@ -52,6 +59,10 @@ jobs = Table(
     Column("request_digest", String(64), nullable=True),  # what the token was first used for
     Column("details", JSON(), nullable=True),  # front-door facts echoed back (names, configs)
     Column("finalized_at", DateTime(), nullable=True),  # when its front door's end-of-job output was written
+    Column("end_output", Boolean(), nullable=False, default=False),  # its front door promises such output
+    Column("output_error_code", String(100), nullable=True),  # that output was given up on, and why
+    Column("output_error_message", Text(), nullable=True),
+    Column("finalize_attempts", Integer(), nullable=False, default=0),
     Index("ix_jobs_tenant_created", "tenant", "created_at", "id"),
     Index("ix_jobs_tenant_status", "tenant", "status"),
     Index("uq_jobs_tenant_client_token", "tenant", "client_token", unique=True),
@@ -80,8 +91,36 @@ tasks = Table(
     Column("updated_at", DateTime(), nullable=False),
     Column("started_at", DateTime(), nullable=True),
     Column("finished_at", DateTime(), nullable=True),
-    Column("glossary", JSON(), nullable=True),  # [[source term, target term], ...] checked at submission
+    Column("glossary_digest", String(64), nullable=True),  # the job's glossary (table glossaries) it applies
+    # target_key: SHA-256 of the target in its one spelling. No two live tasks share one (rule 9).
+    Column("target_key", String(64), nullable=True),
     UniqueConstraint("job_id", "seq", name="uq_tasks_job_seq"),
     Index("ix_tasks_job_status", "job_id", "status"),
     Index("ix_tasks_claim", "status", "created_at", "seq"),
+    Index(
+        "uq_tasks_live_target",
+        "target_key",
+        unique=True,
+        sqlite_where=text(_LIVE),
+        postgresql_where=text(_LIVE),
+    ),
 )
+
+# A job's glossaries, each stored once: [[source term, target term], ...] as checked at submission.
+glossaries = Table(
+    "glossaries",
+    metadata,
+    Column("job_id", String(36), ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True),
+    Column("digest", String(64), primary_key=True),
+    Column("pairs", JSON(), nullable=False),
+)
+
+
+def target_key(target_url: str) -> str:
+    """The key a task's target (already in its one spelling) is indexed under."""
+    return hashlib.sha256(target_url.encode()).hexdigest()
+
+
+def glossary_digest(pairs: Iterable[Sequence[str]]) -> str:
+    """The name a glossary is stored under: SHA-256 of its pairs as compact JSON."""
+    return hashlib.sha256(json.dumps([list(pair) for pair in pairs], separators=(",", ":")).encode()).hexdigest()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Integer, bindparam, or_, select, update
 
 from dragoman.domain.states import TaskStatus
 from dragoman.store.schema import jobs, tasks
@@ -21,6 +21,7 @@ __all__ = [
     "ANY_PENDING",
     "CLAIM",
     "FINISH",
+    "HELD",
     "JOB_BY_ID",
     "JOB_COLUMNS",
     "LOCK_JOB_OF_TASK",
@@ -69,14 +70,22 @@ CLAIM = (
         started_at=bindparam("b_now"),
         updated_at=bindparam("b_now"),
     )
+    .returning(tasks.c.attempts)
 )
 
-# Guards every change a worker makes to its task: still running, still its own.
+# Guards every change a worker makes to its task: still running, still its own, and still the same
+# attempt (the claim's fencing token: a worker that lost its task and claimed it again is two
+# attempts, and the older one may change nothing). A null attempt checks the owner alone.
 _OWNED = (
     tasks.c.id == bindparam("b_task"),
     tasks.c.status == TaskStatus.RUNNING.value,
     tasks.c.lease_owner == bindparam("b_owner"),
+    or_(bindparam("b_attempt", type_=Integer()).is_(None), tasks.c.attempts == bindparam("b_attempt")),
 )
+
+# The task, if still held by this claim (owner and attempt), locked until the transaction ends:
+# publication happens while this lock is held, so a runner that lost its claim publishes nothing.
+HELD = select(tasks.c.id).where(*_OWNED).with_for_update()
 
 UPDATE_PROGRESS = update(tasks).where(*_OWNED).values(progress=bindparam("b_progress"), updated_at=bindparam("b_now"))
 

@@ -13,6 +13,7 @@ from dragoman.domain.states import TaskStatus
 from dragoman.engines.apertium import ApertiumEngine
 from dragoman.service import Dragoman
 from dragoman.storage.routed import RoutedStorage
+from dragoman.storage.scopes import StorageScopes
 from dragoman.store.database import open_database
 from dragoman.store.jobs import JobStore
 
@@ -22,8 +23,10 @@ CALLER = Caller("t", "AKIDEXAMPLE", "us-east-1")
 def test_a_finished_job_is_listed_as_completed_only_once_its_details_are_written(tmp_path: Path) -> None:
     # Given an Amazon job whose last document is done, and whose details files are not written yet
     store = JobStore(open_database(f"sqlite:///{tmp_path / 'state.db'}"))
-    service = Dragoman(store, ApertiumEngine(), RoutedStorage([]))
-    spec = JobSpec("t", [TaskSpec("s3://in/a.txt", "s3://out/es.a.txt", "en", "es")], origin=AWS_ORIGIN)
+    service = Dragoman(store, ApertiumEngine(), StorageScopes.shared(RoutedStorage([])))
+    spec = JobSpec(
+        "t", [TaskSpec("s3://in/a.txt", "s3://out/es.a.txt", "en", "es")], origin=AWS_ORIGIN, end_output=True
+    )
     job_id = store.create_job(spec).job.id
     claim = store.claim_next("worker", timedelta(seconds=60))
     assert claim is not None and store.finish(claim.task.id, "worker", TaskStatus.SUCCEEDED)

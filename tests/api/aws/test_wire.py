@@ -13,7 +13,16 @@ NOW = datetime(2026, 11, 22, tzinfo=UTC)
 
 
 def view(*, finalized: bool, origin: str = AWS_ORIGIN, cancel: bool = False, summary: Summary) -> JobView:
-    job = Job("0" * 32, "t", NOW, NOW, cancel_requested=cancel, origin=origin, finalized=finalized)
+    job = Job(
+        "0" * 32,
+        "t",
+        NOW,
+        NOW,
+        cancel_requested=cancel,
+        origin=origin,
+        finalized=finalized,
+        end_output=origin == AWS_ORIGIN,
+    )
     return JobView(job, summary)
 
 

@@ -11,15 +11,18 @@ from typing import Any
 from dragoman.domain.jobs import JobView, Task
 from dragoman.domain.states import TaskStatus
 from dragoman.errors import TargetExists
-from dragoman.storage.base import Storage
+from dragoman.storage.scopes import StorageScopes
 
 __all__ = ["details_writer"]
 
 _SERVER_ERRORS = ("EngineError", "EngineCrashed", "EngineTimeout", "InternalServerError", "StoreError")
 
 
-def details_writer(storage: Storage) -> Callable[[JobView, list[Task]], None]:
+def details_writer(scopes: StorageScopes) -> Callable[[JobView, list[Task]], None]:
+    """Writes a finished Amazon job's details files, in its tenant's storage scope."""
+
     def write(view: JobView, tasks: list[Task]) -> None:
+        storage = scopes.for_tenant(view.job.tenant)
         details = dict(view.job.details or {})
         output = str(details.get("OutputDataConfig", {}).get("S3Uri", ""))
         source_prefix = str(details.get("InputDataConfig", {}).get("S3Uri", ""))

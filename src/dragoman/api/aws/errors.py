@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 from dragoman.errors import (
+    Busy,
     CancelRefused,
     Conflict,
     DocumentError,
@@ -35,6 +36,7 @@ class AwsError(Exception):
 
 _MAPPING: tuple[tuple[type[ServiceError], int, str], ...] = (
     (NotFound, 404, "ResourceNotFoundException"),
+    (Busy, 429, "TooManyRequestsException"),
     (CancelRefused, 400, "InvalidRequestException"),
     (Conflict, 400, "InvalidRequestException"),
     (UnsupportedLanguage, 400, "UnsupportedLanguagePairException"),

@@ -75,15 +75,9 @@ def job_statuses_named(name: str) -> set[JobStatus]:
 
 
 def job_status(view: JobView) -> str:
-    """The job's JobStatus. The details files are part of a job's result: a client that sees it ended
-    reads them next, so until they are written a finished job is still IN_PROGRESS (or STOP_REQUESTED)."""
-    if _awaits_details(view):
-        return JOB_STATUS[JobStatus.CANCELLING if view.job.cancel_requested else JobStatus.RUNNING]
+    """The job's JobStatus. The details files are part of a job's result (a client that sees it ended
+    reads them next): the domain keeps a job that still owes them running (`derive_status`)."""
     return JOB_STATUS[view.status]
-
-
-def _awaits_details(view: JobView) -> bool:
-    return view.job.origin == AWS_ORIGIN and view.owes_output
 
 
 def job_properties(view: JobView) -> dict[str, Any]:
@@ -115,7 +109,7 @@ def job_properties(view: JobView) -> dict[str, Any]:
     ):
         if member in details:
             properties[member] = details[member]
-    ended = view.status in TERMINAL_JOB_STATES and not _awaits_details(view)
+    ended = view.status in TERMINAL_JOB_STATES
     if ended:
         properties["EndTime"] = epoch(view.job.updated_at)
     if view.job.error is not None:

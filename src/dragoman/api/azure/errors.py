@@ -11,6 +11,7 @@ from typing import Any
 
 from dragoman.domain.jobs import ErrorInfo
 from dragoman.errors import (
+    Busy,
     Conflict,
     DocumentError,
     EngineError,
@@ -44,6 +45,7 @@ class AzureError(Exception):
 _MAPPING: tuple[tuple[type[ServiceError], int, str], ...] = (
     (Unauthorized, 401, "Unauthorized"),
     (NotFound, 404, "ResourceNotFound"),
+    (Busy, 429, "RequestRateTooHigh"),
     (Conflict, 400, "InvalidRequest"),
     (Invalid, 400, "InvalidArgument"),
     (DocumentError, 400, "InvalidRequest"),
