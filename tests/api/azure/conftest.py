@@ -50,8 +50,9 @@ class AzureServer:
 @pytest.fixture(scope="session")
 def azure_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AzureServer]:
     root = tmp_path_factory.mktemp("azure")
+    # One storage scope for all four (several tenants share none unless the configuration says so).
     tenants = {
-        name: {"azure_keys": [key]}
+        name: {"azure_keys": [key], "roots": [str(root / "docs")]}
         for name, key in (("acme", ACME_KEY), ("globex", GLOBEX_KEY), ("listing", LISTING_KEY), ("stable", STABLE_KEY))
     }
     env = environment(root / "data", [root / "docs"], workers=2, DRAGOMAN_TENANTS=json.dumps(tenants))
