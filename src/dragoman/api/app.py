@@ -13,6 +13,7 @@ from dragoman.api.aws.details import details_writer
 from dragoman.api.aws.wire import AWS_ORIGIN
 from dragoman.api.azure import routes as azure_routes
 from dragoman.api.errors import install_error_handlers
+from dragoman.api.guard import FrontDoorGuard
 from dragoman.api.read_cache import ReadCache
 from dragoman.service import Dragoman
 
@@ -40,6 +41,7 @@ def create_app(service: Dragoman) -> FastAPI:
     if service.runner is not None:
         service.runner.finalizers[AWS_ORIGIN] = details_writer(service.storage)
     install_error_handlers(app)
+    app.add_middleware(FrontDoorGuard, settings=service.settings)  # auth and body caps, before any body is read
     app.include_router(azure_routes.router)
     app.include_router(aws_routes.router)
 

@@ -1,10 +1,12 @@
 """Errors reach the wire here, in the caller's protocol: Azure's shape under /translator, AWS JSON
-1.1's `__type` on `POST /` with X-Amz-Target, a plain `{"error": {code, message}}` elsewhere. A front
-door raises; it never builds error responses itself."""
+1.1's `__type` on `POST /`, a plain `{"error": {code, message}}` elsewhere. A front door raises; it
+never builds error responses itself. The front-door guard (`api/guard.py`), which refuses requests
+before the application sees them, renders its refusals with `error_response` too."""
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -14,22 +16,31 @@ from starlette.exceptions import HTTPException
 from dragoman.api.aws.errors import AwsError
 from dragoman.api.aws.errors import for_service_error as aws_error_for
 from dragoman.api.azure.errors import AzureError, error_body, for_service_error
+from dragoman.api.limits import AZURE_PREFIX, RequestTooLarge
 from dragoman.errors import ServiceError
 
-__all__ = ["install_error_handlers"]
+__all__ = ["Door", "door_of", "error_response", "install_error_handlers"]
 
 log = logging.getLogger("dragoman.api")
 
-_AZURE_PREFIX = "/translator"
-_HTTP_CODES = {401: "Unauthorized", 404: "ResourceNotFound", 429: "RequestRateTooHigh", 503: "ServiceUnavailable"}
+Door = str  # "azure", "aws" or "other"
+_HTTP_CODES = {
+    401: "Unauthorized",
+    404: "ResourceNotFound",
+    413: "InvalidRequest",
+    429: "RequestRateTooHigh",
+    503: "ServiceUnavailable",
+}
 
 
-def _azure(request: Request) -> bool:
-    return request.url.path.startswith(_AZURE_PREFIX)
-
-
-def _aws(request: Request) -> bool:
-    return request.url.path == "/" and "x-amz-target" in request.headers
+def door_of(scope: Any) -> Door:
+    """Which front door a request (ASGI scope or Request.scope) came through."""
+    path = scope.get("path", "")
+    if path == AZURE_PREFIX or path.startswith(AZURE_PREFIX + "/"):
+        return "azure"
+    if path == "/" and scope.get("method") == "POST":
+        return "aws"
+    return "other"
 
 
 def _aws_response(error: AwsError) -> JSONResponse:
@@ -38,28 +49,50 @@ def _aws_response(error: AwsError) -> JSONResponse:
     )
 
 
-def _response(request: Request, error: AzureError) -> JSONResponse:
+def _azure_response(door: Door, error: AzureError) -> JSONResponse:
     headers = {"Retry-After": "1"} if error.status in (429, 503) else None
-    if _azure(request):
+    if door == "azure":
         return JSONResponse(error.body(), status_code=error.status, headers=headers)
     body = {"error": {"code": error.inner_code, "message": error.message}}
     return JSONResponse(body, status_code=error.status, headers=headers)
 
 
+def error_response(scope: Any, exc: AwsError | AzureError | ServiceError | RequestTooLarge) -> JSONResponse:
+    """`exc` in the shape of the door the request came through. A body over its cap is a 413:
+    Azure `InvalidRequest` with inner code `RequestTooLarge`; Amazon `ValidationException`, which
+    botocore raises as a ClientError and does not retry. The connection is then closed, so the rest of
+    such a body is not read either."""
+    door = door_of(scope)
+    if isinstance(exc, RequestTooLarge):
+        if door == "aws":
+            response = _aws_response(AwsError(413, "ValidationException", str(exc.detail)))
+        else:
+            response = _azure_response(door, AzureError(413, "InvalidRequest", "RequestTooLarge", str(exc.detail)))
+        response.headers["Connection"] = "close"
+        return response
+    if isinstance(exc, AwsError):
+        return _aws_response(exc)
+    if isinstance(exc, ServiceError):
+        return _aws_response(aws_error_for(exc)) if door == "aws" else _azure_response(door, for_service_error(exc))
+    return _azure_response(door, exc)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AwsError)
     async def on_aws_error(request: Request, exc: AwsError) -> JSONResponse:
-        return _aws_response(exc)
+        return error_response(request.scope, exc)
 
     @app.exception_handler(AzureError)
     async def on_azure_error(request: Request, exc: AzureError) -> JSONResponse:
-        return _response(request, exc)
+        return error_response(request.scope, exc)
 
     @app.exception_handler(ServiceError)
     async def on_service_error(request: Request, exc: ServiceError) -> JSONResponse:
-        if _aws(request):
-            return _aws_response(aws_error_for(exc))
-        return _response(request, for_service_error(exc))
+        return error_response(request.scope, exc)
+
+    @app.exception_handler(RequestTooLarge)
+    async def on_too_large(request: Request, exc: RequestTooLarge) -> JSONResponse:
+        return error_response(request.scope, exc)
 
     @app.exception_handler(RequestValidationError)
     async def on_invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -67,12 +100,13 @@ def install_error_handlers(app: FastAPI) -> None:
             f"{'.'.join(str(part) for part in error.get('loc', ())[1:]) or 'request'}: {error.get('msg', 'invalid')}"
             for error in exc.errors()
         )
-        return _response(request, AzureError(400, "InvalidRequest", "InvalidRequest", f"Invalid request: {problems}"))
+        error = AzureError(400, "InvalidRequest", "InvalidRequest", f"Invalid request: {problems}")
+        return error_response(request.scope, error)
 
     @app.exception_handler(HTTPException)
     async def on_http_error(request: Request, exc: HTTPException) -> JSONResponse:
         code = _HTTP_CODES.get(exc.status_code, "InvalidRequest")
-        response = _response(request, AzureError(exc.status_code, code, code, str(exc.detail)))
+        response = error_response(request.scope, AzureError(exc.status_code, code, code, str(exc.detail)))
         for name, value in (exc.headers or {}).items():
             response.headers[name] = value
         return response
@@ -80,7 +114,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error", extra={"action": "http", "path": request.url.path})
-        if _aws(request):
+        if door_of(request.scope) == "aws":
             return _aws_response(AwsError(500, "InternalServerException", "An unexpected error occurred."))
         return JSONResponse(
             error_body("InternalServerError", "InternalServerError", "An unexpected error occurred."), status_code=500

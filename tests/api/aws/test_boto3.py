@@ -53,12 +53,18 @@ class Server:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     root = tmp_path_factory.mktemp("aws")
+    docs = str(root / "docs")  # both tenants' storage scope (several tenants share none unless configured so)
     tenants = {
-        "acme": {"azure_keys": [AZURE_KEY], "aws_keys": {ACCESS_KEY: SECRET}},
-        "globex": {"aws_keys": {"AKIAGLOBEXTEST000001": "globex-secret"}},
+        "acme": {"azure_keys": [AZURE_KEY], "aws_keys": {ACCESS_KEY: SECRET}, "roots": [docs]},
+        "globex": {"aws_keys": {"AKIAGLOBEXTEST000001": "globex-secret"}, "roots": [docs]},
     }
     (root / "docs").mkdir()
-    env = environment(root / "data", [root / "docs"], DRAGOMAN_TENANTS=json.dumps(tenants))
+    env = environment(
+        root / "data",
+        [root / "docs"],
+        DRAGOMAN_TENANTS=json.dumps(tenants),
+        DRAGOMAN_AWS_REGIONS=json.dumps(["eu-west-1"]),  # the region these clients sign for
+    )
     with serving(env, root / "server.log") as url:
         yield Server(url, root / "docs")
 

@@ -12,14 +12,17 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from dragoman.api.aws.body import parse_body
 from dragoman.api.aws.errors import AwsError
-from dragoman.api.aws.sigv4 import Caller, verify
+from dragoman.api.aws.sigv4 import Caller, check_signature
 from dragoman.api.aws.start import start_job
 from dragoman.api.aws.wire import aws_job_id, job_properties, job_statuses_named, parse_job_id
+from dragoman.api.guard import aws_credential
 from dragoman.domain.jobs import JobView
 from dragoman.engines.languages import normalize
 from dragoman.errors import NotFound, UnsupportedLanguage
@@ -34,6 +37,7 @@ TARGET_PREFIX = "AWSShineFrontendService_20170701."
 _CONTENT_TYPE = "application/x-amz-json-1.1"
 _MAX_TEXT_BYTES = 10_000
 _MAX_DOCUMENT_BYTES = 102_400
+_MAX_TOKEN = 8192  # NextToken, botocore's model
 _LANGUAGE_NAMES = {
     "en": "English",
     "es": "Spanish",
@@ -111,7 +115,7 @@ def list_jobs(service: Dragoman, caller: Caller, body: dict[str, Any]) -> dict[s
     if "JobName" in given:
         query = JobQuery(name=_string(given, "JobName", max_length=256))
     elif "JobStatus" in given:
-        wanted = str(given["JobStatus"])
+        wanted = _string(given, "JobStatus", max_length=32) or ""
         query = JobQuery(statuses=job_statuses_named(wanted))
     elif "SubmittedBeforeTime" in given:  # oldest first, as the model documents
         query = JobQuery(created_to=_moment(given["SubmittedBeforeTime"]), ascending=True)
@@ -145,15 +149,24 @@ def _moment(value: object) -> datetime:
 
 
 def _after(query: JobQuery, token: object, given: dict[str, Any]) -> JobQuery:
-    """Continue after the token's last job; a token from another filter is refused."""
+    """Continue after the token's last job; a token from another filter is refused. The token is
+    at most 8192 ASCII characters (botocore's model); its time is turned into UTC here, so one out of
+    datetime's range is refused rather than overflowing in the store."""
+    if not isinstance(token, str) or len(token) > _MAX_TOKEN or not token.isascii():
+        raise _invalid(f"Value at 'nextToken' failed to satisfy constraint: at most {_MAX_TOKEN} ASCII characters")
     try:
-        state = json.loads(base64.urlsafe_b64decode(str(token).encode()))
-        moment, job_id, filters = datetime.fromisoformat(state["t"]), str(state["id"]), state["f"]
-    except (ValueError, KeyError, TypeError, binascii.Error):
+        state = orjson.loads(base64.urlsafe_b64decode(token.encode()))
+        moment, job_id, filters = _utc(datetime.fromisoformat(state["t"])), str(state["id"]), state["f"]
+    except (ValueError, KeyError, TypeError, OverflowError, binascii.Error):
         raise AwsError(400, "InvalidRequestException", "The NextToken is not valid.") from None
     if json.loads(json.dumps(given, default=str)) != filters:
         raise AwsError(400, "InvalidRequestException", "The NextToken belongs to a request with other filters.")
     return dataclasses.replace(query, after=(moment, job_id))
+
+
+def _utc(moment: datetime) -> datetime:
+    """`moment` in UTC (naive: taken as UTC). Raises OverflowError when that leaves years 1 to 9999."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _job(service: Dragoman, caller: Caller, job_id: str) -> JobView:
@@ -252,25 +265,18 @@ OPERATIONS: dict[str, Handler] = {
 
 @router.post("/", summary="Amazon Translate (AWS JSON 1.1; the operation is named by X-Amz-Target)")
 async def amazon_translate(request: Request) -> Response:
+    """The front-door guard has checked the SigV4 key, scope and signed headers and capped the body
+    (`api/guard.py`); the signature, which covers the body, is checked here once the body is read."""
     service: Dragoman = request.app.state.service
+    credential = aws_credential(request)
     target = request.headers.get("x-amz-target", "")
     body_bytes = await request.body()
-    caller = verify(
-        request.method,
-        request.url.path,
-        request.url.query,
-        request.headers,
-        body_bytes,
-        service.settings.tenant_for_aws_key,
+    caller = check_signature(
+        credential, request.method, request.url.path, request.url.query, request.headers, body_bytes
     )
     if not target.startswith(TARGET_PREFIX) or target.removeprefix(TARGET_PREFIX) not in OPERATIONS:
-        raise AwsError(400, "UnknownOperationException", f"Operation {target!r} is not supported.")
-    try:
-        body = json.loads(body_bytes or b"{}")
-    except ValueError:
-        raise AwsError(400, "SerializationException", "The request body is not valid JSON.") from None
-    if not isinstance(body, dict):
-        raise AwsError(400, "SerializationException", "The request body must be a JSON object.")
+        raise AwsError(400, "UnknownOperationException", f"Operation {target[:100]!r} is not supported.")
+    body = parse_body(body_bytes)
     handler = OPERATIONS[target.removeprefix(TARGET_PREFIX)]
     answer = await run_in_threadpool(handler, service, caller, body)
     return Response(

@@ -11,8 +11,10 @@ import uuid
 from typing import Any
 
 from dragoman.api.aws.errors import AwsError
+from dragoman.api.aws.members import input_config, output_config, resource_names, translation_settings
 from dragoman.api.aws.sigv4 import Caller
 from dragoman.api.aws.wire import AWS_ORIGIN, aws_job_id, job_status
+from dragoman.api.locations import unusable_locations
 from dragoman.batches import BatchInput, BatchTarget
 from dragoman.domain.specs import JobSpec
 from dragoman.engines.languages import normalize
@@ -22,7 +24,6 @@ from dragoman.service import Dragoman
 
 __all__ = ["start_job"]
 
-_S3_URI = re.compile(r"^s3://[a-z0-9][.\-a-z0-9]{1,61}[a-z0-9](/.*)?$")
 _ROLE = re.compile(r"^arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+$")
 _TOKEN = re.compile(r"^[a-zA-Z0-9-]{1,64}$")
 _NAME = re.compile(r"^[\w\s.:/=+\-%@]{1,256}$")
@@ -32,16 +33,6 @@ MAX_TARGETS = 10
 
 def _invalid(message: str) -> AwsError:
     return AwsError(400, "InvalidParameterValueException", message)
-
-
-def _config(body: dict[str, Any], member: str) -> dict[str, Any]:
-    value = body.get(member)
-    if not isinstance(value, dict):
-        raise _invalid(f"1 validation error detected: Value null at '{member}' failed to satisfy constraint")
-    uri = value.get("S3Uri")
-    if not isinstance(uri, str) or len(uri) > 1024 or not _S3_URI.match(uri):
-        raise _invalid(f"Value at '{member}.s3Uri' failed to satisfy constraint: Member must be an s3:// URI")
-    return value
 
 
 def start_job(service: Dragoman, caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
@@ -54,9 +45,9 @@ def start_job(service: Dragoman, caller: Caller, body: dict[str, Any]) -> dict[s
     earlier = _same_token(service, caller, token, digest)
     if earlier is not None:
         return earlier
-    input_config, output_config = _config(body, "InputDataConfig"), _config(body, "OutputDataConfig")
-    content_type = input_config.get("ContentType")
-    if not isinstance(content_type, str) or content_type not in _CONTENT_TYPES:
+    source_config, target_config = input_config(body), output_config(body)
+    content_type = source_config["ContentType"]
+    if content_type not in _CONTENT_TYPES:
         raise AwsError(400, "InvalidRequestException", f"ContentType {content_type!r} is not supported.")
     role = body.get("DataAccessRoleArn")
     if not isinstance(role, str) or not 20 <= len(role) <= 2048 or not _ROLE.match(role):
@@ -65,22 +56,23 @@ def start_job(service: Dragoman, caller: Caller, body: dict[str, Any]) -> dict[s
     if name is not None and (not isinstance(name, str) or not _NAME.match(name)):
         raise _invalid("Value at 'jobName' failed to satisfy constraint: Member must match the JobName pattern")
     for member in ("TerminologyNames", "ParallelDataNames"):
-        if body.get(member):
+        if resource_names(body, member):
             raise AwsError(404, "ResourceNotFoundException", f"{member}: no such resource (none are imported).")
+    settings = translation_settings(body)
     source, targets = _languages(service, body)
     job_id = str(uuid.uuid4())
     account = service.settings.tenants[caller.tenant].aws_account
-    output_uri = f"{output_config['S3Uri'].rstrip('/')}/{account}-TranslateText-{aws_job_id(job_id)}/"
-    details = {
+    output_uri = f"{target_config['S3Uri'].rstrip('/')}/{account}-TranslateText-{aws_job_id(job_id)}/"
+    details = {  # what Describe and List echo: every member checked against the model's bounds
         "SourceLanguageCode": body["SourceLanguageCode"],
         "TargetLanguageCodes": body["TargetLanguageCodes"],
-        "InputDataConfig": input_config,
-        "OutputDataConfig": {**output_config, "S3Uri": output_uri},
+        "InputDataConfig": source_config,
+        "OutputDataConfig": {**target_config, "S3Uri": output_uri},
         "DataAccessRoleArn": role,
-        **({"Settings": body["Settings"]} if isinstance(body.get("Settings"), dict) else {}),
+        **({"Settings": settings} if settings is not None else {}),
     }
     batch = BatchInput(
-        source_url=input_config["S3Uri"],
+        source_url=source_config["S3Uri"],
         source_language=None if source == "auto" else source,
         content_type=content_type,
         targets=tuple(BatchTarget(output_uri, target, language_prefix=True) for target in targets),
@@ -96,7 +88,8 @@ def start_job(service: Dragoman, caller: Caller, body: dict[str, Any]) -> dict[s
         request_digest=digest,
     )
     try:
-        view = service.submit_batch([batch], job)
+        with unusable_locations():
+            view = service.submit_batch([batch], job)
     except StoreError:
         # two requests with one token racing: the unique token lets one in; answer with its job
         earlier = _same_token(service, caller, token, digest)

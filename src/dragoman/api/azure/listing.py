@@ -3,6 +3,10 @@ checked, and the absolute `nextLink` that carries every bit of state to the next
 
 Pages after the first continue from a keyset cursor (`$skipToken`): the created time and id of the
 last item sent, so jobs created while a caller pages never make an item appear twice or vanish.
+
+Every number and date is bounded here, at the edge (issue 9 item 6): `top`, `skip` and `maxpagesize`
+are int32 in Azure's spec (`format: int32`); dates with an offset are turned into UTC here, where a
+date that leaves the calendar (year 1 at +01:00, year 9999 at -01:00) is a 400, not a store overflow.
 """
 
 from __future__ import annotations
@@ -13,15 +17,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
+import orjson
 from starlette.datastructures import QueryParams
 
 from dragoman.api.azure.errors import AzureError
 
-__all__ = ["DEFAULT_PAGE", "MAX_PAGE", "ListRequest", "parse_cursor_time", "parse_list_request"]
+__all__ = ["DEFAULT_PAGE", "INT32_MAX", "MAX_PAGE", "ListRequest", "cursor_seq", "parse_list_request"]
 
 DEFAULT_PAGE = 50
 MAX_PAGE = 100
 _MAX_IDS = 1000
+INT32_MAX = 2**31 - 1  # Azure's spec: top, skip and maxpagesize are int32
+_INT64_MAX = 2**63 - 1  # a document cursor's sequence number is a database integer
+_MAX_NUMBER_DIGITS = 20  # longer digit strings are out of range anyway; int() of a huge one is slow
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +42,7 @@ class ListRequest:
     created_from: datetime | None
     created_to: datetime | None
     ascending: bool
-    cursor: tuple[str, str] | None  # (created time ISO, id or seq) of the last item sent
+    cursor: tuple[datetime, str] | None  # (created time in UTC, id or seq) of the last item sent
 
     @property
     def page_size(self) -> int:
@@ -82,18 +90,35 @@ def _many(params: QueryParams, *names: str) -> list[str] | None:
     return values or None
 
 
-def _integer(params: QueryParams, name: str, low: int, high: int | None) -> int | None:
+def _bad(message: str) -> AzureError:
+    return AzureError(400, "InvalidArgument", "InvalidQueryParameter", message)
+
+
+def _integer(params: QueryParams, name: str, low: int, high: int) -> int | None:
+    """The query parameter `name` (or `$name`) as an integer in [low, high]; 400 otherwise."""
     raw = _one(params, name, f"${name}")
     if raw is None:
         return None
+    text = raw.strip()
     try:
-        value = int(raw)
+        value = int(text) if len(text) <= _MAX_NUMBER_DIGITS else None
     except ValueError:
-        raise AzureError(400, "InvalidArgument", "InvalidQueryParameter", f"{name} must be an integer") from None
-    if value < low or (high is not None and value > high):
-        limit = f"between {low} and {high}" if high is not None else f"at least {low}"
-        raise AzureError(400, "InvalidArgument", "InvalidQueryParameter", f"{name} must be {limit}")
+        raise _bad(f"{name} must be an integer") from None
+    if value is None or not low <= value <= high:
+        raise _bad(f"{name} must be between {low} and {high}")
     return value
+
+
+def _utc(text: str) -> datetime:
+    """An ISO 8601 date and time in UTC (naive: taken as UTC). Raises ValueError for one that is not
+    a date, or that leaves datetime's range (years 1 to 9999) once turned into UTC."""
+    value = datetime.fromisoformat(text)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"{text} is out of range in UTC") from None
 
 
 def _moment(params: QueryParams, name: str) -> datetime | None:
@@ -101,12 +126,9 @@ def _moment(params: QueryParams, name: str) -> datetime | None:
     if raw is None:
         return None
     try:
-        value = datetime.fromisoformat(raw.strip().replace("Z", "+00:00").replace(" ", "+"))
+        return _utc(raw.strip().replace("Z", "+00:00").replace(" ", "+"))
     except ValueError:
-        raise AzureError(
-            400, "InvalidArgument", "InvalidQueryParameter", f"{name} must be an ISO 8601 date and time"
-        ) from None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+        raise _bad(f"{name} must be an ISO 8601 date and time between years 1 and 9999 in UTC") from None
 
 
 def parse_list_request(params: QueryParams, default_order: str = "desc") -> ListRequest:
@@ -122,8 +144,8 @@ def parse_list_request(params: QueryParams, default_order: str = "desc") -> List
     if direction not in ("asc", "desc"):
         raise AzureError(400, "InvalidArgument", "InvalidQueryParameter", "orderby direction must be asc or desc")
     return ListRequest(
-        top=_integer(params, "top", 0, None),
-        skip=_integer(params, "skip", 0, None) or 0,
+        top=_integer(params, "top", 0, INT32_MAX),
+        skip=_integer(params, "skip", 0, INT32_MAX) or 0,
         maxpagesize=_integer(params, "maxpagesize", 1, MAX_PAGE),
         ids=ids,
         statuses=_many(params, "statuses", "$statuses"),
@@ -134,16 +156,23 @@ def parse_list_request(params: QueryParams, default_order: str = "desc") -> List
     )
 
 
-def _cursor(token: str | None) -> tuple[str, str] | None:
+def _cursor(token: str | None) -> tuple[datetime, str] | None:
+    """The (created time in UTC, key) a `$skipToken` carries; 400 for anything else, a date out of
+    range included."""
     if token is None:
         return None
     try:
-        moment, key = json.loads(base64.urlsafe_b64decode(token.encode()))
-        datetime.fromisoformat(moment)
-        return str(moment), str(key)
+        moment, key = orjson.loads(base64.urlsafe_b64decode(token.encode()))  # depth-bounded, unlike json
+        if not isinstance(moment, str) or not isinstance(key, str | int) or isinstance(key, bool):
+            raise TypeError("not a cursor")
+        return _utc(moment), str(key)
     except (ValueError, TypeError):
-        raise AzureError(400, "InvalidArgument", "InvalidQueryParameter", "the $skipToken is not valid") from None
+        raise _bad("the $skipToken is not valid") from None
 
 
-def parse_cursor_time(cursor: tuple[str, str]) -> datetime:
-    return datetime.fromisoformat(cursor[0])
+def cursor_seq(cursor: tuple[datetime, str]) -> tuple[datetime, int]:
+    """A document list's cursor: its key is a task's sequence number, a database integer."""
+    key = cursor[1]
+    if not (key.isascii() and key.isdigit() and len(key) <= _MAX_NUMBER_DIGITS and int(key) <= _INT64_MAX):
+        raise _bad("the $skipToken is not valid")
+    return cursor[0], int(key)

@@ -11,8 +11,8 @@ import orjson
 from fastapi import APIRouter, Depends, File, Header, Query, Request, UploadFile
 from fastapi.responses import Response
 
-from dragoman.api.azure.errors import AzureError, Unauthorized
-from dragoman.api.azure.listing import ListRequest, parse_cursor_time, parse_list_request
+from dragoman.api.azure.errors import AzureError
+from dragoman.api.azure.listing import INT32_MAX, ListRequest, cursor_seq, parse_list_request
 from dragoman.api.azure.models import StartTranslationDetails
 from dragoman.api.azure.schemas import (
     DocumentsPage,
@@ -28,6 +28,8 @@ from dragoman.api.azure.wire import (
     task_statuses_named,
     translation_status,
 )
+from dragoman.api.guard import azure_tenant
+from dragoman.api.locations import unusable_locations
 from dragoman.api.read_cache import ReadCache
 from dragoman.api.responses import FastJSONResponse as JSONResponse
 from dragoman.domain.specs import JobSpec
@@ -53,13 +55,9 @@ def tenant(
     request: Request,
     key: Annotated[str | None, Header(alias="Ocp-Apim-Subscription-Key")] = None,
 ) -> str:
-    """The caller's tenant, from its subscription key; 401 in Azure's shape otherwise."""
-    if not key:
-        raise Unauthorized("Access denied: a subscription key is required (Ocp-Apim-Subscription-Key header)")
-    owner = _service(request).settings.tenant_for_azure_key(key)
-    if owner is None:
-        raise Unauthorized("Access denied: the subscription key is not valid")
-    return owner
+    """The caller's tenant, as the front-door guard authenticated it from the subscription key before
+    the body was read (`api/guard.py`); `key` is declared only to describe the header in OpenAPI."""
+    return azure_tenant(request)
 
 
 def api_version(version: Annotated[str | None, Query(alias="api-version")] = None) -> str:
@@ -92,7 +90,8 @@ router = APIRouter(prefix="", tags=["Document Translation"], responses=_ERRORS)
 # dependencies: status polls and list pages are the hot path, and dependency solving costs more
 # than the read itself. They run on the event loop with no thread hand-off (SQLite reads in WAL mode
 # never wait on writers). Writes (start, cancel) and single-document translation can wait on a lock
-# or an engine, so they stay in the thread pool, with dependencies (auth is checked before the body).
+# or an engine, so they stay in the thread pool, with dependencies. The key itself is checked by the
+# front-door guard, before any body is read.
 _KEY_HEADER = {
     "name": "Ocp-Apim-Subscription-Key",
     "in": "header",
@@ -111,8 +110,7 @@ _API_VERSION = {
 
 def _caller(request: Request) -> tuple[str, str]:
     """(tenant, api-version) of a read request, checked as the dependencies check them for writes."""
-    owner = tenant(request, request.headers.get("ocp-apim-subscription-key"))
-    return owner, api_version(request.query_params.get("api-version"))
+    return azure_tenant(request), api_version(request.query_params.get("api-version"))
 
 
 def _cached(request: Request, owner: str, compute: Callable[[], dict[str, Any]]) -> Response:
@@ -138,9 +136,10 @@ def _query_parameter(name: str, schema: dict[str, Any], description: str) -> dic
 
 # The list endpoints parse their query themselves (Azure accepts `top` and `$top`, csv or repeated
 # lists); these describe it in the OpenAPI document.
+_INT32 = {"type": "integer", "format": "int32", "minimum": 0, "maximum": INT32_MAX}  # Azure's spec
 LIST_PARAMETERS = [
-    _query_parameter("top", {"type": "integer", "minimum": 0}, "Total items wanted, across pages (also $top)."),
-    _query_parameter("skip", {"type": "integer", "minimum": 0}, "Items to skip first (also $skip)."),
+    _query_parameter("top", _INT32, "Total items wanted, across pages (also $top)."),
+    _query_parameter("skip", _INT32, "Items to skip first (also $skip)."),
     _query_parameter("maxpagesize", {"type": "integer", "minimum": 1, "maximum": 100}, "Page size, default 50."),
     _query_parameter("ids", {"type": "array", "items": {"type": "string"}}, "Ids, comma-separated or repeated."),
     _query_parameter(
@@ -187,7 +186,8 @@ def _base(request: Request, service: Dragoman) -> str:
 def start_translation(request: Request, body: StartTranslationDetails, owner: Tenant, version: Version) -> Response:
     service = _service(request)
     job = JobSpec(owner, (), origin="azure", details={"api_version": version})
-    view = service.submit_batch(body.batch_inputs(), job)
+    with unusable_locations():
+        view = service.submit_batch(body.batch_inputs(), job)
     location = f"{_base(request, service).rstrip('/')}{_BATCHES}/{view.job.id}?api-version={version}"
     return Response(status_code=202, headers={"Operation-Location": location})
 
@@ -217,7 +217,7 @@ def _translations_page(request: Request, owner: str, version: str) -> dict[str, 
         created_from=wanted.created_from,
         created_to=wanted.created_to,
         ascending=wanted.ascending,
-        after=None if wanted.cursor is None else (parse_cursor_time(wanted.cursor), wanted.cursor[1]),
+        after=wanted.cursor,
     )
     views = service.list_jobs(tenant=owner, limit=wanted.page_size + 1, offset=wanted.skip, query=query)
     return _page(
@@ -262,12 +262,7 @@ def _documents_page(request: Request, job_id: str, owner: str, version: str) -> 
         task_statuses = task_statuses_named(wanted.statuses)
         if task_statuses is None:
             raise _bad_statuses(wanted.statuses)
-    after = None
-    if wanted.cursor is not None:
-        try:
-            after = (parse_cursor_time(wanted.cursor), int(wanted.cursor[1]))
-        except ValueError:
-            raise AzureError(400, "InvalidArgument", "InvalidQueryParameter", "the $skipToken is not valid") from None
+    after = None if wanted.cursor is None else cursor_seq(wanted.cursor)
     query = TaskQuery(
         ids=wanted.ids,
         statuses=task_statuses,
