@@ -124,6 +124,9 @@ class Settings(BaseSettings):
         default=4, ge=1, le=1000, description="Requests reaching remote storage one tenant may have in progress."
     )
     lease_seconds: float = Field(default=30.0, gt=0)
+    recovery_seconds: float = Field(
+        default=5.0, gt=0, le=3600, description="How often a runner recovers lost tasks and retries owed job output."
+    )
     stall_seconds: float = Field(default=60.0, gt=0, description="Recycle a pipeline silent this long.")
     tenants: dict[str, Tenant] = Field(
         default_factory=_default_tenants,

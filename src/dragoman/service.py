@@ -57,7 +57,12 @@ class Dragoman:
         runner = None
         if with_runner:
             runner = InProcessRunner(
-                store, engine, storage, workers=settings.workers, lease=timedelta(seconds=settings.lease_seconds)
+                store,
+                engine,
+                storage,
+                workers=settings.workers,
+                lease=timedelta(seconds=settings.lease_seconds),
+                recovery_every_seconds=settings.recovery_seconds,
             )
         return cls(store, engine, storage, runner, settings)
 

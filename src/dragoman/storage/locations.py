@@ -108,13 +108,20 @@ def _split_authority(authority: str, scheme: str, url: str) -> tuple[str, int]:
     host = host.lower()
     if not host:
         raise AccessDenied(f"{_shown(url)} names no host")
-    if not _is_ip(host) and not all(_LABEL.match(label) for label in host.split(".")):
-        raise AccessDenied(f"{_shown(url)}: {host!r} is not a valid host name")
+    if not _is_ip(host) and not _is_host_name(host):
+        raise AccessDenied(f"{_shown(url)}: {host!r} is not a valid host name or IP address")
     if port_text is None:
         return host, _DEFAULT_PORTS.get(scheme, 0)
     if not _PORT.match(port_text) or not 0 < int(port_text) < 65536:
         raise AccessDenied(f"{_shown(url)}: {port_text!r} is not a valid port")
     return host, int(port_text)
+
+
+def _is_host_name(host: str) -> bool:
+    """Labels of letters, digits and inner hyphens, the last one not all digits: `127.1` or `0x7f.1`
+    are IP addresses to some readers (inet_aton) and names to others, so they are neither."""
+    labels = host.split(".")
+    return all(_LABEL.match(label) for label in labels) and not labels[-1].isdigit() and not host.startswith("0x")
 
 
 def _is_ip(host: str) -> bool:
@@ -153,8 +160,8 @@ class HostRule:
             port_text = port_part if colon else None
         if not host or "*" in host or (wildcard and _is_ip(host)):
             raise ValueError(f"{text!r} is not a host rule (use host, host:port or *.domain)")
-        if not _is_ip(host) and not all(_LABEL.match(label) for label in host.split(".")):
-            raise ValueError(f"{text!r} is not a host rule: {host!r} is not a host name")
+        if not _is_ip(host) and not _is_host_name(host):
+            raise ValueError(f"{text!r} is not a host rule: {host!r} is not a host name or IP address")
         if port_text is not None and (not _PORT.match(port_text) or not 0 < int(port_text) < 65536):
             raise ValueError(f"{text!r} is not a host rule: bad port")
         return cls(host, int(port_text) if port_text is not None else None, wildcard)
