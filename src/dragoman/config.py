@@ -197,14 +197,15 @@ class Settings(BaseSettings):
                 return mine
             return everyone if shared else nobody
 
-        s3_secret = pick(own and own.s3_secret_access_key, self.s3_secret_access_key, None)
+        # S3 credentials and endpoint fall back to the global ones: the buckets are what is scoped.
+        s3_secret = (own and own.s3_secret_access_key) or self.s3_secret_access_key
         buckets = pick(own and own.s3_buckets, None, [])
         return StorageScope(
             roots=tuple(pick(own and own.roots, self.roots, [])),
             azure_blob_hosts=tuple(pick(own and own.azure_blob_hosts, self.azure_blob_hosts, [])),
             s3_endpoint_url=(own and own.s3_endpoint_url) or self.s3_endpoint_url,
             s3_region=(own and own.s3_region) or self.s3_region,
-            s3_access_key_id=pick(own and own.s3_access_key_id, self.s3_access_key_id, None),
+            s3_access_key_id=(own and own.s3_access_key_id) or self.s3_access_key_id,
             s3_secret_access_key=s3_secret.get_secret_value() if s3_secret is not None else None,
             s3_buckets=None if buckets is None else frozenset(buckets),
         )
