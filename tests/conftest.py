@@ -45,6 +45,15 @@ def write_documents(folder: Path, count: int = 3, paragraphs: int = 4) -> list[P
     return made
 
 
+def wait_for(predicate: Callable[[], bool], timeout: float = 60.0) -> None:
+    """Return once `predicate()` holds (polled every 20 ms); fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached")
+        time.sleep(0.02)
+
+
 def wait_terminal(service: Dragoman, job_id: str, timeout: float = 120.0) -> JobView:
     return wait_for_view(service, job_id, lambda view: view.is_terminal, timeout)
 

@@ -4,14 +4,24 @@ succeeded (billed once, never translated again); one that was not is run again o
 from __future__ import annotations
 
 import hashlib
+import threading
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
 
 from dragoman.config import Settings
 from dragoman.domain.states import TaskStatus
+from dragoman.engines.apertium import ApertiumEngine
+from dragoman.errors import StoreError
 from dragoman.planning import plan_local_job
+from dragoman.runner.pool import InProcessRunner
 from dragoman.service import Dragoman
-from tests.conftest import wait_terminal
+from dragoman.storage.scopes import StorageScopes
+from dragoman.store.database import open_database
+from dragoman.store.jobs import Claim, JobStore, utcnow
+from tests.conftest import wait_for, wait_terminal
 
 DEAD_OWNER = "some-other-host:1:dead"  # another host whose lease has run out
 
@@ -72,3 +82,88 @@ def test_unpublished_work_of_a_cancelled_job_ends_cancelled(tmp_path: Path) -> N
     assert view.status.value == "cancelled"
     assert view.summary.characters_charged == 0
     assert not (docs / "out").exists() or not any((docs / "out").rglob("*.txt"))
+
+
+def test_an_output_larger_than_the_source_limit_is_still_recognised_as_published(tmp_path: Path) -> None:
+    # Given a dead worker that published an output larger than the limit on source documents
+    settings, job_id, task_id, docs = start_orphan(tmp_path, cancel=False)
+    settings = settings.model_copy(update={"max_document_bytes": 100})
+    app = Dragoman.from_settings(settings)
+    target = docs / "out" / "es" / "a.txt"
+    output = ("Me gustan los perros. " * 200).encode()
+    assert len(output) > settings.max_document_bytes
+    assert app.store.record_output(task_id, DEAD_OWNER, characters=12, output_sha256=hashlib.sha256(output).hexdigest())
+    app.storage.for_tenant("default").publish(str(target), output)
+    app.close()
+    # When a runner recovers it / Then its read-back ignores the source limit: succeeded, billed once, kept
+    with Dragoman.from_settings(settings, with_runner=True) as runner:
+        view = wait_terminal(runner, job_id)
+        task = runner.tasks(job_id)[0]
+    assert view.status.value == "succeeded" and task.status is TaskStatus.SUCCEEDED and task.error is None
+    assert view.summary.characters_charged == 12
+    assert target.read_bytes() == output
+
+
+class FlakyStore(JobStore):
+    """A state database whose task reports fail while `broken` is set (a full disk, say)."""
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__(engine)
+        self.broken = threading.Event()
+        self.failed_reports = 0
+
+    def _fail_if_broken(self) -> None:
+        if self.broken.is_set():
+            self.failed_reports += 1
+            raise StoreError("database or disk is full")
+
+    def finish(self, *args: Any, **kwargs: Any) -> bool:
+        self._fail_if_broken()
+        return super().finish(*args, **kwargs)
+
+    def finish_and_claim(self, *args: Any, **kwargs: Any) -> tuple[bool, Claim | None]:
+        self._fail_if_broken()
+        return super().finish_and_claim(*args, **kwargs)
+
+
+def flaky_service(tmp_path: Path, lease: float) -> tuple[Dragoman, FlakyStore, Path]:
+    docs = tmp_path / "docs"
+    (docs / "in").mkdir(parents=True)
+    (docs / "in" / "a.txt").write_text("I like dogs.\n")
+    settings = Settings(data_dir=tmp_path / "data", roots=[docs], workers=1)
+    store = FlakyStore(open_database(settings.database))
+    engine = ApertiumEngine(settings.apertium_modes_dir)
+    storage = StorageScopes.from_settings(settings)
+    runner = InProcessRunner(
+        store, engine, storage, workers=1, lease=timedelta(seconds=lease), recovery_every_seconds=0.1
+    )
+    return Dragoman(store, engine, storage, runner, settings), store, docs
+
+
+def test_a_report_that_fails_for_a_moment_is_retried(tmp_path: Path) -> None:
+    service, store, docs = flaky_service(tmp_path, lease=30)
+    store.broken.set()
+    with service:
+        job_id = service.submit(plan_local_job(service.local, [docs / "in"], docs / "out", ["es"], "en")).job.id
+        wait_for(lambda: store.failed_reports >= 2)  # the outcome could not be written, twice
+        store.broken.clear()  # the disk has room again
+        view = wait_terminal(service, job_id)
+    assert view.status.value == "succeeded" and view.summary.characters_charged == len("I like dogs.")
+
+
+def test_a_task_whose_report_was_given_up_is_recovered_and_a_cancel_of_its_job_ends(tmp_path: Path) -> None:
+    # Given a runner that cannot record a finished task's outcome for longer than the task's lease
+    service, store, docs = flaky_service(tmp_path, lease=1.0)
+    store.broken.set()
+    with service:
+        job_id = service.submit(plan_local_job(service.local, [docs / "in"], docs / "out", ["es"], "en")).job.id
+        wait_for(lambda: (docs / "out" / "es" / "a.txt").exists())  # published, but not recorded as done
+        assert service.cancel(job_id).status.value == "cancelling"
+        # the runner gives up reporting after a lease's worth of retries, and stops renewing the lease
+        wait_for(lambda: bool(store.orphans(lambda owner, expires: expires is not None and expires < utcnow())))
+        store.broken.clear()
+        # Then its own recovery settles the task no one works on: published, so succeeded (billed once),
+        # and the accepted cancel ends, having lost the race (rule 4)
+        view = wait_terminal(service, job_id, timeout=30)
+    assert view.status.value == "succeeded" and view.summary.characters_charged == len("I like dogs.")
+    assert (docs / "out" / "es" / "a.txt").read_text() == "Me gustan los perros.\n"

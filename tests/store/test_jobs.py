@@ -29,8 +29,12 @@ def test_only_the_owner_of_a_running_task_moves_its_progress_and_it_stays_within
 
 def test_a_finished_job_awaits_its_end_of_job_output_until_it_is_marked_written(store: JobStore) -> None:
     # Given a finished job of an origin with end-of-job output, and one refused at validation
-    ran = store.create_job(JobSpec("t", [TaskSpec("file:///s", "file:///t", "en", "es")], origin="aws", end_output=True)).job.id
-    refused = store.create_job(JobSpec("t", [], origin="aws", end_output=True), validated=False, error=ErrorInfo("Bad", "no")).job.id
+    ran = store.create_job(
+        JobSpec("t", [TaskSpec("file:///s", "file:///t", "en", "es")], origin="aws", end_output=True)
+    ).job.id
+    refused = store.create_job(
+        JobSpec("t", [], origin="aws", end_output=True), validated=False, error=ErrorInfo("Bad", "no")
+    ).job.id
     claim = store.claim_next("owner", timedelta(seconds=60))
     assert claim is not None
     assert store.unfinalized(["aws"]) == []  # still running: nothing to write yet

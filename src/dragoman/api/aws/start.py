@@ -82,6 +82,7 @@ def start_job(service: Dragoman, caller: Caller, body: dict[str, Any]) -> dict[s
         (),
         name=name,
         origin=AWS_ORIGIN,
+        end_output=True,  # the details files (details.py)
         client_token=token,
         details=details,
         job_id=job_id,

@@ -1,0 +1,138 @@
+"""DESIGN §1 rule 9 in the store, on SQLite and PostgreSQL: no two live tasks share a target, whatever
+job or tenant they belong to; a claim is fenced by owner and attempt, publication happens under the
+task's lock, and recovery decides under the same lock. Glossaries are stored once per job."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from dragoman.domain.specs import JobSpec, TaskSpec
+from dragoman.domain.states import TaskStatus
+from dragoman.errors import TargetExists
+from dragoman.store.database import open_database
+from dragoman.store.jobs import JobStore, Orphan
+from dragoman.store.schema import glossaries, tasks
+
+
+def one(target: str, tenant: str = "t") -> JobSpec:
+    return JobSpec(tenant, [TaskSpec("file:///s.txt", target, "en", "es")])
+
+
+def test_a_target_being_written_cannot_be_taken_by_another_job_or_tenant(store: JobStore) -> None:
+    # Given a live task writing /out/x.txt
+    first = store.create_job(one("file:///out/x.txt", "acme")).job.id
+    # Then no other job, of any tenant, may write it while that task lives
+    for tenant in ("acme", "globex"):
+        with pytest.raises(TargetExists, match="already being written"):
+            store.create_job(one("file:///out/x.txt", tenant))
+    # When the task ends (failed: nothing written), the target is free again
+    claim = store.claim_next("w", timedelta(seconds=60))
+    assert claim is not None and claim.task.job_id == first
+    assert store.finish(claim.task.id, "w", TaskStatus.FAILED, attempt=claim.attempt)
+    store.create_job(one("file:///out/x.txt", "globex"))
+
+
+def test_two_jobs_racing_for_one_target_one_wins(database_url: str) -> None:
+    engines = [open_database(database_url) for _ in range(2)]
+    stores = [JobStore(engine) for engine in engines]
+    outcomes: list[str] = []
+    barrier = threading.Barrier(8)
+
+    def submit(number: int) -> None:
+        barrier.wait()
+        try:
+            stores[number % 2].create_job(one("file:///out/raced.txt", f"tenant{number}"))
+            outcomes.append("created")
+        except TargetExists:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=submit, args=(number,)) for number in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for engine in engines:
+        engine.dispose()
+    assert sorted(outcomes) == ["created"] + ["refused"] * 7
+
+
+def test_an_older_attempt_changes_nothing_once_the_task_was_claimed_again(store: JobStore) -> None:
+    # Given a task claimed (attempt 1), lost (its lease lapsed and recovery put it back), claimed again
+    store.create_job(one("file:///out/a.txt"))
+    old = store.claim_next("runner-a", timedelta(seconds=-1))
+    assert old is not None and old.attempt == 1
+    orphan = Orphan(old.task, "runner-a", False, None, "t", old.attempt)
+    assert store.recover(orphan, TaskStatus.PENDING)
+    new = store.claim_next("runner-a", timedelta(seconds=60))  # the same runner process, a new attempt
+    assert new is not None and new.attempt == 2
+    # Then the old attempt can neither record, publish, nor report
+    assert not store.record_output(old.task.id, "runner-a", characters=1, output_sha256="0" * 64, attempt=1)
+    with store.holding(old.task.id, "runner-a", 1) as held:
+        assert not held
+    assert not store.finish(old.task.id, "runner-a", TaskStatus.SUCCEEDED, attempt=1)
+    # while the new one can
+    with store.holding(new.task.id, "runner-a", 2) as held:
+        assert held
+    assert store.finish(new.task.id, "runner-a", TaskStatus.SUCCEEDED, attempt=2)
+
+
+def test_recovery_waits_for_a_publication_under_way_and_sees_it(database_url: str) -> None:
+    engines = [open_database(database_url) for _ in range(2)]
+    runner, recoverer = JobStore(engines[0]), JobStore(engines[1])
+    runner.create_job(one("file:///out/b.txt"))
+    claim = runner.claim_next("runner-a", timedelta(seconds=-1))  # its lease has already lapsed
+    assert claim is not None
+    assert runner.record_output(claim.task.id, "runner-a", characters=5, output_sha256="f" * 64, attempt=claim.attempt)
+    published = threading.Event()
+    inside = threading.Event()
+    seen_by_decision: list[bool] = []
+
+    def publish() -> None:
+        with runner.holding(claim.task.id, "runner-a", claim.attempt) as held:
+            assert held
+            inside.set()
+            time.sleep(0.5)  # a slow upload, while recovery wants the task
+            published.set()
+
+    # When recovery looks at the task while its owner is publishing
+    thread = threading.Thread(target=publish)
+    thread.start()
+    inside.wait(10)
+    orphan = next(o for o in recoverer.orphans(lambda owner, expires: True) if o.task.id == claim.task.id)
+
+    def decide() -> TaskStatus:
+        seen_by_decision.append(published.is_set())
+        return TaskStatus.SUCCEEDED if published.is_set() else TaskStatus.PENDING
+
+    assert recoverer.recover(orphan, decide)
+    thread.join()
+    # Then its decision came after the publication, not between the look and the write
+    assert seen_by_decision == [True]
+    assert recoverer.get(claim.task.job_id).summary.succeeded == 1
+    for engine in engines:
+        engine.dispose()
+
+
+def test_a_glossary_is_stored_once_per_job_and_reaches_every_task(store: JobStore) -> None:
+    glossary = tuple((f"term{n}", f"término{n}") for n in range(2000))
+    spec = JobSpec(
+        "t", [TaskSpec(f"file:///s{n}.txt", f"file:///out/{n}.txt", "en", "es", glossary) for n in range(300)]
+    )
+    job_id = store.create_job(spec).job.id
+    with store._engine.connect() as connection:  # noqa: SLF001 - counting rows is the point
+        assert connection.execute(select(func.count()).select_from(glossaries)).scalar() == 1
+        assert (
+            connection.execute(
+                select(func.count())
+                .select_from(tasks)
+                .where(tasks.c.job_id == job_id, tasks.c.glossary_digest.is_not(None))
+            ).scalar()
+            == 300
+        )
+    claim = store.claim_next("w", timedelta(seconds=60))
+    assert claim is not None and claim.task.glossary == glossary
