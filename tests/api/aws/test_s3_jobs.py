@@ -14,11 +14,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import boto3
+import httpx
 import pytest
 from azure.ai.translation.document import DocumentTranslationClient
 from azure.core.credentials import AzureKeyCredential
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
 from botocore.client import BaseClient
 from botocore.config import Config
+from botocore.credentials import Credentials
 
 from tests.conftest import ENGLISH_PARAGRAPHS
 from tests.processes import environment, free_port, serving
@@ -270,3 +274,66 @@ def test_start_checks_what_botocore_does_not(world: World) -> None:
     for change, error in cases:
         with pytest.raises(error):
             client.start_text_translation_job(**{**good, **change})
+
+
+def signed_start(world: World, members: dict[str, object]) -> httpx.Response:
+    """StartTextTranslationJob sent raw (botocore would refuse the unknown members client-side)."""
+    body = json.dumps(members).encode()
+    request = AWSRequest(
+        "POST",
+        world.endpoint + "/",
+        data=body,
+        headers={"Content-Type": "application/x-amz-json-1.1",
+                 "X-Amz-Target": "AWSShineFrontendService_20170701.StartTextTranslationJob"},
+    )  # fmt: skip
+    SigV4Auth(Credentials(ACCESS_KEY, SECRET), "translate", "us-east-1").add_auth(request)
+    return httpx.post(world.endpoint + "/", content=body, headers=dict(request.headers.items()), timeout=60)
+
+
+def test_start_stores_and_echoes_only_the_modeled_members_within_their_bounds(world: World) -> None:
+    # Issue 9 item 7 reproduction: members were stored verbatim with no size cap (a 20 MB Settings grew
+    # the database by 553 MiB; one List answer was 125 MiB). Now unknown members are dropped, modeled
+    # ones checked against botocore's max lengths and enums, and the body is capped (256 KiB).
+    junk = "x" * 60_000
+    good: dict[str, object] = {
+        "JobName": "echo-caps",
+        "InputDataConfig": {"S3Uri": "s3://echo/in/", "ContentType": "text/plain", "Junk": junk},
+        "OutputDataConfig": {"S3Uri": "s3://echo/out/", "Junk": junk},
+        "DataAccessRoleArn": ROLE,
+        "SourceLanguageCode": "en",
+        "TargetLanguageCodes": ["es"],
+        "Settings": {"Formality": "FORMAL", "Junk": junk},
+        "ClientToken": "echo-caps-1",
+    }
+    answer = signed_start(world, good)
+    assert answer.status_code == 200, answer.text
+    job_id = answer.json()["JobId"]
+    described = world.translate.describe_text_translation_job(JobId=job_id)["TextTranslationJobProperties"]
+    assert described["InputDataConfig"] == {"S3Uri": "s3://echo/in/", "ContentType": "text/plain"}
+    assert set(described["OutputDataConfig"]) == {"S3Uri"}
+    assert described["Settings"] == {"Formality": "FORMAL"}
+    with sqlite3.connect(world.database) as database:
+        (stored,) = database.execute("SELECT max(length(details)) FROM jobs").fetchone()
+    assert stored < 4096, f"a job stores {stored} bytes of echoed members"
+    listed = world.translate.list_text_translation_jobs(Filter={"JobName": "echo-caps"})
+    assert [job["JobId"] for job in listed["TextTranslationJobPropertiesList"]] == [job_id]
+    assert len(json.dumps(listed["TextTranslationJobPropertiesList"], default=str)) < 4096
+    # modeled members beyond the model's bounds are refused, and nothing is stored for them
+    refused: list[dict[str, object]] = [
+        {"Settings": {"Formality": "x" * 1000}},
+        {"Settings": {"Profanity": "MASK", "Brevity": "OFF"}},
+        {"OutputDataConfig": {"S3Uri": "s3://echo/out/", "EncryptionKey": {"Type": "KMS", "Id": "k" * 401}}},
+        {"OutputDataConfig": {"S3Uri": "s3://echo/out/", "EncryptionKey": {"Type": "AES", "Id": "key"}}},
+        {"InputDataConfig": {"S3Uri": "s3://echo/in/", "ContentType": "t" * 300}},
+        {"TerminologyNames": ["n" * 257]},
+        {"JobName": "j" * 257},
+    ]
+    for number, change in enumerate(refused):
+        answer = signed_start(world, {**good, **change, "ClientToken": f"echo-caps-refused-{number}"})
+        assert answer.status_code == 400, (change, answer.text)
+        assert answer.json()["__type"] == "InvalidParameterValueException", (change, answer.text)
+    too_big = signed_start(world, {**good, "Settings": {"Formality": "FORMAL", "Junk": "x" * 300_000}})
+    assert too_big.status_code == 413 and too_big.json()["__type"] == "ValidationException"
+    with sqlite3.connect(world.database) as database:
+        (count,) = database.execute("SELECT count(*) FROM jobs WHERE client_token LIKE 'echo-caps%'").fetchone()
+    assert count == 1
