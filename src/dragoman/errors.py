@@ -15,9 +15,13 @@ ServiceError
 │   ├── UndecodableDocument
 │   ├── NoTranslatableText
 │   ├── SourceMissing
-│   └── TargetExists
+│   ├── TargetExists
+│   ├── DocumentTooLarge       a zipped document inflates past the limits
+│   ├── DocumentTooComplex     a word or run of spaces too long to convert in reasonable time
+│   └── ConversionLimitExceeded  a converter ran out of its time or memory on this document
 ├── EngineError                the translation engine misbehaved
 │   ├── EngineCrashed
+│   │   └── ConverterCrashed   a document converter died of a signal nobody sent on purpose
 │   └── EngineTimeout
 ├── StoreError                 the database failed
 └── ConfigError                a setting has a bad value
@@ -31,7 +35,11 @@ __all__ = [
     "CancelRefused",
     "ConfigError",
     "Conflict",
+    "ConversionLimitExceeded",
+    "ConverterCrashed",
     "DocumentError",
+    "DocumentTooComplex",
+    "DocumentTooLarge",
     "EngineCrashed",
     "EngineError",
     "EngineTimeout",
@@ -159,6 +167,24 @@ class TargetExists(DocumentError):
     code = "TargetFileAlreadyExists"
 
 
+class DocumentTooLarge(DocumentError):
+    """The document, once unpacked, is larger than the configured limits allow."""
+
+    code = "DocumentTooLarge"
+
+
+class DocumentTooComplex(DocumentError):
+    """The document holds a word or a run of spaces too long to convert in reasonable time."""
+
+    code = "DocumentTooComplex"
+
+
+class ConversionLimitExceeded(DocumentError):
+    """Converting the document took more time or memory than one document may use."""
+
+    code = "ConversionLimitExceeded"
+
+
 class EngineError(ServiceError):
     """The translation engine failed."""
 
@@ -175,6 +201,12 @@ class EngineTimeout(EngineError):
     """The translation engine stopped making progress."""
 
     code = "EngineTimeout"
+
+
+class ConverterCrashed(EngineCrashed):
+    """A document converter's process died."""
+
+    code = "ConverterCrashed"
 
 
 class StoreError(ServiceError):
