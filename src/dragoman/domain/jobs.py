@@ -101,6 +101,12 @@ class Job:
     def evolve(self, **changes: Any) -> Job:
         return dataclasses.replace(self, **changes)
 
+    @property
+    def failure(self) -> ErrorInfo | None:
+        """Why the job as a whole failed, for every front door to show: it failed validation, or its
+        end-of-job output could not be written."""
+        return self.error or self.output_error
+
     def __repr__(self) -> str:
         return f"Job({self.id[:8]} tenant={self.tenant!r} cancel_requested={self.cancel_requested})"
 

@@ -112,8 +112,8 @@ def job_properties(view: JobView) -> dict[str, Any]:
     ended = view.status in TERMINAL_JOB_STATES
     if ended:
         properties["EndTime"] = epoch(view.job.updated_at)
-    if view.job.error is not None:
-        properties["Message"] = f"{view.job.error.code}: {view.job.error.message}"
+    if view.job.failure is not None:
+        properties["Message"] = f"{view.job.failure.code}: {view.job.failure.message}"
     elif ended and view.status is JobStatus.SUCCEEDED:
         properties["Message"] = "Your job has completed successfully."
     return properties

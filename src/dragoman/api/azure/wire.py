@@ -81,8 +81,8 @@ def translation_status(view: JobView) -> dict[str, Any]:
             "totalCharacterCharged": summary.characters_charged,
         },
     }
-    if view.job.error is not None:
-        body["error"] = _error(view.job.error, "Operation")
+    if view.job.failure is not None:
+        body["error"] = _error(view.job.failure, "Operation")
     return body
 
 
