@@ -133,3 +133,37 @@ def test_cancel_accepted_just_before_the_kill_is_honoured_after_restart(tmp_path
     assert view.summary.not_yet_started == view.summary.in_progress == 0
     assert view.summary.cancelled >= accepted.summary.cancelled
     assert_disk_matches(client, job_id, docs)
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_a_runner_frozen_past_its_lease_publishes_nothing_over_its_successor(
+    tmp_path: Path, database: str, request: pytest.FixtureRequest
+) -> None:
+    # Given a server working on a job with a one-second lease
+    url = request.getfixturevalue("postgres").new_database() if database == "postgresql" else None
+    client, job_id, env, docs = setup_job(tmp_path, documents=12, database_url=url)
+    env.update(DRAGOMAN_LEASE_SECONDS="1", DRAGOMAN_RECOVERY_SECONDS="0.2")
+    first = start_server(env, free_port(), tmp_path / "first.log")
+    wait_until(lambda: client.get(job_id).summary.succeeded >= 2 and client.get(job_id).summary.in_progress >= 1)
+    # When it is frozen (SIGSTOP) mid-task, a second server takes its tasks over once their leases lapse,
+    if database == "sqlite":
+        freeze_outside_a_write(first, tmp_path / "data" / "dragoman.db")
+    else:
+        first.send_signal(signal.SIGSTOP)
+    frozen = {task.id for task in client.tasks(job_id) if task.status is TaskStatus.RUNNING}
+    second = start_server(env, free_port(), tmp_path / "second.log")
+    try:
+        wait_until(lambda: not frozen & {t.id for t in client.tasks(job_id) if t.status is TaskStatus.RUNNING})
+        # and the first one wakes up in the middle of its stale work
+        first.send_signal(signal.SIGCONT)
+        view = wait_terminal(client, job_id, timeout=180)
+    finally:
+        for server in (first, second):
+            server.send_signal(signal.SIGCONT)
+            server.terminate()
+            server.wait(30)
+    # Then every document was published once, by whoever held it, and billed once; none failed
+    assert view.status.value == "succeeded", [t.error for t in client.tasks(job_id) if t.error]
+    assert view.summary.succeeded == 12
+    assert_disk_matches(client, job_id, docs)
+    client.close()
