@@ -3,7 +3,7 @@ domain derives for it."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from alembic import command
 from alembic.config import Config
@@ -78,3 +78,46 @@ def test_downgrade_to_the_first_revision_keeps_every_task(database_url: str) -> 
         columns = {column["name"] for column in inspect(connection).get_columns("jobs")}
     engine.dispose()
     assert "status" not in columns and "n_pending" not in columns
+
+
+def test_upgrade_to_0004_stores_each_glossary_once_and_keys_live_targets(database_url: str) -> None:
+    # Given a database at 0003 with a job whose two tasks carry the same glossary, and two live tasks
+    # (of two jobs) writing one target, which older versions let happen
+    old = create_engine(database_url)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with old.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0003")
+    now = datetime(2026, 1, 1, 12, 0, 0)
+    glossary = '[["cat", "gato"]]'
+    with old.begin() as connection:
+        for job_id in ("job-a", "job-b"):
+            connection.execute(
+                text(
+                    "INSERT INTO jobs (id, tenant, created_at, updated_at, validated, cancel_requested, labels, status,"
+                    " origin, n_pending) VALUES (:id, 't', :now, :now, :v, :c, '{}', 'queued', 'aws', 2)"
+                ),
+                {"id": job_id, "now": now, "v": True, "c": False},
+            )
+        for task_id, job_id, seq, target in (("t1", "job-a", 0, "file:///o/1"), ("t2", "job-a", 1, "file:///o/2"),
+                                             ("t3", "job-b", 0, "file:///o/1")):
+            connection.execute(
+                text(
+                    "INSERT INTO tasks (id, job_id, seq, source_url, target_url, source_language, target_language,"
+                    " status, progress, attempts, created_at, updated_at, glossary)"
+                    " VALUES (:id, :job, :seq, 'file:///a', :target, 'en', 'es', 'pending', 0, 0, :now, :now, :g)"
+                ),
+                {"id": task_id, "job": job_id, "seq": seq, "target": target, "now": now, "g": glossary},
+            )  # fmt: skip
+    old.dispose()
+    # When it is upgraded
+    engine = open_database(database_url)
+    store = JobStore(engine)
+    with engine.begin() as connection:
+        assert connection.execute(text("SELECT count(*) FROM glossaries WHERE job_id = 'job-a'")).scalar_one() == 1
+    # Then every task still has its glossary, and Amazon jobs still owe their details files
+    claimed = [store.claim_next("w", timedelta(seconds=60)) for _ in range(3)]
+    assert all(claim is not None and claim.task.glossary == (("cat", "gato"),) for claim in claimed)
+    assert store.get("job-a").job.end_output
+    engine.dispose()
