@@ -6,8 +6,14 @@ documents. Output comes back in input order, which is how results find their cal
 
 A pump thread writes and reads. At most `window` bytes are in flight, so a caller that aborts loses
 interest in at most that much work: its unwritten blocks are dropped, its in-flight results thrown
-away, and the pipeline goes on serving others. The pipeline runs in its own process group so that
-killing it (when it dies, hangs or is closed) ends every stage at once.
+away, and the pipeline goes on serving others.
+
+Callers take turns: the pump writes one block of each waiting request in turn (round robin), so a
+one-sentence request waits behind at most one block of each other request, however large they are.
+
+Every stage is a bounded child (`dragoman.processes`): its own session and process group (out of
+reach of a terminal's signals), killed if Dragoman dies, with `memory_bytes` of address space.
+Killing the pipeline (when it dies, hangs or is closed) kills every stage's process group.
 """
 
 from __future__ import annotations
@@ -16,7 +22,6 @@ import collections
 import contextlib
 import os
 import selectors
-import signal
 import subprocess
 import tempfile
 import threading
@@ -24,6 +29,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from dragoman import processes
 from dragoman.abort import AbortCheck, Aborted
 from dragoman.errors import EngineCrashed, EngineError, EngineTimeout
 
@@ -47,27 +53,27 @@ class _Request:
 
 class Pipeline:
     def __init__(
-        self, stages: Sequence[Sequence[str]], *, stall_seconds: float = 60.0, window: int = _DEFAULT_WINDOW
+        self,
+        stages: Sequence[Sequence[str]],
+        *,
+        stall_seconds: float = 60.0,
+        window: int = _DEFAULT_WINDOW,
+        memory_bytes: int | None = None,
     ) -> None:
         self._stall_seconds = stall_seconds
         self._window = window
         if not stages:
             raise ValueError("a pipeline needs at least one stage")
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the pipeline
-        # Every stage is our own child (so we reap it) and in the first stage's process group (so
-        # one killpg ends them all).
+        # Every stage is our own child (so we reap it), in a session and process group of its own.
         self._processes: list[subprocess.Popen[bytes]] = []
         upstream: int | None = subprocess.PIPE
+        bounds = processes.Bounds(memory_bytes=memory_bytes)
         try:
             for number, stage in enumerate(stages):
                 last = number == len(stages) - 1
-                process = subprocess.Popen(
-                    list(stage),
-                    stdin=upstream,
-                    stdout=subprocess.PIPE,
-                    stderr=self._stderr,
-                    process_group=self._processes[0].pid if self._processes else 0,
-                    bufsize=0,
+                process = processes.start(
+                    list(stage), bounds=bounds, stdin=upstream, stdout=subprocess.PIPE, stderr=self._stderr
                 )
                 if self._processes:
                     assert self._processes[-1].stdout is not None  # noqa: S101 - Popen contract
@@ -95,8 +101,13 @@ class Pipeline:
 
     @property
     def pid(self) -> int:
-        """The process group of every stage."""
+        """The first stage's process id (and process group)."""
         return self._processes[0].pid
+
+    @property
+    def pids(self) -> list[int]:
+        """Every stage's process id, each also its own process group and session."""
+        return [process.pid for process in self._processes]
 
     @property
     def load(self) -> int:
@@ -176,6 +187,8 @@ class Pipeline:
                             raise self._crashed()
                         received += chunk
                         if b"\0" in chunk:
+                            if self._a_stage_ended():  # its end flushed the stages after it: not results
+                                raise self._crashed()
                             *done, rest = bytes(received).split(b"\0")
                             received = bytearray(rest)
                             self._deliver(done)
@@ -194,20 +207,24 @@ class Pipeline:
             selector.close()
 
     def _next_writes(self) -> bytes:
-        """Blocks to write next, as many as the window allows, recorded as in flight."""
+        """Blocks to write next, as many as the window allows, recorded as in flight: one block of
+        each waiting request in turn, so none waits behind all of another's."""
         out: list[bytes] = []
         with self._lock:
             while self._queue and self._in_flight_bytes < self._window:
-                request = self._queue[0]
+                request = self._queue.popleft()
                 block = request.blocks[request.written]
                 request.written += 1
-                if request.written == len(request.blocks):
-                    self._queue.popleft()
+                if request.written < len(request.blocks):
+                    self._queue.append(request)  # its next block after one of every other request
                 self._queued_bytes -= len(block)
                 self._in_flight.append((request, len(block)))
                 self._in_flight_bytes += len(block)
                 out.append(block)
         return b"".join(out)
+
+    def _a_stage_ended(self) -> bool:
+        return any(process.poll() is not None for process in self._processes)
 
     def _deliver(self, results: list[bytes]) -> None:
         with self._lock:
@@ -258,11 +275,10 @@ class Pipeline:
         self._stderr.close()
 
     def _end_processes(self) -> None:
-        if self._processes:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self._processes[0].pid, signal.SIGKILL)
+        for process in self._processes:  # every stage's group first, so none outlives another to flush
+            processes.kill_group(process)
         for process in self._processes:
-            process.wait()
+            processes.kill(process)
 
     def close(self) -> None:
         self.kill()

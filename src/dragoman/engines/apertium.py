@@ -6,11 +6,12 @@ import os
 import re
 import shlex
 import shutil
-import subprocess
+import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from dragoman import processes
 from dragoman.abort import AbortCheck, Aborted, never_abort
 from dragoman.domain.specs import AUTO_LANGUAGE
 from dragoman.engines._blocks import pack, unpack, unpack_alone
@@ -23,6 +24,7 @@ __all__ = ["DEFAULT_MODES_DIR", "ApertiumEngine"]
 
 DEFAULT_MODES_DIR = Path("/usr/share/apertium/modes")
 _BASE_MODE = re.compile(r"^([a-z]{2,3})-([a-z]{2,3})$")
+_WBLANK_SECONDS = 30.0
 
 
 class ApertiumEngine(Engine):
@@ -38,10 +40,12 @@ class ApertiumEngine(Engine):
         max_block_chars: int = 8000,
         stall_seconds: float = 60.0,
         pipelines_per_pair: int | None = None,
+        memory_bytes: int | None = None,
     ) -> None:
         self._modes = _discover(modes_dir)
         self._max_block_chars = max_block_chars
         self._stall_seconds = stall_seconds
+        self._memory_bytes = memory_bytes  # address space of each pipeline stage
         self._pipelines_per_pair = pipelines_per_pair or max(1, (os.cpu_count() or 1) // 2)
         self._commands: dict[Path, list[list[str]]] = {}
         self._shared: dict[Path, list[Pipeline]] = {}
@@ -101,7 +105,7 @@ class ApertiumEngine(Engine):
             return self._shared_pipeline(mode).translate(blocks, should_abort, report)
         except (EngineCrashed, EngineTimeout):
             pass  # maybe another caller's blocks broke the shared pipeline: try once more, alone
-        private = Pipeline(self._command(mode), stall_seconds=self._stall_seconds)
+        private = Pipeline(self._command(mode), stall_seconds=self._stall_seconds, memory_bytes=self._memory_bytes)
         try:
             return private.translate(blocks, should_abort, report)
         finally:
@@ -141,7 +145,7 @@ class ApertiumEngine(Engine):
         return self._start(mode)
 
     def _start(self, mode: Path) -> Pipeline:
-        pipeline = Pipeline(self._command(mode), stall_seconds=self._stall_seconds)
+        pipeline = Pipeline(self._command(mode), stall_seconds=self._stall_seconds, memory_bytes=self._memory_bytes)
         with self._lock:
             if not self._closed:
                 self._shared.setdefault(mode, []).append(pipeline)
@@ -181,7 +185,12 @@ def _pipeline_stages(mode: Path) -> list[list[str]]:
     wblank = shutil.which("apertium-wblank-mode")
     if wblank is None:
         raise EngineError("apertium-wblank-mode is not installed (Debian package 'apertium')")
-    script = subprocess.run([wblank, "-z", str(mode)], check=True, capture_output=True, text=True).stdout
+    with tempfile.TemporaryFile() as out:
+        ended = processes.wait(processes.start([wblank, "-z", str(mode)], stdout=out), seconds=_WBLANK_SECONDS)
+        out.seek(0)
+        script = out.read().decode("utf-8", "replace")
+    if ended.returncode != 0:
+        raise EngineError(f"apertium-wblank-mode could not read the Apertium mode {mode.name}")
     lexer = shlex.shlex(script, posix=True, punctuation_chars="|")
     lexer.whitespace_split = True
     stages: list[list[str]] = [[]]

@@ -4,13 +4,13 @@ blocks back into the original's structure. Plain text is handled in-process; the
 from __future__ import annotations
 
 import codecs
-import zipfile
 from dataclasses import dataclass, field
-from io import BytesIO
 from pathlib import PurePosixPath
 
+from dragoman.abort import AbortCheck, never_abort
 from dragoman.errors import NoTranslatableText, UndecodableDocument, UnsupportedFormat
-from dragoman.formats import plaintext, transfuse
+from dragoman.formats import plaintext, screening, transfuse
+from dragoman.formats.limits import DEFAULT_LIMITS, DocumentLimits
 from dragoman.formats.plaintext import PlainTextSkeleton
 
 __all__ = ["FORMATS", "DocumentFormat", "ExtractedDocument", "extract", "format_for", "inject", "text_encoding"]
@@ -84,15 +84,25 @@ class ExtractedDocument:
     characters: int
     skeleton: PlainTextSkeleton | transfuse.TransfuseSkeleton = field(repr=False)
     encoding: str = "utf-8"  # how a plain-text translation is written: as the original was
+    limits: DocumentLimits = field(default=DEFAULT_LIMITS, repr=False)  # what putting it back may cost
 
     def discard(self) -> None:
         if isinstance(self.skeleton, transfuse.TransfuseSkeleton):
             self.skeleton.discard()
 
 
-def extract(data: bytes, fmt: DocumentFormat) -> ExtractedDocument:
-    """Take a document apart. Raises a DocumentError for empty, binary or malformed documents."""
-    text = _readable_text(data, fmt)  # None for packaged formats
+def extract(
+    data: bytes,
+    fmt: DocumentFormat,
+    *,
+    limits: DocumentLimits = DEFAULT_LIMITS,
+    should_abort: AbortCheck = never_abort,
+) -> ExtractedDocument:
+    """Take a document apart, within `limits`. Raises a DocumentError for empty, binary, malformed
+    or hostile documents (DocumentTooLarge, DocumentTooComplex, ConversionLimitExceeded),
+    ConverterCrashed if the converter dies, and dragoman.abort.Aborted once `should_abort` says so
+    (a running converter is killed within about 10 ms)."""
+    text = _readable_text(data, fmt, limits, should_abort)  # None for packaged formats
     skeleton: PlainTextSkeleton | transfuse.TransfuseSkeleton
     encoding = text_encoding(data) if text is not None else "utf-8"
     if text is not None and fmt.transfuse == "text":
@@ -100,22 +110,27 @@ def extract(data: bytes, fmt: DocumentFormat) -> ExtractedDocument:
     else:
         if text is not None and encoding != "utf-8":  # Transfuse reads UTF-8, and declares it in HTML output
             data, encoding = text.removeprefix("\ufeff").encode("utf-8"), "utf-8"
-        skeleton, segments, characters = transfuse.extract(data, fmt.transfuse, fmt.extensions[0], fmt.name)
-    document = ExtractedDocument(fmt, segments, characters, skeleton, encoding)
+        skeleton, segments, characters = transfuse.extract(
+            data, fmt.transfuse, fmt.extensions[0], fmt.name, limits=limits, should_abort=should_abort
+        )
+    document = ExtractedDocument(fmt, segments, characters, skeleton, encoding, limits)
     if characters == 0:
         document.discard()
         raise NoTranslatableText("the document has no text to translate")
     return document
 
 
-def inject(document: ExtractedDocument, translated: list[str]) -> bytes:
-    """Put translated segments back into the document's structure; the work folder is removed."""
+def inject(document: ExtractedDocument, translated: list[str], *, should_abort: AbortCheck = never_abort) -> bytes:
+    """Put translated segments back into the document's structure, within the limits it was taken
+    apart with; the work folder is removed. Raises as `extract` does."""
     if len(translated) != len(document.segments):
         raise ValueError("one translation is needed per segment")
     try:
         if isinstance(document.skeleton, PlainTextSkeleton):
             return plaintext.rebuild(document.skeleton, translated).encode(document.encoding)
-        return transfuse.inject(document.skeleton, translated, document.format.name)
+        return transfuse.inject(
+            document.skeleton, translated, document.format.name, limits=document.limits, should_abort=should_abort
+        )
     finally:
         document.discard()
 
@@ -125,13 +140,13 @@ def text_encoding(data: bytes) -> str:
     return next((encoding for mark, encoding in _MARKED_ENCODINGS if data.startswith(mark)), "utf-8")
 
 
-def _readable_text(data: bytes, fmt: DocumentFormat) -> str | None:
-    """The text of a text document (None for packaged formats), or a DocumentError saying what is wrong."""
+def _readable_text(data: bytes, fmt: DocumentFormat, limits: DocumentLimits, should_abort: AbortCheck) -> str | None:
+    """The text of a text document (None for packaged formats, once checked), or a DocumentError
+    saying what is wrong."""
     if not data.strip():
         raise NoTranslatableText("the document is empty")
     if fmt.zipped:
-        if not zipfile.is_zipfile(BytesIO(data)):
-            raise UndecodableDocument(f"the file is not a valid {fmt.name} document (not a ZIP package)")
+        screening.check_package(data, fmt.name, limits, should_abort)
         return None
     encoding = text_encoding(data)
     if encoding == "utf-8" and b"\0" in data:
@@ -145,4 +160,5 @@ def _readable_text(data: bytes, fmt: DocumentFormat) -> str | None:
         ) from None
     if not text.strip("\ufeff \t\r\n"):
         raise NoTranslatableText("the document is empty")
+    screening.check_text(text, fmt.transfuse != "text", fmt.name, limits, should_abort)
     return text

@@ -1,22 +1,43 @@
 """Transfuse (`tf-extract` / `tf-inject`) for structured formats. Structure and inline formatting
 survive because Transfuse carries tags through the engine as blanks and keeps the skeleton in its
-own state folder, which lives until the document is rebuilt or discarded."""
+own state folder, which lives until the document is rebuilt or discarded.
+
+Each converter run is a bounded child (`dragoman.processes`): its own session, killed if Dragoman
+dies, limited in CPU time, memory and file size, given `converter_seconds` of wall-clock time and
+killed within about 10 ms of an abort. Its input and output are files in the document's work folder
+(`dragoman-doc-<pid>-*` under the temporary folder), which is removed on every path: done, failed,
+timed out, aborted. Folders left by a Dragoman process that was killed outright are removed by the
+next one to convert a document.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import re
 import shutil
-import subprocess
+import signal
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from dragoman.errors import UndecodableDocument
+from dragoman import processes
+from dragoman.abort import AbortCheck, never_abort
+from dragoman.errors import ConversionLimitExceeded, ConverterCrashed, UndecodableDocument
+from dragoman.formats.limits import DEFAULT_LIMITS, DocumentLimits
 from dragoman.formats.stream import visible_text
 
-__all__ = ["TransfuseSkeleton", "inject", "extract"]
+__all__ = ["WORKDIR_PREFIX", "TransfuseSkeleton", "extract", "inject"]
 
+WORKDIR_PREFIX = "dragoman-doc-"
 _BLOCK_PREFIX = "\n[tf-block:"
 _TRANSFUSE_TAIL = ".[]"  # Transfuse ends every block with a full stop of its own, removed on injection
+_OUT_OF_MEMORY = ("Memory allocation failed", "bad_alloc", "Cannot allocate memory", "out of memory")
+_LIMIT_SIGNALS = {
+    signal.SIGXCPU: "took more than its {cpu} CPU seconds",
+    signal.SIGXFSZ: "wrote a file larger than {memory} bytes",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,22 +49,31 @@ class TransfuseSkeleton:
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
-def extract(data: bytes, transfuse_format: str, extension: str, label: str) -> tuple[TransfuseSkeleton, list[str], int]:
-    """The blocks to translate, the skeleton and the billable characters."""
-    workdir = Path(tempfile.mkdtemp(prefix="dragoman-doc-"))
+def extract(
+    data: bytes,
+    transfuse_format: str,
+    extension: str,
+    label: str,
+    *,
+    limits: DocumentLimits = DEFAULT_LIMITS,
+    should_abort: AbortCheck = never_abort,
+) -> tuple[TransfuseSkeleton, list[str], int]:
+    """The blocks to translate, the skeleton and the billable characters.
+
+    Raises UndecodableDocument if Transfuse cannot read the document, ConversionLimitExceeded if it
+    runs out of time or memory, ConverterCrashed if it dies otherwise, and Aborted.
+    """
+    workdir = _new_workdir()
     try:
         source = workdir / f"source{extension}"
         source.write_bytes(data)
-        result = subprocess.run(
-            ["tf-extract", "-f", transfuse_format, "-d", str(workdir / "state"), str(source)],
-            capture_output=True,
-            check=False,
-        )
-        if result.returncode != 0:
-            detail = result.stderr.decode("utf-8", "replace").strip().splitlines()
-            reason = detail[-1] if detail else f"exit code {result.returncode}"
+        argv = ["tf-extract", "-f", transfuse_format, "-d", str(workdir / "state"), str(source)]
+        returncode, output, errors = _convert(argv, workdir, None, label, limits, should_abort)
+        if returncode != 0:
+            detail = errors.strip().splitlines()
+            reason = detail[-1] if detail else f"exit code {returncode}"
             raise UndecodableDocument(f"the {label} document could not be read: {reason}")
-        chunks = result.stdout.decode("utf-8", "replace").split("\0")
+        chunks = output.decode("utf-8", "replace").split("\0")
         header, blocks = chunks[0], [chunk for chunk in chunks[1:] if chunk]
         segments = [block for block in blocks if block.startswith(_BLOCK_PREFIX)]
         return TransfuseSkeleton(header, workdir), segments, sum(_characters(block) for block in segments)
@@ -52,13 +82,75 @@ def extract(data: bytes, transfuse_format: str, extension: str, label: str) -> t
         raise
 
 
-def inject(skeleton: TransfuseSkeleton, translated: list[str], label: str) -> bytes:
-    stream = "\0".join([skeleton.header, *translated]) + "\0"
-    result = subprocess.run(["tf-inject"], input=stream.encode("utf-8"), capture_output=True, check=False)
-    if result.returncode != 0:
-        reason = result.stderr.decode("utf-8", "replace").strip()[-300:]
+def inject(
+    skeleton: TransfuseSkeleton,
+    translated: list[str],
+    label: str,
+    *,
+    limits: DocumentLimits = DEFAULT_LIMITS,
+    should_abort: AbortCheck = never_abort,
+) -> bytes:
+    """The translated document, rebuilt from the skeleton. The caller discards the skeleton.
+
+    Raises UndecodableDocument if Transfuse cannot rebuild it, ConversionLimitExceeded,
+    ConverterCrashed and Aborted as `extract` does.
+    """
+    stream = skeleton.workdir / "translated.stream"
+    stream.write_bytes(("\0".join([skeleton.header, *translated]) + "\0").encode("utf-8"))
+    returncode, output, errors = _convert(["tf-inject"], skeleton.workdir, stream, label, limits, should_abort)
+    if returncode != 0:
+        reason = errors.strip()[-300:] or f"exit code {returncode}"
         raise UndecodableDocument(f"the translated {label} document could not be rebuilt: {reason}")
-    return result.stdout
+    return output
+
+
+def _convert(
+    argv: list[str],
+    workdir: Path,
+    stdin: Path | None,
+    label: str,
+    limits: DocumentLimits,
+    should_abort: AbortCheck,
+) -> tuple[int, bytes, str]:
+    """Run one converter to its end: (exit status, standard output, standard error). Raises for
+    every end that is not the converter's own exit."""
+    name = argv[0]
+    out_path, err_path = workdir / f"{name}.out", workdir / f"{name}.err"
+    bounds = processes.Bounds(
+        cpu_seconds=limits.converter_seconds,
+        memory_bytes=limits.converter_memory_bytes,
+        file_bytes=limits.converter_memory_bytes,
+    )
+    with (
+        open(stdin or os.devnull, "rb") as source,
+        out_path.open("wb") as out,
+        err_path.open("wb") as err,
+    ):
+        try:
+            process = processes.start(argv, bounds=bounds, stdin=source, stdout=out, stderr=err, cwd=workdir)
+        except OSError as exc:
+            raise ConverterCrashed(f"{name} could not be started (Debian package 'transfuse'): {exc}") from exc
+        ended = processes.wait(process, seconds=limits.converter_seconds, should_abort=should_abort)
+    errors = err_path.read_bytes()[-4000:].decode("utf-8", "replace")
+    what = f"converting the {label} document"
+    if ended.timed_out:
+        raise ConversionLimitExceeded(
+            f"{what} took more than {limits.converter_seconds:g} s (setting converter_seconds)"
+        )
+    if ended.signal in _LIMIT_SIGNALS:
+        reason = _LIMIT_SIGNALS[ended.signal].format(cpu=limits.converter_seconds, memory=limits.converter_memory_bytes)
+        raise ConversionLimitExceeded(f"{what}: {name} {reason}")
+    if ended.returncode != 0 and any(marker in errors for marker in _OUT_OF_MEMORY):
+        raise ConversionLimitExceeded(
+            f"{what}: {name} needed more than {limits.converter_memory_bytes} bytes of memory "
+            f"(setting converter_memory_bytes)"
+        )
+    if ended.signal is not None:
+        detail = errors.strip().splitlines()
+        raise ConverterCrashed(
+            f"{name} was killed by {ended.signal.name} while {what}" + (f": {detail[-1]}" if detail else "")
+        )
+    return ended.returncode, out_path.read_bytes(), errors
 
 
 def _characters(block: str) -> int:
@@ -67,3 +159,41 @@ def _characters(block: str) -> int:
     if block.rstrip().endswith(_TRANSFUSE_TAIL) and text.endswith("."):
         return len(text) - 1
     return len(text)
+
+
+# --- work folders -----------------------------------------------------------------------------
+
+_swept = threading.Event()
+_STALE = re.compile(rf"^{re.escape(WORKDIR_PREFIX)}(\d+)-")
+
+
+def _new_workdir() -> Path:
+    """A fresh work folder named after this process, so that another can tell when it is stale."""
+    if not _swept.is_set():
+        _swept.set()
+        sweep_stale_workdirs()
+    return Path(tempfile.mkdtemp(prefix=f"{WORKDIR_PREFIX}{os.getpid()}-"))
+
+
+def sweep_stale_workdirs(folder: Path | None = None) -> int:
+    """Remove work folders left by Dragoman processes that no longer run (killed outright, so their
+    own clean-up never ran). Returns how many were removed."""
+    removed = 0
+    base = folder or Path(tempfile.gettempdir())
+    with contextlib.suppress(OSError):
+        for entry in base.iterdir():
+            match = _STALE.match(entry.name)
+            if match and int(match[1]) != os.getpid() and not _alive(int(match[1])) and entry.is_dir():
+                shutil.rmtree(entry, ignore_errors=True)
+                removed += 1
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -12,6 +12,7 @@ from dragoman.engines.detect import detect_language
 from dragoman.errors import UnsupportedLanguage
 from dragoman.formats.documents import extract, format_for, inject
 from dragoman.formats.glossary import Glossary, apply_glossary
+from dragoman.formats.limits import DEFAULT_LIMITS, DocumentLimits
 from dragoman.formats.stream import visible_text
 
 __all__ = ["Translated", "translate_document"]
@@ -34,8 +35,12 @@ def translate_document(
     *,
     should_abort: AbortCheck = never_abort,
     on_progress: ProgressCallback | None = None,
+    limits: DocumentLimits = DEFAULT_LIMITS,
 ) -> Translated:
-    document = extract(data, format_for(file_name))
+    """Translate one document within `limits`. Raises DocumentError (this document cannot be
+    translated), UnsupportedLanguage, EngineError, and dragoman.abort.Aborted as soon as
+    `should_abort` says so, converters included."""
+    document = extract(data, format_for(file_name), limits=limits, should_abort=should_abort)
     try:
         if source in (None, AUTO_LANGUAGE):
             readers = {pair.source for pair in engine.languages() if pair.target == target}
@@ -50,4 +55,4 @@ def translate_document(
     except BaseException:
         document.discard()
         raise
-    return Translated(inject(document, restore(translated)), document.characters, source)
+    return Translated(inject(document, restore(translated), should_abort=should_abort), document.characters, source)
