@@ -114,11 +114,14 @@ class Settings(BaseSettings):
         default=100.0, gt=1, description="Largest uncompressed/compressed ratio of a zipped document or member."
     )
     max_archive_members: int = Field(default=10_000, ge=1, description="Most files a zipped document may hold.")
+    max_word_characters: int = Field(
+        default=1000, ge=100, description="Longest word or run of spaces in a document (converters are quadratic)."
+    )
     converter_seconds: float = Field(
         default=120.0, gt=0, description="Wall-clock (and CPU) seconds one document converter may run."
     )
     converter_memory_bytes: int = Field(
-        default=2 * 1024 * 1024 * 1024, ge=64 * 1024 * 1024, description="Address space of one converter process."
+        default=2 * 1024**3, ge=64 * 1024**2, description="Address space of each converter or engine process."
     )
     storage_requests_per_tenant: int = Field(
         default=4, ge=1, le=1000, description="Requests reaching remote storage one tenant may have in progress."

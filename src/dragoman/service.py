@@ -16,6 +16,7 @@ from dragoman.engines.apertium import ApertiumEngine
 from dragoman.engines.base import Engine, LanguagePair
 from dragoman.errors import DocumentError, Invalid, TargetExists
 from dragoman.formats.glossary import Glossary
+from dragoman.formats.limits import DocumentLimits
 from dragoman.planning import CLI_TENANT
 from dragoman.runner.finalize import finalize_jobs
 from dragoman.runner.pool import InProcessRunner
@@ -52,7 +53,11 @@ class Dragoman:
     @classmethod
     def from_settings(cls, settings: Settings, *, with_runner: bool = False) -> Dragoman:
         store = JobStore(open_database(settings.database))
-        engine = ApertiumEngine(settings.apertium_modes_dir, stall_seconds=settings.stall_seconds)
+        engine = ApertiumEngine(
+            settings.apertium_modes_dir,
+            stall_seconds=settings.stall_seconds,
+            memory_bytes=settings.converter_memory_bytes,
+        )
         storage = StorageScopes.from_settings(settings)
         runner = None
         if with_runner:
@@ -63,6 +68,7 @@ class Dragoman:
                 workers=settings.workers,
                 lease=timedelta(seconds=settings.lease_seconds),
                 recovery_every_seconds=settings.recovery_seconds,
+                limits=DocumentLimits.from_settings(settings),
             )
         return cls(store, engine, storage, runner, settings)
 
@@ -105,8 +111,10 @@ class Dragoman:
     def translate_now(
         self, data: bytes, file_name: str, target: str, *, source: str | None = None, glossary: Glossary = ()
     ) -> Translated:
-        """Translate one document synchronously, outside any job (nothing is stored)."""
-        return translate_document(self.engine, data, file_name, source, target, glossary)
+        """Translate one document synchronously, outside any job (nothing is stored), within the
+        configured document limits."""
+        limits = DocumentLimits.from_settings(self.settings)
+        return translate_document(self.engine, data, file_name, source, target, glossary, limits=limits)
 
     def find_by_client_token(self, tenant: str, client_token: str) -> tuple[JobView, str | None] | None:
         return self.store.find_by_client_token(tenant, client_token)

@@ -14,6 +14,7 @@ class _LimitSettings(Protocol):  # the fields of dragoman.config.Settings read h
     max_inflated_bytes: int
     max_inflation_ratio: float
     max_archive_members: int
+    max_word_characters: int
     converter_seconds: float
     converter_memory_bytes: int
 
@@ -48,6 +49,7 @@ class DocumentLimits:
             max_inflated_bytes=settings.max_inflated_bytes,
             max_inflation_ratio=settings.max_inflation_ratio,
             max_archive_members=settings.max_archive_members,
+            max_word_characters=settings.max_word_characters,
             converter_seconds=settings.converter_seconds,
             converter_memory_bytes=settings.converter_memory_bytes,
         )

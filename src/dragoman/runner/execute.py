@@ -14,6 +14,7 @@ from dragoman.domain.jobs import ErrorInfo, Task, stopped_task
 from dragoman.domain.states import TaskStatus
 from dragoman.engines.base import Engine, ProgressCallback
 from dragoman.errors import ServiceError
+from dragoman.formats.limits import DEFAULT_LIMITS, DocumentLimits
 from dragoman.runner.context import TaskContext
 from dragoman.runner.translate import translate_document
 from dragoman.storage.scopes import StorageScopes
@@ -35,11 +36,19 @@ class Outcome:
 
 
 class TaskExecutor:
-    def __init__(self, store: JobStore, engine: Engine, storage: StorageScopes, owner: str) -> None:
+    def __init__(
+        self,
+        store: JobStore,
+        engine: Engine,
+        storage: StorageScopes,
+        owner: str,
+        limits: DocumentLimits = DEFAULT_LIMITS,
+    ) -> None:
         self._store = store
         self._engine = engine
         self._storage = storage
         self._owner = owner
+        self._limits = limits  # what one document may cost
 
     def run(self, ctx: TaskContext) -> Outcome:
         """Run the task to an outcome, decided in one place; the runner records it."""
@@ -74,6 +83,7 @@ class TaskExecutor:
             task.glossary,
             should_abort=ctx.should_abort,
             on_progress=self._progress_reporter(ctx),
+            limits=self._limits,
         )
         ctx.check_abort()  # the last safe point: past it, the task finishes and is billed
         digest = hashlib.sha256(translated.output).hexdigest()

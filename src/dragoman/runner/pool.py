@@ -22,6 +22,7 @@ from dragoman.domain.jobs import recover_task
 from dragoman.domain.states import TaskStatus
 from dragoman.engines.base import Engine
 from dragoman.errors import ServiceError
+from dragoman.formats.limits import DEFAULT_LIMITS, DocumentLimits
 from dragoman.runner.context import TaskContext
 from dragoman.runner.execute import Outcome, TaskExecutor
 from dragoman.runner.finalize import Finalizer, finalize_jobs
@@ -47,11 +48,12 @@ class InProcessRunner:
         abort_poll_seconds: float = 0.05,
         recovery_every_seconds: float = 5.0,
         finalizers: Mapping[str, Finalizer] | None = None,
+        limits: DocumentLimits = DEFAULT_LIMITS,
     ) -> None:
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
         self._store = store
         self._storage = storage
-        self._executor = TaskExecutor(store, engine, storage, self.owner)
+        self._executor = TaskExecutor(store, engine, storage, self.owner, limits)
         self._workers = workers
         self._lease = lease
         self._idle_poll = idle_poll_seconds
