@@ -13,7 +13,8 @@ from azure.core.credentials import AzureKeyCredential
 from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, ResourceNotFoundError
 
 from dragoman.formats.documents import extract, format_for
-from tests.api.azure.conftest import GLOBEX_KEY, AzureServer, big_documents, documents, wait_for
+from tests.api.azure.conftest import GLOBEX_KEY, AzureServer, big_documents, documents
+from tests.conftest import wait_for
 
 pytestmark = pytest.mark.slow
 
