@@ -16,6 +16,7 @@ from io import BytesIO
 from pathlib import Path
 
 import docx
+import httpx
 import pytest
 from azure.ai.translation.document import DocumentTranslationClient
 from azure.ai.translation.document.models import DocumentTranslationInput, TranslationTarget
@@ -156,3 +157,31 @@ def test_sas_without_read_access_and_unlisted_hosts_fail_validation(blobs: BlobW
             with pytest.raises(HttpResponseError) as raised:
                 client.begin_translation(source, target, "es", source_language="en").result()
             assert raised.value.error is not None and raised.value.error.code == "InvalidDocumentAccessLevel"
+
+
+def test_a_container_given_as_a_file_is_refused_never_a_500(blobs: BlobWorld) -> None:
+    # Issue 9 item 6: `storageType: File` with a container URL as the source or the target is never a 500
+    # (the Azure SDK's BlobClient.from_blob_url raises ValueError for a URL that names no blob; for a
+    # named host test_malformed.py reproduces the 500 without a storage account).
+    source = blobs.container("file-source", "rl")
+    target = blobs.container("file-target", "rwl")
+    blobs.service.get_container_client("file-source").upload_blob("a.txt", b"The cat is black.\n")
+    one_source = source.replace("/file-source?", "/file-source/a.txt?")
+    one_target = target.replace("/file-target?", "/file-target/a.es.txt?")
+    headers = {"Ocp-Apim-Subscription-Key": KEY}
+    for source_url, target_url in ((source, one_target), (one_source, target), (source, target)):
+        item = {"storageType": "File", "source": {"sourceUrl": source_url},
+                "targets": [{"targetUrl": target_url, "language": "es"}]}  # fmt: skip
+        answer = httpx.post(
+            f"{blobs.endpoint}/translator/document/batches?api-version=2026-03-01",
+            json={"inputs": [item]},
+            headers=headers,
+            timeout=60,
+        )
+        assert answer.status_code in (202, 400), answer.text
+        if answer.status_code == 400:  # refused at the door: nothing created
+            assert answer.json()["error"]["innerError"]["code"] == "InvalidDocumentLocation"
+        else:  # or refused by the storage layer: the job failed validation
+            status = httpx.get(answer.headers["Operation-Location"], headers=headers).json()
+            assert status["status"] == "ValidationFailed", status
+    assert list(blobs.service.get_container_client("file-target").list_blob_names()) == []  # nothing written
