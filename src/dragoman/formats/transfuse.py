@@ -33,6 +33,7 @@ __all__ = ["WORKDIR_PREFIX", "TransfuseSkeleton", "extract", "inject"]
 WORKDIR_PREFIX = "dragoman-doc-"
 _BLOCK_PREFIX = "\n[tf-block:"
 _TRANSFUSE_TAIL = ".[]"  # Transfuse ends every block with a full stop of its own, removed on injection
+_UNCAUGHT = "terminate called after throwing"
 _OUT_OF_MEMORY = ("Memory allocation failed", "bad_alloc", "Cannot allocate memory", "out of memory")
 _LIMIT_SIGNALS = {
     signal.SIGXCPU: "took more than its {cpu} CPU seconds",
@@ -145,12 +146,13 @@ def _convert(
             f"{what}: {name} needed more than {limits.converter_memory_bytes} bytes of memory "
             f"(setting converter_memory_bytes)"
         )
-    if ended.signal is not None:
+    refused = ended.signal is signal.SIGABRT and _UNCAUGHT in errors  # how Transfuse rejects a document
+    if ended.signal is not None and not refused:
         detail = errors.strip().splitlines()
         raise ConverterCrashed(
             f"{name} was killed by {ended.signal.name} while {what}" + (f": {detail[-1]}" if detail else "")
         )
-    return ended.returncode, out_path.read_bytes(), errors
+    return ended.returncode, out_path.read_bytes(), errors.replace("what():", "").strip()
 
 
 def _characters(block: str) -> int:
