@@ -108,3 +108,57 @@ def test_killed_stages_are_reaped_not_left_as_zombies() -> None:
     pipeline.close()
     for pid in pids:
         assert not Path(f"/proc/{pid}").exists(), "a stage was left behind as a zombie"
+
+
+def test_a_small_request_goes_in_after_at_most_one_block_of_a_large_one(tmp_path: Path) -> None:
+    # Given a slow stage busy with a request of 200 blocks / When a one-block request arrives / Then
+    # its block is written after at most one more block of the large one (plus what was in flight),
+    # not after all of them: requests take turns
+    seen = tmp_path / "seen"  # one line per block, in the order the stage reads them
+    slow = [
+        [
+            "bash",
+            "-c",
+            f"while IFS= read -r -d '' b; do printf '%s\\n' \"$b\" >> {seen}; sleep 0.005; printf '%s\\0' \"$b\"; done",
+        ]
+    ]
+    pipeline = Pipeline(slow, window=64)  # blocks of 40 bytes: at most two in flight
+    large = [b"large %03d " % number + b"x" * 29 for number in range(200)]
+    results: list[list[bytes]] = []
+    thread = threading.Thread(target=lambda: results.append(pipeline.translate(large, lambda: False)))
+    thread.start()
+    while not seen.exists() or len(seen.read_text().splitlines()) < 5:
+        time.sleep(0.001)
+    before = len(seen.read_text().splitlines())
+    assert pipeline.translate([b"small"], lambda: False) == [b"small"]
+    thread.join()
+    pipeline.close()
+    order = seen.read_text().splitlines()
+    assert results == [large]
+    assert order.count("small") == 1
+    assert order.index("small") - before <= 3, f"{order.index('small') - before} large blocks went first"
+
+
+def test_every_stage_has_its_own_session_out_of_a_terminals_reach() -> None:
+    pipeline = Pipeline(ECHO_TWICE)
+    try:
+        for pid in pipeline.pids:
+            assert os.getsid(pid) == os.getpgid(pid) == pid
+            assert os.getsid(pid) != os.getsid(0) and os.getpgid(pid) != os.getpgid(0)
+    finally:
+        pipeline.close()
+
+
+def test_a_pipeline_outlives_the_thread_that_started_it() -> None:
+    # Stages die with Dragoman (PR_SET_PDEATHSIG), which the kernel ties to the thread that forked
+    # them: a request thread that starts a shared pipeline and ends must not take it along.
+    started: list[Pipeline] = []
+    thread = threading.Thread(target=lambda: started.append(Pipeline(UPPER)))
+    thread.start()
+    thread.join()
+    time.sleep(0.3)
+    pipeline = started[0]
+    try:
+        assert pipeline.translate([b"still here"], lambda: False) == [b"STILL HERE"]
+    finally:
+        pipeline.close()
