@@ -81,9 +81,7 @@ def submit(client: Dragoman, docs: Path, folder: str, files: dict[str, bytes]) -
     return client.submit(spec).job.id
 
 
-def test_hostile_documents_fail_their_own_tasks_and_the_rest_of_the_job_succeeds(
-    service: Dragoman, docs: Path
-) -> None:
+def test_hostile_documents_fail_their_own_tasks_and_the_rest_of_the_job_succeeds(service: Dragoman, docs: Path) -> None:
     hostile = {
         "bomb.docx": (docx_bomb(), "DocumentTooLarge"),
         "word.html": (one_long_word_html(), "DocumentTooComplex"),
