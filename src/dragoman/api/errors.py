@@ -6,7 +6,7 @@ before the application sees them, renders its refusals with `error_response` too
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -23,7 +23,7 @@ __all__ = ["Door", "door_of", "error_response", "install_error_handlers"]
 
 log = logging.getLogger("dragoman.api")
 
-Door = str  # "azure", "aws" or "other"
+Door = Literal["azure", "aws", "other"]
 _HTTP_CODES = {
     401: "Unauthorized",
     404: "ResourceNotFound",

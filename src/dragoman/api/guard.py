@@ -61,14 +61,12 @@ class FrontDoorGuard:
             if length is not None and length > cap.limit:
                 raise RequestTooLarge(cap)
         except (AwsError, AzureError, ServiceError, RequestTooLarge) as exc:
-            await _refuse(scope, receive, send, exc)
+            await _refuse(scope, send, exc)
             return
         await self.app(scope, CappedReceive(receive, cap), send)
 
 
-async def _refuse(
-    scope: Scope, receive: Receive, send: Send, exc: AwsError | AzureError | ServiceError | RequestTooLarge
-) -> None:
+async def _refuse(scope: Scope, send: Send, exc: AwsError | AzureError | ServiceError | RequestTooLarge) -> None:
     response = error_response(scope, exc)
     response.headers["Connection"] = "close"  # the body stays unread: do not read it to reuse the connection
 
