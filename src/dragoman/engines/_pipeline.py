@@ -8,8 +8,9 @@ A pump thread writes and reads. At most `window` bytes are in flight, so a calle
 interest in at most that much work: its unwritten blocks are dropped, its in-flight results thrown
 away, and the pipeline goes on serving others.
 
-Callers take turns: the pump writes one block of each waiting request in turn (round robin), so a
-one-sentence request waits behind at most one block of each other request, however large they are.
+Callers take turns: the pump writes one block of each waiting request in turn (round robin), and a
+new request's first block goes next, so a one-sentence request waits only for the blocks already in
+flight (at most `window` bytes), however large the other requests are.
 
 Every stage is a bounded child (`dragoman.processes`): its own session and process group (out of
 reach of a terminal's signals), killed if Dragoman dies, with `memory_bytes` of address space.
@@ -126,7 +127,7 @@ class Pipeline:
         with self._lock:
             if self.dead:
                 raise EngineCrashed("the pipeline was already stopped")
-            self._queue.append(request)
+            self._queue.appendleft(request)  # next in turn: it has had no block in this round
             self._queued_bytes += sum(len(block) for block in request.blocks)
         self._wake()
         reported = 0
