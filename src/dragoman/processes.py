@@ -224,7 +224,9 @@ def _working(probe: list[str | None]) -> str | None:
     if probe[0] is None:
         return None
     try:
-        result = subprocess.run([str(part) for part in probe], capture_output=True, timeout=10, check=False)
+        result = subprocess.run(
+            [str(part) for part in probe], capture_output=True, timeout=10, check=False, start_new_session=True
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return probe[0] if result.returncode == 0 else None
