@@ -68,6 +68,13 @@ class AzureBlobStorage(Storage):
         container, blob, query = self._split(url)
         return self._join(container, blob, query)
 
+    def _blob_url(self, url: str) -> str:
+        """The one spelling of a URL that must name a blob (not a container or a folder in one)."""
+        container, blob, query = self._split(url)
+        if not blob or blob.endswith("/"):
+            raise AccessDenied(f"{_shown(url)} names a container or folder, not a blob (storageType File needs a blob)")
+        return self._join(container, blob, query)
+
     @staticmethod
     def _join(container: str, blob: str, query: str) -> str:
         return f"{container}/{quote(blob)}" + (f"?{query}" if query else "")
@@ -93,7 +100,7 @@ class AzureBlobStorage(Storage):
         return [document for document, _ in self.list_named(url)]
 
     def read(self, url: str) -> bytes:
-        url = self.canonical(url)
+        url = self._blob_url(url)
         with _mapped(url, source=True), _blob(url) as blob:
             size = blob.get_blob_properties().size
             if size > self.max_document_bytes:
@@ -102,7 +109,7 @@ class AzureBlobStorage(Storage):
             return data
 
     def digest(self, url: str) -> str | None:
-        url = self.canonical(url)
+        url = self._blob_url(url)
         sha = hashlib.sha256()
         with _mapped(url, source=True), _blob(url) as blob:
             try:
@@ -113,13 +120,13 @@ class AzureBlobStorage(Storage):
         return sha.hexdigest()
 
     def check_source(self, url: str) -> None:
-        url = self.canonical(url)
+        url = self._blob_url(url)
         with _mapped(url, source=True), _blob(url) as blob:
             blob.get_blob_properties()
 
     def check_target(self, url: str) -> None:
         try:
-            url = self.canonical(url)
+            url = self._blob_url(url)
         except AccessDenied as exc:
             raise TargetAccessDenied(exc.message) from None
         with _mapped(url, source=False), _blob(url) as blob:
@@ -127,7 +134,10 @@ class AzureBlobStorage(Storage):
                 raise TargetExists(f"{_shown(url)} already exists; Dragoman never overwrites a document")
 
     def publish(self, url: str, data: bytes) -> None:
-        url = self.canonical(url)
+        try:
+            url = self._blob_url(url)
+        except AccessDenied as exc:
+            raise TargetAccessDenied(exc.message) from None
         content_type = format_for(urlsplit(url).path).content_types[0]
         with _mapped(url, source=False), _blob(url) as blob:
             try:
