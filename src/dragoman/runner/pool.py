@@ -113,6 +113,9 @@ class InProcessRunner:
         up on). Returns how many were settled."""
         settled = 0
         for orphan in self._store.orphans(self._is_gone):
+            with self._lock:
+                if orphan.owner == self.owner and orphan.task.id in self._running:
+                    continue  # still being worked on here (its lease renewal failed for a moment)
             storage = self._storage.for_tenant(orphan.tenant)
 
             def decide(orphan: Orphan = orphan, storage: Storage = storage) -> TaskStatus:
