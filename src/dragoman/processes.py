@@ -7,7 +7,8 @@ one way, so that none can outlive or escape its owner:
 - **Dies with Dragoman.** A child runs under `setpriv --pdeathsig KILL` (util-linux), so the kernel
   kills it when Dragoman dies, `kill -9` included. The kernel sends that signal when the *thread*
   that started the child ends, not the process, so every child is started from one long-lived
-  thread of this module (the spawner), never from a worker or request thread that may come and go.
+  thread of this module (the spawner), never from a worker or request thread that may come and go;
+  and `start` returns only once the child has asked for that signal.
 - **Bounded.** CPU seconds, address space and file size are set with `prlimit` (util-linux) before
   the program runs; core files are off.
 - **Abortable at once.** `wait` asks `should_abort` every 10 ms and keeps a wall-clock deadline; on
@@ -44,6 +45,7 @@ __all__ = ["Bounds", "Exit", "kill", "kill_group", "start", "wait"]
 log = logging.getLogger("dragoman.processes")
 
 POLL_SECONDS = 0.01  # how often a waiting caller asks whether to abort
+_ARMING_SECONDS = 2.0  # at most this long for a child to arm its death signal
 
 _Stream = int | IO[Any] | None
 
@@ -93,9 +95,12 @@ def start(
     if program is None:
         raise FileNotFoundError(errno.ENOENT, f"{argv[0]} is not installed", argv[0])
     command = [*_wrappers(bounds), program, *argv[1:]]
-    return _spawner.popen(
+    process = _spawner.popen(
         command, stdin=stdin, stdout=stdout, stderr=stderr, cwd=cwd, start_new_session=True, bufsize=0
     )
+    if command[0] == _tools().setpriv:
+        _await_death_signal(process.pid)
+    return process
 
 
 def wait(
@@ -169,6 +174,21 @@ def _exit_watch(process: subprocess.Popen[bytes]) -> Iterator[_ExitWatch]:
         yield watch
     finally:
         watch.close()
+
+
+def _await_death_signal(pid: int) -> None:
+    """Return once the child has gone past `setpriv` (which asks for the death signal, then execs
+    the next program): from then on it dies with us. Only Dragoman dying during `start` itself could
+    orphan a child, a window of about a millisecond."""
+    deadline = time.monotonic() + _ARMING_SECONDS
+    while time.monotonic() < deadline:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            return  # gone already
+        if stat[stat.index("(") + 1 : stat.rindex(")")] != "setpriv" or stat[stat.rindex(")") + 2] in "ZX":
+            return
+        time.sleep(0.0002)
 
 
 # --- wrappers ---------------------------------------------------------------------------------
