@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import time
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from dragoman.planning import plan_local_job
 from dragoman.service import Dragoman
 from tests.conftest import wait_terminal
 from tests.hostile import docx_bomb, odt, one_long_word_html, pptx, slow_html
-from tests.processes import environment, free_port, serving, start_server
+from tests.processes import DRAGOMAN, environment, free_port, serving, start_server
 
 pytestmark = pytest.mark.slow
 
@@ -160,3 +161,29 @@ def test_a_server_killed_outright_leaves_no_converter_or_engine_process_and_its_
         assert wait_terminal(client, again, timeout=60).status.value == "succeeded"
         assert work_folders(temp) == [], "the killed server's work folders were not swept"
     client.close()
+
+
+def test_ctrl_c_at_a_terminal_cancels_the_job_and_never_kills_a_converter_behind_its_back(tmp_path: Path) -> None:
+    # A terminal's Ctrl-C sends SIGINT to its whole foreground process group. Converters used to be in
+    # it: they died of the SIGINT and their documents failed ("exit code -2") instead of being cancelled.
+    docs, temp = tmp_path / "docs", tmp_path / "tmp"
+    (docs / "in").mkdir(parents=True)
+    temp.mkdir()
+    for number in range(4):
+        (docs / "in" / f"slow{number}.html").write_bytes(slow_html())
+    env = environment(tmp_path / "data", [docs], workers=2, TMPDIR=str(temp), COLUMNS="200")
+    with subprocess.Popen(
+        [DRAGOMAN, "translate", str(docs / "in"), "--to", "es", "--out", str(docs / "out")],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, as a shell's foreground job
+    ) as cli:
+        wait_until(lambda: len(converters_of(cli.pid)) == 2, what="two converters running")
+        assert all(os.getpgid(converter) != cli.pid for converter in converters_of(cli.pid))
+        os.killpg(cli.pid, signal.SIGINT)  # what the terminal does on Ctrl-C
+        stdout, stderr = cli.communicate(timeout=60)
+    assert cli.returncode == 0, stdout + stderr  # 1 if any document had failed
+    assert "cancelled" in stdout and "took effect" in stdout
+    assert work_folders(temp) == []
