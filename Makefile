@@ -53,6 +53,7 @@ bench: setup
 	$(VENV)/bin/python bench/cancel_latency.py
 	$(VENV)/bin/python bench/small_job.py
 	$(VENV)/bin/python bench/status_poll.py
+	$(VENV)/bin/python bench/fairness.py
 
 lint: setup
 	$(VENV)/bin/ruff check src tests bench

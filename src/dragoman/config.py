@@ -111,7 +111,7 @@ class Settings(BaseSettings):
         default=256 * 1024 * 1024, ge=1, description="Total uncompressed bytes a zipped document may hold."
     )
     max_inflation_ratio: float = Field(
-        default=100.0, gt=1, description="Largest uncompressed/compressed ratio of a zipped document or member."
+        default=500.0, gt=1, description="Largest uncompressed/compressed ratio of a zipped document or member."
     )
     max_archive_members: int = Field(default=10_000, ge=1, description="Most files a zipped document may hold.")
     max_word_characters: int = Field(

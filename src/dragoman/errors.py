@@ -30,6 +30,7 @@ ServiceError
 from __future__ import annotations
 
 __all__ = [
+    "SERVICE_FAULT_CODES",
     "AccessDenied",
     "Busy",
     "CancelRefused",
@@ -219,3 +220,14 @@ class ConfigError(ServiceError):
     """A configuration value is not valid."""
 
     code = "ConfigError"
+
+
+def _codes(cls: type[ServiceError]) -> set[str]:
+    return {cls.code}.union(*(_codes(sub) for sub in cls.__subclasses__()))
+
+
+# Codes recorded on a task or job for a fault on the service's side, not in the caller's input: the
+# engine or a converter, the state database, an unexpected error, end-of-job output that could not be
+# written. Front doors report these as server errors (Azure InternalServerError; Amazon's
+# documentCountWithServerError).
+SERVICE_FAULT_CODES = frozenset(_codes(EngineError) | _codes(StoreError) | {"InternalServerError", "OutputWriteFailed"})

@@ -35,7 +35,7 @@ class DocumentLimits:
     """
 
     max_inflated_bytes: int = 256 * _MIB
-    max_inflation_ratio: float = 100.0
+    max_inflation_ratio: float = 500.0  # a repetitive but real .docx was seen at 231
     max_archive_members: int = 10_000
     max_word_characters: int = 1000
     converter_seconds: float = 120.0

@@ -10,12 +10,10 @@ from typing import Any
 
 from dragoman.domain.jobs import JobView, Task
 from dragoman.domain.states import TaskStatus
-from dragoman.errors import TargetExists
+from dragoman.errors import SERVICE_FAULT_CODES, TargetExists
 from dragoman.storage.scopes import StorageScopes
 
 __all__ = ["details_writer"]
-
-_SERVER_ERRORS = ("EngineError", "EngineCrashed", "EngineTimeout", "InternalServerError", "StoreError")
 
 
 def details_writer(scopes: StorageScopes) -> Callable[[JobView, list[Task]], None]:
@@ -51,7 +49,7 @@ def _details(view: JobView, tasks: list[Task], language: str, source_prefix: str
             error = {"errorCode": task.error.code, "errorMessage": task.error.message}
             entries.append({"sourceFile": source_file, "auxiliaryData": {"error": error}})
     failed = [task for task in tasks if task.status is TaskStatus.FAILED]
-    server = sum(1 for task in failed if task.error is not None and task.error.code in _SERVER_ERRORS)
+    server = sum(1 for task in failed if task.error is not None and task.error.code in SERVICE_FAULT_CODES)
     return {
         "sourceLanguageCode": tasks[0].source_language if tasks else "",
         "targetLanguageCode": language,

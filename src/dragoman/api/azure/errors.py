@@ -11,6 +11,7 @@ from typing import Any
 
 from dragoman.domain.jobs import ErrorInfo
 from dragoman.errors import (
+    SERVICE_FAULT_CODES,
     Busy,
     Conflict,
     DocumentError,
@@ -64,7 +65,7 @@ def for_service_error(exc: ServiceError) -> AzureError:
 
 def inner_to_top_code(error: ErrorInfo) -> str:
     """The top-level code for an error recorded on a job or a document."""
-    if error.code in ("EngineError", "EngineCrashed", "EngineTimeout", "InternalServerError", "StoreError"):
+    if error.code in SERVICE_FAULT_CODES:
         return "InternalServerError"
     return "InvalidRequest"
 
