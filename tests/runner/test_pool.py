@@ -10,7 +10,7 @@ from dragoman.config import Settings
 from dragoman.domain.states import TaskStatus
 from dragoman.planning import plan_local_job
 from dragoman.service import Dragoman
-from tests.conftest import ENGLISH_PARAGRAPHS, wait_terminal
+from tests.conftest import ENGLISH_PARAGRAPHS, wait_for, wait_terminal
 
 
 def test_a_stop_mid_job_leaves_nothing_running_and_a_restart_finishes_each_document_once(
@@ -43,3 +43,23 @@ def test_a_stop_mid_job_leaves_nothing_running_and_a_restart_finishes_each_docum
     assert view.status.value == "succeeded" and view.summary.succeeded == 30
     assert view.summary.characters_charged == sum(task.characters or 0 for task in finished)
     assert sorted(path.name for path in (out / "es").iterdir()) == sorted(p.name for p in sources.iterdir())
+
+
+def test_a_one_line_job_is_not_stuck_behind_a_large_one(tmp_path: Path) -> None:
+    # Given a runner with one worker busy on a job of many documents
+    docs = tmp_path / "docs"
+    (docs / "big").mkdir(parents=True)
+    for number in range(40):
+        (docs / "big" / f"doc{number:02}.txt").write_text(" ".join(ENGLISH_PARAGRAPHS) + f"\n\nDocument {number}.\n")
+    (docs / "small").mkdir()
+    (docs / "small" / "one.txt").write_text("The cat is black.\n")
+    settings = Settings(data_dir=tmp_path / "data", roots=[docs], workers=1)
+    with Dragoman.from_settings(settings, with_runner=True) as app:
+        big = app.submit(plan_local_job(app.local, [docs / "big"], docs / "out", ["es"], "en")).job.id
+        wait_for(lambda: app.get(big).summary.in_progress == 1)
+        # When a one-line job is submitted after it
+        small = app.submit(plan_local_job(app.local, [docs / "small"], docs / "out-small", ["es"], "en")).job.id
+        # Then it is done while the large job still has most of its documents to go
+        wait_terminal(app, small)
+        assert app.get(big).summary.not_yet_started >= 30
+        wait_terminal(app, big)

@@ -136,3 +136,19 @@ def test_a_glossary_is_stored_once_per_job_and_reaches_every_task(store: JobStor
         )
     claim = store.claim_next("w", timedelta(seconds=60))
     assert claim is not None and claim.task.glossary == glossary
+
+
+def test_claims_share_the_workers_between_jobs(store: JobStore) -> None:
+    # Given a job of 50 documents, one of whose tasks is running, and a one-document job behind it
+    big = store.create_job(
+        JobSpec("acme", [TaskSpec(f"file:///s{n}.txt", f"file:///big/{n}.txt", "en", "es") for n in range(50)])
+    ).job.id
+    first = store.claim_next("w1", timedelta(seconds=60))
+    assert first is not None and first.task.job_id == big
+    small = store.create_job(one("file:///small/x.txt", "globex")).job.id
+    # When the next worker claims / Then it takes the small job's task, not the big job's second
+    second = store.claim_next("w2", timedelta(seconds=60))
+    assert second is not None and second.task.job_id == small
+    # and with both jobs equally busy, the older job's tasks come in submission order
+    third = store.claim_next("w3", timedelta(seconds=60))
+    assert third is not None and third.task.job_id == big and third.task.seq == 1

@@ -41,6 +41,7 @@ from dragoman.store.task_statements import (
     JOB_BY_ID,
     JOB_COLUMNS,
     LOCK_JOB_OF_TASK,
+    MARK_CLAIMED,
     MOVE_COUNTERS,
     NEXT_PENDING,
     RECORD_OUTPUT,
@@ -486,6 +487,7 @@ class JobStore:
                 {"b_task": candidate.id, "b_owner": owner, "b_now": now, "b_expires": now + lease},
             ).scalar()
             if attempt is not None:
+                connection.execute(MARK_CLAIMED, {"b_job": candidate.job_id, "b_now": now})
                 view = self._touch_job(connection, candidate.job_id, now, {"n_pending": -1, "n_running": 1})
                 task = replace(
                     _task_from_row(candidate),

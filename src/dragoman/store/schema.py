@@ -63,8 +63,10 @@ jobs = Table(
     Column("output_error_code", String(100), nullable=True),  # that output was given up on, and why
     Column("output_error_message", Text(), nullable=True),
     Column("finalize_attempts", Integer(), nullable=False, default=0),
+    Column("claimed_at", DateTime(), nullable=True),  # when a task of it was last claimed (fair turns)
     Index("ix_jobs_tenant_created", "tenant", "created_at", "id"),
     Index("ix_jobs_tenant_status", "tenant", "status"),
+    Index("ix_jobs_status", "status"),  # the active jobs, for fair claims
     Index("uq_jobs_tenant_client_token", "tenant", "client_token", unique=True),
 )
 
@@ -97,6 +99,7 @@ tasks = Table(
     UniqueConstraint("job_id", "seq", name="uq_tasks_job_seq"),
     Index("ix_tasks_job_status", "job_id", "status"),
     Index("ix_tasks_claim", "status", "created_at", "seq"),
+    Index("ix_tasks_job_pending", "job_id", "status", "seq"),  # a job's next pending task, for claims
     Index(
         "uq_tasks_live_target",
         "target_key",
