@@ -279,3 +279,42 @@ def test_the_default_caps_follow_the_protocols_limits(tmp_path: Path) -> None:
     assert settings.max_request_bytes_azure_document >= 11 * 1000 * 1000  # 10 MB document + 1 MB glossary
     assert settings.max_request_bytes_aws >= 4 * 102_400 // 3 + 4096  # TranslateDocument's 100 KB in base64
     assert settings.aws_regions == ["us-east-1"]
+
+
+# --- bodies no route reads: not drained after the answer ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "headers", "status"),
+    [
+        ("/nothing-here", {}, 404),  # no route at all
+        ("/health", {}, 405),  # a route that takes no body
+        ("/translator/document/batches/x?api-version=2026-03-01", {"Ocp-Apim-Subscription-Key": AZURE_KEY}, 405),
+    ],
+)
+def test_a_body_no_route_reads_is_not_read_after_the_answer(
+    server: Served, path: str, headers: dict[str, str], status: int
+) -> None:
+    # Reproduction: a chunked 2000 MiB body to a route that never reads it was read in full (1.1 s)
+    # after the 404/405, to keep the connection; the answer now closes it instead.
+    outcome = stream(server, path, headers, declared=None)
+    assert outcome.status == status
+    assert_not_read(outcome)
+
+
+def test_a_part_content_type_is_never_echoed_into_the_response(server: Served) -> None:
+    # Reproduction: a document part with `Content-Type: text/plain\x00` made the server drop the
+    # connection without an answer (the type was copied into the response header).
+    body = (
+        b'--cut\r\nContent-Disposition: form-data; name="document"; filename="a.txt"\r\n'
+        b"Content-Type: text/plain\x00\xff\r\n\r\nThe house is red.\r\n--cut--\r\n"
+    )
+    response = httpx.post(
+        server.url + SINGLE,
+        content=body,
+        headers={"Content-Type": "multipart/form-data; boundary=cut", "Ocp-Apim-Subscription-Key": AZURE_KEY},
+        timeout=60,
+    )
+    assert response.status_code in (200, 400), response.text
+    if response.status_code == 200:
+        assert response.headers["content-type"].startswith("text/plain") and response.content == b"La casa es roja."

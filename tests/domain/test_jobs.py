@@ -20,6 +20,7 @@ from dragoman.domain.jobs import (
     recover_task,
     stopped_task,
 )
+from dragoman.domain.specs import JobSpec, TaskSpec, check_job_spec
 from dragoman.domain.states import (
     ALLOWED_TASK_TRANSITIONS,
     CANCELLABLE_JOB_STATES,
@@ -28,7 +29,7 @@ from dragoman.domain.states import (
     TaskStatus,
     transition,
 )
-from dragoman.errors import CancelRefused, InvalidTransition
+from dragoman.errors import CancelRefused, Invalid, InvalidTransition
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -183,3 +184,17 @@ def test_a_job_whose_output_cannot_be_written_fails_visibly_and_keeps_its_billed
     with pytest.raises(CancelRefused):
         decide_cancel(given_up, view.summary)
     assert FINALIZE_ATTEMPTS > 1
+
+
+def test_a_job_may_not_write_one_blob_twice_under_two_access_tokens_and_no_token_is_shown() -> None:
+    blob = "https://acct.blob.core.windows.net/out/x.txt"
+    spec = JobSpec(
+        "t",
+        [
+            TaskSpec("https://acct.blob.core.windows.net/in/a.txt?sig=s1", f"{blob}?sig=secret1", "en", "es"),
+            TaskSpec("https://acct.blob.core.windows.net/in/b.txt?sig=s2", f"{blob}?sig=secret2", "en", "es"),
+        ],
+    )
+    with pytest.raises(Invalid, match="would both be written") as refused:
+        check_job_spec(spec, lambda source, target: True)
+    assert "sig=" not in refused.value.message

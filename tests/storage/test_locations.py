@@ -96,3 +96,14 @@ def test_malformed_host_rules_are_refused() -> None:
     for text in ("", "*", "*.", "a*.b.com", "host:0", "host:x", "bad_host.com"):
         with pytest.raises(ValueError):
             parse_host_rules([text])
+
+
+def test_dot_segments_are_resolved_so_one_blob_has_one_spelling() -> None:
+    storage = AzureBlobStorage(["*.blob.core.windows.net"])
+    plain = storage.canonical("https://acct.blob.core.windows.net/c/d/x.txt?sig=a")
+    for spelling in ("c/d/./x.txt", "c/d/e/../x.txt", "c/d/%2E/x.txt", "c/d/e/%2e%2E/x.txt", "c/./d/x.txt"):
+        assert storage.canonical(f"https://acct.blob.core.windows.net/{spelling}?sig=a") == plain
+    # `..` may leave a container, never the host: the container is read after the segments are resolved
+    assert storage.canonical("https://acct.blob.core.windows.net/c/../other/x.txt") == (
+        "https://acct.blob.core.windows.net/other/x.txt"
+    )

@@ -152,3 +152,11 @@ def test_claims_share_the_workers_between_jobs(store: JobStore) -> None:
     # and with both jobs equally busy, the older job's tasks come in submission order
     third = store.claim_next("w3", timedelta(seconds=60))
     assert third is not None and third.task.job_id == big and third.task.seq == 1
+
+
+def test_two_access_tokens_for_one_blob_are_one_target_and_never_shown(store: JobStore) -> None:
+    blob = "https://acct.blob.core.windows.net/out/x.txt"
+    store.create_job(one(f"{blob}?sv=1&sig=first-secret"))
+    with pytest.raises(TargetExists) as refused:
+        store.create_job(one(f"{blob}?sv=1&sig=second-secret", "globex"))
+    assert "secret" not in refused.value.message and blob in refused.value.message

@@ -63,7 +63,22 @@ class FrontDoorGuard:
         except (AwsError, AzureError, ServiceError, RequestTooLarge) as exc:
             await _refuse(scope, send, exc)
             return
-        await self.app(scope, CappedReceive(receive, cap), send)
+        capped = CappedReceive(receive, cap)
+
+        async def send_closing_unread(message: Message) -> None:
+            # A response to a request whose body was not read to its end (a route that takes none, a
+            # 404, a multipart body refused half way) closes the connection: the server would
+            # otherwise read, and throw away, the rest of the body to reuse it, whatever its size.
+            if message["type"] == "http.response.start" and not capped.complete and _may_have_body(headers):
+                message = {**message, "headers": [*message.get("headers", []), (b"connection", b"close")]}
+            await send(message)
+
+        await self.app(scope, capped, send_closing_unread)
+
+
+def _may_have_body(headers: Headers) -> bool:
+    length = headers.get("content-length")
+    return "chunked" in headers.get("transfer-encoding", "").lower() or (length is not None and length != "0")
 
 
 async def _refuse(scope: Scope, send: Send, exc: AwsError | AzureError | ServiceError | RequestTooLarge) -> None:

@@ -71,11 +71,13 @@ class CappedReceive:
         self._receive = receive
         self.cap = cap
         self.received = 0
+        self.complete = False  # the whole body has been received
 
     async def __call__(self) -> Message:
         message = await self._receive()
         if message["type"] == "http.request":
             self.received += len(message.get("body", b""))
+            self.complete = not message.get("more_body", False)
             if self.received > self.cap.limit:
                 raise RequestTooLarge(self.cap)
         return message

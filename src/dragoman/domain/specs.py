@@ -8,7 +8,7 @@ from typing import Any
 
 from dragoman.errors import Invalid, UnsupportedLanguage
 
-__all__ = ["AUTO_LANGUAGE", "JobSpec", "TaskSpec", "check_job_spec"]
+__all__ = ["AUTO_LANGUAGE", "JobSpec", "TaskSpec", "check_job_spec", "location_identity"]
 
 AUTO_LANGUAGE = "auto"
 
@@ -40,6 +40,12 @@ class JobSpec:
     end_output: bool = False  # the front door promises end-of-job output (Amazon's details files)
 
 
+def location_identity(url: str) -> str:
+    """Which document a location (already in its one spelling, `Storage.canonical`) names: the URL
+    without its query, which only carries access (a SAS token) and is never shown (DESIGN §1 rule 9)."""
+    return url.split("?", 1)[0]
+
+
 def check_job_spec(spec: JobSpec, supports: Callable[[str, str], bool]) -> None:
     """Raise Invalid unless the job can run: some tasks, no two writing one target, every pair supported.
 
@@ -50,10 +56,14 @@ def check_job_spec(spec: JobSpec, supports: Callable[[str, str], bool]) -> None:
         raise Invalid(f"a job may hold at most {MAX_TASKS_PER_JOB} document translations")
     seen: dict[str, TaskSpec] = {}
     for task in spec.tasks:
-        other = seen.get(task.target_url)
+        target = location_identity(task.target_url)
+        other = seen.get(target)
         if other is not None:
-            raise Invalid(f"{task.source_url} and {other.source_url} would both be written to {task.target_url}")
-        seen[task.target_url] = task
+            raise Invalid(
+                f"{location_identity(task.source_url)} and {location_identity(other.source_url)} "
+                f"would both be written to {target}"
+            )
+        seen[target] = task
         if task.source_language == task.target_language:
             raise UnsupportedLanguage(f"source and target language are both {task.source_language!r}")
         if not supports(task.source_language, task.target_language):

@@ -23,7 +23,7 @@ from urllib.parse import quote, unquote
 
 from dragoman.errors import AccessDenied
 
-__all__ = ["HostRule", "Location", "parse_location", "parse_host_rules"]
+__all__ = ["HostRule", "Location", "parse_host_rules", "parse_location", "remove_dot_segments"]
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _URL = re.compile(
@@ -88,7 +88,27 @@ def parse_location(url: str, *, schemes: tuple[str, ...] = ("http", "https")) ->
     decoded = unquote(path)
     if any(ord(char) < 0x20 or char == "\x7f" for char in decoded):
         raise AccessDenied(f"{_shown(url)}: the path may not contain control characters")
-    return Location(scheme, host, port, decoded, match["query"] or "")
+    # `.` and `..` segments (spelt plainly or percent-encoded) are resolved here, as the HTTP stack
+    # would resolve them, so `c/d/./x.txt`, `c/d/e/../x.txt` and `c/d/x.txt` are one location.
+    return Location(scheme, host, port, remove_dot_segments(decoded), match["query"] or "")
+
+
+def remove_dot_segments(path: str) -> str:
+    """RFC 3986 §5.2.4 on a decoded path: `/a/./b/../c` -> `/a/c`; never above the root."""
+    output: list[str] = []
+    for segment in path.split("/"):
+        if segment == ".":
+            continue
+        if segment == "..":
+            if len(output) > 1 or (output and output[0]):
+                output.pop()
+            continue
+        output.append(segment)
+    if path.startswith("/") and (not output or output[0]):
+        output.insert(0, "")
+    if path.endswith(("/.", "/..")):
+        output.append("")
+    return "/".join(output)
 
 
 def _split_authority(authority: str, scheme: str, url: str) -> tuple[str, int]:

@@ -23,6 +23,8 @@ from sqlalchemy import (
     text,
 )
 
+from dragoman.domain.specs import location_identity
+
 _LIVE = "status IN ('pending', 'running')"
 
 __all__ = ["glossaries", "glossary_digest", "jobs", "metadata", "target_key", "tasks"]
@@ -120,8 +122,9 @@ glossaries = Table(
 
 
 def target_key(target_url: str) -> str:
-    """The key a task's target (already in its one spelling) is indexed under."""
-    return hashlib.sha256(target_url.encode()).hexdigest()
+    """The key a task's target (already in its one spelling) is indexed under: its identity, so two
+    SAS tokens for one blob are one target."""
+    return hashlib.sha256(location_identity(target_url).encode()).hexdigest()
 
 
 def glossary_digest(pairs: Iterable[Sequence[str]]) -> str:
