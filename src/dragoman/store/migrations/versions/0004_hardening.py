@@ -6,8 +6,6 @@
   (a 2 MB glossary over 300 documents was stored 300 times); tasks.glossary goes.
 - jobs.end_output / output_error_* / finalize_attempts: the end-of-job output a front door promises,
   and how often it was tried; a job that owes it reads as not ended, and fails after bounded tries.
-- jobs.claimed_at, ix_jobs_status, ix_tasks_job_pending: claims take the next task of the job with the
-  fewest running tasks, served least recently, so jobs take turns at the workers.
 
 Revision ID: 0004
 Revises: 0003
@@ -33,7 +31,6 @@ _JOB_COLUMNS: tuple[sa.Column[object], ...] = (
     sa.Column("output_error_code", sa.String(100), nullable=True),
     sa.Column("output_error_message", sa.Text(), nullable=True),
     sa.Column("finalize_attempts", sa.Integer(), nullable=False, server_default="0"),
-    sa.Column("claimed_at", sa.DateTime(), nullable=True),
 )
 
 
@@ -87,14 +84,9 @@ def upgrade() -> None:
         postgresql_where=sa.text(_LIVE),
     )
     op.execute("ALTER TABLE tasks DROP COLUMN glossary")  # native DROP COLUMN: no table copy
-    # fair claims: the active jobs, then a job's next pending task
-    op.create_index("ix_jobs_status", "jobs", ["status"])
-    op.create_index("ix_tasks_job_pending", "tasks", ["job_id", "status", "seq"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_tasks_job_pending", table_name="tasks")
-    op.drop_index("ix_jobs_status", table_name="jobs")
     op.add_column("tasks", sa.Column("glossary", sa.JSON(), nullable=True))
     bind = op.get_bind()
     for job_id, digest, pairs in bind.execute(sa.text("SELECT job_id, digest, pairs FROM glossaries")).all():
