@@ -123,6 +123,9 @@ class Settings(BaseSettings):
     converter_memory_bytes: int = Field(
         default=2 * 1024**3, ge=64 * 1024**2, description="Address space of each converter or engine process."
     )
+    sync_requests_per_tenant: int = Field(
+        default=4, ge=1, le=1000, description="Synchronous translations one tenant may have in progress."
+    )
     storage_requests_per_tenant: int = Field(
         default=4, ge=1, le=1000, description="Requests reaching remote storage one tenant may have in progress."
     )

@@ -44,6 +44,7 @@ class Dragoman:
         self.runner = runner
         self.settings = settings or Settings()
         self._storage_gate = TenantGate(self.settings.storage_requests_per_tenant)
+        self._sync_gate = TenantGate(self.settings.sync_requests_per_tenant)
 
     @property
     def local(self) -> LocalStorage:
@@ -109,12 +110,22 @@ class Dragoman:
         return view
 
     def translate_now(
-        self, data: bytes, file_name: str, target: str, *, source: str | None = None, glossary: Glossary = ()
+        self,
+        data: bytes,
+        file_name: str,
+        target: str,
+        *,
+        tenant: str,
+        source: str | None = None,
+        glossary: Glossary = (),
     ) -> Translated:
         """Translate one document synchronously, outside any job (nothing is stored), within the
-        configured document limits."""
+        configured document limits. A tenant may have `sync_requests_per_tenant` of these in progress;
+        past that, Busy (retry later): they run on the server's shared threads, which other tenants'
+        cancels and status reads need too."""
         limits = DocumentLimits.from_settings(self.settings)
-        return translate_document(self.engine, data, file_name, source, target, glossary, limits=limits)
+        with self._sync_gate.enter(tenant):
+            return translate_document(self.engine, data, file_name, source, target, glossary, limits=limits)
 
     def find_by_client_token(self, tenant: str, client_token: str) -> tuple[JobView, str | None] | None:
         return self.store.find_by_client_token(tenant, client_token)

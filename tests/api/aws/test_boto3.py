@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
@@ -214,3 +215,30 @@ def test_a_job_cancelled_through_azure_reads_as_stopped_and_lists_page(server: S
     with pytest.raises(client.exceptions.InvalidRequestException):
         client.list_text_translation_jobs(Filter={"JobStatus": "STOPPED"}, NextToken=completed["NextToken"])
     assert base64  # the NextToken is opaque to callers
+
+
+def test_one_tenants_synchronous_translations_cannot_hold_the_server_from_another(server: Server) -> None:
+    # Reproduction: 60 concurrent 30 KB TranslateDocument calls of one tenant filled the server's
+    # threads, and another tenant's Describe and cancel waited 10 s behind them.
+    acme, globex = server.client(), server.client("AKIAGLOBEXTEST000001", "globex-secret")
+    text = (" ".join(ENGLISH_PARAGRAPHS) + "\n\n") * 40
+    document = {"Content": text.encode()[:30_000], "ContentType": "text/plain"}
+
+    def translate() -> str:
+        try:
+            acme.translate_document(Document=document, SourceLanguageCode="en", TargetLanguageCode="es")
+            return "translated"
+        except ClientError as exc:
+            return code_of(exc)
+
+    with ThreadPoolExecutor(max_workers=24) as pool:
+        calls = [pool.submit(translate) for _ in range(24)]
+        # the other tenant is answered meanwhile
+        assert "TextTranslationJobPropertiesList" in globex.list_text_translation_jobs()
+        outcomes = [call.result() for call in calls]
+    # past its bound the tenant is refused at once, with Amazon's throttling error, instead of queueing
+    assert set(outcomes) == {"translated", "TooManyRequestsException"}
+
+
+def code_of(error: ClientError) -> str:
+    return str(error.response["Error"]["Code"])

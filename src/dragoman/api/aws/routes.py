@@ -189,7 +189,7 @@ def translate_text(service: Dragoman, caller: Caller, body: dict[str, Any]) -> d
         )
     source = _language(_string(body, "SourceLanguageCode") or "", "sourceLanguageCode")
     target = _language(_string(body, "TargetLanguageCode") or "", "targetLanguageCode")
-    translated = _translate_now(service, text.encode(), "text.txt", source, target)
+    translated = _translate_now(service, caller, text.encode(), "text.txt", source, target)
     return {
         "TranslatedText": translated.output.decode(),
         "SourceLanguageCode": translated.source_language,
@@ -215,7 +215,7 @@ def translate_document(service: Dragoman, caller: Caller, body: dict[str, Any]) 
         raise AwsError(400, "InvalidRequestException", f"Content type {content_type!r} is not supported.")
     source = _language(_string(body, "SourceLanguageCode") or "", "sourceLanguageCode")
     target = _language(_string(body, "TargetLanguageCode") or "", "targetLanguageCode")
-    translated = _translate_now(service, content, f"document{fmt.extensions[0]}", source, target)
+    translated = _translate_now(service, caller, content, f"document{fmt.extensions[0]}", source, target)
     return {
         "TranslatedDocument": {"Content": base64.b64encode(translated.output).decode()},
         "SourceLanguageCode": translated.source_language,
@@ -223,10 +223,14 @@ def translate_document(service: Dragoman, caller: Caller, body: dict[str, Any]) 
     }
 
 
-def _translate_now(service: Dragoman, data: bytes, file_name: str, source: str, target: str) -> Translated:
+def _translate_now(
+    service: Dragoman, caller: Caller, data: bytes, file_name: str, source: str, target: str
+) -> Translated:
     """The service decides whether the pair is supported; Amazon names both codes in its error."""
     try:
-        return service.translate_now(data, file_name, target, source=None if source == "auto" else source)
+        return service.translate_now(
+            data, file_name, target, tenant=caller.tenant, source=None if source == "auto" else source
+        )
     except UnsupportedLanguage as exc:
         raise AwsError(
             400,

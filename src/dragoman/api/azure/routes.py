@@ -351,6 +351,7 @@ def translate_single_document(
         data,
         name,
         language(target_tag),
+        tenant=owner,
         source=None if not source_tag else language(source_tag),
         glossary=tuple(terms),
     )
