@@ -123,6 +123,12 @@ class Settings(BaseSettings):
     converter_memory_bytes: int = Field(
         default=2 * 1024**3, ge=64 * 1024**2, description="Address space of each converter or engine process."
     )
+    storage_call_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        le=3600,
+        description="Most seconds one blob storage call (listing, download, upload) may take.",
+    )
     sync_requests_per_tenant: int = Field(
         default=4, ge=1, le=1000, description="Synchronous translations one tenant may have in progress."
     )

@@ -17,6 +17,7 @@ from dragoman.errors import ServiceError
 from dragoman.formats.limits import DEFAULT_LIMITS, DocumentLimits
 from dragoman.runner.context import TaskContext
 from dragoman.runner.translate import translate_document
+from dragoman.storage.deadline import abortable
 from dragoman.storage.scopes import StorageScopes
 from dragoman.store.jobs import JobStore
 
@@ -74,9 +75,11 @@ class TaskExecutor:
 
     def _translate_and_publish(self, task: Task, ctx: TaskContext) -> None:
         storage = self._storage.for_tenant(ctx.tenant)
+        with abortable(ctx.should_abort):  # a cancel stops a slow download at once
+            source = storage.read(task.source_url)
         translated = translate_document(
             self._engine,
-            storage.read(task.source_url),
+            source,
             urlsplit(task.source_url).path,
             task.source_language,
             task.target_language,

@@ -9,11 +9,12 @@ would let callers reach any address the server can. Publishing is one Put Blob w
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit, urlunsplit
 
+import requests
 from azure.core.exceptions import (
     AzureError,
     ClientAuthenticationError,
@@ -21,14 +22,18 @@ from azure.core.exceptions import (
     ResourceExistsError,
     ResourceNotFoundError,
 )
+from azure.core.pipeline.transport import RequestsTransport
 from azure.storage.blob import BlobClient, ContainerClient, ContentSettings
 
 from dragoman.errors import AccessDenied, DocumentError, SourceMissing, TargetAccessDenied, TargetExists
 from dragoman.formats.documents import format_for
 from dragoman.storage.base import Storage
+from dragoman.storage.deadline import call_bounded
 from dragoman.storage.locations import parse_host_rules, parse_location
 
 __all__ = ["AzureBlobStorage"]
+
+T = TypeVar("T")
 
 
 class AzureBlobStorage(Storage):
@@ -37,9 +42,21 @@ class AzureBlobStorage(Storage):
     Azurite and other IP-addressed endpoints put the account name first in the path
     (`http://127.0.0.1:10000/account/container/blob`); named hosts carry it in the host name."""
 
-    def __init__(self, allowed_hosts: Iterable[str], *, max_document_bytes: int = 50 * 1024 * 1024) -> None:
+    def __init__(
+        self,
+        allowed_hosts: Iterable[str],
+        *,
+        max_document_bytes: int = 50 * 1024 * 1024,
+        call_seconds: float = 60.0,
+    ) -> None:
+        """`call_seconds`: the most one call (a listing, a download, an upload) may take in all."""
         self.rules = parse_host_rules(tuple(allowed_hosts))
         self.max_document_bytes = max_document_bytes
+        self.call_seconds = call_seconds
+
+    def _call(self, url: str, what: str, call: Callable[[requests.Session], T]) -> T:
+        """One remote call: bounded by `call_seconds` in all, and stopped by a cancel of its task."""
+        return call_bounded(call, self.call_seconds, f"{what} {_shown(url)}")
 
     def handles(self, url: str) -> bool:
         return url[:8].lower().startswith(("http://", "https://"))
@@ -91,9 +108,13 @@ class AzureBlobStorage(Storage):
     def list_named(self, url: str) -> list[tuple[str, str]]:
         container, folder, query = self._split(url)
         prefix = folder.rstrip("/") + "/" if folder else ""
-        client = _container(container + (f"?{query}" if query else ""))
-        with _mapped(url, source=True), client:
-            names = [blob.name for blob in client.list_blobs(name_starts_with=prefix or None)]
+        listed = container + (f"?{query}" if query else "")
+
+        def call(session: requests.Session) -> list[str]:
+            with _mapped(url, source=True), _container(listed, session) as client:
+                return [blob.name for blob in client.list_blobs(name_starts_with=prefix or None)]
+
+        names = self._call(url, "listing", call)
         return sorted((self._join(container, name, query), name[len(prefix) :]) for name in names)
 
     def list_documents(self, url: str) -> list[str]:
@@ -101,37 +122,53 @@ class AzureBlobStorage(Storage):
 
     def read(self, url: str) -> bytes:
         url = self._blob_url(url)
-        with _mapped(url, source=True), _blob(url) as blob:
-            size = blob.get_blob_properties().size
-            if size > self.max_document_bytes:
-                raise DocumentError(f"{_shown(url)} is larger than the {self.max_document_bytes} byte limit")
-            data: bytes = blob.download_blob().readall()
-            return data
+
+        def call(session: requests.Session) -> bytes:
+            with _mapped(url, source=True), _blob(url, session) as blob:
+                size = blob.get_blob_properties().size
+                if size > self.max_document_bytes:
+                    raise DocumentError(f"{_shown(url)} is larger than the {self.max_document_bytes} byte limit")
+                data: bytes = blob.download_blob().readall()
+                return data
+
+        return self._call(url, "reading", call)
 
     def digest(self, url: str) -> str | None:
         url = self._blob_url(url)
-        sha = hashlib.sha256()
-        with _mapped(url, source=True), _blob(url) as blob:
-            try:
-                for chunk in blob.download_blob().chunks():
-                    sha.update(chunk)
-            except ResourceNotFoundError:
-                return None
-        return sha.hexdigest()
+
+        def call(session: requests.Session) -> str | None:
+            sha = hashlib.sha256()
+            with _mapped(url, source=True), _blob(url, session) as blob:
+                try:
+                    for chunk in blob.download_blob().chunks():
+                        sha.update(chunk)
+                except ResourceNotFoundError:
+                    return None
+            return sha.hexdigest()
+
+        return self._call(url, "reading back", call)
 
     def check_source(self, url: str) -> None:
         url = self._blob_url(url)
-        with _mapped(url, source=True), _blob(url) as blob:
-            blob.get_blob_properties()
+
+        def call(session: requests.Session) -> None:
+            with _mapped(url, source=True), _blob(url, session) as blob:
+                blob.get_blob_properties()
+
+        self._call(url, "checking", call)
 
     def check_target(self, url: str) -> None:
         try:
             url = self._blob_url(url)
         except AccessDenied as exc:
             raise TargetAccessDenied(exc.message) from None
-        with _mapped(url, source=False), _blob(url) as blob:
-            if blob.exists():
-                raise TargetExists(f"{_shown(url)} already exists; Dragoman never overwrites a document")
+
+        def call(session: requests.Session) -> None:
+            with _mapped(url, source=False), _blob(url, session) as blob:
+                if blob.exists():
+                    raise TargetExists(f"{_shown(url)} already exists; Dragoman never overwrites a document")
+
+        self._call(url, "checking", call)
 
     def publish(self, url: str, data: bytes) -> None:
         try:
@@ -139,18 +176,22 @@ class AzureBlobStorage(Storage):
         except AccessDenied as exc:
             raise TargetAccessDenied(exc.message) from None
         content_type = format_for(urlsplit(url).path).content_types[0]
-        with _mapped(url, source=False), _blob(url) as blob:
-            try:
-                blob.upload_blob(data, overwrite=False, content_settings=ContentSettings(content_type=content_type))
-            except ResourceExistsError:
-                raise TargetExists(f"{_shown(url)} already exists; Dragoman never overwrites a document") from None
+
+        def call(session: requests.Session) -> None:
+            with _mapped(url, source=False), _blob(url, session) as blob:
+                try:
+                    blob.upload_blob(data, overwrite=False, content_settings=ContentSettings(content_type=content_type))
+                except ResourceExistsError:
+                    raise TargetExists(f"{_shown(url)} already exists; Dragoman never overwrites a document") from None
+
+        self._call(url, "writing", call)
 
     def discard_partials(self, url: str) -> None:
         """Nothing to do: an interrupted upload leaves only uncommitted blocks, which Azure discards."""
 
 
-# Remote calls are short and never follow a redirect (a redirect could point anywhere): a host that
-# does not answer costs a request at most about 2 x (3 s to connect + 15 s to read) plus 1 s of back-off.
+# Remote calls are short and never follow a redirect (a redirect could point anywhere): each wait is
+# bounded (3 s to connect, 15 s for each read) and the whole call by `call_seconds` (storage.deadline).
 _CLIENT_OPTIONS: dict[str, Any] = {
     "connection_timeout": 3,
     "read_timeout": 15,
@@ -161,12 +202,16 @@ _CLIENT_OPTIONS: dict[str, Any] = {
 }
 
 
-def _blob(url: str) -> BlobClient:
-    return BlobClient.from_blob_url(url, **_CLIENT_OPTIONS)
+def _transport(session: requests.Session) -> RequestsTransport:
+    return RequestsTransport(session=session, session_owner=False, connection_timeout=3, read_timeout=15)
 
 
-def _container(url: str) -> ContainerClient:
-    return ContainerClient.from_container_url(url, **_CLIENT_OPTIONS)
+def _blob(url: str, session: requests.Session) -> BlobClient:
+    return BlobClient.from_blob_url(url, transport=_transport(session), **_CLIENT_OPTIONS)
+
+
+def _container(url: str, session: requests.Session) -> ContainerClient:
+    return ContainerClient.from_container_url(url, transport=_transport(session), **_CLIENT_OPTIONS)
 
 
 def _shown(url: str) -> str:

@@ -28,7 +28,9 @@ class StorageScopes:
     @classmethod
     def from_settings(cls, settings: Settings) -> StorageScopes:
         def build(tenant: str) -> RoutedStorage:
-            return storage_for_scope(settings.storage_scope(tenant), settings.max_document_bytes)
+            return storage_for_scope(
+                settings.storage_scope(tenant), settings.max_document_bytes, settings.storage_call_seconds
+            )
 
         return cls(build)
 
@@ -52,12 +54,13 @@ class StorageScopes:
         raise ConfigError("no local storage is configured")
 
 
-def storage_for_scope(scope: StorageScope, max_document_bytes: int) -> RoutedStorage:
-    """The stores one scope allows: local roots, blob hosts and S3 (a scope with no buckets reaches none)."""
+def storage_for_scope(scope: StorageScope, max_document_bytes: int, call_seconds: float = 60.0) -> RoutedStorage:
+    """The stores one scope allows: local roots, blob hosts and S3 (a scope with no buckets reaches none).
+    `call_seconds` bounds each call to a blob host (hosts a tenant may choose)."""
     return RoutedStorage(
         [
             LocalStorage(scope.roots, max_document_bytes=max_document_bytes),
-            AzureBlobStorage(scope.azure_blob_hosts, max_document_bytes=max_document_bytes),
+            AzureBlobStorage(scope.azure_blob_hosts, max_document_bytes=max_document_bytes, call_seconds=call_seconds),
             S3Storage(
                 endpoint_url=scope.s3_endpoint_url,
                 region=scope.s3_region,
