@@ -5,7 +5,6 @@ folder or bucket, planting a document in its source folder, occupying its output
 from __future__ import annotations
 
 import json
-import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,11 +17,11 @@ from botocore.client import BaseClient
 from botocore.config import Config
 
 from dragoman.storage.local import path_to_url
-from tests.processes import environment, free_port, serving
+from tests.processes import environment, serving
+from tests.s3server import s3_server
 
 pytestmark = pytest.mark.slow
 
-MOTO = Path(__file__).parents[1] / ".venv" / "bin" / "moto_server"
 KEYS = {
     "acme": ("acme-azure", "AKIAACMETENANT000001", "acme-secret"),
     "globex": ("globex-azure", "AKIAGLOBEXTENANT0001", "globex-secret"),
@@ -71,25 +70,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     for path in roots.values():
         (path / "in").mkdir(parents=True)
         (path / "in" / "note.txt").write_text(f"The secret of {path.name} is black.\n")
-    s3_port = free_port()
-    moto = subprocess.Popen(
-        [str(MOTO), "-H", "127.0.0.1", "-p", str(s3_port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    s3_endpoint = f"http://127.0.0.1:{s3_port}"
-    try:
-        s3 = boto3.client(
-            "s3",
-            endpoint_url=s3_endpoint,
-            region_name="us-east-1",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
-        for _ in range(150):
-            try:
-                s3.list_buckets()
-                break
-            except Exception:
-                time.sleep(0.2)
+    with s3_server() as server:
+        s3 = server.client
         for name in KEYS:
             s3.create_bucket(Bucket=f"{name}-bucket")
             s3.put_object(Bucket=f"{name}-bucket", Key="in/note.txt", Body=f"The secret of {name} is red.\n".encode())
@@ -107,15 +89,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             root / "data",
             [root],
             DRAGOMAN_TENANTS=json.dumps(tenants),
-            DRAGOMAN_S3_ENDPOINT_URL=s3_endpoint,
-            DRAGOMAN_S3_ACCESS_KEY_ID="testing",
-            DRAGOMAN_S3_SECRET_ACCESS_KEY="testing",
+            **server.environment(),
         )
         with serving(env, root / "server.log") as url:
             yield World(url, roots, s3)
-    finally:
-        moto.terminate()
-        moto.wait(10)
 
 
 def inner_code(status: dict[str, object]) -> str:

@@ -40,7 +40,7 @@ from typing import IO, Any
 
 from dragoman.abort import AbortCheck, Aborted, never_abort
 
-__all__ = ["Bounds", "Exit", "kill", "kill_group", "start", "wait"]
+__all__ = ["Bounds", "Exit", "kill", "kill_group", "pid_alive", "start", "wait"]
 
 log = logging.getLogger("dragoman.processes")
 
@@ -125,6 +125,17 @@ def wait(
         return Exit(process.wait())
     finally:
         kill(process)
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id exists on this machine (signal 0: nothing is sent)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def kill(process: subprocess.Popen[bytes]) -> None:

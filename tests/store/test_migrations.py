@@ -100,8 +100,11 @@ def test_upgrade_to_0004_stores_each_glossary_once_and_keys_live_targets(databas
                 ),
                 {"id": job_id, "now": now, "v": True, "c": False},
             )
-        for task_id, job_id, seq, target in (("t1", "job-a", 0, "file:///o/1"), ("t2", "job-a", 1, "file:///o/2"),
-                                             ("t3", "job-b", 0, "file:///o/1")):
+        for task_id, job_id, seq, target in (
+            ("t1", "job-a", 0, "file:///o/1"),
+            ("t2", "job-a", 1, "file:///o/2"),
+            ("t3", "job-b", 0, "file:///o/1"),
+        ):
             connection.execute(
                 text(
                     "INSERT INTO tasks (id, job_id, seq, source_url, target_url, source_language, target_language,"

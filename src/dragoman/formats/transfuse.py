@@ -185,17 +185,7 @@ def sweep_stale_workdirs(folder: Path | None = None) -> int:
     with contextlib.suppress(OSError):
         for entry in base.iterdir():
             match = _STALE.match(entry.name)
-            if match and int(match[1]) != os.getpid() and not _alive(int(match[1])) and entry.is_dir():
+            if match and int(match[1]) != os.getpid() and not processes.pid_alive(int(match[1])) and entry.is_dir():
                 shutil.rmtree(entry, ignore_errors=True)
                 removed += 1
     return removed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

@@ -23,6 +23,7 @@ from dragoman.domain.states import TaskStatus
 from dragoman.engines.base import Engine
 from dragoman.errors import ServiceError
 from dragoman.formats.limits import DEFAULT_LIMITS, DocumentLimits
+from dragoman.processes import pid_alive
 from dragoman.runner.context import TaskContext
 from dragoman.runner.execute import Outcome, TaskExecutor
 from dragoman.runner.finalize import Finalizer, finalize_jobs
@@ -151,7 +152,7 @@ class InProcessRunner:
         pid_text = rest.partition(":")[0]
         if host != socket.gethostname() or not pid_text.isdigit():
             return False
-        return not _pid_alive(int(pid_text))
+        return not pid_alive(int(pid_text))
 
     # --- threads ------------------------------------------------------------------------------
 
@@ -256,13 +257,3 @@ def _was_published(storage: Storage, orphan: Orphan) -> bool:
     if orphan.output_sha256 is None:
         return False
     return storage.digest(orphan.task.target_url) == orphan.output_sha256
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

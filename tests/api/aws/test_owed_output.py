@@ -7,10 +7,8 @@ refused."""
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import boto3
 import httpx
@@ -21,12 +19,12 @@ from botocore.exceptions import ClientError
 
 from dragoman.domain.jobs import FINALIZE_ATTEMPTS
 from tests.conftest import ENGLISH_PARAGRAPHS, wait_for
-from tests.processes import environment, free_port, serving
+from tests.processes import environment, serving
+from tests.s3server import s3_server
 
 pytestmark = pytest.mark.slow
 
 ACCESS_KEY, SECRET, AZURE_KEY = "AKIAOWEDOUTPUT000001", "owed-secret", "owed-azure-key"
-MOTO = Path(__file__).parents[3] / ".venv" / "bin" / "moto_server"
 
 
 @dataclass
@@ -50,23 +48,15 @@ class World:
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     root = tmp_path_factory.mktemp("owed")
-    port = free_port()
-    moto = subprocess.Popen(
-        [str(MOTO), "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    try:
-        s3 = boto3.client("s3", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
-                          aws_access_key_id="testing", aws_secret_access_key="testing")  # fmt: skip
-        wait_for(lambda: _answers(s3), timeout=30)
+    with s3_server() as server:
+        s3 = server.client
         tenants = {"owed": {"aws_keys": {ACCESS_KEY: SECRET}, "azure_keys": [AZURE_KEY]}}
         env = environment(
             root / "data",
             [root],
             DRAGOMAN_TENANTS=json.dumps(tenants),
-            DRAGOMAN_S3_ENDPOINT_URL=f"http://127.0.0.1:{port}",
-            DRAGOMAN_S3_ACCESS_KEY_ID="testing",
-            DRAGOMAN_S3_SECRET_ACCESS_KEY="testing",
             DRAGOMAN_RECOVERY_SECONDS="0.5",  # owed output is retried every half second: 12 tries take ~6 s
+            **server.environment(),
         )
         with serving(env, root / "server.log") as url:
             translate = boto3.client(
@@ -74,17 +64,6 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                 aws_secret_access_key=SECRET, config=Config(retries={"max_attempts": 1}),
             )  # fmt: skip
             yield World(translate, s3, url)
-    finally:
-        moto.terminate()
-        moto.wait(30)
-
-
-def _answers(s3: BaseClient) -> bool:
-    try:
-        s3.list_buckets()
-    except Exception:
-        return False
-    return True
 
 
 def remove_bucket(s3: BaseClient, bucket: str) -> None:

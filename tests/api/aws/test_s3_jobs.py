@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
 import threading
 import time
 import uuid
@@ -25,14 +24,14 @@ from botocore.config import Config
 from botocore.credentials import Credentials
 
 from tests.conftest import ENGLISH_PARAGRAPHS
-from tests.processes import environment, free_port, serving
+from tests.processes import environment, serving
+from tests.s3server import s3_server
 
 pytestmark = pytest.mark.slow
 
 ACCESS_KEY, SECRET, ACCOUNT = "AKIAS3TESTTENANT0001", "s3-tenant-secret", "123456789012"
 ROLE = "arn:aws:iam::123456789012:role/TranslateBatch"
 AZURE_KEY = "s3-tenant-azure-key"
-MOTO = Path(__file__).parents[3] / ".venv" / "bin" / "moto_server"
 
 
 @dataclass
@@ -46,33 +45,14 @@ class World:
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     root = tmp_path_factory.mktemp("s3")
-    s3_port = free_port()
-    moto = subprocess.Popen(
-        [str(MOTO), "-H", "127.0.0.1", "-p", str(s3_port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    s3_endpoint = f"http://127.0.0.1:{s3_port}"
-    try:
-        s3 = boto3.client(
-            "s3", endpoint_url=s3_endpoint, region_name="us-east-1", aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )  # fmt: skip
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                s3.list_buckets()
-                break
-            except Exception:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
+    with s3_server() as server:
+        s3 = server.client
         tenants = {"s3": {"aws_keys": {ACCESS_KEY: SECRET}, "aws_account": ACCOUNT, "azure_keys": [AZURE_KEY]}}
         env = environment(
             root / "data",
             [root],
             DRAGOMAN_TENANTS=json.dumps(tenants),
-            DRAGOMAN_S3_ENDPOINT_URL=s3_endpoint,
-            DRAGOMAN_S3_ACCESS_KEY_ID="testing",
-            DRAGOMAN_S3_SECRET_ACCESS_KEY="testing",
+            **server.environment(),
         )
         with serving(env, root / "server.log") as url:
             translate = boto3.client(
@@ -80,9 +60,6 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                 aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET, config=Config(retries={"max_attempts": 1}),
             )  # fmt: skip
             yield World(translate, s3, url, root / "data" / "dragoman.db")
-    finally:
-        moto.terminate()
-        moto.wait(30)
 
 
 def start(world: World, bucket: str, token: str | None = None, targets: tuple[str, ...] = ("es",)) -> str:
