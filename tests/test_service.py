@@ -35,7 +35,7 @@ def submit_local(service: Dragoman, paths: list[Path], out: Path, targets: list[
         (lambda d: ([d / "a.txt"], Path("/var/tmp/dragoman-out"), ["es"], "en"), AccessDenied),
         (lambda d: ([d / ".." / "x.txt"], d / "out", ["es"], "en"), AccessDenied),
         (lambda d: ([d / "a.txt"], d / "out", ["de"], "en"), UnsupportedLanguage),
-        (lambda d: ([d / "a.txt"], d / "out", ["es"], "es"), UnsupportedLanguage),
+        (lambda d: ([d / "a.txt"], d / "out", ["es"], "de"), UnsupportedLanguage),
         (lambda d: ([d / "a.txt"], d / "out", ["!!"], "en"), Invalid),
         (lambda d: ([d / "a.txt"], d / "out", [], "en"), Invalid),
         (lambda d: ([d / "emptydir"], d / "out", ["es"], "en"), Invalid),

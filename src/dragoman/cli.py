@@ -52,7 +52,9 @@ def translate(
     paths: Annotated[list[Path], typer.Argument(help="Documents or folders of documents.")],
     to: Annotated[list[str], typer.Option("--to", "-t", help="Target language; repeat for several.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for translations: OUT/<lang>/<document>.")],
-    source: Annotated[str, typer.Option("--from", "-f", help="Source language.")] = "en",
+    source: Annotated[
+        str, typer.Option("--from", "-f", help="Source language, or auto to detect each document's.")
+    ] = "en",
     wait: Annotated[bool, typer.Option(help="Run the job here and follow it; --no-wait only submits it.")] = True,
 ) -> None:
     """Translate documents. Ctrl-C cancels the job: finished documents are kept, the rest stop."""

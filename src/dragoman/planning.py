@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from dragoman.domain.specs import JobSpec, TaskSpec
+from dragoman.domain.specs import AUTO_LANGUAGE, JobSpec, TaskSpec
 from dragoman.engines.languages import normalize
 from dragoman.errors import Invalid
 from dragoman.storage.local import LocalStorage, path_to_url
@@ -33,11 +33,12 @@ def plan_local_job(
     tenant: str = CLI_TENANT,
     name: str | None = None,
 ) -> JobSpec:
-    """One task per document × target, written to OUT/<target>/<path relative to the argument>."""
+    """One task per document × target, written to OUT/<target>/<path relative to the argument>.
+    `source` "auto": each document's language is detected when it runs."""
     if not targets:
         raise Invalid("name at least one target language")
     target_codes = list(dict.fromkeys(language(target) for target in targets))
-    source_code = language(source)
+    source_code = AUTO_LANGUAGE if source.strip().lower() == AUTO_LANGUAGE else language(source)
     out_dir = storage.resolve(str(out))
     documents: list[tuple[str, Path]] = []
     for path in paths:

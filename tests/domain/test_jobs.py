@@ -15,12 +15,14 @@ from dragoman.domain.jobs import (
     Summary,
     Task,
     billed_characters,
+    charged_characters,
     decide_cancel,
+    delivered_unchanged,
     derive_status,
     recover_task,
     stopped_task,
 )
-from dragoman.domain.specs import JobSpec, TaskSpec, check_job_spec
+from dragoman.domain.specs import JobSpec, TaskSpec, check_job_spec, checks_designated_source
 from dragoman.domain.states import (
     ALLOWED_TASK_TRANSITIONS,
     CANCELLABLE_JOB_STATES,
@@ -29,7 +31,7 @@ from dragoman.domain.states import (
     TaskStatus,
     transition,
 )
-from dragoman.errors import CancelRefused, Invalid, InvalidTransition
+from dragoman.errors import CancelRefused, Invalid, InvalidTransition, UnsupportedLanguage
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -119,6 +121,34 @@ def test_only_succeeded_tasks_are_billed() -> None:
     assert billed_characters(tasks) == 100
     assert Summary.of(tasks).characters_charged == 100
     assert Summary.of(tasks).total == len(tasks)
+
+
+def test_a_document_already_in_its_target_language_is_delivered_unchanged_and_not_billed() -> None:
+    # rule 5, as Amazon does not charge a request whose source language is the target
+    assert delivered_unchanged("en", "en") and not delivered_unchanged("es", "en")
+    assert charged_characters(120, unchanged=True) == 0
+    assert charged_characters(120, unchanged=False) == 120
+    # what such a task records as its characters is what the job bills: nothing
+    tasks = [task(TaskStatus.SUCCEEDED, charged_characters(120, unchanged=True)), task(TaskStatus.SUCCEEDED, 30)]
+    assert billed_characters(tasks) == 30 and Summary.of(tasks).characters_charged == 30
+
+
+def test_a_job_may_name_its_target_language_as_source_when_the_engine_knows_it() -> None:
+    known = {"en", "es"}
+
+    def supports(source: str, target: str) -> bool:  # an engine with one pair, en -> es
+        return target in known if source in ("auto", target) else (source, target) == ("en", "es")
+
+    same = JobSpec("t", [TaskSpec("file:///a.txt", "file:///out/a.txt", "en", "en")])
+    check_job_spec(same, supports)
+    unknown = JobSpec("t", [TaskSpec("file:///a.txt", "file:///out/a.txt", "ja", "ja")])
+    with pytest.raises(UnsupportedLanguage, match="'ja' into 'ja'"):
+        check_job_spec(unknown, supports)
+
+
+def test_only_the_command_line_fails_a_document_whose_named_language_is_wrong() -> None:
+    assert checks_designated_source("cli")
+    assert not checks_designated_source("azure") and not checks_designated_source("aws")
 
 
 @pytest.mark.parametrize(

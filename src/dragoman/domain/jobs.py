@@ -32,7 +32,9 @@ __all__ = [
     "Summary",
     "Task",
     "billed_characters",
+    "charged_characters",
     "decide_cancel",
+    "delivered_unchanged",
     "derive_status",
     "recover_task",
 ]
@@ -154,6 +156,19 @@ class Summary:
 def billed_characters(tasks: Iterable[Task]) -> int:
     """Rule 5: the sum of source characters over succeeded tasks only."""
     return sum(task.billed_characters for task in tasks)
+
+
+def delivered_unchanged(source_language: str, target_language: str) -> bool:
+    """Rule 5: a document already in its target language, designated so or detected, is delivered
+    as it is (its bytes unchanged, no glossary applied), not translated."""
+    return source_language == target_language
+
+
+def charged_characters(characters: int, *, unchanged: bool) -> int:
+    """Rule 5: what one finished document bills, in characters: its source characters (what a reader
+    sees of it), or none when it was delivered unchanged, as Amazon does not charge requests whose
+    source language is the target. This is what a task records as its characters."""
+    return 0 if unchanged else characters
 
 
 # How many times a job's end-of-job output is tried before the job is failed for it (one try per

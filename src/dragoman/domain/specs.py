@@ -8,9 +8,18 @@ from typing import Any
 
 from dragoman.errors import Invalid, UnsupportedLanguage
 
-__all__ = ["AUTO_LANGUAGE", "JobSpec", "TaskSpec", "check_job_spec", "location_identity"]
+__all__ = [
+    "AUTO_LANGUAGE",
+    "CLI_ORIGIN",
+    "JobSpec",
+    "TaskSpec",
+    "check_job_spec",
+    "checks_designated_source",
+    "location_identity",
+]
 
 AUTO_LANGUAGE = "auto"
+CLI_ORIGIN = "cli"  # a job submitted by the command line
 
 MAX_TASKS_PER_JOB = 100_000
 
@@ -32,7 +41,7 @@ class JobSpec:
     tasks: Sequence[TaskSpec]
     name: str | None = None
     labels: dict[str, str] = field(default_factory=dict)
-    origin: str = "cli"
+    origin: str = CLI_ORIGIN
     client_token: str | None = None
     details: Mapping[str, Any] | None = None
     job_id: str | None = None  # chosen by the caller when the targets must name it (Amazon's output prefix)
@@ -46,10 +55,21 @@ def location_identity(url: str) -> str:
     return url.split("?", 1)[0]
 
 
+def checks_designated_source(origin: str) -> bool:
+    """Whether a document whose designated source language the detector is all but certain is wrong
+    fails (SourceLanguageMismatch) instead of being translated as that language and billed.
+
+    On the command line, yes: `--from ca` on English text would bill nonsense. Through the Azure and
+    Amazon front doors, no: those protocols translate as told, as the services they copy do."""
+    return origin == CLI_ORIGIN
+
+
 def check_job_spec(spec: JobSpec, supports: Callable[[str, str], bool]) -> None:
     """Raise Invalid unless the job can run: some tasks, no two writing one target, every pair supported.
 
-    `supports(AUTO_LANGUAGE, target)` must say whether any source language can reach `target`."""
+    `supports(AUTO_LANGUAGE, target)` must say whether a document can reach `target` at all, and
+    `supports(language, language)` whether the engine knows that language: a document already in its
+    target language is delivered unchanged (DESIGN §1 rule 5), so source == target is a valid request."""
     if not spec.tasks:
         raise Invalid("the job has no documents to translate")
     if len(spec.tasks) > MAX_TASKS_PER_JOB:
@@ -64,8 +84,6 @@ def check_job_spec(spec: JobSpec, supports: Callable[[str, str], bool]) -> None:
                 f"would both be written to {target}"
             )
         seen[target] = task
-        if task.source_language == task.target_language:
-            raise UnsupportedLanguage(f"source and target language are both {task.source_language!r}")
         if not supports(task.source_language, task.target_language):
             raise UnsupportedLanguage(
                 f"no installed engine translates {task.source_language!r} into {task.target_language!r}"

@@ -43,6 +43,7 @@ class ApertiumEngine(Engine):
         memory_bytes: int | None = None,
     ) -> None:
         self._modes = _discover(modes_dir)
+        self._known = frozenset(code for pair in self._modes for code in (pair.source, pair.target))
         self._max_block_chars = max_block_chars
         self._stall_seconds = stall_seconds
         self._memory_bytes = memory_bytes  # address space of each pipeline stage
@@ -55,9 +56,12 @@ class ApertiumEngine(Engine):
     def languages(self) -> list[LanguagePair]:
         return sorted(self._modes)
 
+    def known_languages(self) -> frozenset[str]:
+        return self._known
+
     def supports(self, source: str, target: str) -> bool:
-        if source == AUTO_LANGUAGE:
-            return super().supports(source, target)
+        if source in (AUTO_LANGUAGE, target):
+            return target in self._known
         return LanguagePair(source, target) in self._modes  # a dict lookup, not the base's list scan
 
     def mode_path(self, source: str, target: str) -> Path:

@@ -36,12 +36,17 @@ class Engine(ABC):
     def languages(self) -> list[LanguagePair]:
         """Every pair this engine can translate, as short codes."""
 
+    def known_languages(self) -> frozenset[str]:
+        """Every language some pair reads or writes, as short codes."""
+        return frozenset(code for pair in self.languages() for code in (pair.source, pair.target))
+
     def supports(self, source: str, target: str) -> bool:
-        """Whether `source` translates into `target`; with AUTO_LANGUAGE, whether any source does."""
-        pairs = self.languages()
-        if source == AUTO_LANGUAGE:
-            return any(pair.target == target for pair in pairs)
-        return LanguagePair(source, target) in pairs
+        """Whether a document in `source` can be delivered in `target`: a pair translates it, or it
+        is already in `target` and the engine knows that language (delivered unchanged, DESIGN §1
+        rule 5). With AUTO_LANGUAGE, whether any document can: `target` is a language it knows."""
+        if source in (AUTO_LANGUAGE, target):
+            return target in self.known_languages()
+        return LanguagePair(source, target) in self.languages()
 
     @abstractmethod
     def translate(

@@ -11,12 +11,14 @@ __all__ = ["TaskContext"]
 
 
 class TaskContext:
-    """A running task: the task, its job's tenant and the claim's attempt (its fencing token)."""
+    """A running task: the task, its job's tenant and origin (the front door it came through), and
+    the claim's attempt (its fencing token)."""
 
-    def __init__(self, task: Task, *, tenant: str = "", attempt: int | None = None) -> None:
+    def __init__(self, task: Task, *, tenant: str = "", attempt: int | None = None, origin: str = "") -> None:
         self.task = task
         self.tenant = tenant
         self.attempt = attempt
+        self.origin = origin
         self._event = threading.Event()
         self._reason: AbortReason | None = None
         self._lock = threading.Lock()

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from dragoman.abort import Aborted, AbortReason
 from dragoman.domain.jobs import ErrorInfo, Task, stopped_task
+from dragoman.domain.specs import checks_designated_source
 from dragoman.domain.states import TaskStatus
 from dragoman.engines.base import Engine, ProgressCallback
 from dragoman.errors import ServiceError
@@ -84,6 +85,7 @@ class TaskExecutor:
             task.source_language,
             task.target_language,
             task.glossary,
+            confirm_source=checks_designated_source(ctx.origin),
             should_abort=ctx.should_abort,
             on_progress=self._progress_reporter(ctx),
             limits=self._limits,
@@ -91,7 +93,7 @@ class TaskExecutor:
         ctx.check_abort()  # the last safe point: past it, the task finishes and is billed
         digest = hashlib.sha256(translated.output).hexdigest()
         recorded = self._store.record_output(
-            task.id, self._owner, characters=translated.characters, output_sha256=digest, attempt=ctx.attempt
+            task.id, self._owner, characters=translated.billed_characters, output_sha256=digest, attempt=ctx.attempt
         )
         if not recorded:
             raise Aborted()  # the lease was taken over; the new owner decides

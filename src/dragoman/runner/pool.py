@@ -179,7 +179,7 @@ class InProcessRunner:
         """Run a claimed task and record its outcome; returns the next task, claimed in the same
         transaction unless the runner is stopping."""
         task = claim.task
-        ctx = TaskContext(task, tenant=claim.tenant, attempt=claim.attempt)
+        ctx = TaskContext(task, tenant=claim.tenant, attempt=claim.attempt, origin=claim.origin)
         if claim.cancel_requested:
             ctx.abort(AbortReason.USER_REQUEST)
         with self._lock:

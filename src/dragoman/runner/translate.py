@@ -1,28 +1,38 @@
-"""One document through the whole translation: take apart, detect the language if asked, protect
-glossary terms, translate, put back. Shared by job tasks and the synchronous single-document call."""
+"""One document through the whole translation: take apart, settle the source language (detect it if
+asked), protect glossary terms, translate, put back. Shared by job tasks and the synchronous
+single-document call."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from dragoman.abort import AbortCheck, never_abort
+from dragoman.domain.jobs import charged_characters, delivered_unchanged
 from dragoman.domain.specs import AUTO_LANGUAGE
 from dragoman.engines.base import Engine, ProgressCallback
-from dragoman.engines.detect import detect_language
+from dragoman.engines.detect import confirm_language, detect_language
 from dragoman.errors import UnsupportedLanguage
-from dragoman.formats.documents import extract, format_for, inject
+from dragoman.formats.documents import ExtractedDocument, extract, format_for, inject
 from dragoman.formats.glossary import Glossary, apply_glossary
 from dragoman.formats.limits import DEFAULT_LIMITS, DocumentLimits
 from dragoman.formats.stream import visible_text
 
 __all__ = ["Translated", "translate_document"]
 
+_SAMPLE_SEGMENTS = 200  # what the detector reads: the visible text of the first segments
+
 
 @dataclass(frozen=True, slots=True)
 class Translated:
     output: bytes
-    characters: int  # billable: what a reader sees of the source
-    source_language: str
+    characters: int  # what a reader sees of the source, in characters
+    source_language: str  # as designated, or as detected
+    unchanged: bool = False  # already in the target language: `output` is the source's bytes as they were
+
+    @property
+    def billed_characters(self) -> int:
+        """DESIGN §1 rule 5: the source's characters, or 0 for a document delivered unchanged."""
+        return charged_characters(self.characters, unchanged=self.unchanged)
 
 
 def translate_document(
@@ -33,26 +43,50 @@ def translate_document(
     target: str,
     glossary: Glossary = (),
     *,
+    confirm_source: bool = False,
     should_abort: AbortCheck = never_abort,
     on_progress: ProgressCallback | None = None,
     limits: DocumentLimits = DEFAULT_LIMITS,
 ) -> Translated:
-    """Translate one document within `limits`. Raises DocumentError (this document cannot be
-    translated), UnsupportedLanguage, EngineError, and dragoman.abort.Aborted as soon as
-    `should_abort` says so, converters included."""
+    """Translate one document within `limits`. `source` None or AUTO_LANGUAGE: detected among the
+    engine's languages and the target. A document in the target language, named or detected, comes
+    back unchanged (rule 5). With `confirm_source`, a named source language the detector is all but
+    certain is wrong fails the document (`domain.specs.checks_designated_source`).
+
+    Raises DocumentError (this document cannot be translated; SourceLanguageMismatch among them),
+    LanguageNotDetected, UnsupportedLanguage (a detected language no pair reads), EngineError, and
+    dragoman.abort.Aborted as soon as `should_abort` says so, converters included."""
+    if target not in engine.known_languages():
+        raise UnsupportedLanguage(f"no installed engine translates into {target!r}")
     document = extract(data, format_for(file_name), limits=limits, should_abort=should_abort)
     try:
-        if source in (None, AUTO_LANGUAGE):
-            readers = {pair.source for pair in engine.languages() if pair.target == target}
-            if not readers:
-                raise UnsupportedLanguage(f"no installed engine translates into {target!r}")
-            sample = " ".join(visible_text(segment) for segment in document.segments[:200])
-            source = detect_language(sample, readers)
-        if source == target:
-            raise UnsupportedLanguage(f"the document is already in {target!r}")
+        source = _source_language(engine, document, source, target, confirm=confirm_source)
+        if delivered_unchanged(source, target):
+            document.discard()
+            return Translated(data, document.characters, source, unchanged=True)
+        if not engine.supports(source, target):
+            raise UnsupportedLanguage(
+                f"the document is in {source!r}, and no installed engine translates it into {target!r}"
+            )
         segments, restore = apply_glossary(document.segments, glossary)
         translated = engine.translate(segments, source, target, should_abort=should_abort, on_progress=on_progress)
     except BaseException:
         document.discard()
         raise
     return Translated(inject(document, restore(translated), should_abort=should_abort), document.characters, source)
+
+
+def _source_language(
+    engine: Engine, document: ExtractedDocument, source: str | None, target: str, *, confirm: bool
+) -> str:
+    """The document's source language: the named one, or the detected one. Candidates are every
+    language the engine knows and the target (a document may already be in it)."""
+    named = None if source == AUTO_LANGUAGE else source
+    if named is not None and (named == target or not confirm):
+        return named
+    candidates = engine.known_languages() | {target}
+    sample = " ".join(visible_text(segment) for segment in document.segments[:_SAMPLE_SEGMENTS])
+    if named is None:
+        return detect_language(sample, candidates).language
+    confirm_language(sample, named, candidates)
+    return named

@@ -98,6 +98,7 @@ class Claim:
     cancel_requested: bool
     tenant: str = ""
     attempt: int | None = None
+    origin: str = ""  # the front door its job came through (`JobSpec.origin`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -495,7 +496,7 @@ class JobStore:
                     updated_at=_utc(now),
                     glossary=self._glossary(connection, candidate.job_id, candidate.glossary_digest),
                 )
-                return Claim(task, view.job.cancel_requested, view.job.tenant, attempt)
+                return Claim(task, view.job.cancel_requested, view.job.tenant, attempt, view.job.origin)
 
     @staticmethod
     def _glossary(connection: Connection, job_id: str, digest: str | None) -> tuple[tuple[str, str], ...]:

@@ -24,6 +24,7 @@ from dragoman.api.aws.start import start_job
 from dragoman.api.aws.wire import aws_job_id, job_properties, job_statuses_named, parse_job_id
 from dragoman.api.guard import aws_credential
 from dragoman.domain.jobs import JobView
+from dragoman.engines.detect import LanguageNotDetected
 from dragoman.engines.languages import normalize
 from dragoman.errors import NotFound, UnsupportedLanguage
 from dragoman.formats.documents import FORMATS
@@ -226,11 +227,17 @@ def translate_document(service: Dragoman, caller: Caller, body: dict[str, Any]) 
 def _translate_now(
     service: Dragoman, caller: Caller, data: bytes, file_name: str, source: str, target: str
 ) -> Translated:
-    """The service decides whether the pair is supported; Amazon names both codes in its error."""
+    """The service decides whether the pair is supported; Amazon names both codes in its error.
+    `auto` is detected (the same detector as every door); when the detector is not confident enough,
+    DetectedLanguageLowConfidenceException with its likeliest language as DetectedLanguageCode.
+    Text already in the target language comes back unchanged (and is not billed, as on Amazon)."""
     try:
         return service.translate_now(
             data, file_name, target, tenant=caller.tenant, source=None if source == "auto" else source
         )
+    except LanguageNotDetected as exc:
+        members = {} if exc.likeliest is None else {"DetectedLanguageCode": exc.likeliest.language}
+        raise AwsError(400, "DetectedLanguageLowConfidenceException", exc.message, **members) from None
     except UnsupportedLanguage as exc:
         raise AwsError(
             400,

@@ -123,7 +123,7 @@ def _languages(service: Dragoman, body: dict[str, Any]) -> tuple[str, list[str]]
         raise _invalid(f"Value '{raw_source}' at 'sourceLanguageCode' is not a language code")
     targets = [normalize(code) if isinstance(code, str) and 2 <= len(code) <= 5 else None for code in raw_targets]
     for code, target in zip(raw_targets, targets, strict=True):
-        if target is None or target == source or not service.engine.supports(source, target):
+        if target is None or not service.engine.supports(source, target):  # source == target: unchanged
             raise AwsError(
                 400,
                 "UnsupportedLanguagePairException",

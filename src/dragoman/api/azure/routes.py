@@ -358,7 +358,7 @@ def translate_single_document(
     return Response(
         translated.output,
         media_type=fmt.content_types[0],  # the format's own type: the caller's part header is never echoed
-        headers={"x-metered-usage": str(translated.characters)},
+        headers={"x-metered-usage": str(translated.billed_characters)},
     )
 
 
