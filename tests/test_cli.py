@@ -69,6 +69,29 @@ def test_bad_input_is_a_clear_error(tmp_path: Path, env: dict[str, str], args: l
     assert "Traceback" not in result.stderr
 
 
+def test_from_auto_detects_each_document_and_a_wrong_from_fails_its_document(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    docs = tmp_path / "docs"
+    (docs / "mixed").mkdir()
+    (docs / "mixed" / "english.txt").write_text("The house is red and the garden behind it is very big.\n")
+    (docs / "mixed" / "spanish.txt").write_text("El gato es negro. Me gustan los perros.\n")
+    # --from auto: each document's language is detected; the Spanish one is already in the target
+    auto = run(env, "translate", str(docs / "mixed"), "--from", "auto", "--to", "es", "--out", str(docs / "auto"))
+    assert auto.returncode == 0, auto.stderr + auto.stdout
+    assert (docs / "auto" / "es" / "english.txt").read_text().startswith("La casa es roja")
+    assert (docs / "auto" / "es" / "spanish.txt").read_bytes() == (docs / "mixed" / "spanish.txt").read_bytes()
+    english_characters = len("The house is red and the garden behind it is very big.")
+    assert f"characters billed │ {english_characters}" in auto.stdout  # the unchanged Spanish one is free
+    # --from ca on English text: that document fails with a clear code instead of billing nonsense
+    wrong = run(
+        env, "translate", str(docs / "mixed" / "english.txt"), "--from", "ca", "--to", "es", "--out", str(docs / "ca")
+    )
+    assert wrong.returncode == 1, wrong.stderr + wrong.stdout
+    assert "SourceLanguageMismatch" in wrong.stdout and "'en'" in wrong.stdout
+    assert "characters billed │ 0" in wrong.stdout and not (docs / "ca" / "es" / "english.txt").exists()
+
+
 def test_bad_configuration_is_a_clear_error(env: dict[str, str]) -> None:
     result = run({**env, "DRAGOMAN_WORKERS": "many"}, "jobs", "list")
     assert result.returncode == 1

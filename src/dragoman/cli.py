@@ -157,7 +157,10 @@ def _print_summary(service: Dragoman, view: JobView) -> None:
     console.print(table)
     for task in service.tasks(view.job.id):
         if task.error is not None:
-            console.print(f"[red]failed[/] {task.source_url} -> {task.target_language}: {task.error.message}")
+            console.print(
+                f"[red]failed[/] {task.source_url} -> {task.target_language}: {task.error.code}: {task.error.message}",
+                highlight=False,
+            )
 
 
 @app.command()
