@@ -47,13 +47,19 @@ $(VENV)/.installed: pyproject.toml
 	$(VENV)/bin/pip install -q -e '.[test]'
 	touch $@
 
-bench: setup
+# The benchmarks' own extras (Django, whose translation catalogues bench/detect.py reads).
+$(VENV)/.bench-installed: $(VENV)/.installed pyproject.toml
+	$(VENV)/bin/pip install -q -e '.[test,bench]'
+	touch $@
+
+bench: setup $(VENV)/.bench-installed
 	@command -v wrk >/dev/null 2>&1 || { $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends wrk; }
 	$(VENV)/bin/python bench/throughput.py
 	$(VENV)/bin/python bench/cancel_latency.py
 	$(VENV)/bin/python bench/small_job.py
 	$(VENV)/bin/python bench/status_poll.py
 	$(VENV)/bin/python bench/fairness.py
+	$(VENV)/bin/python bench/detect.py
 
 lint: setup
 	$(VENV)/bin/ruff check src tests bench
