@@ -10,7 +10,7 @@ from dragoman.abort import AbortCheck, never_abort
 from dragoman.domain.jobs import charged_characters, delivered_unchanged
 from dragoman.domain.specs import AUTO_LANGUAGE
 from dragoman.engines.base import Engine, ProgressCallback
-from dragoman.engines.detect import confirm_language, detect_language
+from dragoman.engines.detect import SAMPLE_CHARACTERS, confirm_language, detect_language
 from dragoman.errors import UnsupportedLanguage
 from dragoman.formats.documents import ExtractedDocument, extract, format_for, inject
 from dragoman.formats.glossary import Glossary, apply_glossary
@@ -19,7 +19,8 @@ from dragoman.formats.stream import visible_text
 
 __all__ = ["Translated", "translate_document"]
 
-_SAMPLE_SEGMENTS = 200  # what the detector reads: the visible text of the first segments
+_SAMPLE_SEGMENTS = 200  # what the detector reads: the visible text of the first segments, up to
+_SAMPLE_STREAM = 4 * SAMPLE_CHARACTERS  # SAMPLE_CHARACTERS, reading no more of any one than this
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,8 +86,21 @@ def _source_language(
     if named is not None and (named == target or not confirm):
         return named
     candidates = engine.known_languages() | {target}
-    sample = " ".join(visible_text(segment) for segment in document.segments[:_SAMPLE_SEGMENTS])
+    sample = _sample(document)
     if named is None:
         return detect_language(sample, candidates).language
     confirm_language(sample, named, candidates)
     return named
+
+
+def _sample(document: ExtractedDocument) -> str:
+    """What the detector reads: the visible text of the first segments, about SAMPLE_CHARACTERS of
+    it, without taking apart more of a long document than that needs."""
+    parts: list[str] = []
+    size = 0
+    for segment in document.segments[:_SAMPLE_SEGMENTS]:
+        parts.append(visible_text(segment[:_SAMPLE_STREAM]))
+        size += len(parts[-1]) + 1
+        if size >= SAMPLE_CHARACTERS:
+            break
+    return " ".join(parts)
