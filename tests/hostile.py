@@ -84,3 +84,34 @@ def docx_bomb(inflated: int = 512 * 1024 * 1024) -> bytes:
                 part.write(block)
             part.write(b"</w:t></w:r></w:p></w:body></w:document>")
     return out.getvalue()
+
+
+def bzip2_docx() -> bytes:
+    """A .docx whose main part is bzip2-compressed (method 12): Python inflates such a part a whole
+    input read at a time, whatever its declared size (36 KB reached 4 GB in the 2026 review)."""
+    out = BytesIO()
+    with zipfile.ZipFile(out, "w") as package:
+        package.writestr("[Content_Types].xml", "<Types/>")
+        package.writestr("word/document.xml", "<w:document/>", compress_type=zipfile.ZIP_BZIP2)
+    return out.getvalue()
+
+
+def polyglot_docx(hidden: bytes = b"<w:document>" + b"a" * 100_000 + b"</w:document>") -> bytes:
+    """A .docx with a second, hidden ZIP record in front of the directory Python reads: libzip
+    (Transfuse) can pick a directory Python never sees (the 2026 review hid a 307 MB part this way)."""
+    shown = BytesIO()
+    with zipfile.ZipFile(shown, "w", zipfile.ZIP_DEFLATED) as package:
+        package.writestr("[Content_Types].xml", "<Types/>")
+        package.writestr("word/document.xml", "<w:document><w:t>The cat.</w:t></w:document>")
+    other = BytesIO()
+    with zipfile.ZipFile(other, "w", zipfile.ZIP_DEFLATED) as package:
+        package.writestr("word/document.xml", hidden)
+    data, extra = shown.getvalue(), other.getvalue()
+    with zipfile.ZipFile(BytesIO(data)) as reader:
+        start_dir = reader.start_dir
+    with zipfile.ZipFile(BytesIO(extra)) as reader:
+        record = extra[: reader.start_dir]  # the hidden part's local header and data
+    moved = data[:start_dir] + record + data[start_dir:]
+    end = len(moved) - 22  # the end record (no comment): the directory's offset is at +16
+    offset = int.from_bytes(moved[end + 16 : end + 20], "little") + len(record)
+    return moved[: end + 16] + offset.to_bytes(4, "little") + moved[end + 20 :]

@@ -18,7 +18,7 @@ from dragoman.formats.documents import extract, format_for
 from dragoman.formats.limits import DocumentLimits
 from dragoman.formats.screening import check_package, check_text
 from tests.conftest import write_documents
-from tests.hostile import docx_bomb, odt, one_long_word_html, pptx
+from tests.hostile import bzip2_docx, docx_bomb, odt, one_long_word_html, polyglot_docx, pptx
 
 
 @pytest.fixture(scope="module")
@@ -121,3 +121,16 @@ def test_a_large_docx_can_be_aborted_while_it_is_checked(tmp_path: Path) -> None
 
     with pytest.raises(Aborted):
         check_package((tmp_path / "big.docx").read_bytes(), "Word", should_abort=abort_on_second_ask)
+
+
+def test_a_part_compressed_as_office_files_never_are_is_refused_unread() -> None:
+    with pytest.raises(UndecodableDocument, match="compression method"):
+        check_package(bzip2_docx(), "Word")
+
+
+def test_zip_records_hidden_from_the_directory_python_reads_are_refused() -> None:
+    package = polyglot_docx()
+    with zipfile.ZipFile(BytesIO(package)) as reader:  # what Python sees is a small, valid package
+        assert reader.testzip() is None and len(reader.read("word/document.xml")) < 100
+    with pytest.raises(UndecodableDocument, match="outside its directory"):
+        check_package(package, "Word")

@@ -156,3 +156,14 @@ def test_folders_left_by_a_dragoman_that_was_killed_are_swept(temp: Path) -> Non
         (folder / "state").mkdir(parents=True)
     assert sweep_stale_workdirs() == 1
     assert sorted(temp.iterdir()) == sorted([mine, living])
+
+
+def test_a_document_the_converter_crashes_on_fails_as_unreadable_not_as_a_service_fault() -> None:
+    # Transfuse 0.5.8 segfaults on an ordinary python-docx paragraph with a tab (two texts in one run):
+    # the same document fails the same way every time, so it is the document's error (a 4xx), not ours.
+    document = docx.Document()
+    document.add_paragraph("Hello\tworld")
+    out = BytesIO()
+    document.save(out)
+    with pytest.raises(UndecodableDocument, match="crashed on it"):
+        extract(out.getvalue(), format_for("tab.docx"))

@@ -29,6 +29,8 @@ __all__ = ["check_package", "check_text"]
 _CHUNK_BYTES = 256 * 1024  # inflated per read; also the unit between two abort checks
 _CHUNK_CHARACTERS = 256 * 1024  # text scanned per regex call (each holds the GIL for a few ms)
 _CENTRAL_HEADER = b"PK\x01\x02"
+_OFFICE_COMPRESSION = frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED})
+_SIGNATURES = (b"PK\x03\x04", b"PK\x01\x02", b"PK\x05\x06", b"PK\x06\x06", b"PK\x06\x07")
 _PUNCTUATION_ENTITY = re.compile(r"&(?:amp|lt|gt|quot|apos);")  # the usual ones: neither letter nor space
 _ENTITY = re.compile(r"&(?:#[0-9]{1,10}|#[xX][0-9a-fA-F]{1,8}|[A-Za-z][A-Za-z0-9]{0,31});")
 _ENTITY_LONGEST = 34  # characters of the longest reference _ENTITY matches
@@ -55,6 +57,7 @@ def check_package(
     with archive:
         members = archive.infolist()
         _check_directory(members, len(data), label, limits)
+        _check_layout(data, archive, members, label)
         for member in members:
             if member.filename.lower().endswith(".xml"):
                 chunks = _inflate(archive, member, label, should_abort)
@@ -77,6 +80,13 @@ def _check_directory(members: list[zipfile.ZipInfo], size: int, label: str, limi
     for member in members:
         if member.flag_bits & 0x1:
             raise UndecodableDocument(f"the {label} document is encrypted")
+        if member.compress_type not in _OFFICE_COMPRESSION:
+            # Office and OpenDocument files are stored or deflated. Other methods (bzip2, LZMA) are
+            # inflated by Python a whole input read at a time, whatever the declared size.
+            raise UndecodableDocument(
+                f"the {label} document's part {member.filename!r} uses a compression method (number "
+                f"{member.compress_type}) that office documents do not use"
+            )
         total += member.file_size
         if total > limits.max_inflated_bytes:
             raise DocumentTooLarge(
@@ -94,6 +104,39 @@ def _check_directory(members: list[zipfile.ZipInfo], size: int, label: str, limi
             f"the {label} document inflates {total / max(size, 1):.0f} times "
             f"(at most {limits.max_inflation_ratio:g}, setting max_inflation_ratio)"
         )
+
+
+def _check_layout(data: bytes, archive: zipfile.ZipFile, members: list[zipfile.ZipInfo], label: str) -> None:
+    """Refuse a package with ZIP records outside the directory Python reads. Two ZIP readers may pick
+    different central directories of one file (Python the last end record, libzip, which Transfuse
+    uses, the one covering most of the file), so a second, hidden directory could hand the converter
+    parts these checks never saw. Every byte before the central directory must belong to a listed
+    member (local header, data, data descriptor); bytes that do not may hold no ZIP signature, and
+    neither may the archive comment."""
+    regions: list[tuple[int, int]] = []
+    for member in members:
+        start = member.header_offset
+        header = data[start : start + 30]
+        if len(header) < 30 or header[:4] != b"PK\x03\x04":
+            raise UndecodableDocument(f"the {label} document's part {member.filename!r} has no local header")
+        name_length = int.from_bytes(header[26:28], "little")
+        extra_length = int.from_bytes(header[28:30], "little")
+        end = start + 30 + name_length + extra_length + member.compress_size
+        if member.flag_bits & 0x8:  # a data descriptor follows: optional signature, CRC, two sizes
+            end += 4 if data[end : end + 4] == b"PK\x07\x08" else 0
+            end += 20 if member.file_size >= 0xFFFFFFFF or member.compress_size >= 0xFFFFFFFF else 12
+        regions.append((start, end))
+    position = 0
+    for start, end in sorted(regions):
+        _refuse_hidden_records(data[position:start], label)
+        position = max(position, end)
+    _refuse_hidden_records(data[position : archive.start_dir], label)
+    _refuse_hidden_records(archive.comment, label)
+
+
+def _refuse_hidden_records(unlisted: bytes, label: str) -> None:
+    if any(signature in unlisted for signature in _SIGNATURES):
+        raise UndecodableDocument(f"the {label} document holds ZIP records outside its directory")
 
 
 def _inflate(

@@ -34,6 +34,8 @@ WORKDIR_PREFIX = "dragoman-doc-"
 _BLOCK_PREFIX = "\n[tf-block:"
 _TRANSFUSE_TAIL = ".[]"  # Transfuse ends every block with a full stop of its own, removed on injection
 _UNCAUGHT = "terminate called after throwing"
+# Signals a converter raises itself when it fails on its input (the rest come from outside: a kill).
+_CRASHES_ON_INPUT = frozenset({signal.SIGSEGV, signal.SIGBUS, signal.SIGFPE, signal.SIGILL, signal.SIGABRT})
 _OUT_OF_MEMORY = ("Memory allocation failed", "bad_alloc", "Cannot allocate memory", "out of memory")
 _LIMIT_SIGNALS = {
     signal.SIGXCPU: "took more than its {cpu} CPU seconds",
@@ -147,6 +149,13 @@ def _convert(
             f"(setting converter_memory_bytes)"
         )
     refused = ended.signal is signal.SIGABRT and _UNCAUGHT in errors  # how Transfuse rejects a document
+    if ended.signal in _CRASHES_ON_INPUT and not refused:
+        # The converter's own fault on this document (Transfuse 0.5.8 segfaults on some ordinary .docx
+        # files, e.g. a run holding a tab between two texts): the same document fails the same way each
+        # time, so it fails as a document that cannot be read, not as a fault of the service.
+        raise UndecodableDocument(
+            f"{what}: {name} crashed on it ({ended.signal.name}); this converter cannot read this document"
+        )
     if ended.signal is not None and not refused:
         detail = errors.strip().splitlines()
         raise ConverterCrashed(
