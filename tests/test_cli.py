@@ -7,6 +7,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import pexpect
 import pytest
 
 from tests.conftest import ENGLISH_PARAGRAPHS, write_documents
@@ -144,3 +145,32 @@ def test_a_second_ctrl_c_stops_waiting_without_a_traceback(tmp_path: Path, env: 
     assert not [p for p in out_dir.iterdir() if p.name.startswith(".")]
     shown = run(env, "jobs", "list")
     assert "cancel" in shown.stdout
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.05, 0.2])
+def test_ctrl_c_at_a_terminal_right_after_the_job_is_created_cancels_it(
+    tmp_path: Path, env: dict[str, str], delay: float
+) -> None:
+    # Reproduction (2026 red team, tmux): Ctrl-C as soon as "job ...: N document translation(s)"
+    # appeared landed before the cancel handler was installed: the command exited 130 saying a
+    # cancel would be honoured, but none was sent, and the job was left queued for anyone to run.
+    docs = tmp_path / "docs" / "twenty"
+    write_documents(docs, count=20)
+    terminal = pexpect.spawn(
+        DRAGOMAN,
+        ["translate", str(docs), "--to", "es", "--to", "ca", "--out", str(tmp_path / "docs" / "out")],
+        env={**env, "COLUMNS": "200"},
+        encoding="utf-8",
+        timeout=120,
+    )
+    terminal.expect(r"job (?:\x1b\[[0-9;]*m)*([0-9a-f-]{36})")  # the id may be in bold
+    job_id = terminal.match.group(1)
+    time.sleep(delay)
+    terminal.sendintr()  # the terminal's own Ctrl-C: SIGINT to the whole foreground process group
+    terminal.expect(pexpect.EOF)
+    terminal.close()
+    assert "Traceback" not in terminal.before
+    assert terminal.exitstatus in (0, 1), terminal.before  # a cancel took effect (or lost the race): not 130
+    headline = run(env, "jobs", "show", job_id).stdout.splitlines()[0]  # job ID: STATUS · counts
+    assert f"job {job_id}: cancelled" in headline or f"job {job_id}: succeeded" in headline, headline
+    assert " 0 failed," in headline and " 0 running, 0 waiting" in headline, headline

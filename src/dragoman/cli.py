@@ -58,27 +58,40 @@ def translate(
     wait: Annotated[bool, typer.Option(help="Run the job here and follow it; --no-wait only submits it.")] = True,
 ) -> None:
     """Translate documents. Ctrl-C cancels the job: finished documents are kept, the rest stop."""
+    # Ctrl-C is counted from here on, so that a press while the job is being created or the runner
+    # started is not lost: it cancels the job as soon as the job exists (a press before that creates
+    # no job at all).
+    ctrl_c = _CtrlC()
+    previous = signal.signal(signal.SIGINT, ctrl_c) if wait else None
     try:
-        service = _service(with_runner=wait)
-        spec = plan_local_job(service.local, paths, out, to, source)
-        view = service.submit(spec)
-    except ServiceError as exc:
-        raise _fail(exc) from None
-    console.print(f"job [bold]{view.job.id}[/]: {view.summary.total} document translation(s)", highlight=False)
-    if not wait:
-        service.close()
-        return
-    try:
-        with service:  # leaving stops the embedded runner at its tasks' safe points
-            view = _follow(service, view)
-        _print_summary(service, service.get(view.job.id))
-    except KeyboardInterrupt:  # a second Ctrl-C: stop waiting, without a traceback
-        console.print(
-            f"stopped waiting for job {view.job.id}; an accepted cancel is honoured even if the process "
-            f"ends now. `dragoman jobs show {view.job.id}` tells how it ended.",
-            highlight=False,
-        )
-        raise typer.Exit(130) from None
+        try:
+            service = _service(with_runner=wait)
+            spec = plan_local_job(service.local, paths, out, to, source)
+            if ctrl_c.presses:
+                service.close()
+                console.print("stopped before a job was created")
+                raise typer.Exit(130)
+            view = service.submit(spec)
+        except ServiceError as exc:
+            raise _fail(exc) from None
+        console.print(f"job [bold]{view.job.id}[/]: {view.summary.total} document translation(s)", highlight=False)
+        if not wait:
+            service.close()
+            return
+        try:
+            with service:  # leaving stops the embedded runner at its tasks' safe points
+                view = _show_progress(service, view, ctrl_c)
+            _print_summary(service, service.get(view.job.id))
+        except KeyboardInterrupt:  # a second Ctrl-C: stop waiting, without a traceback
+            console.print(
+                f"stopped waiting for job {view.job.id}; an accepted cancel is honoured even if the process "
+                f"ends now. `dragoman jobs show {view.job.id}` tells how it ended.",
+                highlight=False,
+            )
+            raise typer.Exit(130) from None
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
     raise typer.Exit(0 if view.status.value in ("succeeded", "cancelled") else 1)
 
 
@@ -100,17 +113,8 @@ class _CtrlC:
             raise KeyboardInterrupt
 
 
-def _follow(service: Dragoman, view: JobView) -> JobView:
-    """Show progress until the job ends; the first Ctrl-C cancels it, a second one stops waiting."""
-    ctrl_c = _CtrlC()
-    previous = signal.signal(signal.SIGINT, ctrl_c)
-    try:
-        return _show_progress(service, view, ctrl_c)
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
 def _show_progress(service: Dragoman, view: JobView, ctrl_c: _CtrlC) -> JobView:
+    """Show progress until the job ends; the first Ctrl-C cancels it, a second one stops waiting."""
     job_id = view.job.id
     with Progress(
         TextColumn("[bold]{task.description}"),
