@@ -134,3 +134,31 @@ def test_zip_records_hidden_from_the_directory_python_reads_are_refused() -> Non
         assert reader.testzip() is None and len(reader.read("word/document.xml")) < 100
     with pytest.raises(UndecodableDocument, match="outside its directory"):
         check_package(package, "Word")
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        "<p>" + "<i>a</i>" * 40_000 + "</p>",  # 2026 red team: passed the check, held a worker for 120 s
+        "<p>" + '<span class="c">b</span>' * 2_000 + "</p>",
+        "<p>" + "<b>c</b>&#100;" * 1_000 + "</p>",
+    ],
+)
+def test_a_long_word_split_by_inline_tags_is_refused_as_transfuse_joins_it(markup: str) -> None:
+    with pytest.raises(DocumentTooComplex, match="word of more than"):
+        check_text(markup, True, "HTML")
+
+
+def test_a_long_word_split_into_runs_of_a_docx_paragraph_is_refused() -> None:
+    runs = "<w:r><w:rPr><w:b/></w:rPr><w:t>a</w:t></w:r>" * 40_000
+    out = BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as package:
+        package.writestr("[Content_Types].xml", "<Types/>")
+        package.writestr("word/document.xml", f"<w:document><w:body><w:p>{runs}</w:p></w:body></w:document>")
+    with pytest.raises(DocumentTooComplex, match="word of more than"):
+        check_package(out.getvalue(), "Word")
+
+
+def test_block_tags_still_end_words_so_minified_pages_pass() -> None:
+    check_text("<ul>" + "".join(f'<li><a href="/p{n}">Page{n}</a></li>' for n in range(3000)) + "</ul>", True, "HTML")
+    check_text("<table><tr>" + "<td>1</td>" * 5000 + "</tr></table>", True, "HTML")

@@ -159,31 +159,154 @@ def _check_runs(
 ) -> None:
     """Raise DocumentTooComplex at the first word or run of spaces longer than the limit.
 
-    Each pattern can only start where its run starts (the look-behind), so one pass is linear in the
-    text however the runs are arranged. A chunk is scanned with the tail of the one before it, long
-    enough to hold a whole run of the limit's length even if it is all entity references.
+    Markup is checked twice: as written (attribute values such as `alt` are translated too), and as
+    Transfuse joins it, with inline tags taken out (`<i>a</i><i>b</i>` is the word `ab` to it, and a
+    40,000-letter word spelt that way cost as much as one spelt plainly) and every other tag a break.
     """
-    longest = limits.max_word_characters
-    word = re.compile(rf"(?<![^{_BREAKS}])[^{_BREAKS}]{{{longest + 1}}}")
-    space = re.compile(rf"(?<!\s)\s{{{longest + 1}}}")
-    carry_length = (longest + 1) * (_ENTITY_LONGEST if markup else 1)
-    carry = ""
+    checks = [_Runs(label, limits, markup)]
+    joined = _Runs(label, limits, markup, spaces=False) if markup else None  # tags as breaks pile up spaces
+    pending = ""  # a tag cut at the end of a chunk, completed by the next one
     for chunk in chunks:
         if should_abort():
             raise Aborted()
-        text = carry + chunk
+        for check in checks:
+            check.feed(chunk)
+        if joined is not None:
+            text = pending + chunk
+            cut = text.rfind("<")
+            if cut >= 0 and text.find(">", cut) < 0 and len(text) - cut <= _LONGEST_TAG:
+                text, pending = text[:cut], text[cut:]
+            else:
+                pending = ""
+            joined.feed(_TAG.sub(_join_inline, text))
+
+
+_TAG = re.compile(r"<(/?)([A-Za-z][\w:.-]*)[^<>]*>")
+_LONGEST_TAG = 64 * 1024  # a longer unclosed '<...' is not a tag to wait for
+# Tags whose text Transfuse joins to its neighbours': its own inline list for HTML; runs, their
+# formatting, hyperlinks, spans and bookmarks in office XML. Any other tag ends a word.
+_INLINE_TAGS = frozenset(
+    (
+        "a",
+        "abbr",
+        "acronym",
+        "b",
+        "bdi",
+        "bdo",
+        "big",
+        "cite",
+        "code",
+        "del",
+        "dfn",
+        "em",
+        "font",
+        "i",
+        "ins",
+        "kbd",
+        "mark",
+        "meter",
+        "output",
+        "q",
+        "s",
+        "samp",
+        "small",
+        "span",
+        "strike",
+        "strong",
+        "sub",
+        "sup",
+        "time",
+        "tt",
+        "u",
+        "var",
+        "w:r",
+        "w:t",
+        "w:rpr",
+        "w:hyperlink",
+        "w:prooferr",
+        "w:bookmarkstart",
+        "w:bookmarkend",
+        "w:smarttag",
+        "w:fldsimple",
+        "w:ins",
+        "w:del",
+        "w:b",
+        "w:i",
+        "w:u",
+        "w:strike",
+        "w:color",
+        "w:sz",
+        "w:szcs",
+        "w:rfonts",
+        "w:lang",
+        "w:highlight",
+        "w:vertalign",
+        "w:noproof",
+        "w:bcs",
+        "w:ics",
+        "w:caps",
+        "w:smallcaps",
+        "w:spacing",
+        "w:kern",
+        "w:shd",
+        "w:rstyle",
+        "w:vanish",
+        "a:r",
+        "a:t",
+        "a:rpr",
+        "a:fld",
+        "a:latin",
+        "a:ea",
+        "a:cs",
+        "a:solidfill",
+        "a:srgbclr",
+        "a:schemeclr",
+        "a:hlinkclick",
+        "a:effectlst",
+        "a:ln",
+        "text:span",
+        "text:a",
+        "text:bookmark",
+        "text:bookmark-start",
+        "text:bookmark-end",
+        "text:soft-page-break",
+    )
+)
+
+
+def _join_inline(match: re.Match[str]) -> str:
+    return "" if match.group(2).lower() in _INLINE_TAGS else " "
+
+
+class _Runs:
+    """One stream of text checked for over-long runs, chunk by chunk.
+
+    Each pattern can only start where its run starts (the look-behind), so one pass is linear in the
+    text however the runs are arranged. A chunk is scanned with the tail of the one before it, long
+    enough to hold a whole run of the limit's length even if it is all entity references."""
+
+    def __init__(self, label: str, limits: DocumentLimits, markup: bool, *, spaces: bool = True) -> None:
+        longest = limits.max_word_characters
+        self.label, self.longest, self.markup, self.spaces = label, longest, markup, spaces
+        self.word = re.compile(rf"(?<![^{_BREAKS}])[^{_BREAKS}]{{{longest + 1}}}")
+        self.space = re.compile(rf"(?<!\s)\s{{{longest + 1}}}")
+        self.carry_length = (longest + 1) * (_ENTITY_LONGEST if markup else 1)
+        self.carry = ""
+
+    def feed(self, chunk: str) -> None:
+        text = self.carry + chunk
         words = spaces = text
-        if markup and "&" in text:
+        if self.markup and "&" in text:
             plain = _PUNCTUATION_ENTITY.sub(".", text)
             words, spaces = _ENTITY.sub("a", plain), _ENTITY.sub(" ", plain)
-        if word.search(words):
+        if self.word.search(words):
             raise DocumentTooComplex(
-                f"the {label} document has a word of more than {longest} characters "
+                f"the {self.label} document has a word of more than {self.longest} characters "
                 f"(setting max_word_characters); converting it would take far too long"
             )
-        if space.search(spaces):
+        if self.spaces and self.space.search(spaces):
             raise DocumentTooComplex(
-                f"the {label} document has a run of more than {longest} spaces "
+                f"the {self.label} document has a run of more than {self.longest} spaces "
                 f"(setting max_word_characters); converting it would take far too long"
             )
-        carry = text[-carry_length:]
+        self.carry = text[-self.carry_length :]
