@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from dragoman.config import Settings
 from dragoman.domain.specs import JobSpec, TaskSpec
+from dragoman.domain.states import TaskStatus
 from dragoman.errors import (
     AccessDenied,
     CancelRefused,
@@ -20,6 +23,8 @@ from dragoman.errors import (
 from dragoman.planning import plan_local_job
 from dragoman.service import Dragoman
 from dragoman.storage.local import path_to_url
+from dragoman.storage.routed import RoutedStorage
+from dragoman.storage.scopes import StorageScopes
 from tests.conftest import wait_terminal
 
 
@@ -89,3 +94,28 @@ def test_unknown_job_and_cancel_of_a_finished_job(service: Dragoman, docs: Path)
     assert service.get(job_id) == view
     with pytest.raises(NotFound):
         service.get(job_id, tenant="someone-else")
+
+
+def test_a_target_finishing_between_the_checks_is_still_refused(settings: Settings, docs: Path) -> None:
+    # Reproduction (2026 full-suite run): job B looked at the storage (no file yet), then job A's task
+    # published and ended (no longer live), then B was created: B's task failed at publish. The store
+    # is now asked first: a task publishes before it ends, so a target is seen live or written.
+    (docs / "a.txt").write_text("I like dogs.")
+    app = Dragoman.from_settings(settings)  # no runner: the test moves job A itself
+    first = submit_local(app, [docs / "a.txt"], docs / "out", ["es"])
+    claim = app.store.claim_next("runner-a", timedelta(seconds=60))
+    assert claim is not None and claim.task.job_id == first
+    real = app.storage.for_tenant("default")
+
+    class FinishingJustAfterTheLook(RoutedStorage):
+        def check_target(self, url: str) -> None:
+            real.check_target(url)  # nothing there yet ...
+            real.publish(url, b"Me gustan los perros.")  # ... then job A publishes and ends
+            assert claim is not None
+            app.store.finish(claim.task.id, "runner-a", TaskStatus.SUCCEEDED, attempt=claim.attempt)
+
+    app.storage = StorageScopes.shared(FinishingJustAfterTheLook(real.stores))
+    with pytest.raises(TargetExists):
+        submit_local(app, [docs / "a.txt"], docs / "out", ["es"])
+    assert len(app.list_jobs()) == 1
+    app.close()

@@ -19,7 +19,7 @@ from dragoman.formats.glossary import Glossary, parse_glossary
 from dragoman.planning import language
 from dragoman.storage.base import Storage
 
-__all__ = ["BatchInput", "BatchTarget", "GlossaryRef", "NoDocuments", "canonical_spec", "plan_batch"]
+__all__ = ["BatchInput", "BatchTarget", "GlossaryRef", "NoDocuments", "canonical_spec", "check_targets", "plan_batch"]
 
 
 class NoDocuments(Invalid):
@@ -56,7 +56,7 @@ class BatchInput:
 def plan_batch(storage: Storage, inputs: Sequence[BatchInput], job: JobSpec) -> JobSpec:
     """`job` (tenant, name, origin, ... and no tasks) with one task per listed document × target.
     Folder targets get the document's name relative to its source folder; only documents in a
-    supported format are listed."""
+    supported format are listed. Whether the targets are free is `check_targets`' to say."""
     tasks: list[TaskSpec] = []
     glossaries: dict[GlossaryRef, Glossary] = {}
     for item in inputs:
@@ -70,9 +70,16 @@ def plan_batch(storage: Storage, inputs: Sequence[BatchInput], job: JobSpec) -> 
                 target_url = _canonical_target(
                     storage, target.url if item.single_file else _target(storage, target.url, output_name)
                 )
-                _check_target(storage, target_url)
                 tasks.append(TaskSpec(url, target_url, source_language, target_language, glossary))
     return dataclasses.replace(job, tasks=tasks)
+
+
+def check_targets(storage: Storage, spec: JobSpec) -> None:
+    """Raise TargetAccessDenied for a target that may not be written, TargetExists for one that
+    already holds a document. (Run after the store's check that no live task writes them: a task
+    publishes before it ends, so a target is either still live or already written.)"""
+    for task in spec.tasks:
+        _check_target(storage, task.target_url)
 
 
 def _language_prefixed(relative: str, language: str) -> str:

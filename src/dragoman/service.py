@@ -8,7 +8,7 @@ from datetime import timedelta
 from types import TracebackType
 
 from dragoman.admission import TenantGate
-from dragoman.batches import BatchInput, canonical_spec, plan_batch
+from dragoman.batches import BatchInput, canonical_spec, check_targets, plan_batch
 from dragoman.config import Settings
 from dragoman.domain.jobs import ErrorInfo, JobView, Task
 from dragoman.domain.specs import JobSpec, check_job_spec
@@ -82,9 +82,10 @@ class Dragoman:
         with self._storage_gate.enter(spec.tenant):
             spec = canonical_spec(storage, spec)
             check_job_spec(spec, self.engine.supports)
+            self.store.refuse_live_targets([task.target_url for task in spec.tasks])
             for task in spec.tasks:
                 storage.check_source(task.source_url)
-                storage.check_target(task.target_url)
+            check_targets(storage, spec)
         view = self.store.create_job(spec)
         if self.runner is not None:
             self.runner.wake()
@@ -95,10 +96,15 @@ class Dragoman:
         name, ...) and no tasks; the tasks come from listing the inputs. If the inputs are unusable
         (unreadable source, occupied target, bad glossary, unsupported language) the job is recorded
         as failed validation, with why."""
+        storage = self.storage.for_tenant(job.tenant)
         with self._storage_gate.enter(job.tenant):
             try:
-                spec = plan_batch(self.storage.for_tenant(job.tenant), inputs, job)
+                spec = plan_batch(storage, inputs, job)
                 check_job_spec(spec, self.engine.supports)
+                # live tasks first, then the storage: a task publishes before it stops being live,
+                # so each target is seen either still being written or already written
+                self.store.refuse_live_targets([task.target_url for task in spec.tasks])
+                check_targets(storage, spec)
             except (Invalid, DocumentError) as exc:
                 return self.store.create_job(job, error=ErrorInfo(exc.code, exc.message))
         try:

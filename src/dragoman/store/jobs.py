@@ -285,6 +285,13 @@ class JobStore:
                 )
             return self._view(connection, job_id)
 
+    def refuse_live_targets(self, target_urls: Sequence[str]) -> None:
+        """Rule 9: raise TargetExists if a live (pending or running) task of any job writes one of
+        these targets. `create_job` checks again, atomically with the insert; checking first as well
+        lets a caller look at the storage only after it (a task publishes before it stops being live)."""
+        with self._read() as connection:
+            self._refuse_live_targets(connection, [target_key(url) for url in target_urls])
+
     @staticmethod
     def _refuse_live_targets(connection: Connection, keys: list[str]) -> None:
         """Rule 9: raise TargetExists if a live task of any job already writes one of these targets."""
