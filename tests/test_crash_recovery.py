@@ -8,6 +8,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from dragoman.config import Settings
@@ -82,6 +83,27 @@ def freeze_outside_a_write(server: subprocess.Popen[bytes], database: Path) -> N
     raise AssertionError("the server never let go of the write lock")
 
 
+def freeze_outside_a_transaction(server: subprocess.Popen[bytes], database_url: str) -> None:
+    """SIGSTOP the server at a moment none of its PostgreSQL sessions is inside a transaction (a frozen
+    holder of a row lock blocks whoever needs that row, the successor's start-up recovery included)."""
+    plain = database_url.replace("postgresql+psycopg://", "postgresql://")
+    name = plain.rsplit("/", 1)[1]
+    for _ in range(200):
+        server.send_signal(signal.SIGSTOP)
+        wait_until(lambda: stopped(server.pid), timeout=10)
+        with psycopg.connect(plain, autocommit=True) as probe:
+            busy = probe.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()"
+                " AND state IN ('active', 'idle in transaction', 'idle in transaction (aborted)')",
+                (name,),
+            ).fetchone()
+        if busy is not None and busy[0] == 0:
+            return
+        server.send_signal(signal.SIGCONT)
+        time.sleep(0.01)
+    raise AssertionError("the server was always inside a transaction")
+
+
 def assert_disk_matches(client: Dragoman, job_id: str, docs: Path) -> None:
     tasks = client.tasks(job_id)
     on_disk = {str(p) for p in (docs / "out").rglob("*") if p.is_file()}
@@ -149,7 +171,8 @@ def test_a_runner_frozen_past_its_lease_publishes_nothing_over_its_successor(
     if database == "sqlite":
         freeze_outside_a_write(first, tmp_path / "data" / "dragoman.db")
     else:
-        first.send_signal(signal.SIGSTOP)
+        assert url is not None
+        freeze_outside_a_transaction(first, url)
     frozen = {task.id for task in client.tasks(job_id) if task.status is TaskStatus.RUNNING}
     second = start_server(env, free_port(), tmp_path / "second.log")
     try:
