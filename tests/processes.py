@@ -48,6 +48,7 @@ def start_server(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[
         except httpx.HTTPError:
             time.sleep(0.1)
     process.kill()
+    process.wait()
     raise AssertionError("server did not start")
 
 

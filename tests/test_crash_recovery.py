@@ -174,14 +174,16 @@ def test_a_runner_frozen_past_its_lease_publishes_nothing_over_its_successor(
         assert url is not None
         freeze_outside_a_transaction(first, url)
     frozen = {task.id for task in client.tasks(job_id) if task.status is TaskStatus.RUNNING}
-    second = start_server(env, free_port(), tmp_path / "second.log")
+    servers = [first]
     try:
+        second = start_server(env, free_port(), tmp_path / "second.log")
+        servers.append(second)
         wait_until(lambda: not frozen & {t.id for t in client.tasks(job_id) if t.status is TaskStatus.RUNNING})
         # and the first one wakes up in the middle of its stale work
         first.send_signal(signal.SIGCONT)
         view = wait_terminal(client, job_id, timeout=180)
     finally:
-        for server in (first, second):
+        for server in servers:
             server.send_signal(signal.SIGCONT)
             server.terminate()
             server.wait(30)
