@@ -9,7 +9,7 @@ from pathlib import PurePosixPath
 
 from dragoman.abort import AbortCheck, never_abort
 from dragoman.errors import NoTranslatableText, UndecodableDocument, UnsupportedFormat
-from dragoman.formats import plaintext, screening, transfuse
+from dragoman.formats import plaintext, screening, transfuse, wordruns
 from dragoman.formats.limits import DEFAULT_LIMITS, DocumentLimits
 from dragoman.formats.plaintext import PlainTextSkeleton
 
@@ -110,6 +110,8 @@ def extract(
     else:
         if text is not None and encoding != "utf-8":  # Transfuse reads UTF-8, and declares it in HTML output
             data, encoding = text.removeprefix("\ufeff").encode("utf-8"), "utf-8"
+        if fmt.transfuse == "docx":  # runs of several texts crash Transfuse 0.5.8 (wordruns.py)
+            data = wordruns.split_multi_text_runs(data)
         skeleton, segments, characters = transfuse.extract(
             data, fmt.transfuse, fmt.extensions[0], fmt.name, limits=limits, should_abort=should_abort
         )
