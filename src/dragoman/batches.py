@@ -13,7 +13,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from dragoman.domain.specs import AUTO_LANGUAGE, JobSpec, TaskSpec
-from dragoman.errors import AccessDenied, Invalid, SourceMissing, TargetAccessDenied, UnsupportedFormat
+from dragoman.errors import (
+    AccessDenied,
+    Invalid,
+    SourceMissing,
+    TargetAccessDenied,
+    TargetExists,
+    UnsupportedFormat,
+)
 from dragoman.formats.documents import format_for
 from dragoman.formats.glossary import Glossary, parse_glossary
 from dragoman.planning import language
@@ -76,10 +83,16 @@ def plan_batch(storage: Storage, inputs: Sequence[BatchInput], job: JobSpec) -> 
 
 def check_targets(storage: Storage, spec: JobSpec) -> None:
     """Raise TargetAccessDenied for a target that may not be written, TargetExists for one that
-    already holds a document. (Run after the store's check that no live task writes them: a task
-    publishes before it ends, so a target is either still live or already written.)"""
+    already holds a document, unless the job fails such a document on its own
+    (`spec.occupied_target_fails_document`: its task then fails when it starts). Run after the
+    store's check that no live task writes them: a task publishes before it ends, so a target is
+    either still live or already written."""
     for task in spec.tasks:
-        _check_target(storage, task.target_url)
+        try:
+            _check_target(storage, task.target_url)
+        except TargetExists:
+            if not spec.occupied_target_fails_document:
+                raise
 
 
 def _language_prefixed(relative: str, language: str) -> str:

@@ -47,6 +47,10 @@ class JobSpec:
     job_id: str | None = None  # chosen by the caller when the targets must name it (Amazon's output prefix)
     request_digest: str | None = None  # what an idempotency token was first used for
     end_output: bool = False  # the front door promises end-of-job output (Amazon's details files)
+    # A target that already holds a document at submission: the whole request is refused (the CLI:
+    # nothing is created), or only that document fails with TargetFileAlreadyExists while the rest
+    # is translated (Azure Document Translation's behaviour). Never overwritten either way.
+    occupied_target_fails_document: bool = False
 
 
 def location_identity(url: str) -> str:

@@ -77,6 +77,7 @@ class TaskExecutor:
     def _translate_and_publish(self, task: Task, ctx: TaskContext) -> None:
         storage = self._storage.for_tenant(ctx.tenant)
         with abortable(ctx.should_abort):  # a cancel stops a slow download at once
+            storage.check_target(task.target_url)  # occupied since submission: fail now, untranslated
             source = storage.read(task.source_url)
         translated = translate_document(
             self._engine,

@@ -143,10 +143,12 @@ def test_a_single_blob_and_a_blob_that_already_exists(blobs: BlobWorld, tmp_path
         )
         assert [doc.status for doc in client.begin_translation([single]).result()] == ["Succeeded"]
         assert blobs.download("target-two", "single/doc0.es.txt").decode().startswith("El gato es negro.")
-        # the same target again: it exists, so the job fails validation and the blob is untouched
-        with pytest.raises(HttpResponseError) as raised:
-            client.begin_translation([single]).result()
-        assert raised.value.error is not None and raised.value.error.code == "TargetFileAlreadyExists"
+        # the same target again: it exists, so that document fails (as the service does), unbilled,
+        # and the blob is untouched
+        [again] = list(client.begin_translation([single]).result())
+        assert again.status == "Failed" and again.error.code == "TargetFileAlreadyExists"
+        assert again.characters_charged == 0
+        assert blobs.download("target-two", "single/doc0.es.txt").decode().startswith("El gato es negro.")
 
 
 def test_sas_without_read_access_and_unlisted_hosts_fail_validation(blobs: BlobWorld) -> None:

@@ -116,17 +116,21 @@ def test_a_wrong_key_is_an_authentication_error(azure_server: AzureServer) -> No
         list(azure_server.client("not-a-key").list_translation_statuses())
 
 
-def test_an_existing_target_fails_validation_with_its_reason(azure_server: AzureServer) -> None:
+def test_an_existing_target_fails_only_its_document_as_the_service_does(azure_server: AzureServer) -> None:
+    # Issue 10 §2: Azure runs the job, fails the occupied document with TargetFileAlreadyExists and
+    # translates the rest (the SDK's recorded tests); Dragoman refused the whole job.
     source = documents(azure_server, "occupied", count=1)
     target = azure_server.folder("occupied-out")
     (target / "doc0.txt").write_text("already here")
     client = azure_server.client()
     poller = client.begin_translation(azure_server.url(source), azure_server.url(target), "es", source_language="en")
-    with pytest.raises(HttpResponseError) as raised:
-        poller.result()
-    assert raised.value.error is not None and raised.value.error.code == "TargetFileAlreadyExists"
+    results = {Path(doc.source_document_url).name: doc for doc in poller.result()}
+    assert results["doc0.txt"].status == "Failed" and results["doc0.txt"].error.code == "TargetFileAlreadyExists"
+    assert results["doc0.txt"].characters_charged == 0
+    assert all(doc.status == "Succeeded" for name, doc in results.items() if name != "doc0.txt")
     status = client.get_translation_status(poller.id)
-    assert status.status == "ValidationFailed" and status.documents_total_count == 0
+    assert status.status == "Succeeded" and status.documents_failed_count == 1 and status.documents_total_count == 3
+    assert (target / "page0.html").read_text().startswith("<")  # translated
     assert (target / "doc0.txt").read_text() == "already here"
 
 
@@ -155,3 +159,16 @@ def test_the_async_client_runs_a_job_too(azure_server: AzureServer) -> None:
 
     assert asyncio.run(run()) == ["Succeeded"] * 3
     assert "El gat és negre." in (target / "doc0.txt").read_text()
+
+
+def test_a_source_folder_that_is_its_own_target_fails_each_document_and_changes_none(
+    azure_server: AzureServer,
+) -> None:
+    source = documents(azure_server, "same-folder", count=1)
+    before = {path.name: path.read_bytes() for path in source.iterdir()}
+    client = azure_server.client()
+    poller = client.begin_translation(azure_server.url(source), azure_server.url(source), "es", source_language="en")
+    results = list(poller.result())
+    assert results and all(doc.status == "Failed" and doc.error.code == "TargetFileAlreadyExists" for doc in results)
+    assert {path.name: path.read_bytes() for path in source.iterdir()} == before
+    assert client.get_translation_status(poller.id).total_characters_charged == 0

@@ -185,7 +185,8 @@ def _base(request: Request, service: Dragoman) -> str:
 )
 def start_translation(request: Request, body: StartTranslationDetails, owner: Tenant, version: Version) -> Response:
     service = _service(request)
-    job = JobSpec(owner, (), origin="azure", details={"api_version": version})
+    # As the service does: a document whose target exists fails alone (TargetFileAlreadyExists).
+    job = JobSpec(owner, (), origin="azure", details={"api_version": version}, occupied_target_fails_document=True)
     with unusable_locations():
         view = service.submit_batch(body.batch_inputs(), job)
     location = f"{_base(request, service).rstrip('/')}{_BATCHES}/{view.job.id}?api-version={version}"
