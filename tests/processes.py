@@ -62,3 +62,19 @@ def serving(env: dict[str, str], log: Path, port: int | None = None) -> Iterator
     finally:
         process.terminate()
         process.wait(30)
+
+
+def children(pid: int) -> dict[int, str]:
+    """Live (not yet reaped or zombie) child processes of `pid`, by name, from /proc."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        if fields[0] not in "ZX" and int(fields[1]) == pid:
+            found[int(entry.name)] = stat[stat.index("(") + 1 : stat.rindex(")")]
+    return found

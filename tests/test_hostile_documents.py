@@ -18,25 +18,9 @@ from dragoman.planning import plan_local_job
 from dragoman.service import Dragoman
 from tests.conftest import wait_terminal
 from tests.hostile import docx_bomb, odt, one_long_word_html, pptx, slow_html
-from tests.processes import DRAGOMAN, environment, free_port, serving, start_server
+from tests.processes import DRAGOMAN, children, environment, free_port, serving, start_server
 
 pytestmark = pytest.mark.slow
-
-
-def children(pid: int) -> dict[int, str]:
-    """Live child processes of `pid`, by name."""
-    found = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2 :].split()
-        if fields[0] not in "ZX" and int(fields[1]) == pid:
-            found[int(entry.name)] = stat[stat.index("(") + 1 : stat.rindex(")")]
-    return found
 
 
 def alive(pid: int) -> bool:

@@ -23,6 +23,7 @@ from dragoman.formats.documents import ExtractedDocument, extract, format_for, i
 from dragoman.formats.limits import DocumentLimits
 from dragoman.formats.transfuse import sweep_stale_workdirs
 from tests.hostile import one_long_word_html, slow_html
+from tests.processes import children
 
 
 @pytest.fixture
@@ -36,19 +37,7 @@ def temp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def converters() -> dict[int, str]:
     """This process's children that are Transfuse converters (once their wrappers have exec'd)."""
-    found = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        name = stat[stat.index("(") + 1 : stat.rindex(")")]
-        fields = stat[stat.rindex(")") + 2 :].split()
-        if name.startswith("tf-") and fields[0] not in "ZX" and int(fields[1]) == os.getpid():
-            found[int(entry.name)] = name
-    return found
+    return {pid: name for pid, name in children(os.getpid()).items() if name.startswith("tf-")}
 
 
 def wait_for_converter(name: str, timeout: float = 30.0) -> int:
