@@ -12,6 +12,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import boto3
+from botocore.client import BaseClient
+from botocore.config import Config
+
 from tests.processes import environment, free_port, start_server
 
 AZURE_KEY = "hardening-azure-key"
@@ -37,6 +41,17 @@ class Served:
     def temporary_bytes(self) -> int:
         """Bytes in the server's temporary-file folder now."""
         return sum(path.stat().st_size for path in self.tmpdir.rglob("*") if path.is_file())
+
+    def translate(self, region: str = REGION) -> BaseClient:
+        """A boto3 Amazon Translate client for this server's tenant, signing for `region`, not retrying."""
+        return boto3.client(
+            "translate",
+            endpoint_url=self.url,
+            region_name=region,
+            aws_access_key_id=AWS_KEY,
+            aws_secret_access_key=AWS_SECRET,
+            config=Config(retries={"max_attempts": 1}),
+        )
 
     def connect(self) -> socket.socket:
         return socket.create_connection(("127.0.0.1", self.port), timeout=30)

@@ -18,12 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
 import httpx
 import pytest
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
-from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
@@ -249,14 +247,7 @@ def test_real_clients_see_the_refusals_in_their_protocol(server: Served) -> None
     answer = httpx.post(server.url + BATCHES, content=chunks(), headers=headers, timeout=60)
     assert answer.status_code == 413 and answer.json()["error"]["innerError"]["code"] == "RequestTooLarge"
     # boto3 with a document ten times the cap: a ClientError with the code, not retried
-    client = boto3.client(
-        "translate",
-        endpoint_url=server.url,
-        region_name=REGION,
-        aws_access_key_id=AWS_KEY,
-        aws_secret_access_key=AWS_SECRET,
-        config=Config(retries={"max_attempts": 1}),
-    )
+    client = server.translate()
     with pytest.raises(ClientError) as raised:
         client.translate_text(Text="x" * (10 * CAP), SourceLanguageCode="en", TargetLanguageCode="es")
     assert raised.value.response["Error"]["Code"] == "ValidationException"

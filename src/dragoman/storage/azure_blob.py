@@ -192,9 +192,8 @@ class AzureBlobStorage(Storage):
 
 # Remote calls are short and never follow a redirect (a redirect could point anywhere): each wait is
 # bounded (3 s to connect, 15 s for each read) and the whole call by `call_seconds` (storage.deadline).
+_CONNECT_SECONDS, _READ_SECONDS = 3, 15
 _CLIENT_OPTIONS: dict[str, Any] = {
-    "connection_timeout": 3,
-    "read_timeout": 15,
     "permit_redirects": False,
     "retry_total": 1,
     "initial_backoff": 1,
@@ -203,7 +202,9 @@ _CLIENT_OPTIONS: dict[str, Any] = {
 
 
 def _transport(session: requests.Session) -> RequestsTransport:
-    return RequestsTransport(session=session, session_owner=False, connection_timeout=3, read_timeout=15)
+    return RequestsTransport(
+        session=session, session_owner=False, connection_timeout=_CONNECT_SECONDS, read_timeout=_READ_SECONDS
+    )
 
 
 def _blob(url: str, session: requests.Session) -> BlobClient:

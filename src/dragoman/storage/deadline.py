@@ -57,20 +57,18 @@ class _Sockets:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._open: list[socket.socket] = []
-        self.cut_because: str | None = None
+        self._cut = False
 
     def add(self, sock: socket.socket) -> None:
         with self._lock:
             self._open.append(sock)
-            if self.cut_because is None:
+            if not self._cut:
                 return
         _shutdown(sock)
 
-    def cut(self, why: str) -> None:
+    def cut(self) -> None:
         with self._lock:
-            if self.cut_because is not None:
-                return
-            self.cut_because = why
+            self._cut = True
             sockets = list(self._open)
         for sock in sockets:
             _shutdown(sock)
@@ -134,10 +132,10 @@ def call_bounded(call: Callable[[requests.Session], T], seconds: float, what: st
     deadline = time.monotonic() + seconds
     while not done.wait(_WATCH_SECONDS):
         if should_abort():
-            sockets.cut("aborted")
+            sockets.cut()
             raise Aborted()
         if time.monotonic() >= deadline:
-            sockets.cut("deadline")
+            sockets.cut()
             raise DeadlineExceeded(f"{what} did not finish within {seconds:g} s")
     if failure:
         raise failure[0]

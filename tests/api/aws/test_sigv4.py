@@ -15,15 +15,12 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
-import boto3
 import httpx
 import pytest
 from azure.ai.translation.document import DocumentTranslationClient
 from azure.core.credentials import AzureKeyCredential
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
-from botocore.client import BaseClient
-from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
@@ -118,26 +115,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         yield running
 
 
-def translate(server: Served, region: str = REGION) -> BaseClient:
-    return boto3.client(
-        "translate",
-        endpoint_url=server.url,
-        region_name=region,
-        aws_access_key_id=AWS_KEY,
-        aws_secret_access_key=AWS_SECRET,
-        config=Config(retries={"max_attempts": 1}),
-    )
-
-
 def send(server: Served, request: AWSRequest) -> httpx.Response:
     return httpx.post(server.url + "/", content=request.body, headers=dict(request.headers.items()))
 
 
 @pytest.mark.slow
 def test_a_signature_for_another_region_or_service_is_refused(server: Served) -> None:
-    assert translate(server).list_languages()["Languages"]  # the configured region is served
+    assert server.translate().list_languages()["Languages"]  # the configured region is served
     with pytest.raises(ClientError) as other_region:
-        translate(server, "us-west-2").list_languages()
+        server.translate("us-west-2").list_languages()
     error = other_region.value.response["Error"]
     assert error["Code"] == "InvalidSignatureException" and REGION in error["Message"]
     assert other_region.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
@@ -173,5 +159,5 @@ def test_an_unsigned_target_cannot_turn_a_describe_into_a_stop(server: Served) -
     signed.headers.replace_header("X-Amz-Target", TARGET + "StopTextTranslationJob")
     answer = send(server, signed)
     assert answer.status_code == 403 and answer.json()["__type"] == "InvalidSignatureException"
-    status = translate(server).describe_text_translation_job(JobId=job)["TextTranslationJobProperties"]["JobStatus"]
+    status = server.translate().describe_text_translation_job(JobId=job)["TextTranslationJobProperties"]["JobStatus"]
     assert status not in ("STOP_REQUESTED", "STOPPED")  # neither attempt stopped the job
