@@ -9,7 +9,7 @@ validation.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from dragoman.domain.specs import AUTO_LANGUAGE, JobSpec, TaskSpec
@@ -21,9 +21,9 @@ from dragoman.errors import (
     TargetExists,
     UnsupportedFormat,
 )
-from dragoman.formats.documents import format_for
+from dragoman.formats.documents import DocumentFormat, format_for, format_of_content_type
 from dragoman.formats.glossary import Glossary, parse_glossary
-from dragoman.planning import language
+from dragoman.planning import language, locale
 from dragoman.storage.base import Storage
 
 __all__ = ["BatchInput", "BatchTarget", "GlossaryRef", "NoDocuments", "canonical_spec", "check_targets", "plan_batch"]
@@ -57,7 +57,13 @@ class BatchInput:
     single_file: bool = False  # the source and target URLs name one document each, not folders
     prefix: str = ""
     suffix: str = ""
-    content_type: str | None = None  # only documents of this type (by their extension)
+    # Every listed document is read as the format of this MIME type, whatever its file name (Amazon
+    # picks documents by the job's ContentType: `notes`, `episode.srt` are text/plain documents).
+    # None: documents whose file name names a supported format, each read as that format.
+    content_type: str | None = None
+    # Called with each listed document's name relative to the source folder: False leaves it out; it
+    # may raise an Invalid to refuse the whole batch. None: every document is taken.
+    screen: Callable[[str], bool] | None = None
 
 
 def plan_batch(storage: Storage, inputs: Sequence[BatchInput], job: JobSpec) -> JobSpec:
@@ -68,16 +74,18 @@ def plan_batch(storage: Storage, inputs: Sequence[BatchInput], job: JobSpec) -> 
     glossaries: dict[GlossaryRef, Glossary] = {}
     for item in inputs:
         source_language = AUTO_LANGUAGE if item.source_language is None else language(item.source_language)
-        documents = _documents(storage, item)
+        named_format = _named_format(item.content_type)
+        documents = _documents(storage, item, named_format)
         for target in item.targets:
-            target_language = language(target.language)
+            target_language = locale(target.language)  # as asked: `es-MX` names outputs and is echoed
             glossary = _glossary(storage, target.glossaries, glossaries)
             for url, relative in documents:
                 output_name = _language_prefixed(relative, target_language) if target.language_prefix else relative
                 target_url = _canonical_target(
                     storage, target.url if item.single_file else _target(storage, target.url, output_name)
                 )
-                tasks.append(TaskSpec(url, target_url, source_language, target_language, glossary))
+                format_name = None if named_format is None else named_format.name
+                tasks.append(TaskSpec(url, target_url, source_language, target_language, glossary, format_name))
     return dataclasses.replace(job, tasks=tasks)
 
 
@@ -100,7 +108,16 @@ def _language_prefixed(relative: str, language: str) -> str:
     return f"{folder}/{language}.{file_name}" if folder else f"{language}.{file_name}"
 
 
-def _documents(storage: Storage, item: BatchInput) -> list[tuple[str, str]]:
+def _named_format(content_type: str | None) -> DocumentFormat | None:
+    if content_type is None:
+        return None
+    fmt = format_of_content_type(content_type)
+    if fmt is None:
+        raise UnsupportedFormat(f"documents of type {content_type!r} cannot be translated")
+    return fmt
+
+
+def _documents(storage: Storage, item: BatchInput, named_format: DocumentFormat | None) -> list[tuple[str, str]]:
     if item.single_file:
         storage.check_source(item.source_url)
         return [(storage.canonical(item.source_url), "")]
@@ -112,16 +129,22 @@ def _documents(storage: Storage, item: BatchInput) -> list[tuple[str, str]]:
     for url, relative in listed:
         if not relative.startswith(item.prefix) or not relative.endswith(item.suffix):
             continue
-        try:
-            fmt = format_for(relative)
-        except UnsupportedFormat:
-            continue  # not a document this batch can translate
-        if item.content_type is not None and item.content_type not in fmt.content_types:
+        if item.screen is not None and not item.screen(relative):
             continue
+        if named_format is None and not _named_by_file(relative):
+            continue  # not a document this batch can translate
         documents.append((url, relative))
     if not documents:
         raise NoDocuments(f"no documents in a supported format were found at {_redact(item.source_url)}")
     return documents
+
+
+def _named_by_file(relative: str) -> bool:
+    try:
+        format_for(relative)
+    except UnsupportedFormat:
+        return False
+    return True
 
 
 def _target(storage: Storage, folder_url: str, relative: str) -> str:

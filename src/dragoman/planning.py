@@ -7,17 +7,27 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from dragoman.domain.specs import AUTO_LANGUAGE, JobSpec, TaskSpec
-from dragoman.engines.languages import normalize
+from dragoman.engines.languages import locale_tag, normalize
 from dragoman.errors import Invalid
 from dragoman.storage.local import LocalStorage, path_to_url
 
-__all__ = ["CLI_TENANT", "language", "plan_local_job"]
+__all__ = ["CLI_TENANT", "language", "locale", "plan_local_job"]
 
 CLI_TENANT = "default"  # the tenant the command line acts as
 
 
 def language(tag: str) -> str:
+    """The language a user's tag names, as engines name it (`en-US` -> `en`). Raises Invalid."""
     code = normalize(tag)
+    if code is None:
+        raise Invalid(f"{tag!r} is not a language code (use codes such as en, es, ca)")
+    return code
+
+
+def locale(tag: str) -> str:
+    """A user's target tag in one spelling that keeps its region (`es_mx` -> `es-MX`): what outputs
+    are named by and answers echo; engines read its language. Raises Invalid."""
+    code = locale_tag(tag)
     if code is None:
         raise Invalid(f"{tag!r} is not a language code (use codes such as en, es, ca)")
     return code

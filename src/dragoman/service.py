@@ -15,6 +15,7 @@ from dragoman.domain.specs import JobSpec, check_job_spec
 from dragoman.engines.apertium import ApertiumEngine
 from dragoman.engines.base import Engine, LanguagePair
 from dragoman.errors import DocumentError, Invalid, TargetExists
+from dragoman.formats.documents import DocumentFormat
 from dragoman.formats.glossary import Glossary
 from dragoman.formats.limits import DocumentLimits
 from dragoman.planning import CLI_TENANT
@@ -118,7 +119,7 @@ class Dragoman:
     def translate_now(
         self,
         data: bytes,
-        file_name: str,
+        document_format: DocumentFormat,
         target: str,
         *,
         tenant: str,
@@ -131,7 +132,7 @@ class Dragoman:
         cancels and status reads need too."""
         limits = DocumentLimits.from_settings(self.settings)
         with self._sync_gate.enter(tenant):
-            return translate_document(self.engine, data, file_name, source, target, glossary, limits=limits)
+            return translate_document(self.engine, data, document_format, source, target, glossary, limits=limits)
 
     def find_by_client_token(self, tenant: str, client_token: str) -> tuple[JobView, str | None] | None:
         return self.store.find_by_client_token(tenant, client_token)

@@ -14,6 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from dragoman.domain.specs import primary_language
 from dragoman.domain.states import (
     CANCELLABLE_JOB_STATES,
     RAN_JOB_STATES,
@@ -66,6 +67,7 @@ class Task:
     progress: float = 0.0
     error: ErrorInfo | None = None
     glossary: tuple[tuple[str, str], ...] = ()
+    document_format: str | None = None  # as TaskSpec.document_format
 
     def evolve(self, **changes: Any) -> Task:
         return dataclasses.replace(self, **changes)
@@ -160,8 +162,9 @@ def billed_characters(tasks: Iterable[Task]) -> int:
 
 def delivered_unchanged(source_language: str, target_language: str) -> bool:
     """Rule 5: a document already in its target language, designated so or detected, is delivered
-    as it is (its bytes unchanged, no glossary applied), not translated."""
-    return source_language == target_language
+    as it is (its bytes unchanged, no glossary applied), not translated. Locales of one language
+    (`es`, `es-MX`) count as that language: the engine has nothing to translate."""
+    return primary_language(source_language) == primary_language(target_language)
 
 
 def charged_characters(characters: int, *, unchanged: bool) -> int:

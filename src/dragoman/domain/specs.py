@@ -16,6 +16,7 @@ __all__ = [
     "check_job_spec",
     "checks_designated_source",
     "location_identity",
+    "primary_language",
 ]
 
 AUTO_LANGUAGE = "auto"
@@ -31,8 +32,17 @@ class TaskSpec:
     source_url: str
     target_url: str
     source_language: str  # AUTO_LANGUAGE: detected from the document when it runs
-    target_language: str
+    target_language: str  # a locale tag as the caller gave it (`es-MX`); engines read its primary language
     glossary: tuple[tuple[str, str], ...] = ()  # (source term, target term), applied as given
+    # The document's format by name (`formats.documents.FORMATS`), when the request says it (Amazon's
+    # ContentType); None: the format its file name says.
+    document_format: str | None = None
+
+
+def primary_language(tag: str) -> str:
+    """The language of a locale tag in Dragoman's spelling (`es-MX` -> `es`; `es` -> `es`), which is
+    what engines translate and what rule 5 compares: Spanish text asked for in `es-MX` is already there."""
+    return tag.split("-", 1)[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +99,8 @@ def check_job_spec(spec: JobSpec, supports: Callable[[str, str], bool]) -> None:
             )
         seen[target] = task
         if not supports(task.source_language, task.target_language):
+            if task.source_language == AUTO_LANGUAGE:  # the caller named no source language
+                raise UnsupportedLanguage(f"no installed engine translates into {task.target_language!r}")
             raise UnsupportedLanguage(
                 f"no installed engine translates {task.source_language!r} into {task.target_language!r}"
             )

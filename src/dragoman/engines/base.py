@@ -13,7 +13,7 @@ from types import TracebackType
 from typing import Self
 
 from dragoman.abort import AbortCheck, never_abort
-from dragoman.domain.specs import AUTO_LANGUAGE
+from dragoman.domain.specs import AUTO_LANGUAGE, primary_language
 
 __all__ = ["Engine", "LanguagePair", "ProgressCallback"]
 
@@ -43,7 +43,9 @@ class Engine(ABC):
     def supports(self, source: str, target: str) -> bool:
         """Whether a document in `source` can be delivered in `target`: a pair translates it, or it
         is already in `target` and the engine knows that language (delivered unchanged, DESIGN §1
-        rule 5). With AUTO_LANGUAGE, whether any document can: `target` is a language it knows."""
+        rule 5). With AUTO_LANGUAGE, whether any document can: `target` is a language it knows.
+        Locale tags are read by their language (`es-MX` as `es`)."""
+        source, target = primary_language(source), primary_language(target)
         if source in (AUTO_LANGUAGE, target):
             return target in self.known_languages()
         return LanguagePair(source, target) in self.languages()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["normalize", "short_code"]
+__all__ = ["locale_tag", "normalize", "short_code"]
 
 # ISO 639-2/3 codes used in Apertium pair names, mapped to the ISO 639-1 codes users send.
 _THREE_TO_TWO = {
@@ -77,3 +77,24 @@ def normalize(tag: str) -> str | None:
     if not _TAG.match(tag):
         return None
     return short_code(re.split(r"[-_]", tag)[0])
+
+
+def locale_tag(tag: str) -> str | None:
+    """A user's tag in one spelling that keeps its region and script (`es_mx` -> `es-MX`, `zh-hant` ->
+    `zh-Hant`, `spa-MX` -> `es-MX`), or None when it is not a language tag. Its primary subtag is
+    `normalize(tag)`, so `domain.specs.primary_language` of the result is what engines read.
+
+    Casing follows BCP 47 (RFC 5646 §2.1.1): scripts title case, regions upper case, the rest lower."""
+    primary = normalize(tag)
+    if primary is None:
+        return None
+    rest = [_subtag_case(part) for part in re.split(r"[-_]", tag.strip())[1:]]
+    return "-".join([primary, *rest])
+
+
+def _subtag_case(subtag: str) -> str:
+    if len(subtag) == 4 and subtag.isalpha():
+        return subtag.title()
+    if len(subtag) == 2 and subtag.isalpha() or len(subtag) == 3 and subtag.isdigit():
+        return subtag.upper()
+    return subtag.lower()

@@ -13,7 +13,18 @@ from dragoman.formats import plaintext, screening, transfuse, wordruns
 from dragoman.formats.limits import DEFAULT_LIMITS, DocumentLimits
 from dragoman.formats.plaintext import PlainTextSkeleton
 
-__all__ = ["FORMATS", "DocumentFormat", "ExtractedDocument", "extract", "format_for", "inject", "text_encoding"]
+__all__ = [
+    "FORMATS",
+    "PLAIN_TEXT",
+    "DocumentFormat",
+    "ExtractedDocument",
+    "extract",
+    "format_for",
+    "format_named",
+    "format_of_content_type",
+    "inject",
+    "text_encoding",
+]
 
 # Text files are UTF-8 unless a byte-order mark says otherwise (Windows "Unicode" text is UTF-16 LE).
 # The endian-specific codecs keep the mark as U+FEFF, so a translation is written back with it.
@@ -60,7 +71,23 @@ FORMATS: tuple[DocumentFormat, ...] = (
         zipped=True,
     ),
 )
+PLAIN_TEXT = FORMATS[0]
 _BY_EXTENSION = {extension: fmt for fmt in FORMATS for extension in fmt.extensions}
+_BY_NAME = {fmt.name: fmt for fmt in FORMATS}
+_BY_CONTENT_TYPE = {content_type: fmt for fmt in FORMATS for content_type in fmt.content_types}
+
+
+def format_named(name: str) -> DocumentFormat:
+    """The format called `name` (`DocumentFormat.name`, as tasks store it). Raises UnsupportedFormat."""
+    try:
+        return _BY_NAME[name]
+    except KeyError:
+        raise UnsupportedFormat(f"unknown document format {name!r}") from None
+
+
+def format_of_content_type(content_type: str) -> DocumentFormat | None:
+    """The format a MIME type names (`text/plain`, parameters such as `; charset=utf-8` ignored), or None."""
+    return _BY_CONTENT_TYPE.get(content_type.split(";", 1)[0].strip().lower())
 
 
 def format_for(name: str) -> DocumentFormat:

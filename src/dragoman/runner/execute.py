@@ -15,6 +15,7 @@ from dragoman.domain.specs import checks_designated_source
 from dragoman.domain.states import TaskStatus
 from dragoman.engines.base import Engine, ProgressCallback
 from dragoman.errors import ServiceError
+from dragoman.formats.documents import DocumentFormat, format_for, format_named
 from dragoman.formats.limits import DEFAULT_LIMITS, DocumentLimits
 from dragoman.runner.context import TaskContext
 from dragoman.runner.translate import translate_document
@@ -63,9 +64,10 @@ class TaskExecutor:
             outcome = Outcome(stopped_task(by_cancel=ctx.reason is not AbortReason.SHUTDOWN))
         except ServiceError as exc:
             outcome = Outcome(TaskStatus.FAILED, ErrorInfo(exc.code, exc.message))
-        except Exception as exc:
+        except Exception:
             log.exception("task failed unexpectedly", extra={"action": "run_task", "task_id": task.id})
-            error = ErrorInfo("InternalServerError", f"unexpected error: {type(exc).__name__}: {exc}")
+            # the details are in the server's log; callers see no internal names (issue 10 §4)
+            error = ErrorInfo("InternalServerError", f"an internal error stopped this document (task {task.id})")
             outcome = Outcome(TaskStatus.FAILED, error)
         if outcome.status is not TaskStatus.SUCCEEDED:
             try:
@@ -82,7 +84,7 @@ class TaskExecutor:
         translated = translate_document(
             self._engine,
             source,
-            urlsplit(task.source_url).path,
+            document_format(task),
             task.source_language,
             task.target_language,
             task.glossary,
@@ -116,3 +118,11 @@ class TaskExecutor:
                 self._store.update_progress(ctx.task.id, self._owner, done / total, attempt=ctx.attempt)
 
         return report
+
+
+def document_format(task: Task) -> DocumentFormat:
+    """The format the request named for the task's document, or else the one its file name says.
+    Raises UnsupportedFormat."""
+    if task.document_format is not None:
+        return format_named(task.document_format)
+    return format_for(urlsplit(task.source_url).path)

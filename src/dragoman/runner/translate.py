@@ -8,11 +8,11 @@ from dataclasses import dataclass
 
 from dragoman.abort import AbortCheck, never_abort
 from dragoman.domain.jobs import charged_characters, delivered_unchanged
-from dragoman.domain.specs import AUTO_LANGUAGE
+from dragoman.domain.specs import AUTO_LANGUAGE, primary_language
 from dragoman.engines.base import Engine, ProgressCallback
 from dragoman.engines.detect import SAMPLE_CHARACTERS, confirm_language, detect_language
 from dragoman.errors import UnsupportedLanguage
-from dragoman.formats.documents import ExtractedDocument, extract, format_for, inject
+from dragoman.formats.documents import DocumentFormat, ExtractedDocument, extract, inject
 from dragoman.formats.glossary import Glossary, apply_glossary
 from dragoman.formats.limits import DEFAULT_LIMITS, DocumentLimits
 from dragoman.formats.stream import visible_text
@@ -39,7 +39,7 @@ class Translated:
 def translate_document(
     engine: Engine,
     data: bytes,
-    file_name: str,
+    document_format: DocumentFormat,
     source: str | None,
     target: str,
     glossary: Glossary = (),
@@ -57,9 +57,10 @@ def translate_document(
     Raises DocumentError (this document cannot be translated; SourceLanguageMismatch among them),
     LanguageNotDetected, UnsupportedLanguage (a detected language no pair reads), EngineError, and
     dragoman.abort.Aborted as soon as `should_abort` says so, converters included."""
+    wanted, target = target, primary_language(target)  # a locale (`es-MX`) is written in its language
     if target not in engine.known_languages():
-        raise UnsupportedLanguage(f"no installed engine translates into {target!r}")
-    document = extract(data, format_for(file_name), limits=limits, should_abort=should_abort)
+        raise UnsupportedLanguage(f"no installed engine translates into {wanted!r}")
+    document = extract(data, document_format, limits=limits, should_abort=should_abort)
     try:
         source = _source_language(engine, document, source, target, confirm=confirm_source)
         if delivered_unchanged(source, target):
@@ -67,7 +68,7 @@ def translate_document(
             return Translated(data, document.characters, source, unchanged=True)
         if not engine.supports(source, target):
             raise UnsupportedLanguage(
-                f"the document is in {source!r}, and no installed engine translates it into {target!r}"
+                f"the document is in {source!r}, and no installed engine translates it into {wanted!r}"
             )
         segments, restore = apply_glossary(document.segments, glossary)
         translated = engine.translate(segments, source, target, should_abort=should_abort, on_progress=on_progress)

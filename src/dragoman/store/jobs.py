@@ -279,6 +279,7 @@ class JobStore:
                             "updated_at": now,
                             "glossary_digest": digest,
                             "target_key": key,
+                            "document_format": item.document_format,
                         }
                         for seq, (item, key, digest) in enumerate(zip(task_specs, keys, digests, strict=True))
                     ],
@@ -775,4 +776,5 @@ def _task_from_row(row: Any) -> Task:
         characters=row.characters,
         progress=row.progress,
         error=error,
+        document_format=row.document_format,
     )

@@ -98,6 +98,7 @@ tasks = Table(
     Column("glossary_digest", String(64), nullable=True),  # the job's glossary (table glossaries) it applies
     # target_key: SHA-256 of the target in its one spelling. No two live tasks share one (rule 9).
     Column("target_key", String(64), nullable=True),
+    Column("document_format", String(32), nullable=True),  # TaskSpec.document_format
     UniqueConstraint("job_id", "seq", name="uq_tasks_job_seq"),
     Index("ix_tasks_job_status", "job_id", "status"),
     Index("ix_tasks_claim", "status", "created_at", "seq"),

@@ -110,7 +110,7 @@ def test_synchronous_errors_are_the_modeled_exceptions(server: Server) -> None:
             TargetLanguageCode="es",
         )  # fmt: skip
     with pytest.raises(client.exceptions.UnsupportedDisplayLanguageCodeException):
-        client.list_languages(DisplayLanguageCode="ja")
+        client.list_languages(DisplayLanguageCode="nl")  # not among the model's display languages
 
 
 def test_job_calls_validate_what_botocore_does_not(server: Server) -> None:

@@ -112,7 +112,7 @@ def test_a_job_whose_output_bucket_vanished_reads_the_same_everywhere_stops_and_
     wait_for(lambda: world.amazon(job_id)["JobStatus"] == "FAILED", timeout=60 + FINALIZE_ATTEMPTS)
     amazon, azure = world.amazon(job_id), world.azure_status(job_id)
     assert azure["status"] == "Failed" and "EndTime" in amazon
-    assert "OutputWriteFailed" in str(amazon.get("Message"))
+    assert "end-of-job output could not be written" in str(amazon.get("Message"))
     error = azure.get("error")
     assert isinstance(error, dict) and error["innerError"]["code"] == "OutputWriteFailed"
     # a stop of the failed job is refused, as for any ended job

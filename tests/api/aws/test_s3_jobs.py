@@ -98,7 +98,6 @@ def test_start_describe_list_and_the_output_layout(world: World) -> None:
     world.s3.create_bucket(Bucket="flow")
     world.s3.put_object(Bucket="flow", Key="in/a.txt", Body=b"The cat is black.\n\nI like dogs.\n")
     world.s3.put_object(Bucket="flow", Key="in/sub/b.txt", Body=b"The house is red.\n")
-    world.s3.put_object(Bucket="flow", Key="in/skip.html", Body=b"<p>Not text/plain.</p>")
     job_id = start(world, "flow", targets=("es", "ca"))
     assert len(job_id) == 32
     properties = wait_done(world, job_id)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -19,7 +20,7 @@ from dragoman.errors import (
     UnsupportedLanguage,
 )
 
-__all__ = ["AwsError", "for_service_error"]
+__all__ = ["AwsError", "amazon_words", "for_service_error"]
 
 
 class AwsError(Exception):
@@ -34,6 +35,7 @@ class AwsError(Exception):
         return {"x-amzn-RequestId": str(uuid.uuid4()), "x-amzn-ErrorType": self.code}
 
 
+_JOB_ID = re.compile(r"\b([0-9a-f]{8})-([0-9a-f]{4})-([0-9a-f]{4})-([0-9a-f]{4})-([0-9a-f]{12})\b")
 _MAPPING: tuple[tuple[type[ServiceError], int, str], ...] = (
     (NotFound, 404, "ResourceNotFoundException"),
     (Busy, 429, "TooManyRequestsException"),
@@ -49,7 +51,13 @@ _MAPPING: tuple[tuple[type[ServiceError], int, str], ...] = (
 
 
 def for_service_error(exc: ServiceError) -> AwsError:
+    """The error in Amazon's shape; a job id in its message is written as the client's JobId."""
     for cls, status, code in _MAPPING:
         if isinstance(exc, cls):
-            return AwsError(status, code, exc.message)
+            return AwsError(status, code, amazon_words(exc.message))
     raise AssertionError("unreachable: ServiceError is the last mapping")  # pragma: no cover
+
+
+def amazon_words(message: str) -> str:
+    """`message` with job ids written as Amazon JobIds (32 characters, no dashes), as clients know them."""
+    return _JOB_ID.sub(lambda match: "".join(match.groups()), message)

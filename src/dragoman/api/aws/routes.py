@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+from babel import Locale
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
@@ -21,13 +22,13 @@ from dragoman.api.aws.body import parse_body
 from dragoman.api.aws.errors import AwsError
 from dragoman.api.aws.sigv4 import Caller, check_signature
 from dragoman.api.aws.start import start_job
-from dragoman.api.aws.wire import aws_job_id, job_properties, job_statuses_named, parse_job_id
+from dragoman.api.aws.wire import aws_job_id, job_properties, job_status, job_statuses_named, parse_job_id
 from dragoman.api.guard import aws_credential
 from dragoman.domain.jobs import JobView
 from dragoman.engines.detect import LanguageNotDetected
-from dragoman.engines.languages import normalize
-from dragoman.errors import NotFound, UnsupportedLanguage
-from dragoman.formats.documents import FORMATS
+from dragoman.engines.languages import locale_tag, normalize
+from dragoman.errors import CancelRefused, NotFound, UnsupportedLanguage
+from dragoman.formats.documents import FORMATS, PLAIN_TEXT, DocumentFormat
 from dragoman.runner.translate import Translated
 from dragoman.service import Dragoman
 from dragoman.store.jobs import JobQuery
@@ -39,17 +40,8 @@ _CONTENT_TYPE = "application/x-amz-json-1.1"
 _MAX_TEXT_BYTES = 10_000
 _MAX_DOCUMENT_BYTES = 102_400
 _MAX_TOKEN = 8192  # NextToken, botocore's model
-_LANGUAGE_NAMES = {
-    "en": "English",
-    "es": "Spanish",
-    "ca": "Catalan",
-    "fr": "French",
-    "pt": "Portuguese",
-    "gl": "Galician",
-    "it": "Italian",
-    "oc": "Occitan",
-    "eu": "Basque",
-}
+# ListLanguages' DisplayLanguageCode, as botocore's model enumerates it
+DISPLAY_LANGUAGE_CODES = ("de", "en", "es", "fr", "it", "ja", "ko", "pt", "zh", "zh-TW")
 
 router = APIRouter(tags=["Amazon Translate"])
 Handler = Callable[[Dragoman, Caller, dict[str, Any]], dict[str, Any]]
@@ -70,10 +62,11 @@ def _string(body: dict[str, Any], member: str, *, required: bool = True, max_len
     return value
 
 
-def _language(code: str, member: str) -> str:
+def _language(code: str, member: str, *, keep_region: bool = False) -> str:
+    """A language code member: `auto`, or the language (with `keep_region`, the locale) it names."""
     if not 2 <= len(code) <= 5:
         raise _invalid(f"Value '{code}' at '{member}' failed to satisfy constraint: length between 2 and 5")
-    short = "auto" if code == "auto" else normalize(code)
+    short = "auto" if code == "auto" else locale_tag(code) if keep_region else normalize(code)
     if short is None:
         raise _invalid(f"Value '{code}' at '{member}' is not a language code")
     return short
@@ -99,8 +92,15 @@ def stop_job(service: Dragoman, caller: Caller, body: dict[str, Any]) -> dict[st
     answers STOP_REQUESTED, or its final state if the stop took effect (or lost the race) at once."""
     job_id = parse_job_id(body.get("JobId"))
     _job(service, caller, job_id)
-    view = service.cancel(job_id, tenant=caller.tenant)
-    return {"JobId": aws_job_id(view.job.id), "JobStatus": job_properties(view)["JobStatus"]}
+    try:
+        view = service.cancel(job_id, tenant=caller.tenant)
+    except CancelRefused:
+        raise AwsError(
+            400,
+            "InvalidRequestException",
+            f"Job {aws_job_id(job_id)} is {job_status(_job(service, caller, job_id))} and can no longer be stopped.",
+        ) from None
+    return {"JobId": aws_job_id(view.job.id), "JobStatus": job_status(view)}
 
 
 def list_jobs(service: Dragoman, caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
@@ -188,13 +188,11 @@ def translate_text(service: Dragoman, caller: Caller, body: dict[str, Any]) -> d
         raise AwsError(
             400, "TextSizeLimitExceededException", f"Input text size exceeds limit of {_MAX_TEXT_BYTES} bytes."
         )
-    source = _language(_string(body, "SourceLanguageCode") or "", "sourceLanguageCode")
-    target = _language(_string(body, "TargetLanguageCode") or "", "targetLanguageCode")
-    translated = _translate_now(service, caller, text.encode(), "text.txt", source, target)
+    source, target = _pair(body)
+    translated = _translate_now(service, caller, text.encode(), PLAIN_TEXT, source, target)
     return {
         "TranslatedText": translated.output.decode(),
-        "SourceLanguageCode": translated.source_language,
-        "TargetLanguageCode": target,
+        **_echoed(body, translated),
     }
 
 
@@ -214,18 +212,35 @@ def translate_document(service: Dragoman, caller: Caller, body: dict[str, Any]) 
     )
     if fmt is None:
         raise AwsError(400, "InvalidRequestException", f"Content type {content_type!r} is not supported.")
-    source = _language(_string(body, "SourceLanguageCode") or "", "sourceLanguageCode")
-    target = _language(_string(body, "TargetLanguageCode") or "", "targetLanguageCode")
-    translated = _translate_now(service, caller, content, f"document{fmt.extensions[0]}", source, target)
+    source, target = _pair(body)
+    translated = _translate_now(service, caller, content, fmt, source, target)
     return {
         "TranslatedDocument": {"Content": base64.b64encode(translated.output).decode()},
-        "SourceLanguageCode": translated.source_language,
-        "TargetLanguageCode": target,
+        **_echoed(body, translated),
+    }
+
+
+def _pair(body: dict[str, Any]) -> tuple[str, str]:
+    """(source, target) of a synchronous call: the source as engines name it, or `auto`; the target
+    as a locale (`es-MX`), which engines read as its language."""
+    return (
+        _language(_string(body, "SourceLanguageCode") or "", "sourceLanguageCode"),
+        _language(_string(body, "TargetLanguageCode") or "", "targetLanguageCode", keep_region=True),
+    )
+
+
+def _echoed(body: dict[str, Any], translated: Translated) -> dict[str, str]:
+    """The codes an answer names: those the caller gave, as given; `auto` answered with the language
+    detected (Amazon's TranslateText reference: SourceLanguageCode is the detected one for auto)."""
+    given_source = str(body["SourceLanguageCode"])
+    return {
+        "SourceLanguageCode": translated.source_language if given_source == "auto" else given_source,
+        "TargetLanguageCode": str(body["TargetLanguageCode"]),
     }
 
 
 def _translate_now(
-    service: Dragoman, caller: Caller, data: bytes, file_name: str, source: str, target: str
+    service: Dragoman, caller: Caller, data: bytes, document_format: DocumentFormat, source: str, target: str
 ) -> Translated:
     """The service decides whether the pair is supported; Amazon names both codes in its error.
     `auto` is detected (the same detector as every door); when the detector is not confident enough,
@@ -233,7 +248,7 @@ def _translate_now(
     Text already in the target language comes back unchanged (and is not billed, as on Amazon)."""
     try:
         return service.translate_now(
-            data, file_name, target, tenant=caller.tenant, source=None if source == "auto" else source
+            data, document_format, target, tenant=caller.tenant, source=None if source == "auto" else source
         )
     except LanguageNotDetected as exc:
         members = {} if exc.likeliest is None else {"DetectedLanguageCode": exc.likeliest.language}
@@ -249,18 +264,21 @@ def _translate_now(
 
 
 def list_languages(service: Dragoman, caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+    """Every language some installed pair reads or writes, named in the display language (CLDR's
+    names, through Babel), for every DisplayLanguageCode the model lists."""
     display = body.get("DisplayLanguageCode", "en")
-    if display != "en":
+    if display not in DISPLAY_LANGUAGE_CODES:
         raise AwsError(
             400,
             "UnsupportedDisplayLanguageCodeException",
-            f"Display language {display!r} is not supported; use en.",
-            DisplayLanguageCode=str(display),
+            f"Display language {str(display)[:20]!r} is not supported; use one of {', '.join(DISPLAY_LANGUAGE_CODES)}.",
+            DisplayLanguageCode=str(display)[:20],
         )
     _page_size(body, 500)
+    names = Locale.parse(display, sep="-").languages
     codes = sorted({code for pair in service.languages() for code in (pair.source, pair.target)})
-    languages = [{"LanguageName": _LANGUAGE_NAMES.get(code, code), "LanguageCode": code} for code in codes]
-    return {"Languages": languages, "DisplayLanguageCode": "en"}
+    languages = [{"LanguageName": names.get(code, code), "LanguageCode": code} for code in codes]
+    return {"Languages": languages, "DisplayLanguageCode": display}
 
 
 OPERATIONS: dict[str, Handler] = {

@@ -17,12 +17,12 @@ from dragoman.api.aws.wire import AWS_ORIGIN, aws_job_id, job_status
 from dragoman.api.locations import unusable_locations
 from dragoman.batches import BatchInput, BatchTarget
 from dragoman.domain.specs import JobSpec
-from dragoman.engines.languages import normalize
-from dragoman.errors import StoreError
+from dragoman.engines.languages import locale_tag, normalize
+from dragoman.errors import Invalid, StoreError
 from dragoman.formats.documents import FORMATS
 from dragoman.service import Dragoman
 
-__all__ = ["start_job"]
+__all__ = ["InputInDetailsFolder", "input_document", "start_job"]
 
 _ROLE = re.compile(r"^arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+$")
 _TOKEN = re.compile(r"^[a-zA-Z0-9-]{1,64}$")
@@ -74,8 +74,9 @@ def start_job(service: Dragoman, caller: Caller, body: dict[str, Any]) -> dict[s
     batch = BatchInput(
         source_url=source_config["S3Uri"],
         source_language=None if source == "auto" else source,
-        content_type=content_type,
+        content_type=content_type,  # every file under the input prefix is a document of this type
         targets=tuple(BatchTarget(output_uri, target, language_prefix=True) for target in targets),
+        screen=input_document,
     )
     job = JobSpec(
         caller.tenant,
@@ -112,6 +113,43 @@ def _same_token(service: Dragoman, caller: Caller, token: str, digest: str) -> d
     return {"JobId": aws_job_id(view.job.id), "JobStatus": job_status(view)}
 
 
+# What an Amazon job writes under its output prefix: `<account>-TranslateText-<JobId>/`.
+_JOB_OUTPUT_FOLDER = re.compile(r"^[0-9]{12}-TranslateText-[0-9a-f]{32}$")
+_DETAILS_FOLDER = "details"
+
+
+class InputInDetailsFolder(Invalid):
+    """An input document lies in a folder named `details`, which Amazon reserves for its details files."""
+
+    code = "InvalidRequestException"
+
+
+def input_document(relative: str) -> bool:
+    """Whether a file under the input prefix (`relative` to it) is a document of the job. Every file is,
+    whatever its name (Amazon selects by ContentType), except:
+
+    - what a translation job wrote (`<account>-TranslateText-<JobId>/...`, its own or an earlier
+      job's, when the output prefix lies inside the input prefix): translating outputs again would
+      snowball with each run;
+    - hidden files (a name starting with `.`, such as the `.write_access_check_file.temp` probe).
+
+    Raises InputInDetailsFolder for a document in a `details/` folder: Amazon Translate documents that
+    it cannot take input from a folder named details (its details files live in one), and a job
+    that silently skipped documents would look complete when it is not."""
+    folders, _, name = relative.rpartition("/")
+    parts = folders.split("/") if folders else []
+    if any(_JOB_OUTPUT_FOLDER.match(part) for part in parts):
+        return False
+    if name.startswith(".") or any(part.startswith(".") for part in parts):
+        return False
+    if _DETAILS_FOLDER in parts:
+        raise InputInDetailsFolder(
+            f"The input folder holds {relative!r} in a folder named details, which Amazon Translate "
+            "reserves for its details files; move it and start the job again."
+        )
+    return True
+
+
 def _languages(service: Dragoman, body: dict[str, Any]) -> tuple[str, list[str]]:
     raw_source, raw_targets = body.get("SourceLanguageCode"), body.get("TargetLanguageCodes")
     if not isinstance(raw_source, str) or not 2 <= len(raw_source) <= 5:
@@ -121,8 +159,9 @@ def _languages(service: Dragoman, body: dict[str, Any]) -> tuple[str, list[str]]
     source = "auto" if raw_source == "auto" else normalize(raw_source)
     if source is None:
         raise _invalid(f"Value '{raw_source}' at 'sourceLanguageCode' is not a language code")
-    targets = [normalize(code) if isinstance(code, str) and 2 <= len(code) <= 5 else None for code in raw_targets]
-    for code, target in zip(raw_targets, targets, strict=True):
+    targets: list[str] = []
+    for code in raw_targets:
+        target = locale_tag(code) if isinstance(code, str) and 2 <= len(code) <= 5 else None
         if target is None or not service.engine.supports(source, target):  # source == target: unchanged
             raise AwsError(
                 400,
@@ -131,4 +170,7 @@ def _languages(service: Dragoman, body: dict[str, Any]) -> tuple[str, list[str]]
                 SourceLanguageCode=str(raw_source),
                 TargetLanguageCode=str(code),
             )
-    return source, [target for target in targets if target is not None]
+        if target in targets:
+            raise _invalid(f"Value at 'targetLanguageCodes' failed to satisfy constraint: {code} is listed twice")
+        targets.append(target)  # a regional code stays as given: `es-MX.note.txt`, details/es-MX...
+    return source, targets

@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from dragoman.api.aws.errors import AwsError
+from dragoman.api.aws.errors import AwsError, amazon_words
 from dragoman.domain.jobs import JobView
 from dragoman.domain.states import TERMINAL_JOB_STATES, JobStatus
 
@@ -16,6 +16,7 @@ __all__ = [
     "JOB_STATUS",
     "aws_job_id",
     "epoch",
+    "job_message",
     "job_properties",
     "job_status",
     "job_statuses_named",
@@ -112,8 +113,31 @@ def job_properties(view: JobView) -> dict[str, Any]:
     ended = view.status in TERMINAL_JOB_STATES
     if ended:
         properties["EndTime"] = epoch(view.job.updated_at)
-    if view.job.failure is not None:
-        properties["Message"] = f"{view.job.failure.code}: {view.job.failure.message}"
-    elif ended and view.status is JobStatus.SUCCEEDED:
-        properties["Message"] = "Your job has completed successfully."
+    message = job_message(view)
+    if message is not None:
+        properties["Message"] = message
     return properties
+
+
+def job_message(view: JobView) -> str | None:
+    """TextTranslationJobProperties.Message: why a job failed as a whole, or how an ended job ended
+    (Amazon's developer guide shows it on FAILED jobs with the reason, and on COMPLETED ones). A job
+    whose every document failed, or that was stopped, says so with its counts; each document's own
+    error is in the details files."""
+    summary = view.summary
+    details = "Each document's outcome is in details/<language>.auxiliary-translation-details.json."
+    if view.job.failure is not None:
+        return amazon_words(view.job.failure.message)
+    match view.status:
+        case JobStatus.SUCCEEDED:
+            return "Your job has completed successfully."
+        case JobStatus.FAILED:
+            return f"None of the job's {summary.total} document translations succeeded. {details}"
+        case JobStatus.PARTIALLY_FAILED:
+            return f"{summary.failed} of the job's {summary.total} document translations failed. {details}"
+        case JobStatus.CANCELLED:
+            return (
+                f"The job was stopped: {summary.succeeded} document translations had finished and are kept; "
+                f"{summary.cancelled} were stopped and are not charged. {details}"
+            )
+    return None

@@ -350,7 +350,7 @@ def translate_single_document(
         terms += parse_glossary(_read_limited(part, service.settings.max_document_bytes), kind, glossary_name)
     translated = service.translate_now(
         data,
-        name,
+        fmt,
         language(target_tag),
         tenant=owner,
         source=None if not source_tag else language(source_tag),
