@@ -34,7 +34,7 @@ def unusable_locations() -> Iterator[None]:
         yield
     except OSError as exc:
         raise UnusableLocation(
-            f"a source or target location cannot be used: {exc.strerror or type(exc).__name__}"
+            f"a source or target location cannot be used: {exc.strerror or 'the operating system refused it'}"
         ) from None
     except ValueError as exc:
         raise UnusableLocation(f"a source or target location cannot be used: {str(exc)[:300]}") from None

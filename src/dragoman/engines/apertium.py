@@ -13,7 +13,6 @@ from pathlib import Path
 
 from dragoman import processes
 from dragoman.abort import AbortCheck, Aborted, never_abort
-from dragoman.domain.specs import AUTO_LANGUAGE
 from dragoman.engines._blocks import pack, unpack, unpack_alone
 from dragoman.engines._pipeline import Pipeline
 from dragoman.engines.base import Engine, LanguagePair, ProgressCallback
@@ -59,10 +58,8 @@ class ApertiumEngine(Engine):
     def known_languages(self) -> frozenset[str]:
         return self._known
 
-    def supports(self, source: str, target: str) -> bool:
-        if source in (AUTO_LANGUAGE, target):
-            return target in self._known
-        return LanguagePair(source, target) in self._modes  # a dict lookup, not the base's list scan
+    def has_pair(self, pair: LanguagePair) -> bool:
+        return pair in self._modes  # a dict lookup, not the base's list scan
 
     def mode_path(self, source: str, target: str) -> Path:
         try:

@@ -48,7 +48,11 @@ class Engine(ABC):
         source, target = primary_language(source), primary_language(target)
         if source in (AUTO_LANGUAGE, target):
             return target in self.known_languages()
-        return LanguagePair(source, target) in self.languages()
+        return self.has_pair(LanguagePair(source, target))
+
+    def has_pair(self, pair: LanguagePair) -> bool:
+        """Whether a pair translates `pair.source` into `pair.target` (short codes)."""
+        return pair in self.languages()
 
     @abstractmethod
     def translate(

@@ -9,6 +9,7 @@ object (stores that ignore the condition get a HEAD check first, which narrows t
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -22,8 +23,11 @@ from botocore.exceptions import BotoCoreError, ClientError
 from dragoman.errors import AccessDenied, DocumentError, SourceMissing, TargetAccessDenied, TargetExists
 from dragoman.formats.documents import format_for
 from dragoman.storage.base import Storage
+from dragoman.storage.failures import unreachable
 
 __all__ = ["S3Storage"]
+
+log = logging.getLogger("dragoman.storage")
 
 _S3_URL = re.compile(r"^s3://(?P<bucket>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:/(?P<key>.*))?$", re.DOTALL)
 
@@ -134,7 +138,7 @@ class S3Storage(Storage):
                 return False
             raise TargetAccessDenied(f"{url} cannot be checked: {_code(exc)}") from None
         except BotoCoreError as exc:
-            raise TargetAccessDenied(f"{url} cannot be reached: {type(exc).__name__}") from None
+            raise TargetAccessDenied(f"{url} cannot be checked: {unreachable(exc)}") from None
 
     def publish(self, url: str, data: bytes) -> None:
         bucket, key = self._split(url)
@@ -173,4 +177,5 @@ def _mapped(url: str, *, source: bool) -> Iterator[None]:
             raise denied(f"the bucket of {url} does not exist") from None
         raise denied(f"{url} cannot be accessed: {code}") from None
     except BotoCoreError as exc:
-        raise denied(f"{url} cannot be reached: {type(exc).__name__}") from None
+        log.warning("storage call failed: %r", exc)
+        raise denied(f"{url} cannot be used: {unreachable(exc)}") from None

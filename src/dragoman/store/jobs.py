@@ -7,6 +7,7 @@ against a consistent set of task states and never interleaves with a completion.
 
 from __future__ import annotations
 
+import logging
 import threading
 import uuid
 from collections.abc import Callable, Collection, Iterator, Sequence
@@ -52,6 +53,8 @@ from dragoman.store.task_statements import (
 )
 
 __all__ = ["Claim", "JobQuery", "JobStore", "Orphan", "TaskQuery", "utcnow"]
+
+log = logging.getLogger("dragoman.store")
 
 Clock = Callable[[], datetime]
 
@@ -116,6 +119,12 @@ class Orphan:
 _LIVE_TASK_STATES = (TaskStatus.PENDING.value, TaskStatus.RUNNING.value)
 
 
+def _unavailable(exc: SQLAlchemyError) -> StoreError:
+    """The error callers see: what failed, in words; the driver's message (it may quote SQL) is logged."""
+    log.warning("state database error: %s", exc)
+    return StoreError("the state database is unavailable or busy; try again")
+
+
 @contextmanager
 def map_db_errors_except_integrity() -> Iterator[None]:
     """map_db_errors, letting IntegrityError through for the caller to read."""
@@ -124,7 +133,7 @@ def map_db_errors_except_integrity() -> Iterator[None]:
     except (ServiceError, IntegrityError):
         raise
     except SQLAlchemyError as exc:
-        raise StoreError(f"state database error: {exc.__class__.__name__}: {exc}") from exc
+        raise _unavailable(exc) from exc
 
 
 @contextmanager
@@ -135,7 +144,7 @@ def map_db_errors() -> Iterator[None]:
     except ServiceError:
         raise
     except SQLAlchemyError as exc:
-        raise StoreError(f"state database error: {exc.__class__.__name__}: {exc}") from exc
+        raise _unavailable(exc) from exc
 
 
 class JobStore:
@@ -216,7 +225,7 @@ class JobStore:
             return self._create_job(job_id, spec, validated, error)
         except IntegrityError as exc:  # PostgreSQL: a concurrent job took a target after the check below
             if "uq_tasks_live_target" not in str(exc.orig):
-                raise StoreError(f"state database error: {exc.__class__.__name__}: {exc}") from exc
+                raise _unavailable(exc) from exc
             raise TargetExists("another job is already writing one of this job's targets") from None
 
     def _create_job(self, job_id: str, spec: JobSpec, validated: bool, error: ErrorInfo | None) -> JobView:

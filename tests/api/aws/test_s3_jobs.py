@@ -9,71 +9,25 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
-import boto3
 import httpx
 import pytest
 from azure.ai.translation.document import DocumentTranslationClient
 from azure.core.credentials import AzureKeyCredential
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
-from botocore.client import BaseClient
-from botocore.config import Config
 from botocore.credentials import Credentials
 
+from tests.api.aws.s3world import ACCESS_KEY, ACCOUNT, AZURE_KEY, ROLE, SECRET, World, serve_world, start, wait_done
 from tests.conftest import ENGLISH_PARAGRAPHS
-from tests.processes import environment, serving
-from tests.s3server import s3_server
 
 pytestmark = pytest.mark.slow
-
-ACCESS_KEY, SECRET, ACCOUNT = "AKIAS3TESTTENANT0001", "s3-tenant-secret", "123456789012"
-ROLE = "arn:aws:iam::123456789012:role/TranslateBatch"
-AZURE_KEY = "s3-tenant-azure-key"
-
-
-@dataclass
-class World:
-    translate: BaseClient
-    s3: BaseClient
-    endpoint: str
-    database: Path
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    root = tmp_path_factory.mktemp("s3")
-    with s3_server() as server:
-        s3 = server.client
-        tenants = {"s3": {"aws_keys": {ACCESS_KEY: SECRET}, "aws_account": ACCOUNT, "azure_keys": [AZURE_KEY]}}
-        env = environment(
-            root / "data",
-            [root],
-            DRAGOMAN_TENANTS=json.dumps(tenants),
-            **server.environment(),
-        )
-        with serving(env, root / "server.log") as url:
-            translate = boto3.client(
-                "translate", endpoint_url=url, region_name="us-east-1",
-                aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET, config=Config(retries={"max_attempts": 1}),
-            )  # fmt: skip
-            yield World(translate, s3, url, root / "data" / "dragoman.db")
-
-
-def start(world: World, bucket: str, token: str | None = None, targets: tuple[str, ...] = ("es",)) -> str:
-    request = {
-        "JobName": f"job-{bucket}",
-        "InputDataConfig": {"S3Uri": f"s3://{bucket}/in/", "ContentType": "text/plain"},
-        "OutputDataConfig": {"S3Uri": f"s3://{bucket}/out/"},
-        "DataAccessRoleArn": ROLE,
-        "SourceLanguageCode": "en",
-        "TargetLanguageCodes": list(targets),
-    }
-    if token:
-        request["ClientToken"] = token
-    return str(world.translate.start_text_translation_job(**request)["JobId"])
+    with serve_world(tmp_path_factory.mktemp("s3")) as served:
+        yield served
 
 
 def big_bucket(world: World, bucket: str, documents: int = 30) -> None:
@@ -82,16 +36,6 @@ def big_bucket(world: World, bucket: str, documents: int = 30) -> None:
     text = "\n\n".join(" ".join(ENGLISH_PARAGRAPHS) * 3 for _ in range(12)).encode()
     for number in range(documents):
         world.s3.put_object(Bucket=bucket, Key=f"in/doc{number:02}.txt", Body=text)
-
-
-def wait_done(world: World, job_id: str) -> dict[str, object]:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        properties = world.translate.describe_text_translation_job(JobId=job_id)["TextTranslationJobProperties"]
-        if properties["JobStatus"] not in ("SUBMITTED", "IN_PROGRESS", "STOP_REQUESTED"):
-            return dict(properties)
-        time.sleep(0.1)
-    raise AssertionError("the job did not finish")
 
 
 def test_start_describe_list_and_the_output_layout(world: World) -> None:
