@@ -4,6 +4,12 @@ Translation takes them), through the official `azure-storage-blob` client.
 Only hosts listed in configuration are contacted: a service that fetches whatever URL a caller sends
 would let callers reach any address the server can. Publishing is one Put Blob with
 `If-None-Match: *` (the client's overwrite=False): all or nothing, and never over an existing blob.
+
+The permissions Azure's documents ask of a SAS are enough: read and list (`sp=rl`) for a source,
+write and list (`sp=wl`) for a target. Nothing is decided from the SAS text (a stored access policy,
+say, leaves `sp` out): the storage server is asked, and its 403 is the answer. A target is never
+read back with `wl`: its existence is looked up by listing, and the SHA-256 of what Dragoman
+published is kept in the blob's own metadata (`dragoman_sha256`, committed with the bytes).
 """
 
 from __future__ import annotations
@@ -15,15 +21,17 @@ from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import requests
+from azure.core import MatchConditions
 from azure.core.exceptions import (
     AzureError,
     ClientAuthenticationError,
     HttpResponseError,
     ResourceExistsError,
+    ResourceModifiedError,
     ResourceNotFoundError,
 )
 from azure.core.pipeline.transport import RequestsTransport
-from azure.storage.blob import BlobClient, ContainerClient, ContentSettings
+from azure.storage.blob import BlobClient, BlobProperties, ContainerClient, ContentSettings
 
 from dragoman.errors import AccessDenied, DocumentError, SourceMissing, TargetAccessDenied, TargetExists
 from dragoman.formats.documents import format_for
@@ -34,6 +42,10 @@ from dragoman.storage.locations import parse_host_rules, parse_location
 __all__ = ["AzureBlobStorage"]
 
 T = TypeVar("T")
+
+DIGEST_METADATA = "dragoman_sha256"  # the SHA-256 (hex) of a published blob's bytes, in its metadata
+_NO_BLOB_ETAG = '"dragoman-write-check"'  # an ETag no blob has (Azure's are "0x8D...")
+_TARGET_PERMISSIONS = "a target SAS needs write and list permissions (sp=wl)"
 
 
 class AzureBlobStorage(Storage):
@@ -134,17 +146,41 @@ class AzureBlobStorage(Storage):
         return self._call(url, "reading", call)
 
     def digest(self, url: str) -> str | None:
-        url = self._blob_url(url)
+        """SHA-256 (hex) of the blob's bytes, or None when there is no such blob.
+
+        The bytes are read back when the SAS allows reading. A target's SAS need not (Azure asks
+        `sp=wl` of it): when the server refuses the read (403), the digest is the one `publish` put in
+        the blob's metadata, committed with the bytes, found by listing the blob by name.
+        Raises TargetAccessDenied when the blob may be neither read nor listed, or cannot be read and
+        carries no recorded digest (Dragoman did not publish it; what it holds cannot be told)."""
+        url = self._target_url(url)
 
         def call(session: requests.Session) -> str | None:
-            sha = hashlib.sha256()
-            with _mapped(url, source=True), _blob(url, session) as blob:
+            with _mapped(url, source=False):
                 try:
-                    for chunk in blob.download_blob().chunks():
-                        sha.update(chunk)
+                    return _hashed(url, session)
                 except ResourceNotFoundError:
                     return None
-            return sha.hexdigest()
+                except HttpResponseError as exc:
+                    if exc.status_code != 403:
+                        raise
+                try:
+                    listed = self._listed(url, session, metadata=True)
+                except HttpResponseError as exc:
+                    if exc.status_code != 403:
+                        raise
+                    raise TargetAccessDenied(
+                        f"{_shown(url)} can be neither read nor listed with the SAS given; {_TARGET_PERMISSIONS}"
+                    ) from None
+                if listed is None:
+                    return None
+                recorded = (listed.metadata or {}).get(DIGEST_METADATA)
+                if recorded is None:
+                    raise TargetAccessDenied(
+                        f"{_shown(url)} cannot be read with the SAS given and carries no digest recorded by "
+                        "Dragoman, so what it holds cannot be told"
+                    )
+                return str(recorded)
 
         return self._call(url, "reading back", call)
 
@@ -158,33 +194,81 @@ class AzureBlobStorage(Storage):
         self._call(url, "checking", call)
 
     def check_target(self, url: str) -> None:
-        try:
-            url = self._blob_url(url)
-        except AccessDenied as exc:
-            raise TargetAccessDenied(exc.message) from None
+        """Refuse a target Dragoman may not write, or could not tell is free, or one already there.
+
+        The server is asked, without writing anything: a Put Blob conditional on an ETag no blob has
+        is refused with 403 without write permission and fails its condition (412) with it. The blob
+        is then looked for by listing its exact name (`l`) or, if listing is refused, by reading its
+        properties (`r`). Raises TargetAccessDenied (no write permission, neither list nor read, no
+        such container), TargetExists."""
+        url = self._target_url(url)
 
         def call(session: requests.Session) -> None:
-            with _mapped(url, source=False), _blob(url, session) as blob:
-                if blob.exists():
+            with _mapped(url, source=False):
+                _check_writable(url, session)
+                if self._exists(url, session):
                     raise TargetExists(f"{_shown(url)} already exists; Dragoman never overwrites a document")
 
         self._call(url, "checking", call)
 
     def publish(self, url: str, data: bytes) -> None:
-        try:
-            url = self._blob_url(url)
-        except AccessDenied as exc:
-            raise TargetAccessDenied(exc.message) from None
+        """`data` written with `If-None-Match: *` and its SHA-256 in the metadata committed with it
+        (`digest` reads it back when the SAS may not read). Raises TargetExists, TargetAccessDenied."""
+        url = self._target_url(url)
         content_type = format_for(urlsplit(url).path).content_types[0]
+        metadata = {DIGEST_METADATA: hashlib.sha256(data).hexdigest()}
 
         def call(session: requests.Session) -> None:
             with _mapped(url, source=False), _blob(url, session) as blob:
                 try:
-                    blob.upload_blob(data, overwrite=False, content_settings=ContentSettings(content_type=content_type))
+                    blob.upload_blob(
+                        data,
+                        overwrite=False,
+                        metadata=metadata,
+                        content_settings=ContentSettings(content_type=content_type),
+                    )
                 except ResourceExistsError:
                     raise TargetExists(f"{_shown(url)} already exists; Dragoman never overwrites a document") from None
 
         self._call(url, "writing", call)
+
+    def _target_url(self, url: str) -> str:
+        try:
+            return self._blob_url(url)
+        except AccessDenied as exc:
+            raise TargetAccessDenied(exc.message) from None
+
+    def _listed(self, url: str, session: requests.Session, *, metadata: bool = False) -> BlobProperties | None:
+        """The blob `url` names as a listing of its container shows it, or None if it has none (the
+        SAS needs `l`). Its exact name is the prefix, then matched exactly: `a.txt` is not `a.txt.bak`.
+        Raises the client's HttpResponseError."""
+        container, name, query = self._split(url)
+        listed = container + (f"?{query}" if query else "")
+        with _container(listed, session) as client:
+            found = client.list_blobs(name_starts_with=name, include=["metadata"] if metadata else None)
+            return next((blob for blob in found if blob.name == name), None)
+
+    def _exists(self, url: str, session: requests.Session) -> bool:
+        """Whether a blob is at `url`: by listing (`l`), else by its properties (`r`). Raises
+        TargetAccessDenied when the SAS allows neither."""
+        try:
+            return self._listed(url, session) is not None
+        except HttpResponseError as exc:
+            if exc.status_code != 403:
+                raise
+        with _blob(url, session) as blob:
+            try:
+                blob.get_blob_properties()
+                return True
+            except ResourceNotFoundError:
+                return False
+            except HttpResponseError as exc:
+                if exc.status_code != 403:
+                    raise
+                raise TargetAccessDenied(
+                    f"{_shown(url)} can be neither listed nor read with the SAS given, so whether it already "
+                    f"exists cannot be told; {_TARGET_PERMISSIONS}"
+                ) from None
 
     def discard_partials(self, url: str) -> None:
         """Nothing to do: an interrupted upload leaves only uncommitted blocks, which Azure discards."""
@@ -213,6 +297,35 @@ def _blob(url: str, session: requests.Session) -> BlobClient:
 
 def _container(url: str, session: requests.Session) -> ContainerClient:
     return ContainerClient.from_container_url(url, transport=_transport(session), **_CLIENT_OPTIONS)
+
+
+def _hashed(url: str, session: requests.Session) -> str:
+    """SHA-256 (hex) of the blob's bytes, read in pieces. Raises the client's errors."""
+    sha = hashlib.sha256()
+    with _blob(url, session) as blob:
+        for chunk in blob.download_blob().chunks():
+            sha.update(chunk)
+    return sha.hexdigest()
+
+
+def _check_writable(url: str, session: requests.Session) -> None:
+    """Ask the server whether the SAS may write `url`, writing nothing: a Put Blob of no bytes with
+    `If-Match` on an ETag no blob has. Authorization comes before conditions, so 403 means no write
+    permission and 412 (its condition failed) means write is allowed. Raises TargetAccessDenied, or
+    the client's errors (no such container: 404)."""
+    with _blob(url, session) as blob:
+        try:
+            blob.upload_blob(b"", overwrite=True, etag=_NO_BLOB_ETAG, match_condition=MatchConditions.IfNotModified)
+        except ResourceModifiedError:
+            return  # 412: allowed to write, and nothing was written
+        except HttpResponseError as exc:
+            if exc.status_code != 403:
+                raise
+            raise TargetAccessDenied(
+                f"{_shown(url)} cannot be written with the SAS given; {_TARGET_PERMISSIONS}"
+            ) from None
+    # The server wrote although the condition could not hold: it would not honour If-None-Match either
+    raise TargetAccessDenied(f"{_shown(url)}: the storage server ignores write conditions, so it could overwrite")
 
 
 def _shown(url: str) -> str:

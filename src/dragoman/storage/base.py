@@ -21,8 +21,9 @@ class Storage(ABC):
     @abstractmethod
     def digest(self, url: str) -> str | None:
         """SHA-256 (hex) of the document at `url`, read in pieces with no size limit (limits are for
-        sources, not for reading back an output), or None when nothing is there. Raises AccessDenied
-        when it cannot be read."""
+        sources, not for reading back an output), or None when nothing is there. A store may answer from
+        a digest it recorded when publishing, if it may not read the target. Raises AccessDenied when
+        it cannot tell."""
 
     @abstractmethod
     def list_named(self, url: str) -> list[tuple[str, str]]:

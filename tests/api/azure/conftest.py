@@ -1,4 +1,5 @@
-"""One real `dragoman serve` per test worker, with two tenants, reached through the official SDK."""
+"""One real `dragoman serve` per test worker, with two tenants, reached through the official SDK; and,
+for the blob storage tests, Azurite with a server of its own (`blobs`, one per module)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from pathlib import Path
 import pytest
 from azure.ai.translation.document import DocumentTranslationClient
 from azure.core.credentials import AzureKeyCredential
+from azure.storage.blob import BlobServiceClient
 
 from dragoman.storage.local import path_to_url
+from tests.api.azure.azurite import BlobWorld, connection_string, running_azurite
 from tests.conftest import ENGLISH_PARAGRAPHS, write_documents
 from tests.processes import environment, serving
 
@@ -19,6 +22,7 @@ ACME_KEY = "acme-secret-key"
 GLOBEX_KEY = "globex-secret-key"
 LISTING_KEY = "listing-tenant-key"  # a tenant whose jobs only the listing test starts
 STABLE_KEY = "stable-tenant-key"
+BLOB_KEY = "blob-tenant-key"  # the tenant of the `blobs` server
 
 
 @dataclass
@@ -58,6 +62,24 @@ def azure_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AzureServ
     (root / "docs").mkdir()
     with serving(env, root / "server.log") as url:
         yield AzureServer(url, root / "docs")
+
+
+@pytest.fixture(scope="module")
+def blobs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BlobWorld]:
+    """Azurite, and a `dragoman serve` whose one tenant (key BLOB_KEY) may use it."""
+    root = tmp_path_factory.mktemp("blobs")
+    with running_azurite(root / "azurite") as blob_endpoint:
+        env = environment(
+            root / "data",
+            [root],
+            DRAGOMAN_TENANTS=json.dumps({"blob": {"azure_keys": [BLOB_KEY]}}),
+            DRAGOMAN_AZURE_BLOB_HOSTS=json.dumps([blob_endpoint.split("/")[2]]),
+        )
+        with (
+            serving(env, root / "server.log") as url,
+            BlobServiceClient.from_connection_string(connection_string(blob_endpoint)) as service,
+        ):
+            yield BlobWorld(url, blob_endpoint, service)
 
 
 @pytest.fixture(autouse=True)

@@ -3,15 +3,6 @@ with SAS URLs, the official SDK driving a real server that reads and writes blob
 
 from __future__ import annotations
 
-import json
-import shutil
-import signal
-import socket
-import subprocess
-import time
-from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
 
@@ -22,90 +13,12 @@ from azure.ai.translation.document import DocumentTranslationClient
 from azure.ai.translation.document.models import DocumentTranslationInput, TranslationTarget
 from azure.core.credentials import AzureKeyCredential
 from azure.core.exceptions import HttpResponseError
-from azure.storage.blob import BlobServiceClient, ContainerSasPermissions, generate_container_sas
 
+from tests.api.azure.azurite import BlobWorld
+from tests.api.azure.conftest import BLOB_KEY as KEY
 from tests.conftest import write_documents
-from tests.processes import environment, free_port, serving
 
 pytestmark = pytest.mark.slow
-
-AZURITE = Path(__file__).parents[3] / ".tools" / "node_modules" / ".bin" / "azurite-blob"
-ACCOUNT = "devstoreaccount1"
-ACCOUNT_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
-KEY = "blob-tenant-key"
-
-
-@dataclass
-class BlobWorld:
-    endpoint: str  # Dragoman
-    blob_endpoint: str  # Azurite
-    service: BlobServiceClient
-
-    def container(self, name: str, permission: str) -> str:
-        """A new container and a SAS URL to it with the given permissions."""
-        self.service.create_container(name)
-        sas = generate_container_sas(
-            ACCOUNT,
-            name,
-            account_key=ACCOUNT_KEY,
-            permission=ContainerSasPermissions.from_string(permission),
-            expiry=datetime.now(UTC) + timedelta(hours=1),
-        )
-        return f"{self.blob_endpoint}/{name}?{sas}"
-
-    def upload(self, container: str, folder: Path) -> None:
-        client = self.service.get_container_client(container)
-        for path in sorted(folder.iterdir()):
-            client.upload_blob(f"docs/{path.name}", path.read_bytes())
-
-    def download(self, container: str, name: str) -> bytes:
-        data: bytes = self.service.get_container_client(container).download_blob(name).readall()
-        return data
-
-
-def wait_port(port: int, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError("Azurite exited early")
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise AssertionError("Azurite did not start")
-
-
-@pytest.fixture(scope="module")
-def blobs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BlobWorld]:
-    assert AZURITE.exists(), "Azurite is missing: run `make setup` (it installs it with npm into .tools/)"
-    root = tmp_path_factory.mktemp("blobs")
-    blob_port = free_port()
-    azurite = subprocess.Popen(
-        [str(AZURITE), "--blobHost", "127.0.0.1", "--blobPort", str(blob_port), "--location", str(root / "azurite"),
-         "--skipApiVersionCheck", "--silent"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        wait_port(blob_port, azurite)
-        blob_endpoint = f"http://127.0.0.1:{blob_port}/{ACCOUNT}"
-        env = environment(
-            root / "data",
-            [root],
-            DRAGOMAN_TENANTS=json.dumps({"blob": {"azure_keys": [KEY]}}),
-            DRAGOMAN_AZURE_BLOB_HOSTS=json.dumps([f"127.0.0.1:{blob_port}"]),
-        )
-        connection = ";".join([f"AccountName={ACCOUNT}", f"AccountKey={ACCOUNT_KEY}", f"BlobEndpoint={blob_endpoint}"])
-        with serving(env, root / "server.log") as url, BlobServiceClient.from_connection_string(connection) as service:
-            yield BlobWorld(url, blob_endpoint, service)
-    finally:
-        azurite.send_signal(signal.SIGINT)  # Azurite shuts down on Ctrl-C; SIGTERM can leave it waiting
-        try:
-            azurite.wait(10)
-        except subprocess.TimeoutExpired:
-            azurite.kill()
-            azurite.wait()
-        shutil.rmtree(root / "azurite", ignore_errors=True)
 
 
 def test_translate_from_one_container_into_another(blobs: BlobWorld, tmp_path: Path) -> None:
