@@ -44,7 +44,8 @@ def plan_local_job(
     name: str | None = None,
 ) -> JobSpec:
     """One task per document × target, written to OUT/<target>/<path relative to the argument>.
-    `source` "auto": each document's language is detected when it runs."""
+    `source` "auto": each document's language is detected when it runs. Documents inside OUT are
+    outputs, never inputs, when OUT lies inside a folder given."""
     if not targets:
         raise Invalid("name at least one target language")
     target_codes = list(dict.fromkeys(language(target) for target in targets))
@@ -55,6 +56,8 @@ def plan_local_job(
         base = storage.resolve(str(path))
         for url in storage.list_documents(str(path)):
             real = Path(unquote(urlsplit(url).path))
+            if out_dir in real.parents:
+                continue  # an output of an earlier run, when OUT lies inside a folder translated
             relative = real.relative_to(base) if real != base else Path(real.name)
             documents.append((url, relative))
     if not documents:
