@@ -81,10 +81,11 @@ class TaskExecutor:
         with abortable(ctx.should_abort):  # a cancel stops a slow download at once
             storage.check_target(task.target_url)  # occupied since submission: fail now, untranslated
             source = storage.read(task.source_url)
+        fmt = document_format(task)
         translated = translate_document(
             self._engine,
             source,
-            document_format(task),
+            fmt,
             task.source_language,
             task.target_language,
             task.glossary,
@@ -105,7 +106,7 @@ class TaskExecutor:
         with self._store.holding(task.id, self._owner, ctx.attempt) as held:
             if not held:
                 raise Aborted()
-            storage.publish(task.target_url, translated.output)
+            storage.publish(task.target_url, translated.output, fmt.content_types[0])
 
     def _progress_reporter(self, ctx: TaskContext) -> ProgressCallback:
         last = time.monotonic()

@@ -34,8 +34,7 @@ from azure.core.pipeline.transport import RequestsTransport
 from azure.storage.blob import BlobClient, BlobProperties, ContainerClient, ContentSettings
 
 from dragoman.errors import AccessDenied, DocumentError, SourceMissing, TargetAccessDenied, TargetExists
-from dragoman.formats.documents import format_for
-from dragoman.storage.base import Storage
+from dragoman.storage.base import Storage, media_type
 from dragoman.storage.deadline import call_bounded
 from dragoman.storage.locations import parse_host_rules, parse_location
 
@@ -211,11 +210,11 @@ class AzureBlobStorage(Storage):
 
         self._call(url, "checking", call)
 
-    def publish(self, url: str, data: bytes) -> None:
+    def publish(self, url: str, data: bytes, content_type: str | None = None) -> None:
         """`data` written with `If-None-Match: *` and its SHA-256 in the metadata committed with it
         (`digest` reads it back when the SAS may not read). Raises TargetExists, TargetAccessDenied."""
         url = self._target_url(url)
-        content_type = format_for(urlsplit(url).path).content_types[0]
+        content_type = media_type(urlsplit(url).path, content_type)
         metadata = {DIGEST_METADATA: hashlib.sha256(data).hexdigest()}
 
         def call(session: requests.Session) -> None:

@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
+import mimetypes
 from abc import ABC, abstractmethod
 
-__all__ = ["Storage"]
+from dragoman.errors import UnsupportedFormat
+from dragoman.formats.documents import format_for
+
+__all__ = ["Storage", "media_type"]
+
+
+def media_type(path: str, given: str | None = None) -> str:
+    """The MIME type to record for a document written at `path`: `given`, or the type of the format its
+    name says (`.docx`), or the one Python's `mimetypes` knows (`.json`), or application/octet-stream."""
+    if given is not None:
+        return given
+    try:
+        return format_for(path).content_types[0]
+    except UnsupportedFormat:
+        return mimetypes.guess_type(path, strict=False)[0] or "application/octet-stream"
 
 
 class Storage(ABC):
@@ -51,8 +66,9 @@ class Storage(ABC):
         """Raise AccessDenied if `url` may not be written, TargetExists if it already holds a document."""
 
     @abstractmethod
-    def publish(self, url: str, data: bytes) -> None:
-        """Make `data` appear at `url` all at once, or not at all. Raises TargetExists if present."""
+    def publish(self, url: str, data: bytes, content_type: str | None = None) -> None:
+        """Make `data` appear at `url` all at once, or not at all. Raises TargetExists if present.
+        `content_type`: the MIME type stores that keep one record (`media_type` when None)."""
 
     @abstractmethod
     def discard_partials(self, url: str) -> None:

@@ -135,7 +135,9 @@ class LocalStorage(Storage):
         if path.exists():
             raise TargetExists(f"{path} already exists; Dragoman never overwrites a document")
 
-    def publish(self, url: str, data: bytes) -> None:
+    def publish(self, url: str, data: bytes, content_type: str | None = None) -> None:
+        """Written to a hidden part file, synced, then linked into place (atomic, never replacing a
+        file). A file keeps no content type: `content_type` is not recorded."""
         path = self.resolve(url)
         path.parent.mkdir(parents=True, exist_ok=True)
         self.resolve(str(path.parent))  # the folders just made must still be inside a root

@@ -47,8 +47,8 @@ class RoutedStorage(Storage):
     def check_target(self, url: str) -> None:
         self.for_url(url).check_target(url)
 
-    def publish(self, url: str, data: bytes) -> None:
-        self.for_url(url).publish(url, data)
+    def publish(self, url: str, data: bytes, content_type: str | None = None) -> None:
+        self.for_url(url).publish(url, data, content_type)
 
     def discard_partials(self, url: str) -> None:
         self.for_url(url).discard_partials(url)

@@ -21,8 +21,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from dragoman.errors import AccessDenied, DocumentError, SourceMissing, TargetAccessDenied, TargetExists
-from dragoman.formats.documents import format_for
-from dragoman.storage.base import Storage
+from dragoman.storage.base import Storage, media_type
 from dragoman.storage.failures import unreachable
 
 __all__ = ["S3Storage"]
@@ -140,14 +139,11 @@ class S3Storage(Storage):
         except BotoCoreError as exc:
             raise TargetAccessDenied(f"{url} cannot be checked: {unreachable(exc)}") from None
 
-    def publish(self, url: str, data: bytes) -> None:
+    def publish(self, url: str, data: bytes, content_type: str | None = None) -> None:
         bucket, key = self._split(url)
         if self._exists(url, bucket, key):
             raise TargetExists(f"{url} already exists; Dragoman never overwrites a document")
-        try:
-            content_type = format_for(key).content_types[0]
-        except DocumentError:
-            content_type = "application/json"
+        content_type = media_type(key, content_type)
         with _mapped(url, source=False):
             try:
                 self._client.put_object(Bucket=bucket, Key=key, Body=data, ContentType=content_type, IfNoneMatch="*")

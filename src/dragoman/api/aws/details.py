@@ -33,6 +33,7 @@ def details_writer(scopes: StorageScopes) -> Callable[[JobView, list[Task]], Non
                 storage.publish(
                     storage.child(output, f"details/{language}.auxiliary-translation-details.json"),
                     json.dumps(body, indent=2).encode(),
+                    "application/json",
                 )
 
     return write
