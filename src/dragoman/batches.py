@@ -136,6 +136,9 @@ def _documents(storage: Storage, item: BatchInput, named_format: DocumentFormat 
         documents.append((url, relative))
     if not documents:
         raise NoDocuments(f"no documents in a supported format were found at {_redact(item.source_url)}")
+    # A listing may be allowed where reading is not (an Azure SAS with `l` but no `r`): fail validation
+    # then, as the service does, rather than each document on its own.
+    storage.check_source(documents[0][0])
     return documents
 
 

@@ -101,7 +101,7 @@ def test_a_target_sas_without_a_permission_needed_fails_validation_and_nothing_i
     assert blobs.names(f"{name}-out") == []  # the write check wrote nothing
 
 
-def test_a_source_blob_sas_without_read_fails_validation(blobs: BlobWorld) -> None:
+def test_a_source_sas_without_read_fails_validation(blobs: BlobWorld) -> None:
     blobs.service.create_container("unread-in")
     blobs.service.get_container_client("unread-in").upload_blob("a.txt", b"The cat is black.\n")
     target = blobs.container("unread-out", "wl")
@@ -110,9 +110,12 @@ def test_a_source_blob_sas_without_read_fails_validation(blobs: BlobWorld) -> No
         [TranslationTarget(target.replace("/unread-out?", "/unread-out/a.es.txt?"), "es")],
         storage_type="File",
     )
-    with client(blobs) as translator, pytest.raises(HttpResponseError) as raised:
-        translator.begin_translation([single], polling_interval=0.2).result()
-    assert raised.value.error is not None and raised.value.error.code == "InvalidDocumentAccessLevel"
+    # a folder whose SAS may list it but not read its blobs: the job fails validation, not each document
+    folder = DocumentTranslationInput(blobs.sas("unread-in", "l"), [TranslationTarget(target, "es")])
+    for item in (single, folder):
+        with client(blobs) as translator, pytest.raises(HttpResponseError) as raised:
+            translator.begin_translation([item], polling_interval=0.2).result()
+        assert raised.value.error is not None and raised.value.error.code == "InvalidDocumentAccessLevel"
     assert blobs.names("unread-out") == []
 
 
