@@ -63,18 +63,28 @@ class TaskExecutor:
         except Aborted:  # partial output was never published
             outcome = Outcome(stopped_task(by_cancel=ctx.reason is not AbortReason.SHUTDOWN))
         except ServiceError as exc:
-            outcome = Outcome(TaskStatus.FAILED, ErrorInfo(exc.code, exc.message))
+            outcome = self._stopped_or(ctx, ErrorInfo(exc.code, exc.message))
         except Exception:
             log.exception("task failed unexpectedly", extra={"action": "run_task", "task_id": task.id})
             # the details are in the server's log; callers see no internal names (issue 10 §4)
-            error = ErrorInfo("InternalServerError", f"an internal error stopped this document (task {task.id})")
-            outcome = Outcome(TaskStatus.FAILED, error)
+            outcome = self._stopped_or(
+                ctx, ErrorInfo("InternalServerError", f"an internal error stopped this document (task {task.id})")
+            )
         if outcome.status is not TaskStatus.SUCCEEDED:
             try:
                 self._storage.for_tenant(ctx.tenant).discard_partials(task.target_url)
             except ServiceError:  # the outcome must be recorded all the same
                 log.exception("could not remove partial output", extra={"action": "discard", "task_id": task.id})
         return outcome
+
+    @staticmethod
+    def _stopped_or(ctx: TaskContext, error: ErrorInfo) -> Outcome:
+        """A task that failed while it was being stopped was stopped (rule 3): whatever broke (a
+        converter killed by the same Ctrl-C, a download cut by the abort) broke because it was
+        stopping, and nothing was published. Otherwise it failed with `error`."""
+        if ctx.should_abort():
+            return Outcome(stopped_task(by_cancel=ctx.reason is not AbortReason.SHUTDOWN))
+        return Outcome(TaskStatus.FAILED, error)
 
     def _translate_and_publish(self, task: Task, ctx: TaskContext) -> None:
         storage = self._storage.for_tenant(ctx.tenant)
