@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import signal
+import sys
 import time
 from pathlib import Path
 from types import FrameType
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -61,38 +63,59 @@ def translate(
     # Ctrl-C is counted from here on, so that a press while the job is being created or the runner
     # started is not lost: it cancels the job as soon as the job exists (a press before that creates
     # no job at all).
+    # The handler stays until the process ends: a press after the job ended (while the summary is
+    # printed) changes nothing, and the exit code still says how the job ended.
     ctrl_c = _CtrlC()
-    previous = signal.signal(signal.SIGINT, ctrl_c) if wait else None
+    if wait:
+        signal.signal(signal.SIGINT, ctrl_c)
     try:
-        try:
-            service = _service(with_runner=wait)
-            spec = plan_local_job(service.local, paths, out, to, source)
-            if ctrl_c.presses:
-                service.close()
-                console.print("stopped before a job was created")
-                raise typer.Exit(130)
-            view = service.submit(spec)
-        except ServiceError as exc:
-            raise _fail(exc) from None
-        console.print(f"job [bold]{view.job.id}[/]: {view.summary.total} document translation(s)", highlight=False)
-        if not wait:
+        service = _service(with_runner=wait)
+        spec = plan_local_job(service.local, paths, out, to, source)
+        if ctrl_c.presses:
             service.close()
-            return
-        try:
-            with service:  # leaving stops the embedded runner at its tasks' safe points
-                view = _show_progress(service, view, ctrl_c)
-            _print_summary(service, service.get(view.job.id))
-        except KeyboardInterrupt:  # a second Ctrl-C: stop waiting, without a traceback
-            console.print(
-                f"stopped waiting for job {view.job.id}; an accepted cancel is honoured even if the process "
-                f"ends now. `dragoman jobs show {view.job.id}` tells how it ended.",
-                highlight=False,
-            )
-            raise typer.Exit(130) from None
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGINT, previous)
-    raise typer.Exit(0 if view.status.value in ("succeeded", "cancelled") else 1)
+            console.print("stopped before a job was created")
+            raise typer.Exit(130)
+        view = service.submit(spec)
+    except ServiceError as exc:
+        raise _fail(exc) from None
+    console.print(f"job [bold]{view.job.id}[/]: {view.summary.total} document translation(s)", highlight=False)
+    if not wait:
+        service.close()
+        return
+    try:
+        with service:  # leaving stops the embedded runner at its tasks' safe points
+            view = _show_progress(service, view, ctrl_c)
+        _print_summary(service, service.get(view.job.id))
+    except KeyboardInterrupt:  # a second Ctrl-C: stop waiting, without a traceback
+        console.print(
+            f"stopped waiting for job {view.job.id}; an accepted cancel is honoured even if the process "
+            f"ends now. `dragoman jobs show {view.job.id}` tells how it ended.",
+            highlight=False,
+        )
+        raise typer.Exit(130) from None
+    code = job_exit_code(view, cancelled_here=ctrl_c.cancel_recorded)
+    # The outcome is told: a Ctrl-C from now on has nothing to stop. Ignored, not defaulted: Python
+    # resets its own handlers to the default while it shuts down, and a press then would end the
+    # process by SIGINT, which a shell reads as 130 after a job that succeeded.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    raise typer.Exit(code)
+
+
+EXIT_CANCELLED_HERE = 130  # this process's Ctrl-C cancelled the job (or stopped waiting for it)
+EXIT_CANCELLED_ELSEWHERE = 5  # someone else cancelled it: `dragoman jobs cancel`, an API call
+
+
+def job_exit_code(view: JobView, *, cancelled_here: bool) -> int:
+    """How a followed job's end reads to a script: 0 only when every document succeeded, so that
+    `dragoman translate ... && publish` never publishes a partial set. A cancel that lost the race (the
+    job succeeded first) is 0; a cancelled job is 130 when this process's Ctrl-C asked for it, 5 when
+    the cancel came from elsewhere; a job with failed documents (or that failed) is 1."""
+    status = view.status.value
+    if status == "succeeded":
+        return 0
+    if status == "cancelled":
+        return EXIT_CANCELLED_HERE if cancelled_here else EXIT_CANCELLED_ELSEWHERE
+    return 1
 
 
 class _CtrlC:
@@ -178,13 +201,52 @@ def languages() -> None:
         console.print(f"{pair.source} -> {pair.target}", highlight=False)
 
 
+_JSON_HELP = "Print one JSON document (stable field names) instead of a table."
+
+
+def job_json(view: JobView) -> dict[str, Any]:
+    """A job as `--json` prints it. Field names are stable: scripts read them."""
+    summary = view.summary
+    failure = view.job.failure
+    return {
+        "id": view.job.id,
+        "name": view.job.name,
+        "status": view.status.value,
+        "created_at": view.job.created_at.isoformat(),
+        "updated_at": view.job.updated_at.isoformat(),
+        "cancel_requested": view.job.cancel_requested,
+        "cancel_outcome": None if view.cancel_outcome is None else view.cancel_outcome.value,
+        "error": None if failure is None else {"code": failure.code, "message": failure.message},
+        "summary": {
+            "total": summary.total,
+            "not_yet_started": summary.not_yet_started,
+            "in_progress": summary.in_progress,
+            "succeeded": summary.succeeded,
+            "failed": summary.failed,
+            "cancelled": summary.cancelled,
+            "characters_charged": summary.characters_charged,
+        },
+    }
+
+
+def _print_json(document: object) -> None:
+    """One JSON document on stdout, never wrapped or truncated (not through rich's console)."""
+    sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+
+
 @jobs_app.command("list")
-def jobs_list(limit: Annotated[int, typer.Option(min=1, max=1000)] = 20) -> None:
+def jobs_list(
+    limit: Annotated[int, typer.Option(min=1, max=1000)] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help=_JSON_HELP)] = False,
+) -> None:
     """The newest jobs."""
     try:
         views = _service().list_jobs(limit=limit)
     except ServiceError as exc:
         raise _fail(exc) from None
+    if as_json:
+        _print_json([job_json(view) for view in views])
+        return
     table = Table("job", "created (UTC)", "status", "done/total", "failed", "cancelled", "billed")
     for view in views:
         summary = view.summary
