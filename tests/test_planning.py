@@ -19,3 +19,12 @@ def test_outputs_of_an_earlier_run_inside_the_folder_translated_are_not_inputs(t
     # Then only the source document is an input
     assert [task.source_url.rsplit("/", 1)[-1] for task in spec.tasks] == ["a.txt"]
     assert spec.tasks[0].target_url.endswith("/docs/out/es/a.txt")
+
+
+def test_regional_targets_are_kept_and_spellings_of_one_target_are_one(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("The cat is black.\n")
+    spec = plan_local_job(LocalStorage([tmp_path]), [docs], tmp_path / "out", ["es", "es-MX", "ES", "es_mx"], "en")
+    assert [task.target_language for task in spec.tasks] == ["es", "es-MX"]
+    assert [task.target_url.rsplit("/", 2)[-2] for task in spec.tasks] == ["es", "es-MX"]

@@ -43,12 +43,13 @@ def plan_local_job(
     tenant: str = CLI_TENANT,
     name: str | None = None,
 ) -> JobSpec:
-    """One task per document × target, written to OUT/<target>/<path relative to the argument>.
+    """One task per document × target, written to OUT/<target>/<path relative to the argument>, the
+    target as a locale tag (`--to es-MX` writes OUT/es-MX/; `ES` and `es` are one target).
     `source` "auto": each document's language is detected when it runs. Documents inside OUT are
     outputs, never inputs, when OUT lies inside a folder given."""
     if not targets:
         raise Invalid("name at least one target language")
-    target_codes = list(dict.fromkeys(language(target) for target in targets))
+    target_codes = list(dict.fromkeys(locale(target) for target in targets))  # `es-MX` stays es-MX
     source_code = AUTO_LANGUAGE if source.strip().lower() == AUTO_LANGUAGE else language(source)
     out_dir = storage.resolve(str(out))
     documents: list[tuple[str, Path]] = []
