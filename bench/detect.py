@@ -8,6 +8,9 @@ entries that are fuzzy, plural, untranslated (msgstr == msgid) or shared by two 
 out, placeholders and markup are removed, and only strings of 3 to 12 words are kept. Candidates are
 the installed engine's languages, as in the service.
 
+Also prints how often text in a language outside the candidates (Portuguese, Italian, German, ...)
+is read as one of them (a wrong answer) rather than refused or named.
+
 Prints, per detector: right / wrong / refused (said "not detected") over single strings and over
 three-string snippets, and the cost of one call in ms (also on a 10,000-character document sample,
 what the service reads at most). Target: more right and fewer wrong than the word list, at under
@@ -36,6 +39,7 @@ from dragoman.engines.detect import LanguageNotDetected, detect_language  # noqa
 _NOISE = re.compile(r"%\(\w+\)[sdifr]|%[sdifr]|\{[^}]*\}|<[^>]+>|&\w+;|[“”\"']\s*[“”\"']")
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 Detector = Callable[[str, list[str]], str | None]
+_FOREIGN = ("pt", "it", "de", "fr", "nl", "gl", "oc")  # text no installed pair reads: said, not guessed
 
 
 # --- the labelled set -------------------------------------------------------------------------
@@ -209,6 +213,14 @@ def main() -> None:
         for name, detect in (("word list (before)", word_list), ("detector (py3langid)", detector)):
             results[(label, name)] = score(detect, samples, candidates)
             print(report(name, *results[(label, name)]))
+    foreign = sorted(code for code in _FOREIGN if code not in candidates)
+    outside = labelled_strings(foreign)
+    claimed = sum(detector(text, candidates) in candidates for code in foreign for text in outside[code])
+    total = sum(len(outside[code]) for code in foreign)
+    print(
+        f"strings in languages outside the candidates ({', '.join(foreign)}; {total}): read as a candidate "
+        f"{claimed / max(total, 1):.1%} (wrong), refused or named {1 - claimed / max(total, 1):.1%}"
+    )
     sample = " ".join(text for _, text in threes)[:10_000]
     _, costs = score(detector, [("?", sample)] * 50, candidates)
     print(f"one 10,000-character document sample: {statistics.median(costs) * 1000:.2f} ms median")

@@ -47,6 +47,22 @@ def test_a_language_outside_the_candidates_is_named_when_beyond_doubt() -> None:
     assert detect_language(french, INSTALLED).language == "fr"
 
 
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [  # red team, issue 10: each was read as a candidate and "translated" (or delivered unchanged)
+        ("Eu gosto de cachorros.", "pt"),
+        ("Mi piacciono i cani.", "it"),
+        ("Danke schön!", "de"),
+    ],
+)
+def test_short_text_likeliest_in_a_language_outside_the_candidates_is_said_not_guessed(
+    text: str, language: str
+) -> None:
+    with pytest.raises(LanguageNotDetected) as raised:
+        detect_language(text, INSTALLED)
+    assert raised.value.likeliest is not None and raised.value.likeliest.language == language
+
+
 def test_the_target_language_is_a_candidate() -> None:
     portuguese = "O governo anunciou novas medidas para melhorar a saúde pública da cidade e do campo."
     assert detect_language(portuguese, [*INSTALLED, "pt"]).language == "pt"

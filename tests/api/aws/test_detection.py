@@ -68,6 +68,9 @@ def test_low_confidence_is_the_modeled_exception_with_the_likeliest_language(cli
         client.translate_text(Text="Bon dia", SourceLanguageCode="auto", TargetLanguageCode="es")
     assert raised.value.response["DetectedLanguageCode"] == "ca"
     assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    with pytest.raises(client.exceptions.DetectedLanguageLowConfidenceException) as portuguese:
+        client.translate_text(Text="Eu gosto de cachorros.", SourceLanguageCode="auto", TargetLanguageCode="es")
+    assert portuguese.value.response["DetectedLanguageCode"] == "pt"  # not read as Spanish and sent back
     with pytest.raises(client.exceptions.DetectedLanguageLowConfidenceException):
         client.translate_document(
             Document={"Content": b"12345 67890", "ContentType": "text/plain"},
