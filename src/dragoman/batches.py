@@ -12,7 +12,7 @@ import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from dragoman.domain.specs import AUTO_LANGUAGE, JobSpec, TaskSpec
+from dragoman.domain.specs import AUTO_LANGUAGE, ErrorInfo, JobSpec, TaskSpec
 from dragoman.errors import (
     AccessDenied,
     Invalid,
@@ -76,15 +76,29 @@ def plan_batch(storage: Storage, inputs: Sequence[BatchInput], job: JobSpec) -> 
         source_language = AUTO_LANGUAGE if item.source_language is None else language(item.source_language)
         named_format = _named_format(item.content_type)
         documents = _documents(storage, item, named_format)
+        format_name = None if named_format is None else named_format.name
         for target in item.targets:
             target_language = locale(target.language)  # as asked: `es-MX` names outputs and is echoed
             glossary = _glossary(storage, target.glossaries, glossaries)
+            if item.single_file:
+                target_url = _canonical_target(storage, target.url)
+                tasks += [
+                    TaskSpec(url, target_url, source_language, target_language, glossary, format_name)
+                    for url, _ in documents
+                ]
+                continue
+            _canonical_target(storage, target.url)  # the folder itself: unusable, the job fails validation
             for url, relative in documents:
                 output_name = _language_prefixed(relative, target_language) if target.language_prefix else relative
-                target_url = _canonical_target(
-                    storage, target.url if item.single_file else _target(storage, target.url, output_name)
-                )
-                format_name = None if named_format is None else named_format.name
+                try:
+                    target_url = _canonical_target(storage, _target(storage, target.url, output_name))
+                except TargetAccessDenied as exc:  # this name makes no valid target: only it fails
+                    asked = f"{_redact(target.url).rstrip('/')}/{output_name}"
+                    failed = ErrorInfo(exc.code, exc.message)
+                    tasks.append(
+                        TaskSpec(url, asked, source_language, target_language, glossary, format_name, failed)
+                    )
+                    continue
                 tasks.append(TaskSpec(url, target_url, source_language, target_language, glossary, format_name))
     return dataclasses.replace(job, tasks=tasks)
 
@@ -96,6 +110,8 @@ def check_targets(storage: Storage, spec: JobSpec) -> None:
     store's check that no live task writes them: a task publishes before it ends, so a target is
     either still live or already written."""
     for task in spec.tasks:
+        if task.error is not None:  # failed already: it writes nothing
+            continue
         try:
             _check_target(storage, task.target_url)
         except TargetExists:
@@ -136,10 +152,28 @@ def _documents(storage: Storage, item: BatchInput, named_format: DocumentFormat 
         documents.append((url, relative))
     if not documents:
         raise NoDocuments(f"no documents in a supported format were found at {_redact(item.source_url)}")
-    # A listing may be allowed where reading is not (an Azure SAS with `l` but no `r`): fail validation
-    # then, as the service does, rather than each document on its own.
-    storage.check_source(documents[0][0])
+    _check_readable(storage, [url for url, _ in documents[:_READ_PROBES]])
     return documents
+
+
+_READ_PROBES = 3
+
+
+def _check_readable(storage: Storage, urls: list[str]) -> None:
+    """A listing may be allowed where reading is not (an Azure SAS with `l` but no `r`): fail
+    validation then, as the service does, rather than each document on its own. One readable document
+    of the first few is enough: one that cannot be read (an odd name) fails alone, when it runs."""
+    first: AccessDenied | None = None
+    for url in urls:
+        try:
+            storage.check_source(url)
+            return
+        except AccessDenied as exc:
+            first = first or exc
+        except SourceMissing:
+            return  # deleted since it was listed: that document fails when it runs
+    if first is not None:
+        raise first
 
 
 def _named_by_file(relative: str) -> bool:

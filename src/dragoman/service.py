@@ -104,7 +104,7 @@ class Dragoman:
                 check_job_spec(spec, self.engine.supports)
                 # live tasks first, then the storage: a task publishes before it stops being live,
                 # so each target is seen either still being written or already written
-                self.store.refuse_live_targets([task.target_url for task in spec.tasks])
+                self.store.refuse_live_targets([task.target_url for task in spec.tasks if task.error is None])
                 check_targets(storage, spec)
             except (Invalid, DocumentError) as exc:
                 return self.store.create_job(job, error=ErrorInfo(exc.code, exc.message))

@@ -14,7 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from dragoman.domain.specs import primary_language
+from dragoman.domain.specs import ErrorInfo, primary_language
 from dragoman.domain.states import (
     CANCELLABLE_JOB_STATES,
     RAN_JOB_STATES,
@@ -39,14 +39,6 @@ __all__ = [
     "derive_status",
     "recover_task",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class ErrorInfo:
-    """Why a job failed validation or a task failed: a stable code and a sentence for people."""
-
-    code: str
-    message: str
 
 
 @dataclass(frozen=True, slots=True)

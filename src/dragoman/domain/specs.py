@@ -11,6 +11,7 @@ from dragoman.errors import Invalid, UnsupportedLanguage
 __all__ = [
     "AUTO_LANGUAGE",
     "CLI_ORIGIN",
+    "ErrorInfo",
     "JobSpec",
     "TaskSpec",
     "check_job_spec",
@@ -26,6 +27,14 @@ MAX_TASKS_PER_JOB = 100_000
 
 
 @dataclass(frozen=True, slots=True)
+class ErrorInfo:
+    """Why a job failed validation or a task failed: a stable code and a sentence for people."""
+
+    code: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
 class TaskSpec:
     """One document into one language, with where its translation must be written."""
 
@@ -37,6 +46,10 @@ class TaskSpec:
     # The document's format by name (`formats.documents.FORMATS`), when the request says it (Amazon's
     # ContentType); None: the format its file name says.
     document_format: str | None = None
+    # Set when this one document cannot be done as asked before anything runs (its name makes no
+    # valid target: a key too long, a control character): the task is created failed with it, and
+    # the rest of the job goes on. Its target_url is then only the name that was asked for.
+    error: ErrorInfo | None = None
 
 
 def primary_language(tag: str) -> str:
@@ -90,6 +103,8 @@ def check_job_spec(spec: JobSpec, supports: Callable[[str, str], bool]) -> None:
         raise Invalid(f"a job may hold at most {MAX_TASKS_PER_JOB} document translations")
     seen: dict[str, TaskSpec] = {}
     for task in spec.tasks:
+        if task.error is not None:  # failed already: it writes nothing
+            continue
         target = location_identity(task.target_url)
         other = seen.get(target)
         if other is not None:

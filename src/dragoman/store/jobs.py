@@ -245,8 +245,11 @@ class JobStore:
                 end_output=spec.end_output,
             )
             task_specs = [] if error is not None else list(spec.tasks)
-            keys = [target_key(item.target_url) for item in task_specs]
-            self._refuse_live_targets(connection, keys)
+            # a task created failed (TaskSpec.error) writes nothing: no target key, never live
+            keys = [None if item.error is not None else target_key(item.target_url) for item in task_specs]
+            self._refuse_live_targets(connection, [key for key in keys if key is not None])
+            failed = sum(1 for item in task_specs if item.error is not None)
+            counts = Summary(not_yet_started=len(task_specs) - failed, failed=failed)
             connection.execute(
                 insert(jobs).values(
                     id=job_id,
@@ -259,8 +262,9 @@ class JobStore:
                     labels=dict(spec.labels),
                     error_code=error.code if error else None,
                     error_message=error.message if error else None,
-                    status=derive_status(job, Summary(not_yet_started=len(task_specs))).value,
-                    n_pending=len(task_specs),  # the other counters start at their default, 0
+                    status=derive_status(job, counts).value,
+                    n_pending=counts.not_yet_started,  # the other counters start at their default, 0
+                    n_failed=counts.failed,
                     origin=spec.origin,
                     client_token=spec.client_token,
                     request_digest=spec.request_digest,
@@ -281,7 +285,10 @@ class JobStore:
                             "target_url": item.target_url,
                             "source_language": item.source_language,
                             "target_language": item.target_language,
-                            "status": TaskStatus.PENDING.value,
+                            "status": (TaskStatus.PENDING if item.error is None else TaskStatus.FAILED).value,
+                            "error_code": None if item.error is None else item.error.code,
+                            "error_message": None if item.error is None else item.error.message,
+                            "finished_at": None if item.error is None else now,
                             "progress": 0.0,
                             "attempts": 0,
                             "created_at": now,

@@ -202,3 +202,25 @@ def test_no_message_of_either_front_door_names_auto_when_no_source_was_given(wor
     while time.monotonic() < deadline and keys(world, "nofrench", "fr/"):
         time.sleep(0.1)
     assert keys(world, "nofrench", "fr/") == set()
+
+
+def test_a_document_whose_name_makes_no_valid_output_fails_alone(world: World) -> None:
+    # Red team, issue 10: one long or odd key failed the whole job with no documents
+    long_name = "L" * 1000 + ".txt"  # a valid input key; its output key would pass S3's 1024 bytes
+    put(world, "oddnames", {
+        "in/a.txt": b"The cat is black.\n",
+        f"in/{long_name}": b"I like dogs.\n",
+        "in/sp ace/ tab\t.txt": b"The house is red.\n",
+    })  # fmt: skip
+    job_id = start(world, "oddnames")
+    properties = wait_done(world, job_id)
+    assert properties["JobStatus"] == "COMPLETED_WITH_ERROR", properties
+    assert properties["JobDetails"]["InputDocumentsCount"] == 3
+    assert properties["JobDetails"]["TranslatedDocumentsCount"] == 1
+    assert properties["JobDetails"]["DocumentsWithErrorsCount"] == 2
+    prefix = output_prefix(job_id)
+    assert read(world, "oddnames", prefix + "es.a.txt") == b"El gato es negro.\n"
+    details = json.loads(read(world, "oddnames", prefix + "details/es.auxiliary-translation-details.json"))
+    errors = {entry["sourceFile"]: entry["auxiliaryData"].get("error") for entry in details["details"]}
+    assert errors["a.txt"] is None and errors[long_name] is not None and errors["sp ace/ tab\t.txt"] is not None
+    assert "1024" in errors[long_name]["errorMessage"]

@@ -102,3 +102,22 @@ def test_a_container_given_as_a_file_is_refused_never_a_500(blobs: BlobWorld) ->
         )
         assert "not a blob" in status["error"]["message"]
     assert list(blobs.service.get_container_client("file-target").list_blob_names()) == []  # nothing written
+
+
+def test_a_blob_whose_name_makes_no_valid_target_fails_alone(blobs: BlobWorld) -> None:
+    # Red team, issue 10: a source blob named with a tab made the whole job ValidationFailed
+    source = blobs.container("oddnames-in", "rl")
+    target = blobs.container("oddnames-out", "wl")
+    container = blobs.service.get_container_client("oddnames-in")
+    container.upload_blob("a.txt", b"The cat is black.\n")
+    container.upload_blob("tab\there.txt", b"I like dogs.\n")
+    with DocumentTranslationClient(blobs.endpoint, AzureKeyCredential(KEY)) as client:
+        poller = client.begin_translation(source, target, "es", source_language="en", polling_interval=0.2)
+        results = {doc.source_document_url.rsplit("/", 1)[-1]: doc for doc in poller.result()}
+        details = poller.details
+    assert details.status == "Succeeded" and details.documents_succeeded_count == 1
+    assert details.documents_failed_count == 1
+    [odd] = [doc for name, doc in results.items() if name != "a.txt"]
+    assert odd.status == "Failed" and odd.error is not None and odd.characters_charged == 0
+    assert results["a.txt"].status == "Succeeded"
+    assert blobs.names("oddnames-out") == ["a.txt"]
