@@ -119,6 +119,11 @@ class UnsupportedLanguage(Invalid):
 
     code = "UnsupportedLanguagePair"
 
+    def __init__(self, message: str | None = None, *, source: str | None = None) -> None:
+        """`source`: the document's language when it was detected (the pair's real source)."""
+        super().__init__(message)
+        self.source = source
+
 
 class AccessDenied(Invalid):
     """The location is outside the configured storage roots or cannot be accessed."""

@@ -208,6 +208,6 @@ def confirm_language(text: str, designated: str, candidates: Collection[str]) ->
     if detected is not None:
         raise SourceLanguageMismatch(
             f"the document reads as {detected}, not as the source language named for it, {designated!r};"
-            " name its language, or use auto to have it detected",
+            " name its language, or have it detected",
             detected=detected,
         )

@@ -68,7 +68,8 @@ def translate_document(
             return Translated(data, document.characters, source, unchanged=True)
         if not engine.supports(source, target):
             raise UnsupportedLanguage(
-                f"the document is in {source!r}, and no installed engine translates it into {wanted!r}"
+                f"The document is in {source!r}, and no installed engine translates it into {wanted!r}.",
+                source=source,
             )
         segments, restore = apply_glossary(document.segments, glossary)
         translated = engine.translate(segments, source, target, should_abort=should_abort, on_progress=on_progress)

@@ -36,6 +36,7 @@ from azure.storage.blob import BlobClient, BlobProperties, ContainerClient, Cont
 from dragoman.errors import AccessDenied, DocumentError, SourceMissing, TargetAccessDenied, TargetExists
 from dragoman.storage.base import Storage, media_type
 from dragoman.storage.deadline import call_bounded
+from dragoman.storage.failures import unreachable
 from dragoman.storage.locations import parse_host_rules, parse_location
 
 __all__ = ["AzureBlobStorage"]
@@ -79,10 +80,8 @@ class AzureBlobStorage(Storage):
         the one parse of `url`. Raises AccessDenied for a host outside the allowed ones."""
         location = parse_location(url)
         if not any(rule.allows(location) for rule in self.rules):
-            allowed = ", ".join(map(str, self.rules)) or "none"
             raise AccessDenied(
-                f"{location.origin} is not an allowed blob storage host (allowed: {allowed}; "
-                "see the azure_blob_hosts setting)"
+                f"{location.origin} is not an allowed blob storage host (see the azure_blob_hosts setting)"
             )
         segments = location.path.lstrip("/").split("/")
         account_parts = 1 if location.is_ip or location.host == "localhost" else 0
@@ -349,4 +348,4 @@ def _mapped(url: str, *, source: bool) -> Iterator[None]:
             raise denied(f"{_shown(url)} cannot be accessed with the credentials given (check the SAS token)") from None
         raise denied(f"{_shown(url)} cannot be accessed: HTTP {exc.status_code}") from None
     except AzureError as exc:
-        raise denied(f"{_shown(url)} cannot be reached: {type(exc).__name__}") from None
+        raise denied(f"{_shown(url)} cannot be used: {unreachable(exc)}") from None

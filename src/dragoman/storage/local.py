@@ -53,7 +53,11 @@ class LocalStorage(Storage):
             )
         real = Path(os.path.realpath(Path(raw).expanduser().absolute()))
         if not any(real == root or real.is_relative_to(root) for root in self.roots):
-            raise AccessDenied(f"{raw} is outside the allowed storage roots ({', '.join(map(str, self.roots))})")
+            # the roots themselves are not named: callers of a shared service may not learn its layout
+            raise AccessDenied(
+                f"{raw} is outside the allowed storage roots (to allow a folder, add it to the roots setting, "
+                "DRAGOMAN_ROOTS)"
+            )
         return real
 
     def canonical(self, url: str) -> str:

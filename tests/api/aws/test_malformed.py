@@ -85,3 +85,33 @@ def test_the_year_one_cursor_at_utc_is_still_served(server: Served) -> None:
         server, "ListTextTranslationJobs", json.dumps({"NextToken": token("0001-01-01T00:00:00+00:00")}).encode()
     )
     assert answer.status_code == 200, answer.text
+
+
+START = {
+    "ClientToken": "t-1",
+    "InputDataConfig": {"S3Uri": "s3://bucket/in/", "ContentType": "text/plain"},
+    "OutputDataConfig": {"S3Uri": "s3://bucket/out/"},
+    "DataAccessRoleArn": "arn:aws:iam::123456789012:role/Translate",
+    "SourceLanguageCode": "en",
+    "TargetLanguageCodes": ["es"],
+}
+# Members of the wrong JSON type, which boto3 cannot send: answered in words a client knows, never
+# with Python's (`None`, `['es']`) or an internal one (`auto` for no language given)
+WORDLESS: list[tuple[str, dict[str, object]]] = [
+    ("StartTextTranslationJob", {**START, "TargetLanguageCodes": [None]}),
+    ("StartTextTranslationJob", {**START, "TargetLanguageCodes": [["es"]]}),
+    ("StartTextTranslationJob", {key: value for key, value in START.items() if key != "ClientToken"}),
+    ("ListLanguages", {"DisplayLanguageCode": None}),
+    ("ListLanguages", {"DisplayLanguageCode": ["en"]}),
+    ("TranslateText", {"Text": "Merci beaucoup pour votre aide, mes amis.", "SourceLanguageCode": "auto",
+                       "TargetLanguageCode": "es"}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("operation", "members"), WORDLESS, ids=[op for op, _ in WORDLESS])
+def test_messages_use_no_python_or_internal_words(server: Served, operation: str, members: dict[str, object]) -> None:
+    answer = call(server, operation, json.dumps(members).encode())
+    assert answer.status_code == 400, answer.text
+    message = answer.json()["message"]
+    for word in ("None", "['", "auto", "Error:", "Traceback", "dragoman"):
+        assert word not in message, message

@@ -254,11 +254,12 @@ def _translate_now(
         members = {} if exc.likeliest is None else {"DetectedLanguageCode": exc.likeliest.language}
         raise AwsError(400, "DetectedLanguageLowConfidenceException", exc.message, **members) from None
     except UnsupportedLanguage as exc:
+        pair_source = exc.source or source  # for auto, the language detected
         raise AwsError(
             400,
             "UnsupportedLanguagePairException",
-            f"Unsupported language pair: {source} to {target}. {exc.message}",
-            SourceLanguageCode=source,
+            f"Unsupported language pair: {pair_source} to {target}.",
+            SourceLanguageCode=pair_source,
             TargetLanguageCode=target,
         ) from None
 
@@ -267,12 +268,14 @@ def list_languages(service: Dragoman, caller: Caller, body: dict[str, Any]) -> d
     """Every language some installed pair reads or writes, named in the display language (CLDR's
     names, through Babel), for every DisplayLanguageCode the model lists."""
     display = body.get("DisplayLanguageCode", "en")
+    if not isinstance(display, str):
+        raise _invalid("Value at 'displayLanguageCode' failed to satisfy constraint: Member must be a string")
     if display not in DISPLAY_LANGUAGE_CODES:
         raise AwsError(
             400,
             "UnsupportedDisplayLanguageCodeException",
-            f"Display language {str(display)[:20]!r} is not supported; use one of {', '.join(DISPLAY_LANGUAGE_CODES)}.",
-            DisplayLanguageCode=str(display)[:20],
+            f"Display language {display[:20]!r} is not supported; use one of {', '.join(DISPLAY_LANGUAGE_CODES)}.",
+            DisplayLanguageCode=display[:20],
         )
     _page_size(body, 500)
     names = Locale.parse(display, sep="-").languages

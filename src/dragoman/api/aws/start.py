@@ -37,6 +37,8 @@ def _invalid(message: str) -> AwsError:
 
 def start_job(service: Dragoman, caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
     token = body.get("ClientToken")
+    if token is None:  # botocore fills it in (idempotencyToken); a hand-made request may not
+        raise _invalid("1 validation error detected: Value null at 'clientToken' failed to satisfy constraint")
     if not isinstance(token, str) or not _TOKEN.match(token):
         raise _invalid("Value at 'clientToken' failed to satisfy constraint: Member must match ^[a-zA-Z0-9-]+$")
     digest = hashlib.sha256(
@@ -161,7 +163,9 @@ def _languages(service: Dragoman, body: dict[str, Any]) -> tuple[str, list[str]]
         raise _invalid(f"Value '{raw_source}' at 'sourceLanguageCode' is not a language code")
     targets: list[str] = []
     for code in raw_targets:
-        target = locale_tag(code) if isinstance(code, str) and 2 <= len(code) <= 5 else None
+        if not isinstance(code, str):
+            raise _invalid("Value at 'targetLanguageCodes' failed to satisfy constraint: Member must be a string")
+        target = locale_tag(code) if 2 <= len(code) <= 5 else None
         if target is None or not service.engine.supports(source, target):  # source == target: unchanged
             raise AwsError(
                 400,

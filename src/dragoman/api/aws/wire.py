@@ -119,25 +119,35 @@ def job_properties(view: JobView) -> dict[str, Any]:
     return properties
 
 
+def _translations(count: int) -> str:
+    return f"{count} document translation" + ("" if count == 1 else "s")
+
+
 def job_message(view: JobView) -> str | None:
     """TextTranslationJobProperties.Message: why a job failed as a whole, or how an ended job ended
     (Amazon's developer guide shows it on FAILED jobs with the reason, and on COMPLETED ones). A job
     whose every document failed, or that was stopped, says so with its counts; each document's own
     error is in the details files."""
     summary = view.summary
-    details = "Each document's outcome is in details/<language>.auxiliary-translation-details.json."
+    details = (  # only jobs started here have details files; others are seen through another door
+        " Each document's outcome is in details/<language>.auxiliary-translation-details.json."
+        if view.job.end_output
+        else ""
+    )
     if view.job.failure is not None:
         return amazon_words(view.job.failure.message)
     match view.status:
         case JobStatus.SUCCEEDED:
             return "Your job has completed successfully."
         case JobStatus.FAILED:
-            return f"None of the job's {summary.total} document translations succeeded. {details}"
+            return f"None of the job's {_translations(summary.total)} succeeded.{details}"
         case JobStatus.PARTIALLY_FAILED:
-            return f"{summary.failed} of the job's {summary.total} document translations failed. {details}"
+            return f"{summary.failed} of the job's {_translations(summary.total)} failed.{details}"
         case JobStatus.CANCELLED:
+            finished = "had finished and is kept" if summary.succeeded == 1 else "had finished and are kept"
+            stopped = "was stopped and is not charged" if summary.cancelled == 1 else "were stopped and are not charged"
             return (
-                f"The job was stopped: {summary.succeeded} document translations had finished and are kept; "
-                f"{summary.cancelled} were stopped and are not charged. {details}"
+                f"The job was stopped: {_translations(summary.succeeded)} {finished}; "
+                f"{summary.cancelled} {stopped}.{details}"
             )
     return None
