@@ -1,5 +1,5 @@
 """A hypothesis state machine that drives random interleavings of task events, cancels and crashes
-through a backend (the pure domain, or the real store) and checks DESIGN §1's invariants at every step."""
+through a backend (the pure domain, or the real store) and checks docs/lifecycle.md's invariants at every step."""
 
 from __future__ import annotations
 

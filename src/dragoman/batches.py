@@ -192,7 +192,7 @@ def _target(storage: Storage, folder_url: str, relative: str) -> str:
 
 
 def canonical_spec(storage: Storage, spec: JobSpec) -> JobSpec:
-    """`spec` with every source and target in its one spelling (DESIGN §1 rule 9), so that rules that
+    """`spec` with every source and target in its one spelling (lifecycle rule 9), so that rules that
     compare locations compare documents, not spellings. Raises AccessDenied / TargetAccessDenied."""
     tasks = [
         dataclasses.replace(

@@ -4,7 +4,7 @@ ServiceError
 ├── NotFound                   an id that does not exist (or is not the caller's)
 ├── Conflict                   the request is valid but the current state refuses it
 │   ├── InvalidTransition      a state change the lifecycle does not allow
-│   └── CancelRefused          cancel of a job that is no longer cancellable (DESIGN §1 rule 1)
+│   └── CancelRefused          cancel of a job that is no longer cancellable (lifecycle rule 1)
 ├── Busy                       the caller has too many requests in progress; retry later
 ├── Invalid                    the caller's input is unusable; nothing was changed
 │   ├── UnsupportedLanguage    no engine can translate this language pair

@@ -1,4 +1,4 @@
-"""DESIGN §1: derived status, cancel rules 1-2 and 4, billing (5), counters (6), recovery (7)."""
+"""docs/lifecycle.md: derived status, cancel rules 1-2 and 4, billing (5), counters (6), recovery (7)."""
 
 from __future__ import annotations
 
@@ -64,7 +64,7 @@ def task(status: TaskStatus, characters: int | None = 10) -> Task:
 def test_status_is_derived_from_tasks_and_flags(
     summary: Summary, flags: dict[str, object], expected: JobStatus
 ) -> None:
-    # Given a job's flags and its counters / When its status is derived / Then it follows the DESIGN table
+    # Given a job's flags and its counters / When its status is derived / Then it follows the docs/lifecycle.md table
     assert derive_status(job(**flags), summary) is expected
 
 

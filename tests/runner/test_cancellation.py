@@ -1,4 +1,4 @@
-"""Cancels at random moments: every run keeps DESIGN §1's invariants, and what is on disk is exactly
+"""Cancels at random moments: every run keeps docs/lifecycle.md's invariants, and what is on disk is exactly
 the succeeded tasks' outputs: no partial file, nothing for a cancelled task."""
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def test_random_cancels_keep_every_invariant_on_postgresql(
 
 
 def random_cancels(service: Dragoman, docs: Path, seed: int) -> None:
-    """Jobs cancelled at random moments, one after another: each ends with DESIGN §1's invariants."""
+    """Jobs cancelled at random moments, one after another: each ends with docs/lifecycle.md's invariants."""
     rng = random.Random(seed)
     outcomes: set[str] = set()
     for run in range(RUNS):

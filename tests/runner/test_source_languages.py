@@ -1,5 +1,5 @@
 """Each document's source language settled when it runs: detected, already the target (delivered
-unchanged, not billed: DESIGN §1 rule 5), not detected (that document fails, the rest go on), or
+unchanged, not billed: lifecycle rule 5), not detected (that document fails, the rest go on), or
 named wrongly on the command line (that document fails). Real runner, real Apertium."""
 
 from __future__ import annotations

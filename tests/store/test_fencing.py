@@ -1,4 +1,4 @@
-"""DESIGN §1 rule 9 in the store, on SQLite and PostgreSQL: no two live tasks share a target, whatever
+"""lifecycle rule 9 in the store, on SQLite and PostgreSQL: no two live tasks share a target, whatever
 job or tenant they belong to; a claim is fenced by owner and attempt, publication happens under the
 task's lock, and recovery decides under the same lock. Glossaries are stored once per job."""
 

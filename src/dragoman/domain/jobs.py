@@ -172,7 +172,7 @@ FINALIZE_ATTEMPTS = 12
 
 
 def derive_status(job: Job, summary: Summary) -> JobStatus:
-    """The job's status from its flags and its tasks' counters (DESIGN §1 table).
+    """The job's status from its flags and its tasks' counters (docs/lifecycle.md).
 
     A job whose front door promises end-of-job output has not ended until that output is written:
     until then it is `running` (or `cancelling` once a cancel was accepted), on every front door, and

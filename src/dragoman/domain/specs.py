@@ -78,7 +78,7 @@ class JobSpec:
 
 def location_identity(url: str) -> str:
     """Which document a location (already in its one spelling, `Storage.canonical`) names: the URL
-    without its query, which only carries access (a SAS token) and is never shown (DESIGN §1 rule 9)."""
+    without its query, which only carries access (a SAS token) and is never shown (lifecycle rule 9)."""
     return url.split("?", 1)[0]
 
 
@@ -96,7 +96,7 @@ def check_job_spec(spec: JobSpec, supports: Callable[[str, str], bool]) -> None:
 
     `supports(AUTO_LANGUAGE, target)` must say whether a document can reach `target` at all, and
     `supports(language, language)` whether the engine knows that language: a document already in its
-    target language is delivered unchanged (DESIGN §1 rule 5), so source == target is a valid request."""
+    target language is delivered unchanged (lifecycle rule 5), so source == target is a valid request."""
     if not spec.tasks:
         raise Invalid("the job has no documents to translate")
     if len(spec.tasks) > MAX_TASKS_PER_JOB:

@@ -1,4 +1,4 @@
-"""Task and job states, and the only task state changes the lifecycle allows (DESIGN §1)."""
+"""Task and job states, and the only task state changes the lifecycle allows (docs/lifecycle.md)."""
 
 from __future__ import annotations
 

@@ -42,7 +42,7 @@ class Engine(ABC):
 
     def supports(self, source: str, target: str) -> bool:
         """Whether a document in `source` can be delivered in `target`: a pair translates it, or it
-        is already in `target` and the engine knows that language (delivered unchanged, DESIGN §1
+        is already in `target` and the engine knows that language (delivered unchanged, docs/lifecycle.md
         rule 5). With AUTO_LANGUAGE, whether any document can: `target` is a language it knows.
         Locale tags are read by their language (`es-MX` as `es`)."""
         source, target = primary_language(source), primary_language(target)

@@ -3,7 +3,7 @@
 Workers claim tasks under a lease that the monitor renews. A cancel reaches a running task through
 `abort_job` at once when it was accepted in this process, or through the monitor's poll of the store
 when another process accepted it. At start (and every so often) tasks whose owner died are recovered
-as the domain decides (DESIGN §1 rule 7).
+as the domain decides (lifecycle rule 7).
 """
 
 from __future__ import annotations

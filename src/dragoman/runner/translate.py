@@ -32,7 +32,7 @@ class Translated:
 
     @property
     def billed_characters(self) -> int:
-        """DESIGN §1 rule 5: the source's characters, or 0 for a document delivered unchanged."""
+        """lifecycle rule 5: the source's characters, or 0 for a document delivered unchanged."""
         return charged_characters(self.characters, unchanged=self.unchanged)
 
 

@@ -29,7 +29,7 @@ class Storage(ABC):
 
     @abstractmethod
     def canonical(self, url: str) -> str:
-        """The one spelling of the location `url` names (DESIGN §1 rule 9): two URLs that reach the same
+        """The one spelling of the location `url` names (lifecycle rule 9): two URLs that reach the same
         document give the same string, so rules that compare targets compare these. Raises AccessDenied
         for a location this store may not use."""
 

@@ -1,6 +1,6 @@
 """Durable jobs and tasks. Every state change is one transaction; task changes are guarded UPDATEs.
 
-The cancel decision (DESIGN §1 rule 2) and task completions both lock the job (SQLite: the write lock
+The cancel decision (lifecycle rule 2) and task completions both lock the job (SQLite: the write lock
 taken by BEGIN IMMEDIATE; PostgreSQL: SELECT ... FOR UPDATE on the job row), so a cancel is decided
 against a consistent set of task states and never interleaves with a completion.
 """
@@ -552,7 +552,7 @@ class JobStore:
     @contextmanager
     def holding(self, task_id: str, owner: str, attempt: int | None) -> Iterator[bool]:
         """A transaction in which the task is locked if this claim (owner and attempt) still holds it;
-        yields whether it does. Publication runs inside it (DESIGN §1 rule 9): a takeover of the task
+        yields whether it does. Publication runs inside it (lifecycle rule 9): a takeover of the task
         (recovery, a new claim) waits for the lock, so a runner that lost its claim publishes nothing.
         SQLite: the database's write lock; PostgreSQL: the job's and the task's row locks."""
         with self._write() as connection:

@@ -1,4 +1,4 @@
-"""DESIGN §1 rule 9 through the official SDK: a target is one document whatever its spelling, so two
+"""lifecycle rule 9 through the official SDK: a target is one document whatever its spelling, so two
 spellings of one file can neither be two targets of a job nor be taken by a second job while the
 first writes it (the 2026 review billed 40 files as 46 this way, after a SIGKILL at publication)."""
 

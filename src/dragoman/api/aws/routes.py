@@ -88,7 +88,7 @@ def describe_job(service: Dragoman, caller: Caller, body: dict[str, Any]) -> dic
 
 
 def stop_job(service: Dragoman, caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
-    """DESIGN §1: a stop of a finished job is refused (InvalidRequestException); otherwise the job
+    """docs/lifecycle.md: a stop of a finished job is refused (InvalidRequestException); otherwise the job
     answers STOP_REQUESTED, or its final state if the stop took effect (or lost the race) at once."""
     job_id = parse_job_id(body.get("JobId"))
     _job(service, caller, job_id)
