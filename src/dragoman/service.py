@@ -3,18 +3,23 @@ the domain's rules, records them in the store and wakes the runner; it holds no 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import timedelta
 from types import TracebackType
 
+from sqlalchemy import Engine as Database
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+
 from dragoman.admission import TenantGate
 from dragoman.batches import BatchInput, canonical_spec, check_targets, plan_batch
-from dragoman.config import Settings
+from dragoman.config import Settings, setting_name
 from dragoman.domain.jobs import ErrorInfo, JobView, Task
 from dragoman.domain.specs import JobSpec, check_job_spec
 from dragoman.engines.apertium import ApertiumEngine
 from dragoman.engines.base import Engine, LanguagePair
-from dragoman.errors import DocumentError, Invalid, TargetExists
+from dragoman.errors import CancelRefused, ConfigError, DocumentError, Invalid, TargetExists
+from dragoman.events import job_event
 from dragoman.formats.documents import DocumentFormat
 from dragoman.formats.glossary import Glossary
 from dragoman.formats.limits import DocumentLimits
@@ -28,6 +33,26 @@ from dragoman.store.database import open_database
 from dragoman.store.jobs import JobQuery, JobStore, TaskQuery
 
 __all__ = ["Dragoman"]
+
+
+def _open_database(settings: Settings) -> Database:
+    """The state database, migrated; ConfigError naming the setting when it cannot be opened."""
+    setting = setting_name("database_url") if settings.database_url else setting_name("data_dir")
+    try:
+        return open_database(settings.database)
+    except (ArgumentError, NoSuchModuleError, ValueError) as exc:
+        raise ConfigError(f"{setting} is not a database URL this service can use: {_redacted(str(exc))}") from None
+    except (SQLAlchemyError, OSError) as exc:
+        reason = getattr(exc, "orig", None) or exc
+        raise ConfigError(
+            f"the state database cannot be opened ({setting} = {_redacted(settings.database)}): "
+            f"{_redacted(str(reason).strip().splitlines()[0] if str(reason).strip() else type(reason).__name__)}"
+        ) from None
+
+
+def _redacted(text: str) -> str:
+    """`text` with any password in a database URL replaced by ***."""
+    return re.sub(r"(://[^:/@\s]+:)[^@\s]+@", r"\1***@", text)
 
 
 class Dragoman:
@@ -54,7 +79,10 @@ class Dragoman:
 
     @classmethod
     def from_settings(cls, settings: Settings, *, with_runner: bool = False) -> Dragoman:
-        store = JobStore(open_database(settings.database))
+        """The service as `settings` describe it. Raises ConfigError naming the setting at fault when
+        the state database cannot be opened (a malformed or unreachable DRAGOMAN_DATABASE_URL, a
+        DRAGOMAN_DATA_DIR that is a file)."""
+        store = JobStore(_open_database(settings))
         engine = ApertiumEngine(
             settings.apertium_modes_dir,
             stall_seconds=settings.stall_seconds,
@@ -87,10 +115,7 @@ class Dragoman:
             for task in spec.tasks:
                 storage.check_source(task.source_url)
             check_targets(storage, spec)
-        view = self.store.create_job(spec)
-        if self.runner is not None:
-            self.runner.wake()
-        return view
+        return self._created(self.store.create_job(spec))
 
     def submit_batch(self, inputs: Sequence[BatchInput], job: JobSpec) -> JobView:
         """A front door's batch: always a job. `job` carries the job's own facts (tenant, origin,
@@ -107,12 +132,24 @@ class Dragoman:
                 self.store.refuse_live_targets([task.target_url for task in spec.tasks if task.error is None])
                 check_targets(storage, spec)
             except (Invalid, DocumentError) as exc:
-                return self.store.create_job(job, error=ErrorInfo(exc.code, exc.message))
+                return self._created(self.store.create_job(job, error=ErrorInfo(exc.code, exc.message)))
         try:
             view = self.store.create_job(spec)
         except TargetExists as exc:  # another live task, of any job, already writes one of the targets
-            return self.store.create_job(job, error=ErrorInfo(exc.code, exc.message))
-        if self.runner is not None:
+            return self._created(self.store.create_job(job, error=ErrorInfo(exc.code, exc.message)))
+        return self._created(view)
+
+    def _created(self, view: JobView) -> JobView:
+        """Log a new job and wake the runner for it."""
+        failure = view.job.failure
+        if failure is not None:
+            detail = f"failed validation ({failure.code}: {failure.message})"
+        else:
+            detail = f"{view.summary.total} tasks" + (
+                f", {view.summary.failed} failed at once" if view.summary.failed else ""
+            )
+        job_event("submitted", view.job.id, detail, tenant=view.job.tenant, origin=view.job.origin)
+        if self.runner is not None and failure is None:
             self.runner.wake()
         return view
 
@@ -138,7 +175,14 @@ class Dragoman:
         return self.store.find_by_client_token(tenant, client_token)
 
     def cancel(self, job_id: str, *, tenant: str | None = None) -> JobView:
-        view = self.store.request_cancel(job_id, tenant=tenant)
+        """Rules 1-4: record a cancel, abort the job's running tasks here. Raises NotFound, CancelRefused."""
+        try:
+            view = self.store.request_cancel(job_id, tenant=tenant)
+        except CancelRefused as exc:
+            job_event("cancel_refused", job_id, exc.message)
+            raise
+        outcome = view.cancel_outcome
+        job_event("cancel_accepted", job_id, f"{view.status.value}" + (f", {outcome.value}" if outcome else ""))
         if self.runner is not None:
             self.runner.abort_job(job_id)
             if view.is_terminal or view.owes_output:  # nothing was running: the job ended in the cancel
@@ -147,6 +191,10 @@ class Dragoman:
 
     def get(self, job_id: str, *, tenant: str | None = None) -> JobView:
         return self.store.get(job_id, tenant=tenant)
+
+    def job_ids_starting_with(self, prefix: str, *, tenant: str | None = None, limit: int = 10) -> list[str]:
+        """Jobs whose id, with or without its dashes, starts with `prefix` (see JobStore)."""
+        return self.store.job_ids_starting_with(prefix, tenant=tenant, limit=limit)
 
     def list_jobs(
         self, *, tenant: str | None = None, limit: int = 50, offset: int = 0, query: JobQuery | None = None

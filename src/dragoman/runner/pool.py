@@ -22,6 +22,7 @@ from dragoman.domain.jobs import recover_task
 from dragoman.domain.states import TaskStatus
 from dragoman.engines.base import Engine
 from dragoman.errors import ServiceError
+from dragoman.events import task_event
 from dragoman.formats.limits import DEFAULT_LIMITS, DocumentLimits
 from dragoman.processes import pid_alive
 from dragoman.runner.context import TaskContext
@@ -135,7 +136,7 @@ class InProcessRunner:
                 continue
             if recovered:
                 settled += 1
-                log.info("recovered task", extra={"action": "recover", "task_id": orphan.task.id})
+                task_event("recovered", orphan.task.id, orphan.task.job_id, f"its worker {orphan.owner} was gone")
         if settled:
             self.wake()
         finalize_jobs(self._store, self.finalizers)  # also catches jobs whose finalizer a crash interrupted
@@ -184,6 +185,7 @@ class InProcessRunner:
             ctx.abort(AbortReason.USER_REQUEST)
         with self._lock:
             self._running[task.id] = ctx
+        task_event("started", task.id, task.job_id, f"attempt {claim.attempt}", attempt=claim.attempt)
         try:
             if self._stopping.is_set():
                 ctx.abort(AbortReason.SHUTDOWN)
@@ -194,6 +196,10 @@ class InProcessRunner:
                 self._running.pop(task.id, None)
         if reported is None:  # could not be recorded: the lease lapses and recovery settles the task
             return None
+        if reported:
+            error = outcome.error
+            detail = outcome.status.value + ("" if error is None else f" ({error.code}: {error.message})")
+            task_event("finished", task.id, task.job_id, detail, status=outcome.status.value)
         if not reported:
             log.warning("lost the task before reporting it", extra={"action": "finish", "task_id": task.id})
         try:

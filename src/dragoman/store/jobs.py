@@ -403,6 +403,23 @@ class JobStore:
                 return None
             return self._view(connection, row.id), row.request_digest
 
+    def job_ids_starting_with(self, prefix: str, *, tenant: str | None = None, limit: int = 10) -> list[str]:
+        """Ids (dashed, as stored) of jobs whose id starts with `prefix`, written with its dashes or
+        without them (Amazon's 32-character JobId), at most `limit`, sorted. `prefix` must be
+        hexadecimal (dashes allowed); anything else matches nothing."""
+        bare = prefix.replace("-", "").lower()
+        if not bare or len(bare) > 32 or any(char not in "0123456789abcdef" for char in bare):
+            return []
+        dashed = "-".join(part for part in (bare[:8], bare[8:12], bare[12:16], bare[16:20], bare[20:]) if part)
+        with self._read() as connection:
+            rows = connection.execute(
+                select(jobs.c.id)
+                .where(jobs.c.id.like(dashed + "%"), *_tenant_is(tenant))
+                .order_by(jobs.c.id)
+                .limit(limit)
+            ).all()
+        return [row.id for row in rows]
+
     def get(self, job_id: str, *, tenant: str | None = None) -> JobView:
         with self._read() as connection:
             view = self._view(connection, job_id)

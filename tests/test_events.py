@@ -1,0 +1,49 @@
+"""Operators can follow every job in the log: one line per lifecycle event, naming its ids."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from dragoman.errors import CancelRefused
+from dragoman.planning import plan_local_job
+from dragoman.service import Dragoman
+from tests.conftest import wait_terminal
+from tests.runner.test_recovery import start_orphan
+
+
+def lines(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [record.getMessage() for record in caplog.records if record.name == "dragoman.events"]
+
+
+def test_a_job_and_its_tasks_are_logged_from_submission_to_their_end(
+    service: Dragoman, docs: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (docs / "a.txt").write_text("I like dogs.\n")
+    caplog.set_level(logging.INFO, logger="dragoman.events")
+    view = service.submit(plan_local_job(service.local, [docs / "a.txt"], docs / "out", ["es", "ca"], "en"))
+    job_id = view.job.id
+    wait_terminal(service, job_id)
+    with pytest.raises(CancelRefused):
+        service.cancel(job_id)
+    task_ids = [task.id for task in service.tasks(job_id)]
+    logged = lines(caplog)
+    assert f"job {job_id} submitted: 2 tasks" in logged
+    for task_id in task_ids:
+        assert any(line.startswith(f"task {task_id} of job {job_id} started") for line in logged), logged
+        assert f"task {task_id} of job {job_id} finished: succeeded" in logged
+    assert any(line.startswith(f"job {job_id} cancel_refused") for line in logged)
+    records = [record for record in caplog.records if record.name == "dragoman.events"]
+    assert all(getattr(record, "job_id", None) == job_id for record in records)  # for JSON logs: fields too
+
+
+def test_an_accepted_cancel_and_a_recovered_task_are_logged(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="dragoman.events")
+    settings, job_id, task_id, _ = start_orphan(tmp_path, cancel=True)
+    with Dragoman.from_settings(settings, with_runner=True) as runner:
+        wait_terminal(runner, job_id)
+    logged = lines(caplog)
+    assert any(line.startswith(f"job {job_id} cancel_accepted: cancelling") for line in logged), logged
+    assert any(line.startswith(f"task {task_id} of job {job_id} recovered") for line in logged), logged
