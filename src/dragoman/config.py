@@ -22,7 +22,7 @@ from pydantic_settings import (
 from dragoman.errors import ConfigError
 from dragoman.storage.locations import parse_host_rules
 
-__all__ = ["DEFAULT_AZURE_KEY", "Settings", "StorageScope", "Tenant", "load_settings"]
+__all__ = ["DEFAULT_AZURE_KEY", "Settings", "StorageScope", "Tenant", "load_settings", "setting_name"]
 
 DEFAULT_AZURE_KEY = "dragoman-local-key"
 DEFAULT_AWS_ACCESS_KEY_ID = "AKIADRAGOMANLOCAL000"
@@ -269,15 +269,36 @@ class Settings(BaseSettings):
         return tuple(sources)
 
 
+def setting_name(field: str) -> str:
+    """How a user names a setting, for messages: its environment variable, and its key in the
+    DRAGOMAN_CONFIG file when that file may be what set it."""
+    variable = f"DRAGOMAN_{field.upper()}"
+    config_file = os.environ.get("DRAGOMAN_CONFIG")
+    if config_file and variable not in os.environ:
+        return f"{variable} ({field} in {config_file})"
+    return variable
+
+
+def _problem(error: Any) -> str:
+    location = [str(part) for part in error["loc"]]
+    if not location:
+        return f"settings: {error['msg']}"
+    where = setting_name(location[0])
+    if len(location) > 1:
+        where += f" at {'.'.join(location[1:])}"
+    return f"{where}: {error['msg']}"
+
+
 def load_settings(**overrides: Any) -> Settings:
-    """Settings from the environment (and DRAGOMAN_CONFIG's TOML file), or ConfigError saying what is wrong."""
+    """Settings from the environment (and DRAGOMAN_CONFIG's TOML file), or ConfigError saying what is
+    wrong and naming the setting (its environment variable) that says it."""
     config_file = os.environ.get("DRAGOMAN_CONFIG")
     if config_file and not Path(config_file).is_file():
         raise ConfigError(f"DRAGOMAN_CONFIG names {config_file}, which is not a file")
     try:
         return Settings(**overrides)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors())
+        problems = "; ".join(_problem(error) for error in exc.errors())
         raise ConfigError(f"invalid configuration: {problems}") from None
     except (ValueError, OSError) as exc:
         raise ConfigError(f"invalid configuration: {exc}") from None
