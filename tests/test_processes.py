@@ -68,6 +68,35 @@ def test_a_child_has_its_own_session_so_a_terminal_signal_never_reaches_it() -> 
     assert state(child.pid) is None
 
 
+SIGNALLED_GROUP = """
+import os, signal, threading, time
+from dragoman import processes
+signal.signal(signal.SIGINT, lambda signum, frame: None)  # as the CLI counts Ctrl-C presses
+ended = []
+def start_children():
+    deadline = time.monotonic() + 3
+    while time.monotonic() < deadline:
+        ended.append(processes.wait(processes.start(["true"])).signal)
+thread = threading.Thread(target=start_children)
+thread.start()
+while thread.is_alive():
+    os.killpg(0, signal.SIGINT)  # the terminal's Ctrl-C: to the whole foreground process group
+    time.sleep(0.0005)
+print(len(ended), sum(1 for sig in ended if sig is not None))
+"""
+
+
+def test_a_terminal_signal_sent_while_a_child_is_being_started_never_reaches_it() -> None:
+    # Reproduction: a child is in its parent's process group from fork until it makes its own
+    # session; a Ctrl-C in that window killed it (a converter "killed by SIGINT": a failed document).
+    result = subprocess.run(
+        [sys.executable, "-c", SIGNALLED_GROUP], capture_output=True, text=True, timeout=60, start_new_session=True
+    )
+    started, signalled = map(int, result.stdout.split())
+    assert started > 50, result.stderr
+    assert signalled == 0, f"{signalled} of {started} children were killed by the group's signal"
+
+
 def test_a_child_outlives_the_short_lived_thread_that_asked_for_it() -> None:
     # PR_SET_PDEATHSIG fires when the *thread* that forked the child ends: workers and request threads
     # come and go, so children are forked by the module's own long-lived thread.

@@ -3,7 +3,8 @@ one way, so that none can outlive or escape its owner:
 
 - **Own session.** A child leads a new session (so a new process group, and no controlling
   terminal): a terminal's Ctrl-C, Ctrl-Z or hang-up reaches Dragoman, which decides what to stop;
-  it never reaches the children directly.
+  it never reaches the children directly, not even in the moment between fork and the new session
+  (the spawner thread blocks those signals, and children inherit the mask).
 - **Dies with Dragoman.** A child runs under `setpriv --pdeathsig KILL` (util-linux), so the kernel
   kills it when Dragoman dies, `kill -9` included. The kernel sends that signal when the *thread*
   that started the child ends, not the process, so every child is started from one long-lived
@@ -266,6 +267,9 @@ def _working(probe: list[str | None]) -> str | None:
 # --- the spawner thread -----------------------------------------------------------------------
 
 
+_TERMINAL_SIGNALS = {signal.SIGINT, signal.SIGQUIT, signal.SIGTSTP, signal.SIGHUP}
+
+
 class _Spawner:
     """Starts children from one thread that lives as long as the process (see the module's note on
     PDEATHSIG). A caller hands over the arguments and waits for the Popen object."""
@@ -292,6 +296,10 @@ class _Spawner:
                 self._thread.start()
 
     def _run(self) -> None:
+        # A child is in this process's group from fork until it makes its own session: a terminal's
+        # Ctrl-C (Ctrl-\, Ctrl-Z, hang-up) landing then would reach it. Blocked in this thread, such a
+        # signal stays blocked in the child, which inherits the mask (and is only ever ended by SIGKILL).
+        signal.pthread_sigmask(signal.SIG_BLOCK, _TERMINAL_SIGNALS)
         while True:
             command, options, future = self._queue.get()
             if not future.set_running_or_notify_cancel():

@@ -1,0 +1,170 @@
+"""The `dragoman` command: its typer applications, its consoles, how errors end it, and its service.
+
+Nothing heavy is imported here or by the command modules when the command line loads: `dragoman
+--help` answers at once and a command's first line appears before the service (SQLAlchemy, the
+engines, ...) is loaded by `open_service`.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+
+from dragoman.errors import Conflict, DocumentError, Invalid, NotFound, ServiceError
+
+if TYPE_CHECKING:
+    from dragoman.service import Dragoman
+
+__all__ = [
+    "EXIT_BAD_INPUT",
+    "EXIT_CANCELLED_ELSEWHERE",
+    "EXIT_CANCELLED_HERE",
+    "EXIT_FAILED",
+    "EXIT_REFUSED",
+    "EXIT_UNKNOWN_JOB",
+    "Output",
+    "app",
+    "errors",
+    "fail",
+    "jobs_app",
+    "main",
+    "open_service",
+    "stdout",
+]
+
+EXIT_FAILED = 1  # the job ended with failed documents, or failed; an internal or configuration error
+EXIT_BAD_INPUT = 2  # arguments, paths, languages
+EXIT_UNKNOWN_JOB = 3
+EXIT_REFUSED = 4  # refused in the job's current state
+EXIT_CANCELLED_ELSEWHERE = 5  # someone else cancelled it: `dragoman jobs cancel`, an API call
+EXIT_CANCELLED_HERE = 130  # this process's Ctrl-C cancelled the job (or stopped waiting for it)
+
+_EXIT_CODES: list[tuple[type[ServiceError], int]] = [
+    (Invalid, EXIT_BAD_INPUT),
+    (DocumentError, EXIT_BAD_INPUT),
+    (NotFound, EXIT_UNKNOWN_JOB),
+    (Conflict, EXIT_REFUSED),
+    (ServiceError, EXIT_FAILED),
+]
+
+_CONTEXT = {"help_option_names": ["-h", "--help"]}
+
+
+def _console(*, stderr: bool) -> Console:
+    """A console on stdout or stderr. Off a terminal (a pipe, a file) nothing is wrapped or cut: a
+    script reads whole ids, paths and messages, whatever COLUMNS says."""
+    stream = sys.stderr if stderr else sys.stdout
+    width = None if stream.isatty() else 100_000
+    return Console(stderr=stderr, width=width, highlight=False)
+
+
+stdout = _console(stderr=False)
+errors = _console(stderr=True)
+
+
+def fail(exc: ServiceError, hint: str | None = None) -> typer.Exit:
+    """Print the error (and a hint on what to do) on stderr; the exit that ends the command."""
+    message = exc.message if hint is None else f"{exc.message}\n{hint}"
+    errors.print(f"[bold red]error:[/] {message}", soft_wrap=True)
+    return typer.Exit(next(code for kind, code in _EXIT_CODES if isinstance(exc, kind)))
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    """What a command prints. `json`: one JSON document on stdout and nothing else there (messages go
+    to stderr). `quiet`: no progress and no messages, only the final line (and errors, on stderr)."""
+
+    json: bool = False
+    quiet: bool = False
+
+    @property
+    def messages(self) -> Console | None:
+        """Where lines for people go while the command works: None when quiet."""
+        if self.quiet:
+            return None
+        return errors if self.json else stdout
+
+    @property
+    def shows_progress(self) -> bool:
+        console = self.messages
+        return console is not None and (console.is_terminal or not self.json)
+
+    def say(self, text: str) -> None:
+        console = self.messages
+        if console is not None:
+            console.print(text, soft_wrap=True)
+
+
+def open_service(*, with_runner: bool = False) -> Dragoman:
+    """The service on the configured store and engine (loaded now: this is the slow import)."""
+    from dragoman.config import load_settings
+    from dragoman.service import Dragoman
+
+    return Dragoman.from_settings(load_settings(), with_runner=with_runner)
+
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    context_settings=_CONTEXT,
+    help="Dragoman: batch document translation whose jobs can be cancelled cleanly.",
+)
+jobs_app = typer.Typer(no_args_is_help=True, context_settings=_CONTEXT, help="List, show, follow, retry and cancel jobs.")
+app.add_typer(jobs_app, name="jobs")
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        stdout.print(f"dragoman {version('dragoman')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    show_version: Annotated[
+        bool,
+        typer.Option("--version", help="Print the version and exit.", callback=_version, is_eager=True),
+    ] = False,
+) -> None:
+    """Dragoman: batch document translation whose jobs can be cancelled cleanly."""
+
+
+def _help_without_python_types() -> None:
+    """typer prints each parameter's Python type beside it (`<list[Path]>`, `<bool>`) and the usage
+    line's arguments in braces (`{paths}...`). The help shows metavars (`PATH...`, `LANG`) instead,
+    and nothing beside a flag. Left as typer has it if its internals change."""
+    from typer import core
+
+    option = getattr(core, "TyperOption", None)
+    argument = getattr(core, "TyperArgument", None)
+    if option is None or argument is None or not hasattr(argument, "_usage_display_name"):
+        return
+
+    def option_type(self: Any, ctx: Any) -> str | None:
+        if self.is_flag or self.count:
+            return None
+        return str(self.metavar or self.name.upper())
+
+    def argument_type(self: Any, ctx: Any) -> str | None:
+        return None  # its name column already shows its metavar
+
+    def argument_usage(self: Any) -> str:
+        name = str(self.metavar or self.name.upper())
+        return name if self.required else f"[{name}]"
+
+    option.display_type_rich = option_type
+    argument.display_type_rich = argument_type
+    argument._usage_display_name = argument_usage
+
+
+_help_without_python_types()
+
+
+def main() -> None:
+    app()
