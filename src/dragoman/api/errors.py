@@ -6,6 +6,8 @@ before the application sees them, renders its refusals with `error_response` too
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from fastapi import FastAPI, Request
@@ -96,10 +98,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def on_invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in error.get('loc', ())[1:]) or 'request'}: {error.get('msg', 'invalid')}"
-            for error in exc.errors()
-        )
+        problems = "; ".join(validation_problem(error) for error in exc.errors())
         error = AzureError(400, "InvalidRequest", "InvalidRequest", f"Invalid request: {problems}")
         return error_response(request.scope, error)
 
@@ -119,3 +118,31 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(
             error_body("InternalServerError", "InternalServerError", "An unexpected error occurred."), status_code=500
         )
+
+
+_CHOICES = re.compile(r"^\(\?i\)\^\(([\w|]+)\)\$$|^\^\(([\w|]+)\)\$$")
+
+
+def validation_problem(error: Mapping[str, Any]) -> str:
+    """One request-validation problem in a caller's words: where (`inputs[0].storageType`, in the
+    request's own member names) and what is wrong, without the validator's vocabulary ("String
+    should match pattern '(?i)^(folder|file)$'" reads "must be one of folder, file")."""
+    parts = [str(part) for part in error.get("loc", ())[1:]]
+    where = "".join(f"[{part}]" if part.isdigit() else f".{part}" for part in parts).lstrip(".") or "request"
+    kind, context = str(error.get("type", "")), error.get("ctx") or {}
+    if kind == "json_invalid":
+        return "the body is not valid JSON"
+    if kind == "missing":
+        return f"{where} is required"
+    if kind == "string_pattern_mismatch":
+        choices = _CHOICES.match(str(context.get("pattern", "")))
+        if choices:
+            return f"{where} must be one of {', '.join((choices.group(1) or choices.group(2)).split('|'))}"
+        return f"{where} has a value that is not allowed"
+    if kind == "too_short":
+        return f"{where} must hold at least {context.get('min_length', 1)}"
+    if kind == "too_long":
+        return f"{where} may hold at most {context.get('max_length')}"
+    if kind.endswith("_type") or kind.endswith("_parsing"):
+        return f"{where} must be {kind.removesuffix('_type').removesuffix('_parsing').replace('_', ' ')}"
+    return f"{where}: {error.get('msg', 'invalid')}"

@@ -242,3 +242,9 @@ def test_one_tenants_synchronous_translations_cannot_hold_the_server_from_anothe
 
 def code_of(error: ClientError) -> str:
     return str(error.response["Error"]["Code"])
+
+
+def test_translate_text_refuses_a_terminology_that_does_not_exist(server: Server) -> None:
+    client = server.client()
+    with pytest.raises(client.exceptions.ResourceNotFoundException):
+        client.translate_text(Text="Hello", SourceLanguageCode="en", TargetLanguageCode="es", TerminologyNames=["x"])

@@ -147,3 +147,35 @@ def test_a_blob_container_given_as_a_file_is_refused(azure_server: AzureServer) 
         "targets": [{"targetUrl": azure_server.url(azure_server.root / "from-container.txt"), "language": "es"}],
     }
     refused_or_failed_validation(azure_server, start(azure_server, {"inputs": [item]}))  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("body", "said"),
+    [
+        (b"{not json", "the body is not valid JSON"),
+        ({"inputs": []}, "inputs must hold at least 1"),
+        ({"inputs": [{"storageType": "Blob", "source": {"sourceUrl": "file:///x"},
+                      "targets": [{"targetUrl": "file:///y", "language": "es"}]}]},
+         "inputs[0].storageType must be one of folder, file"),
+        ({"inputs": [{"targets": [{"targetUrl": "file:///y", "language": "es"}]}]}, "inputs[0].source is required"),
+    ],
+)  # fmt: skip
+def test_request_errors_are_said_in_the_request_s_words(azure_server: AzureServer, body: Any, said: str) -> None:
+    answer = start(azure_server, body)
+    assert_azure_400(answer)
+    message = answer.json()["error"]["message"]
+    assert said in message, message
+    for word in ("String should", "List should", "JSON decode", "pattern", "Field required"):
+        assert word not in message, message
+
+
+def test_a_document_whose_name_names_no_format_is_read_as_its_part_s_content_type(azure_server: AzureServer) -> None:
+    answer = httpx.post(
+        f"{azure_server.endpoint}/translator/document:translate",
+        params={"api-version": VERSION, "targetLanguage": "es", "sourceLanguage": "en"},
+        files={"document": ("notes", b"The cat is black.\n", "text/plain")},
+        headers={"Ocp-Apim-Subscription-Key": ACME_KEY},
+        timeout=60,
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.content == b"El gato es negro.\n"

@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from dragoman.api.aws.body import parse_body
 from dragoman.api.aws.errors import AwsError
+from dragoman.api.aws.members import resource_names
 from dragoman.api.aws.sigv4 import Caller, check_signature
 from dragoman.api.aws.start import start_job
 from dragoman.api.aws.wire import aws_job_id, job_properties, job_status, job_statuses_named, parse_job_id
@@ -189,6 +190,8 @@ def translate_text(service: Dragoman, caller: Caller, body: dict[str, Any]) -> d
             400, "TextSizeLimitExceededException", f"Input text size exceeds limit of {_MAX_TEXT_BYTES} bytes."
         )
     source, target = _pair(body)
+    if resource_names(body, "TerminologyNames"):  # as StartTextTranslationJob answers it
+        raise AwsError(404, "ResourceNotFoundException", "TerminologyNames: no such resource (none are imported).")
     translated = _translate_now(service, caller, text.encode(), PLAIN_TEXT, source, target)
     return {
         "TranslatedText": translated.output.decode(),

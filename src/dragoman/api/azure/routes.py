@@ -33,7 +33,8 @@ from dragoman.api.locations import unusable_locations
 from dragoman.api.read_cache import ReadCache
 from dragoman.api.responses import FastJSONResponse as JSONResponse
 from dragoman.domain.specs import JobSpec
-from dragoman.formats.documents import FORMATS, format_for
+from dragoman.errors import UnsupportedFormat
+from dragoman.formats.documents import FORMATS, DocumentFormat, format_for, format_of_content_type
 from dragoman.formats.glossary import GLOSSARY_FORMATS, parse_glossary
 from dragoman.planning import language
 from dragoman.service import Dragoman
@@ -319,6 +320,18 @@ async def supported_formats(
     return JSONResponse({"value": value})
 
 
+def _format_of(name: str, content_type: str | None) -> DocumentFormat:
+    """The format of an uploaded document: its file name's, or, for a name that says none
+    (`notes`), the one its part's Content-Type names. Raises UnsupportedFormat."""
+    try:
+        return format_for(name)
+    except UnsupportedFormat:
+        fmt = format_of_content_type(content_type or "")
+        if fmt is None:
+            raise
+        return fmt
+
+
 @router.post(
     "/translator/document:translate",
     response_class=Response,
@@ -341,7 +354,7 @@ def translate_single_document(
         raise AzureError(400, "InvalidArgument", "MissingTargetLanguage", "The targetLanguage parameter is required.")
     source_tag = lowered.get("sourcelanguage")
     name = document.filename or ""
-    fmt = format_for(name)
+    fmt = _format_of(name, document.content_type)
     data = _read_limited(document, service.settings.max_document_bytes)
     terms: list[tuple[str, str]] = []
     for part in glossary or []:
