@@ -5,20 +5,27 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import signal
 import subprocess
+import sys
 import time
+from importlib.metadata import version
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pexpect
 import pytest
 
+from dragoman.batches import BatchInput, BatchTarget
 from dragoman.config import Settings
+from dragoman.domain.specs import JobSpec, TaskSpec
+from dragoman.planning import CLI_TENANT
 from dragoman.service import Dragoman
+from dragoman.storage.local import path_to_url
 from tests.conftest import ENGLISH_PARAGRAPHS, write_documents
 from tests.hostile import odt, pptx
-from tests.processes import DRAGOMAN, children, environment
+from tests.processes import DRAGOMAN, children, environment, free_port, serving
 
 pytestmark = pytest.mark.slow
 
@@ -27,6 +34,18 @@ def run(env: dict[str, str], *args: str, timeout: float = 180) -> subprocess.Com
     return subprocess.run(
         [DRAGOMAN, *args], env={**env, "COLUMNS": "200"}, capture_output=True, text=True, timeout=timeout
     )
+
+
+def job_id_in(text: str) -> str:
+    """The id of the job a command's output names first (`job ID: ...`)."""
+    found = re.search(r"job (?:\x1b\[[0-9;]*m)*([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})", text)
+    assert found, text
+    return found.group(1)
+
+
+def plain(terminal_output: str) -> str:
+    """What a terminal shows of `terminal_output`, line by line, without colours and cursor moves."""
+    return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", terminal_output).replace("\r\n", "\n").replace("\r", "\n")
 
 
 @pytest.fixture
@@ -43,7 +62,7 @@ def test_translate_a_folder_then_list_show_and_cancel(tmp_path: Path, env: dict[
     assert "succeeded" in result.stdout and "characters billed" in result.stdout
     assert "negro" in (docs / "out" / "es" / "doc0.txt").read_text()
     assert (docs / "out" / "ca" / "report0.docx").exists()
-    job_id = result.stdout.split()[1].rstrip(":")
+    job_id = job_id_in(result.stdout)
 
     listed = run(env, "jobs", "list")
     assert job_id in listed.stdout and "succeeded" in listed.stdout
@@ -62,19 +81,41 @@ def test_languages_lists_installed_pairs(env: dict[str, str]) -> None:
 
 
 @pytest.mark.parametrize(
-    ("args", "message"),
+    ("args", "messages"),
     [
-        (["translate", "/etc/hostname", "--to", "es", "--out", "{docs}/out"], "outside the allowed storage roots"),
-        (["translate", "{docs}/missing.txt", "--to", "es", "--out", "{docs}/out"], "does not exist"),
-        (["translate", "{docs}/a.txt", "--to", "xx", "--out", "{docs}/out"], "no installed engine"),
+        (
+            ["translate", "/etc/hostname", "--to", "es", "--out", "{docs}/out"],
+            ["outside the allowed storage roots", "DRAGOMAN_ROOTS={docs}:/etc"],
+        ),
+        (["translate", "{docs}/missing.txt", "--to", "es", "--out", "{docs}/out"], ["does not exist"]),
+        (
+            ["translate", "{docs}/a.txt", "--to", "xx", "--out", "{docs}/out"],
+            ["no installed engine", "en -> es", "`dragoman languages`", "Debian package", "apertium-eng-xx"],
+        ),
+        (  # a space instead of a second --to: typer takes `ca` for a path
+            ["translate", "{docs}/a.txt", "--to", "es", "ca", "--out", "{docs}/out"],
+            ["ca is not a file or folder", "--to es --to ca", "--to es,ca"],
+        ),
+        (["translate", "{docs}/a.txt", "--to", "es", "--out", "{docs}/a.txt"], ["--out {docs}/a.txt is a file"]),
+        (
+            ["translate", "{docs}/a.txt", "--to", "es", "--out", "{docs}/a.txt/out"],
+            ["{docs}/a.txt/out cannot be made", "{docs}/a.txt is a file"],
+        ),
+        (["jobs", "show", "1234"], ["too short to name a job", "at least 8 characters"]),
     ],
 )
-def test_bad_input_is_a_clear_error(tmp_path: Path, env: dict[str, str], args: list[str], message: str) -> None:
-    (tmp_path / "docs" / "a.txt").write_text("I like dogs.")
-    result = run(env, *[arg.format(docs=tmp_path / "docs") for arg in args])
-    assert result.returncode == 2
-    assert message in result.stderr
+def test_bad_input_is_a_clear_error_that_says_what_to_do_and_creates_nothing(
+    tmp_path: Path, env: dict[str, str], args: list[str], messages: list[str]
+) -> None:
+    docs = tmp_path / "docs"
+    (docs / "a.txt").write_text("I like dogs.")
+    result = run(env, *[arg.format(docs=docs) for arg in args])
+    assert result.returncode == 2, result.stderr
+    for message in messages:
+        assert message.format(docs=docs) in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
+    assert json.loads(run(env, "jobs", "list", "--json").stdout) == []
+    assert sorted(path.name for path in docs.iterdir()) == ["a.txt"]
 
 
 def test_from_auto_detects_each_document_and_a_wrong_from_fails_its_document(
@@ -90,20 +131,44 @@ def test_from_auto_detects_each_document_and_a_wrong_from_fails_its_document(
     assert (docs / "auto" / "es" / "english.txt").read_text().startswith("La casa es roja")
     assert (docs / "auto" / "es" / "spanish.txt").read_bytes() == (docs / "mixed" / "spanish.txt").read_bytes()
     english_characters = len("The house is red and the garden behind it is very big.")
-    assert f"characters billed │ {english_characters}" in auto.stdout  # the unchanged Spanish one is free
+    assert re.search(rf"characters billed +{english_characters}\n", auto.stdout)  # the unchanged Spanish one is free
     # --from ca on English text: that document fails with a clear code instead of billing nonsense
     wrong = run(
         env, "translate", str(docs / "mixed" / "english.txt"), "--from", "ca", "--to", "es", "--out", str(docs / "ca")
     )
     assert wrong.returncode == 1, wrong.stderr + wrong.stdout
     assert "SourceLanguageMismatch" in wrong.stdout and "'en'" in wrong.stdout
-    assert "characters billed │ 0" in wrong.stdout and not (docs / "ca" / "es" / "english.txt").exists()
+    assert re.search(r"characters billed +0\n", wrong.stdout) and not (docs / "ca" / "es" / "english.txt").exists()
 
 
-def test_bad_configuration_is_a_clear_error(env: dict[str, str]) -> None:
-    result = run({**env, "DRAGOMAN_WORKERS": "many"}, "jobs", "list")
-    assert result.returncode == 1
-    assert "workers" in result.stderr and "Traceback" not in result.stderr
+@pytest.mark.parametrize(
+    ("variables", "command", "messages"),
+    [
+        ({"DRAGOMAN_WORKERS": "many"}, ["jobs", "list"], ["DRAGOMAN_WORKERS"]),
+        ({"DRAGOMAN_DATABASE_URL": "nonsense"}, ["jobs", "list"], ["DRAGOMAN_DATABASE_URL"]),
+        (
+            {"DRAGOMAN_DATABASE_URL": "postgresql+psycopg://someone:hunter2@127.0.0.1:1/none"},
+            ["jobs", "list"],
+            ["DRAGOMAN_DATABASE_URL", "cannot be opened"],
+        ),
+        ({"DRAGOMAN_DATA_DIR": "{tmp}/a-file"}, ["jobs", "list"], ["DRAGOMAN_DATA_DIR"]),
+        (
+            {"DRAGOMAN_APERTIUM_MODES_DIR": "{tmp}/no-modes"},
+            ["languages"],
+            ["no Apertium language pair is installed", "DRAGOMAN_APERTIUM_MODES_DIR", "apertium-eng-spa"],
+        ),
+    ],
+)
+def test_configuration_errors_name_the_setting_and_print_no_traceback(
+    tmp_path: Path, env: dict[str, str], variables: dict[str, str], command: list[str], messages: list[str]
+) -> None:
+    (tmp_path / "a-file").write_text("")
+    (tmp_path / "no-modes").mkdir()
+    result = run({**env, **{name: value.format(tmp=tmp_path) for name, value in variables.items()}}, *command)
+    assert result.returncode == 1, result.stdout
+    for message in messages:
+        assert message in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and "hunter2" not in result.stderr
 
 
 def translating_many(tmp_path: Path, env: dict[str, str], documents: int) -> tuple[subprocess.Popen[str], Path]:
@@ -126,7 +191,7 @@ def translating_many(tmp_path: Path, env: dict[str, str], documents: int) -> tup
     return process, out_dir
 
 
-def test_ctrl_c_cancels_the_job_and_prints_the_summary(tmp_path: Path, env: dict[str, str]) -> None:
+def test_ctrl_c_cancels_the_job_says_what_was_kept_and_retry_finishes_it(tmp_path: Path, env: dict[str, str]) -> None:
     process, out_dir = translating_many(tmp_path, env, documents=60)
     process.send_signal(signal.SIGINT)
     stdout, stderr = process.communicate(timeout=120)
@@ -136,6 +201,31 @@ def test_ctrl_c_cancels_the_job_and_prints_the_summary(tmp_path: Path, env: dict
     written = len([p for p in out_dir.iterdir() if not p.name.startswith(".")])
     assert 0 < written < 60
     assert not [p for p in out_dir.iterdir() if p.name.startswith(".")]
+    job_id = job_id_in(stdout)
+    # The summary says which documents were kept and which cancelled: counts, and the commands
+    # that list them and finish the job. The last progress line counts what was translated.
+    assert re.search(rf"succeeded +{written} +written and kept", stdout), stdout
+    assert re.search(rf"cancelled +{60 - written} +not written, not billed", stdout), stdout
+    assert f"dragoman jobs show {job_id} --status cancelled" in stdout and f"dragoman jobs retry {job_id}" in stdout
+    assert f"{written}/60 translated · {60 - written} cancelled" in stdout and "60/60" not in stdout
+    shown = run(env, "jobs", "show", job_id, "--status", "cancelled", "--json")
+    cancelled = json.loads(shown.stdout)["tasks"]
+    assert len(cancelled) == 60 - written and {task["status"] for task in cancelled} == {"cancelled"}
+    assert not [task for task in cancelled if Path(task["target"]).exists()]
+    # Re-running is refused, naming how many targets exist and the options
+    again = run(env, "translate", str(tmp_path / "docs" / "many"), "--to", "es", "--out", str(out_dir.parent))
+    assert again.returncode == 2
+    assert f"{written} of the 60 translations asked for already exist" in again.stderr
+    assert "--skip-existing" in again.stderr and "--out" in again.stderr
+    # `jobs retry` (by the id's first 8 characters): a new job for exactly the cancelled documents
+    retried = run(env, "jobs", "retry", job_id[:8], "--json")
+    assert retried.returncode == 0, retried.stderr
+    outcome = json.loads(retried.stdout)
+    assert outcome["job"]["id"] != job_id and outcome["job"]["status"] == "succeeded"
+    assert sorted(task["target"] for task in outcome["tasks"]) == sorted(task["target"] for task in cancelled)
+    assert len(list(out_dir.iterdir())) == 60
+    nothing = run(env, "jobs", "retry", outcome["job"]["id"])
+    assert nothing.returncode == 0 and "nothing to retry" in nothing.stdout
 
 
 @pytest.mark.parametrize("gap", [0.0, 0.02])
@@ -275,7 +365,259 @@ def test_ctrl_c_in_the_first_moment_creates_no_job_and_exits_130(tmp_path: Path,
     terminal.expect(pexpect.EOF)
     terminal.close()
     assert terminal.exitstatus == 130, terminal.before
-    assert "Traceback" not in terminal.before and len(terminal.before.strip().splitlines()) == 1, terminal.before
+    # One line says so (after the command's first line, when the press came after it was shown)
+    lines = terminal.before.replace("^C", "").strip().splitlines()  # the terminal echoes the key as ^C
+    assert "Traceback" not in terminal.before and len(lines) in (1, 2), terminal.before
+    assert lines[-1] in ("interrupted before anything was done", "stopped before a job was created"), lines
+    assert len(lines) == 1 or lines[0].startswith("preparing the job"), lines
     listed = run(env, "jobs", "list", "--json")
     assert listed.returncode == 0 and json.loads(listed.stdout) == [], listed.stdout
     assert not (tmp_path / "docs" / "out").exists()
+
+
+def test_skip_existing_translates_only_the_rest_and_lists_what_it_skipped(tmp_path: Path, env: dict[str, str]) -> None:
+    docs = tmp_path / "docs"
+    (docs / "en").mkdir()
+    names = ["a.txt", "b.txt", "c d.txt"]
+    for name in names:
+        (docs / "en" / name).write_text("The cat is black.\n")
+    out = docs / "out"
+    translate = ["translate", str(docs / "en"), "--to", "es", "--out", str(out)]
+    assert run(env, *translate).returncode == 0
+    (out / "es" / "b.txt").unlink()
+    # Without --skip-existing: refused up front, naming how many exist, which, and the options
+    refused = run(env, *translate)
+    assert refused.returncode == 2
+    assert "2 of the 3 translations asked for already exist" in refused.stderr
+    assert f"{out}/es/a.txt" in refused.stderr and f"{out}/es/c d.txt" in refused.stderr  # paths decoded
+    assert "--skip-existing" in refused.stderr and "another --out" in refused.stderr
+    assert not (out / "es" / "b.txt").exists()
+    # With it: the rest is translated; the skipped ones are listed, and counted in the summary
+    skipping = run(env, *translate, "--skip-existing")
+    assert skipping.returncode == 0, skipping.stderr
+    assert f"skipped {out}/es/a.txt" in skipping.stdout and f"skipped {out}/es/c d.txt" in skipping.stdout
+    assert re.search(r"skipped +2 +their translation already existed", skipping.stdout), skipping.stdout
+    assert "1/1 translated" in skipping.stdout
+    assert (out / "es" / "b.txt").read_text().startswith("El gato")
+    # Nothing left to do: no job, exit 0; --json lists every skipped translation
+    nothing = run(env, *translate, "--skip-existing", "--json")
+    assert nothing.returncode == 0
+    document = json.loads(nothing.stdout)
+    assert document["job"] is None and document["tasks"] == []
+    assert {item["target"] for item in document["skipped"]} == {f"{out}/es/{name}" for name in names}
+    assert len(json.loads(run(env, "jobs", "list", "--json").stdout)) == 2
+
+
+def submit_queued(tmp_path: Path, job_ids: list[str]) -> None:
+    """One queued job per id (no runner takes them), each translating docs/a.txt into its own folder."""
+    docs = tmp_path / "docs"
+    (docs / "a.txt").write_text("The cat is black.\n")
+    with Dragoman.from_settings(Settings(data_dir=tmp_path / "data", roots=[docs])) as service:
+        for number, job_id in enumerate(job_ids):
+            target = path_to_url(docs / "out" / str(number) / "a.txt")
+            task = TaskSpec(path_to_url(docs / "a.txt"), target, "en", "es")
+            service.submit(JobSpec(tenant=CLI_TENANT, tasks=[task], job_id=job_id))
+
+
+def test_a_job_is_named_by_its_whole_id_without_dashes_or_by_a_prefix(tmp_path: Path, env: dict[str, str]) -> None:
+    twins = ["abcdef12-0000-4000-8000-000000000001", "abcdef12-0000-4000-8000-000000000002"]
+    other = "fedcba98-7654-4321-8000-000000000003"
+    submit_queued(tmp_path, [*twins, other])
+    for given in (twins[0], twins[0].replace("-", ""), twins[0].upper(), other[:8], other.replace("-", "")[:12]):
+        shown = run(env, "jobs", "show", given)
+        assert shown.returncode == 0, (given, shown.stderr)
+        assert shown.stdout.startswith(f"job {twins[0] if given.lower().startswith('abc') else other}: queued")
+    ambiguous = run(env, "jobs", "show", "abcdef12")
+    assert ambiguous.returncode == 2
+    assert "several job ids" in ambiguous.stderr and twins[0] in ambiguous.stderr and twins[1] in ambiguous.stderr
+    assert run(env, "jobs", "show", "12345678").returncode == 3
+    # every command taking a job id reads it so
+    cancelled = run(env, "jobs", "cancel", other[:8])
+    assert cancelled.returncode == 0 and f"job {other}: cancelled" in cancelled.stdout
+    waited = run(env, "jobs", "wait", other.replace("-", ""), "--quiet")
+    assert waited.returncode == 5 and waited.stdout.startswith(f"job {other}: cancelled")  # cancelled elsewhere
+    refused = run(env, "jobs", "retry", twins[1].replace("-", ""))
+    assert refused.returncode == 4 and "is queued" in refused.stderr and "dragoman jobs wait" in refused.stderr
+    # jobs list --status; off a terminal nothing is cut, however narrow COLUMNS says it is
+    queued = json.loads(run(env, "jobs", "list", "--status", "queued", "--json").stdout)
+    assert sorted(job["id"] for job in queued) == twins
+    listed = subprocess.run(
+        [DRAGOMAN, "jobs", "list", "--status", "cancelled"],
+        env={**env, "COLUMNS": "40"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert other in listed.stdout and twins[0] not in listed.stdout and "…" not in listed.stdout
+
+
+def test_jobs_show_decodes_locations_and_says_why_a_job_failed_validation(tmp_path: Path, env: dict[str, str]) -> None:
+    docs = tmp_path / "docs"
+    (docs / "my docs").mkdir()
+    (docs / "my docs" / "a note.txt").write_text("The cat is black.\n")
+    done = run(env, "translate", str(docs / "my docs"), "--to", "es", "--out", str(docs / "out dir"))
+    job_id = job_id_in(done.stdout)
+    shown = subprocess.run(
+        [DRAGOMAN, "jobs", "show", job_id], env={**env, "COLUMNS": "40"}, capture_output=True, text=True, timeout=60
+    )
+    assert shown.returncode == 0
+    assert f"{docs}/my docs/a note.txt" in shown.stdout and f"{docs}/out dir/es/a note.txt" in shown.stdout
+    assert "%20" not in shown.stdout and "…" not in shown.stdout
+    # A job refused at validation (a front door's batch of an empty folder) says why
+    (docs / "empty").mkdir()
+    with Dragoman.from_settings(Settings(data_dir=tmp_path / "data", roots=[docs])) as service:
+        target = BatchTarget(path_to_url(docs / "out2"), "es")
+        invalid = service.submit_batch(
+            [BatchInput(path_to_url(docs / "empty"), (target,))], JobSpec(tenant=CLI_TENANT, tasks=[])
+        )
+    assert invalid.status.value == "invalid"
+    shown = run(env, "jobs", "show", invalid.job.id)
+    assert shown.returncode == 0 and "reason: NoDocumentsFound: no documents" in shown.stdout, shown.stdout
+    document = json.loads(run(env, "jobs", "show", invalid.job.id, "--json").stdout)
+    assert document["job"]["error"]["code"] == "NoDocumentsFound" and document["tasks"] == []
+    assert run(env, "jobs", "wait", invalid.job.id).returncode == 1
+    retried = run(env, "jobs", "retry", invalid.job.id)
+    assert retried.returncode == 4 and "failed validation" in retried.stderr
+
+
+def test_json_is_one_whole_document_and_quiet_prints_only_the_final_line(tmp_path: Path, env: dict[str, str]) -> None:
+    docs = tmp_path / "docs"
+    write_documents(docs / "en", count=1)
+    result = run(env, "translate", str(docs / "en"), "--to", "es", "--out", str(docs / "json"), "--json")
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)  # stdout holds the JSON document and nothing else
+    assert document["job"]["status"] == "succeeded" and document["job"]["summary"]["succeeded"] == 3
+    assert document["skipped"] == []
+    assert {task["status"] for task in document["tasks"]} == {"succeeded"}
+    assert set(document["tasks"][0]) == {
+        "id",
+        "source",
+        "target",
+        "source_language",
+        "target_language",
+        "status",
+        "characters_charged",
+        "error",
+    }
+    assert {task["target"] for task in document["tasks"]} == {str(path) for path in (docs / "json" / "es").iterdir()}
+    shown = json.loads(run(env, "jobs", "show", document["job"]["id"], "--json").stdout)
+    assert shown["job"]["id"] == document["job"]["id"] and len(shown["tasks"]) == 3
+    pairs = json.loads(run(env, "languages", "--json").stdout)
+    assert {"source": "en", "target": "es"} in pairs
+    quiet = run(env, "translate", str(docs / "en"), "--to", "ca", "--out", str(docs / "quiet"), "-q")
+    assert quiet.returncode == 0 and quiet.stderr == ""
+    assert re.fullmatch(r"job [0-9a-f-]{36}: succeeded · 3/3 translated · \d+ characters billed\n", quiet.stdout)
+
+
+def test_no_wait_warns_when_no_service_runs_and_jobs_wait_runs_the_job(tmp_path: Path, env: dict[str, str]) -> None:
+    port = free_port()
+    env = {**env, "DRAGOMAN_PORT": str(port)}
+    docs = tmp_path / "docs"
+    (docs / "en").mkdir()
+    (docs / "en" / "a.txt").write_text("The cat is black.\n")
+    (docs / "en" / "empty.txt").write_text("")
+    submitted = run(env, "translate", str(docs / "en"), "--to", "es", "--out", str(docs / "out"), "--no-wait")
+    assert submitted.returncode == 0
+    assert f"no Dragoman service answers at http://127.0.0.1:{port}" in submitted.stderr
+    job_id = job_id_in(submitted.stdout)
+    assert f"dragoman jobs wait {job_id}" in submitted.stderr
+    assert json.loads(run(env, "jobs", "show", job_id, "--json").stdout)["job"]["status"] == "queued"
+    waited = run(env, "jobs", "wait", job_id.replace("-", ""))  # runs it here: the empty document fails
+    assert waited.returncode == 1, waited.stderr
+    assert "1/2 translated · 1 failed" in waited.stdout and (docs / "out" / "es" / "a.txt").exists()
+    with serving(env, tmp_path / "serve.log", port):
+        served = run(
+            env, "translate", str(docs / "en" / "a.txt"), "--to", "ca", "--out", str(docs / "out"), "--no-wait"
+        )
+        assert served.returncode == 0 and "warning" not in served.stderr, served.stderr
+
+
+def test_ctrl_c_in_jobs_wait_stops_waiting_and_leaves_the_job_alone(tmp_path: Path, env: dict[str, str]) -> None:
+    env = {**env, "DRAGOMAN_PORT": str(free_port())}
+    docs = tmp_path / "docs" / "many"
+    docs.mkdir()
+    for number in range(40):
+        (docs / f"d{number:02}.txt").write_text("\n\n".join(ENGLISH_PARAGRAPHS * 20) + "\n")
+    submitted = run(env, "translate", str(docs), "--to", "es", "--out", str(tmp_path / "docs" / "out"), "--no-wait")
+    job_id = job_id_in(submitted.stdout)
+    terminal = pexpect.spawn(
+        DRAGOMAN, ["jobs", "wait", job_id[:8]], env=env, encoding="utf-8", dimensions=(24, 80), timeout=120
+    )
+    terminal.expect("now: ")  # it runs the job's documents
+    terminal.sendintr()
+    terminal.expect(pexpect.EOF)
+    terminal.wait()
+    assert terminal.exitstatus == 130 and "stopped waiting" in plain(terminal.before), terminal.before
+    job = json.loads(run(env, "jobs", "show", job_id, "--json").stdout)["job"]
+    assert not job["cancel_requested"] and job["summary"]["failed"] == job["summary"]["cancelled"] == 0, job
+
+
+def test_progress_in_a_narrow_terminal_keeps_every_number(tmp_path: Path, env: dict[str, str]) -> None:
+    docs = tmp_path / "docs" / "many"
+    docs.mkdir()
+    for number in range(40):
+        (docs / f"d{number:02}.txt").write_text("\n\n".join(ENGLISH_PARAGRAPHS * 20) + "\n")
+    terminal = pexpect.spawn(
+        DRAGOMAN,
+        ["translate", str(docs), "--to", "es", "--out", str(tmp_path / "docs" / "out")],
+        env={**env, "COLUMNS": "60"},
+        encoding="utf-8",
+        dimensions=(24, 60),
+        timeout=180,
+    )
+    terminal.expect("preparing the job")
+    seen = terminal.before + terminal.after
+    for shown in ("now: ", "chars/s", "left"):  # the document being translated, speed, time left
+        terminal.expect(shown)
+        seen += terminal.before + terminal.after
+    terminal.expect(pexpect.EOF)
+    terminal.wait()
+    assert terminal.exitstatus == 0
+    screen = plain(seen + terminal.before)
+    progress = [line for line in screen.splitlines() if "translated" in line or "%" in line or "now:" in line]
+    assert progress and max(len(line) for line in progress) <= 60, progress
+    assert re.search(r"\d+/40 translated · [0-9.]+k? chars/s · \d+:\d\d left", screen), progress
+    assert re.search(r" +\d+%$", screen, re.MULTILINE) and "40/40 translated" in screen
+    job_id = job_id_in(screen)
+    assert f"job {job_id}\n" in screen  # the summary's id, whole on its own line
+
+
+def test_the_first_line_shows_before_the_service_loads(tmp_path: Path, env: dict[str, str]) -> None:
+    (tmp_path / "docs" / "a.txt").write_text("The cat is black.\n")
+    result = subprocess.run(  # python -v reports each module as it is imported, in order with the output
+        [sys.executable, "-v", "-c", "from dragoman.launcher import main; main()", "translate"]
+        + [str(tmp_path / "docs" / "a.txt"), "--to", "es", "--out", str(tmp_path / "docs" / "out")],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout[-2000:]
+    first_line = result.stdout.index("preparing the job")
+    assert first_line < result.stdout.index("import 'sqlalchemy'")
+    assert first_line < result.stdout.index("import 'dragoman.service'")
+
+
+def test_help_is_plain_quick_to_load_and_shows_defaults(env: dict[str, str]) -> None:
+    commands = [[], ["translate"], ["languages"], ["serve"], ["jobs"], ["jobs", "list"], ["jobs", "show"]]
+    commands += [["jobs", "wait"], ["jobs", "retry"], ["jobs", "cancel"]]
+    for command in commands:
+        long, short = run(env, *command, "--help"), run(env, *command, "-h")
+        assert long.returncode == short.returncode == 0 and long.stdout == short.stdout, command
+        for python in ("<list[", "<bool>", "<str>", "<path>", "<int", "{paths}", "{PATH", "{job_id}"):
+            assert python not in long.stdout, (command, python, long.stdout)
+    translate = run(env, "translate", "--help").stdout
+    assert "PATH..." in translate and "[default: en]" in translate
+    assert "--skip-existing" in translate and "--json" in translate and "--quiet" in translate
+    assert "[default: 20]" in run(env, "jobs", "list", "--help").stdout
+    assert run(env, "--version").stdout == f"dragoman {version('dragoman')}\n"
+    # Loading the command line loads none of the service: --help answers at once
+    heavy = ["sqlalchemy", "fastapi", "uvicorn", "alembic", "pydantic_settings", "boto3", "dragoman.service"]
+    loaded = subprocess.run(
+        [sys.executable, "-c", f"import sys, dragoman.cli; print([m for m in {heavy!r} if m in sys.modules])"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert loaded.stdout.strip() == "[]", loaded.stdout + loaded.stderr

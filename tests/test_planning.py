@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dragoman.planning import plan_local_job
+import pytest
+
+from dragoman.errors import Invalid
+from dragoman.planning import check_output_folders, existing_targets, plan_local_job, without_tasks
 from dragoman.storage.local import LocalStorage
 
 
@@ -28,3 +31,34 @@ def test_regional_targets_are_kept_and_spellings_of_one_target_are_one(tmp_path:
     spec = plan_local_job(LocalStorage([tmp_path]), [docs], tmp_path / "out", ["es", "es-MX", "ES", "es_mx"], "en")
     assert [task.target_language for task in spec.tasks] == ["es", "es-MX"]
     assert [task.target_url.rsplit("/", 2)[-2] for task in spec.tasks] == ["es", "es-MX"]
+
+
+def test_existing_targets_are_found_and_can_be_left_out(tmp_path: Path) -> None:
+    # Given two documents, one of whose translations exists
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("The cat is black.\n")
+    (docs / "b.txt").write_text("I like dogs.\n")
+    (tmp_path / "out" / "es").mkdir(parents=True)
+    (tmp_path / "out" / "es" / "a.txt").write_text("El gato es negro.\n")
+    storage = LocalStorage([tmp_path])
+    spec = plan_local_job(storage, [docs], tmp_path / "out", ["es"], "en")
+    # When the existing targets are looked for and left out
+    existing = existing_targets(storage, spec)
+    rest = without_tasks(spec, existing)
+    # Then only the other document is left to translate
+    assert [task.target_url.rsplit("/", 1)[-1] for task in existing] == ["a.txt"]
+    assert [task.target_url.rsplit("/", 1)[-1] for task in rest.tasks] == ["b.txt"]
+
+
+@pytest.mark.parametrize("out", ["a.txt", "a.txt/out", "out"])
+def test_output_folders_that_cannot_be_made_are_refused(tmp_path: Path, out: str) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("The cat is black.\n")
+    (docs / "out").mkdir()
+    (docs / "out" / "es").write_text("a file where the es folder would go\n")
+    storage = LocalStorage([tmp_path])
+    spec = plan_local_job(storage, [docs / "a.txt"], docs / out, ["es"], "en")
+    with pytest.raises(Invalid, match="is a file"):
+        check_output_folders(storage, docs / out, spec)

@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
+import os
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from dragoman.domain.specs import AUTO_LANGUAGE, JobSpec, TaskSpec
 from dragoman.engines.languages import locale_tag, normalize
-from dragoman.errors import Invalid
+from dragoman.errors import Invalid, TargetExists
+from dragoman.storage.base import Storage
 from dragoman.storage.local import LocalStorage, path_to_url
 
-__all__ = ["CLI_TENANT", "language", "locale", "plan_local_job"]
+__all__ = [
+    "CLI_TENANT",
+    "check_output_folders",
+    "existing_targets",
+    "language",
+    "locale",
+    "plan_local_job",
+    "without_tasks",
+]
 
 CLI_TENANT = "default"  # the tenant the command line acts as
 
@@ -69,3 +80,39 @@ def plan_local_job(
         for target in target_codes
     ]
     return JobSpec(tenant=tenant, tasks=tasks, name=name)
+
+
+def check_output_folders(storage: LocalStorage, out: Path, spec: JobSpec) -> None:
+    """Raise Invalid unless OUT and every folder the translations go in is a folder or can be made:
+    refused up front, not document by document when each is written."""
+    out_dir = storage.resolve(str(out))
+    if out_dir.exists() and not out_dir.is_dir():
+        raise Invalid(f"--out {out} is a file; it must be a folder (translations go in OUT/<lang>/)")
+    folders = {Path(unquote(urlsplit(task.target_url).path)).parent for task in spec.tasks}
+    for folder in sorted(folders | {out_dir}):
+        existing = folder
+        while not existing.exists() and existing != existing.parent:
+            existing = existing.parent
+        if not existing.is_dir():
+            raise Invalid(f"{folder} cannot be made for the translations: {existing} is a file, not a folder")
+        if existing != folder and not os.access(existing, os.W_OK | os.X_OK):
+            raise Invalid(f"{folder} cannot be made for the translations: {existing} is not writable")
+        if existing == folder and not os.access(folder, os.W_OK | os.X_OK):
+            raise Invalid(f"{folder} is not writable: the translations cannot be written there")
+
+
+def existing_targets(storage: Storage, spec: JobSpec) -> list[TaskSpec]:
+    """The tasks whose target already holds a document (Dragoman never overwrites one)."""
+    existing = []
+    for task in spec.tasks:
+        try:
+            storage.check_target(task.target_url)
+        except TargetExists:
+            existing.append(task)
+    return existing
+
+
+def without_tasks(spec: JobSpec, left_out: Collection[TaskSpec]) -> JobSpec:
+    """`spec` without the tasks `left_out` (those `--skip-existing` skips)."""
+    dropped = set(left_out)
+    return dataclasses.replace(spec, tasks=[task for task in spec.tasks if task not in dropped])

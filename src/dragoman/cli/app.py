@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from dragoman.errors import Conflict, DocumentError, Invalid, NotFound, ServiceError
 
@@ -69,7 +70,7 @@ errors = _console(stderr=True)
 def fail(exc: ServiceError, hint: str | None = None) -> typer.Exit:
     """Print the error (and a hint on what to do) on stderr; the exit that ends the command."""
     message = exc.message if hint is None else f"{exc.message}\n{hint}"
-    errors.print(f"[bold red]error:[/] {message}", soft_wrap=True)
+    errors.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
     return typer.Exit(next(code for kind, code in _EXIT_CODES if isinstance(exc, kind)))
 
 
@@ -96,7 +97,7 @@ class Output:
     def say(self, text: str) -> None:
         console = self.messages
         if console is not None:
-            console.print(text, soft_wrap=True)
+            console.print(text, soft_wrap=True, markup=False)
 
 
 def open_service(*, with_runner: bool = False) -> Dragoman:
@@ -113,7 +114,9 @@ app = typer.Typer(
     context_settings=_CONTEXT,
     help="Dragoman: batch document translation whose jobs can be cancelled cleanly.",
 )
-jobs_app = typer.Typer(no_args_is_help=True, context_settings=_CONTEXT, help="List, show, follow, retry and cancel jobs.")
+jobs_app = typer.Typer(
+    no_args_is_help=True, context_settings=_CONTEXT, help="List, show, follow, retry and cancel jobs."
+)
 app.add_typer(jobs_app, name="jobs")
 
 

@@ -1,0 +1,215 @@
+"""Following a job to its end (translate, jobs retry, jobs wait): Ctrl-C, progress, the summary and
+the exit code a script reads."""
+
+from __future__ import annotations
+
+import signal
+import time
+from collections.abc import Sequence
+from types import FrameType
+from typing import TYPE_CHECKING
+
+import typer
+from rich.live import Live
+from rich.text import Text
+
+from dragoman.cli.app import EXIT_CANCELLED_ELSEWHERE, EXIT_CANCELLED_HERE, EXIT_FAILED, Output, errors, stdout
+from dragoman.cli.output import job_json, location, print_json, skipped_json, task_json
+from dragoman.cli.progress import JobProgress
+from dragoman.errors import ServiceError
+
+if TYPE_CHECKING:
+    from dragoman.domain.jobs import JobView, Task
+    from dragoman.domain.specs import TaskSpec
+    from dragoman.service import Dragoman
+
+__all__ = ["CtrlC", "follow_to_the_end", "job_exit_code", "print_outcome"]
+
+_POLL_SECONDS = 0.1
+_SKIPPED_LISTED = 20
+
+
+def job_exit_code(view: JobView, *, cancelled_here: bool) -> int:
+    """How a followed job's end reads to a script: 0 only when every document succeeded, so that
+    `dragoman translate ... && publish` never publishes a partial set. A cancel that lost the race (the
+    job succeeded first) is 0; a cancelled job is 130 when this process's Ctrl-C asked for it, 5 when
+    the cancel came from elsewhere; a job with failed documents (or that failed) is 1."""
+    status = view.status.value
+    if status == "succeeded":
+        return 0
+    if status == "cancelled":
+        return EXIT_CANCELLED_HERE if cancelled_here else EXIT_CANCELLED_ELSEWHERE
+    return EXIT_FAILED
+
+
+class CtrlC:
+    """Counts Ctrl-C presses while a job is followed.
+
+    `cancels`: the first press asks for the job's cancel, which the follow loop then sends whole: a
+    quick second press must not cut that request short, or the user could not tell whether it was
+    recorded. Once the cancel is recorded, a further press interrupts at once (stop waiting). Without
+    `cancels` (`jobs wait`), a press only stops waiting.
+    """
+
+    def __init__(self, *, cancels: bool = True) -> None:
+        self.cancels = cancels
+        self.presses = 0
+        self.cancel_recorded = False
+
+    def __call__(self, signum: int, frame: FrameType | None) -> None:
+        self.presses += 1
+        if self.cancel_recorded:
+            raise KeyboardInterrupt
+
+    def install(self) -> None:
+        signal.signal(signal.SIGINT, self)
+
+
+def follow_to_the_end(
+    service: Dragoman,
+    view: JobView,
+    ctrl_c: CtrlC,
+    output: Output,
+    skipped: Sequence[TaskSpec] = (),
+) -> None:
+    """Run the service's runner, follow the job until it ends, print how it ended, and exit with the
+    code that says so. A second Ctrl-C (or the first, for `jobs wait`) stops waiting: exit 130."""
+    job_id = view.job.id
+    try:
+        with service:  # leaving stops the embedded runner at its tasks' safe points
+            view = _follow(service, view, ctrl_c, output)
+        print_outcome(service, service.get(job_id), output, skipped)
+    except KeyboardInterrupt:  # stop waiting, without a traceback
+        if ctrl_c.cancel_recorded:
+            told = "an accepted cancel is honoured even if the process ends now"
+        elif ctrl_c.cancels:
+            told = "it was being cancelled from elsewhere already, and that cancel stands"
+        else:
+            told = "it was not cancelled: it goes on wherever a runner takes it up (`dragoman serve`, `jobs wait`)"
+        message = f"stopped waiting for job {job_id}; {told}. `dragoman jobs show {job_id}` tells how it ended."
+        (errors if output.json or output.quiet else stdout).print(message, soft_wrap=True, markup=False)
+        raise typer.Exit(EXIT_CANCELLED_HERE) from None
+    code = job_exit_code(service.get(job_id), cancelled_here=ctrl_c.cancel_recorded)
+    # The outcome is told: a Ctrl-C from now on has nothing to stop. Ignored, not defaulted: Python
+    # resets its own handlers to the default while it shuts down, and a press then would end the
+    # process by SIGINT, which a shell reads as 130 after a job that succeeded.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    raise typer.Exit(code)
+
+
+def _follow(service: Dragoman, view: JobView, ctrl_c: CtrlC, output: Output) -> JobView:
+    """Show progress until the job ends; the first Ctrl-C cancels it, a second one stops waiting.
+    On a terminal the progress lines are redrawn; elsewhere (a pipe, a file) they are printed once,
+    as the job ended."""
+    job_id = view.job.id
+    progress = JobProgress(job_id[:8])
+    console = output.messages
+    shows = console is not None and output.shows_progress
+    live = None
+    if console is not None and shows and console.is_terminal:
+        live = Live(console=console, auto_refresh=False, transient=False, redirect_stdout=False, redirect_stderr=False)
+        live.start()
+    read_at = 0.0
+    try:
+        while True:
+            view = service.get(job_id)
+            now = time.monotonic()
+            if shows and (now >= read_at or view.is_terminal):
+                # every task, for the estimate: as often as that takes a tenth of the time at most
+                snapshot = progress.snapshot(view, service.tasks(job_id))
+                read_at = now + max(_POLL_SECONDS, 10 * (time.monotonic() - now))
+                if live is not None:
+                    live.update(snapshot, refresh=True)
+                elif console is not None and view.is_terminal:
+                    console.print(snapshot)
+            if view.is_terminal:
+                return view
+            if ctrl_c.presses and not ctrl_c.cancel_recorded:
+                if not ctrl_c.cancels or view.job.cancel_requested:
+                    raise KeyboardInterrupt  # `jobs wait`, or someone else cancelled it already: stop waiting
+                try:
+                    view = service.cancel(job_id)
+                    output.say("cancelling: finished documents are kept, the rest stop now")
+                except ServiceError as exc:
+                    output.say(f"cancel refused: {exc.message}")
+                ctrl_c.cancel_recorded = True
+                if ctrl_c.presses > 1:
+                    raise KeyboardInterrupt
+                continue
+            time.sleep(_POLL_SECONDS)
+    finally:
+        if live is not None:
+            live.stop()
+
+
+def print_outcome(service: Dragoman, view: JobView, output: Output, skipped: Sequence[TaskSpec] = ()) -> None:
+    """How the job ended: `--json`, the final line (`--quiet`), or the summary."""
+    job_id = view.job.id
+    if output.json:
+        print_json(
+            {
+                "job": job_json(view),
+                "tasks": [task_json(task) for task in service.tasks(job_id)],
+                "skipped": [skipped_json(task) for task in skipped],
+            }
+        )
+        return
+    summary = view.summary
+    if output.quiet:
+        for task in service.tasks(job_id):
+            if task.error is not None:
+                errors.print(_failure_line(task), soft_wrap=True, markup=False)
+        line = f"job {job_id}: {view.status.value} · {summary.succeeded}/{summary.total} translated"
+        if skipped:
+            line += f" · {len(skipped)} skipped"
+        stdout.print(f"{line} · {summary.characters_charged} characters billed", soft_wrap=True, markup=False)
+        return
+    print_summary(service, view, skipped)
+
+
+def _failure_line(task: Task) -> str:
+    error = task.error
+    reason = f"{error.code}: {error.message}" if error is not None else ""
+    return f"failed {location(task.source_url)} -> {task.target_language}: {reason}"
+
+
+def print_summary(service: Dragoman, view: JobView, skipped: Sequence[TaskSpec] = ()) -> None:
+    """Which documents were kept, which failed, which were cancelled (with the commands that list
+    them and finish the job), and what was billed. The job id is printed whole, on a line of its own."""
+    job_id = view.job.id
+    summary = view.summary
+    status = view.status.value
+    outcome = view.cancel_outcome
+    stdout.print(f"job {job_id}", style="bold", soft_wrap=True, markup=False)
+    rows = [
+        ("status", f"{status} (cancel {outcome.value.replace('_', ' ')})" if outcome else status, ""),
+        ("succeeded", summary.succeeded, "written and kept"),
+        ("failed", summary.failed, "not written, not billed" if summary.failed else ""),
+        ("cancelled", summary.cancelled, "not written, not billed" if summary.cancelled else ""),
+    ]
+    if skipped:
+        rows.append(("skipped", len(skipped), "their translation already existed"))
+    rows.append(("characters billed", summary.characters_charged, ""))
+    if view.job.failure is not None:
+        rows.append(("reason", f"{view.job.failure.code}: {view.job.failure.message}", ""))
+    for name, value, note in rows:
+        stdout.print(f"  {name:<18} {value!s:<6} {note}".rstrip(), soft_wrap=True, markup=False)
+    for task in service.tasks(job_id):
+        if task.error is not None:
+            stdout.print(Text.assemble(("failed", "red"), _failure_line(task).removeprefix("failed")), soft_wrap=True)
+    if summary.cancelled or summary.failed:
+        stdout.print(f"kept:     dragoman jobs show {job_id} --status succeeded", soft_wrap=True)
+        if summary.cancelled:
+            stdout.print(f"stopped:  dragoman jobs show {job_id} --status cancelled", soft_wrap=True)
+        stdout.print(f"the rest: dragoman jobs retry {job_id}", soft_wrap=True)
+
+
+def print_skipped(output: Output, skipped: Sequence[TaskSpec]) -> None:
+    """The document translations left out by --skip-existing (the first few, and how many)."""
+    if not skipped or output.messages is None:
+        return
+    output.say(f"skipping {len(skipped)} document translation(s) whose target already exists:")
+    for task in skipped[:_SKIPPED_LISTED]:
+        output.say(f"  skipped {location(task.target_url)}")
+    if len(skipped) > _SKIPPED_LISTED:
+        output.say(f"  ... and {len(skipped) - _SKIPPED_LISTED} more (--json lists every one)")

@@ -1,0 +1,253 @@
+"""`dragoman jobs ...`: list, show, cancel, wait for and retry jobs. Every command taking a job id
+takes it whole, without its dashes, or as an unambiguous prefix (`ids.resolve_job_id`)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from dragoman.cli.app import Output, fail, jobs_app, open_service, stdout
+from dragoman.cli.follow import CtrlC, follow_to_the_end, print_skipped
+from dragoman.cli.ids import resolve_job_id
+from dragoman.cli.output import job_json, location, print_json, task_json
+from dragoman.cli.translate import JSON_HELP, QUIET_HELP, refuse_existing, submit_and_follow
+from dragoman.domain.states import JobStatus, TaskStatus
+from dragoman.errors import Conflict, ServiceError
+
+if TYPE_CHECKING:
+    from dragoman.domain.jobs import JobView
+    from dragoman.service import Dragoman
+
+__all__ = ["jobs_cancel", "jobs_list", "jobs_retry", "jobs_show", "jobs_wait"]
+
+_ID_HELP = "The job's id: whole, without its dashes, or its first 8 or more characters."
+JobId = Annotated[str, typer.Argument(help=_ID_HELP, metavar="JOB_ID", show_default=False)]
+AsJson = Annotated[bool, typer.Option("--json", help=JSON_HELP)]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help=QUIET_HELP)]
+
+
+def _resolved(job_id: str, *, with_runner: bool = False) -> tuple[Dragoman, str]:
+    try:
+        service = open_service(with_runner=with_runner)
+    except ServiceError as exc:
+        raise fail(exc) from None
+    try:
+        return service, resolve_job_id(service, job_id)
+    except ServiceError as exc:
+        service.close()
+        raise fail(exc) from None
+
+
+def _table(*columns: str) -> Table:
+    """A table whose cells are folded, never cut with an ellipsis; the job id column never wraps."""
+    table = Table(*columns)
+    for column in table.columns:
+        column.overflow = "fold"
+    return table
+
+
+@jobs_app.command("list")
+def jobs_list(
+    status: Annotated[
+        list[JobStatus] | None,
+        typer.Option("--status", "-s", help="Only jobs in this status; repeat for several.", metavar="STATUS"),
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="How many of the newest jobs.", metavar="N")] = 20,
+    as_json: AsJson = False,
+) -> None:
+    """The newest jobs.
+
+    Statuses: validating, invalid, queued, running, cancelling, succeeded, partially_failed, failed,
+    cancelled."""
+    from dragoman.store.jobs import JobQuery
+
+    try:
+        service = open_service()
+        views = service.list_jobs(limit=limit, query=JobQuery(statuses=set(status) if status else None))
+    except ServiceError as exc:
+        raise fail(exc) from None
+    if as_json:
+        print_json([job_json(view) for view in views])
+        return
+    table = _table("job", "created (UTC)", "status", "done/total", "failed", "cancelled", "billed")
+    table.columns[0].no_wrap = True
+    table.columns[0].min_width = 36
+    for view in views:
+        summary = view.summary
+        table.add_row(
+            view.job.id,
+            view.job.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+            view.status.value,
+            f"{summary.succeeded}/{summary.total}",
+            str(summary.failed),
+            str(summary.cancelled),
+            str(summary.characters_charged),
+        )
+    stdout.print(table)
+
+
+@jobs_app.command("show")
+def jobs_show(
+    job_id: JobId,
+    status: Annotated[
+        list[TaskStatus] | None,
+        typer.Option(
+            "--status",
+            "-s",
+            help="Only documents in this status (pending, running, succeeded, failed, cancelled); repeat for several.",
+            metavar="STATUS",
+        ),
+    ] = None,
+    as_json: AsJson = False,
+) -> None:
+    """A job, each of its documents and where its translation is written, and why it failed."""
+    from dragoman.store.jobs import TaskQuery
+
+    service, job_id = _resolved(job_id)
+    try:
+        view = service.get(job_id)
+        tasks = service.tasks(job_id, query=TaskQuery(statuses=set(status) if status else None))
+    except ServiceError as exc:
+        raise fail(exc) from None
+    if as_json:
+        print_json({"job": job_json(view), "tasks": [task_json(task) for task in tasks]})
+        return
+    print_headline(view)
+    if not tasks:
+        if view.summary.total == 0:
+            stdout.print("no documents: nothing ran")
+        return
+    table = _table("task", "source", "lang", "status", "chars", "translation", "error")
+    for task in tasks:
+        table.add_row(
+            task.id[:8],
+            Text(location(task.source_url)),
+            f"{task.source_language}->{task.target_language}",
+            task.status.value,
+            str(task.billed_characters),
+            Text(
+                location(task.target_url) if task.status is TaskStatus.SUCCEEDED else f"({location(task.target_url)})"
+            ),
+            Text(f"{task.error.code}: {task.error.message}" if task.error else ""),
+        )
+    stdout.print(table)
+    if any(task.status is not TaskStatus.SUCCEEDED for task in tasks):
+        stdout.print("a translation in parentheses is where it goes; it is written only when it succeeds")
+
+
+def print_headline(view: JobView) -> None:
+    """`job ID: STATUS · counts · billed`, and the reason a job failed as a whole."""
+    summary = view.summary
+    stdout.print(
+        f"job {view.job.id}: [bold]{view.status.value}[/] · {summary.succeeded} succeeded, {summary.failed} failed, "
+        f"{summary.cancelled} cancelled, {summary.in_progress} running, {summary.not_yet_started} waiting · "
+        f"{summary.characters_charged} characters billed",
+        soft_wrap=True,
+    )
+    failure = view.job.failure
+    if failure is not None:
+        stdout.print(f"reason: {failure.code}: {failure.message}", soft_wrap=True, markup=False)
+
+
+@jobs_app.command("cancel")
+def jobs_cancel(job_id: JobId) -> None:
+    """Cancel a job: pending documents are dropped, running ones stop at a safe point."""
+    service, job_id = _resolved(job_id)
+    try:
+        view = service.cancel(job_id)
+    except ServiceError as exc:
+        raise fail(exc) from None
+    print_headline(view)
+
+
+@jobs_app.command("wait")
+def jobs_wait(job_id: JobId, as_json: AsJson = False, quiet: Quiet = False) -> None:
+    """Follow a job until it ends (running its documents here too); exit as translate does.
+
+    Ctrl-C stops waiting; it does not cancel the job (`dragoman jobs cancel` does)."""
+    ctrl_c = CtrlC(cancels=False)
+    ctrl_c.install()
+    service, job_id = _resolved(job_id, with_runner=True)
+    try:
+        view = service.get(job_id)
+    except ServiceError as exc:
+        raise fail(exc) from None
+    follow_to_the_end(service, view, ctrl_c, Output(json=as_json, quiet=quiet))
+
+
+@jobs_app.command("retry")
+def jobs_retry(
+    job_id: JobId,
+    skip_existing: Annotated[
+        bool, typer.Option("--skip-existing", help="Leave out documents whose translation exists by now.")
+    ] = False,
+    wait: Annotated[bool, typer.Option(help="Run the new job here and follow it; --no-wait only submits it.")] = True,
+    as_json: AsJson = False,
+    quiet: Quiet = False,
+) -> None:
+    """A new job for the documents of a job that did not succeed (failed or cancelled).
+
+    Same sources, targets and languages. It is followed as translate follows its job: Ctrl-C cancels
+    it, and the exit code is translate's."""
+    from dragoman.domain.specs import JobSpec, TaskSpec
+    from dragoman.planning import existing_targets, without_tasks
+
+    output = Output(json=as_json, quiet=quiet)
+    ctrl_c = CtrlC()
+    if wait:
+        ctrl_c.install()
+    service, job_id = _resolved(job_id, with_runner=wait)
+    try:
+        view = service.get(job_id)
+        _refuse_unfinished(view)
+        left = [task for task in service.tasks(job_id) if task.status in (TaskStatus.FAILED, TaskStatus.CANCELLED)]
+        spec = JobSpec(
+            tenant=view.job.tenant,
+            tasks=[
+                TaskSpec(
+                    task.source_url,
+                    task.target_url,
+                    task.source_language,
+                    task.target_language,
+                    task.glossary,
+                    task.document_format,
+                )
+                for task in left
+            ],
+            name=f"retry of {job_id}",
+        )
+        existing = existing_targets(service.storage.for_tenant(view.job.tenant), spec) if left else []
+        if existing and not skip_existing:
+            refuse_existing(existing, len(spec.tasks), "remove those files first")
+    except ServiceError as exc:
+        service.close()
+        raise fail(exc) from None
+    spec = without_tasks(spec, existing)
+    print_skipped(output, existing)
+    if not spec.tasks:
+        service.close()
+        if as_json:
+            print_json({"job": None, "tasks": [], "skipped": []})
+        else:
+            output.say(f"nothing to retry: every document of job {job_id} succeeded, or its translation exists")
+        raise typer.Exit(0)
+    output.say(
+        f"retrying {len(spec.tasks)} of the {view.summary.total} document translation(s) of job {job_id} "
+        f"({view.summary.failed} failed, {view.summary.cancelled} cancelled)"
+    )
+    submit_and_follow(service, spec, ctrl_c, output, wait=wait, skipped=existing)
+
+
+def _refuse_unfinished(view: JobView) -> None:
+    job_id = view.job.id
+    if view.status is JobStatus.INVALID:
+        reason = view.job.failure.message if view.job.failure is not None else "its input was unusable"
+        raise Conflict(f"job {job_id} failed validation ({reason}): nothing ran, so there is nothing to retry")
+    if not view.is_terminal:
+        raise Conflict(
+            f"job {job_id} is {view.status.value}: wait for it to end (`dragoman jobs wait {job_id}`) "
+            "or cancel it, then retry"
+        )

@@ -1,0 +1,258 @@
+"""`dragoman translate`: plan a job from local paths, submit it, and follow it (or only submit it)."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from dragoman.cli.app import EXIT_CANCELLED_HERE, Output, app, errors, fail, open_service, stdout
+from dragoman.cli.follow import CtrlC, follow_to_the_end, print_skipped
+from dragoman.cli.output import job_json, location, print_json, skipped_json, task_json
+from dragoman.errors import Invalid, ServiceError, TargetExists, UnsupportedLanguage
+
+if TYPE_CHECKING:
+    from dragoman.domain.jobs import JobView
+    from dragoman.domain.specs import JobSpec, TaskSpec
+    from dragoman.service import Dragoman
+
+__all__ = ["language_hint", "refuse_existing", "roots_hint", "submit_and_follow", "translate"]
+
+JSON_HELP = "Print one JSON document (stable field names) on stdout instead of text."
+QUIET_HELP = "No progress and no messages: only the final line, and errors on stderr."
+_LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})?$")
+_EXISTING_NAMED = 3
+_PAIRS_NAMED = 12
+
+
+@app.command()
+def translate(
+    paths: Annotated[list[Path], typer.Argument(help="Documents, or folders of documents.", metavar="PATH...")],
+    to: Annotated[
+        list[str],
+        typer.Option(
+            "--to", "-t", help="Target language: repeat (--to es --to ca) or list (--to es,ca).", metavar="LANG"
+        ),
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Folder for translations: OUT/<lang>/<document>.", metavar="OUT")
+    ],
+    source: Annotated[
+        str, typer.Option("--from", "-f", help="Source language, or auto to detect each document's.", metavar="LANG")
+    ] = "en",
+    skip_existing: Annotated[
+        bool,
+        typer.Option(
+            "--skip-existing", help="Leave out documents whose translation already exists; translate the rest."
+        ),
+    ] = False,
+    wait: Annotated[
+        bool, typer.Option(help="Run the job here and follow it; --no-wait only submits it, for a running service.")
+    ] = True,
+    as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help=QUIET_HELP)] = False,
+) -> None:
+    """Translate documents. Ctrl-C cancels the job: finished documents are kept, the rest stop."""
+    # Ctrl-C is counted from here on, so that a press while the job is being created or the runner
+    # started is not lost: it cancels the job as soon as the job exists (a press before that creates
+    # no job at all). The handler stays until the process ends: a press after the job ended (while
+    # the summary is printed) changes nothing, and the exit code still says how the job ended.
+    output = Output(json=as_json, quiet=quiet)
+    ctrl_c = CtrlC()
+    if wait:
+        ctrl_c.install()
+    targets = list(dict.fromkeys(part.strip() for item in to for part in item.split(",") if part.strip()))
+    _refuse_languages_taken_for_paths(paths, targets)
+    output.say(f"preparing the job: {len(paths)} path(s) into {', '.join(targets)}")  # before the slow part
+    try:
+        service = open_service(with_runner=wait)
+    except ServiceError as exc:
+        raise fail(exc) from None
+    try:
+        spec, skipped = _plan(service, paths, out, targets, source, skip_existing=skip_existing)
+    except ServiceError as exc:
+        service.close()
+        raise fail(exc, _hint(service, exc, [*paths, out], source, targets)) from None
+    print_skipped(output, skipped)
+    if not spec.tasks:
+        service.close()
+        if output.json:
+            print_json({"job": None, "tasks": [], "skipped": [skipped_json(task) for task in skipped]})
+        else:
+            output.say(f"nothing to translate: the {len(skipped)} translation(s) asked for already exist")
+        raise typer.Exit(0)
+    submit_and_follow(service, spec, ctrl_c, output, wait=wait, skipped=skipped, hint_paths=[*paths, out])
+
+
+def submit_and_follow(
+    service: Dragoman,
+    spec: JobSpec,
+    ctrl_c: CtrlC,
+    output: Output,
+    *,
+    wait: bool,
+    skipped: Sequence[TaskSpec] = (),
+    hint_paths: Sequence[Path] = (),
+) -> None:
+    """Submit the job and follow it to its end (translate, jobs retry); with `wait` off, only submit it.
+    A Ctrl-C pressed before the job exists creates none."""
+    if ctrl_c.presses:
+        service.close()
+        (errors if output.quiet or output.json else stdout).print("stopped before a job was created")
+        raise typer.Exit(EXIT_CANCELLED_HERE)
+    try:
+        view = service.submit(spec)
+    except ServiceError as exc:
+        service.close()
+        source = spec.tasks[0].source_language if spec.tasks else "en"
+        targets = list(dict.fromkeys(task.target_language for task in spec.tasks))
+        raise fail(exc, _hint(service, exc, hint_paths, source, targets)) from None
+    console = output.messages
+    if console is not None:
+        console.print(f"job [bold]{view.job.id}[/]: {view.summary.total} document translation(s)", soft_wrap=True)
+    if not wait:
+        _submitted_only(service, view, output)
+        service.close()
+        raise typer.Exit(0)
+    follow_to_the_end(service, view, ctrl_c, output, skipped)
+
+
+def _submitted_only(service: Dragoman, view: JobView, output: Output) -> None:
+    address = _service_address(service)
+    if not _service_answers(address):
+        errors.print(
+            f"warning: no Dragoman service answers at {address} (DRAGOMAN_HOST, DRAGOMAN_PORT): the job waits "
+            f"until one runs on this store (`dragoman serve`), or until `dragoman jobs wait {view.job.id}` "
+            "runs it here",
+            soft_wrap=True,
+            markup=False,
+        )
+    if output.json:
+        print_json({"job": job_json(view), "tasks": [task_json(task) for task in service.tasks(view.job.id)]})
+    elif output.quiet:
+        stdout.print(f"job {view.job.id}: {view.status.value}", soft_wrap=True, markup=False)
+
+
+def _service_address(service: Dragoman) -> str:
+    host = service.settings.host
+    host = "127.0.0.1" if host in ("0.0.0.0", "") else ("[::1]" if host == "::" else host)
+    return f"http://{host}:{service.settings.port}"
+
+
+def _service_answers(address: str) -> bool:
+    """Whether a Dragoman service answers /health at `address` (it may still use another store)."""
+    import urllib.request
+
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(f"{address}/health", timeout=0.5) as response:
+            return bool(response.status == 200)
+    except (OSError, ValueError):
+        return False
+
+
+def _refuse_languages_taken_for_paths(paths: Sequence[Path], targets: Sequence[str]) -> None:
+    """`--to es ca`: typer takes `ca` for a path. Say how to ask for several languages instead."""
+    for path in paths:
+        if _LANGUAGE_TAG.match(str(path)) and not os.path.lexists(path):
+            first = targets[0] if targets else "es"
+            raise fail(
+                Invalid(f"{path} is not a file or folder"),
+                f"to translate into several languages, repeat --to (--to {first} --to {path}) or list them "
+                f"(--to {first},{path})",
+            )
+
+
+def _plan(
+    service: Dragoman, paths: Sequence[Path], out: Path, targets: Sequence[str], source: str, *, skip_existing: bool
+) -> tuple[JobSpec, list[TaskSpec]]:
+    from dragoman.planning import check_output_folders, existing_targets, plan_local_job, without_tasks
+
+    spec = plan_local_job(service.local, paths, out, targets, source)
+    check_output_folders(service.local, out, spec)
+    existing = existing_targets(service.local, spec)
+    if not existing:
+        return spec, []
+    if not skip_existing:
+        refuse_existing(existing, len(spec.tasks), "choose another --out")
+    return without_tasks(spec, existing), existing
+
+
+def refuse_existing(existing: Sequence[TaskSpec], total: int, elsewhere: str) -> None:
+    """Raise TargetExists naming how many targets exist, a few of them, and what to do instead."""
+    named = ", ".join(location(task.target_url) for task in existing[:_EXISTING_NAMED])
+    more = ", ..." if len(existing) > _EXISTING_NAMED else ""
+    raise TargetExists(
+        f"{len(existing)} of the {total} translations asked for already exist ({named}{more}); "
+        f"Dragoman never overwrites a document. Translate only the others with --skip-existing, or {elsewhere}."
+    )
+
+
+def _hint(
+    service: Dragoman, exc: ServiceError, paths: Sequence[Path], source: str, targets: Sequence[str]
+) -> str | None:
+    if isinstance(exc, UnsupportedLanguage):
+        return language_hint(service, source, targets)
+    if "outside the allowed storage roots" in exc.message:
+        return roots_hint(service, paths)
+    return None
+
+
+def roots_hint(service: Dragoman, paths: Sequence[Path]) -> str:
+    """How to allow a folder: the roots now, and the DRAGOMAN_ROOTS that would add the first path
+    outside them."""
+    roots = [str(root) for root in service.local.roots]
+    outside = None
+    for path in paths:
+        real = Path(os.path.realpath(path))
+        if not any(real == Path(root) or real.is_relative_to(root) for root in roots):
+            outside = real if real.is_dir() or not real.exists() else real.parent
+            break
+    example = ":".join([*roots, str(outside)]) if outside is not None else ":".join([*roots, "/path/to/folder"])
+    return (
+        f"Dragoman reads and writes documents only under {', '.join(roots) or 'no folder'}. To allow another "
+        f"folder, add it to DRAGOMAN_ROOTS (folders separated by ':'), e.g. DRAGOMAN_ROOTS={example}"
+    )
+
+
+def language_hint(service: Dragoman, source: str, targets: Sequence[str]) -> str:
+    """The installed pairs, and the Debian package that would add the pair asked for."""
+    from dragoman.config import setting_name
+
+    pairs = service.languages()
+    if not pairs:
+        return (
+            f"no Apertium language pair is installed in {service.settings.apertium_modes_dir} "
+            f"({setting_name('apertium_modes_dir')}); install one with its Debian package, e.g. "
+            "`apt install apertium-eng-spa` (`apt-cache search apertium-` lists them)"
+        )
+    listed = ", ".join(f"{pair.source} -> {pair.target}" for pair in pairs[:_PAIRS_NAMED])
+    if len(pairs) > _PAIRS_NAMED:
+        listed += ", ..."
+    missing = next((target for target in targets if not service.engine.supports(source, target)), None)
+    package = _debian_package(source, missing) if missing is not None else "apertium-xxx-yyy"
+    return (
+        f"installed pairs: {listed} (`dragoman languages` lists them). To add a pair, install its Debian "
+        f"package, named by three-letter codes: {package} (`apt-cache search apertium-` lists what there is)"
+    )
+
+
+def _debian_package(source: str, target: str) -> str:
+    from dragoman.domain.specs import AUTO_LANGUAGE, primary_language
+    from dragoman.engines.languages import _THREE_TO_TWO
+
+    three = {two: three for three, two in _THREE_TO_TWO.items()}
+
+    def code(tag: str) -> str:
+        language = primary_language(tag.lower().replace("_", "-"))
+        return three.get(language, language)
+
+    target_code = code(target)
+    if source.strip().lower() == AUTO_LANGUAGE:
+        return f"apertium-<source>-{target_code}"
+    source_code = code(source)
+    return f"apertium-{source_code}-{target_code} or apertium-{target_code}-{source_code}"
