@@ -203,19 +203,22 @@ def _hint(
 
 
 def roots_hint(service: Dragoman, paths: Sequence[Path]) -> str:
-    """How to allow a folder: the roots now, and the DRAGOMAN_ROOTS that would add the first path
-    outside them."""
-    roots = [str(root) for root in service.local.roots]
-    outside = None
+    """How to allow a folder: the roots setting now, and the value that would add the folder of the
+    first path outside them."""
+    from dragoman.config import setting_name
+
+    roots = [str(root) for root in service.settings.roots]
+    real_roots = [Path(os.path.realpath(root)) for root in roots]
+    outside = "/path/to/folder"
     for path in paths:
         real = Path(os.path.realpath(path))
-        if not any(real == Path(root) or real.is_relative_to(root) for root in roots):
-            outside = real if real.is_dir() or not real.exists() else real.parent
+        if not any(real == root or real.is_relative_to(root) for root in real_roots):
+            outside = str(real if real.is_dir() or not real.exists() else real.parent)
             break
-    example = ":".join([*roots, str(outside)]) if outside is not None else ":".join([*roots, "/path/to/folder"])
     return (
         f"Dragoman reads and writes documents only under {', '.join(roots) or 'no folder'}. To allow another "
-        f"folder, add it to DRAGOMAN_ROOTS (folders separated by ':'), e.g. DRAGOMAN_ROOTS={example}"
+        f"folder, add it to {setting_name('roots')} (folders separated by ':'), "
+        f"e.g. DRAGOMAN_ROOTS={':'.join([*roots, outside])}"
     )
 
 
