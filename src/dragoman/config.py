@@ -213,7 +213,8 @@ class Settings(BaseSettings):
         s3_secret = (own and own.s3_secret_access_key) or self.s3_secret_access_key
         buckets = pick(own and own.s3_buckets, None, [])
         return StorageScope(
-            roots=tuple(pick(own and own.roots, self.roots, [])),
+            # and always its own connector work folder, where the local vendor keeps its documents
+            roots=(*pick(own and own.roots, self.roots, []), self.connector_work_dir(tenant)),
             azure_blob_hosts=tuple(pick(own and own.azure_blob_hosts, self.azure_blob_hosts, [])),
             s3_endpoint_url=(own and own.s3_endpoint_url) or self.s3_endpoint_url,
             s3_region=(own and own.s3_region) or self.s3_region,
@@ -221,6 +222,12 @@ class Settings(BaseSettings):
             s3_secret_access_key=s3_secret.get_secret_value() if s3_secret is not None else None,
             s3_buckets=None if buckets is None else frozenset(buckets),
         )
+
+    def connector_work_dir(self, tenant: str) -> Path:
+        """The content connector's work folder for `tenant` (its local vendor's documents), inside the
+        data directory; each tenant's storage scope holds its own, and no other tenant's."""
+        folder = "".join(char if char.isalnum() or char in "-_." else "_" for char in tenant).lstrip(".") or "_"
+        return self.data_dir / "connector" / folder
 
     def tenant_for_aws_key(self, access_key: str) -> tuple[str, str] | None:
         """(tenant, secret access key) for an AWS access key id."""

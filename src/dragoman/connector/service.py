@@ -1,0 +1,215 @@
+"""The connector's operations: entities in, jobs out to a vendor, cancel, poll, import.
+
+Decisions come from the pure modules (`lifecycle`, `languages`, `snapshots`); this module only
+orders the steps so that nothing is lost:
+
+- **Send** is an outbox: the job is recorded `sending` (and its items' languages In translation)
+  before the vendor is called; the vendor's `submit` is idempotent by the job id, so a retry after a
+  crash finds the vendor job it already made instead of making a second. A cancel that arrives
+  while the vendor call is in flight wins: the job is cancelled at once, and when the call returns
+  the vendor job is withdrawn.
+- **Cancel** follows `lifecycle.decide_cancel`; a request to the vendor is recorded before the
+  vendor is asked, and its answer is applied at a poll.
+- **Import** settles each item once (a repeated import changes nothing), writing only the item's
+  fields for its language, and ends the job `imported` or `imported_with_errors` with a per-item
+  report (each failed item's error).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from dragoman.connector.languages import ItemEventKind, check_not_in_translation
+from dragoman.connector.lifecycle import (
+    CancelDecision,
+    CancelRequest,
+    ConnectorJobStatus,
+    decide_cancel,
+    vendor_answer,
+)
+from dragoman.connector.snapshots import Snapshot, snapshot_for
+from dragoman.connector.store import ConnectorJob, ConnectorStore, Entity, ItemStatus
+from dragoman.connector.vendors import CancelAnswer, Vendor, VendorState
+from dragoman.errors import Conflict, Invalid, ServiceError
+from dragoman.planning import language, locale
+
+__all__ = ["Connector"]
+
+S = ConnectorJobStatus
+
+
+class Connector:
+    """The content connector over one state database and a set of vendors by name."""
+
+    def __init__(self, store: ConnectorStore, vendors: Mapping[str, Vendor]) -> None:
+        self.store = store
+        self.vendors = dict(vendors)
+
+    # --- entities -----------------------------------------------------------------------------
+
+    def put_entity(self, tenant: str, entity_id: str, source_language: str, fields: Mapping[str, str]) -> Entity:
+        """Create or update an entity of the embedded catalogue. Raises Invalid."""
+        if not entity_id or len(entity_id) > 200:
+            raise Invalid("an entity id is 1 to 200 characters")
+        if not all(isinstance(name, str) and isinstance(text, str) for name, text in fields.items()):
+            raise Invalid("an entity's fields are names with text values")
+        return self.store.put_entity(tenant, entity_id, language(source_language), fields)
+
+    # --- jobs ---------------------------------------------------------------------------------
+
+    def create_job(
+        self,
+        tenant: str,
+        name: str,
+        source_language: str,
+        target_languages: Sequence[str],
+        vendor: str,
+        entity_ids: Sequence[str],
+        *,
+        instructions: str = "",
+        due_at: datetime | None = None,
+        resubmits: str | None = None,
+    ) -> ConnectorJob:
+        """A draft job: for each entity × target language, a frozen snapshot of the fields changed
+        since they were last imported into that language (a language with nothing to send is left
+        out for that entity). Raises Invalid (unknown vendor or entity, a target that is the source,
+        nothing to translate) or Conflict (an entity already in translation into a target)."""
+        if vendor not in self.vendors:
+            raise Invalid(f"unknown vendor {vendor!r}; known: {', '.join(sorted(self.vendors))}")
+        source = language(source_language)
+        targets = list(dict.fromkeys(locale(target) for target in target_languages))
+        if not targets:
+            raise Invalid("name at least one target language")
+        if any(language(target) == source for target in targets):
+            raise Invalid(f"the source language {source} cannot also be a target")
+        if not entity_ids:
+            raise Invalid("name at least one entity")
+        sets = self.store.language_sets(tenant, list(entity_ids))
+        snapshots: list[Snapshot] = []
+        for entity_id in dict.fromkeys(entity_ids):
+            entity = self.store.entity(tenant, entity_id)
+            if entity.source_language != source:
+                raise Invalid(f"entity {entity_id!r} is in {entity.source_language}, not {source}")
+            for target in targets:
+                imported = self.store.imported_hashes(tenant, entity_id, target)
+                snapshot = snapshot_for(entity_id, entity.revision, entity.fields, target, imported)
+                if snapshot is None:
+                    continue
+                if entity_id in sets:
+                    check_not_in_translation(sets[entity_id], entity_id, target)
+                snapshots.append(snapshot)
+        if not snapshots:
+            raise Invalid("nothing to translate: every field of these entities is already translated as it is")
+        return self.store.create_job(
+            tenant, name or "connector job", source, targets, vendor, snapshots,
+            instructions=instructions, due_at=due_at, resubmits=resubmits,
+        )  # fmt: skip
+
+    def resubmit(self, tenant: str, job_id: str) -> ConnectorJob:
+        """A new draft for a cancelled job (or one whose cancel the vendor refused after it ended),
+        linked to it, over the same entities and languages as they are now. Raises Conflict."""
+        old = self.store.job(tenant, job_id)
+        if old.status is not S.CANCELLED and old.cancel_request is not CancelRequest.REFUSED:
+            raise Conflict(
+                f"only a cancelled job, or one whose cancel was refused, is resubmitted (this one is {old.status})"
+            )
+        entities = list(dict.fromkeys(item.entity for item in old.items))
+        return self.create_job(
+            tenant, old.name, old.source_language, old.target_languages, old.vendor, entities,
+            instructions=old.instructions, due_at=old.due_at, resubmits=old.id,
+        )  # fmt: skip
+
+    def send(self, tenant: str, job_id: str) -> ConnectorJob:
+        """Send a draft (or retry a failed send): see the module's docstring. A vendor that cannot
+        take it now leaves the job `send_failed`, with why; sending it again retries."""
+        job = self.store.job(tenant, job_id)
+        first = job.status is S.DRAFT
+        job = self.store.change(
+            tenant, job_id, expect={S.DRAFT, S.SEND_FAILED}, status=S.SENDING,
+            item_event=ItemEventKind.SENT if first else None, send_attempts=job.send_attempts + 1,
+        )  # fmt: skip
+        if job.status is not S.SENDING:
+            raise Conflict(f"the job is {job.status}; only a draft or a failed send is sent")
+        vendor = self.vendors[job.vendor]
+        try:
+            ref = vendor.submit(tenant, job)
+        except ServiceError as exc:
+            return self.store.change(tenant, job_id, expect={S.SENDING}, status=S.SEND_FAILED, error=exc.message)
+        after = self.store.change(tenant, job_id, expect={S.SENDING}, status=S.SENT, vendor_ref=ref, error=None)
+        if after.status is S.CANCELLED:  # cancelled while the vendor call was in flight: take it back
+            vendor.withdraw(tenant, ref)
+            after = self.store.change(tenant, job_id, vendor_ref=ref)
+        return after
+
+    def cancel(self, tenant: str, job_id: str) -> ConnectorJob:
+        """Cancel on the connector's own while nothing or not all reached the vendor (the job ends
+        cancelled, and what reached the vendor is withdrawn); once sent, record a request and ask the
+        vendor, whose answer a later poll applies. Raises CancelRefused."""
+        job = self.store.job(tenant, job_id)
+        decision = decide_cancel(job.status, job.cancel_request)
+        if decision is CancelDecision.REQUEST_VENDOR:
+            job = self.store.change(
+                tenant, job_id, expect={S.SENT, S.IN_PRODUCTION}, cancel_request=CancelRequest.REQUESTED
+            )
+            if job.cancel_request is CancelRequest.REQUESTED and job.vendor_ref is not None:
+                self.vendors[job.vendor].request_cancel(tenant, job.vendor_ref)
+            return job
+        job = self.store.change(
+            tenant, job_id, expect={job.status}, status=S.CANCELLED, item_event=ItemEventKind.CANCELLED
+        )
+        if job.status is not S.CANCELLED:  # it moved meanwhile (sent, say): decide again
+            return self.cancel(tenant, job_id)
+        if decision is CancelDecision.WITHDRAW and job.vendor_ref is not None:
+            self.vendors[job.vendor].withdraw(tenant, job.vendor_ref)
+        return job
+
+    def poll(self, tenant: str, job_id: str) -> ConnectorJob:
+        """Ask the vendor where a sent job stands and apply it: a cancel request's answer, work
+        started, delivery, or a cancel the vendor made on its own."""
+        job = self.store.job(tenant, job_id)
+        if job.status not in (S.SENT, S.IN_PRODUCTION) or job.vendor_ref is None:
+            return job
+        status = self.vendors[job.vendor].poll(tenant, job.vendor_ref)
+        if job.cancel_request is CancelRequest.REQUESTED and status.cancel is not None:
+            new_status, request = vendor_answer(
+                job.status, job.cancel_request, approved=status.cancel is CancelAnswer.APPROVED
+            )
+            job = self.store.change(
+                tenant, job_id, expect={job.status}, status=new_status, cancel_request=request,
+                item_event=ItemEventKind.CANCELLED if new_status is S.CANCELLED else None,
+            )  # fmt: skip
+            if job.status is S.CANCELLED:
+                return job
+        if status.state is VendorState.CANCELLED:
+            return self.store.change(
+                tenant, job_id, expect={S.SENT, S.IN_PRODUCTION}, status=S.CANCELLED, item_event=ItemEventKind.CANCELLED
+            )
+        if status.state is VendorState.IN_PRODUCTION and job.status is S.SENT:
+            job = self.store.change(tenant, job_id, expect={S.SENT}, status=S.IN_PRODUCTION)
+        if status.state is VendorState.DELIVERED:
+            job = self.store.change(tenant, job_id, expect={S.SENT, S.IN_PRODUCTION}, status=S.READY_FOR_IMPORT)
+        return job
+
+    def import_job(self, tenant: str, job_id: str) -> ConnectorJob:
+        """Import a delivered job: each sent item once, its fields written for its language; the job
+        ends imported, or imported_with_errors naming each failed item. Raises Conflict."""
+        job = self.store.job(tenant, job_id)
+        if job.status is not S.READY_FOR_IMPORT or job.vendor_ref is None:
+            raise Conflict(f"the job is {job.status}; only a delivered job (ready_for_import) is imported")
+        deliveries = self.vendors[job.vendor].deliveries(tenant, job.vendor_ref, job)
+        for item in job.items:
+            if item.status != ItemStatus.SENT:
+                continue
+            delivery = deliveries.get(item.id)
+            if delivery is None:
+                self.store.import_item(tenant, job_id, item, None, "the vendor delivered nothing for it")
+                continue
+            missing = sorted(set(item.fields) - set(delivery.fields or {}))
+            error = delivery.error or (f"fields not delivered: {', '.join(missing)}" if missing else None)
+            self.store.import_item(tenant, job_id, item, None if error else delivery.fields, error)
+        settled = self.store.job(tenant, job_id)
+        failed = any(item.status == ItemStatus.FAILED for item in settled.items)
+        return self.store.change(
+            tenant, job_id, expect={S.READY_FOR_IMPORT}, status=S.IMPORTED_WITH_ERRORS if failed else S.IMPORTED
+        )

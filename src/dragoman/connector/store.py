@@ -1,0 +1,427 @@
+"""The connector's records: entities of the embedded catalogue, connector jobs and their frozen items,
+the item history the language sets are computed from, and the hashes last imported.
+
+Every state change of a job is one transaction that also appends the history it implies, so the
+language sets (`connector.languages`) read after any crash are exactly what was decided before it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
+
+from dragoman.connector.languages import ItemEvent, ItemEventKind, LanguageSets, language_sets
+from dragoman.connector.lifecycle import CancelRequest, ConnectorJobStatus, transition
+from dragoman.connector.schema import (
+    connector_entities,
+    connector_history,
+    connector_imports,
+    connector_items,
+    connector_jobs,
+)
+from dragoman.connector.snapshots import Snapshot
+from dragoman.errors import NotFound, StoreError
+
+__all__ = ["ConnectorJob", "ConnectorStore", "Entity", "Item", "ItemStatus"]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    """A content item of the embedded catalogue: its native id, source language, revision and fields,
+    the translations imported into it per language, and its language sets."""
+
+    id: str
+    source_language: str
+    revision: str
+    fields: Mapping[str, str]
+    translations: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    in_translation: frozenset[str] = frozenset()
+    translated: frozenset[str] = frozenset()
+
+
+class ItemStatus:
+    PENDING = "pending"  # in a draft: nothing sent
+    SENT = "sent"
+    IMPORTED = "imported"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    id: str
+    entity: str
+    language: str
+    revision: str
+    fields: Mapping[str, tuple[str, str]]  # name -> (source text, source hash)
+    status: str
+    delivered: Mapping[str, str] | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectorJob:
+    id: str
+    tenant: str
+    name: str
+    source_language: str
+    target_languages: tuple[str, ...]
+    vendor: str
+    status: ConnectorJobStatus
+    cancel_request: CancelRequest
+    created_at: datetime
+    updated_at: datetime
+    instructions: str = ""
+    due_at: datetime | None = None
+    vendor_ref: str | None = None
+    send_attempts: int = 0
+    error: str | None = None
+    resubmits: str | None = None
+    items: tuple[Item, ...] = ()
+
+
+class ConnectorStore:
+    """Connector records in the service's state database (SQLite or PostgreSQL)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    @contextmanager
+    def _begin(self) -> Iterator[Connection]:
+        try:
+            with self._engine.begin() as connection:
+                yield connection
+        except SQLAlchemyError as exc:
+            raise StoreError("the state database is unavailable or busy; try again") from exc
+
+    # --- entities -----------------------------------------------------------------------------
+
+    def put_entity(self, tenant: str, entity_id: str, source_language: str, fields: Mapping[str, str]) -> Entity:
+        """Create or update an entity of the embedded catalogue; its revision is the count of its
+        versions ("1", "2", ...), bumped only when its fields change."""
+        now = utcnow()
+        with self._begin() as connection:
+            row = connection.execute(
+                select(connector_entities).where(
+                    connector_entities.c.tenant == tenant, connector_entities.c.id == entity_id
+                )
+            ).first()
+            if row is None:
+                connection.execute(
+                    insert(connector_entities).values(
+                        tenant=tenant, id=entity_id, source_language=source_language, revision="1",
+                        fields=dict(fields), translations={}, created_at=now, updated_at=now,
+                    )
+                )  # fmt: skip
+            elif dict(row.fields) != dict(fields) or row.source_language != source_language:
+                connection.execute(
+                    update(connector_entities)
+                    .where(connector_entities.c.tenant == tenant, connector_entities.c.id == entity_id)
+                    .values(
+                        source_language=source_language,
+                        fields=dict(fields),
+                        revision=str(int(row.revision) + 1),
+                        updated_at=now,
+                    )
+                )
+        return self.entity(tenant, entity_id)
+
+    def entity(self, tenant: str, entity_id: str) -> Entity:
+        """Raises NotFound."""
+        with self._begin() as connection:
+            row = connection.execute(
+                select(connector_entities).where(
+                    connector_entities.c.tenant == tenant, connector_entities.c.id == entity_id
+                )
+            ).first()
+            if row is None:
+                raise NotFound(f"no entity {entity_id!r}")
+            sets = self._sets(connection, tenant, [entity_id]).get(entity_id, LanguageSets())
+        return _entity(row, sets)
+
+    def entities(self, tenant: str) -> list[Entity]:
+        with self._begin() as connection:
+            rows = connection.execute(
+                select(connector_entities)
+                .where(connector_entities.c.tenant == tenant)
+                .order_by(connector_entities.c.id)
+            ).all()
+            sets = self._sets(connection, tenant, None)
+        return [_entity(row, sets.get(row.id, LanguageSets())) for row in rows]
+
+    def imported_hashes(self, tenant: str, entity_id: str, language: str) -> dict[str, str]:
+        """Field name -> the source hash last imported into `language` for this entity."""
+        with self._begin() as connection:
+            rows = connection.execute(
+                select(connector_imports.c.field, connector_imports.c.hash).where(
+                    connector_imports.c.tenant == tenant,
+                    connector_imports.c.entity == entity_id,
+                    connector_imports.c.language == language,
+                )
+            ).all()
+        return {row.field: row.hash for row in rows}
+
+    def language_sets(self, tenant: str, entity_ids: Sequence[str] | None = None) -> dict[str, LanguageSets]:
+        with self._begin() as connection:
+            return self._sets(connection, tenant, entity_ids)
+
+    @staticmethod
+    def _sets(connection: Connection, tenant: str, entity_ids: Sequence[str] | None) -> dict[str, LanguageSets]:
+        statement = select(connector_history).where(connector_history.c.tenant == tenant)
+        if entity_ids is not None:
+            statement = statement.where(connector_history.c.entity.in_(list(entity_ids)))
+        rows = connection.execute(statement.order_by(connector_history.c.seq)).all()
+        return language_sets(ItemEvent(row.entity, row.language, row.job_id, ItemEventKind(row.kind)) for row in rows)
+
+    # --- jobs ---------------------------------------------------------------------------------
+
+    def create_job(
+        self,
+        tenant: str,
+        name: str,
+        source_language: str,
+        target_languages: Sequence[str],
+        vendor: str,
+        snapshots: Sequence[Snapshot],
+        *,
+        instructions: str = "",
+        due_at: datetime | None = None,
+        resubmits: str | None = None,
+    ) -> ConnectorJob:
+        """A draft job holding one pending item per snapshot, in one transaction."""
+        job_id, now = str(uuid.uuid4()), utcnow()
+        with self._begin() as connection:
+            connection.execute(
+                insert(connector_jobs).values(
+                    id=job_id, tenant=tenant, name=name, source_language=source_language,
+                    target_languages=list(target_languages), vendor=vendor, instructions=instructions,
+                    due_at=due_at, status=ConnectorJobStatus.DRAFT.value, cancel_request=CancelRequest.NONE.value,
+                    send_attempts=0, resubmits=resubmits, created_at=now, updated_at=now,
+                )
+            )  # fmt: skip
+            connection.execute(
+                insert(connector_items),
+                [
+                    {
+                        "id": str(uuid.uuid4()), "job_id": job_id, "seq": seq, "entity": snapshot.entity,
+                        "language": snapshot.language, "revision": snapshot.revision,
+                        "fields": {name: list(pair) for name, pair in snapshot.fields.items()},
+                        "status": ItemStatus.PENDING,
+                    }
+                    for seq, snapshot in enumerate(snapshots)
+                ],
+            )  # fmt: skip
+        return self.job(tenant, job_id)
+
+    def job(self, tenant: str, job_id: str) -> ConnectorJob:
+        """Raises NotFound."""
+        with self._begin() as connection:
+            return self._job(connection, tenant, job_id)
+
+    def jobs(self, tenant: str, limit: int = 50) -> list[ConnectorJob]:
+        with self._begin() as connection:
+            ids = connection.execute(
+                select(connector_jobs.c.id)
+                .where(connector_jobs.c.tenant == tenant)
+                .order_by(connector_jobs.c.created_at.desc(), connector_jobs.c.id)
+                .limit(limit)
+            ).scalars()
+            return [self._job(connection, tenant, job_id) for job_id in list(ids)]
+
+    def live_jobs(self) -> list[tuple[str, str]]:
+        """(tenant, job id) of every job a vendor holds and that has not ended: what the receiver polls."""
+        live = [status.value for status in (ConnectorJobStatus.SENT, ConnectorJobStatus.IN_PRODUCTION)]
+        with self._begin() as connection:
+            rows = connection.execute(
+                select(connector_jobs.c.tenant, connector_jobs.c.id).where(connector_jobs.c.status.in_(live))
+            ).all()
+        return [(row.tenant, row.id) for row in rows]
+
+    @staticmethod
+    def _job(connection: Connection, tenant: str, job_id: str) -> ConnectorJob:
+        row = connection.execute(
+            select(connector_jobs).where(connector_jobs.c.tenant == tenant, connector_jobs.c.id == job_id)
+        ).first()
+        if row is None:
+            raise NotFound(f"no connector job {job_id!r}")
+        items = connection.execute(
+            select(connector_items).where(connector_items.c.job_id == job_id).order_by(connector_items.c.seq)
+        ).all()
+        return ConnectorJob(
+            id=row.id, tenant=row.tenant, name=row.name, source_language=row.source_language,
+            target_languages=tuple(row.target_languages), vendor=row.vendor,
+            status=ConnectorJobStatus(row.status), cancel_request=CancelRequest(row.cancel_request),
+            created_at=row.created_at, updated_at=row.updated_at, instructions=row.instructions,
+            due_at=row.due_at, vendor_ref=row.vendor_ref, send_attempts=row.send_attempts, error=row.error,
+            resubmits=row.resubmits, items=tuple(_item(item) for item in items),
+        )  # fmt: skip
+
+    def change(
+        self,
+        tenant: str,
+        job_id: str,
+        *,
+        expect: Iterable[ConnectorJobStatus] | None = None,
+        status: ConnectorJobStatus | None = None,
+        cancel_request: CancelRequest | None = None,
+        item_event: ItemEventKind | None = None,
+        **values: Any,
+    ) -> ConnectorJob:
+        """Change a job in one transaction: its status (along the lifecycle; raises InvalidTransition),
+        its cancel request, other columns (`values`), and, with `item_event`, every live item of it:
+        SENT marks pending items sent, CANCELLED and FAILED end sent ones; each appends its history.
+        With `expect`, the job is returned unchanged when its status is not one of them (a concurrent
+        change won). Raises NotFound."""
+        with self._begin() as connection:
+            row = connection.execute(
+                select(connector_jobs.c.status)
+                .where(connector_jobs.c.tenant == tenant, connector_jobs.c.id == job_id)
+                .with_for_update()
+            ).first()
+            if row is None:
+                raise NotFound(f"no connector job {job_id!r}")
+            current = ConnectorJobStatus(row.status)
+            if expect is not None and current not in set(expect):
+                return self._job(connection, tenant, job_id)
+            changes: dict[str, Any] = {"updated_at": utcnow(), **values}
+            if status is not None and status is not current:
+                changes["status"] = transition(current, status).value
+            if cancel_request is not None:
+                changes["cancel_request"] = cancel_request.value
+            connection.execute(update(connector_jobs).where(connector_jobs.c.id == job_id).values(**changes))
+            if item_event is not None:
+                self._item_event(connection, tenant, job_id, item_event)
+            return self._job(connection, tenant, job_id)
+
+    @staticmethod
+    def _item_event(connection: Connection, tenant: str, job_id: str, kind: ItemEventKind) -> None:
+        source = ItemStatus.PENDING if kind is ItemEventKind.SENT else ItemStatus.SENT
+        target = {
+            ItemEventKind.SENT: ItemStatus.SENT,
+            ItemEventKind.CANCELLED: ItemStatus.CANCELLED,
+            ItemEventKind.FAILED: ItemStatus.FAILED,
+        }[kind]
+        rows = connection.execute(
+            select(connector_items.c.entity, connector_items.c.language)
+            .where(connector_items.c.job_id == job_id, connector_items.c.status == source)
+            .order_by(connector_items.c.seq)
+        ).all()
+        connection.execute(
+            update(connector_items)
+            .where(connector_items.c.job_id == job_id, connector_items.c.status == source)
+            .values(status=target)
+        )
+        if kind is ItemEventKind.CANCELLED:  # a draft's items were never sent: they just end
+            connection.execute(
+                update(connector_items)
+                .where(connector_items.c.job_id == job_id, connector_items.c.status == ItemStatus.PENDING)
+                .values(status=ItemStatus.CANCELLED)
+            )
+        now = utcnow()
+        if rows:
+            connection.execute(
+                insert(connector_history),
+                [
+                    {"tenant": tenant, "entity": row.entity, "language": row.language, "job_id": job_id,
+                     "kind": kind.value, "at": now}
+                    for row in rows
+                ],
+            )  # fmt: skip
+
+    def import_item(
+        self,
+        tenant: str,
+        job_id: str,
+        item: Item,
+        translation: Mapping[str, str] | None,
+        error: str | None,
+    ) -> bool:
+        """Record one item's import, once: the translation written into the entity (per language, only
+        the item's fields), its hashes as last imported, and its history. With `error`, the item failed
+        and nothing is written. False when the item was already settled (a repeated import)."""
+        now = utcnow()
+        with self._begin() as connection:
+            settled = connection.execute(
+                update(connector_items)
+                .where(connector_items.c.id == item.id, connector_items.c.status == ItemStatus.SENT)
+                .values(
+                    status=ItemStatus.FAILED if error else ItemStatus.IMPORTED,
+                    delivered=dict(translation) if translation is not None else None,
+                    error=error,
+                )
+            ).rowcount
+            if not settled:
+                return False
+            if error is None and translation is not None:
+                row = connection.execute(
+                    select(connector_entities.c.translations).where(
+                        connector_entities.c.tenant == tenant, connector_entities.c.id == item.entity
+                    )
+                ).first()
+                if row is not None:
+                    translations = {language: dict(values) for language, values in (row.translations or {}).items()}
+                    translations.setdefault(item.language, {}).update(translation)
+                    connection.execute(
+                        update(connector_entities)
+                        .where(connector_entities.c.tenant == tenant, connector_entities.c.id == item.entity)
+                        .values(translations=translations)
+                    )
+                for name, (_, digest) in item.fields.items():
+                    keys = (tenant, item.entity, item.language, name)
+                    connection.execute(
+                        delete(connector_imports).where(
+                            connector_imports.c.tenant == keys[0],
+                            connector_imports.c.entity == keys[1],
+                            connector_imports.c.language == keys[2],
+                            connector_imports.c.field == keys[3],
+                        )
+                    )
+                    connection.execute(
+                        insert(connector_imports).values(
+                            tenant=tenant, entity=item.entity, language=item.language, field=name, hash=digest,
+                            job_id=job_id, at=now,
+                        )
+                    )  # fmt: skip
+            kind = ItemEventKind.FAILED if error else ItemEventKind.IMPORTED
+            connection.execute(
+                insert(connector_history).values(
+                    tenant=tenant, entity=item.entity, language=item.language, job_id=job_id, kind=kind.value, at=now
+                )
+            )
+        return True
+
+
+def _entity(row: Any, sets: LanguageSets) -> Entity:
+    return Entity(
+        id=row.id,
+        source_language=row.source_language,
+        revision=row.revision,
+        fields=dict(row.fields),
+        translations={language: dict(values) for language, values in (row.translations or {}).items()},
+        in_translation=frozenset(sets.in_translation),
+        translated=frozenset(sets.translated),
+    )
+
+
+def _item(row: Any) -> Item:
+    return Item(
+        id=row.id,
+        entity=row.entity,
+        language=row.language,
+        revision=row.revision,
+        fields={name: (pair[0], pair[1]) for name, pair in row.fields.items()},
+        status=row.status,
+        delivered=dict(row.delivered) if row.delivered is not None else None,
+        error=row.error,
+    )

@@ -1,0 +1,211 @@
+"""The connector end to end with the local vendor: Dragoman's own batch jobs, run by a real runner
+with Apertium, over the embedded catalogue."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from dragoman.config import Settings
+from dragoman.connector.lifecycle import CancelRequest, ConnectorJobStatus
+from dragoman.connector.service import Connector
+from dragoman.connector.store import ConnectorJob, ConnectorStore, ItemStatus
+from dragoman.connector.vendors import LocalVendor, Vendor, VendorStatus
+from dragoman.errors import CancelRefused, Conflict, Invalid
+from dragoman.service import Dragoman
+from tests.conftest import wait_for
+
+S = ConnectorJobStatus
+TENANT = "default"
+
+
+def connector_for(service: Dragoman, vendor: Vendor | None = None) -> Connector:
+    local = vendor or LocalVendor(service, service.settings.connector_work_dir(TENANT).parent)
+    return Connector(ConnectorStore(service.store._engine), {"local": local})
+
+
+@pytest.fixture
+def running(tmp_path: Path) -> Iterator[Dragoman]:
+    settings = Settings(data_dir=tmp_path / "data", roots=[tmp_path / "docs"], workers=2)
+    with Dragoman.from_settings(settings, with_runner=True) as service:
+        yield service
+
+
+@pytest.fixture
+def stopped(tmp_path: Path) -> Iterator[Dragoman]:
+    """A service whose batch jobs wait: nothing runs them (a vendor that has not started)."""
+    settings = Settings(data_dir=tmp_path / "data", roots=[tmp_path / "docs"], workers=2)
+    with Dragoman.from_settings(settings) as service:
+        yield service
+
+
+def catalogue(connector: Connector) -> None:
+    connector.put_entity(TENANT, "chair", "en", {"name": "The red house", "description": "I like dogs."})
+    connector.put_entity(TENANT, "table", "en", {"name": "The cat is black.", "sku": ""})
+
+
+def until(connector: Connector, job_id: str, status: ConnectorJobStatus) -> ConnectorJob:
+    def reached() -> bool:
+        return connector.poll(TENANT, job_id).status is status
+
+    wait_for(reached, timeout=60)
+    return connector.store.job(TENANT, job_id)
+
+
+def test_the_happy_path_sends_translates_and_imports_per_language(running: Dragoman) -> None:
+    connector = connector_for(running)
+    catalogue(connector)
+    job = connector.create_job(TENANT, "spring catalogue", "en", ["es", "ca"], "local", ["chair", "table"])
+    assert job.status is S.DRAFT and len(job.items) == 4  # 2 entities × 2 languages; the empty sku is not sent
+    assert connector.store.entity(TENANT, "chair").in_translation == frozenset()
+    sent = connector.send(TENANT, job.id)
+    assert sent.status is S.SENT and sent.vendor_ref is not None
+    assert connector.store.entity(TENANT, "chair").in_translation == {"es", "ca"}
+    until(connector, job.id, S.READY_FOR_IMPORT)
+    imported = connector.import_job(TENANT, job.id)
+    assert imported.status is S.IMPORTED and all(item.status == ItemStatus.IMPORTED for item in imported.items)
+    chair = connector.store.entity(TENANT, "chair")
+    assert chair.translations["es"] == {"name": "La casa roja", "description": "Me gustan los perros."}
+    assert chair.in_translation == frozenset() and chair.translated == {"es", "ca"}
+    assert connector.store.entity(TENANT, "table").translations["es"] == {"name": "El gato es negro."}
+    # importing again changes nothing
+    with pytest.raises(Conflict):
+        connector.import_job(TENANT, job.id)
+    # nothing changed since: nothing to send; one field changed: only it is sent, and only where needed
+    with pytest.raises(Invalid, match="nothing to translate"):
+        connector.create_job(TENANT, "again", "en", ["es"], "local", ["chair"])
+    connector.put_entity(TENANT, "chair", "en", {"name": "The red house", "description": "The cat is black."})
+    again = connector.create_job(TENANT, "again", "en", ["es"], "local", ["chair", "table"])
+    assert [(item.entity, sorted(item.fields)) for item in again.items] == [("chair", ["description"])]
+
+
+def test_a_cancel_while_sending_is_guaranteed_and_nothing_runs_at_the_vendor(stopped: Dragoman) -> None:
+    class Held(LocalVendor):
+        """A vendor whose submit is still in flight when the cancel comes."""
+
+        def __init__(self, service: Dragoman, root: Path) -> None:
+            super().__init__(service, root)
+            self.entered, self.release = threading.Event(), threading.Event()
+
+        def submit(self, tenant: str, job: ConnectorJob) -> str:
+            self.entered.set()
+            assert self.release.wait(30)
+            return super().submit(tenant, job)
+
+    vendor = Held(stopped, stopped.settings.connector_work_dir(TENANT).parent)
+    connector = connector_for(stopped, vendor)
+    catalogue(connector)
+    job = connector.create_job(TENANT, "to cancel", "en", ["es"], "local", ["chair", "table"])
+    sending = threading.Thread(target=connector.send, args=(TENANT, job.id))
+    sending.start()
+    assert vendor.entered.wait(30)
+    assert connector.store.job(TENANT, job.id).status is S.SENDING
+    assert connector.store.entity(TENANT, "chair").in_translation == {"es"}
+    cancelled = connector.cancel(TENANT, job.id)  # on the connector's own: no vendor answer needed
+    assert cancelled.status is S.CANCELLED
+    assert connector.store.entity(TENANT, "chair").in_translation == frozenset()
+    vendor.release.set()
+    sending.join(30)
+    after = connector.store.job(TENANT, job.id)
+    assert after.status is S.CANCELLED and after.vendor_ref is not None
+    batch = stopped.get(after.vendor_ref)
+    assert batch.status.value == "cancelled" and batch.summary.succeeded == 0  # withdrawn: nothing ran
+    assert all(item.status == ItemStatus.CANCELLED for item in after.items)
+
+
+def test_a_cancel_request_the_vendor_approves_cancels_the_job(stopped: Dragoman) -> None:
+    connector = connector_for(stopped)
+    catalogue(connector)
+    job = connector.send(TENANT, connector.create_job(TENANT, "j", "en", ["es"], "local", ["chair"]).id)
+    requested = connector.cancel(TENANT, job.id)
+    assert requested.status is S.SENT and requested.cancel_request is CancelRequest.REQUESTED  # a request
+    polled = connector.poll(TENANT, job.id)  # the answer comes with the next poll
+    assert polled.status is S.CANCELLED and polled.cancel_request is CancelRequest.APPROVED
+    chair = connector.store.entity(TENANT, "chair")
+    assert chair.in_translation == frozenset() and chair.translated == frozenset() and chair.translations == {}
+    resubmitted = connector.resubmit(TENANT, job.id)
+    assert resubmitted.status is S.DRAFT and resubmitted.resubmits == job.id
+
+
+def test_a_cancel_request_the_vendor_refuses_leaves_the_job_in_production_then_imported(running: Dragoman) -> None:
+    connector = connector_for(running)
+    catalogue(connector)
+    job = connector.send(TENANT, connector.create_job(TENANT, "j", "en", ["es"], "local", ["chair"]).id)
+    assert job.vendor_ref is not None
+    wait_for(lambda: running.get(job.vendor_ref or "").is_terminal)  # the vendor delivered everything
+    connector.cancel(TENANT, job.id)
+    refused = connector.poll(TENANT, job.id)
+    # refused (work had started: in production), and, the work being done, delivered at the same poll
+    assert refused.cancel_request is CancelRequest.REFUSED
+    assert refused.status in (S.IN_PRODUCTION, S.READY_FOR_IMPORT)
+    with pytest.raises(CancelRefused, match="refused|delivered"):
+        connector.cancel(TENANT, job.id)
+    until(connector, job.id, S.READY_FOR_IMPORT)
+    assert connector.import_job(TENANT, job.id).status is S.IMPORTED
+    chair = connector.store.entity(TENANT, "chair")
+    assert chair.translated == {"es"} and chair.translations["es"]["name"] == "La casa roja"
+
+
+def test_a_cancelled_resend_gives_the_language_back_to_translated(running: Dragoman) -> None:
+    connector = connector_for(running)
+    catalogue(connector)
+    first = connector.send(TENANT, connector.create_job(TENANT, "one", "en", ["es"], "local", ["chair"]).id)
+    until(connector, first.id, S.READY_FOR_IMPORT)
+    connector.import_job(TENANT, first.id)
+    connector.put_entity(TENANT, "chair", "en", {"name": "The red house", "description": "The cat is black."})
+    second = connector.create_job(TENANT, "two", "en", ["es"], "local", ["chair"])
+    connector.send(TENANT, second.id)
+    with pytest.raises(Conflict, match="already in translation"):  # one live job per entity and language
+        connector.create_job(TENANT, "three", "en", ["es"], "local", ["chair"])
+    assert connector.store.entity(TENANT, "chair").in_translation == {"es"}
+    connector.cancel(TENANT, second.id)
+    wait_for(lambda: connector.poll(TENANT, second.id).status in (S.CANCELLED, S.IN_PRODUCTION))
+    chair = connector.store.entity(TENANT, "chair")
+    if connector.store.job(TENANT, second.id).status is S.CANCELLED:
+        assert chair.in_translation == frozenset() and chair.translated == {"es"}  # back, from history
+    else:  # the vendor had finished first: refused, then imported
+        until(connector, second.id, S.READY_FOR_IMPORT)
+        connector.import_job(TENANT, second.id)
+        assert connector.store.entity(TENANT, "chair").translated == {"es"}
+
+
+def test_bad_requests_change_nothing(running: Dragoman) -> None:
+    connector = connector_for(running)
+    catalogue(connector)
+    for targets, vendor, entities, message in (
+        (["en"], "local", ["chair"], "cannot also be a target"),
+        (["es"], "nobody", ["chair"], "unknown vendor"),
+        ([], "local", ["chair"], "at least one target"),
+        (["es"], "local", [], "at least one entity"),
+        (["zz-!!"], "local", ["chair"], "not a language code"),
+    ):
+        with pytest.raises(Invalid, match=message):
+            connector.create_job(TENANT, "bad", "en", targets, vendor, entities)
+    assert connector.store.jobs(TENANT) == []
+
+
+def test_a_vendor_that_fails_leaves_the_send_failed_and_a_retry_sends_once(stopped: Dragoman) -> None:
+    class Flaky(LocalVendor):
+        failures = 1
+
+        def submit(self, tenant: str, job: ConnectorJob) -> str:
+            if self.failures:
+                self.failures -= 1
+                raise Conflict("the vendor is down for maintenance")
+            return super().submit(tenant, job)
+
+        def poll(self, tenant: str, ref: str) -> VendorStatus:
+            return super().poll(tenant, ref)
+
+    connector = connector_for(stopped, Flaky(stopped, stopped.settings.connector_work_dir(TENANT).parent))
+    catalogue(connector)
+    job = connector.create_job(TENANT, "j", "en", ["es"], "local", ["chair"])
+    failed = connector.send(TENANT, job.id)
+    assert failed.status is S.SEND_FAILED and failed.error == "the vendor is down for maintenance"
+    assert connector.store.entity(TENANT, "chair").in_translation == {"es"}  # still on its way
+    sent = connector.send(TENANT, job.id)
+    assert sent.status is S.SENT and sent.send_attempts == 2
+    assert len(stopped.list_jobs()) == 1  # one vendor job
