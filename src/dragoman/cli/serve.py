@@ -1,16 +1,26 @@
-"""`dragoman serve`: the runner and the HTTP front doors."""
+"""`dragoman serve`: the runner and the HTTP front doors.
+
+The address is bound before anything starts, so a port in use is one clear line and exit 1, never a
+runner started and "Application startup complete" printed for a server that is not there. Once
+bound, it says where it listens, where its state is, which folders it may read and write, and warns
+when the built-in keys (the README's) are what let callers in.
+"""
 
 from __future__ import annotations
 
-import logging
-from typing import Annotated
+import errno
+import socket
+from typing import Annotated, Literal
 
 import typer
 
-from dragoman.cli.app import app, fail
+from dragoman.cli.app import app, errors, fail
 from dragoman.errors import ServiceError
 
 __all__ = ["serve"]
+
+LogLevel = Literal["debug", "info", "warning", "error"]
+LogFormat = Literal["text", "json"]
 
 
 @app.command()
@@ -21,18 +31,87 @@ def serve(
     port: Annotated[
         int | None, typer.Option(help="Port to listen on (default: DRAGOMAN_PORT, 8080).", metavar="PORT")
     ] = None,
+    log_level: Annotated[LogLevel, typer.Option(help="Least severe log records shown.")] = "info",
+    log_format: Annotated[
+        LogFormat, typer.Option(help="text: one plain line per record; json: one JSON object per line.")
+    ] = "text",
 ) -> None:
     """Run the service: the runner and the HTTP API."""
     import uvicorn
 
     from dragoman.api.app import create_app
     from dragoman.config import load_settings
+    from dragoman.logs import configure_logging
     from dragoman.service import Dragoman
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(log_level, log_format)
     try:
         settings = load_settings()
-        service = Dragoman.from_settings(settings, with_runner=True)
     except ServiceError as exc:
         raise fail(exc) from None
-    uvicorn.run(create_app(service), host=host or settings.host, port=port if port is not None else settings.port)
+    address, number = host or settings.host, port if port is not None else settings.port
+    listener = _bind(address, number)
+    try:
+        service = Dragoman.from_settings(settings, with_runner=True)
+    except ServiceError as exc:
+        listener.close()
+        raise fail(exc) from None
+    _announce(settings, address, listener.getsockname()[1])
+    config = uvicorn.Config(create_app(service), log_config=None, log_level=log_level)
+    uvicorn.Server(config).run(sockets=[listener])
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    """A listening socket on host:port, or exit 1 saying why (in use, not an address of this machine)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        errors.print(f"[bold red]error:[/] cannot listen on {host}: {exc.strerror} (set --host or DRAGOMAN_HOST)")
+        raise typer.Exit(1) from None
+    family, kind, proto, _, where = infos[0]
+    listener = socket.socket(family, kind, proto)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind(where)
+        listener.listen(2048)
+    except OSError as exc:
+        listener.close()
+        reason = (
+            "the port is in use (another dragoman serve, or `make serve`, may be running)"
+            if exc.errno == errno.EADDRINUSE
+            else exc.strerror or "the operating system refused it"
+        )
+        errors.print(
+            f"[bold red]error:[/] cannot listen on {host}:{port}: {reason}; choose another with --port "
+            "(or DRAGOMAN_PORT)",
+            highlight=False,
+        )
+        raise typer.Exit(1) from None
+    listener.set_inheritable(True)
+    return listener
+
+
+def _announce(settings: object, host: str, port: int) -> None:
+    from dragoman.config import DEFAULT_AWS_ACCESS_KEY_ID, DEFAULT_AZURE_KEY, Settings
+
+    assert isinstance(settings, Settings)
+    shown = f"[{host}]" if ":" in host else host
+    roots = ", ".join(str(root) for root in settings.roots) or "none"
+    errors.print(
+        f"Dragoman listening on http://{shown}:{port} · data {settings.data_dir} · storage roots {roots} · "
+        f"{settings.workers} workers",
+        highlight=False,
+    )
+    defaults = [
+        name
+        for name, tenant in settings.tenants.items()
+        if any(key.get_secret_value() == DEFAULT_AZURE_KEY for key in tenant.azure_keys)
+        or DEFAULT_AWS_ACCESS_KEY_ID in tenant.aws_keys
+    ]
+    if defaults:
+        errors.print(
+            f"[yellow]warning:[/] tenant {', '.join(defaults)} accepts the built-in keys printed in the README "
+            "(dragoman-local-key, AKIADRAGOMANLOCAL000): anyone who can reach this port can use it. "
+            "Set DRAGOMAN_TENANTS with your own keys before exposing it.",
+            highlight=False,
+        )
