@@ -18,7 +18,7 @@ orders the steps so that nothing is lost:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from typing import Any
 
 from dragoman.connector.languages import ItemEventKind, check_not_in_translation
 from dragoman.connector.lifecycle import (
@@ -29,7 +29,7 @@ from dragoman.connector.lifecycle import (
     vendor_answer,
 )
 from dragoman.connector.snapshots import Snapshot, snapshot_for
-from dragoman.connector.store import ConnectorJob, ConnectorStore, Entity, ItemStatus
+from dragoman.connector.store import ConnectorJob, ConnectorStore, Entity, ItemStatus, JobHeader
 from dragoman.connector.vendors import CancelAnswer, Vendor, VendorState
 from dragoman.errors import Conflict, Invalid, ServiceError
 from dragoman.planning import language, locale
@@ -66,15 +66,13 @@ class Connector:
         target_languages: Sequence[str],
         vendor: str,
         entity_ids: Sequence[str],
-        *,
-        instructions: str = "",
-        due_at: datetime | None = None,
-        resubmits: str | None = None,
+        **options: Any,
     ) -> ConnectorJob:
         """A draft job: for each entity × target language, a frozen snapshot of the fields changed
         since they were last imported into that language (a language with nothing to send is left
         out for that entity). Raises Invalid (unknown vendor or entity, a target that is the source,
-        nothing to translate) or Conflict (an entity already in translation into a target)."""
+        nothing to translate) or Conflict (an entity already in translation into a target).
+        `options`: JobHeader's instructions, due_at, resubmits."""
         if vendor not in self.vendors:
             raise Invalid(f"unknown vendor {vendor!r}; known: {', '.join(sorted(self.vendors))}")
         source = language(source_language)
@@ -101,10 +99,8 @@ class Connector:
                 snapshots.append(snapshot)
         if not snapshots:
             raise Invalid("nothing to translate: every field of these entities is already translated as it is")
-        return self.store.create_job(
-            tenant, name or "connector job", source, targets, vendor, snapshots,
-            instructions=instructions, due_at=due_at, resubmits=resubmits,
-        )  # fmt: skip
+        header = JobHeader(name or "connector job", source, tuple(targets), vendor, **options)
+        return self.store.create_job(tenant, header, snapshots)
 
     def resubmit(self, tenant: str, job_id: str) -> ConnectorJob:
         """A new draft for a cancelled job (or one whose cancel the vendor refused after it ended),

@@ -29,7 +29,7 @@ from dragoman.connector.schema import (
 from dragoman.connector.snapshots import Snapshot
 from dragoman.errors import NotFound, StoreError
 
-__all__ = ["ConnectorJob", "ConnectorStore", "Entity", "Item", "ItemStatus"]
+__all__ = ["ConnectorJob", "ConnectorStore", "Entity", "Item", "ItemStatus", "JobHeader"]
 
 
 def utcnow() -> datetime:
@@ -68,6 +68,19 @@ class Item:
     status: str
     delivered: Mapping[str, str] | None = None
     error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class JobHeader:
+    """What a connector job is asked to be, besides its items."""
+
+    name: str
+    source_language: str
+    target_languages: tuple[str, ...]
+    vendor: str
+    instructions: str = ""
+    due_at: datetime | None = None
+    resubmits: str | None = None  # the cancelled or refused job this one resubmits
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,11 +125,7 @@ class ConnectorStore:
         versions ("1", "2", ...), bumped only when its fields change."""
         now = utcnow()
         with self._begin() as connection:
-            row = connection.execute(
-                select(connector_entities).where(
-                    connector_entities.c.tenant == tenant, connector_entities.c.id == entity_id
-                )
-            ).first()
+            row = _entity_row(connection, tenant, entity_id)
             if row is None:
                 connection.execute(
                     insert(connector_entities).values(
@@ -140,11 +149,7 @@ class ConnectorStore:
     def entity(self, tenant: str, entity_id: str) -> Entity:
         """Raises NotFound."""
         with self._begin() as connection:
-            row = connection.execute(
-                select(connector_entities).where(
-                    connector_entities.c.tenant == tenant, connector_entities.c.id == entity_id
-                )
-            ).first()
+            row = _entity_row(connection, tenant, entity_id)
             if row is None:
                 raise NotFound(f"no entity {entity_id!r}")
             sets = self._sets(connection, tenant, [entity_id]).get(entity_id, LanguageSets())
@@ -186,28 +191,17 @@ class ConnectorStore:
 
     # --- jobs ---------------------------------------------------------------------------------
 
-    def create_job(
-        self,
-        tenant: str,
-        name: str,
-        source_language: str,
-        target_languages: Sequence[str],
-        vendor: str,
-        snapshots: Sequence[Snapshot],
-        *,
-        instructions: str = "",
-        due_at: datetime | None = None,
-        resubmits: str | None = None,
-    ) -> ConnectorJob:
+    def create_job(self, tenant: str, header: JobHeader, snapshots: Sequence[Snapshot]) -> ConnectorJob:
         """A draft job holding one pending item per snapshot, in one transaction."""
         job_id, now = str(uuid.uuid4()), utcnow()
         with self._begin() as connection:
             connection.execute(
                 insert(connector_jobs).values(
-                    id=job_id, tenant=tenant, name=name, source_language=source_language,
-                    target_languages=list(target_languages), vendor=vendor, instructions=instructions,
-                    due_at=due_at, status=ConnectorJobStatus.DRAFT.value, cancel_request=CancelRequest.NONE.value,
-                    send_attempts=0, resubmits=resubmits, created_at=now, updated_at=now,
+                    id=job_id, tenant=tenant, name=header.name, source_language=header.source_language,
+                    target_languages=list(header.target_languages), vendor=header.vendor,
+                    instructions=header.instructions, due_at=header.due_at, status=ConnectorJobStatus.DRAFT.value,
+                    cancel_request=CancelRequest.NONE.value, send_attempts=0, resubmits=header.resubmits,
+                    created_at=now, updated_at=now,
                 )
             )  # fmt: skip
             connection.execute(
@@ -400,6 +394,12 @@ class ConnectorStore:
                 )
             )
         return True
+
+
+def _entity_row(connection: Connection, tenant: str, entity_id: str) -> Any:
+    return connection.execute(
+        select(connector_entities).where(connector_entities.c.tenant == tenant, connector_entities.c.id == entity_id)
+    ).first()
 
 
 def _entity(row: Any, sets: LanguageSets) -> Entity:
