@@ -621,3 +621,21 @@ def test_help_is_plain_quick_to_load_and_shows_defaults(env: dict[str, str]) -> 
         timeout=60,
     )
     assert loaded.stdout.strip() == "[]", loaded.stdout + loaded.stderr
+
+
+def test_jobs_list_and_show_in_a_narrow_terminal_keep_ids_and_paths_whole(tmp_path: Path, env: dict[str, str]) -> None:
+    job_ids = ["0123abcd-0000-4000-8000-000000000001", "4567abcd-0000-4000-8000-000000000002"]
+    submit_queued(tmp_path, job_ids)
+    screens = []
+    for command in (["jobs", "list"], ["jobs", "show", job_ids[0][:8]]):
+        terminal = pexpect.spawn(DRAGOMAN, command, env=env, encoding="utf-8", dimensions=(24, 60), timeout=60)
+        terminal.expect(pexpect.EOF)
+        terminal.wait()
+        assert terminal.exitstatus == 0, terminal.before
+        screens.append(plain(terminal.before))
+    listed, shown = screens
+    for job_id in job_ids:  # each id on a line of its own, whole, with its status
+        assert f"\n{job_id}  queued\n" in f"\n{listed}", listed
+    assert "0/1 done" in listed and "┃" not in listed  # no table squeezed to slivers
+    docs = tmp_path / "docs"
+    assert f"  source       {docs}/a.txt\n" in shown and f"({docs}/out/0/a.txt)" in shown, shown

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
@@ -74,10 +75,10 @@ def jobs_list(
         return
     table = _table("job", "created (UTC)", "status", "done/total", "failed", "cancelled", "billed")
     table.columns[0].no_wrap = True
-    table.columns[0].min_width = 36
+    blocks = []
     for view in views:
         summary = view.summary
-        table.add_row(
+        row = (
             view.job.id,
             view.job.created_at.strftime("%Y-%m-%d %H:%M:%S"),
             view.status.value,
@@ -86,7 +87,26 @@ def jobs_list(
             str(summary.cancelled),
             str(summary.characters_charged),
         )
-    stdout.print(table)
+        table.add_row(*row)
+        blocks.append(
+            [
+                f"{row[0]}  {row[2]}",
+                f"  {row[1]} · {row[3]} done · {row[4]} failed · {row[5]} cancelled · {row[6]} billed",
+            ]
+        )
+    _print_table_or_blocks(table, blocks)
+
+
+def _print_table_or_blocks(table: Table, blocks: list[list[str]]) -> None:
+    """The table when it fits the terminal (or off a terminal, where nothing is cut); on a narrow
+    terminal the same facts as a few lines per row, so that no column is squeezed to nothing."""
+    unbounded = stdout.options.update(max_width=100_000)
+    if not stdout.is_terminal or Measurement.get(stdout, unbounded, table).maximum <= stdout.width:
+        stdout.print(table)
+        return
+    for lines in blocks:
+        for line in lines:
+            stdout.print(line, soft_wrap=True, markup=False)
 
 
 @jobs_app.command("show")
@@ -121,19 +141,29 @@ def jobs_show(
             stdout.print("no documents: nothing ran")
         return
     table = _table("task", "source", "lang", "status", "chars", "translation", "error")
+    blocks = []
     for task in tasks:
+        translation = location(task.target_url)
+        if task.status is not TaskStatus.SUCCEEDED:
+            translation = f"({translation})"
+        error = f"{task.error.code}: {task.error.message}" if task.error else ""
+        languages = f"{task.source_language}->{task.target_language}"
         table.add_row(
             task.id[:8],
             Text(location(task.source_url)),
-            f"{task.source_language}->{task.target_language}",
+            languages,
             task.status.value,
             str(task.billed_characters),
-            Text(
-                location(task.target_url) if task.status is TaskStatus.SUCCEEDED else f"({location(task.target_url)})"
-            ),
-            Text(f"{task.error.code}: {task.error.message}" if task.error else ""),
+            Text(translation),
+            Text(error),
         )
-    stdout.print(table)
+        lines = [
+            f"{task.id[:8]}  {task.status.value}  {languages}  {task.billed_characters} chars",
+            f"  source       {location(task.source_url)}",
+            f"  translation  {translation}",
+        ]
+        blocks.append([*lines, f"  error        {error}"] if error else lines)
+    _print_table_or_blocks(table, blocks)
     if any(task.status is not TaskStatus.SUCCEEDED for task in tasks):
         stdout.print("a translation in parentheses is where it goes; it is written only when it succeeds")
 
