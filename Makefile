@@ -60,6 +60,7 @@ bench: setup $(VENV)/.bench-installed
 	$(VENV)/bin/python bench/status_poll.py
 	$(VENV)/bin/python bench/fairness.py
 	$(VENV)/bin/python bench/detect.py
+	$(VENV)/bin/python bench/cli.py
 
 lint: setup
 	$(VENV)/bin/ruff check src tests bench

@@ -4,6 +4,7 @@ the domain's rules, records them in the store and wakes the runner; it holds no 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Sequence
 from datetime import timedelta
 from types import TracebackType
@@ -188,6 +189,14 @@ class Dragoman:
             if view.is_terminal or view.owes_output:  # nothing was running: the job ended in the cancel
                 finalize_jobs(self.store, self.runner.finalizers, job_id)
         return view
+
+    def wait_for_progress(self, timeout: float) -> None:
+        """Return when the embedded runner records a task's outcome, or after `timeout` seconds; with no
+        embedded runner (another process runs the job), after `timeout`: progress is then polled."""
+        if self.runner is not None:
+            self.runner.wait_for_progress(timeout)
+        else:
+            time.sleep(timeout)
 
     def get(self, job_id: str, *, tenant: str | None = None) -> JobView:
         return self.store.get(job_id, tenant=tenant)

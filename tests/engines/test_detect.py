@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
@@ -109,3 +110,17 @@ def test_one_detector_serves_many_threads() -> None:
 
 def test_a_detection_reads_well() -> None:
     assert str(Detection("en", 0.987)) == "'en' (confidence 0.99)"
+
+
+def test_the_model_is_kept_decompressed_and_a_damaged_copy_is_not_trusted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dragoman.engines import detect
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    fresh = detect._load_identifier()  # made on first use
+    assert detect.model_cache_file().parent == tmp_path / "dragoman" and detect.model_cache_file().stat().st_size > 0
+    sentence = "El govern va anunciar noves mesures per millorar la salut pública de la ciutat."
+    assert fresh.classify(sentence) == detect._load_identifier().classify(sentence)  # read back the same
+    detect.model_cache_file().write_bytes(b"not a model")
+    assert detect._load_identifier().classify(sentence)[0] == "ca"  # the packaged model instead

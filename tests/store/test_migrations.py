@@ -10,7 +10,7 @@ from alembic.config import Config
 from sqlalchemy import create_engine, inspect, text
 
 from dragoman.domain.states import JobStatus
-from dragoman.store.database import MIGRATIONS, open_database
+from dragoman.store.database import HEAD_REVISION, MIGRATIONS, open_database
 from dragoman.store.jobs import JobStore
 
 
@@ -124,3 +124,11 @@ def test_upgrade_to_0004_stores_each_glossary_once_and_keys_live_targets(databas
     assert all(claim is not None and claim.task.glossary == (("cat", "gato"),) for claim in claimed)
     assert store.get("job-a").job.end_output
     engine.dispose()
+
+
+def test_the_head_revision_the_store_opens_without_alembic_is_alembic_s_head() -> None:
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    assert ScriptDirectory.from_config(config).get_current_head() == HEAD_REVISION

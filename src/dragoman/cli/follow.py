@@ -136,7 +136,7 @@ def _follow(service: Dragoman, view: JobView, ctrl_c: CtrlC, output: Output) -> 
                 if ctrl_c.presses > 1:
                     raise KeyboardInterrupt
                 continue
-            time.sleep(_POLL_SECONDS)
+            service.wait_for_progress(_POLL_SECONDS)  # woken as soon as a task's outcome is recorded
     finally:
         if live is not None:
             live.stop()

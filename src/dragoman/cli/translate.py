@@ -65,6 +65,9 @@ def translate(
     ctrl_c = CtrlC()
     if wait:
         ctrl_c.install()
+        from dragoman.engines.detect import preload
+
+        preload()  # every document's language is detected or confirmed here: load the model meanwhile
     targets = list(dict.fromkeys(part.strip() for item in to for part in item.split(",") if part.strip()))
     _refuse_languages_taken_for_paths(paths, targets)
     output.say(f"preparing the job: {len(paths)} path(s) into {', '.join(targets)}")  # before the slow part

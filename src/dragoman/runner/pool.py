@@ -65,6 +65,7 @@ class InProcessRunner:
         self._running: dict[str, TaskContext] = {}
         self._lock = threading.Lock()
         self._wake = threading.Condition()
+        self._progressed = threading.Condition()  # notified whenever a task's outcome is recorded
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
 
@@ -102,6 +103,12 @@ class InProcessRunner:
             for ctx in self._running.values():
                 if ctx.task.job_id == job_id:
                     ctx.abort(AbortReason.USER_REQUEST)
+
+    def wait_for_progress(self, timeout: float) -> None:
+        """Return when this runner next records a task's outcome, or after `timeout` seconds: a
+        follower (the command line) sees a job end as it ends, without polling faster."""
+        with self._progressed:
+            self._progressed.wait(timeout)
 
     @property
     def busy(self) -> int:
@@ -196,6 +203,8 @@ class InProcessRunner:
                 self._running.pop(task.id, None)
         if reported is None:  # could not be recorded: the lease lapses and recovery settles the task
             return None
+        with self._progressed:
+            self._progressed.notify_all()
         if reported:
             error = outcome.error
             detail = outcome.status.value + ("" if error is None else f" ({error.code}: {error.message})")

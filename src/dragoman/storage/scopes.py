@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from dragoman.config import Settings, StorageScope
 from dragoman.errors import ConfigError
-from dragoman.storage.azure_blob import AzureBlobStorage
+from dragoman.storage.base import Storage
 from dragoman.storage.local import LocalStorage
-from dragoman.storage.routed import RoutedStorage
-from dragoman.storage.s3 import S3Storage
+from dragoman.storage.routed import Deferred, RoutedStorage
 
 __all__ = ["StorageScopes"]
 
@@ -56,18 +56,32 @@ class StorageScopes:
 
 def storage_for_scope(scope: StorageScope, max_document_bytes: int, call_seconds: float = 60.0) -> RoutedStorage:
     """The stores one scope allows: local roots, blob hosts and S3 (a scope with no buckets reaches none).
-    `call_seconds` bounds each call to a blob host (hosts a tenant may choose)."""
+    `call_seconds` bounds each call to a blob host (hosts a tenant may choose). The blob and S3 stores
+    are built (their SDKs imported) on their first URL."""
+
+    def blobs() -> Storage:
+        from dragoman.storage.azure_blob import AzureBlobStorage
+
+        return AzureBlobStorage(
+            scope.azure_blob_hosts, max_document_bytes=max_document_bytes, call_seconds=call_seconds
+        )
+
+    def s3() -> Storage:
+        from dragoman.storage.s3 import S3Storage
+
+        return S3Storage(
+            endpoint_url=scope.s3_endpoint_url,
+            region=scope.s3_region,
+            access_key_id=scope.s3_access_key_id,
+            secret_access_key=scope.s3_secret_access_key,
+            max_document_bytes=max_document_bytes,
+            buckets=scope.s3_buckets,
+        )
+
     return RoutedStorage(
         [
             LocalStorage(scope.roots, max_document_bytes=max_document_bytes),
-            AzureBlobStorage(scope.azure_blob_hosts, max_document_bytes=max_document_bytes, call_seconds=call_seconds),
-            S3Storage(
-                endpoint_url=scope.s3_endpoint_url,
-                region=scope.s3_region,
-                access_key_id=scope.s3_access_key_id,
-                secret_access_key=scope.s3_secret_access_key,
-                max_document_bytes=max_document_bytes,
-                buckets=scope.s3_buckets,
-            ),
+            Deferred(lambda url: url[:8].lower().startswith(("http://", "https://")), blobs),
+            Deferred(lambda url: urlsplit(url).scheme == "s3", s3),
         ]
     )

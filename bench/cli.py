@@ -1,0 +1,92 @@
+"""The command line against raw `apertium`, measured in the same run (issue 11 §7).
+
+1. One sentence: `dragoman translate note.txt --to es` from a fresh process, wall time until it
+   exits, ÷ one `apertium -u -f txt eng-spa` call on the same sentence. Target: at most 2×.
+2. One job of 250 documents (≈1 MB of English) through `dragoman translate`, from the command's
+   start to its exit: raw `apertium` throughput on the same text ÷ the command's. Target: ≥ 0.9.
+
+Each measurement takes turns with its raw baseline, ROUNDS times; the result is the median of the
+paired ratios, so a noisy neighbour on this shared machine hurts both sides of a pair alike.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from _common import make_corpus, raw_apertium_seconds, workspace  # noqa: E402
+
+ROUNDS = 5
+DRAGOMAN = str(Path(sys.executable).parent / "dragoman")
+SENTENCE = "The government announced new measures to improve public health in the city.\n"
+
+
+def run_cli(root: Path, source: Path, out: Path) -> float:
+    """Seconds from starting `dragoman translate` to its exit (a fresh process, as from a shell)."""
+    env = {**os.environ, "DRAGOMAN_DATA_DIR": str(root / "data"), "DRAGOMAN_ROOTS": str(root)}
+    started = time.perf_counter()
+    done = subprocess.run(
+        [DRAGOMAN, "translate", str(source), "--from", "en", "--to", "es", "--out", str(out), "--quiet"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=False,
+    )
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"dragoman translate failed ({done.returncode}): {done.stderr}")
+    shutil.rmtree(out)
+    return seconds
+
+
+def paired(label: str, raw: list[float], cli: list[float], *, per_character: int | None = None) -> float:
+    ratios = [r / c for r, c in zip(raw, cli, strict=True)]
+    print(f"{label}: raw apertium {_seconds(raw)}; dragoman {_seconds(cli)}")
+    if per_character:
+        print(
+            f"  raw {per_character / statistics.median(raw):,.0f} chars/s, "
+            f"dragoman {per_character / statistics.median(cli):,.0f} chars/s"
+        )
+    print(f"  paired ratios (raw / dragoman): {', '.join(f'{ratio:.2f}' for ratio in ratios)}")
+    return statistics.median(ratios)
+
+
+def main() -> None:
+    root = workspace()
+    note = root / "note.txt"
+    note.write_text(SENTENCE)
+    run_cli(root, note, root / "warm")  # first run creates the state database; not measured
+
+    raw_sentence, cli_sentence = [], []
+    for round_number in range(ROUNDS):
+        raw_sentence.append(raw_apertium_seconds(note))
+        cli_sentence.append(run_cli(root, note, root / f"s{round_number}"))
+    sentence_ratio = paired("one sentence", raw_sentence, cli_sentence)
+    print(f"one sentence: dragoman takes {1 / sentence_ratio:.2f}x raw apertium  (target <= 2x)")
+
+    characters = make_corpus(root / "in", documents=250, bytes_each=4000)
+    joined = root / "all.txt"
+    joined.write_text("".join(path.read_text() for path in sorted((root / "in").glob("*.txt"))))
+    raw_job, cli_job = [], []
+    for round_number in range(ROUNDS):
+        raw_job.append(raw_apertium_seconds(joined))
+        cli_job.append(run_cli(root, root / "in", root / f"j{round_number}"))
+    job_ratio = paired(f"250 documents, {characters:,} characters", raw_job, cli_job, per_character=characters)
+    print(f"1 MB job through the CLI: {job_ratio:.2f} of raw apertium throughput  (target >= 0.9)")
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def _seconds(times: list[float]) -> str:
+    return ", ".join(f"{seconds:.2f} s" for seconds in times)
+
+
+if __name__ == "__main__":
+    main()
