@@ -42,12 +42,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib.metadata import version as package_version
 from pathlib import Path
-
-import numpy as np
-from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
-from py3langid.modelio import _to_array as to_array  # the model's own array layout (py3langid 0.4)
+from typing import TYPE_CHECKING
 
 from dragoman.errors import DocumentError, Invalid
+
+if TYPE_CHECKING:  # numpy and py3langid load with the model (`preload`), not with this module
+    from py3langid.langid import LanguageIdentifier
 
 __all__ = [
     "FOREIGN_CONFIDENCE",
@@ -148,6 +148,10 @@ def model_cache_file() -> Path:
 def _load_identifier() -> LanguageIdentifier:
     """The model from the decompressed cache, made on first use; from the wheel's own file when the
     cache cannot be made or read (a read-only home, a damaged file)."""
+    import numpy as np
+    from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+    from py3langid.modelio import _to_array as to_array  # the model's own array layout (py3langid 0.4)
+
     cached = model_cache_file()
     try:
         if not cached.exists():

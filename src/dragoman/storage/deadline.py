@@ -19,15 +19,13 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
-from typing import TypeVar
-
-import requests
-from requests.adapters import HTTPAdapter
-from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from typing import TYPE_CHECKING, TypeVar
 
 from dragoman.abort import AbortCheck, Aborted, never_abort
 from dragoman.errors import AccessDenied
+
+if TYPE_CHECKING:  # requests is loaded with the first blob call: local folders never need it
+    import requests
 
 __all__ = ["DeadlineExceeded", "abortable", "call_bounded"]
 
@@ -80,6 +78,11 @@ def _shutdown(sock: socket.socket) -> None:
 
 
 def _session(sockets: _Sockets) -> requests.Session:
+    import requests
+    from requests.adapters import HTTPAdapter
+    from urllib3.connection import HTTPConnection, HTTPSConnection
+    from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
     class Connection(HTTPConnection):
         def _new_conn(self) -> socket.socket:
             sock = super()._new_conn()
