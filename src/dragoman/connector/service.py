@@ -70,8 +70,9 @@ class Connector:
     ) -> ConnectorJob:
         """A draft job: for each entity × target language, a frozen snapshot of the fields changed
         since they were last imported into that language (a language with nothing to send is left
-        out for that entity). Raises Invalid (unknown vendor or entity, a target that is the source,
-        nothing to translate) or Conflict (an entity already in translation into a target).
+        out for that entity). Raises Invalid (unknown vendor or entity, a target that is the source or
+        that the vendor does not translate into, nothing to translate) or Conflict (an entity already in
+        translation into a target).
         `options`: JobHeader's instructions, due_at, resubmits."""
         if vendor not in self.vendors:
             raise Invalid(f"unknown vendor {vendor!r}; known: {', '.join(sorted(self.vendors))}")
@@ -81,6 +82,7 @@ class Connector:
             raise Invalid("name at least one target language")
         if any(language(target) == source for target in targets):
             raise Invalid(f"the source language {source} cannot also be a target")
+        self.vendors[vendor].check_languages(source, targets)
         if not entity_ids:
             raise Invalid("name at least one entity")
         sets = self.store.language_sets(tenant, list(entity_ids))

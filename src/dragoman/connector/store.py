@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from dragoman.connector.languages import ItemEvent, ItemEventKind, LanguageSets, language_sets
@@ -241,6 +241,54 @@ class ConnectorStore:
                 select(connector_jobs.c.tenant, connector_jobs.c.id).where(connector_jobs.c.status.in_(live))
             ).all()
         return [(row.tenant, row.id) for row in rows]
+
+    # --- pages, for the REST API and the command line -----------------------------------------
+
+    def entity_page(self, tenant: str, offset: int = 0, limit: int = 50) -> tuple[list[Entity], int]:
+        """Up to `limit` entities from the `offset`-th, by id, with their language sets; and how many
+        the tenant has in all."""
+        with self._begin() as connection:
+            total = connection.execute(
+                select(func.count()).select_from(connector_entities).where(connector_entities.c.tenant == tenant)
+            ).scalar_one()
+            rows = connection.execute(
+                select(connector_entities)
+                .where(connector_entities.c.tenant == tenant)
+                .order_by(connector_entities.c.id)
+                .offset(offset)
+                .limit(limit)
+            ).all()
+            sets = self._sets(connection, tenant, [row.id for row in rows]) if rows else {}
+        return [_entity(row, sets.get(row.id, LanguageSets())) for row in rows], int(total)
+
+    def job_page(self, tenant: str, offset: int = 0, limit: int = 50) -> tuple[list[ConnectorJob], int]:
+        """Up to `limit` jobs from the `offset`-th, newest first, with their items; and how many the
+        tenant has in all."""
+        with self._begin() as connection:
+            total = connection.execute(
+                select(func.count()).select_from(connector_jobs).where(connector_jobs.c.tenant == tenant)
+            ).scalar_one()
+            ids = connection.execute(
+                select(connector_jobs.c.id)
+                .where(connector_jobs.c.tenant == tenant)
+                .order_by(connector_jobs.c.created_at.desc(), connector_jobs.c.id)
+                .offset(offset)
+                .limit(limit)
+            ).scalars()
+            return [self._job(connection, tenant, job_id) for job_id in list(ids)], int(total)
+
+    def job_ids_starting_with(self, tenant: str, prefix: str, limit: int = 10) -> list[str]:
+        """Ids of the tenant's jobs that start with `prefix` (as written, dashes included), at most `limit`."""
+        pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        with self._begin() as connection:
+            return list(
+                connection.execute(
+                    select(connector_jobs.c.id)
+                    .where(connector_jobs.c.tenant == tenant, connector_jobs.c.id.like(pattern, escape="\\"))
+                    .order_by(connector_jobs.c.id)
+                    .limit(limit)
+                ).scalars()
+            )
 
     @staticmethod
     def _job(connection: Connection, tenant: str, job_id: str) -> ConnectorJob:

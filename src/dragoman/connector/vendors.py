@@ -18,15 +18,15 @@ from __future__ import annotations
 import contextlib
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
 from dragoman.connector.store import ConnectorJob, ItemStatus
-from dragoman.domain.specs import JobSpec, TaskSpec
+from dragoman.domain.specs import JobSpec, TaskSpec, primary_language
 from dragoman.domain.states import JobStatus, TaskStatus
-from dragoman.errors import CancelRefused, NotFound
+from dragoman.errors import CancelRefused, NotFound, UnsupportedLanguage
 from dragoman.storage.local import path_to_url
 
 __all__ = ["CancelAnswer", "Delivery", "LocalVendor", "Vendor", "VendorState", "VendorStatus"]
@@ -84,6 +84,22 @@ class Vendor(ABC):
     def deliveries(self, tenant: str, ref: str, job: ConnectorJob) -> dict[str, Delivery]:
         """Item id -> its result, for a delivered job."""
 
+    def language_pairs(self) -> list[tuple[str, str]] | None:
+        """(source, target) language pairs this vendor translates; None when it does not say (any
+        pair may be asked, and a vendor that cannot do one says so when the job is sent)."""
+        return None
+
+    def check_languages(self, source: str, targets: Sequence[str]) -> None:
+        """Raise UnsupportedLanguage for the first target this vendor cannot translate `source` into,
+        when it says which pairs it translates (`language_pairs`)."""
+        pairs = self.language_pairs()
+        if pairs is None:
+            return
+        known = set(pairs)
+        for target in targets:
+            if (source, primary_language(target)) not in known:
+                raise UnsupportedLanguage(f"the {self.name} vendor does not translate {source!r} into {target!r}")
+
 
 class LocalVendor(Vendor):
     """Dragoman's own batch jobs (see the module's docstring). `service` is a `dragoman.service.Dragoman`."""
@@ -99,6 +115,14 @@ class LocalVendor(Vendor):
 
     def _folder(self, tenant: str, job_id: str) -> Path:
         return self._root / _safe(tenant) / job_id
+
+    def language_pairs(self) -> list[tuple[str, str]]:
+        return [(pair.source, pair.target) for pair in self._service.languages()]
+
+    def check_languages(self, source: str, targets: Sequence[str]) -> None:
+        for target in targets:
+            if not self._service.engine.supports(source, target):
+                raise UnsupportedLanguage(f"no installed engine translates {source!r} into {target!r}")
 
     def submit(self, tenant: str, job: ConnectorJob) -> str:
         found = self._service.find_by_client_token(tenant, job.id)
