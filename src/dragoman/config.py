@@ -165,6 +165,18 @@ class Settings(BaseSettings):
         ge=1024,
         description="Largest AWS JSON 1.1 body on POST / (TranslateDocument: 100 KB in base64).",
     )
+    max_request_bytes_connector: int = Field(
+        default=32 * 1024 * 1024,
+        ge=1024,
+        description="Largest body of a /connector request (an entity import, JSON or CSV), in bytes.",
+    )
+    # The content connector (issue 12)
+    connector_poll_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        le=86400,
+        description="Seconds between `dragoman serve`'s polls of the vendors holding connector jobs; 0: never.",
+    )
     aws_regions: list[Annotated[str, Field(pattern=r"^(\*|[a-z0-9-]{1,64})$")]] = Field(
         default_factory=lambda: ["us-east-1"],
         min_length=1,

@@ -4,10 +4,12 @@ the domain's rules, records them in the store and wakes the runner; it holds no 
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections.abc import Sequence
 from datetime import timedelta
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine as Database
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
@@ -32,6 +34,9 @@ from dragoman.storage.local import LocalStorage
 from dragoman.storage.scopes import StorageScopes
 from dragoman.store.database import open_database
 from dragoman.store.jobs import JobQuery, JobStore, TaskQuery
+
+if TYPE_CHECKING:
+    from dragoman.connector.service import Connector
 
 __all__ = ["Dragoman"]
 
@@ -72,6 +77,23 @@ class Dragoman:
         self.settings = settings or Settings()
         self._storage_gate = TenantGate(self.settings.storage_requests_per_tenant)
         self._sync_gate = TenantGate(self.settings.sync_requests_per_tenant)
+        self._connector: Connector | None = None
+        self._connector_lock = threading.Lock()
+
+    @property
+    def connector(self) -> Connector:
+        """The content connector (issue 12) over this service's state database, with its vendors by
+        name: `local`, this service's own batch jobs, working in `<data dir>/connector/<tenant>/`.
+        Built on first use: nothing of it is loaded until a connector request comes."""
+        with self._connector_lock:
+            if self._connector is None:
+                from dragoman.connector.service import Connector
+                from dragoman.connector.store import ConnectorStore
+                from dragoman.connector.vendors import LocalVendor
+
+                local = LocalVendor(self, self.settings.data_dir / "connector")
+                self._connector = Connector(ConnectorStore(self.store._engine), {"local": local})
+            return self._connector
 
     @property
     def local(self) -> LocalStorage:

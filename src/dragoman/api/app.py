@@ -12,9 +12,11 @@ from dragoman.api.aws import routes as aws_routes
 from dragoman.api.aws.details import details_writer
 from dragoman.api.aws.wire import AWS_ORIGIN
 from dragoman.api.azure import routes as azure_routes
+from dragoman.api.connector import routes as connector_routes
 from dragoman.api.errors import install_error_handlers
 from dragoman.api.guard import FrontDoorGuard
 from dragoman.api.read_cache import ReadCache
+from dragoman.connector.receiver import Receiver
 from dragoman.service import Dragoman
 
 __all__ = ["create_app"]
@@ -24,9 +26,15 @@ def create_app(service: Dragoman) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         service.start()
+        receiver = None
+        if service.runner is not None and service.settings.connector_poll_seconds > 0:
+            receiver = Receiver(service.connector, service.settings.connector_poll_seconds)
+            receiver.start()  # with the runner: polls the vendors of live connector jobs
         try:
             yield
         finally:
+            if receiver is not None:
+                receiver.stop()
             service.close()
 
     app = FastAPI(
@@ -34,7 +42,9 @@ def create_app(service: Dragoman) -> FastAPI:
         version=__version__,
         lifespan=lifespan,
         description="Batch document translation with exact cancellation. Azure Document Translation "
-        "routes live under /translator.",
+        "routes live under /translator; the content connector (catalogue entities sent to translation "
+        "vendors) under /connector, authenticated with a tenant's API key as a bearer token, its errors "
+        'always `{"error": {"code": ..., "message": ...}}`.',
     )
     app.state.service = service
     app.state.read_cache = ReadCache(service.store)
@@ -44,6 +54,7 @@ def create_app(service: Dragoman) -> FastAPI:
     app.add_middleware(FrontDoorGuard, settings=service.settings)  # auth and body caps, before any body is read
     app.include_router(azure_routes.router)
     app.include_router(aws_routes.router)
+    app.include_router(connector_routes.router)
 
     @app.get("/health")
     def health() -> dict[str, object]:

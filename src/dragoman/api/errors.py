@@ -1,5 +1,6 @@
 """Errors reach the wire here, in the caller's protocol: Azure's shape under /translator, AWS JSON
-1.1's `__type` on `POST /`, a plain `{"error": {code, message}}` elsewhere. A front door raises; it
+1.1's `__type` on `POST /`, the connector's `{"error": {code, message}}` under /connector
+(`api/connector/errors.py`), a plain `{"error": {code, message}}` elsewhere. A front door raises; it
 never builds error responses itself. The front-door guard (`api/guard.py`), which refuses requests
 before the application sees them, renders its refusals with `error_response` too."""
 
@@ -18,14 +19,15 @@ from starlette.exceptions import HTTPException
 from dragoman.api.aws.errors import AwsError
 from dragoman.api.aws.errors import for_service_error as aws_error_for
 from dragoman.api.azure.errors import AzureError, error_body, for_service_error
-from dragoman.api.limits import AZURE_PREFIX, RequestTooLarge
+from dragoman.api.connector.errors import ConnectorError, connector_error
+from dragoman.api.limits import AZURE_PREFIX, CONNECTOR_PREFIX, RequestTooLarge
 from dragoman.errors import ServiceError
 
 __all__ = ["Door", "door_of", "error_response", "install_error_handlers"]
 
 log = logging.getLogger("dragoman.api")
 
-Door = Literal["azure", "aws", "other"]
+Door = Literal["azure", "aws", "connector", "other"]
 _HTTP_CODES = {
     401: "Unauthorized",
     404: "ResourceNotFound",
@@ -42,6 +44,8 @@ def door_of(scope: Any) -> Door:
         return "azure"
     if path == "/" and scope.get("method") == "POST":
         return "aws"
+    if path == CONNECTOR_PREFIX or path.startswith(CONNECTOR_PREFIX + "/") or path.startswith(CONNECTOR_PREFIX + ":"):
+        return "connector"
     return "other"
 
 
@@ -59,12 +63,24 @@ def _azure_response(door: Door, error: AzureError) -> JSONResponse:
     return JSONResponse(body, status_code=error.status, headers=headers)
 
 
-def error_response(scope: Any, exc: AwsError | AzureError | ServiceError | RequestTooLarge) -> JSONResponse:
+def _connector_response(exc: Exception) -> JSONResponse:
+    error = connector_error(exc)
+    return JSONResponse(error.body(), status_code=error.status, headers=error.headers)
+
+
+def error_response(
+    scope: Any, exc: AwsError | AzureError | ConnectorError | ServiceError | RequestTooLarge
+) -> JSONResponse:
     """`exc` in the shape of the door the request came through. A body over its cap is a 413:
     Azure `InvalidRequest` with inner code `RequestTooLarge`; Amazon `ValidationException`, which
-    botocore raises as a ClientError and does not retry. The connection is then closed, so the rest of
-    such a body is not read either."""
+    botocore raises as a ClientError and does not retry; the connector's `RequestTooLarge`. The
+    connection is then closed, so the rest of such a body is not read either."""
     door = door_of(scope)
+    if door == "connector" or isinstance(exc, ConnectorError):
+        response = _connector_response(exc)
+        if isinstance(exc, RequestTooLarge):
+            response.headers["Connection"] = "close"
+        return response
     if isinstance(exc, RequestTooLarge):
         if door == "aws":
             response = _aws_response(AwsError(413, "ValidationException", str(exc.detail)))
@@ -86,6 +102,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(AzureError)
     async def on_azure_error(request: Request, exc: AzureError) -> JSONResponse:
+        return error_response(request.scope, exc)
+
+    @app.exception_handler(ConnectorError)
+    async def on_connector_error(request: Request, exc: ConnectorError) -> JSONResponse:
         return error_response(request.scope, exc)
 
     @app.exception_handler(ServiceError)
@@ -113,6 +133,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error", extra={"action": "http", "path": request.url.path})
+        if door_of(request.scope) == "connector":
+            return _connector_response(exc)
         if door_of(request.scope) == "aws":
             return _aws_response(AwsError(500, "InternalServerException", "An unexpected error occurred."))
         return JSONResponse(
@@ -134,6 +156,8 @@ def validation_problem(error: Mapping[str, Any]) -> str:
         return "the body is not valid JSON"
     if kind == "missing":
         return f"{where} is required"
+    if where == "request" and kind in ("model_attributes_type", "model_type", "dict_type"):
+        return "the body must be a JSON object (Content-Type: application/json)"
     if kind == "string_pattern_mismatch":
         choices = _CHOICES.match(str(context.get("pattern", "")))
         if choices:

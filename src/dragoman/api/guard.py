@@ -5,7 +5,8 @@ memory, and multipart uploads spooled to temporary files, before the 401).
 A pure ASGI middleware (BaseHTTPMiddleware would buffer): for every request it
 
 1. authenticates the caller of a front door: under /translator the `Ocp-Apim-Subscription-Key`
-   (`api/azure/auth.py`), on `POST /` the SigV4 `Authorization` header's key, scope and signed
+   (`api/azure/auth.py`), under /connector the same keys as a bearer token (`api/connector/auth.py`),
+   on `POST /` the SigV4 `Authorization` header's key, scope and signed
    headers (`api/aws/sigv4.py authenticate`; the signature itself covers the body and is checked by
    the route once the capped body is read);
 2. refuses a declared `Content-Length` over the route's cap (`api/limits.py`);
@@ -13,7 +14,7 @@ A pure ASGI middleware (BaseHTTPMiddleware would buffer): for every request it
 
 Refusals are rendered by `api/errors.py` in the door's own shape and close the connection, so an
 unread body is not read afterwards either. What the guard learnt is left in the ASGI scope for the
-routes: `azure_tenant(request)` and `aws_credential(request)`.
+routes: `azure_tenant(request)`, `connector_tenant(request)` and `aws_credential(request)`.
 """
 
 from __future__ import annotations
@@ -27,14 +28,18 @@ from dragoman.api.aws.sigv4 import Credential, authenticate
 from dragoman.api.azure.auth import KEY_HEADER
 from dragoman.api.azure.auth import azure_tenant as tenant_for_key
 from dragoman.api.azure.errors import AzureError, Unauthorized
+from dragoman.api.connector.auth import KEY_HEADER as CONNECTOR_KEY_HEADER
+from dragoman.api.connector.auth import connector_tenant as tenant_for_bearer
+from dragoman.api.connector.errors import ConnectorError
 from dragoman.api.errors import door_of, error_response
 from dragoman.api.limits import CappedReceive, RequestTooLarge, body_cap, declared_length
 from dragoman.config import Settings
 from dragoman.errors import ServiceError
 
-__all__ = ["FrontDoorGuard", "aws_credential", "azure_tenant"]
+__all__ = ["FrontDoorGuard", "aws_credential", "azure_tenant", "connector_tenant"]
 
 _AZURE_TENANT = "dragoman.azure_tenant"
+_CONNECTOR_TENANT = "dragoman.connector_tenant"
 _AWS_CREDENTIAL = "dragoman.aws_credential"
 
 
@@ -53,6 +58,10 @@ class FrontDoorGuard:
             door = door_of(scope)
             if door == "azure":
                 scope[_AZURE_TENANT] = tenant_for_key(self.settings, headers.get(KEY_HEADER))
+            elif door == "connector":
+                scope[_CONNECTOR_TENANT] = tenant_for_bearer(
+                    self.settings, headers.get("authorization"), headers.get(CONNECTOR_KEY_HEADER)
+                )
             elif door == "aws":
                 scope[_AWS_CREDENTIAL] = authenticate(
                     headers, self.settings.tenant_for_aws_key, self.settings.aws_regions
@@ -60,7 +69,7 @@ class FrontDoorGuard:
             length = declared_length(headers.get("content-length"))
             if length is not None and length > cap.limit:
                 raise RequestTooLarge(cap)
-        except (AwsError, AzureError, ServiceError, RequestTooLarge) as exc:
+        except (AwsError, AzureError, ConnectorError, ServiceError, RequestTooLarge) as exc:
             await _refuse(scope, send, exc)
             return
         capped = CappedReceive(receive, cap)
@@ -81,7 +90,9 @@ def _may_have_body(headers: Headers) -> bool:
     return "chunked" in headers.get("transfer-encoding", "").lower() or (length is not None and length != "0")
 
 
-async def _refuse(scope: Scope, send: Send, exc: AwsError | AzureError | ServiceError | RequestTooLarge) -> None:
+async def _refuse(
+    scope: Scope, send: Send, exc: AwsError | AzureError | ConnectorError | ServiceError | RequestTooLarge
+) -> None:
     response = error_response(scope, exc)
     response.headers["Connection"] = "close"  # the body stays unread: do not read it to reuse the connection
 
@@ -97,6 +108,15 @@ def azure_tenant(request: Request) -> str:
     tenant = request.scope.get(_AZURE_TENANT)
     if not isinstance(tenant, str):
         raise Unauthorized("Access denied: the request was not authenticated")
+    return tenant
+
+
+def connector_tenant(request: Request) -> str:
+    """The tenant the guard authenticated for this connector request. Raises ConnectorError
+    Unauthorized if the guard did not run."""
+    tenant = request.scope.get(_CONNECTOR_TENANT)
+    if not isinstance(tenant, str):
+        raise ConnectorError("Unauthorized", "the request was not authenticated")
     return tenant
 
 

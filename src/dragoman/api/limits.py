@@ -16,10 +16,11 @@ from starlette.types import Message, Receive
 
 from dragoman.config import Settings
 
-__all__ = ["BodyCap", "CappedReceive", "RequestTooLarge", "body_cap", "declared_length"]
+__all__ = ["CONNECTOR_PREFIX", "BodyCap", "CappedReceive", "RequestTooLarge", "body_cap", "declared_length"]
 
 SINGLE_DOCUMENT_PATH = "/translator/document:translate"
 AZURE_PREFIX = "/translator"
+CONNECTOR_PREFIX = "/connector"
 OTHER_ROUTES_BYTES = 64 * 1024  # no route outside the front doors reads a body
 
 
@@ -51,6 +52,8 @@ def body_cap(settings: Settings, method: str, path: str) -> BodyCap:
         return BodyCap(settings.max_request_bytes_azure_batch, "setting max_request_bytes_azure_batch")
     if path == "/" and method == "POST":
         return BodyCap(settings.max_request_bytes_aws, "setting max_request_bytes_aws")
+    if path == CONNECTOR_PREFIX or path.startswith((CONNECTOR_PREFIX + "/", CONNECTOR_PREFIX + ":")):
+        return BodyCap(settings.max_request_bytes_connector, "setting max_request_bytes_connector")
     return BodyCap(OTHER_ROUTES_BYTES, "fixed: this route takes no body")
 
 

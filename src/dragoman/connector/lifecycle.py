@@ -15,7 +15,8 @@ refused: the work is done (import or discard it).
 
 Shapes: `ConnectorJobStatus`, `CancelRequest`, `transition(old, new) -> new` (raises
 InvalidTransition), `decide_cancel(status, request) -> CancelDecision` (raises CancelRefused),
-`vendor_answer(status, request, approved) -> (status, request)`.
+`vendor_answer(status, request, approved) -> (status, request)`, `actions(status, request)` -> the
+JobActions a job takes now.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ __all__ = [
     "CancelDecision",
     "CancelRequest",
     "ConnectorJobStatus",
+    "JobAction",
+    "actions",
     "decide_cancel",
     "transition",
     "vendor_answer",
@@ -122,3 +125,34 @@ def vendor_answer(
     if status is S.SENT:
         status = transition(status, S.IN_PRODUCTION)
     return status, CancelRequest.REFUSED
+
+
+class JobAction(StrEnum):
+    """What can be asked of a connector job (the REST API's `:send`, `:cancel`, ...)."""
+
+    SEND = "send"
+    CANCEL = "cancel"
+    POLL = "poll"
+    IMPORT = "import"
+    RESUBMIT = "resubmit"
+
+
+def actions(status: ConnectorJobStatus, request: CancelRequest = CancelRequest.NONE) -> frozenset[JobAction]:
+    """The actions a job in `status`, with cancel `request`, takes now (what a page offers): send a draft
+    or a failed send; cancel what `decide_cancel` accepts; poll a job the vendor holds; import a
+    delivered one; resubmit a cancelled job, or one whose cancel the vendor refused once it ended."""
+    found = set()
+    if status in (S.DRAFT, S.SEND_FAILED):
+        found.add(JobAction.SEND)
+    try:
+        decide_cancel(status, request)
+        found.add(JobAction.CANCEL)
+    except CancelRefused:
+        pass
+    if status in CANCELLABLE_BY_REQUEST:
+        found.add(JobAction.POLL)
+    if status is S.READY_FOR_IMPORT:
+        found.add(JobAction.IMPORT)
+    if status is S.CANCELLED or (request is CancelRequest.REFUSED and status in TERMINAL_JOB_STATES):
+        found.add(JobAction.RESUBMIT)
+    return frozenset(found)

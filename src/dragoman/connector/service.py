@@ -54,6 +54,8 @@ class Connector:
             raise Invalid("an entity id is 1 to 200 characters")
         if not all(isinstance(name, str) and isinstance(text, str) for name, text in fields.items()):
             raise Invalid("an entity's fields are names with text values")
+        if not all(1 <= len(name) <= 200 for name in fields):
+            raise Invalid("an entity's field names are 1 to 200 characters")
         return self.store.put_entity(tenant, entity_id, language(source_language), fields)
 
     # --- jobs ---------------------------------------------------------------------------------

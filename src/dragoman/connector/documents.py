@@ -1,0 +1,87 @@
+"""The connector's records as JSON documents: what the REST API answers (`api/connector/models.py`
+describes the same shapes for OpenAPI), what `dragoman connector ... --json` prints and what an
+entity export holds. One vocabulary for every interface, so a script can move between them.
+
+Shapes (times are ISO 8601 UTC ending in `Z`; language sets are sorted lists):
+- entity: `{id, source_language, revision, fields: {name: text}, translations: {language: {name:
+  text}}, in_translation: [language], translated: [language]}`;
+- job: `{id, name, status, cancel_request, source_language, target_languages, vendor, instructions,
+  due_at, created_at, updated_at, vendor_ref, send_attempts, error, resubmits, actions: [action],
+  counts: {items, entities, pending, sent, imported, failed, cancelled}}`, and with its items
+  `items: [item]`;
+- item (one entity × one target language, the import report's line): `{id, entity, language,
+  revision, status, fields: {name: {source, hash}}, translation: {name: text} | null, error}`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from dragoman.connector.lifecycle import actions
+from dragoman.connector.store import ConnectorJob, Entity, Item, ItemStatus
+
+__all__ = ["ITEM_STATUSES", "entity_document", "item_document", "job_document", "timestamp"]
+
+ITEM_STATUSES = (ItemStatus.PENDING, ItemStatus.SENT, ItemStatus.IMPORTED, ItemStatus.FAILED, ItemStatus.CANCELLED)
+
+
+def timestamp(moment: datetime | None) -> str | None:
+    """A stored (naive UTC) time as ISO 8601 ending in `Z`."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC).isoformat().replace("+00:00", "Z")
+
+
+def entity_document(entity: Entity) -> dict[str, Any]:
+    return {
+        "id": entity.id,
+        "source_language": entity.source_language,
+        "revision": entity.revision,
+        "fields": dict(entity.fields),
+        "translations": {language: dict(values) for language, values in sorted(entity.translations.items())},
+        "in_translation": sorted(entity.in_translation),
+        "translated": sorted(entity.translated),
+    }
+
+
+def item_document(item: Item) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "entity": item.entity,
+        "language": item.language,
+        "revision": item.revision,
+        "status": item.status,
+        "fields": {name: {"source": text, "hash": digest} for name, (text, digest) in item.fields.items()},
+        "translation": dict(item.delivered) if item.delivered is not None else None,
+        "error": item.error,
+    }
+
+
+def job_document(job: ConnectorJob, *, with_items: bool = True) -> dict[str, Any]:
+    """A job; `with_items`: its items too (a job's page lists jobs without them)."""
+    counts = {status: 0 for status in ITEM_STATUSES}
+    for item in job.items:
+        counts[item.status] = counts.get(item.status, 0) + 1
+    document: dict[str, Any] = {
+        "id": job.id,
+        "name": job.name,
+        "status": job.status.value,
+        "cancel_request": job.cancel_request.value,
+        "source_language": job.source_language,
+        "target_languages": list(job.target_languages),
+        "vendor": job.vendor,
+        "instructions": job.instructions,
+        "due_at": timestamp(job.due_at),
+        "created_at": timestamp(job.created_at),
+        "updated_at": timestamp(job.updated_at),
+        "vendor_ref": job.vendor_ref,
+        "send_attempts": job.send_attempts,
+        "error": job.error,
+        "resubmits": job.resubmits,
+        "actions": sorted(action.value for action in actions(job.status, job.cancel_request)),
+        "counts": {"items": len(job.items), "entities": len({item.entity for item in job.items}), **counts},
+    }
+    if with_items:
+        document["items"] = [item_document(item) for item in job.items]
+    return document
