@@ -41,6 +41,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         workers=2,
         DRAGOMAN_TENANTS=json.dumps(tenants),
         DRAGOMAN_CONNECTOR_POLL_SECONDS="0",
+        DRAGOMAN_MAX_REQUEST_BYTES_CONNECTOR=str(1024 * 1024),
     )
     with serving(env, root / "server.log") as url:
         yield url
@@ -314,6 +315,13 @@ def test_entities_import_and_export_as_json_and_csv(server: str) -> None:
         error(globex.post("/connector/entities:import", content=b"x", headers={"Content-Type": "text/plain"}), 415,
               "UnsupportedMediaType")  # fmt: skip
         error(globex.get("/connector/entities:export", params={"format": "xml"}), 400, "Invalid")
+
+
+def test_a_body_over_its_cap_is_refused_before_it_is_read(acme: httpx.Client) -> None:
+    rows = b"id,source_language,name\r\n" + b"lamp,en,The lamp\r\n" * 70_000  # about 1.2 MB
+    response = acme.post("/connector/entities:import", content=rows, headers={"Content-Type": "text/csv"})
+    assert "max_request_bytes_connector" in error(response, 413, "RequestTooLarge")
+    error(acme.get("/connector/entities/lamp"), 404, "NotFound")
 
 
 def test_vendors_and_the_openapi_description(acme: httpx.Client, server: str) -> None:
