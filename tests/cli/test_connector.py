@@ -145,3 +145,15 @@ def test_bad_input_exits_with_the_command_lines_codes(env: dict[str, str], tmp_p
     connector(env, "jobs", "create", "--from", "en", "--to", "es", "--send", "chair")  # a second draft, sent
     refused = connector(env, "jobs", "create", "--from", "en", "--to", "es", "chair", code=4)
     assert "already in translation" in refused.stderr  # one live job per entity and language
+
+
+def test_help_is_plain(env: dict[str, str]) -> None:
+    commands = [["connector"], ["connector", "entities"], ["connector", "jobs"]]
+    commands += [["connector", "entities", name] for name in ("put", "show", "list", "import", "export")]
+    commands += [["connector", "jobs", name] for name in ("create", "send", "cancel", "poll", "import", "show")]
+    for command in commands:
+        long, short = run(env, *command, "--help"), run(env, *command, "-h")
+        assert long.stdout == short.stdout, command
+        for python in ("<list[", "<bool>", "<str>", "<path>", "<int", "{entities}", "{job_id}"):
+            assert python not in long.stdout, (command, python, long.stdout)
+    assert "ENTITY..." in run(env, "connector", "jobs", "create", "--help").stdout
