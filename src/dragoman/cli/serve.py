@@ -87,7 +87,6 @@ def _bind(host: str, port: int) -> socket.socket:
             highlight=False,
         )
         raise typer.Exit(1) from None
-    listener.set_inheritable(True)
     return listener
 
 
