@@ -91,7 +91,7 @@ class Dragoman:
                 from dragoman.connector.store import ConnectorStore
                 from dragoman.connector.vendors import LocalVendor
 
-                local = LocalVendor(self, self.settings.data_dir / "connector")
+                local = LocalVendor(self)
                 self._connector = Connector(ConnectorStore(self.store._engine), {"local": local})
             return self._connector
 

@@ -23,7 +23,7 @@ TENANT = "default"
 
 
 def connector_for(service: Dragoman, vendor: Vendor | None = None) -> Connector:
-    local = vendor or LocalVendor(service, service.settings.connector_work_dir(TENANT).parent)
+    local = vendor or LocalVendor(service)
     return Connector(ConnectorStore(service.store._engine), {"local": local})
 
 
@@ -86,8 +86,8 @@ def test_a_cancel_while_sending_is_guaranteed_and_nothing_runs_at_the_vendor(sto
     class Held(LocalVendor):
         """A vendor whose submit is still in flight when the cancel comes."""
 
-        def __init__(self, service: Dragoman, root: Path) -> None:
-            super().__init__(service, root)
+        def __init__(self, service: Dragoman) -> None:
+            super().__init__(service)
             self.entered, self.release = threading.Event(), threading.Event()
 
         def submit(self, tenant: str, job: ConnectorJob) -> str:
@@ -95,7 +95,7 @@ def test_a_cancel_while_sending_is_guaranteed_and_nothing_runs_at_the_vendor(sto
             assert self.release.wait(30)
             return super().submit(tenant, job)
 
-    vendor = Held(stopped, stopped.settings.connector_work_dir(TENANT).parent)
+    vendor = Held(stopped)
     connector = connector_for(stopped, vendor)
     catalogue(connector)
     job = connector.create_job(TENANT, "to cancel", "en", ["es"], "local", ["chair", "table"])
@@ -200,7 +200,7 @@ def test_a_vendor_that_fails_leaves_the_send_failed_and_a_retry_sends_once(stopp
         def poll(self, tenant: str, ref: str) -> VendorStatus:
             return super().poll(tenant, ref)
 
-    connector = connector_for(stopped, Flaky(stopped, stopped.settings.connector_work_dir(TENANT).parent))
+    connector = connector_for(stopped, Flaky(stopped))
     catalogue(connector)
     job = connector.create_job(TENANT, "j", "en", ["es"], "local", ["chair"])
     failed = connector.send(TENANT, job.id)

@@ -109,7 +109,9 @@ def decide_cancel(status: ConnectorJobStatus, request: CancelRequest = CancelReq
         return CancelDecision.REQUEST_VENDOR
     if status is S.CANCELLED:
         raise CancelRefused("the job is already cancelled")
-    raise CancelRefused(f"the job is {status}: its translations are delivered; import them or leave them")
+    if status is S.READY_FOR_IMPORT:
+        raise CancelRefused("the job's translations are delivered: import them, or leave them unimported")
+    raise CancelRefused(f"the job is {status}: its translations are already imported")
 
 
 def vendor_answer(

@@ -106,15 +106,15 @@ class LocalVendor(Vendor):
 
     name = "local"
 
-    def __init__(self, service: object, work_root: Path) -> None:
+    def __init__(self, service: object) -> None:
         from dragoman.service import Dragoman
 
         assert isinstance(service, Dragoman)
         self._service = service
-        self._root = work_root
 
     def _folder(self, tenant: str, job_id: str) -> Path:
-        return self._root / _safe(tenant) / job_id
+        """The job's folder in the tenant's connector work folder (in that tenant's storage scope)."""
+        return self._service.settings.connector_work_dir(tenant) / job_id
 
     def language_pairs(self) -> list[tuple[str, str]]:
         return [(pair.source, pair.target) for pair in self._service.languages()]
@@ -189,8 +189,3 @@ class LocalVendor(Vendor):
                 fields[name] = target.read_text(encoding="utf-8")
             results[item_id] = Delivery(error="; ".join(errors)) if errors else Delivery(fields=fields)
         return results
-
-
-def _safe(tenant: str) -> str:
-    """A tenant name as one folder name."""
-    return "".join(char if char.isalnum() or char in "-_." else "_" for char in tenant) or "_"
