@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -640,3 +641,56 @@ def test_jobs_list_and_show_in_a_narrow_terminal_keep_ids_and_paths_whole(tmp_pa
     assert "0/1 done" in listed and "┃" not in listed  # no table squeezed to slivers
     docs = tmp_path / "docs"
     assert f"  source       {docs}/a.txt\n" in shown and f"({docs}/out/0/a.txt)" in shown, shown
+
+
+@pytest.mark.parametrize("delay", [0.02, 0.08, 0.15])
+def test_ctrl_c_while_the_command_starts_is_one_line_never_a_traceback(
+    tmp_path: Path, env: dict[str, str], delay: float
+) -> None:
+    # Red team, issue 11: presses at 0.09-0.16 s landed after the loader gave Ctrl-C back and before the
+    # command took it: a KeyboardInterrupt traceback through typer, or an exit with no word at all.
+    write_documents(tmp_path / "docs" / "few", count=1)
+    for args in (["jobs", "list"], ["translate", str(tmp_path / "docs" / "few"), "--to", "es", "--out",
+                                    str(tmp_path / "docs" / f"out{delay}")]):  # fmt: skip
+        terminal = pexpect.spawn(DRAGOMAN, args, env={**env, "COLUMNS": "120"}, encoding="utf-8", timeout=120)
+        time.sleep(delay)
+        terminal.sendintr()
+        terminal.expect(pexpect.EOF)
+        terminal.wait()
+        assert "Traceback" not in terminal.before, terminal.before
+        assert terminal.signalstatus is None and terminal.exitstatus in (0, 130), (args, terminal.before)
+
+
+def test_closing_the_terminal_cancels_the_job_and_leaves_nothing_running(tmp_path: Path, env: dict[str, str]) -> None:
+    # Red team, issue 11: closing a tmux session (SIGHUP) 4 s into a translate left its job "running"
+    # for good, its documents claimed, until someone ran `jobs wait`.
+    docs = tmp_path / "docs" / "many"
+    docs.mkdir(parents=True)
+    for number in range(40):
+        (docs / f"d{number:02}.txt").write_text("\n\n".join(ENGLISH_PARAGRAPHS * 20) + "\n")
+    terminal = pexpect.spawn(
+        DRAGOMAN,
+        ["translate", str(docs), "--to", "es", "--out", str(tmp_path / "docs" / "out")],
+        env={**env, "COLUMNS": "120"},
+        encoding="utf-8",
+        codec_errors="replace",
+        timeout=120,
+    )
+    terminal.expect(r"job (?:\x1b\[[0-9;]*m)*([0-9a-f-]{36})")
+    job_id = terminal.match.group(1)
+    wait_for_file = time.monotonic() + 60
+    while not list((tmp_path / "docs" / "out").rglob("*.txt")) and time.monotonic() < wait_for_file:
+        time.sleep(0.05)
+    with contextlib.suppress(pexpect.ExceptionPexpect):  # still finishing its cancel: not our business here
+        terminal.close(force=False)  # the terminal goes away: SIGHUP to its foreground process group
+    statuses = []
+    for _ in range(600):  # the command cancels, stops its tasks at their safe points, and ends
+        with Dragoman.from_settings(Settings(data_dir=tmp_path / "data", roots=[tmp_path / "docs"])) as service:
+            view = service.get(job_id)
+            statuses = [task.status.value for task in service.tasks(job_id)]
+        if view.is_terminal:
+            break
+        time.sleep(0.1)
+    assert view.is_terminal and view.status.value in ("cancelled", "succeeded"), (view.status, statuses)
+    assert "running" not in statuses and "failed" not in statuses
+    check_job_invariants(tmp_path / "data", [tmp_path / "docs"], job_id, tmp_path / "docs" / "out")

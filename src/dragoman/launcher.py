@@ -8,7 +8,7 @@ import signal
 import sys
 from types import FrameType
 
-__all__ = ["main"]
+__all__ = ["interrupted", "main", "take_over"]
 
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a command ended by Ctrl-C
 
@@ -21,12 +21,30 @@ def _note_press(signum: int, frame: FrameType | None) -> None:
 
 
 def main() -> None:
-    """Load the command line with Ctrl-C noted, not raised; then run it (it installs its own handling)."""
-    previous = signal.signal(signal.SIGINT, _note_press)
-    from dragoman import cli
+    """Load the command line with Ctrl-C noted, not raised, and run it: the note stands while typer
+    reads the arguments, until the command takes Ctrl-C over (`take_over`): `translate` installs
+    its own handling; any other command gets Python's default back."""
+    signal.signal(signal.SIGINT, _note_press)
+    try:
+        from dragoman import cli
 
+        if _pressed:
+            interrupted()
+        cli.main()
+    except KeyboardInterrupt:  # a press that landed before the note was in place
+        interrupted()
+
+
+def interrupted() -> None:
+    """End the command after a Ctrl-C that came before anything was done: one line, exit 130."""
+    sys.stderr.write("interrupted before anything was done\n")
+    raise SystemExit(EXIT_INTERRUPTED)
+
+
+def take_over() -> None:
+    """Called by the command line once it has read its arguments, before a command runs: end now
+    if Ctrl-C was pressed meanwhile, else give Ctrl-C back to Python's default (KeyboardInterrupt),
+    which a command may replace with its own."""
     if _pressed:
-        sys.stderr.write("interrupted before anything was done\n")
-        raise SystemExit(EXIT_INTERRUPTED)
-    signal.signal(signal.SIGINT, previous)
-    cli.main()
+        interrupted()
+    signal.signal(signal.SIGINT, signal.default_int_handler)

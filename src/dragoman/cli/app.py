@@ -136,6 +136,9 @@ def _root(
     ] = False,
 ) -> None:
     """Dragoman: batch document translation whose jobs can be cancelled cleanly."""
+    from dragoman.launcher import take_over
+
+    take_over()  # a Ctrl-C while the arguments were read ends the command here, in one line
 
 
 def _help_without_python_types() -> None:

@@ -62,7 +62,11 @@ class CtrlC:
             raise KeyboardInterrupt
 
     def install(self) -> None:
-        signal.signal(signal.SIGINT, self)
+        """Ctrl-C, and also SIGTERM and a closed terminal (SIGHUP): a job this command runs is not
+        left behind half-run with its documents claimed (issue 11 red team: a closed tmux session
+        left a job "running" for good); each asks for the cancel the same way."""
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, self)
 
 
 def follow_to_the_end(

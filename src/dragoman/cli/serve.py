@@ -29,7 +29,8 @@ def serve(
         str | None, typer.Option(help="Address to listen on (default: DRAGOMAN_HOST, 127.0.0.1).", metavar="HOST")
     ] = None,
     port: Annotated[
-        int | None, typer.Option(help="Port to listen on (default: DRAGOMAN_PORT, 8080).", metavar="PORT")
+        int | None,
+        typer.Option(help="Port to listen on (default: DRAGOMAN_PORT, 8080).", metavar="PORT", min=0, max=65535),
     ] = None,
     log_level: Annotated[LogLevel, typer.Option(help="Least severe log records shown.")] = "info",
     log_format: Annotated[

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Sequence
@@ -114,6 +115,14 @@ def submit_and_follow(
         source = spec.tasks[0].source_language if spec.tasks else "en"
         targets = list(dict.fromkeys(task.target_language for task in spec.tasks))
         raise fail(exc, _hint(service, exc, hint_paths, source, targets)) from None
+    if ctrl_c.presses and wait and not ctrl_c.cancel_recorded:
+        # pressed while the job was being created: cancel it before this command runs any of it
+        with contextlib.suppress(ServiceError):
+            view = service.cancel(view.job.id)
+            (errors if output.quiet or output.json else stdout).print(
+                "cancelling: the job was cancelled as it was created"
+            )
+        ctrl_c.cancel_recorded = True
     console = output.messages
     if console is not None:
         console.print(f"job [bold]{view.job.id}[/]: {view.summary.total} document translation(s)", soft_wrap=True)
