@@ -195,7 +195,9 @@ def canonical_spec(storage: Storage, spec: JobSpec) -> JobSpec:
     """`spec` with every source and target in its one spelling (lifecycle rule 9), so that rules that
     compare locations compare documents, not spellings. Raises AccessDenied / TargetAccessDenied."""
     tasks = [
-        dataclasses.replace(
+        task
+        if task.error is not None  # failed already: its locations are only what was asked for
+        else dataclasses.replace(
             task, source_url=storage.canonical(task.source_url), target_url=_canonical_target(storage, task.target_url)
         )
         for task in spec.tasks

@@ -6,9 +6,9 @@ import dataclasses
 import os
 from collections.abc import Collection, Sequence
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
-from dragoman.domain.specs import AUTO_LANGUAGE, JobSpec, TaskSpec
+from dragoman.domain.specs import AUTO_LANGUAGE, ErrorInfo, JobSpec, TaskSpec
 from dragoman.engines.languages import locale_tag, normalize
 from dragoman.errors import Invalid, TargetExists
 from dragoman.storage.base import Storage
@@ -64,22 +64,31 @@ def plan_local_job(
     source_code = AUTO_LANGUAGE if source.strip().lower() == AUTO_LANGUAGE else language(source)
     out_dir = storage.resolve(str(out))
     documents: list[tuple[str, Path]] = []
+    refused: list[TaskSpec] = []
     for path in paths:
         base = storage.resolve(str(path))
-        for url in storage.list_documents(str(path)):
+        urls = storage.list_documents(str(path))
+        if base.is_dir():
+            urls, unusable = storage.walk(base)
+            refused += [  # a document of the folder that cannot be read by its name: it fails, seen
+                TaskSpec(f"file://{quote(name)}", "", source_code, target, error=ErrorInfo("InvalidDocumentName", why))
+                for name, why in unusable
+                for target in target_codes
+            ]
+        for url in urls:
             real = Path(unquote(urlsplit(url).path))
             if out_dir in real.parents:
                 continue  # an output of an earlier run, when OUT lies inside a folder translated
             relative = real.relative_to(base) if real != base else Path(real.name)
             documents.append((url, relative))
-    if not documents:
+    if not documents and not refused:
         raise Invalid("no documents found in the given paths")
     tasks = [
         TaskSpec(url, path_to_url(out_dir / target / relative), source_code, target)
         for url, relative in documents
         for target in target_codes
     ]
-    return JobSpec(tenant=tenant, tasks=tasks, name=name)
+    return JobSpec(tenant=tenant, tasks=[*tasks, *refused], name=name)
 
 
 def check_output_folders(storage: LocalStorage, out: Path, spec: JobSpec) -> None:
@@ -88,7 +97,7 @@ def check_output_folders(storage: LocalStorage, out: Path, spec: JobSpec) -> Non
     out_dir = storage.resolve(str(out))
     if out_dir.exists() and not out_dir.is_dir():
         raise Invalid(f"--out {out} is a file; it must be a folder (translations go in OUT/<lang>/)")
-    folders = {Path(unquote(urlsplit(task.target_url).path)).parent for task in spec.tasks}
+    folders = {Path(unquote(urlsplit(task.target_url).path)).parent for task in spec.tasks if task.error is None}
     for folder in sorted(folders | {out_dir}):
         existing = folder
         while not existing.exists() and existing != existing.parent:
@@ -105,6 +114,8 @@ def existing_targets(storage: Storage, spec: JobSpec) -> list[TaskSpec]:
     """The tasks whose target already holds a document (Dragoman never overwrites one)."""
     existing = []
     for task in spec.tasks:
+        if task.error is not None:  # failed already: it writes nothing
+            continue
         try:
             storage.check_target(task.target_url)
         except TargetExists:

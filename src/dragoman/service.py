@@ -134,8 +134,9 @@ class Dragoman:
         with self._storage_gate.enter(spec.tenant):
             spec = canonical_spec(storage, spec)
             check_job_spec(spec, self.engine.supports)
-            self.store.refuse_live_targets([task.target_url for task in spec.tasks])
-            for task in spec.tasks:
+            live = [task for task in spec.tasks if task.error is None]  # the rest failed already
+            self.store.refuse_live_targets([task.target_url for task in live])
+            for task in live:
                 storage.check_source(task.source_url)
             check_targets(storage, spec)
         return self._created(self.store.create_job(spec))

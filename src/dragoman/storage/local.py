@@ -117,17 +117,33 @@ class LocalStorage(Storage):
             return [path_to_url(path)]
         if not path.is_dir():
             raise SourceMissing(f"{path} does not exist")
+        return self.walk(path)[0]
+
+    def walk(self, path: Path) -> tuple[list[str], list[tuple[str, str]]]:
+        """(document URLs, refused) under the folder `path` (already resolved), sorted. Hidden files
+        and folders (a name starting with `.`) are not documents, nor are links out of the roots;
+        `refused` holds (path as text, why) for files that are documents of the folder but cannot be
+        used: a name that is not printable text, or too long (`resolve`'s limits). Callers say so
+        instead of leaving them out unseen."""
         found: list[str] = []
+        refused: list[tuple[str, str]] = []
         for folder, dirs, files in os.walk(path):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             for name in sorted(files):
                 if name.startswith("."):
                     continue
+                where = os.path.join(folder, name)
                 try:
-                    found.append(path_to_url(self.resolve(os.path.join(folder, name))))
-                except AccessDenied:
-                    continue  # a link out of the roots is not a document of this folder
-        return sorted(found)
+                    found.append(path_to_url(self.resolve(where)))
+                except AccessDenied as exc:
+                    if not os.path.islink(where):  # a link out of the roots is not a document of this folder
+                        shown = os.fsencode(where).decode("utf-8", errors="backslashreplace")
+                        printable = "".join(
+                            char if char.isprintable() else char.encode("unicode_escape").decode("ascii")
+                            for char in shown
+                        )
+                        refused.append((printable, exc.message))
+        return sorted(found), refused
 
     def check_source(self, url: str) -> None:
         path = self.resolve(url)
