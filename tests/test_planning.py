@@ -78,3 +78,11 @@ def test_a_document_whose_name_cannot_be_used_fails_and_is_not_left_out_unseen(t
     assert [task.source_url.rsplit("/", 1)[-1] for task in spec.tasks if task.error is None] == ["ok.txt"]
     assert len(failed) == 2 and {task.error.code for task in failed if task.error} == {"InvalidDocumentName"}
     assert all("not a valid path" in (task.error.message if task.error else "") for task in failed)
+
+
+def test_an_out_that_is_the_folder_translated_is_refused_saying_why(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("I like dogs.\n")
+    with pytest.raises(Invalid, match="inside --out"):
+        plan_local_job(LocalStorage([tmp_path]), [docs], docs, ["es"], "en")

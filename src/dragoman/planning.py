@@ -65,6 +65,7 @@ def plan_local_job(
     out_dir = storage.resolve(str(out))
     documents: list[tuple[str, Path]] = []
     refused: list[TaskSpec] = []
+    inside_out = 0
     for path in paths:
         base = storage.resolve(str(path))
         urls = storage.list_documents(str(path))
@@ -78,10 +79,16 @@ def plan_local_job(
         for url in urls:
             real = Path(unquote(urlsplit(url).path))
             if out_dir in real.parents:
+                inside_out += 1
                 continue  # an output of an earlier run, when OUT lies inside a folder translated
             relative = real.relative_to(base) if real != base else Path(real.name)
             documents.append((url, relative))
     if not documents and not refused:
+        if inside_out:
+            raise Invalid(
+                f"every document found ({inside_out}) is inside --out {out}, where translations go and which is "
+                "never read: choose an --out outside the folders translated"
+            )
         raise Invalid("no documents found in the given paths")
     tasks = [
         TaskSpec(url, path_to_url(out_dir / target / relative), source_code, target)
