@@ -140,7 +140,8 @@ def test_a_server_killed_outright_leaves_no_converter_or_engine_process_and_its_
     wait_until(lambda: not any(alive(pid) for pid in descendants), timeout=10, what="every child's end")
 
     client.cancel(job_id)  # so that the restarted server does not run it again
-    with serving(env, tmp_path / "server.log", port):
+    # a port of its own: the killed server's may be taken meanwhile by another test's server
+    with serving(env, tmp_path / "server.log"):
         again = submit(client, docs, "again", {"page.html": b"<p>The house is very big.</p>"})
         assert wait_terminal(client, again, timeout=60).status.value == "succeeded"
         assert work_folders(temp) == [], "the killed server's work folders were not swept"
