@@ -60,8 +60,9 @@ def stopped(pid: int) -> bool:
 def restart_and_wait(
     client: Dragoman, job_id: str, env: dict[str, str], port: int, log: Path, timeout: float
 ) -> JobView:
-    """Start `dragoman serve` again on the same store and wait until it has ended the job."""
-    with serving(env, log, port):
+    """Start `dragoman serve` again on the same store and wait until it has ended the job. It takes a
+    port of its own: the killed server's (`port`) may be taken meanwhile by another test's server."""
+    with serving(env, log):
         return wait_terminal(client, job_id, timeout=timeout)
 
 
