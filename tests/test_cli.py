@@ -158,6 +158,8 @@ def test_from_auto_detects_each_document_and_a_wrong_from_fails_its_document(
             ["languages"],
             ["no Apertium language pair is installed", "DRAGOMAN_APERTIUM_MODES_DIR", "apertium-eng-spa"],
         ),
+        ({"DRAGOMAN_TENANTS": "{{"}, ["jobs", "list"], ["DRAGOMAN_TENANTS is not valid JSON"]),
+        ({"DRAGOMAN_CONFIG": "{tmp}/bad.toml"}, ["jobs", "list"], ["DRAGOMAN_CONFIG names", "not valid TOML"]),
     ],
 )
 def test_configuration_errors_name_the_setting_and_print_no_traceback(
@@ -165,6 +167,7 @@ def test_configuration_errors_name_the_setting_and_print_no_traceback(
 ) -> None:
     (tmp_path / "a-file").write_text("")
     (tmp_path / "no-modes").mkdir()
+    (tmp_path / "bad.toml").write_text("workers = \n")
     result = run({**env, **{name: value.format(tmp=tmp_path) for name, value in variables.items()}}, *command)
     assert result.returncode == 1, result.stdout
     for message in messages:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import hmac
 import json
 import os
+import re
 import tempfile
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -319,5 +321,12 @@ def load_settings(**overrides: Any) -> Settings:
     except ValidationError as exc:
         problems = "; ".join(_problem(error) for error in exc.errors())
         raise ConfigError(f"invalid configuration: {problems}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"DRAGOMAN_CONFIG names {config_file}, which is not valid TOML: {exc}") from None
     except (ValueError, OSError) as exc:
+        field = re.search(r'error parsing value for field "(\w+)"', str(exc))
+        if field is not None:  # pydantic-settings could not parse a complex value (JSON) from the environment
+            raise ConfigError(
+                f"invalid configuration: {setting_name(field.group(1))} is not valid JSON ({exc.__cause__ or exc})"
+            ) from None
         raise ConfigError(f"invalid configuration: {exc}") from None
