@@ -142,7 +142,7 @@ def _sets(entity: Entity) -> str:
 @entities_app.command("list")
 def entities_list(offset: Offset = 0, limit: Limit = 50, as_json: AsJson = False) -> None:
     """Entities by id, with their language sets."""
-    from dragoman.connector.documents import entity_document
+    from dragoman.connector.documents import entity_page
 
     _, connector = _open()
     try:
@@ -150,8 +150,7 @@ def entities_list(offset: Offset = 0, limit: Limit = 50, as_json: AsJson = False
     except ServiceError as exc:
         raise fail(exc) from None
     if as_json:
-        print_json({"entities": [entity_document(entity) for entity in entities], "total": total,
-                    "offset": offset, "limit": limit})  # fmt: skip
+        print_json(entity_page(entities, total, offset, limit))
         return
     for entity in entities:
         fields = f"{len(entity.fields)} fields"
@@ -416,7 +415,7 @@ def jobs_show(job_id: JobId, as_json: AsJson = False) -> None:
 @jobs_app.command("list")
 def jobs_list(offset: Offset = 0, limit: Limit = 20, as_json: AsJson = False) -> None:
     """Connector jobs, newest first."""
-    from dragoman.connector.documents import job_document
+    from dragoman.connector.documents import job_page
 
     _, connector = _open()
     try:
@@ -424,8 +423,7 @@ def jobs_list(offset: Offset = 0, limit: Limit = 20, as_json: AsJson = False) ->
     except ServiceError as exc:
         raise fail(exc) from None
     if as_json:
-        print_json({"jobs": [job_document(job, with_items=False) for job in jobs], "total": total,
-                    "offset": offset, "limit": limit})  # fmt: skip
+        print_json(job_page(jobs, total, offset, limit))
         return
     for job in jobs:
         _say(_headline(job))

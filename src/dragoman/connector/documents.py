@@ -21,7 +21,7 @@ from typing import Any
 from dragoman.connector.lifecycle import actions
 from dragoman.connector.store import ConnectorJob, Entity, Item, ItemStatus
 
-__all__ = ["ITEM_STATUSES", "entity_document", "item_document", "job_document", "timestamp"]
+__all__ = ["ITEM_STATUSES", "entity_document", "entity_page", "item_document", "job_document", "job_page", "timestamp"]
 
 ITEM_STATUSES = (ItemStatus.PENDING, ItemStatus.SENT, ItemStatus.IMPORTED, ItemStatus.FAILED, ItemStatus.CANCELLED)
 
@@ -85,3 +85,17 @@ def job_document(job: ConnectorJob, *, with_items: bool = True) -> dict[str, Any
     if with_items:
         document["items"] = [item_document(item) for item in job.items]
     return document
+
+
+def entity_page(entities: list[Entity], total: int, offset: int, limit: int) -> dict[str, Any]:
+    """A page of entities: `{entities: [entity], total, offset, limit}`."""
+    return {"entities": [entity_document(entity) for entity in entities], **_paging(total, offset, limit)}
+
+
+def job_page(jobs: list[ConnectorJob], total: int, offset: int, limit: int) -> dict[str, Any]:
+    """A page of jobs, without their items: `{jobs: [job], total, offset, limit}`."""
+    return {"jobs": [job_document(job, with_items=False) for job in jobs], **_paging(total, offset, limit)}
+
+
+def _paging(total: int, offset: int, limit: int) -> dict[str, int]:
+    return {"total": total, "offset": offset, "limit": limit}

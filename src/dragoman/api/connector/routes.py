@@ -44,7 +44,7 @@ from dragoman.api.connector.models import (
 from dragoman.api.guard import connector_tenant
 from dragoman.api.responses import FastJSONResponse
 from dragoman.connector import transfer
-from dragoman.connector.documents import entity_document, job_document
+from dragoman.connector.documents import entity_document, entity_page, job_document, job_page
 from dragoman.connector.service import Connector
 from dragoman.errors import Invalid
 from dragoman.service import Dragoman
@@ -107,9 +107,7 @@ def list_vendors(caller: Tenant, service: Service) -> dict[str, Any]:
 
 @router.get("/entities", response_model=EntityPage, summary="Entities, by id, paged")
 def list_entities(caller: Tenant, service: Service, offset: Offset = 0, limit: Limit = 50) -> dict[str, Any]:
-    entities, total = service.store.entity_page(caller, offset, limit)
-    return {"entities": [entity_document(entity) for entity in entities], "total": total, "offset": offset,
-            "limit": limit}  # fmt: skip
+    return entity_page(*service.store.entity_page(caller, offset, limit), offset, limit)
 
 
 _IMPORT_BODY = {
@@ -211,9 +209,7 @@ def _created(document: dict[str, Any]) -> Response:
 
 @router.get("/jobs", response_model=JobPage, summary="Jobs, newest first, paged")
 def list_jobs(caller: Tenant, service: Service, offset: Offset = 0, limit: Limit = 50) -> dict[str, Any]:
-    jobs, total = service.store.job_page(caller, offset, limit)
-    return {"jobs": [job_document(job, with_items=False) for job in jobs], "total": total, "offset": offset,
-            "limit": limit}  # fmt: skip
+    return job_page(*service.store.job_page(caller, offset, limit), offset, limit)
 
 
 @router.get("/jobs/{job_id}", response_model=JobOut, summary="A job and its items (the import report)")
