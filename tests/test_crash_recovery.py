@@ -57,11 +57,9 @@ def stopped(pid: int) -> bool:
     return all(state in "tT" for state in states)
 
 
-def restart_and_wait(
-    client: Dragoman, job_id: str, env: dict[str, str], port: int, log: Path, timeout: float
-) -> JobView:
+def restart_and_wait(client: Dragoman, job_id: str, env: dict[str, str], log: Path, timeout: float) -> JobView:
     """Start `dragoman serve` again on the same store and wait until it has ended the job. It takes a
-    port of its own: the killed server's (`port`) may be taken meanwhile by another test's server."""
+    port of its own: the killed server's may be taken meanwhile by another test's server."""
     with serving(env, log):
         return wait_terminal(client, job_id, timeout=timeout)
 
@@ -133,7 +131,7 @@ def test_killed_mid_job_the_job_completes_after_restart(
     assert before.summary.in_progress >= 1, "the kill should leave tasks running with no worker"
     assert not before.is_terminal
 
-    view = restart_and_wait(client, job_id, env, port, tmp_path / "server.log", timeout=180)
+    view = restart_and_wait(client, job_id, env, tmp_path / "server.log", timeout=180)
     assert view.status.value == "succeeded"
     assert view.summary.succeeded == 30
     assert_disk_matches(client, job_id, docs)
@@ -151,7 +149,7 @@ def test_cancel_accepted_just_before_the_kill_is_honoured_after_restart(tmp_path
     server.wait()
     assert accepted.status.value == "cancelling"
 
-    view = restart_and_wait(client, job_id, env, port, tmp_path / "server.log", timeout=120)
+    view = restart_and_wait(client, job_id, env, tmp_path / "server.log", timeout=120)
     assert view.status.value == "cancelled"
     assert view.summary.not_yet_started == view.summary.in_progress == 0
     assert view.summary.cancelled >= accepted.summary.cancelled
