@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from dragoman.config import Settings
 from dragoman.errors import CancelRefused
 from dragoman.planning import plan_local_job
 from dragoman.service import Dragoman
-from tests.conftest import wait_terminal
+from tests.conftest import ENGLISH_PARAGRAPHS, wait_for, wait_terminal
 from tests.runner.test_recovery import start_orphan
 
 
@@ -47,3 +48,22 @@ def test_an_accepted_cancel_and_a_recovered_task_are_logged(tmp_path: Path, capl
     logged = lines(caplog)
     assert any(line.startswith(f"job {job_id} cancel_accepted: cancelling") for line in logged), logged
     assert any(line.startswith(f"task {task_id} of job {job_id} recovered") for line in logged), logged
+
+
+def test_a_task_stopped_by_a_shutdown_is_logged_released_not_finished(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "long.txt").write_text("\n\n".join(ENGLISH_PARAGRAPHS * 200) + "\n")
+    caplog.set_level(logging.INFO, logger="dragoman.events")
+    settings = Settings(data_dir=tmp_path / "data", roots=[docs], workers=1)
+    with Dragoman.from_settings(settings, with_runner=True) as service:
+        job_id = service.submit(plan_local_job(service.local, [docs], docs / "out", ["es"], "en")).job.id
+        wait_for(lambda: any(" started" in line for line in lines(caplog)))
+    # leaving the block stopped the runner at the task's next safe point
+    [task] = Dragoman.from_settings(settings).tasks(job_id)
+    logged = lines(caplog)
+    assert task.status.value == "pending"
+    assert any(line.startswith(f"task {task.id} of job {job_id} released") for line in logged), logged
+    assert not any("finished: pending" in line for line in logged)

@@ -3,8 +3,8 @@
 Each line names the event and the ids in its text (`job 1c18… submitted: 12 tasks`), so a plain
 log is enough to follow a job; the same facts are in the record's extra fields (`event`, `job_id`,
 `task_id`, ...), which a JSON formatter writes as fields. Events: a job submitted, a cancel
-requested (and whether it was accepted, took effect at once, or lost the race), a task started,
-finished (its status), or recovered after its worker was gone.
+requested (accepted or refused), a task started, finished (its status), released by a shutdown
+(it runs again after the restart), or recovered after its worker was gone.
 
 Logged under `dragoman.events` at INFO.
 """

@@ -205,7 +205,9 @@ class InProcessRunner:
             return None
         with self._progressed:
             self._progressed.notify_all()
-        if reported:
+        if reported and outcome.status is TaskStatus.PENDING:  # stopped by a shutdown: runs again later
+            task_event("released", task.id, task.job_id, "stopped by a shutdown, it runs again later", status="pending")
+        elif reported:
             error = outcome.error
             detail = outcome.status.value + ("" if error is None else f" ({error.code}: {error.message})")
             task_event("finished", task.id, task.job_id, detail, status=outcome.status.value)
