@@ -15,6 +15,7 @@ from dragoman.domain.jobs import (
     Summary,
     Task,
     billed_characters,
+    broken_task,
     charged_characters,
     decide_cancel,
     delivered_unchanged,
@@ -167,6 +168,12 @@ def test_recovery_of_a_task_whose_worker_died(published: bool, cancel_requested:
 def test_a_task_stopped_by_a_cancel_is_cancelled_and_by_a_shutdown_runs_again() -> None:
     assert stopped_task(by_cancel=True) is TaskStatus.CANCELLED
     assert stopped_task(by_cancel=False) is TaskStatus.PENDING
+
+
+def test_work_that_broke_while_the_task_was_stopping_was_stopped_otherwise_it_failed() -> None:
+    assert broken_task(stopping=True, by_cancel=True) is TaskStatus.CANCELLED
+    assert broken_task(stopping=True, by_cancel=False) is TaskStatus.PENDING
+    assert broken_task(stopping=False, by_cancel=True) is TaskStatus.FAILED
 
 
 def test_transition_table_covers_every_status_and_terminal_states_are_final() -> None:

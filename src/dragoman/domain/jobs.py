@@ -33,6 +33,7 @@ __all__ = [
     "Summary",
     "Task",
     "billed_characters",
+    "broken_task",
     "charged_characters",
     "decide_cancel",
     "delivered_unchanged",
@@ -274,6 +275,13 @@ def stopped_task(*, by_cancel: bool) -> TaskStatus:
     pending, to run again after the restart (nothing was published, so nothing is billed twice).
     """
     return TaskStatus.CANCELLED if by_cancel else TaskStatus.PENDING
+
+
+def broken_task(*, stopping: bool, by_cancel: bool) -> TaskStatus:
+    """Rule 3: the fate of a running task whose work broke (a converter died, a download was cut).
+    While it was being stopped, it broke because it was stopping (a terminal's Ctrl-C reaches its
+    converter too) and nothing was published: stopped, as `stopped_task` says. Otherwise it failed."""
+    return stopped_task(by_cancel=by_cancel) if stopping else TaskStatus.FAILED
 
 
 def recover_task(*, published: bool, cancel_requested: bool) -> TaskStatus:

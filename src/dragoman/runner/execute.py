@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from dragoman.abort import Aborted, AbortReason
-from dragoman.domain.jobs import ErrorInfo, Task, stopped_task
+from dragoman.domain.jobs import ErrorInfo, Task, broken_task, stopped_task
 from dragoman.domain.specs import checks_designated_source
 from dragoman.domain.states import TaskStatus
 from dragoman.engines.base import Engine, ProgressCallback
@@ -79,12 +79,9 @@ class TaskExecutor:
 
     @staticmethod
     def _stopped_or(ctx: TaskContext, error: ErrorInfo) -> Outcome:
-        """A task that failed while it was being stopped was stopped (rule 3): whatever broke (a
-        converter killed by the same Ctrl-C, a download cut by the abort) broke because it was
-        stopping, and nothing was published. Otherwise it failed with `error`."""
-        if ctx.should_abort():
-            return Outcome(stopped_task(by_cancel=ctx.reason is not AbortReason.SHUTDOWN))
-        return Outcome(TaskStatus.FAILED, error)
+        """The outcome of a task whose work broke, as the domain decides it (`broken_task`)."""
+        status = broken_task(stopping=ctx.should_abort(), by_cancel=ctx.reason is not AbortReason.SHUTDOWN)
+        return Outcome(status, error if status is TaskStatus.FAILED else None)
 
     def _translate_and_publish(self, task: Task, ctx: TaskContext) -> None:
         storage = self._storage.for_tenant(ctx.tenant)
