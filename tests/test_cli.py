@@ -365,7 +365,7 @@ def test_ctrl_c_in_the_first_moment_creates_no_job_and_exits_130(tmp_path: Path,
         encoding="utf-8",
         timeout=60,
     )
-    time.sleep(0.05)  # still importing: before any job can exist
+    time.sleep(0.1)  # still importing (the command line takes ~0.5 s to load): before any job can exist
     terminal.sendintr()
     terminal.expect(pexpect.EOF)
     terminal.close()

@@ -2,9 +2,7 @@
 the command line (typer, rich, SQLAlchemy, ...) takes a noticeable moment, and a Ctrl-C in it must
 end the command with one line and exit 130, never a traceback, and create nothing."""
 
-from __future__ import annotations
-
-import signal
+import _signal  # built in, unlike `signal`, whose enums take a moment to load under a busy machine
 import sys
 from types import FrameType
 
@@ -24,7 +22,7 @@ def main() -> None:
     """Load the command line with Ctrl-C noted, not raised, and run it: the note stands while typer
     reads the arguments, until the command takes Ctrl-C over (`take_over`): `translate` installs
     its own handling; any other command gets Python's default back."""
-    signal.signal(signal.SIGINT, _note_press)
+    _signal.signal(_signal.SIGINT, _note_press)
     try:
         from dragoman import cli
 
@@ -47,4 +45,4 @@ def take_over() -> None:
     which a command may replace with its own."""
     if _pressed:
         interrupted()
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+    _signal.signal(_signal.SIGINT, _signal.default_int_handler)
