@@ -179,6 +179,11 @@ class Settings(BaseSettings):
         le=86400,
         description="Seconds between `dragoman serve`'s polls of the vendors holding connector jobs; 0: never.",
     )
+    connector_vendors: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Connector vendors by name, each a table with its `kind` (local, azure, amazon, human) and "
+        "that kind's options (JSON in DRAGOMAN_CONNECTOR_VENDORS). `local` is always offered.",
+    )
     aws_regions: list[Annotated[str, Field(pattern=r"^(\*|[a-z0-9-]{1,64})$")]] = Field(
         default_factory=lambda: ["us-east-1"],
         min_length=1,
@@ -203,6 +208,16 @@ class Settings(BaseSettings):
                     raise ValueError(f"a key is given to both tenant {seen[key]!r} and tenant {name!r}")
                 seen[key] = name
         return self
+
+    @field_validator("connector_vendors")
+    @classmethod
+    def _vendor_options(cls, value: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        if value:
+            from dragoman.connector.vendors.registry import check
+
+            for name, table in value.items():
+                check(name, table)
+        return value
 
     @field_validator("azure_blob_hosts")
     @classmethod

@@ -2,7 +2,7 @@
 the command line (typer, rich, SQLAlchemy, ...) takes a noticeable moment, and a Ctrl-C in it must
 end the command with one line and exit 130, never a traceback, and create nothing."""
 
-import _signal  # built in, unlike `signal`, whose enums take a moment to load under a busy machine
+import _signal  # type: ignore[import-not-found]  # built in, unlike `signal`, whose enums take a moment to load under a busy machine
 import sys
 from types import FrameType
 

@@ -83,16 +83,17 @@ class Dragoman:
     @property
     def connector(self) -> Connector:
         """The content connector (issue 12) over this service's state database, with its vendors by
-        name: `local`, this service's own batch jobs, working in `<data dir>/connector/<tenant>/`.
+        name: `local`, this service's own batch jobs, working in `<data dir>/connector/<tenant>/`, and
+        those DRAGOMAN_CONNECTOR_VENDORS configures (`connector.vendors.registry`).
         Built on first use: nothing of it is loaded until a connector request comes."""
         with self._connector_lock:
             if self._connector is None:
                 from dragoman.connector.service import Connector
                 from dragoman.connector.store import ConnectorStore
-                from dragoman.connector.vendors import LocalVendor
+                from dragoman.connector.vendors.registry import build
 
-                local = LocalVendor(self)
-                self._connector = Connector(ConnectorStore(self.store._engine), {"local": local})
+                vendors = build(self, self.settings.connector_vendors)
+                self._connector = Connector(ConnectorStore(self.store._engine), vendors)
             return self._connector
 
     @property

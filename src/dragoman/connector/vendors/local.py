@@ -1,116 +1,42 @@
-"""Translation vendors a connector job is handed to, behind one small interface, and the `local`
-vendor: Dragoman's own batch jobs.
+"""The `local` vendor: Dragoman's own batch jobs.
 
-A vendor takes a job (`submit`, idempotent by the connector job's id, so a retry after a crash
-never creates a second vendor job), says where it is (`poll`), takes a cancel request (answered at a
-later poll: approved or refused), withdraws a job the connector cancelled while sending, and hands
-over its translations (`deliveries`).
-
-The local vendor writes each item's fields as plain-text documents in the tenant's connector work
-folder (`<data dir>/connector/<tenant>/<job>/`), submits one batch job for them (its client token
-is the connector job's id), and reads the translations back. It approves a cancel while any of its
-documents is unfinished (the batch job's cancel took effect) and refuses it once every document is
-delivered (the cancel lost the race, or came after the end).
+It writes each item's fields as plain-text documents in the tenant's connector work folder
+(`<data dir>/connector/<tenant>/<job>/`), submits one batch job for them (its client token is the
+connector job's id, so a second submit finds the first), and reads the translations back. It
+approves a cancel while any of its documents is unfinished (the batch job's cancel took effect) and
+refuses it once every document is delivered (the cancel lost the race, or came after the end).
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from enum import StrEnum
+from collections.abc import Sequence
 from pathlib import Path
 
+from pydantic import BaseModel, ConfigDict
+
 from dragoman.connector.store import ConnectorJob, ItemStatus
-from dragoman.domain.specs import JobSpec, TaskSpec, primary_language
+from dragoman.connector.vendors.base import CancelAnswer, Delivery, Vendor, VendorState, VendorStatus
+from dragoman.domain.specs import JobSpec, TaskSpec
 from dragoman.domain.states import JobStatus, TaskStatus
 from dragoman.errors import CancelRefused, NotFound, UnsupportedLanguage
 from dragoman.storage.local import path_to_url
 
-__all__ = ["CancelAnswer", "Delivery", "LocalVendor", "Vendor", "VendorState", "VendorStatus"]
+__all__ = ["CONNECTOR_ORIGIN", "LocalVendor", "Options", "create"]
 
 CONNECTOR_ORIGIN = "connector"
-
-
-class VendorState(StrEnum):
-    RECEIVED = "received"  # the vendor has the job; work has not started
-    IN_PRODUCTION = "in_production"
-    DELIVERED = "delivered"  # every item is translated (or failed)
-    CANCELLED = "cancelled"  # the vendor cancelled it (approving a request, or on its own)
-
-
-class CancelAnswer(StrEnum):
-    APPROVED = "approved"
-    REFUSED = "refused"
-
-
-@dataclass(frozen=True, slots=True)
-class VendorStatus:
-    state: VendorState
-    cancel: CancelAnswer | None = None  # the answer to a cancel request, once there is one
-
-
-@dataclass(frozen=True, slots=True)
-class Delivery:
-    """One item's result: its translated fields, or why it has none."""
-
-    fields: Mapping[str, str] | None = None
-    error: str | None = None
-
-
-class Vendor(ABC):
-    name: str
-
-    @abstractmethod
-    def submit(self, tenant: str, job: ConnectorJob) -> str:
-        """Hand `job`'s sent items over; the vendor's reference to it. Idempotent by `job.id`.
-        Raises ServiceError when the vendor cannot take it now (the send is retried)."""
-
-    @abstractmethod
-    def poll(self, tenant: str, ref: str) -> VendorStatus:
-        """Where the vendor's job stands."""
-
-    @abstractmethod
-    def request_cancel(self, tenant: str, ref: str) -> None:
-        """Ask the vendor to cancel; the answer comes with a later `poll`. Idempotent."""
-
-    @abstractmethod
-    def withdraw(self, tenant: str, ref: str) -> None:
-        """Take back a job the connector cancelled while sending: the vendor works on none of it."""
-
-    @abstractmethod
-    def deliveries(self, tenant: str, ref: str, job: ConnectorJob) -> dict[str, Delivery]:
-        """Item id -> its result, for a delivered job."""
-
-    def language_pairs(self) -> list[tuple[str, str]] | None:
-        """(source, target) language pairs this vendor translates; None when it does not say (any
-        pair may be asked, and a vendor that cannot do one says so when the job is sent)."""
-        return None
-
-    def check_languages(self, source: str, targets: Sequence[str]) -> None:
-        """Raise UnsupportedLanguage for the first target this vendor cannot translate `source` into,
-        when it says which pairs it translates (`language_pairs`)."""
-        pairs = self.language_pairs()
-        if pairs is None:
-            return
-        known = set(pairs)
-        for target in targets:
-            if (source, primary_language(target)) not in known:
-                raise UnsupportedLanguage(f"the {self.name} vendor does not translate {source!r} into {target!r}")
 
 
 class LocalVendor(Vendor):
     """Dragoman's own batch jobs (see the module's docstring). `service` is a `dragoman.service.Dragoman`."""
 
-    name = "local"
-
-    def __init__(self, service: object) -> None:
+    def __init__(self, service: object, name: str = "local") -> None:
         from dragoman.service import Dragoman
 
         assert isinstance(service, Dragoman)
         self._service = service
+        self.name = name
 
     def _folder(self, tenant: str, job_id: str) -> Path:
         """The job's folder in the tenant's connector work folder (in that tenant's storage scope)."""
@@ -189,3 +115,14 @@ class LocalVendor(Vendor):
                 fields[name] = target.read_text(encoding="utf-8")
             results[item_id] = Delivery(error="; ".join(errors)) if errors else Delivery(fields=fields)
         return results
+
+
+class Options(BaseModel):
+    """The local vendor takes no options."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def create(name: str, options: Options, service: object) -> LocalVendor:
+    """The local vendor named `name` over `service` (a `dragoman.service.Dragoman`)."""
+    return LocalVendor(service, name)
