@@ -95,9 +95,7 @@ def plan_batch(storage: Storage, inputs: Sequence[BatchInput], job: JobSpec) -> 
                 except TargetAccessDenied as exc:  # this name makes no valid target: only it fails
                     asked = f"{_redact(target.url).rstrip('/')}/{output_name}"
                     failed = ErrorInfo(exc.code, exc.message)
-                    tasks.append(
-                        TaskSpec(url, asked, source_language, target_language, glossary, format_name, failed)
-                    )
+                    tasks.append(TaskSpec(url, asked, source_language, target_language, glossary, format_name, failed))
                     continue
                 tasks.append(TaskSpec(url, target_url, source_language, target_language, glossary, format_name))
     return dataclasses.replace(job, tasks=tasks)
