@@ -1,11 +1,12 @@
-"""The connector's tables, in the store's metadata (migration 0007 creates them).
+"""The connector's tables, in the store's metadata (migrations 0007 and 0008 create them).
 
 - connector_entities: the embedded catalogue's entities (native id, source language, revision, fields);
 - connector_jobs: connector jobs (lifecycle state, cancel request, the vendor's reference to it);
 - connector_items: each job's frozen snapshots, one per entity × target language;
 - connector_history: every item event (sent, imported, cancelled, failed), in order: the entities'
   language sets are recomputed from it (`connector.languages`);
-- connector_imports: per entity × language × field, the source hash last imported (what to re-send).
+- connector_imports: per entity × language × field, the source hash last imported (what to re-send);
+- connector_sync: per tenant × source system, the cursor its last sync reached.
 """
 
 from __future__ import annotations
@@ -14,7 +15,14 @@ from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, Integer, Strin
 
 from dragoman.store.schema import metadata
 
-__all__ = ["connector_entities", "connector_history", "connector_imports", "connector_items", "connector_jobs"]
+__all__ = [
+    "connector_entities",
+    "connector_history",
+    "connector_imports",
+    "connector_items",
+    "connector_jobs",
+    "connector_sync",
+]
 
 connector_entities = Table(
     "connector_entities",
@@ -25,6 +33,7 @@ connector_entities = Table(
     Column("revision", String(200), nullable=False),
     Column("fields", JSON(), nullable=False),  # {name: text}
     Column("translations", JSON(), nullable=False),  # {language: {name: text}}, as imported
+    Column("source", String(64), nullable=True),  # the source system it was read from; NULL: the catalogue
     Column("created_at", DateTime(), nullable=False),
     Column("updated_at", DateTime(), nullable=False),
 )
@@ -46,6 +55,8 @@ connector_jobs = Table(
     Column("send_attempts", Integer(), nullable=False, default=0),
     Column("error", Text(), nullable=True),
     Column("resubmits", String(36), nullable=True),  # the cancelled or refused job this one resubmits
+    Column("lease_owner", String(64), nullable=True),  # the receiver working on it, until lease_until
+    Column("lease_until", DateTime(), nullable=True),
     Column("created_at", DateTime(), nullable=False),
     Column("updated_at", DateTime(), nullable=False),
     Index("ix_connector_jobs_tenant_created", "tenant", "created_at"),
@@ -65,6 +76,7 @@ connector_items = Table(
     Column("status", String(16), nullable=False),  # pending, sent, imported, failed, cancelled
     Column("delivered", JSON(), nullable=True),  # {name: translated text}
     Column("error", Text(), nullable=True),
+    Column("target_revision", String(200), nullable=True),  # the target version's revision when frozen
     UniqueConstraint("job_id", "entity", "language", name="uq_connector_items_job_entity_language"),
     Index("ix_connector_items_job_seq", "job_id", "seq"),
 )
@@ -91,5 +103,14 @@ connector_imports = Table(
     Column("field", String(200), primary_key=True),
     Column("hash", String(64), nullable=False),
     Column("job_id", String(36), nullable=False),
+    Column("at", DateTime(), nullable=False),
+)
+
+connector_sync = Table(
+    "connector_sync",
+    metadata,
+    Column("tenant", String(200), primary_key=True),
+    Column("source", String(64), primary_key=True),
+    Column("cursor", String(200), nullable=True),  # the newest revision the last sync saw
     Column("at", DateTime(), nullable=False),
 )
