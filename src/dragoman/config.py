@@ -184,6 +184,11 @@ class Settings(BaseSettings):
         description="Connector vendors by name, each a table with its `kind` (local, azure, amazon, human) and "
         "that kind's options (JSON in DRAGOMAN_CONNECTOR_VENDORS). `local` is always offered.",
     )
+    connector_sources: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Connector source systems by name, each a table with its `kind` (strapi) and that kind's "
+        "options (JSON in DRAGOMAN_CONNECTOR_SOURCES).",
+    )
     aws_regions: list[Annotated[str, Field(pattern=r"^(\*|[a-z0-9-]{1,64})$")]] = Field(
         default_factory=lambda: ["us-east-1"],
         min_length=1,
@@ -214,6 +219,16 @@ class Settings(BaseSettings):
     def _vendor_options(cls, value: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
         if value:
             from dragoman.connector.vendors.registry import check
+
+            for name, table in value.items():
+                check(name, table)
+        return value
+
+    @field_validator("connector_sources")
+    @classmethod
+    def _source_options(cls, value: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        if value:
+            from dragoman.connector.sources.registry import check
 
             for name, table in value.items():
                 check(name, table)

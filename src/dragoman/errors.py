@@ -49,6 +49,7 @@ __all__ = [
     "NoTranslatableText",
     "NotFound",
     "ServiceError",
+    "SourceSystemError",
     "SourceMissing",
     "StoreError",
     "TargetAccessDenied",
@@ -219,6 +220,12 @@ class StoreError(ServiceError):
     """The state database failed."""
 
     code = "StoreError"
+
+
+class SourceSystemError(ServiceError):
+    """A connector's source system (a CMS or a PIM) could not be reached or answered an error."""
+
+    code = "SourceSystemError"
 
 
 class ConfigError(ServiceError):

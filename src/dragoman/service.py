@@ -84,7 +84,8 @@ class Dragoman:
     def connector(self) -> Connector:
         """The content connector (issue 12) over this service's state database, with its vendors by
         name: `local`, this service's own batch jobs, working in `<data dir>/connector/<tenant>/`, and
-        those DRAGOMAN_CONNECTOR_VENDORS configures (`connector.vendors.registry`).
+        those DRAGOMAN_CONNECTOR_VENDORS configures (`connector.vendors.registry`); its source systems
+        are those DRAGOMAN_CONNECTOR_SOURCES configures (`connector.sources.registry`).
         Built on first use: nothing of it is loaded until a connector request comes."""
         with self._connector_lock:
             if self._connector is None:
@@ -92,8 +93,11 @@ class Dragoman:
                 from dragoman.connector.store import ConnectorStore
                 from dragoman.connector.vendors.registry import build
 
+                from dragoman.connector.sources.registry import build as build_sources
+
                 vendors = build(self, self.settings.connector_vendors)
-                self._connector = Connector(ConnectorStore(self.store._engine), vendors)
+                sources = build_sources(self.settings.connector_sources)
+                self._connector = Connector(ConnectorStore(self.store._engine), vendors, sources)
             return self._connector
 
     @property

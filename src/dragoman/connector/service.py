@@ -18,6 +18,7 @@ orders the steps so that nothing is lost:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from dragoman.connector.languages import ItemEventKind, check_not_in_translation
@@ -29,27 +30,94 @@ from dragoman.connector.lifecycle import (
     vendor_answer,
 )
 from dragoman.connector.snapshots import Snapshot, snapshot_for
-from dragoman.connector.store import ConnectorJob, ConnectorStore, Entity, ItemStatus, JobHeader
+from dragoman.connector.sources.base import SourceSystem
+from dragoman.connector.store import ConnectorJob, ConnectorStore, Entity, Item, ItemStatus, JobHeader
 from dragoman.connector.vendors import CancelAnswer, Vendor, VendorState
-from dragoman.errors import Conflict, Invalid, ServiceError
+from dragoman.connector.writeback import WriteDecision, conflict_message, decide_write
+from dragoman.errors import Conflict, Invalid, NotFound, ServiceError
 from dragoman.planning import language, locale
 
-__all__ = ["Connector"]
+__all__ = ["Connector", "SyncReport"]
 
 S = ConnectorJobStatus
+
+
+@dataclass(frozen=True, slots=True)
+class SyncReport:
+    """What one sync of a source system did: entities read, how many of them were new or changed,
+    and the cursor it reached (the newest revision read)."""
+
+    source: str
+    read: int
+    changed: int
+    cursor: str | None
 
 
 class Connector:
     """The content connector over one state database and a set of vendors by name."""
 
-    def __init__(self, store: ConnectorStore, vendors: Mapping[str, Vendor]) -> None:
+    def __init__(
+        self,
+        store: ConnectorStore,
+        vendors: Mapping[str, Vendor],
+        sources: Mapping[str, SourceSystem] | None = None,
+    ) -> None:
         self.store = store
         self.vendors = dict(vendors)
+        self.sources = dict(sources or {})
+
+    # --- source systems -------------------------------------------------------------------------
+
+    def source(self, tenant: str, name: str) -> SourceSystem:
+        """The source system `name` of `tenant`. Raises NotFound."""
+        found = self.sources.get(name)
+        if found is None or found.tenant != tenant:
+            raise NotFound(f"no source system {name!r}")
+        return found
+
+    def sync(self, tenant: str, name: str, *, full: bool = False) -> SyncReport:
+        """Read the entities of source system `name` changed since its last sync (every entity with
+        `full`) into the connector, each at the source's revision. Raises NotFound, SourceSystemError
+        (the sync stops; what was read stays, and the next sync reads the rest again)."""
+        source = self.source(tenant, name)
+        since = None if full else self.store.sync_cursor(tenant, name)
+        cursor, read, changed = since, 0, 0
+        for entity in source.changed(since):
+            before = self._known_revision(tenant, entity.id)
+            self.store.put_entity(
+                tenant,
+                entity.id,
+                language(entity.source_language),
+                entity.fields,
+                revision=entity.revision,
+                source=name,
+            )
+            read += 1
+            changed += before != entity.revision
+            cursor = entity.revision if cursor is None or entity.revision > cursor else cursor
+        self.store.set_sync_cursor(tenant, name, cursor)
+        return SyncReport(name, read, changed, cursor)
+
+    def _known_revision(self, tenant: str, entity_id: str) -> str | None:
+        try:
+            return self.store.entity(tenant, entity_id).revision
+        except NotFound:
+            return None
+
+    def _fresh(self, tenant: str, entity: Entity) -> Entity:
+        """`entity` as its source system holds it now (mirrored first); the catalogue's as it is."""
+        if entity.source is None:
+            return entity
+        now = self.source(tenant, entity.source).read(entity.id)
+        return self.store.put_entity(
+            tenant, entity.id, language(now.source_language), now.fields, revision=now.revision, source=entity.source
+        )
 
     # --- entities -----------------------------------------------------------------------------
 
     def put_entity(self, tenant: str, entity_id: str, source_language: str, fields: Mapping[str, str]) -> Entity:
-        """Create or update an entity of the embedded catalogue. Raises Invalid."""
+        """Create or update an entity of the embedded catalogue. Raises Invalid, or Conflict for an
+        entity read from a source system (it is changed there)."""
         if not entity_id or len(entity_id) > 200:
             raise Invalid("an entity id is 1 to 200 characters")
         if not all(isinstance(name, str) and isinstance(text, str) for name, text in fields.items()):
@@ -90,7 +158,7 @@ class Connector:
         sets = self.store.language_sets(tenant, list(entity_ids))
         snapshots: list[Snapshot] = []
         for entity_id in dict.fromkeys(entity_ids):
-            entity = self.store.entity(tenant, entity_id)
+            entity = self._fresh(tenant, self.store.entity(tenant, entity_id))
             if entity.source_language != source:
                 raise Invalid(f"entity {entity_id!r} is in {entity.source_language}, not {source}")
             for target in targets:
@@ -100,6 +168,9 @@ class Connector:
                     continue
                 if entity_id in sets:
                     check_not_in_translation(sets[entity_id], entity_id, target)
+                if entity.source is not None:  # the target version as it is, to tell an editor's change at import
+                    version = self.source(tenant, entity.source).target(entity_id, target)
+                    snapshot = replace(snapshot, target_revision=version.revision if version else None)
                 snapshots.append(snapshot)
         if not snapshots:
             raise Invalid("nothing to translate: every field of these entities is already translated as it is")
@@ -207,9 +278,30 @@ class Connector:
                 continue
             missing = sorted(set(item.fields) - set(delivery.fields or {}))
             error = delivery.error or (f"fields not delivered: {', '.join(missing)}" if missing else None)
-            self.store.import_item(tenant, job_id, item, None if error else delivery.fields, error)
+            translation = {name: text for name, text in (delivery.fields or {}).items() if name in item.fields}
+            if error is None:
+                error = self._write_back(tenant, item, translation)
+            self.store.import_item(tenant, job_id, item, None if error else translation, error)
         settled = self.store.job(tenant, job_id)
         failed = any(item.status == ItemStatus.FAILED for item in settled.items)
         return self.store.change(
             tenant, job_id, expect={S.READY_FOR_IMPORT}, status=S.IMPORTED_WITH_ERRORS if failed else S.IMPORTED
         )
+
+    def _write_back(self, tenant: str, item: Item, translation: Mapping[str, str]) -> str | None:
+        """Write an item's translation into its entity's source system, as `writeback.decide_write`
+        decides; the conflict that stopped it, if any. The catalogue's entities are written by the
+        store when the item is recorded. Raises SourceSystemError (the item stays to import)."""
+        entity = self.store.entity(tenant, item.entity)
+        if entity.source is None:
+            return None
+        source = self.source(tenant, entity.source)
+        now = source.target(item.entity, item.language)
+        decision = decide_write(
+            item.target_revision, now.revision if now else None, now.fields if now else None, translation
+        )
+        if decision is WriteDecision.CONFLICT:
+            return conflict_message(item.language, item.target_revision, now.revision if now else None)
+        if decision is WriteDecision.WRITE:
+            source.write(item.entity, item.language, translation)
+        return None

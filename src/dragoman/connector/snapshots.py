@@ -38,6 +38,7 @@ class Snapshot:
     revision: str
     language: str
     fields: Mapping[str, tuple[str, str]]  # name -> (source text, field_hash)
+    target_revision: str | None = None  # the entity's target-language version's revision, in its source system
 
 
 def snapshot_for(

@@ -25,9 +25,10 @@ from dragoman.connector.schema import (
     connector_imports,
     connector_items,
     connector_jobs,
+    connector_sync,
 )
 from dragoman.connector.snapshots import Snapshot
-from dragoman.errors import NotFound, StoreError
+from dragoman.errors import Conflict, NotFound, StoreError
 
 __all__ = ["ConnectorJob", "ConnectorStore", "Entity", "Item", "ItemStatus", "JobHeader"]
 
@@ -48,6 +49,7 @@ class Entity:
     translations: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     in_translation: frozenset[str] = frozenset()
     translated: frozenset[str] = frozenset()
+    source: str | None = None  # the source system it is read from; None: the embedded catalogue
 
 
 class ItemStatus:
@@ -68,6 +70,7 @@ class Item:
     status: str
     delivered: Mapping[str, str] | None = None
     error: str | None = None
+    target_revision: str | None = None  # the target version's revision in the source system when frozen
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,31 +123,66 @@ class ConnectorStore:
 
     # --- entities -----------------------------------------------------------------------------
 
-    def put_entity(self, tenant: str, entity_id: str, source_language: str, fields: Mapping[str, str]) -> Entity:
-        """Create or update an entity of the embedded catalogue; its revision is the count of its
-        versions ("1", "2", ...), bumped only when its fields change."""
+    def put_entity(
+        self,
+        tenant: str,
+        entity_id: str,
+        source_language: str,
+        fields: Mapping[str, str],
+        *,
+        revision: str | None = None,
+        source: str | None = None,
+    ) -> Entity:
+        """Create or update an entity. In the embedded catalogue (`source` None) its revision is the
+        count of its versions ("1", "2", ...), bumped only when its fields change; an entity read
+        from a source system keeps that system's `revision`. Raises Conflict when the entity belongs
+        to another source system than `source` (the catalogue included)."""
         now = utcnow()
         with self._begin() as connection:
             row = _entity_row(connection, tenant, entity_id)
+            if row is not None and row.source != source:
+                owner = f"the source system {row.source!r}" if row.source else "the embedded catalogue"
+                raise Conflict(f"entity {entity_id!r} belongs to {owner}; it is changed there")
             if row is None:
                 connection.execute(
                     insert(connector_entities).values(
-                        tenant=tenant, id=entity_id, source_language=source_language, revision="1",
-                        fields=dict(fields), translations={}, created_at=now, updated_at=now,
+                        tenant=tenant, id=entity_id, source_language=source_language, revision=revision or "1",
+                        fields=dict(fields), translations={}, source=source, created_at=now, updated_at=now,
                     )
                 )  # fmt: skip
-            elif dict(row.fields) != dict(fields) or row.source_language != source_language:
+            elif (
+                dict(row.fields) != dict(fields)
+                or row.source_language != source_language
+                or (revision is not None and revision != row.revision)
+            ):
                 connection.execute(
                     update(connector_entities)
                     .where(connector_entities.c.tenant == tenant, connector_entities.c.id == entity_id)
                     .values(
                         source_language=source_language,
                         fields=dict(fields),
-                        revision=str(int(row.revision) + 1),
+                        revision=revision or str(int(row.revision) + 1),
                         updated_at=now,
                     )
                 )
         return self.entity(tenant, entity_id)
+
+    def sync_cursor(self, tenant: str, source: str) -> str | None:
+        """The newest revision the last sync of `source` saw for `tenant` (None: never synced)."""
+        with self._begin() as connection:
+            cursor: str | None = connection.execute(
+                select(connector_sync.c.cursor).where(
+                    connector_sync.c.tenant == tenant, connector_sync.c.source == source
+                )
+            ).scalar()
+        return cursor
+
+    def set_sync_cursor(self, tenant: str, source: str, cursor: str | None) -> None:
+        with self._begin() as connection:
+            connection.execute(
+                delete(connector_sync).where(connector_sync.c.tenant == tenant, connector_sync.c.source == source)
+            )
+            connection.execute(insert(connector_sync).values(tenant=tenant, source=source, cursor=cursor, at=utcnow()))
 
     def entity(self, tenant: str, entity_id: str) -> Entity:
         """Raises NotFound."""
@@ -211,7 +249,7 @@ class ConnectorStore:
                         "id": str(uuid.uuid4()), "job_id": job_id, "seq": seq, "entity": snapshot.entity,
                         "language": snapshot.language, "revision": snapshot.revision,
                         "fields": {name: list(pair) for name, pair in snapshot.fields.items()},
-                        "status": ItemStatus.PENDING,
+                        "status": ItemStatus.PENDING, "target_revision": snapshot.target_revision,
                     }
                     for seq, snapshot in enumerate(snapshots)
                 ],
@@ -459,6 +497,7 @@ def _entity(row: Any, sets: LanguageSets) -> Entity:
         translations={language: dict(values) for language, values in (row.translations or {}).items()},
         in_translation=frozenset(sets.in_translation),
         translated=frozenset(sets.translated),
+        source=row.source,
     )
 
 
@@ -472,4 +511,5 @@ def _item(row: Any) -> Item:
         status=row.status,
         delivered=dict(row.delivered) if row.delivered is not None else None,
         error=row.error,
+        target_revision=row.target_revision,
     )
