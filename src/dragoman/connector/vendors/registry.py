@@ -28,6 +28,8 @@ __all__ = ["KINDS", "build", "check"]
 
 KINDS: dict[str, str] = {
     "local": "dragoman.connector.vendors.local",
+    "azure": "dragoman.connector.vendors.azure",
+    "amazon": "dragoman.connector.vendors.amazon",
 }
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
