@@ -146,7 +146,7 @@ def _notes(job: XliffJob) -> list[str]:
 
 def _build_1(job: XliffJob) -> etree._Element:
     q = _q(XLIFF_1)
-    root = etree.Element(q("xliff"), nsmap={None: XLIFF_1}, version="1.2")
+    root = etree.Element(q("xliff"), nsmap={None: XLIFF_1}, version="1.2")  # type: ignore[dict-item]
     file = etree.SubElement(root, q("file"))
     file.set("original", ORIGINAL + job.job_id)
     file.set("source-language", job.source_language)
@@ -168,7 +168,7 @@ def _build_1(job: XliffJob) -> etree._Element:
 
 def _build_2(job: XliffJob) -> etree._Element:
     q, m = _q(XLIFF_2), _q(METADATA)
-    root = etree.Element(q("xliff"), nsmap={None: XLIFF_2, "mda": METADATA}, version="2.0")
+    root = etree.Element(q("xliff"), nsmap={None: XLIFF_2, "mda": METADATA}, version="2.0")  # type: ignore[dict-item]
     root.set("srcLang", job.source_language)
     root.set("trgLang", job.target_language)
     file = etree.SubElement(root, q("file"), id="f1", original=ORIGINAL + job.job_id)
@@ -274,7 +274,7 @@ def _parse(data: bytes) -> etree._Element:
         raise XliffRefused([f"the file is not well-formed XML: {exc.msg or 'unreadable'}"]) from None
     except ValueError:
         raise XliffRefused(["the file is not well-formed XML"]) from None
-    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
+    if getattr(tree.docinfo, "doctype", "") or tree.docinfo.internalDTD is not None:
         raise XliffRefused(["the file declares a DOCTYPE, which XLIFF does not use: remove it"])
     return tree.getroot()
 

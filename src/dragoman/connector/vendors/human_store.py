@@ -38,6 +38,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from dragoman.connector.vendors.human_rules import QueueCancel, QueueState
@@ -203,7 +204,7 @@ def _values(job: QueuedJob) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _job(row: Mapping[str, Any]) -> QueuedJob:
+def _job(row: RowMapping) -> QueuedJob:
     return QueuedJob(
         job_id=row["job_id"], tenant=row["tenant"], vendor=row["vendor"], name=row["name"],
         source_language=row["source_language"], target_languages=tuple(row["target_languages"]),

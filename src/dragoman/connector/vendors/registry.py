@@ -30,6 +30,7 @@ KINDS: dict[str, str] = {
     "local": "dragoman.connector.vendors.local",
     "azure": "dragoman.connector.vendors.azure",
     "amazon": "dragoman.connector.vendors.amazon",
+    "human": "dragoman.connector.vendors.human",
 }
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
