@@ -13,6 +13,7 @@ from dragoman.api.aws.details import details_writer
 from dragoman.api.aws.wire import AWS_ORIGIN
 from dragoman.api.azure import routes as azure_routes
 from dragoman.api.connector import routes as connector_routes
+from dragoman.api.connector import vendor_routes as connector_vendor_routes
 from dragoman.api.errors import install_error_handlers
 from dragoman.api.guard import FrontDoorGuard
 from dragoman.api.read_cache import ReadCache
@@ -55,6 +56,7 @@ def create_app(service: Dragoman) -> FastAPI:
     app.include_router(azure_routes.router)
     app.include_router(aws_routes.router)
     app.include_router(connector_routes.router)
+    app.include_router(connector_vendor_routes.router)  # translation agencies, with their own keys
 
     @app.get("/health")
     def health() -> dict[str, object]:

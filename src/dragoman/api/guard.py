@@ -31,6 +31,8 @@ from dragoman.api.azure.errors import AzureError, Unauthorized
 from dragoman.api.connector.auth import KEY_HEADER as CONNECTOR_KEY_HEADER
 from dragoman.api.connector.auth import connector_tenant as tenant_for_bearer
 from dragoman.api.connector.errors import ConnectorError
+from dragoman.api.connector.vendor_auth import SCOPE_KEY as VENDOR_SCOPE_KEY
+from dragoman.api.connector.vendor_auth import is_vendor_path, vendor_for_headers
 from dragoman.api.errors import door_of, error_response
 from dragoman.api.limits import CappedReceive, RequestTooLarge, body_cap, declared_length
 from dragoman.config import Settings
@@ -58,6 +60,8 @@ class FrontDoorGuard:
             door = door_of(scope)
             if door == "azure":
                 scope[_AZURE_TENANT] = tenant_for_key(self.settings, headers.get(KEY_HEADER))
+            elif door == "connector" and is_vendor_path(scope["path"]):  # an agency: a human vendor's keys
+                scope[VENDOR_SCOPE_KEY] = vendor_for_headers(self.settings, headers.get("authorization"))
             elif door == "connector":
                 scope[_CONNECTOR_TENANT] = tenant_for_bearer(
                     self.settings, headers.get("authorization"), headers.get(CONNECTOR_KEY_HEADER)
