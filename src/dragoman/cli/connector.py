@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from dragoman.cli.app import EXIT_CANCELLED_HERE, app, errors, fail, open_service, stdout
+from dragoman.cli.connector_vendor import vendor_app
 from dragoman.cli.output import print_json
 from dragoman.errors import Invalid, NotFound, ServiceError
 
@@ -49,6 +50,7 @@ jobs_app = typer.Typer(
 )
 connector_app.add_typer(entities_app, name="entities")
 connector_app.add_typer(jobs_app, name="jobs")
+connector_app.add_typer(vendor_app, name="vendor")  # a translation agency's side (cli/connector_vendor.py)
 app.add_typer(connector_app, name="connector")
 
 AsJson = Annotated[bool, typer.Option("--json", help="Print the REST API's JSON document instead.")]
