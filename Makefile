@@ -27,10 +27,12 @@ system-packages:
 	fi
 
 # Azurite, the Azure Storage emulator the blob tests start, from npm (Debian's nodejs/npm if absent),
-# and PostgreSQL's server binaries, which the store tests start a throwaway cluster of.
-TEST_APT_PACKAGES := postgresql
+# PostgreSQL's server binaries, which the store tests start a throwaway cluster of, and Strapi 5, the
+# CMS the connector tests read from and write to (its lock file pins it; better-sqlite3 compiles).
+TEST_APT_PACKAGES := postgresql g++ make
+STRAPI := .tools/strapi/.installed
 
-test-tools: $(AZURITE)
+test-tools: $(AZURITE) $(STRAPI)
 	@missing=""; for p in $(TEST_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing Debian packages for the tests:$$missing"; \
@@ -40,6 +42,14 @@ test-tools: $(AZURITE)
 $(AZURITE):
 	@command -v npm >/dev/null 2>&1 || { $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends nodejs npm; }
 	npm install --prefix .tools --no-audit --no-fund --loglevel=error azurite@$(AZURITE_VERSION)
+
+$(STRAPI): tests/strapi/package.json tests/strapi/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends nodejs npm; }
+	@command -v g++ >/dev/null 2>&1 || { $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends g++ make; }
+	rm -rf .tools/strapi && mkdir -p .tools/strapi
+	cp tests/strapi/package.json tests/strapi/package-lock.json .tools/strapi/
+	npm ci --prefix .tools/strapi --no-audit --no-fund --loglevel=error
+	touch $@
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
