@@ -306,7 +306,7 @@ class AzureVendor(Vendor):
             ]
         }
         version = self._options.api_version
-        request = HttpRequest("POST", "/translator/document/batches", params={"api-version": version}, json=body)
+        request = HttpRequest("POST", "/document/batches", params={"api-version": version}, json=body)
         with self._calling("starting the translation", "endpoint"):
             response = clients.translation.send_request(request)
         if response.status_code in (401, 403):
@@ -329,7 +329,7 @@ class AzureVendor(Vendor):
         with self._calling("reading the translation's status", "endpoint"):
             for job_id in decode_ref(ref).values():
                 status = clients.translation.get_translation_status(job_id)
-                states.append(STATES.get(str(status.status).lower(), JobState.RUNNING))
+                states.append(STATES.get(_name(status.status).lower(), JobState.RUNNING))
         return fold(states)
 
     def request_cancel(self, tenant: str, ref: str) -> None:
@@ -370,10 +370,10 @@ class AzureVendor(Vendor):
                 name = self._name_in(folder, document_status.source_document_url)
                 if name is None:
                     continue
-                if str(document_status.status).lower() != "succeeded":
+                if _name(document_status.status).lower() != "succeeded":
                     error = document_status.error
                     message = error.message if error is not None else None
-                    found[name] = Delivery(error=message or f"the vendor reports it {document_status.status}")
+                    found[name] = Delivery(error=message or f"the vendor reports it {_name(document_status.status)}")
                     continue
                 with self._calling("downloading a translation", "target_container_url"):
                     try:
@@ -385,6 +385,11 @@ class AzureVendor(Vendor):
                     found.setdefault(document.name, Delivery(error=status.error.message))
             results[language] = found
         return collect(job, results)
+
+
+def _name(status: object) -> str:
+    """A status as Azure spells it: the SDK gives its `Status` enum (whose str() is `Status.X`) or a str."""
+    return str(getattr(status, "value", status))
 
 
 def _error_of(body: str) -> str:
