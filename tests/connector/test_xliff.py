@@ -296,7 +296,7 @@ def test_what_is_not_an_xliff_file_is_refused(data: bytes, expected: str) -> Non
     assert found.startswith(expected), found
 
 
-def test_entities_are_never_expanded_nor_fetched(tmp_path: object) -> None:
+def test_entities_are_never_expanded_nor_fetched() -> None:
     laughs = (
         b'<?xml version="1.0"?><!DOCTYPE xliff [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
         b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">]>'

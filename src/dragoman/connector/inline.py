@@ -76,31 +76,27 @@ def parse(text: str) -> tuple[Node, ...]:
     """`text` as text and inline codes (see the module's docstring)."""
     root: list[object] = []
     stack: list[_Frame] = []
-
-    def here() -> list[object]:
-        return stack[-1].children if stack else root
-
     position = 0
     for match in _TAG.finditer(text):
         if match.start() > position:
-            here().append(text[position : match.start()])
+            _parent(stack, root).append(text[position : match.start()])
         position = match.end()
         tag, name = match.group(0), match.group("name").lower()
         if match.group("close"):
             depth = next((i for i in range(len(stack) - 1, -1, -1) if stack[i].name == name), None)
             if depth is None:
-                here().append(("single", tag, name))
+                _parent(stack, root).append(("single", tag, name))
                 continue
             while len(stack) > depth + 1:  # start tags never closed inside this pair: standalone
                 _flatten(stack.pop(), _parent(stack, root))
             frame = stack.pop()
             _parent(stack, root).append(("pair", frame.start, tag, frame.name, frame.children))
         elif match.group("self") or name in VOID:
-            here().append(("single", tag, name))
+            _parent(stack, root).append(("single", tag, name))
         else:
             stack.append(_Frame(name, tag))
     if position < len(text):
-        here().append(text[position:])
+        _parent(stack, root).append(text[position:])
     while stack:
         _flatten(stack.pop(), _parent(stack, root))
     return tuple(_number(root, iter(range(1, len(text) + 2))))
