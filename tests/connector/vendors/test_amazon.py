@@ -269,3 +269,21 @@ def test_a_send_again_after_a_crash_between_start_and_recording_finds_the_jobs_i
     assert sent.status is S.SENT and sent.vendor_ref is not None
     assert sorted(world.jobs_named(sent)) == sorted(decode_ref(sent.vendor_ref).values())  # the same two, no more
     assert len(world.keys(sent, "input")) == 2 * 2  # the documents written again in place, not twice
+
+
+def test_a_document_amazon_fails_fails_its_item_alone_with_the_details_files_error(world: World) -> None:
+    connector = world.connector()
+    catalogue(connector, "half-a", "half-b")
+    job = connector.create_job(TENANT, "j", "en", ["es"], VENDOR, ["half-a", "half-b"])
+    with world.hold_worker("lost"):  # the job waits; meanwhile one of its documents disappears
+        job = connector.send(TENANT, job.id)
+        lost = next(item for item in job.items if item.entity == "half-a")
+        world.s3.delete_object(Bucket=BUCKET, Key=f"dragoman-connector/{job.id}/input/es/{lost.id}/0.txt")
+    polled_until(connector, TENANT, job.id, S.READY_FOR_IMPORT)
+    assert world.statuses(job) == ["COMPLETED_WITH_ERROR"]
+    imported = connector.import_job(TENANT, job.id)
+    assert imported.status is S.IMPORTED_WITH_ERRORS
+    failed = next(item for item in imported.items if item.entity == "half-a")
+    assert failed.status == ItemStatus.FAILED and failed.error is not None
+    assert failed.error.startswith("description: ") and failed.error.endswith("0.txt does not exist")
+    assert connector.store.entity(TENANT, "half-b").translations["es"]["name"] == "La casa roja"

@@ -233,3 +233,22 @@ def test_a_submit_again_after_a_crash_between_start_and_marker_finds_the_job_it_
     }
     assert sorted(made) == sorted(decode_ref(job.vendor_ref).values())  # one Azure job per language, no more
     assert len(world.blob_names("source", job)) == 2 * 2 + 2  # 2 fields × 2 languages, and 2 markers
+
+
+def test_a_document_azure_fails_fails_its_item_alone_with_azures_message(world: World) -> None:
+    connector = world.connector()
+    catalogue(connector, "half-a", "half-b")
+    job = connector.create_job(TENANT, "j", "en", ["es"], VENDOR, ["half-a", "half-b"])
+    source = world.blobs.service.get_container_client("source")
+    with world.hold_worker("lost"):  # the job waits; meanwhile one of its documents disappears
+        job = connector.send(TENANT, job.id)
+        lost = next(item for item in job.items if item.entity == "half-a")
+        source.delete_blob(f"dragoman-connector/{job.id}/es/{lost.id}/0.txt")  # its `description`
+    polled_until(connector, TENANT, job.id, S.READY_FOR_IMPORT)
+    imported = connector.import_job(TENANT, job.id)
+    assert imported.status is S.IMPORTED_WITH_ERRORS
+    failed = next(item for item in imported.items if item.entity == "half-a")
+    assert failed.status == ItemStatus.FAILED and failed.error is not None
+    assert failed.error.startswith("description: ") and failed.error.endswith("0.txt does not exist")
+    assert connector.store.entity(TENANT, "half-b").translations["es"]["name"] == "La casa roja"
+    assert connector.store.entity(TENANT, "half-a").translated == frozenset()
