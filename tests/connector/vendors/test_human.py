@@ -95,11 +95,15 @@ def test_the_agency_accepts_and_delivers_each_language_and_the_connector_imports
     assert connector.store.entity(TENANT, "lamp").translations == {"es": {"name": "Lámpara"}, "ca": {"name": "Llum"}}
 
 
-def test_a_second_submit_finds_the_first(connector: Connector) -> None:
+def test_a_second_submit_finds_the_first_and_find_only_looks(connector: Connector) -> None:
     job = sent(connector)
     vendor = agency(connector)
     assert vendor.submit(TENANT, connector.store.job(TENANT, job.id)) == job.id
     assert vendor.jobs()[1] == 1
+    assert vendor.find(TENANT, job) == job.id
+    assert vendor.find("another-tenant", job) is None
+    draft = connector.create_job(TENANT, "later", "en", ["ca"], "agency", ["lamp"])
+    assert vendor.find(TENANT, draft) is None and vendor.jobs()[1] == 1
 
 
 def test_a_language_is_replaced_until_the_last_one_arrives_then_nothing_more_is_taken(connector: Connector) -> None:

@@ -101,6 +101,13 @@ class HumanVendor(Vendor):
             self.name, ref, lambda job: after_request_cancel(job.state, job.cancel_request), tenant=tenant
         )
 
+    def find(self, tenant: str, job: ConnectorJob) -> str | None:
+        """The queued job's reference when a submit of `job` reached the queue, else None; only looks."""
+        try:
+            return self.queue.get(self.name, job.id, tenant).job_id
+        except NotFound:
+            return None
+
     def withdraw(self, tenant: str, ref: str) -> None:
         with contextlib.suppress(NotFound):  # never queued: nothing to take back
             self.queue.change(self.name, ref, lambda job: after_withdraw(job.state, job.cancel_request), tenant=tenant)
