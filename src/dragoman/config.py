@@ -10,7 +10,7 @@ import tempfile
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
@@ -178,6 +178,18 @@ class Settings(BaseSettings):
         ge=0,
         le=86400,
         description="Seconds between `dragoman serve`'s polls of the vendors holding connector jobs; 0: never.",
+    )
+    connector_import: Literal["auto", "review"] = Field(
+        default="auto",
+        description="auto: `dragoman serve` imports each target language of a connector job as soon as the "
+        "vendor has delivered it; review: delivered jobs wait in ready_for_import until imported by hand.",
+    )
+    connector_lease_seconds: float = Field(
+        default=120.0,
+        ge=1,
+        le=86400,
+        description="How long a process polling or importing a connector job holds it before another may "
+        "take it over (after a crash).",
     )
     connector_vendors: dict[str, dict[str, Any]] = Field(
         default_factory=dict,

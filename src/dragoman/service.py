@@ -90,14 +90,18 @@ class Dragoman:
         with self._connector_lock:
             if self._connector is None:
                 from dragoman.connector.service import Connector
+                from dragoman.connector.sources.registry import build as build_sources
                 from dragoman.connector.store import ConnectorStore
                 from dragoman.connector.vendors.registry import build
 
-                from dragoman.connector.sources.registry import build as build_sources
-
                 vendors = build(self, self.settings.connector_vendors)
                 sources = build_sources(self.settings.connector_sources)
-                self._connector = Connector(ConnectorStore(self.store._engine), vendors, sources)
+                self._connector = Connector(
+                    ConnectorStore(self.store._engine),
+                    vendors,
+                    sources,
+                    lease_seconds=self.settings.connector_lease_seconds,
+                )
             return self._connector
 
     @property

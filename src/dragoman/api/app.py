@@ -29,7 +29,11 @@ def create_app(service: Dragoman) -> FastAPI:
         service.start()
         receiver = None
         if service.runner is not None and service.settings.connector_poll_seconds > 0:
-            receiver = Receiver(service.connector, service.settings.connector_poll_seconds)
+            receiver = Receiver(
+                service.connector,
+                service.settings.connector_poll_seconds,
+                auto_import=service.settings.connector_import == "auto",
+            )
             receiver.start()  # with the runner: polls the vendors of live connector jobs
         try:
             yield

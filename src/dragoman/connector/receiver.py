@@ -1,20 +1,27 @@
-"""The receiver: one thread of `dragoman serve` that polls, every `DRAGOMAN_CONNECTOR_POLL_SECONDS`,
-the vendor of each connector job a vendor holds (sent or in production), so that a cancel request's
-answer, work started and a delivery reach Dragoman with nobody asking (issue 12 §6; polling is the
-backbone, as in the Smartling connector's cron sync).
+"""The receiver: one thread of `dragoman serve` that, every `DRAGOMAN_CONNECTOR_POLL_SECONDS`,
 
-Each poll is `Connector.poll`, whose changes are guarded by the job's state (a poll made by hand at
-the same moment changes nothing twice). A job whose poll fails is logged and polled again at the
-next round; the thread never dies of it. It does not import: a delivered job waits in
-`ready_for_import` until someone imports it (the review gate between retrieving a translation and
-writing it into the catalogue).
+1. syncs each configured source system (entities changed since its last sync);
+0. finishes the sends a crash interrupted (jobs left `sending` that no process holds);
+2. runs the automatic sending rules that are due (`connector.rules`), when some are configured;
+3. polls the vendor of each connector job a vendor holds (sent or in production), so that a cancel
+   request's answer, work started, a target language finished and a delivery reach Dragoman with
+   nobody asking (issue 12 §6; polling is the backbone, as in the Smartling connector's cron sync);
+4. with `DRAGOMAN_CONNECTOR_IMPORT=auto` (the default), imports each delivered job. With `review`,
+   a delivered job waits in `ready_for_import` until someone imports it.
+
+Each poll and import runs under the job's lease (`ConnectorStore.lease`), so two `dragoman serve`
+processes on one state database never work on one job at once, and every change is guarded by the
+job's state. A source, rule or job whose round fails is logged and tried again at the next round;
+the thread never dies of it.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 
+from dragoman.connector.lifecycle import ConnectorJobStatus
 from dragoman.connector.service import Connector
 from dragoman.errors import ServiceError
 
@@ -24,10 +31,20 @@ log = logging.getLogger("dragoman.connector")
 
 
 class Receiver:
-    def __init__(self, connector: Connector, interval: float) -> None:
-        """`interval`: seconds between rounds (> 0)."""
+    def __init__(
+        self,
+        connector: Connector,
+        interval: float,
+        *,
+        auto_import: bool = True,
+        rounds: list[Callable[[], object]] | None = None,
+    ) -> None:
+        """`interval`: seconds between rounds (> 0); `rounds`: more work to do at each round, before
+        the polls (the automatic sender's)."""
         self._connector = connector
         self._interval = interval
+        self._auto_import = auto_import
+        self._rounds = list(rounds or [])
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -42,11 +59,27 @@ class Receiver:
             self._thread.join(timeout)
             self._thread = None
 
+    def sync_sources(self) -> int:
+        """Sync every configured source system once; how many entities were read."""
+        read = 0
+        for name, source in self._connector.sources.items():
+            if self._stopping.is_set():
+                break
+            try:
+                read += self._connector.sync(source.tenant, name).read
+            except ServiceError as exc:
+                log.warning("connector receiver: syncing source %s failed: %s", name, exc.message,
+                            extra={"action": "sync", "source": name})  # fmt: skip
+            except Exception:
+                log.exception("connector receiver: syncing source %s failed", name, extra={"action": "sync"})
+        return read
+
     def poll_once(self) -> int:
-        """Poll every live job once; how many were polled."""
-        polled = 0
+        """Poll every live job once (and import the delivered ones, with auto import); how many were
+        polled or imported."""
+        done = 0
         try:
-            live = self._connector.store.live_jobs()
+            live = self._connector.store.live_jobs(with_delivered=self._auto_import)
         except ServiceError as exc:
             log.warning("connector receiver: cannot list live jobs: %s", exc.message, extra={"action": "receive"})
             return 0
@@ -54,14 +87,42 @@ class Receiver:
             if self._stopping.is_set():
                 break
             try:
-                self._connector.poll(tenant, job_id)
-                polled += 1
+                job = self._connector.poll(tenant, job_id)
+                if self._auto_import and job.status is ConnectorJobStatus.READY_FOR_IMPORT:
+                    job = self._connector.import_job(tenant, job_id)
+                    log.info("connector job %s imported: %s", job_id, job.status,
+                             extra={"action": "import", "job_id": job_id, "status": str(job.status)})  # fmt: skip
+                done += 1
+            except ServiceError as exc:  # a vendor or source that is down, a lease another process holds
+                log.warning("connector receiver: job %s: %s", job_id, exc.message,
+                            extra={"action": "receive", "job_id": job_id})  # fmt: skip
             except Exception:  # one job's vendor failing must not stop the others' polls
                 log.exception(
                     "connector receiver: polling job %s failed", job_id, extra={"action": "receive", "job_id": job_id}
                 )
-        return polled
+        return done
+
+    def resume_sends(self) -> int:
+        """Finish the sends a crash interrupted; how many."""
+        try:
+            return self._connector.resume_sends()
+        except ServiceError as exc:
+            log.warning("connector receiver: resuming sends failed: %s", exc.message, extra={"action": "send"})
+            return 0
+
+    def round(self) -> None:
+        """One full round: interrupted sends, sources, extra rounds (rules), polls and imports."""
+        self.resume_sends()
+        self.sync_sources()
+        for extra in self._rounds:
+            if self._stopping.is_set():
+                return
+            try:
+                extra()
+            except Exception:
+                log.exception("connector receiver: a scheduled round failed", extra={"action": "receive"})
+        self.poll_once()
 
     def _run(self) -> None:
         while not self._stopping.wait(self._interval):
-            self.poll_once()
+            self.round()

@@ -17,6 +17,9 @@ orders the steps so that nothing is lost:
 
 from __future__ import annotations
 
+import os
+import socket
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -61,10 +64,16 @@ class Connector:
         store: ConnectorStore,
         vendors: Mapping[str, Vendor],
         sources: Mapping[str, SourceSystem] | None = None,
+        *,
+        lease_seconds: float = 120.0,
     ) -> None:
+        """`lease_seconds`: how long a process that polls or imports a job holds it before another
+        may take it over (after a crash, say)."""
         self.store = store
         self.vendors = dict(vendors)
         self.sources = dict(sources or {})
+        self.owner = f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"  # who holds a job's lease
+        self.lease_seconds = lease_seconds
 
     # --- source systems -------------------------------------------------------------------------
 
@@ -192,30 +201,54 @@ class Connector:
         )  # fmt: skip
 
     def send(self, tenant: str, job_id: str) -> ConnectorJob:
-        """Send a draft (or retry a failed send): see the module's docstring. A vendor that cannot
-        take it now leaves the job `send_failed`, with why; sending it again retries."""
+        """Send a draft, retry a failed send, or finish a send that a crash interrupted (a job left
+        `sending` whose lease no process holds): see the module's docstring. A vendor that cannot
+        take it now leaves the job `send_failed`, with why; sending it again retries. Raises Conflict
+        (another process is sending it now, or the job is past sending)."""
         job = self.store.job(tenant, job_id)
-        first = job.status is S.DRAFT
-        job = self.store.change(
-            tenant, job_id, expect={S.DRAFT, S.SEND_FAILED}, status=S.SENDING,
-            item_event=ItemEventKind.SENT if first else None, send_attempts=job.send_attempts + 1,
-        )  # fmt: skip
         if job.status is not S.SENDING:
-            raise Conflict(f"the job is {job.status}; only a draft or a failed send is sent")
+            first = job.status is S.DRAFT
+            job = self.store.change(
+                tenant, job_id, expect={S.DRAFT, S.SEND_FAILED}, status=S.SENDING,
+                item_event=ItemEventKind.SENT if first else None, send_attempts=job.send_attempts + 1,
+            )  # fmt: skip
+            if job.status is not S.SENDING:
+                raise Conflict(f"the job is {job.status}; only a draft or a failed send is sent")
+        if not self.store.lease(tenant, job_id, self.owner, self.lease_seconds):
+            raise Conflict("another process is sending this job now")
+        try:
+            return self._submit(tenant, job)
+        finally:
+            self.store.release(tenant, job_id, self.owner)
+
+    def _submit(self, tenant: str, job: ConnectorJob) -> ConnectorJob:
         vendor = self.vendors[job.vendor]
         try:
             ref = vendor.submit(tenant, job)
         except ServiceError as exc:
-            return self.store.change(tenant, job_id, expect={S.SENDING}, status=S.SEND_FAILED, error=exc.message)
-        after = self.store.change(tenant, job_id, expect={S.SENDING}, status=S.SENT, vendor_ref=ref, error=None)
+            return self.store.change(tenant, job.id, expect={S.SENDING}, status=S.SEND_FAILED, error=exc.message)
+        after = self.store.change(tenant, job.id, expect={S.SENDING}, status=S.SENT, vendor_ref=ref, error=None)
         if after.status is S.CANCELLED:  # cancelled while the vendor call was in flight: take it back
             vendor.withdraw(tenant, ref)
-            after = self.store.change(tenant, job_id, vendor_ref=ref)
+            after = self.store.change(tenant, job.id, vendor_ref=ref)
         return after
+
+    def resume_sends(self) -> int:
+        """Finish every send a crash interrupted (jobs left `sending` that no process holds); how many
+        were sent (or failed to send) now. Each is idempotent at the vendor: no second vendor job."""
+        resumed = 0
+        for tenant, job_id in self.store.jobs_in(S.SENDING):
+            try:
+                self.send(tenant, job_id)
+                resumed += 1
+            except Conflict:  # being sent by a live process, or moved on meanwhile
+                continue
+        return resumed
 
     def cancel(self, tenant: str, job_id: str) -> ConnectorJob:
         """Cancel on the connector's own while nothing or not all reached the vendor (the job ends
-        cancelled, and what reached the vendor is withdrawn); once sent, record a request and ask the
+        cancelled, and what reached the vendor is withdrawn, by the sending process when its vendor
+        call returns, or now when no process is sending it); once sent, record a request and ask the
         vendor, whose answer a later poll applies. Raises CancelRefused."""
         job = self.store.job(tenant, job_id)
         decision = decide_cancel(job.status, job.cancel_request)
@@ -231,17 +264,47 @@ class Connector:
         )
         if job.status is not S.CANCELLED:  # it moved meanwhile (sent, say): decide again
             return self.cancel(tenant, job_id)
-        if decision is CancelDecision.WITHDRAW and job.vendor_ref is not None:
-            self.vendors[job.vendor].withdraw(tenant, job.vendor_ref)
+        if decision is CancelDecision.WITHDRAW:
+            self._withdraw(tenant, job)
         return job
+
+    def _withdraw(self, tenant: str, job: ConnectorJob) -> None:
+        """Take back what reached the vendor of a job cancelled while sending. A live sending process
+        holds the job's lease and withdraws when its call returns; without one (it crashed), the
+        vendor is asked whether the job reached it."""
+        vendor = self.vendors[job.vendor]
+        if job.vendor_ref is not None:
+            vendor.withdraw(tenant, job.vendor_ref)
+            return
+        if not self.store.lease(tenant, job.id, self.owner, self.lease_seconds):
+            return  # the sender is alive: it sees the cancel when its vendor call returns
+        try:
+            ref = vendor.find(tenant, job)
+            if ref is not None:
+                vendor.withdraw(tenant, ref)
+                self.store.change(tenant, job.id, vendor_ref=ref)
+        finally:
+            self.store.release(tenant, job.id, self.owner)
 
     def poll(self, tenant: str, job_id: str) -> ConnectorJob:
         """Ask the vendor where a sent job stands and apply it: a cancel request's answer, work
-        started, delivery, or a cancel the vendor made on its own."""
+        started, delivery, or a cancel the vendor made on its own; and import the items of each
+        target language the vendor has finished while others are still in work. Under the job's
+        lease: while another process works on the job, the job is returned as it is."""
         job = self.store.job(tenant, job_id)
         if job.status not in (S.SENT, S.IN_PRODUCTION) or job.vendor_ref is None:
             return job
-        status = self.vendors[job.vendor].poll(tenant, job.vendor_ref)
+        if not self.store.lease(tenant, job_id, self.owner, self.lease_seconds):
+            return job
+        try:
+            return self._poll(tenant, job)
+        finally:
+            self.store.release(tenant, job_id, self.owner)
+
+    def _poll(self, tenant: str, job: ConnectorJob) -> ConnectorJob:
+        job_id, ref = job.id, job.vendor_ref
+        assert ref is not None
+        status = self.vendors[job.vendor].poll(tenant, ref)
         if job.cancel_request is CancelRequest.REQUESTED and status.cancel is not None:
             new_status, request = vendor_answer(
                 job.status, job.cancel_request, approved=status.cancel is CancelAnswer.APPROVED
@@ -258,35 +321,56 @@ class Connector:
             )
         if status.state is VendorState.IN_PRODUCTION and job.status is S.SENT:
             job = self.store.change(tenant, job_id, expect={S.SENT}, status=S.IN_PRODUCTION)
+        if status.state is VendorState.IN_PRODUCTION and status.complete_languages:
+            self._import_items(tenant, job, set(status.complete_languages))
+            job = self.store.job(tenant, job_id)
         if status.state is VendorState.DELIVERED:
             job = self.store.change(tenant, job_id, expect={S.SENT, S.IN_PRODUCTION}, status=S.READY_FOR_IMPORT)
         return job
 
     def import_job(self, tenant: str, job_id: str) -> ConnectorJob:
         """Import a delivered job: each sent item once, its fields written for its language; the job
-        ends imported, or imported_with_errors naming each failed item. Raises Conflict."""
+        ends imported, or imported_with_errors naming each failed item. Raises Conflict (the job is
+        not delivered, or another process is importing it now), SourceSystemError (the source system
+        failed: what was imported stays imported, and importing again does the rest)."""
         job = self.store.job(tenant, job_id)
         if job.status is not S.READY_FOR_IMPORT or job.vendor_ref is None:
             raise Conflict(f"the job is {job.status}; only a delivered job (ready_for_import) is imported")
+        if not self.store.lease(tenant, job_id, self.owner, self.lease_seconds):
+            raise Conflict("another process is importing or polling this job now; try again in a moment")
+        try:
+            self._import_items(tenant, job, None)
+            settled = self.store.job(tenant, job_id)
+            failed = any(item.status == ItemStatus.FAILED for item in settled.items)
+            return self.store.change(
+                tenant, job_id, expect={S.READY_FOR_IMPORT}, status=S.IMPORTED_WITH_ERRORS if failed else S.IMPORTED
+            )
+        finally:
+            self.store.release(tenant, job_id, self.owner)
+
+    def _import_items(self, tenant: str, job: ConnectorJob, languages: set[str] | None) -> int:
+        """Import each sent item of `job` (of `languages` only, when given) once; how many were
+        settled now. The caller holds the job's lease."""
+        pending = [
+            item for item in job.items
+            if item.status == ItemStatus.SENT and (languages is None or item.language in languages)
+        ]  # fmt: skip
+        if not pending or job.vendor_ref is None:
+            return 0
         deliveries = self.vendors[job.vendor].deliveries(tenant, job.vendor_ref, job)
-        for item in job.items:
-            if item.status != ItemStatus.SENT:
-                continue
+        settled = 0
+        for item in pending:
             delivery = deliveries.get(item.id)
             if delivery is None:
-                self.store.import_item(tenant, job_id, item, None, "the vendor delivered nothing for it")
+                settled += self.store.import_item(tenant, job.id, item, None, "the vendor delivered nothing for it")
                 continue
             missing = sorted(set(item.fields) - set(delivery.fields or {}))
             error = delivery.error or (f"fields not delivered: {', '.join(missing)}" if missing else None)
             translation = {name: text for name, text in (delivery.fields or {}).items() if name in item.fields}
             if error is None:
                 error = self._write_back(tenant, item, translation)
-            self.store.import_item(tenant, job_id, item, None if error else translation, error)
-        settled = self.store.job(tenant, job_id)
-        failed = any(item.status == ItemStatus.FAILED for item in settled.items)
-        return self.store.change(
-            tenant, job_id, expect={S.READY_FOR_IMPORT}, status=S.IMPORTED_WITH_ERRORS if failed else S.IMPORTED
-        )
+            settled += self.store.import_item(tenant, job.id, item, None if error else translation, error)
+        return settled
 
     def _write_back(self, tenant: str, item: Item, translation: Mapping[str, str]) -> str | None:
         """Write an item's translation into its entity's source system, as `writeback.decide_write`

@@ -11,10 +11,10 @@ import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, delete, func, insert, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from dragoman.connector.languages import ItemEvent, ItemEventKind, LanguageSets, language_sets
@@ -271,14 +271,61 @@ class ConnectorStore:
             ).scalars()
             return [self._job(connection, tenant, job_id) for job_id in list(ids)]
 
-    def live_jobs(self) -> list[tuple[str, str]]:
-        """(tenant, job id) of every job a vendor holds and that has not ended: what the receiver polls."""
-        live = [status.value for status in (ConnectorJobStatus.SENT, ConnectorJobStatus.IN_PRODUCTION)]
+    def live_jobs(self, *, with_delivered: bool = False) -> list[tuple[str, str]]:
+        """(tenant, job id) of every job a vendor holds and that has not ended: what the receiver polls;
+        `with_delivered`: those waiting to be imported too."""
+        states = [ConnectorJobStatus.SENT, ConnectorJobStatus.IN_PRODUCTION]
+        if with_delivered:
+            states.append(ConnectorJobStatus.READY_FOR_IMPORT)
+        live = [status.value for status in states]
         with self._begin() as connection:
             rows = connection.execute(
                 select(connector_jobs.c.tenant, connector_jobs.c.id).where(connector_jobs.c.status.in_(live))
             ).all()
         return [(row.tenant, row.id) for row in rows]
+
+    def jobs_in(self, status: ConnectorJobStatus) -> list[tuple[str, str]]:
+        """(tenant, job id) of every job in `status`, oldest first."""
+        with self._begin() as connection:
+            rows = connection.execute(
+                select(connector_jobs.c.tenant, connector_jobs.c.id)
+                .where(connector_jobs.c.status == status.value)
+                .order_by(connector_jobs.c.created_at)
+            ).all()
+        return [(row.tenant, row.id) for row in rows]
+
+    def lease(self, tenant: str, job_id: str, owner: str, seconds: float) -> bool:
+        """Take (or renew) the job's lease for `owner` for `seconds`: True unless another owner holds
+        an unexpired one. One statement, so two processes racing for a job never both win."""
+        now = utcnow()
+        with self._begin() as connection:
+            taken = connection.execute(
+                update(connector_jobs)
+                .where(
+                    connector_jobs.c.tenant == tenant,
+                    connector_jobs.c.id == job_id,
+                    or_(
+                        connector_jobs.c.lease_owner.is_(None),
+                        connector_jobs.c.lease_owner == owner,
+                        connector_jobs.c.lease_until < now,
+                    ),
+                )
+                .values(lease_owner=owner, lease_until=now + timedelta(seconds=seconds))
+            ).rowcount
+        return bool(taken)
+
+    def release(self, tenant: str, job_id: str, owner: str) -> None:
+        """Give the job's lease back, if `owner` holds it."""
+        with self._begin() as connection:
+            connection.execute(
+                update(connector_jobs)
+                .where(
+                    connector_jobs.c.tenant == tenant,
+                    connector_jobs.c.id == job_id,
+                    connector_jobs.c.lease_owner == owner,
+                )
+                .values(lease_owner=None, lease_until=None)
+            )
 
     # --- pages, for the REST API and the command line -----------------------------------------
 

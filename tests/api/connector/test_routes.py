@@ -342,9 +342,27 @@ def test_vendors_and_the_openapi_description(acme: httpx.Client, server: str) ->
     assert {"ApiKeyBearer", "ApiKeyHeader"} <= set(description["components"]["securitySchemes"])
 
 
-def test_the_receiver_polls_sent_jobs_on_its_own(tmp_path: Path) -> None:
+def test_the_receiver_polls_and_imports_sent_jobs_on_its_own(tmp_path: Path) -> None:
     (tmp_path / "docs").mkdir()
     env = environment(tmp_path / "data", [tmp_path / "docs"], DRAGOMAN_CONNECTOR_POLL_SECONDS="0.2")
+    with serving(env, tmp_path / "server.log") as url, _client(url, "dragoman-local-key") as client:
+        put(client, "chair", name="The red house")
+        job = new_job(client, ["chair"], ["es", "ca"])
+        ok(client.post(f"/connector/jobs/{job['id']}:send"))
+        imported = until(client, job["id"], lambda job: job["status"] == "imported", poll=False)
+        assert {item["status"] for item in imported["items"]} == {"imported"}  # nobody polled or imported by hand
+        chair = ok(client.get("/connector/entities/chair"))
+        assert chair["in_translation"] == [] and sorted(chair["translated"]) == ["ca", "es"]
+
+
+def test_with_review_import_the_receiver_polls_but_leaves_the_import_to_a_person(tmp_path: Path) -> None:
+    (tmp_path / "docs").mkdir()
+    env = environment(
+        tmp_path / "data",
+        [tmp_path / "docs"],
+        DRAGOMAN_CONNECTOR_POLL_SECONDS="0.2",
+        DRAGOMAN_CONNECTOR_IMPORT="review",
+    )
     with serving(env, tmp_path / "server.log") as url, _client(url, "dragoman-local-key") as client:
         put(client, "chair", name="The red house")
         job = new_job(client, ["chair"], ["es"])

@@ -37,6 +37,8 @@ class CancelAnswer(StrEnum):
 class VendorStatus:
     state: VendorState
     cancel: CancelAnswer | None = None  # the answer to a cancel request, once there is one
+    # target languages whose every item is delivered while others are still in work: imported at once
+    complete_languages: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +64,13 @@ class Vendor(ABC):
     @abstractmethod
     def request_cancel(self, tenant: str, ref: str) -> None:
         """Ask the vendor to cancel; the answer comes with a later `poll`. Idempotent."""
+
+    def find(self, tenant: str, job: ConnectorJob) -> str | None:
+        """The vendor's reference to `job` if a submit of it reached the vendor (the sending process
+        may have died before recording it), else None. Only looks: never creates. A vendor that
+        cannot tell answers None; then a job cancelled while a crashed process was sending it may
+        stay at that vendor, so every vendor should implement it."""
+        return None
 
     @abstractmethod
     def withdraw(self, tenant: str, ref: str) -> None:

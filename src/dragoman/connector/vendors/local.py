@@ -19,8 +19,8 @@ from pydantic import BaseModel, ConfigDict
 from dragoman.connector.store import ConnectorJob, ItemStatus
 from dragoman.connector.vendors.base import CancelAnswer, Delivery, Vendor, VendorState, VendorStatus
 from dragoman.domain.specs import JobSpec, TaskSpec
-from dragoman.domain.states import JobStatus, TaskStatus
-from dragoman.errors import CancelRefused, NotFound, UnsupportedLanguage
+from dragoman.domain.states import TERMINAL_TASK_STATES, JobStatus, TaskStatus
+from dragoman.errors import CancelRefused, NotFound, ServiceError, UnsupportedLanguage
 from dragoman.storage.local import path_to_url
 
 __all__ = ["CONNECTOR_ORIGIN", "LocalVendor", "Options", "create"]
@@ -50,10 +50,14 @@ class LocalVendor(Vendor):
             if not self._service.engine.supports(source, target):
                 raise UnsupportedLanguage(f"no installed engine translates {source!r} into {target!r}")
 
-    def submit(self, tenant: str, job: ConnectorJob) -> str:
+    def find(self, tenant: str, job: ConnectorJob) -> str | None:
         found = self._service.find_by_client_token(tenant, job.id)
+        return found[0].job.id if found is not None else None
+
+    def submit(self, tenant: str, job: ConnectorJob) -> str:
+        found = self.find(tenant, job)
         if found is not None:  # sent before a crash stopped us from recording it
-            return found[0].job.id
+            return found
         folder = self._folder(tenant, job.id)
         tasks: list[TaskSpec] = []
         manifest: dict[str, dict[str, str]] = {}
@@ -71,7 +75,13 @@ class LocalVendor(Vendor):
             manifest[item.id] = {"seq": str(seq), **{f"field:{key}": value for key, value in names.items()}}
         (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
         spec = JobSpec(tenant, tasks, name=f"connector {job.name}"[:256], origin=CONNECTOR_ORIGIN, client_token=job.id)
-        return self._service.submit(spec).job.id
+        try:
+            return self._service.submit(spec).job.id
+        except ServiceError:
+            found = self.find(tenant, job)
+            if found is not None:  # a concurrent submit of this job won the client token: it is the one
+                return found
+            raise
 
     def poll(self, tenant: str, ref: str) -> VendorStatus:
         view = self._service.get(ref, tenant=tenant)
@@ -81,7 +91,13 @@ class LocalVendor(Vendor):
         if view.is_terminal:  # every document delivered: a cancel asked now (or that lost the race) is refused
             return VendorStatus(VendorState.DELIVERED, CancelAnswer.REFUSED)
         if status in (JobStatus.RUNNING, JobStatus.CANCELLING):
-            return VendorStatus(VendorState.IN_PRODUCTION)
+            languages: set[str] = set()
+            unfinished: set[str] = set()
+            for task in self._service.tasks(ref, tenant=tenant):
+                languages.add(task.target_language)
+                if task.status not in TERMINAL_TASK_STATES:
+                    unfinished.add(task.target_language)
+            return VendorStatus(VendorState.IN_PRODUCTION, complete_languages=frozenset(languages - unfinished))
         return VendorStatus(VendorState.RECEIVED)
 
     def request_cancel(self, tenant: str, ref: str) -> None:
