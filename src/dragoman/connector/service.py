@@ -215,7 +215,7 @@ class Connector:
             if job.status is not S.SENDING:
                 raise Conflict(f"the job is {job.status}; only a draft or a failed send is sent")
         if not self.store.lease(tenant, job_id, self.owner, self.lease_seconds):
-            raise Conflict("another process is sending this job now")
+            raise Conflict(f"another process is sending this job now; {self._lease_hint()}")
         try:
             return self._submit(tenant, job)
         finally:
@@ -267,6 +267,12 @@ class Connector:
         if decision is CancelDecision.WITHDRAW:
             self._withdraw(tenant, job)
         return job
+
+    def _lease_hint(self) -> str:
+        return (
+            f"if that process stopped, the job is free {self.lease_seconds:g} s after it last worked on it "
+            "(DRAGOMAN_CONNECTOR_LEASE_SECONDS): try again then"
+        )
 
     def _withdraw(self, tenant: str, job: ConnectorJob) -> None:
         """Take back what reached the vendor of a job cancelled while sending. A live sending process
@@ -337,7 +343,7 @@ class Connector:
         if job.status is not S.READY_FOR_IMPORT or job.vendor_ref is None:
             raise Conflict(f"the job is {job.status}; only a delivered job (ready_for_import) is imported")
         if not self.store.lease(tenant, job_id, self.owner, self.lease_seconds):
-            raise Conflict("another process is importing or polling this job now; try again in a moment")
+            raise Conflict(f"another process is importing or polling this job now; {self._lease_hint()}")
         try:
             self._import_items(tenant, job, None)
             settled = self.store.job(tenant, job_id)
