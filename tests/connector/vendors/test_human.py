@@ -95,6 +95,28 @@ def test_the_agency_accepts_and_delivers_each_language_and_the_connector_imports
     assert connector.store.entity(TENANT, "lamp").translations == {"es": {"name": "Lámpara"}, "ca": {"name": "Llum"}}
 
 
+def test_each_language_uploaded_is_imported_at_the_next_poll_while_the_job_is_in_production(
+    connector: Connector,
+) -> None:
+    job = sent(connector, "es", "ca")
+    deliver(connector, job.id, "es", SPANISH)  # uploaded without accepting first: work has started
+    polled = connector.poll(TENANT, job.id)
+    assert polled.status is S.IN_PRODUCTION  # Catalan is still to come
+    assert {(item.entity, item.language): item.status for item in polled.items} == {
+        ("chair", "es"): "imported", ("lamp", "es"): "imported", ("chair", "ca"): "sent", ("lamp", "ca"): "sent",
+    }  # fmt: skip
+    chair = connector.store.entity(TENANT, "chair")
+    assert chair.translations == {"es": {"name": "La silla roja", "description": "Una silla para sentarse."}}
+    assert chair.translated == {"es"} and chair.in_translation == {"ca"}
+    assert connector.poll(TENANT, job.id).items == polled.items  # polled again: imported once
+    deliver(connector, job.id, "ca", CATALAN)
+    assert connector.poll(TENANT, job.id).status is S.READY_FOR_IMPORT
+    imported = connector.import_job(TENANT, job.id)
+    assert imported.status is S.IMPORTED and {item.status for item in imported.items} == {"imported"}
+    chair = connector.store.entity(TENANT, "chair")
+    assert chair.translated == {"es", "ca"} and chair.translations["ca"]["name"] == "La cadira vermella"
+
+
 def test_a_second_submit_finds_the_first_and_find_only_looks(connector: Connector) -> None:
     job = sent(connector)
     vendor = agency(connector)

@@ -125,3 +125,16 @@ def test_every_answer_the_agency_gives_is_one_the_connector_s_lifecycle_takes(
     status, request = vendor_answer(job, CancelRequest.REQUESTED, approved=answer is CancelAnswer.APPROVED)
     expected = ConnectorJobStatus.CANCELLED if cancel is C.APPROVED else ConnectorJobStatus.IN_PRODUCTION
     assert status is expected and request.value == cancel.value
+
+
+@pytest.mark.parametrize(("state", "cancel"), EVERY)
+def test_languages_uploaded_while_the_job_is_live_are_complete_for_the_connector(
+    state: QueueState, cancel: QueueCancel
+) -> None:
+    status = vendor_status(state, cancel, ("es",))
+    if state in (Q.RECEIVED, Q.IN_PRODUCTION):  # an upload is work started: imported at the next poll
+        assert status.state is VendorState.IN_PRODUCTION and status.complete_languages == {"es"}
+    else:  # delivered: the whole job is imported; cancelled: nothing is
+        assert status.state is VendorState(state.value) and status.complete_languages == frozenset()
+    assert status.cancel == vendor_status(state, cancel).cancel
+    assert vendor_status(state, cancel, ()).complete_languages == frozenset()

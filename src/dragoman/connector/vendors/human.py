@@ -93,8 +93,10 @@ class HumanVendor(Vendor):
         return self.queue.add(queued).job_id
 
     def poll(self, tenant: str, ref: str) -> VendorStatus:
+        """The queued job's state; while it is live, the languages uploaded so far are complete (the
+        connector imports each at once)."""
         job = self.queue.get(self.name, ref, tenant)
-        return vendor_status(job.state, job.cancel_request)
+        return vendor_status(job.state, job.cancel_request, job.delivered_languages)
 
     def request_cancel(self, tenant: str, ref: str) -> None:
         self.queue.change(

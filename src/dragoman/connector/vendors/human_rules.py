@@ -12,7 +12,9 @@ tests/connector/vendors/test_human_rules.py). The queue executes what they decid
 - **upload**: while received or in production (an agency may deliver without accepting first: the
   connector then goes sent → ready_for_import, which its lifecycle allows). A job of several target
   languages takes one file per language; a language uploaded again replaces its translations until
-  the last language arrives, which makes the job delivered. Delivering while a cancel request waits
+  the last language arrives, which makes the job delivered. The connector imports each language
+  uploaded at its next poll (`vendor_status`), while others are still to come: a language uploaded
+  again after that poll is not imported again. Delivering while a cancel request waits
   answers it refused: the work is done. Nothing is taken once delivered or cancelled.
 - **approve-cancel**: a pending request → cancelled, the request approved.
 - **refuse-cancel**: a pending request → refused; work has started, so a received job is in
@@ -25,11 +27,12 @@ tests/connector/vendors/test_human_rules.py). The queue executes what they decid
 Shapes: `QueueState`, `QueueCancel`, `AgencyAction`; `agency_actions(state, cancel) -> frozenset`;
 `decide(action, state, cancel, *, complete=False) -> (state, cancel)` raises Conflict (CancelRefused
 for the cancel answers) when the action is not allowed now; `after_request_cancel(state, cancel)`,
-`after_withdraw(state, cancel)`; `vendor_status(state, cancel) -> VendorStatus`.
+`after_withdraw(state, cancel)`; `vendor_status(state, cancel, delivered) -> VendorStatus`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from enum import StrEnum
 
 from dragoman.connector.vendors.base import CancelAnswer, VendorState, VendorStatus
@@ -133,7 +136,12 @@ def after_withdraw(state: QueueState, cancel: QueueCancel) -> tuple[QueueState, 
     return Q.CANCELLED, cancel
 
 
-def vendor_status(state: QueueState, cancel: QueueCancel) -> VendorStatus:
-    """What the connector's poll reads: the state, and the cancel answer once there is one."""
+def vendor_status(state: QueueState, cancel: QueueCancel, delivered: Collection[str] = ()) -> VendorStatus:
+    """What the connector's poll reads: the state, the cancel answer once there is one, and, while the
+    job is live, the target languages already uploaded (`delivered`) as complete, so the connector
+    imports each as soon as it arrives. An upload is work started: a received job with a language
+    uploaded reads as in production (the connector's `sent → in_production`)."""
     answer = {C.APPROVED: CancelAnswer.APPROVED, C.REFUSED: CancelAnswer.REFUSED}.get(cancel)
+    if state in LIVE and delivered:
+        return VendorStatus(VendorState.IN_PRODUCTION, answer, frozenset(delivered))
     return VendorStatus(VendorState(state.value), answer)
