@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import socket
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -145,6 +145,8 @@ class Connector:
         target_languages: Sequence[str],
         vendor: str,
         entity_ids: Sequence[str],
+        *,
+        only: Mapping[str, Collection[str]] | None = None,
         **options: Any,
     ) -> ConnectorJob:
         """A draft job: for each entity × target language, a frozen snapshot of the fields changed
@@ -152,7 +154,8 @@ class Connector:
         out for that entity). Raises Invalid (unknown vendor or entity, a target that is the source or
         that the vendor does not translate into, nothing to translate) or Conflict (an entity already in
         translation into a target).
-        `options`: JobHeader's instructions, due_at, resubmits."""
+        `only`: per entity, the targets to freeze for it (others are left out for it: the automatic
+        sender's selection). `options`: JobHeader's instructions, due_at, resubmits, id."""
         if vendor not in self.vendors:
             raise Invalid(f"unknown vendor {vendor!r}; known: {', '.join(sorted(self.vendors))}")
         source = language(source_language)
@@ -171,6 +174,8 @@ class Connector:
             if entity.source_language != source:
                 raise Invalid(f"entity {entity_id!r} is in {entity.source_language}, not {source}")
             for target in targets:
+                if only is not None and target not in only.get(entity_id, ()):
+                    continue
                 imported = self.store.imported_hashes(tenant, entity_id, target)
                 snapshot = snapshot_for(entity_id, entity.revision, entity.fields, target, imported)
                 if snapshot is None:

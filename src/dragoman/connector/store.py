@@ -84,6 +84,7 @@ class JobHeader:
     instructions: str = ""
     due_at: datetime | None = None
     resubmits: str | None = None  # the cancelled or refused job this one resubmits
+    id: str | None = None  # the job's id, chosen before it is created (the automatic sender's); None: a new one
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +185,27 @@ class ConnectorStore:
             )
             connection.execute(insert(connector_sync).values(tenant=tenant, source=source, cursor=cursor, at=utcnow()))
 
+    def sync_states(self, tenant: str) -> dict[str, tuple[str | None, datetime]]:
+        """Source system name -> (the cursor its last sync reached, when that sync ended), for every
+        source `tenant` has synced."""
+        with self._begin() as connection:
+            rows = connection.execute(select(connector_sync).where(connector_sync.c.tenant == tenant)).all()
+        return {row.source: (row.cursor, row.at) for row in rows}
+
+    def imported(self, tenant: str) -> dict[str, dict[str, dict[str, str]]]:
+        """Entity -> language -> field -> the source hash last imported, for every entity of `tenant`."""
+        with self._begin() as connection:
+            rows = connection.execute(
+                select(
+                    connector_imports.c.entity, connector_imports.c.language, connector_imports.c.field,
+                    connector_imports.c.hash,
+                ).where(connector_imports.c.tenant == tenant)
+            ).all()  # fmt: skip
+        found: dict[str, dict[str, dict[str, str]]] = {}
+        for row in rows:
+            found.setdefault(row.entity, {}).setdefault(row.language, {})[row.field] = row.hash
+        return found
+
     def entity(self, tenant: str, entity_id: str) -> Entity:
         """Raises NotFound."""
         with self._begin() as connection:
@@ -231,7 +253,7 @@ class ConnectorStore:
 
     def create_job(self, tenant: str, header: JobHeader, snapshots: Sequence[Snapshot]) -> ConnectorJob:
         """A draft job holding one pending item per snapshot, in one transaction."""
-        job_id, now = str(uuid.uuid4()), utcnow()
+        job_id, now = header.id or str(uuid.uuid4()), utcnow()
         with self._begin() as connection:
             connection.execute(
                 insert(connector_jobs).values(
