@@ -10,6 +10,8 @@ from dragoman.connector.lifecycle import (
     CancelDecision,
     CancelRequest,
     ConnectorJobStatus,
+    JobAction,
+    actions,
     decide_cancel,
     transition,
     vendor_answer,
@@ -35,8 +37,24 @@ def test_other_moves_are_refused(old: ConnectorJobStatus, new: ConnectorJobStatu
 
 def test_before_anything_reached_the_vendor_the_connector_cancels_on_its_own() -> None:
     assert decide_cancel(S.DRAFT) is CancelDecision.CANCEL_NOW
-    assert decide_cancel(S.SEND_FAILED) is CancelDecision.CANCEL_NOW
     assert decide_cancel(S.SENDING) is CancelDecision.WITHDRAW  # guaranteed: what reached the vendor is withdrawn
+
+
+def test_a_failed_send_is_cancelled_on_the_connectors_own_and_what_reached_the_vendor_withdrawn() -> None:
+    # a send that failed partway (one language's vendor job started, the next refused) left vendor jobs
+    assert decide_cancel(S.SEND_FAILED) is CancelDecision.WITHDRAW
+    assert decide_cancel(S.SEND_FAILED, CancelRequest.NONE) is CancelDecision.WITHDRAW
+    assert JobAction.CANCEL in actions(S.SEND_FAILED) and JobAction.SEND in actions(S.SEND_FAILED)
+
+
+@pytest.mark.parametrize("status", list(S))
+def test_only_a_draft_is_cancelled_without_asking_the_vendor_what_it_holds(status: ConnectorJobStatus) -> None:
+    try:
+        decision = decide_cancel(status)
+    except CancelRefused:
+        return
+    # every state after the first vendor call withdraws or asks the vendor: none leaves a vendor job unknown
+    assert (decision is CancelDecision.CANCEL_NOW) == (status is S.DRAFT)
 
 
 @pytest.mark.parametrize("status", [S.SENT, S.IN_PRODUCTION])

@@ -6,9 +6,10 @@ Work in progress, Ready for import, Imported; Drupal TMGMT; the Smartling connec
                    │  └─failed→ send_failed ─send→ sending          (sent ─delivered→ too)   └→ imported_with_errors
                    └─cancel→ cancelled   (draft, send_failed ─cancel→ cancelled)
 
-Cancel: before anything reached the vendor (draft, send_failed) or while sending, the connector
-cancels on its own and the job ends cancelled at once; while sending, whatever reached the vendor
-is withdrawn (`CancelDecision.WITHDRAW`). Once sent, a cancel is a request to the vendor, recorded
+Cancel: before anything reached the vendor (draft), while sending, or after a failed send, the
+connector cancels on its own and the job ends cancelled at once; while sending or after a failed
+send, whatever reached the vendor is withdrawn (`CancelDecision.WITHDRAW`): a send that failed
+partway (one language's vendor job started, the next refused) leaves vendor jobs behind. Once sent, a cancel is a request to the vendor, recorded
 durably (`CancelRequest.REQUESTED`): the vendor approves (job → cancelled) or refuses because work
 started (job → in_production, the request recorded refused). Once delivered or imported, a cancel is
 refused: the work is done (import or discard it).
@@ -64,8 +65,8 @@ class CancelRequest(StrEnum):
 
 
 class CancelDecision(StrEnum):
-    CANCEL_NOW = "cancel_now"  # nothing reached the vendor: cancelled at once
-    WITHDRAW = "withdraw"  # sending: cancelled at once; what reached the vendor is withdrawn
+    CANCEL_NOW = "cancel_now"  # nothing reached the vendor (a draft): cancelled at once
+    WITHDRAW = "withdraw"  # sending or send_failed: cancelled at once; what reached the vendor is withdrawn
     REQUEST_VENDOR = "request_vendor"  # sent: recorded as a request the vendor answers
 
 
@@ -99,7 +100,7 @@ def transition(old: ConnectorJobStatus, new: ConnectorJobStatus) -> ConnectorJob
 def decide_cancel(status: ConnectorJobStatus, request: CancelRequest = CancelRequest.NONE) -> CancelDecision:
     """What a cancel of a job in `status` does (see the module's docstring). A second request while
     one awaits the vendor's answer is the same request. Raises CancelRefused."""
-    if status is S.SENDING:
+    if status in (S.SENDING, S.SEND_FAILED):  # a failed send may have reached the vendor in part
         return CancelDecision.WITHDRAW
     if status in CANCELLABLE_BY_CONNECTOR:
         return CancelDecision.CANCEL_NOW

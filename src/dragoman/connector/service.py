@@ -280,9 +280,10 @@ class Connector:
         )
 
     def _withdraw(self, tenant: str, job: ConnectorJob) -> None:
-        """Take back what reached the vendor of a job cancelled while sending. A live sending process
-        holds the job's lease and withdraws when its call returns; without one (it crashed), the
-        vendor is asked whether the job reached it."""
+        """Take back what reached the vendor of a job cancelled while sending or after a failed send
+        (which may have started some languages' vendor jobs). A live sending process holds the job's
+        lease and withdraws when its call returns; without one (it crashed, or the send failed), the
+        vendor is asked what of the job reached it (`Vendor.find`)."""
         vendor = self.vendors[job.vendor]
         if job.vendor_ref is not None:
             vendor.withdraw(tenant, job.vendor_ref)
