@@ -9,10 +9,11 @@ Work in progress, Ready for import, Imported; Drupal TMGMT; the Smartling connec
 Cancel: before anything reached the vendor (draft), while sending, or after a failed send, the
 connector cancels on its own and the job ends cancelled at once; while sending or after a failed
 send, whatever reached the vendor is withdrawn (`CancelDecision.WITHDRAW`): a send that failed
-partway (one language's vendor job started, the next refused) leaves vendor jobs behind. Once sent, a cancel is a request to the vendor, recorded
-durably (`CancelRequest.REQUESTED`): the vendor approves (job → cancelled) or refuses because work
-started (job → in_production, the request recorded refused). Once delivered or imported, a cancel is
-refused: the work is done (import or discard it).
+partway (one language's vendor job started, the next refused) leaves vendor jobs behind. Once
+sent, a cancel is a request to the vendor, recorded durably (`CancelRequest.REQUESTED`): the vendor
+approves (job → cancelled) or refuses because work started (job → in_production, the request
+recorded refused). Once delivered or imported, a cancel is refused: the work is done (import or
+discard it).
 
 Shapes: `ConnectorJobStatus`, `CancelRequest`, `transition(old, new) -> new` (raises
 InvalidTransition), `decide_cancel(status, request) -> CancelDecision` (raises CancelRefused),

@@ -295,6 +295,8 @@ class Connector:
             if ref is not None:
                 vendor.withdraw(tenant, ref)
                 self.store.change(tenant, job.id, vendor_ref=ref)
+        except ServiceError as exc:  # the job stays cancelled: what the vendor holds of it is never imported
+            self.store.change(tenant, job.id, error=f"the vendor could not be asked what reached it: {exc.message}")
         finally:
             self.store.release(tenant, job.id, self.owner)
 

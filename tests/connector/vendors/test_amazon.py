@@ -249,13 +249,6 @@ def test_a_wrong_secret_or_an_unreachable_endpoint_fails_the_send_saying_where_a
 
 
 def test_a_send_again_after_a_crash_between_start_and_recording_finds_the_jobs_it_started(world: World) -> None:
-    class Crashing(AmazonVendor):
-        """The process dies once the Amazon jobs are started, before the connector records them."""
-
-        def submit(self, tenant: str, job: ConnectorJob) -> str:
-            super().submit(tenant, job)
-            raise SystemExit("crash")
-
     connector = world.connector(Crashing(VENDOR, Options(**world.options)))
     catalogue(connector, "twice")
     job = connector.create_job(TENANT, "j", "en", ["es", "ca"], VENDOR, ["twice"])
@@ -287,3 +280,70 @@ def test_a_document_amazon_fails_fails_its_item_alone_with_the_details_files_err
     assert failed.status == ItemStatus.FAILED and failed.error is not None
     assert failed.error.startswith("description: ") and failed.error.endswith("0.txt does not exist")
     assert connector.store.entity(TENANT, "half-b").translations["es"]["name"] == "La casa roja"
+
+
+class Crashing(AmazonVendor):
+    """The process dies once the Amazon jobs are started, before the connector records them."""
+
+    def submit(self, tenant: str, job: ConnectorJob) -> str:
+        super().submit(tenant, job)
+        raise SystemExit("crash")
+
+
+def test_a_cancel_with_no_live_sender_after_a_crash_finds_and_stops_the_jobs_it_started(world: World) -> None:
+    connector = world.connector(Crashing(VENDOR, Options(**world.options)))
+    catalogue(connector, "crashed")
+    job = connector.create_job(TENANT, "j", "en", ["es", "ca"], VENDOR, ["crashed"])
+    with world.hold_worker("crashed"):  # the Amazon jobs wait: nothing of them runs
+        with pytest.raises(SystemExit):
+            connector.send(TENANT, job.id)
+        crashed = world.store.job(TENANT, job.id)
+        assert crashed.status is S.SENDING and crashed.vendor_ref is None
+        started = world.jobs_named(crashed)
+        assert len(started) == 2
+        fresh = world.connector()  # another process, after the crash: no process holds the job
+        assert fresh.cancel(TENANT, job.id).status is S.CANCELLED
+        after = world.store.job(TENANT, job.id)
+        assert after.vendor_ref is not None and sorted(decode_ref(after.vendor_ref).values()) == sorted(started)
+        assert sorted(decode_ref(after.vendor_ref)) == ["ca", "es"] and after.error is None
+        until(lambda: world.statuses(after) == ["STOPPED", "STOPPED"])  # withdrawn before it started
+    assert fresh.poll(TENANT, job.id).status is S.CANCELLED  # nothing more to ask the vendor
+    assert all(item.status == ItemStatus.CANCELLED for item in after.items)
+    assert [key for key in world.keys(after, "output") if "/details/" not in key] == []  # nothing translated
+    entity = world.store.entity(TENANT, "crashed")
+    assert entity.in_translation == frozenset() and entity.translated == frozenset()
+
+
+def test_cancelling_a_send_that_failed_partway_stops_the_language_that_started(world: World) -> None:
+    connector = world.connector()
+    catalogue(connector, "partial")
+    # es is started; the door translates no Japanese, so ja is refused and the send fails after es
+    job = connector.create_job(TENANT, "j", "en", ["es", "ja"], VENDOR, ["partial"])
+    with world.hold_worker("partial"):
+        failed = connector.send(TENANT, job.id)
+        assert failed.status is S.SEND_FAILED and failed.vendor_ref is None
+        assert failed.error is not None and "UnsupportedLanguagePairException" in failed.error
+        started = world.jobs_named(failed)
+        assert len(started) == 1 and world.translate.describe_text_translation_job(JobId=started[0])[
+            "TextTranslationJobProperties"
+        ]["TargetLanguageCodes"] == ["es"]
+        cancelled = world.connector().cancel(TENANT, job.id)
+        assert cancelled.status is S.CANCELLED
+        after = world.store.job(TENANT, job.id)
+        assert after.vendor_ref is not None and decode_ref(after.vendor_ref) == {"es": started[0]}
+        until(lambda: world.statuses(after) == ["STOPPED"])
+    assert [key for key in world.keys(after, "output") if "/details/" not in key] == []
+    assert world.store.entity(TENANT, "partial").in_translation == frozenset()
+
+
+def test_cancelling_a_failed_send_the_vendor_cannot_be_asked_about_cancels_and_says_so(world: World) -> None:
+    catalogue(world.connector(), "unasked")
+    job = world.connector().create_job(TENANT, "j", "en", ["es"], VENDOR, ["unasked"])
+    wrong = world.connector(secret_access_key="not-the-secret")
+    assert wrong.send(TENANT, job.id).status is S.SEND_FAILED
+    assert wrong.cancel(TENANT, job.id).status is S.CANCELLED  # the cancel stands; the vendor was not reachable
+    after = world.store.job(TENANT, job.id)
+    assert after.status is S.CANCELLED and after.vendor_ref is None
+    assert after.error is not None and after.error.startswith("the vendor could not be asked what reached it: ")
+    assert "refused the credentials" in after.error and "not-the-secret" not in after.error
+    assert world.jobs_named(after) == []

@@ -18,6 +18,12 @@ retry overwrites them with the same), then StartTextTranslationJob is called wit
 `<connector job id>-<language>`: Amazon (and Dragoman's door, `api/aws/start.py`) answers a token it
 has seen with the job it started then, so a retry after a crash never starts a second job.
 
+**Find** (a job cancelled while a process that crashed was sending it, or after a send that failed
+partway): each language's Amazon job is named `dragoman-connector-<connector job id>-<language>`, and
+looked up by that name (ListTextTranslationJobs with the JobName filter, every page), never started:
+ClientToken cannot be asked without starting a job. Of the jobs listed under that name, the one
+reading this vendor's input folder for the language; the earliest, should there be more.
+
 **Poll**: SUBMITTED → received; IN_PROGRESS and STOP_REQUESTED (documents may still finish) → in
 production; COMPLETED, COMPLETED_WITH_ERROR, FAILED → ended; STOPPED → cancelled; `remote.fold`
 gives the answer. **Cancel** is StopTextTranslationJob: a cancel request is approved when an Amazon
@@ -259,7 +265,7 @@ class AmazonVendor(Vendor):
                 )
         with self._translate("starting the translation job"):
             answer = clients.translate.start_text_translation_job(
-                JobName=f"dragoman-connector-{job.id}-{language}",
+                JobName=_job_name(job.id, language),
                 InputDataConfig={"S3Uri": f"s3://{options.bucket}/{source}", "ContentType": "text/plain"},
                 OutputDataConfig={"S3Uri": f"s3://{options.bucket}/{self._folder(job.id, 'output', language)}"},
                 DataAccessRoleArn=options.data_access_role_arn,
@@ -268,6 +274,35 @@ class AmazonVendor(Vendor):
                 ClientToken=f"{job.id}-{language}",  # Amazon's own idempotency: the same token, the same job
             )
         return str(answer["JobId"])
+
+    def find(self, tenant: str, job: ConnectorJob) -> str | None:
+        """The Amazon jobs a submit of `job` started, as `submit` answers them (`encode_ref`: language ->
+        JobId), the languages none was started for left out; None when none was. Only lists (see the
+        module's docstring). Raises VendorUnavailable."""
+        clients = self._connect()
+        found: dict[str, str] = {}
+        for language in job.target_languages:  # not the items': a cancelled job's are no longer `sent`
+            job_id = self._named(clients, job.id, language)
+            if job_id is not None:
+                found[language] = job_id
+        return encode_ref(found) if found else None
+
+    def _named(self, clients: _Clients, job_id: str, language: str) -> str | None:
+        """The JobId of the earliest Amazon job named for `job_id` and `language` that reads this
+        vendor's input folder for them, or None."""
+        uri = f"s3://{self._options.bucket}/{self._folder(job_id, 'input', language)}"
+        candidates: list[tuple[str, str]] = []  # (SubmittedTime, JobId)
+        request: dict[str, Any] = {"Filter": {"JobName": _job_name(job_id, language)}, "MaxResults": 100}
+        while True:
+            with self._translate("looking for a translation job started before"):
+                page = clients.translate.list_text_translation_jobs(**request)
+            for properties in page.get("TextTranslationJobPropertiesList", []):
+                if str(properties.get("InputDataConfig", {}).get("S3Uri", "")).rstrip("/") == uri.rstrip("/"):
+                    candidates.append((str(properties.get("SubmittedTime", "")), str(properties["JobId"])))
+            if not page.get("NextToken"):
+                break
+            request["NextToken"] = page["NextToken"]
+        return min(candidates)[1] if candidates else None
 
     # --- the job at the vendor ----------------------------------------------------------------
 
@@ -366,6 +401,11 @@ class AmazonVendor(Vendor):
                 message = error.get("errorMessage") or error.get("errorCode") or "not translated"
                 failed[str(entry.get("sourceFile", ""))] = str(message)
         return failed
+
+
+def _job_name(job_id: str, language: str) -> str:
+    """The name of the Amazon job translating connector job `job_id` into `language` (what `find` looks up)."""
+    return f"dragoman-connector-{job_id}-{language}"
 
 
 def _same_file(listed: str, name: str) -> bool:
