@@ -201,6 +201,12 @@ class Settings(BaseSettings):
         description="Connector source systems by name, each a table with its `kind` (strapi) and that kind's "
         "options (JSON in DRAGOMAN_CONNECTOR_SOURCES).",
     )
+    connector_rules: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Automatic sending rules by name (JSON in DRAGOMAN_CONNECTOR_RULES): each selects entities "
+        "(all, changed, or a field's value) of a tenant's source system or embedded catalogue, and `dragoman "
+        "serve` sends them to a vendor every `every_seconds` (`connector.rules`).",
+    )
     aws_regions: list[Annotated[str, Field(pattern=r"^(\*|[a-z0-9-]{1,64})$")]] = Field(
         default_factory=lambda: ["us-east-1"],
         min_length=1,
@@ -245,6 +251,46 @@ class Settings(BaseSettings):
             for name, table in value.items():
                 check(name, table)
         return value
+
+    @field_validator("connector_rules")
+    @classmethod
+    def _rule_options(cls, value: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        if value:
+            from dragoman.connector.rules import check
+
+            for name, table in value.items():
+                check(name, table)
+        return value
+
+    @model_validator(mode="after")
+    def _rules_name_what_is_configured(self) -> Settings:
+        """Each rule's source system and vendor are configured, and its source belongs to its tenant."""
+        if not self.connector_rules:
+            return self
+        from dragoman.connector.rules import check
+
+        where = setting_name("connector_rules")
+        for name, table in self.connector_rules.items():
+            rule = check(name, table)
+            if rule.source is not None:
+                source = self.connector_sources.get(rule.source)
+                if source is None:
+                    raise ValueError(
+                        f"{where} at {name}.source: no source system {rule.source!r} is configured in "
+                        f"{setting_name('connector_sources')}"
+                    )
+                owner = source.get("tenant", "default")
+                if owner != rule.tenant:
+                    raise ValueError(
+                        f"{where} at {name}.source: the source system {rule.source!r} belongs to tenant "
+                        f"{owner!r}, not to the rule's tenant {rule.tenant!r}"
+                    )
+            if rule.vendor != "local" and rule.vendor not in self.connector_vendors:
+                raise ValueError(
+                    f"{where} at {name}.vendor: no vendor {rule.vendor!r} is configured in "
+                    f"{setting_name('connector_vendors')} (local is always there)"
+                )
+        return self
 
     @field_validator("azure_blob_hosts")
     @classmethod

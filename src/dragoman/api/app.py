@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -17,6 +17,7 @@ from dragoman.api.connector import vendor_routes as connector_vendor_routes
 from dragoman.api.errors import install_error_handlers
 from dragoman.api.guard import FrontDoorGuard
 from dragoman.api.read_cache import ReadCache
+from dragoman.connector import sender
 from dragoman.connector.receiver import Receiver
 from dragoman.service import Dragoman
 
@@ -29,10 +30,14 @@ def create_app(service: Dragoman) -> FastAPI:
         service.start()
         receiver = None
         if service.runner is not None and service.settings.connector_poll_seconds > 0:
+            rounds: list[Callable[[], object]] = (
+                [sender.for_service(service).run_due] if service.settings.connector_rules else []
+            )
             receiver = Receiver(
                 service.connector,
                 service.settings.connector_poll_seconds,
                 auto_import=service.settings.connector_import == "auto",
+                rounds=rounds,  # the automatic sending rules that are due, at each round
             )
             receiver.start()  # with the runner: polls the vendors of live connector jobs
         try:

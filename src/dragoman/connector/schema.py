@@ -1,4 +1,4 @@
-"""The connector's tables, in the store's metadata (migrations 0007 and 0008 create them).
+"""The connector's tables, in the store's metadata (migrations 0007, 0008 and 0010 create them).
 
 - connector_entities: the embedded catalogue's entities (native id, source language, revision, fields);
 - connector_jobs: connector jobs (lifecycle state, cancel request, the vendor's reference to it);
@@ -6,7 +6,9 @@
 - connector_history: every item event (sent, imported, cancelled, failed), in order: the entities'
   language sets are recomputed from it (`connector.languages`);
 - connector_imports: per entity × language × field, the source hash last imported (what to re-send);
-- connector_sync: per tenant × source system, the cursor its last sync reached.
+- connector_sync: per tenant × source system, the cursor its last sync reached;
+- connector_rule_runs: per tenant × automatic sending rule, its last run, the job its latest run
+  made, and the process running it now (migration 0010).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ __all__ = [
     "connector_imports",
     "connector_items",
     "connector_jobs",
+    "connector_rule_runs",
     "connector_sync",
 ]
 
@@ -113,4 +116,16 @@ connector_sync = Table(
     Column("source", String(64), primary_key=True),
     Column("cursor", String(200), nullable=True),  # the newest revision the last sync saw
     Column("at", DateTime(), nullable=False),
+)
+
+connector_rule_runs = Table(
+    "connector_rule_runs",
+    metadata,
+    Column("tenant", String(200), primary_key=True),
+    Column("rule", String(64), primary_key=True),
+    Column("last_run_at", DateTime(), nullable=True),  # when its latest run started
+    Column("job_id", String(36), nullable=True),  # the job its latest run made, recorded before it was created
+    Column("outcome", Text(), nullable=True),  # what its latest run did, in words
+    Column("lease_owner", String(64), nullable=True),  # the process running it now, until lease_until
+    Column("lease_until", DateTime(), nullable=True),
 )

@@ -35,8 +35,10 @@ class TargetVersion:
 
 
 class SourceSystem(ABC):
-    """One configured source system, named `name`, holding the entities of one tenant (`tenant`)."""
+    """One configured source system, named `name`, holding the entities of one tenant (`tenant`);
+    `kind` is its kind's name in DRAGOMAN_CONNECTOR_SOURCES (strapi)."""
 
+    kind: str
     name: str
     tenant: str
 

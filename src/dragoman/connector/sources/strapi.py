@@ -42,6 +42,8 @@ class Options(BaseModel):
 class StrapiSource(SourceSystem):
     """One Strapi collection (see the module's docstring)."""
 
+    kind = "strapi"
+
     def __init__(self, name: str, options: Options) -> None:
         import httpx
 
