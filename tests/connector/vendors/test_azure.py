@@ -26,6 +26,7 @@ from dragoman.errors import CancelRefused
 from dragoman.service import Dragoman
 from tests.api.azure.azurite import BlobWorld, connection_string, running_azurite
 from tests.connector.vendors.held import Gate, Rest, gate, polled_until, until, worker_held
+from tests.connector.vendors.validating import validating
 from tests.processes import environment, free_port, serving
 
 pytestmark = pytest.mark.slow
@@ -57,6 +58,17 @@ class World:
         assert job.vendor_ref is not None
         statuses = [self.sdk.get_translation_status(i).status for i in decode_ref(job.vendor_ref).values()]
         return [str(getattr(status, "value", status)) for status in statuses]
+
+    def made(self, job: ConnectorJob) -> list[str]:
+        """The ids of the Azure jobs (asked of the door itself) whose documents are `job`'s, sorted."""
+        return sorted(
+            {
+                status.id
+                for status in self.sdk.list_translation_statuses()
+                for document in self.sdk.list_document_statuses(status.id)
+                if f"/dragoman-connector/{job.id}/" in document.source_document_url
+            }
+        )
 
     def blob_names(self, container: str, job: ConnectorJob) -> list[str]:
         return [name for name in self.blobs.names(container) if name.startswith(f"dragoman-connector/{job.id}/")]
@@ -225,13 +237,7 @@ def test_a_submit_again_after_a_crash_between_start_and_marker_finds_the_job_it_
         source.upload_blob(name, json.dumps({"since": marker["since"]}).encode(), overwrite=True)
     assert vendor.submit(TENANT, job) == job.vendor_ref  # found by its documents' folder
     assert vendor.submit(TENANT, job) == job.vendor_ref  # and by the marker, written again
-    made = {
-        status.id
-        for status in world.sdk.list_translation_statuses()
-        for document in world.sdk.list_document_statuses(status.id)
-        if f"/dragoman-connector/{job.id}/" in document.source_document_url
-    }
-    assert sorted(made) == sorted(decode_ref(job.vendor_ref).values())  # one Azure job per language, no more
+    assert world.made(job) == sorted(decode_ref(job.vendor_ref).values())  # one Azure job per language, no more
     assert len(world.blob_names("source", job)) == 2 * 2 + 2  # 2 fields × 2 languages, and 2 markers
 
 
@@ -252,3 +258,99 @@ def test_a_document_azure_fails_fails_its_item_alone_with_azures_message(world: 
     assert failed.error.startswith("description: ") and failed.error.endswith("0.txt does not exist")
     assert connector.store.entity(TENANT, "half-b").translations["es"]["name"] == "La casa roja"
     assert connector.store.entity(TENANT, "half-a").translated == frozenset()
+
+
+class CrashingAfterStart(AzureVendor):
+    """The process dies once an Azure job is started, before its id is written to the marker."""
+
+    def _start(self, clients: Any, folder: str, source: str, language: str) -> str:
+        super()._start(clients, folder, source, language)
+        raise SystemExit("crash")
+
+
+def test_a_cancel_with_no_live_sender_after_a_crash_finds_and_cancels_the_jobs_it_started(world: World) -> None:
+    class Crashing(AzureVendor):
+        """The process dies once the Azure jobs are made, before the connector records them."""
+
+        def submit(self, tenant: str, job: ConnectorJob) -> str:
+            super().submit(tenant, job)
+            raise SystemExit("crash")
+
+    connector = world.connector(Crashing(VENDOR, Options(**world.options)))
+    catalogue(connector, "crashed")
+    job = connector.create_job(TENANT, "j", "en", ["es", "ca"], VENDOR, ["crashed"])
+    with world.hold_worker("crashed"):  # the Azure jobs wait: nothing of them runs
+        with pytest.raises(SystemExit):
+            connector.send(TENANT, job.id)
+        crashed = world.store.job(TENANT, job.id)
+        assert crashed.status is S.SENDING and crashed.vendor_ref is None
+        made = world.made(crashed)
+        assert len(made) == 2
+        # ca's marker as a crash between the start and the marker's last write leaves it: found by search
+        source = world.blobs.service.get_container_client("source")
+        name = f"dragoman-connector/{job.id}/ca.vendor-job.json"
+        since = json.loads(source.download_blob(name).readall())["since"]
+        source.upload_blob(name, json.dumps({"since": since}).encode(), overwrite=True)
+        fresh = world.connector()  # another process, after the crash: no process holds the job
+        assert fresh.cancel(TENANT, job.id).status is S.CANCELLED
+        after = world.store.job(TENANT, job.id)
+        assert after.vendor_ref is not None and sorted(decode_ref(after.vendor_ref).values()) == made
+        assert sorted(decode_ref(after.vendor_ref)) == ["ca", "es"] and after.error is None
+        until(lambda: world.statuses(after) == ["Canceled", "Canceled"])  # withdrawn before it started
+    assert fresh.poll(TENANT, job.id).status is S.CANCELLED
+    assert all(item.status == ItemStatus.CANCELLED for item in after.items)
+    assert world.blob_names("target", after) == []  # nothing was translated
+    assert world.made(after) == made  # the find started none
+
+
+def test_a_retry_never_starts_a_second_job_while_azure_is_still_validating_the_first(world: World) -> None:
+    with validating(world.url) as proxy:
+        through = {**world.options, "endpoint": proxy.url, "timeout_seconds": 2}
+        connector = world.connector(CrashingAfterStart(VENDOR, Options(**through)))
+        catalogue(connector, "validating")
+        job = connector.create_job(TENANT, "j", "en", ["es"], VENDOR, ["validating"])
+        with world.hold_worker("validating"):
+            proxy.hiding.set()
+            with pytest.raises(SystemExit):
+                connector.send(TENANT, job.id)
+            proxy.hiding.clear()
+            [made] = world.made(job)
+            assert proxy.hidden == {made}  # the job lists no document yet: it cannot be told to be this one's
+            retried = world.connector(AzureVendor(VENDOR, Options(**through))).send(TENANT, job.id)
+            assert retried.status is S.SEND_FAILED and retried.vendor_ref is None
+            assert retried.error is not None and "still validating" in retried.error and made in retried.error
+            assert world.made(job) == [made]  # no second job
+            proxy.hidden.clear()  # Azure has validated it: its documents are listed
+            sent = world.connector(AzureVendor(VENDOR, Options(**through))).send(TENANT, job.id)
+            assert sent.status is S.SENT and sent.vendor_ref is not None
+            assert decode_ref(sent.vendor_ref) == {"es": made}
+        connector = world.connector()
+        polled_until(connector, TENANT, job.id, S.READY_FOR_IMPORT)
+        assert connector.import_job(TENANT, job.id).status is S.IMPORTED
+    assert world.made(job) == [made]
+    assert world.store.entity(TENANT, "validating").translations["es"]["name"] == "La casa roja"
+
+
+def test_a_cancel_after_a_crash_waits_for_a_job_still_validating_and_withdraws_it(world: World) -> None:
+    with validating(world.url) as proxy:
+        through = {**world.options, "endpoint": proxy.url}
+        connector = world.connector(CrashingAfterStart(VENDOR, Options(**through)))
+        catalogue(connector, "awaited")
+        job = connector.create_job(TENANT, "j", "en", ["es"], VENDOR, ["awaited"])
+        with world.hold_worker("awaited"):
+            proxy.hiding.set()
+            with pytest.raises(SystemExit):
+                connector.send(TENANT, job.id)
+            proxy.hiding.clear()
+            [made] = world.made(job)
+            validated = threading.Timer(2.0, proxy.hidden.clear)  # Azure validates it a moment later
+            validated.start()
+            try:
+                cancelled = world.connector(AzureVendor(VENDOR, Options(**through))).cancel(TENANT, job.id)
+            finally:
+                validated.join()
+            assert cancelled.status is S.CANCELLED
+            after = world.store.job(TENANT, job.id)
+            assert after.vendor_ref is not None and decode_ref(after.vendor_ref) == {"es": made}
+            until(lambda: world.statuses(after) == ["Canceled"])
+    assert world.blob_names("target", after) == [] and world.made(after) == [made]

@@ -17,9 +17,19 @@ Azure job per language: Azure's "Start batch translation" reference).
 earlier attempt wrote), the marker is written with `since` (now) *before* the job is started, the job
 is started with a prefix filter on the language's folder, and its id is written to the marker. A
 crash between the start and that last write leaves a marker with `since` and no `id`: the retry
-then looks for the job among the translations created since (`list_translation_statuses`), one whose
-documents' source paths lie in the language's folder, and adopts it instead of starting another.
-(A job Azure has not yet listed any document of, one still validating, is not found that way.)
+then looks for the job among the translations created around `since` (`list_translation_statuses`,
+from `since` less CLOCK_SKEW to `since` plus CLOCK_SKEW and the longest a start call can take), one
+whose documents' source paths lie in the language's folder, and adopts it instead of starting another.
+
+Azure lists a job's documents only once it has validated the job: until then (NotStarted, no document
+listed) a job there cannot be told to be this one or another's. The retry never starts a job while
+such a job is in the window: it waits for it (up to `timeout_seconds`) to list its documents or end,
+and failing that the send fails saying so (VendorUnavailable), to be retried. A job that ended
+listing no document translated nothing, so it is not waited for. **Find** (a cancel of a job whose
+sending process crashed, or of a send that failed partway) reads the markers the same way, only
+looking: an `id`, or the search; it waits the same for a job still validating, and if one still is
+after `timeout_seconds` it leaves that language out (logged): the one case where a withdraw can miss
+an Azure job, whose outputs the cancelled connector job never imports.
 
 The job is started with `send_request` (the SDK's pipeline: its key, retries and errors) rather than
 `begin_translation`, whose poller starts a thread per job that polls Azure until the job ends: the
@@ -43,6 +53,7 @@ import contextlib
 import json
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -232,12 +243,20 @@ class AzureVendor(Vendor):
         marker = self._marker(clients, marker_name)
         if isinstance(marker.get("id"), str):
             return str(marker["id"])
-        since = str(marker.get("since") or datetime.now(UTC).isoformat())
-        if "since" in marker:  # started before, perhaps: a crash may have kept its id from the marker
-            found = self._find(clients, folder, datetime.fromisoformat(since))
+        if isinstance(
+            marker.get("since"), str
+        ):  # started before, perhaps: a crash may have kept its id from the marker
+            found, undetermined = self._search(clients, folder, _moment(marker["since"]), wait=True)
             if found is not None:
-                self._write_marker(clients, marker_name, {"since": since, "id": found})
+                self._write_marker(clients, marker_name, {"since": marker["since"], "id": found})
                 return found
+            if undetermined:
+                raise VendorUnavailable(
+                    f"a translation the {self.name} vendor started before ({', '.join(undetermined)}) lists no "
+                    f"document yet (Azure is still validating it) and may be this job's {language} one: "
+                    "no second is started; send the job again in a moment"
+                )
+        since = datetime.now(UTC).isoformat()  # nothing of ours in the earlier window: a new one
         with self._calling("uploading the documents", "source_container_url"):
             for document in docs:
                 clients.source.upload_blob(
@@ -269,16 +288,59 @@ class AzureVendor(Vendor):
         with self._calling("writing the job marker", "source_container_url"):
             clients.source.upload_blob(name, json.dumps(value).encode(), overwrite=True)
 
-    def _find(self, clients: _Clients, folder: str, since: datetime) -> str | None:
-        """The id of a translation created since `since` whose documents come from `folder`."""
+    def find(self, tenant: str, job: ConnectorJob) -> str | None:
+        """The Azure jobs a submit of `job` started, as `submit` answers them (`encode_ref`: language ->
+        job id), the languages none was started for left out; None when none was. Only looks (see
+        the module's docstring). Raises VendorUnavailable."""
+        clients = self._connect()
+        found: dict[str, str] = {}
+        for language in job.target_languages:  # not the items': a cancelled job's are no longer `sent`
+            marker = self._marker(clients, f"{self._prefix(job.id)}{language}.vendor-job.json")
+            if isinstance(marker.get("id"), str):
+                found[language] = str(marker["id"])
+            elif isinstance(marker.get("since"), str):
+                folder = f"{self._prefix(job.id)}{language}/"
+                job_id, undetermined = self._search(clients, folder, _moment(marker["since"]), wait=True)
+                if job_id is not None:
+                    found[language] = job_id
+                elif undetermined:
+                    log.warning(
+                        "%s: translations %s still list no document; one may be job %s's %s translation, left running",
+                        self.name, ", ".join(undetermined), job.id, language, extra={"action": "find"},
+                    )  # fmt: skip
+        return encode_ref(found) if found else None
+
+    def _search(self, clients: _Clients, folder: str, since: datetime, *, wait: bool) -> tuple[str | None, list[str]]:
+        """(the id of the translation created around `since` whose documents come from `folder`, or None;
+        the ids of those in that window that list no document yet and have not ended, when none is).
+        With `wait`, while only such undetermined ones stand in the way, asks again every second for up
+        to `timeout_seconds`."""
+        deadline = time.monotonic() + self._options.timeout_seconds
+        while True:
+            found, undetermined = self._search_once(clients, folder, since)
+            if found is not None or not undetermined or not wait or time.monotonic() >= deadline:
+                return found, undetermined
+            time.sleep(1.0)
+
+    def _search_once(self, clients: _Clients, folder: str, since: datetime) -> tuple[str | None, list[str]]:
+        options = self._options
+        # the longest a start call can take: connect and read, each try, and azure-core's backoff (at most 120 s)
+        call = timedelta(seconds=(2 * options.timeout_seconds + 120) * (options.retries + 1))
+        undetermined: list[str] = []
         with self._calling("looking for a translation started before", "endpoint"):
             for status in clients.translation.list_translation_statuses(
-                created_after=since - CLOCK_SKEW, order_by=["created_on asc"]
+                created_after=since - CLOCK_SKEW, created_before=since + CLOCK_SKEW + call, order_by=["created_on asc"]
             ):
                 first = next(iter(clients.translation.list_document_statuses(status.id, top=1)), None)
-                if first is not None and self._name_in(folder, first.source_document_url) is not None:
-                    return str(status.id)
-        return None
+                if first is None:
+                    if STATES.get(_name(status.status).lower(), JobState.RUNNING) in (
+                        JobState.WAITING,
+                        JobState.RUNNING,
+                    ):
+                        undetermined.append(str(status.id))
+                elif self._name_in(folder, first.source_document_url) is not None:
+                    return str(status.id), []
+        return None, undetermined
 
     def _start(self, clients: _Clients, folder: str, source: str, language: str) -> str:
         from azure.core.rest import HttpRequest
@@ -385,6 +447,16 @@ class AzureVendor(Vendor):
                     found.setdefault(document.name, Delivery(error=status.error.message))
             results[language] = found
         return collect(job, results)
+
+
+def _moment(value: str) -> datetime:
+    """A marker's `since` as a time (UTC when it names no zone). Raises VendorUnavailable for one that
+    is not a time: a marker someone changed."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise VendorUnavailable(f"a job marker's time {value[:40]!r} is not a time: the marker was changed") from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _name(status: object) -> str:
