@@ -230,6 +230,22 @@ class Settings(BaseSettings):
                 if key in seen and seen[key] != name:
                     raise ValueError(f"a key is given to both tenant {seen[key]!r} and tenant {name!r}")
                 seen[key] = name
+        # a translation agency's key (a human vendor's `keys`) is its own: no tenant's, no other agency's
+        agencies: dict[str, str] = {}
+        for vendor, table in self.connector_vendors.items():
+            if table.get("kind") != "human":
+                continue
+            where = f"{setting_name('connector_vendors')} at {vendor}.keys"
+            for candidate in table.get("keys") or []:
+                key = candidate.get_secret_value() if isinstance(candidate, SecretStr) else str(candidate)
+                if key in seen:
+                    raise ValueError(
+                        f"{where}: a key of human vendor {vendor!r} is also a key of tenant {seen[key]!r} "
+                        f"({setting_name('tenants')}); an agency's key must be its own"
+                    )
+                if key in agencies and agencies[key] != vendor:
+                    raise ValueError(f"{where}: a key is given to both human vendor {agencies[key]!r} and {vendor!r}")
+                agencies[key] = vendor
         return self
 
     @field_validator("connector_vendors")

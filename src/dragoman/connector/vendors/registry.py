@@ -24,7 +24,7 @@ from pydantic import BaseModel, ValidationError
 if TYPE_CHECKING:
     from dragoman.connector.vendors.base import Vendor
 
-__all__ = ["KINDS", "build", "check"]
+__all__ = ["KINDS", "MAX_NAME", "build", "check"]
 
 KINDS: dict[str, str] = {
     "local": "dragoman.connector.vendors.local",
@@ -32,7 +32,8 @@ KINDS: dict[str, str] = {
     "amazon": "dragoman.connector.vendors.amazon",
     "human": "dragoman.connector.vendors.human",
 }
-NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+MAX_NAME = 50  # connector_jobs.vendor (String(50)) records the name a job is sent to
+NAME = re.compile(rf"^[a-z0-9][a-z0-9_-]{{0,{MAX_NAME - 1}}}$")
 
 
 def _module(kind: object) -> ModuleType:
@@ -45,7 +46,10 @@ def check(name: str, table: Mapping[str, Any]) -> BaseModel:
     """The options of vendor `name` as its kind reads them. Raises ValueError saying what is wrong
     (an unusable name, an unknown kind, a missing or unknown option)."""
     if not NAME.match(name):
-        raise ValueError(f"vendor name {name!r} is not 1 to 64 lowercase letters, digits, '-' or '_'")
+        raise ValueError(
+            f"vendor name {name[:80]!r} is not 1 to {MAX_NAME} lowercase letters, digits, '-' or '_' "
+            "(starting with a letter or digit)"
+        )
     options = dict(table)
     module = _module(options.pop("kind", None))
     try:
