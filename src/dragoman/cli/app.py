@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from dragoman.errors import Conflict, DocumentError, Invalid, NotFound, ServiceError
+from dragoman.errors import Conflict, DocumentError, Invalid, NotFound, ServiceError, SourceSystemError
 
 if TYPE_CHECKING:
     from dragoman.service import Dragoman
@@ -26,6 +26,7 @@ __all__ = [
     "EXIT_CANCELLED_HERE",
     "EXIT_FAILED",
     "EXIT_REFUSED",
+    "EXIT_UNAVAILABLE",
     "EXIT_UNKNOWN_JOB",
     "Output",
     "app",
@@ -42,12 +43,14 @@ EXIT_BAD_INPUT = 2  # arguments, paths, languages
 EXIT_UNKNOWN_JOB = 3
 EXIT_REFUSED = 4  # refused in the job's current state
 EXIT_CANCELLED_ELSEWHERE = 5  # someone else cancelled it: `dragoman jobs cancel`, an API call
+EXIT_UNAVAILABLE = 6  # a system Dragoman reads from (a connector's source system) is down or answered an error
 EXIT_CANCELLED_HERE = 130  # this process's Ctrl-C cancelled the job (or stopped waiting for it)
 
 _EXIT_CODES: list[tuple[type[ServiceError], int]] = [
     (Invalid, EXIT_BAD_INPUT),
     (DocumentError, EXIT_BAD_INPUT),
     (NotFound, EXIT_UNKNOWN_JOB),
+    (SourceSystemError, EXIT_UNAVAILABLE),
     (Conflict, EXIT_REFUSED),
     (ServiceError, EXIT_FAILED),
 ]

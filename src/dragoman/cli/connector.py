@@ -6,10 +6,14 @@ tenant (`default`, the tenant the REST API's default key reaches too).
     dragoman connector jobs create --name N --from en --to es --to ca [--vendor local] ENTITY...
     dragoman connector jobs send|cancel|poll [--wait]|import|resubmit|show ID
     dragoman connector jobs list
+    dragoman connector sources list|sync NAME [--full]
+    dragoman connector rules list|run NAME
 
 Job ids are taken whole or as an unambiguous prefix of 8 or more characters. `--json` prints the
 REST API's documents (`connector/documents.py`). Exit codes are the CLI's: 2 bad input, 3 unknown
-entity or job, 4 refused in the job's state. Nothing heavy is imported until a command runs.
+entity, job, source system or rule, 4 refused in the job's state (or a rule another process runs
+now), 6 a source system that could not be reached or answered an error. Nothing heavy is imported
+until a command runs.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ if TYPE_CHECKING:
     from dragoman.connector.store import ConnectorJob, Entity
     from dragoman.service import Dragoman
 
-__all__ = ["connector_app", "entities_app", "jobs_app"]
+__all__ = ["connector_app", "entities_app", "jobs_app", "rules_app", "sources_app"]
 
 _CONTEXT = {"help_option_names": ["-h", "--help"]}
 _MIN_PREFIX = 8
@@ -48,8 +52,16 @@ jobs_app = typer.Typer(
     context_settings=_CONTEXT,
     help="Create, send, cancel, poll, import, resubmit, show and list connector jobs.",
 )
+sources_app = typer.Typer(
+    no_args_is_help=True, context_settings=_CONTEXT, help="Source systems (a CMS, a PIM): list them, sync one."
+)
+rules_app = typer.Typer(
+    no_args_is_help=True, context_settings=_CONTEXT, help="Automatic sending rules: list them, run one now."
+)
 connector_app.add_typer(entities_app, name="entities")
 connector_app.add_typer(jobs_app, name="jobs")
+connector_app.add_typer(sources_app, name="sources")
+connector_app.add_typer(rules_app, name="rules")
 connector_app.add_typer(vendor_app, name="vendor")  # a translation agency's side (cli/connector_vendor.py)
 app.add_typer(connector_app, name="connector")
 
@@ -432,6 +444,114 @@ def jobs_list(offset: Offset = 0, limit: Limit = 20, as_json: AsJson = False) ->
         _say(f"  {job.name} · {job.source_language} -> {', '.join(job.target_languages)} · {job.vendor} · "
              f"created {job.created_at.strftime('%Y-%m-%d %H:%M:%S')} UTC")  # fmt: skip
     _say(f"{len(jobs)} of {total} connector jobs")
+
+
+# --- source systems and automatic sending ---------------------------------------------------
+
+
+@sources_app.command("list")
+def sources_list(as_json: AsJson = False) -> None:
+    """The source systems DRAGOMAN_CONNECTOR_SOURCES gives the command line's tenant, and where each
+    one's last sync reached."""
+    from dragoman.connector.documents import source_document
+
+    _, connector = _open()
+    try:
+        synced = connector.store.sync_states(_tenant())
+    except ServiceError as exc:
+        raise fail(exc) from None
+    found = []
+    for name, source in sorted(connector.sources.items()):
+        if source.tenant == _tenant():
+            cursor, at = synced.get(name, (None, None))
+            found.append(source_document(name, source.kind, cursor, at))
+    if as_json:
+        print_json({"sources": found})
+        return
+    for document in found:
+        last = (
+            f"last sync {document['synced_at']}, cursor {document['cursor']}"
+            if document["synced_at"]
+            else "never synced"
+        )
+        _say(f"{document['name']}  {document['kind']}  {last}")
+    _say(f"{len(found)} source systems")
+
+
+@sources_app.command("sync")
+def sources_sync(
+    name: Annotated[str, typer.Argument(help="The source system's name.", metavar="NAME")],
+    full: Annotated[bool, typer.Option("--full", help="Read every entity, not only those changed since.")] = False,
+    as_json: AsJson = False,
+) -> None:
+    """Read the entities the source system changed since its last sync (every one with --full).
+    Exit code 6 when it cannot be reached or answers an error: what was read stays; sync again."""
+    from dragoman.connector.documents import sync_document
+
+    _, connector = _open()
+    try:
+        report = connector.sync(_tenant(), name, full=full)
+    except ServiceError as exc:
+        raise fail(exc) from None
+    if as_json:
+        print_json(sync_document(report))
+        return
+    _say(f"source {name}: {report.read} entities read, {report.changed} new or changed; cursor {report.cursor}")
+
+
+@rules_app.command("list")
+def rules_list(as_json: AsJson = False) -> None:
+    """The automatic sending rules DRAGOMAN_CONNECTOR_RULES gives the command line's tenant, with
+    their latest run."""
+    from dragoman.connector import sender
+    from dragoman.connector.documents import rule_document
+
+    service, _ = _open()
+    try:
+        rules = sender.for_service(service).rules_of(_tenant())
+    except ServiceError as exc:
+        raise fail(exc) from None
+    documents = [rule_document(name, rule, state) for name, rule, state in rules]
+    if as_json:
+        print_json({"rules": documents})
+        return
+    for document in documents:
+        chosen = document["select"]
+        selects = chosen if isinstance(chosen, str) else f"{chosen['field']} = {chosen['equals']!r}"
+        source = document["source"] or "the catalogue"
+        _say(f"{document['name']}  {selects} of {source}  {document['source_language']} -> "
+             f"{', '.join(document['target_languages'])}  vendor {document['vendor']}  "
+             f"every {document['every_seconds']:g} s")  # fmt: skip
+        if document["last_run_at"]:
+            _say(f"  last run {document['last_run_at']}: {document['outcome']}")
+        else:
+            _say("  never run")
+    _say(f"{len(documents)} rules")
+
+
+@rules_app.command("run")
+def rules_run(
+    name: Annotated[str, typer.Argument(help="The rule's name.", metavar="NAME")],
+    as_json: AsJson = False,
+) -> None:
+    """Run a rule now: sync its source system (if it has one), create one job for what it selects and
+    send it (nothing selected: no job)."""
+    from dragoman.connector import sender
+    from dragoman.connector.documents import rule_run_document
+
+    service, connector = _open()
+    try:
+        run = sender.for_service(service).run(_tenant(), name)
+    except ServiceError as exc:
+        raise fail(exc) from None
+    if as_json:
+        print_json(rule_run_document(run))
+        return
+    if run.synced is not None:
+        _say(f"source {run.synced.source}: {run.synced.read} entities read, {run.synced.changed} new or changed")
+    _say(f"rule {name}: {run.outcome}")
+    if run.job is not None:
+        _say(_headline(run.job))
 
 
 def _say(text: str) -> None:

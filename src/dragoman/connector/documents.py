@@ -10,18 +10,42 @@ Shapes (times are ISO 8601 UTC ending in `Z`; language sets are sorted lists):
   counts: {items, entities, pending, sent, imported, failed, cancelled}}`, and with its items
   `items: [item]`;
 - item (one entity × one target language, the import report's line): `{id, entity, language,
-  revision, status, fields: {name: {source, hash}}, translation: {name: text} | null, error}`.
+  revision, status, fields: {name: {source, hash}}, translation: {name: text} | null, error}`;
+- source system: `{name, kind, cursor, synced_at}` (cursor and time of its last sync, null before
+  the first); a sync's report: `{source, read, changed, cursor}`;
+- automatic sending rule: `{name, source, select, source_language, target_languages, vendor,
+  every_seconds, job_name, instructions, due_days, last_run_at, next_run_at, job_id, outcome}`
+  (`select`: "all", "changed" or `{field, equals}`; `job_id`: the latest job a run made); a rule's
+  run: `{rule, ran_at, synced: sync report | null, job: job | null, resumed, outcome}`.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from dragoman.connector.lifecycle import actions
 from dragoman.connector.store import ConnectorJob, Entity, Item, ItemStatus
 
-__all__ = ["ITEM_STATUSES", "entity_document", "entity_page", "item_document", "job_document", "job_page", "timestamp"]
+if TYPE_CHECKING:
+    from dragoman.connector.rule_runs import RuleRunState
+    from dragoman.connector.rules import Rule
+    from dragoman.connector.sender import RuleRun
+    from dragoman.connector.service import SyncReport
+
+__all__ = [
+    "ITEM_STATUSES",
+    "entity_document",
+    "entity_page",
+    "item_document",
+    "job_document",
+    "job_page",
+    "rule_document",
+    "rule_run_document",
+    "source_document",
+    "sync_document",
+    "timestamp",
+]
 
 ITEM_STATUSES = (ItemStatus.PENDING, ItemStatus.SENT, ItemStatus.IMPORTED, ItemStatus.FAILED, ItemStatus.CANCELLED)
 
@@ -99,3 +123,44 @@ def job_page(jobs: list[ConnectorJob], total: int, offset: int, limit: int) -> d
 
 def _paging(total: int, offset: int, limit: int) -> dict[str, int]:
     return {"total": total, "offset": offset, "limit": limit}
+
+
+def source_document(name: str, kind: str, cursor: str | None, synced_at: datetime | None) -> dict[str, Any]:
+    """A source system and where its last sync reached."""
+    return {"name": name, "kind": kind, "cursor": cursor, "synced_at": timestamp(synced_at)}
+
+
+def sync_document(report: SyncReport) -> dict[str, Any]:
+    return {"source": report.source, "read": report.read, "changed": report.changed, "cursor": report.cursor}
+
+
+def rule_document(name: str, rule: Rule, state: RuleRunState | None) -> dict[str, Any]:
+    """A rule as configured, and its record (`state`, None: never run)."""
+    last = state.last_run_at if state else None
+    return {
+        "name": name,
+        "source": rule.source,
+        "select": rule.select if isinstance(rule.select, str) else rule.select.model_dump(),
+        "source_language": rule.source_language,
+        "target_languages": list(rule.target_languages),
+        "vendor": rule.vendor,
+        "every_seconds": rule.every_seconds,
+        "job_name": rule.job_prefix(name),
+        "instructions": rule.instructions,
+        "due_days": rule.due_days,
+        "last_run_at": timestamp(last),
+        "next_run_at": timestamp(last + timedelta(seconds=rule.every_seconds) if last else None),
+        "job_id": state.job_id if state else None,
+        "outcome": state.outcome if state else None,
+    }
+
+
+def rule_run_document(run: RuleRun) -> dict[str, Any]:
+    return {
+        "rule": run.rule,
+        "ran_at": timestamp(run.ran_at),
+        "synced": sync_document(run.synced) if run.synced else None,
+        "job": job_document(run.job) if run.job else None,
+        "resumed": run.resumed,
+        "outcome": run.outcome,
+    }

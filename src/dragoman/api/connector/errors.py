@@ -13,6 +13,7 @@ kind of error it is and whose HTTP status follows from it:
 | 415 | UnsupportedMediaType | an import that is neither JSON nor CSV |
 | 429 | TooManyRequests | the tenant has too many requests in progress; retry later |
 | 500 | InternalError | a fault on the service's side |
+| 502 | SourceSystemError | a source system (a CMS or a PIM) could not be reached or answered an error; nothing was sent; retry later |
 | 503 | ServiceUnavailable | the state database is unavailable or busy; retry later |
 
 Everything that reaches a caller of /connector goes through `connector_error`, whatever raised it.
@@ -26,7 +27,17 @@ from starlette.exceptions import HTTPException
 
 from dragoman.api.aws.errors import AwsError
 from dragoman.api.azure.errors import AzureError
-from dragoman.errors import Busy, CancelRefused, Conflict, DocumentError, Invalid, NotFound, ServiceError, StoreError
+from dragoman.errors import (
+    Busy,
+    CancelRefused,
+    Conflict,
+    DocumentError,
+    Invalid,
+    NotFound,
+    ServiceError,
+    SourceSystemError,
+    StoreError,
+)
 
 __all__ = ["CODES", "ConnectorError", "connector_error"]
 
@@ -41,6 +52,7 @@ CODES: dict[str, int] = {
     "UnsupportedMediaType": 415,
     "TooManyRequests": 429,
     "InternalError": 500,
+    "SourceSystemError": 502,
     "ServiceUnavailable": 503,
 }
 
@@ -53,9 +65,14 @@ _SERVICE_ERRORS: tuple[tuple[type[ServiceError], str], ...] = (
     (Invalid, "Invalid"),
     (DocumentError, "Invalid"),
     (StoreError, "ServiceUnavailable"),
+    (SourceSystemError, "SourceSystemError"),
     (ServiceError, "InternalError"),
 )
-_BY_STATUS = {status: code for code, status in CODES.items() if code not in ("CancelRefused", "InternalError")}
+_BY_STATUS = {
+    status: code
+    for code, status in CODES.items()
+    if code not in ("CancelRefused", "InternalError", "SourceSystemError")
+}
 
 
 class ConnectorError(Exception):

@@ -24,6 +24,10 @@ __all__ = [
     "JobOut",
     "JobPage",
     "JobSummary",
+    "RuleList",
+    "RuleRunOut",
+    "SourceList",
+    "SyncReportOut",
     "VendorList",
 ]
 
@@ -194,6 +198,59 @@ class VendorList(BaseModel):
     vendors: list[VendorOut]
 
 
+class SourceOut(BaseModel):
+    name: str
+    kind: str = Field(description="Its kind in DRAGOMAN_CONNECTOR_SOURCES (strapi).")
+    cursor: str | None = Field(description="The newest revision its last sync read; null before the first sync.")
+    synced_at: str | None = Field(description="When its last sync ended.")
+
+
+class SourceList(BaseModel):
+    sources: list[SourceOut]
+
+
+class SyncReportOut(BaseModel):
+    source: str
+    read: int = Field(description="Entities read (every entity with full=true; else those changed since).")
+    changed: int = Field(description="How many of them were new or changed.")
+    cursor: str | None = Field(description="The newest revision read: where the next sync starts.")
+
+
+class FieldEqualsOut(BaseModel):
+    field: str
+    equals: str
+
+
+class RuleOut(BaseModel):
+    name: str
+    source: str | None = Field(description="The source system its entities come from; null: the embedded catalogue.")
+    select: Literal["all", "changed"] | FieldEqualsOut
+    source_language: str
+    target_languages: list[str]
+    vendor: str
+    every_seconds: float
+    job_name: str = Field(description="What its jobs' names start with.")
+    instructions: str
+    due_days: int | None
+    last_run_at: str | None = Field(description="When its latest run started; null: never run.")
+    next_run_at: str | None = Field(description="When `dragoman serve` runs it next (as soon as it can when null).")
+    job_id: str | None = Field(description="The latest job one of its runs made.")
+    outcome: str | None = Field(description="What its latest run did.")
+
+
+class RuleList(BaseModel):
+    rules: list[RuleOut]
+
+
+class RuleRunOut(BaseModel):
+    rule: str
+    ran_at: str
+    synced: SyncReportOut | None = Field(description="The sync of its source system first; null without one.")
+    job: JobOut | None = Field(description="The job it sent; null when nothing was selected.")
+    resumed: bool = Field(description="The job is one an earlier run made and left unsent (a crash): sent now.")
+    outcome: str
+
+
 class ErrorDetail(BaseModel):
     code: Literal[
         "Invalid",
@@ -206,6 +263,7 @@ class ErrorDetail(BaseModel):
         "UnsupportedMediaType",
         "TooManyRequests",
         "InternalError",
+        "SourceSystemError",
         "ServiceUnavailable",
     ]
     message: str

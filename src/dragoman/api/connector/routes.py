@@ -16,6 +16,10 @@ sees only its own entities and jobs.
     GET  /connector/jobs?offset=&limit=              jobs, newest first, paged
     GET  /connector/jobs/{id}                        a job and its items (the import report)
     POST /connector/jobs/{id}:send|:cancel|:poll|:import|:resubmit
+    GET  /connector/sources                          the tenant's source systems and their last sync
+    POST /connector/sources/{name}:sync?full=        read what changed in one (everything with full=true)
+    GET  /connector/rules                            the tenant's automatic sending rules and their last run
+    POST /connector/rules/{name}:run                 run one now
 """
 
 from __future__ import annotations
@@ -39,12 +43,25 @@ from dragoman.api.connector.models import (
     JobIn,
     JobOut,
     JobPage,
+    RuleList,
+    RuleRunOut,
+    SourceList,
+    SyncReportOut,
     VendorList,
 )
 from dragoman.api.guard import connector_tenant
 from dragoman.api.responses import FastJSONResponse
-from dragoman.connector import transfer
-from dragoman.connector.documents import entity_document, entity_page, job_document, job_page
+from dragoman.connector import sender, transfer
+from dragoman.connector.documents import (
+    entity_document,
+    entity_page,
+    job_document,
+    job_page,
+    rule_document,
+    rule_run_document,
+    source_document,
+    sync_document,
+)
 from dragoman.connector.service import Connector
 from dragoman.errors import Invalid
 from dragoman.service import Dragoman
@@ -268,3 +285,51 @@ def import_job(job_id: str, caller: Tenant, service: Service) -> dict[str, Any]:
 )
 def resubmit_job(job_id: str, caller: Tenant, service: Service) -> Response:
     return _created(job_document(service.resubmit(caller, job_id)))
+
+
+# --- source systems and automatic sending -----------------------------------------------------
+
+
+@router.get("/sources", response_model=SourceList, summary="The tenant's source systems and their last sync")
+def list_sources(caller: Tenant, service: Service) -> dict[str, Any]:
+    synced = service.store.sync_states(caller)
+    found = []
+    for name, source in sorted(service.sources.items()):
+        if source.tenant == caller:
+            cursor, at = synced.get(name, (None, None))
+            found.append(source_document(name, source.kind, cursor, at))
+    return {"sources": found}
+
+
+@router.post(
+    "/sources/{name}:sync",
+    response_model=SyncReportOut,
+    summary="Read the entities a source system changed since its last sync",
+    description="With `full=true`, every entity. A source system that cannot be reached or answers an error is "
+    "a 502 SourceSystemError: what was read before it failed stays, and the next sync reads the rest again.",
+)
+def sync_source(
+    name: str,
+    caller: Tenant,
+    service: Service,
+    full: Annotated[bool, Query(description="Read every entity, not only those changed since the last sync.")] = False,
+) -> dict[str, Any]:
+    return sync_document(service.sync(caller, name, full=full))
+
+
+@router.get("/rules", response_model=RuleList, summary="The tenant's automatic sending rules and their last run")
+def list_rules(request: Request, caller: Tenant) -> dict[str, Any]:
+    rules = sender.for_service(request.app.state.service).rules_of(caller)
+    return {"rules": [rule_document(name, rule, state) for name, rule, state in rules]}
+
+
+@router.post(
+    "/rules/{name}:run",
+    response_model=RuleRunOut,
+    summary="Run an automatic sending rule now",
+    description="Syncs its source system (if it has one), creates one job for the entities it selects and sends "
+    "it; nothing selected, no job. A job an earlier run left unsent is sent instead. 409 Conflict while another "
+    "process runs the rule; 502 SourceSystemError when its source system fails (nothing is sent).",
+)
+def run_rule(name: str, request: Request, caller: Tenant) -> dict[str, Any]:
+    return rule_run_document(sender.for_service(request.app.state.service).run(caller, name))
