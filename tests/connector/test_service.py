@@ -210,3 +210,19 @@ def test_a_vendor_that_fails_leaves_the_send_failed_and_a_retry_sends_once(stopp
     sent = connector.send(TENANT, job.id)
     assert sent.status is S.SENT and sent.send_attempts == 2
     assert len(stopped.list_jobs()) == 1  # one vendor job
+
+
+def test_two_drafts_of_one_entity_and_language_are_never_both_sent(stopped: Dragoman) -> None:
+    connector = connector_for(stopped)
+    catalogue(connector)
+    first = connector.create_job(TENANT, "first", "en", ["es"], "local", ["chair"])
+    second = connector.create_job(TENANT, "second", "en", ["es", "ca"], "local", ["chair"])  # drafts are not live
+    connector.send(TENANT, first.id)
+    with pytest.raises(Conflict, match="chair is already in translation into es"):
+        connector.send(TENANT, second.id)
+    refused = connector.store.job(TENANT, second.id)
+    assert refused.status is S.DRAFT and {item.status for item in refused.items} == {ItemStatus.PENDING}  # unchanged
+    assert connector.store.entity(TENANT, "chair").in_translation == {"es"}
+    connector.cancel(TENANT, first.id)
+    connector.poll(TENANT, first.id)  # the vendor approves: the language is free again
+    assert connector.send(TENANT, second.id).status is S.SENT

@@ -17,7 +17,13 @@ from typing import Any
 from sqlalchemy import Connection, Engine, delete, func, insert, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from dragoman.connector.languages import ItemEvent, ItemEventKind, LanguageSets, language_sets
+from dragoman.connector.languages import (
+    ItemEvent,
+    ItemEventKind,
+    LanguageSets,
+    check_not_in_translation,
+    language_sets,
+)
 from dragoman.connector.lifecycle import CancelRequest, ConnectorJobStatus, transition
 from dragoman.connector.schema import (
     connector_entities,
@@ -316,6 +322,29 @@ class ConnectorStore:
             ).all()
         return [(row.tenant, row.id) for row in rows]
 
+    @classmethod
+    def _check_not_in_translation(cls, connection: Connection, tenant: str, job_id: str) -> None:
+        """Raise Conflict when an item of this draft is already in translation through another job
+        (two drafts of one entity and language, the other sent first): one live item per entity and
+        language. The entities' rows are locked first, so two sends racing decide one after the other."""
+        pending = connection.execute(
+            select(connector_items.c.entity, connector_items.c.language).where(
+                connector_items.c.job_id == job_id, connector_items.c.status == ItemStatus.PENDING
+            )
+        ).all()
+        entities = sorted({row.entity for row in pending})
+        if not entities:
+            return
+        connection.execute(
+            select(connector_entities.c.id)
+            .where(connector_entities.c.tenant == tenant, connector_entities.c.id.in_(entities))
+            .with_for_update()
+        ).all()
+        sets = cls._sets(connection, tenant, entities)
+        for row in pending:
+            if row.entity in sets:
+                check_not_in_translation(sets[row.entity], row.entity, row.language)
+
     def lease(self, tenant: str, job_id: str, owner: str, seconds: float) -> bool:
         """Take (or renew) the job's lease for `owner` for `seconds`: True unless another owner holds
         an unexpired one. One statement, so two processes racing for a job never both win."""
@@ -453,9 +482,11 @@ class ConnectorStore:
                 self._item_event(connection, tenant, job_id, item_event)
             return self._job(connection, tenant, job_id)
 
-    @staticmethod
-    def _item_event(connection: Connection, tenant: str, job_id: str, kind: ItemEventKind) -> None:
+    @classmethod
+    def _item_event(cls, connection: Connection, tenant: str, job_id: str, kind: ItemEventKind) -> None:
         source = ItemStatus.PENDING if kind is ItemEventKind.SENT else ItemStatus.SENT
+        if kind is ItemEventKind.SENT:
+            cls._check_not_in_translation(connection, tenant, job_id)
         target = {
             ItemEventKind.SENT: ItemStatus.SENT,
             ItemEventKind.CANCELLED: ItemStatus.CANCELLED,
