@@ -25,7 +25,7 @@ def test_fuzzed_connector_requests_never_crash_and_errors_keep_one_shape(tmp_pat
         operations = [
             result.ok() for result in schema.get_all_operations() if result.ok().path.startswith("/connector")
         ]
-        assert len(operations) == 21  # 14 for tenants, 7 for translation agencies (/connector/vendor)
+        assert len(operations) == 25  # 18 for tenants, 7 for translation agencies (/connector/vendor)
 
         for operation in operations:
 
