@@ -2,7 +2,8 @@
 
 1. syncs each configured source system (entities changed since its last sync);
 0. finishes the sends a crash interrupted (jobs left `sending` that no process holds);
-2. runs the automatic sending rules that are due (`connector.rules`), when some are configured;
+2. runs the automatic sending rules that are due (`connector.sender`, passed as a round), when some
+   are configured;
 3. polls the vendor of each connector job a vendor holds (sent or in production), so that a cancel
    request's answer, work started, a target language finished and a delivery reach Dragoman with
    nobody asking (issue 12 §6; polling is the backbone, as in the Smartling connector's cron sync);
