@@ -1,8 +1,11 @@
 """The `local` vendor: Dragoman's own batch jobs.
 
-It writes each item's fields as plain-text documents in the tenant's connector work folder
-(`<data dir>/connector/<tenant>/<job>/`), submits one batch job for them (its client token is the
-connector job's id, so a second submit finds the first), and reads the translations back. It
+It packs the items' fields, per target language and in groups of whole items (at most
+`CHUNK_FIELDS` fields or `CHUNK_CHARACTERS` characters), into plain-text documents in the tenant's
+connector work folder (`<data dir>/connector/<tenant>/<job>/`; connector/packing.py), submits one
+batch job for them (its client token is the connector job's id, so a second submit finds the
+first), and takes the translations apart again. A document is the unit of work: a document that
+fails fails every item in it, and a cancel stops between documents. It
 approves a cancel while any of its documents is unfinished (the batch job's cancel took effect) and
 refuses it once every document is delivered (the cancel lost the race, or came after the end).
 """
@@ -10,13 +13,15 @@ refuses it once every document is delivered (the cancel lost the race, or came a
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 from collections.abc import Sequence
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from dragoman.connector.store import ConnectorJob, ItemStatus
+from dragoman.connector.packing import pack, restore, unpack
+from dragoman.connector.store import ConnectorJob, Item, ItemStatus
 from dragoman.connector.vendors.base import CancelAnswer, Delivery, Vendor, VendorState, VendorStatus
 from dragoman.domain.specs import JobSpec, TaskSpec
 from dragoman.domain.states import TERMINAL_TASK_STATES, JobStatus, TaskStatus
@@ -26,6 +31,8 @@ from dragoman.storage.local import path_to_url
 __all__ = ["CONNECTOR_ORIGIN", "LocalVendor", "Options", "create"]
 
 CONNECTOR_ORIGIN = "connector"
+CHUNK_FIELDS = 400  # fields in one document: a document is the unit of a cancel and of a failure
+CHUNK_CHARACTERS = 64 * 1024
 
 
 class LocalVendor(Vendor):
@@ -60,20 +67,19 @@ class LocalVendor(Vendor):
             return found
         folder = self._folder(tenant, job.id)
         tasks: list[TaskSpec] = []
-        manifest: dict[str, dict[str, str]] = {}
-        for seq, item in enumerate(job.items):
-            if item.status != ItemStatus.SENT:
-                continue
-            names: dict[str, str] = {}
-            for number, (name, (text, _)) in enumerate(sorted(item.fields.items())):
-                source = folder / "source" / str(seq) / f"{number}.txt"
-                source.parent.mkdir(parents=True, exist_ok=True)
-                source.write_text(text, encoding="utf-8")
-                target = folder / "out" / str(seq) / f"{number}.txt"
-                names[str(number)] = name
-                tasks.append(TaskSpec(path_to_url(source), path_to_url(target), job.source_language, item.language))
-            manifest[item.id] = {"seq": str(seq), **{f"field:{key}": value for key, value in names.items()}}
-        (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+        chunks: list[dict[str, object]] = []
+        for language, group in _groups(job):
+            nonce = _nonce(f"{job.id}/{len(chunks)}", [text for item in group for text, _ in item.fields.values()])
+            keys = [(item.id, name) for item in group for name in sorted(item.fields)]
+            texts = [item.fields[name][0] for item in group for name in sorted(item.fields)]
+            name = f"{len(chunks):05d}.txt"
+            source = folder / "source" / language / name
+            source.parent.mkdir(parents=True, exist_ok=True)
+            source.write_text(pack(texts, nonce), encoding="utf-8")
+            target = folder / "out" / language / name
+            tasks.append(TaskSpec(path_to_url(source), path_to_url(target), job.source_language, language))
+            chunks.append({"source": str(source), "target": str(target), "nonce": nonce, "fields": keys})
+        (folder / "manifest.json").write_text(json.dumps({"chunks": chunks}), encoding="utf-8")
         spec = JobSpec(tenant, tasks, name=f"connector {job.name}"[:256], origin=CONNECTOR_ORIGIN, client_token=job.id)
         try:
             return self._service.submit(spec).job.id
@@ -116,21 +122,67 @@ class LocalVendor(Vendor):
             for task in self._service.tasks(ref, tenant=tenant)
             if task.status is not TaskStatus.SUCCEEDED
         }
-        results: dict[str, Delivery] = {}
-        for item_id, entry in manifest.items():
-            fields: dict[str, str] = {}
-            errors: list[str] = []
-            for key, name in entry.items():
-                if not key.startswith("field:"):
+        sources = {item.id: item.fields for item in job.items}
+        fields: dict[str, dict[str, str]] = {}
+        errors: dict[str, str] = {}
+        for chunk in manifest["chunks"]:
+            keys = [(item_id, name) for item_id, name in chunk["fields"]]
+            target = Path(chunk["target"])
+            problem = failed.get(path_to_url(target))
+            translated: list[str] | None = None
+            if problem is None:
+                try:
+                    translated = unpack(target.read_text(encoding="utf-8"), chunk["nonce"], len(keys))
+                except FileNotFoundError:
+                    problem = "not translated"
+                except ValueError as exc:
+                    problem = f"the translation could not be taken apart into its fields ({exc})"
+            for index, (item_id, name) in enumerate(keys):
+                if translated is None:
+                    errors[item_id] = problem or "not translated"
                     continue
-                target = folder / "out" / entry["seq"] / f"{key.removeprefix('field:')}.txt"
-                problem = failed.get(path_to_url(target))
-                if problem is not None or not target.exists():
-                    errors.append(f"{name}: {problem or 'not translated'}")
-                    continue
-                fields[name] = target.read_text(encoding="utf-8")
-            results[item_id] = Delivery(error="; ".join(errors)) if errors else Delivery(fields=fields)
-        return results
+                source_text = sources[item_id][name][0] if item_id in sources and name in sources[item_id] else ""
+                fields.setdefault(item_id, {})[name] = restore(source_text, translated[index])
+        return {
+            item_id: Delivery(error=errors[item_id]) if item_id in errors else Delivery(fields=fields.get(item_id, {}))
+            for item_id in {*fields, *errors}
+        }
+
+
+def _nonce(seed: str, texts: list[str]) -> str:
+    """Eight digits none of `texts` contains, the same for the same seed and texts: a retried or
+    concurrent submit of one job writes byte for byte the same documents."""
+    counter = 0
+    while True:
+        digest = hashlib.sha256(f"{seed}/{counter}".encode()).digest()
+        nonce = f"{int.from_bytes(digest[:8], 'big') % 10**8:08d}"
+        if not any(nonce in text for text in texts):
+            return nonce
+        counter += 1
+
+
+def _groups(job: ConnectorJob) -> list[tuple[str, list[Item]]]:
+    """The job's sent items, per target language, in groups of whole items of at most `CHUNK_FIELDS`
+    fields or `CHUNK_CHARACTERS` characters (an item larger than that is a group of its own)."""
+    by_language: dict[str, list[Item]] = {}
+    for item in job.items:
+        if item.status == ItemStatus.SENT:
+            by_language.setdefault(item.language, []).append(item)
+    groups: list[tuple[str, list[Item]]] = []
+    for language, items in by_language.items():
+        group: list[Item] = []
+        fields = characters = 0
+        for item in items:
+            size = sum(len(text) for text, _ in item.fields.values())
+            if group and (fields + len(item.fields) > CHUNK_FIELDS or characters + size > CHUNK_CHARACTERS):
+                groups.append((language, group))
+                group, fields, characters = [], 0, 0
+            group.append(item)
+            fields += len(item.fields)
+            characters += size
+        if group:
+            groups.append((language, group))
+    return groups
 
 
 class Options(BaseModel):
