@@ -3,6 +3,7 @@ domain derives for it."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 
 from alembic import command
@@ -132,3 +133,25 @@ def test_the_head_revision_the_store_opens_without_alembic_is_alembic_s_head() -
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     assert ScriptDirectory.from_config(config).get_current_head() == HEAD_REVISION
+
+
+def test_a_vendor_reference_of_any_length_is_stored_on_every_database(database_url: str) -> None:
+    """The azure and amazon vendors refer to one vendor job per language as JSON: into ten languages
+    that is several hundred characters (PostgreSQL refused more than 200 before revision 0011)."""
+    from dragoman.connector.lifecycle import ConnectorJobStatus
+    from dragoman.connector.snapshots import snapshot_for
+    from dragoman.connector.store import ConnectorStore, JobHeader
+
+    engine = open_database(database_url)
+    try:
+        store = ConnectorStore(engine)
+        store.put_entity("t", "chair", "en", {"name": "The red house"})
+        snapshot = snapshot_for("chair", "1", {"name": "The red house"}, "es", {})
+        assert snapshot is not None
+        job = store.create_job("t", JobHeader("j", "en", ("es",), "local"), [snapshot])
+        reference = json.dumps({f"l{number}": f"{number:032x}-{'x' * 40}" for number in range(10)})
+        assert len(reference) > 700
+        store.change("t", job.id, status=ConnectorJobStatus.SENDING)
+        assert store.change("t", job.id, status=ConnectorJobStatus.SENT, vendor_ref=reference).vendor_ref == reference
+    finally:
+        engine.dispose()

@@ -1,13 +1,13 @@
 """The receiver: one thread of `dragoman serve` that, every `DRAGOMAN_CONNECTOR_POLL_SECONDS`,
 
-1. syncs each configured source system (entities changed since its last sync);
-0. finishes the sends a crash interrupted (jobs left `sending` that no process holds);
-2. runs the automatic sending rules that are due (`connector.sender`, passed as a round), when some
+1. finishes the sends a crash interrupted (jobs left `sending` that no process holds);
+2. syncs each configured source system (entities changed since its last sync);
+3. runs the automatic sending rules that are due (`connector.sender`, passed as a round), when some
    are configured;
-3. polls the vendor of each connector job a vendor holds (sent or in production), so that a cancel
+4. polls the vendor of each connector job a vendor holds (sent or in production), so that a cancel
    request's answer, work started, a target language finished and a delivery reach Dragoman with
    nobody asking (issue 12 §6; polling is the backbone, as in the Smartling connector's cron sync);
-4. with `DRAGOMAN_CONNECTOR_IMPORT=auto` (the default), imports each delivered job. With `review`,
+5. with `DRAGOMAN_CONNECTOR_IMPORT=auto` (the default), imports each delivered job. With `review`,
    a delivered job waits in `ready_for_import` until someone imports it.
 
 Each poll and import runs under the job's lease (`ConnectorStore.lease`), so two `dragoman serve`

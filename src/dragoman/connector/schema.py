@@ -54,7 +54,7 @@ connector_jobs = Table(
     Column("due_at", DateTime(), nullable=True),
     Column("status", String(24), nullable=False),
     Column("cancel_request", String(16), nullable=False),
-    Column("vendor_ref", String(200), nullable=True),  # set once the vendor has the job
+    Column("vendor_ref", Text(), nullable=True),  # set once the vendor has the job (JSON for several)
     Column("send_attempts", Integer(), nullable=False, default=0),
     Column("error", Text(), nullable=True),
     Column("resubmits", String(36), nullable=True),  # the cancelled or refused job this one resubmits
