@@ -166,17 +166,20 @@ class ConnectorMachine(RuleBasedStateMachine):
     @rule(index=st.integers(0, 1), crash_after=st.none() | st.integers(0, 4))
     def import_(self, index: int, crash_after: int | None) -> None:
         store = self.connector.store
-        original = store.import_item
+        original = store.import_items
         calls = 0
 
-        def dying(*args: object, **kwargs: object) -> bool:
+        def dying(tenant: str, job_id: str, results: list[tuple[object, ...]]) -> int:
+            """Records the first `crash_after` items, then the process dies before the rest."""
             nonlocal calls
-            if crash_after is not None and calls >= crash_after:
+            if crash_after is not None and calls + len(results) > crash_after:
+                kept = results[: max(0, crash_after - calls)]
+                original(tenant, job_id, kept)  # type: ignore[arg-type]
                 raise Crash
-            calls += 1
-            return original(*args, **kwargs)  # type: ignore[arg-type]
+            calls += len(results)
+            return original(tenant, job_id, results)  # type: ignore[arg-type]
 
-        store.import_item = dying  # type: ignore[method-assign]
+        store.import_items = dying  # type: ignore[method-assign]
         try:
             self.connector.import_job(TENANT, self._job(index).id)
         except Conflict:
@@ -184,7 +187,7 @@ class ConnectorMachine(RuleBasedStateMachine):
         except Crash:
             self.connector = self._process()
         finally:
-            store.import_item = original  # type: ignore[method-assign]
+            store.import_items = original  # type: ignore[method-assign]
 
     @rule()
     def resume(self) -> None:

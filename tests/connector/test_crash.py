@@ -16,11 +16,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from dragoman.config import Settings
 from dragoman.connector.lifecycle import ConnectorJobStatus
-from dragoman.connector.schema import connector_history
+from dragoman.connector.schema import connector_history, connector_jobs
+from dragoman.connector.service import Connector
 from dragoman.connector.store import ConnectorJob, ItemStatus
 from dragoman.service import Dragoman
 from dragoman.store.schema import jobs
@@ -69,49 +70,93 @@ def finish(argv: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[
     return subprocess.run([DRAGOMAN, *argv], env=env, capture_output=True, text=True, timeout=300)
 
 
-def test_a_send_killed_midway_is_finished_after_a_restart_with_one_vendor_job(tmp_path: Path) -> None:
-    env = environment(
-        tmp_path / "data", [tmp_path / "docs"], DRAGOMAN_CONNECTOR_LEASE_SECONDS=LEASE,
-        DRAGOMAN_CONNECTOR_POLL_SECONDS="0.3",
-    )  # fmt: skip
+def held_at(work: Path, job_id: str, chunk: str) -> Path:
+    """A named pipe where the local vendor will write the chunk document `chunk` (`es/00000.txt`) of
+    job `job_id`: a send blocks on it, inside its vendor call, until it is removed or the process
+    dies. Where the documents go is the local vendor's own layout (connector/vendors/local.py)."""
+    fifo = work / job_id / "source" / chunk
+    fifo.parent.mkdir(parents=True, exist_ok=True)
+    os.mkfifo(fifo)
+    return fifo
+
+
+def killed_inside_the_vendor_call(
+    argv: list[str], env: dict[str, str], connector: Connector, job_id: str, fifo: Path
+) -> None:
+    """Run `dragoman ARGV` and SIGKILL it once its job is recorded sending: from then on its vendor
+    call cannot get past `fifo` (nobody reads it), so it dies inside the call, or just before it,
+    never after. Then take the pipe away."""
+    process = subprocess.Popen([DRAGOMAN, *argv], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: connector.store.job(TENANT, job_id).status is S.SENDING, timeout=60)
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        fifo.unlink()
+
+
+def test_a_send_killed_inside_its_vendor_call_is_finished_after_a_restart_with_one_vendor_job(tmp_path: Path) -> None:
+    env = environment(tmp_path / "data", [tmp_path / "docs"], DRAGOMAN_CONNECTOR_LEASE_SECONDS=LEASE)
     (tmp_path / "docs").mkdir()
     settings = Settings(data_dir=tmp_path / "data", roots=[tmp_path / "docs"])
+    work = settings.connector_work_dir(TENANT)
     chance = random.Random(20261130)
-    killed = 0
     with Dragoman.from_settings(settings) as service:
         connector = service.connector
         for number in range(400):
             fields = {"name": chance.choice(SENTENCES), "description": chance.choice(SENTENCES)}
             connector.put_entity(TENANT, f"e{number}", "en", fields)
         entity_ids = [f"e{number}" for number in range(400)]
-        job_ids = []
-        for attempt in range(4):
-            job = connector.create_job(TENANT, f"batch {attempt}", "en", ["es", "ca"], "local", entity_ids)
-            job_ids.append(job.id)
-            # The send is killed at a random moment: before, during or after its vendor call (the
-            # command takes ~0.8 s to start, then a moment to pack 1,600 fields and submit them)
-            if kill_after(["connector", "jobs", "send", job.id], env, chance.uniform(0.7, 2.0)) is None:
-                killed += 1
+
+        def check_sent_once(job_id: str) -> None:
+            sent = connector.store.job(TENANT, job_id)
+            assert sent.status is S.SENT and sent.vendor_ref is not None
+            assert batch_jobs_for(service, job_id) == 1  # one vendor job, whatever the moment of the kill
+            tasks = service.tasks(sent.vendor_ref, tenant=TENANT)  # 800 fields per language, packed
+            assert {task.target_language for task in tasks} == {"es", "ca"}
+            counts = history(service, job_id, "sent")
+            assert len(counts) == 800 and set(counts.values()) == {1}  # every item sent once
+            connector.cancel(TENANT, job_id)  # so that the next job may send these entities again
+            wait_for(lambda: connector.poll(TENANT, job_id).status is S.CANCELLED, timeout=60)
+
+        # Killed while writing its first document, then while writing a later one: nothing reached
+        # the vendor yet. Sending again (once the dead process's hold lapsed) sends it once.
+        for chunk in ("es/00000.txt", "ca/00002.txt"):
+            job = connector.create_job(TENANT, chunk, "en", ["es", "ca"], "local", entity_ids)
+            fifo = held_at(work, job.id, chunk)
+            killed_inside_the_vendor_call(["connector", "jobs", "send", job.id], env, connector, job.id, fifo)
+            assert connector.store.job(TENANT, job.id).status is S.SENDING
+            assert batch_jobs_for(service, job.id) == 0
+            again = finish(["connector", "jobs", "send", job.id], env)
+            assert again.returncode == 0, again.stderr
+            check_sent_once(job.id)
+
+        # Killed after the vendor made its job, before the connector recorded it (the state such a
+        # kill leaves: the job sending, no vendor reference): sending again finds the vendor's job.
+        job = connector.create_job(TENANT, "made, not recorded", "en", ["es", "ca"], "local", entity_ids)
+        assert (
+            subprocess.run([DRAGOMAN, "connector", "jobs", "send", job.id], env=env, capture_output=True).returncode
+            == 0
+        )
+        with service.store._engine.begin() as connection:
+            connection.execute(
+                update(connector_jobs)
+                .where(connector_jobs.c.id == job.id)
+                .values(status=S.SENDING.value, vendor_ref=None, lease_owner="a-dead-process", lease_until=None)
+            )
+        again = finish(["connector", "jobs", "send", job.id], env)
+        assert again.returncode == 0, again.stderr
+        check_sent_once(job.id)
+
+        # And killed at random moments, wherever they land
+        for attempt in range(2):
+            job = connector.create_job(TENANT, f"random {attempt}", "en", ["es", "ca"], "local", entity_ids)
+            kill_after(["connector", "jobs", "send", job.id], env, chance.uniform(0.7, 1.2))
             state = connector.store.job(TENANT, job.id)
             assert state.status in (S.DRAFT, S.SENDING, S.SENT), state.status
-            assert batch_jobs_for(service, job.id) <= 1
-            if state.status is S.SENDING:  # a person sends it again: it finishes what the killed one began
-                again = finish(["connector", "jobs", "send", job.id], env)
-                assert again.returncode == 0, again.stderr
-            elif state.status is S.DRAFT:
+            if state.status is not S.SENT:
                 assert finish(["connector", "jobs", "send", job.id], env).returncode == 0
-            sent = connector.store.job(TENANT, job.id)
-            assert sent.status is S.SENT and sent.vendor_ref is not None
-            assert batch_jobs_for(service, job.id) == 1  # one vendor job, whatever the moment of the kill
-            tasks = service.tasks(sent.vendor_ref, tenant=TENANT)  # 800 fields per language, packed
-            assert len(tasks) == 4 and {task.target_language for task in tasks} == {"es", "ca"}
-            counts = history(service, job.id, "sent")
-            assert len(counts) == 800 and set(counts.values()) == {1}  # every item sent once
-            # Later jobs would find these entities in translation: cancel this one before the next
-            connector.cancel(TENANT, job.id)
-            wait_for(lambda job_id=job.id: connector.poll(TENANT, job_id).status is S.CANCELLED, timeout=60)
-            assert connector.store.entity(TENANT, "e0").in_translation == frozenset()
-    assert killed >= 2  # the seed makes most kills land while the send was running
+            check_sent_once(job.id)
 
 
 @pytest.fixture(scope="module")
@@ -185,8 +230,8 @@ def test_a_serve_killed_while_sending_resumes_the_send_on_restart(tmp_path: Path
             }
             service.connector.put_entity(TENANT, f"e{number}", "en", fields)
         job = service.connector.create_job(TENANT, "big", "en", ["es"], "local", [f"e{n}" for n in range(600)])
-    import httpx
 
+    fifo = held_at(settings.connector_work_dir(TENANT), job.id, "es/00000.txt")
     log = tmp_path / "server.log"
     with serving(env, log) as url:
         headers = {"Authorization": "Bearer dragoman-local-key"}
@@ -195,12 +240,15 @@ def test_a_serve_killed_while_sending_resumes_the_send_on_restart(tmp_path: Path
              f"{url}/connector/jobs/{job.id}:send"],
             stdout=subprocess.DEVNULL,
         )  # fmt: skip
-        wait_for(lambda: httpx.get(f"{url}/connector/jobs/{job.id}", headers=headers).json()["status"] != "draft")
+        # the service is inside its vendor call (blocked writing the first document) when it dies
+        with Dragoman.from_settings(settings) as watcher:
+            wait_for(lambda: watcher.connector.store.job(TENANT, job.id).status is S.SENDING)
         found = subprocess.run(
             ["pgrep", "-f", f"dragoman serve --port {url.rsplit(':', 1)[1]}"], capture_output=True, text=True
         )
-        os.kill(int(found.stdout.split()[0]), signal.SIGKILL)  # the whole service dies mid-send
+        os.kill(int(found.stdout.split()[0]), signal.SIGKILL)
         sending.wait(30)
+    fifo.unlink()
     with Dragoman.from_settings(settings) as service:
         assert service.connector.store.job(TENANT, job.id).status is S.SENDING  # killed before it was sent
     with serving(env, tmp_path / "server2.log") as url, Dragoman.from_settings(settings) as service:

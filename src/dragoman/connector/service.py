@@ -43,6 +43,7 @@ from dragoman.planning import language, locale
 __all__ = ["Connector", "SyncReport"]
 
 S = ConnectorJobStatus
+IMPORT_BATCH = 200  # items recorded per transaction of an import
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,16 +168,21 @@ class Connector:
         self.vendors[vendor].check_languages(source, targets)
         if not entity_ids:
             raise Invalid("name at least one entity")
-        sets = self.store.language_sets(tenant, list(entity_ids))
+        wanted = list(dict.fromkeys(entity_ids))
+        sets = self.store.language_sets(tenant, wanted)
+        known = self.store.entities_by_id(tenant, wanted)
+        imported_for = self.store.imported_for(tenant, wanted)
         snapshots: list[Snapshot] = []
-        for entity_id in dict.fromkeys(entity_ids):
-            entity = self._fresh(tenant, self.store.entity(tenant, entity_id))
+        for entity_id in wanted:
+            if entity_id not in known:
+                raise NotFound(f"no entity {entity_id!r}")
+            entity = self._fresh(tenant, known[entity_id])
             if entity.source_language != source:
                 raise Invalid(f"entity {entity_id!r} is in {entity.source_language}, not {source}")
             for target in targets:
                 if only is not None and target not in only.get(entity_id, ()):
                     continue
-                imported = self.store.imported_hashes(tenant, entity_id, target)
+                imported = imported_for.get(entity_id, {}).get(target, {})
                 snapshot = snapshot_for(entity_id, entity.revision, entity.fields, target, imported)
                 if snapshot is None:
                     continue
@@ -344,10 +350,13 @@ class Connector:
 
     def import_job(self, tenant: str, job_id: str) -> ConnectorJob:
         """Import a delivered job: each sent item once, its fields written for its language; the job
-        ends imported, or imported_with_errors naming each failed item. Raises Conflict (the job is
-        not delivered, or another process is importing it now), SourceSystemError (the source system
+        ends imported, or imported_with_errors naming each failed item. A job imported already is
+        answered as it is (nothing is written twice). Raises Conflict (the job is not delivered, or
+        another process is importing it now), SourceSystemError (the source system
         failed: what was imported stays imported, and importing again does the rest)."""
         job = self.store.job(tenant, job_id)
+        if job.status in (S.IMPORTED, S.IMPORTED_WITH_ERRORS):
+            return job  # imported already (by `dragoman serve`'s receiver, say): importing again changes nothing
         if job.status is not S.READY_FOR_IMPORT or job.vendor_ref is None:
             raise Conflict(f"the job is {job.status}; only a delivered job (ready_for_import) is imported")
         if not self.store.lease(tenant, job_id, self.owner, self.lease_seconds):
@@ -364,7 +373,9 @@ class Connector:
 
     def _import_items(self, tenant: str, job: ConnectorJob, languages: set[str] | None) -> int:
         """Import each sent item of `job` (of `languages` only, when given) once; how many were
-        settled now. The caller holds the job's lease."""
+        settled now. Recorded IMPORT_BATCH items per transaction; an item whose entity lives in a
+        source system is written there first (a crash between the write and the record is
+        recognised at the next import: `writeback`). The caller holds the job's lease."""
         pending = [
             item for item in job.items
             if item.status == ItemStatus.SENT and (languages is None or item.language in languages)
@@ -372,28 +383,36 @@ class Connector:
         if not pending or job.vendor_ref is None:
             return 0
         deliveries = self.vendors[job.vendor].deliveries(tenant, job.vendor_ref, job)
+        owners = {
+            entity_id: entity.source
+            for entity_id, entity in self.store.entities_by_id(tenant, [item.entity for item in pending]).items()
+        }
         settled = 0
+        batch: list[tuple[Item, Mapping[str, str] | None, str | None]] = []
         for item in pending:
             delivery = deliveries.get(item.id)
             if delivery is None:
-                settled += self.store.import_item(tenant, job.id, item, None, "the vendor delivered nothing for it")
-                continue
-            missing = sorted(set(item.fields) - set(delivery.fields or {}))
-            error = delivery.error or (f"fields not delivered: {', '.join(missing)}" if missing else None)
-            translation = {name: text for name, text in (delivery.fields or {}).items() if name in item.fields}
-            if error is None:
-                error = self._write_back(tenant, item, translation)
-            settled += self.store.import_item(tenant, job.id, item, None if error else translation, error)
+                batch.append((item, None, "the vendor delivered nothing for it"))
+            else:
+                missing = sorted(set(item.fields) - set(delivery.fields or {}))
+                error = delivery.error or (f"fields not delivered: {', '.join(missing)}" if missing else None)
+                translation = {name: text for name, text in (delivery.fields or {}).items() if name in item.fields}
+                if error is None and owners.get(item.entity) is not None:
+                    error = self._write_back(tenant, owners[item.entity] or "", item, translation)
+                batch.append((item, None if error else translation, error))
+            if len(batch) >= IMPORT_BATCH:
+                settled += self.store.import_items(tenant, job.id, batch)
+                batch = []
+        if batch:
+            settled += self.store.import_items(tenant, job.id, batch)
         return settled
 
-    def _write_back(self, tenant: str, item: Item, translation: Mapping[str, str]) -> str | None:
-        """Write an item's translation into its entity's source system, as `writeback.decide_write`
-        decides; the conflict that stopped it, if any. The catalogue's entities are written by the
-        store when the item is recorded. Raises SourceSystemError (the item stays to import)."""
-        entity = self.store.entity(tenant, item.entity)
-        if entity.source is None:
-            return None
-        source = self.source(tenant, entity.source)
+    def _write_back(self, tenant: str, source_name: str, item: Item, translation: Mapping[str, str]) -> str | None:
+        """Write an item's translation into its entity's source system `source_name`, as
+        `writeback.decide_write` decides; the conflict that stopped it, if any. (The catalogue's
+        entities are written by the store when the item is recorded.) Raises SourceSystemError (the
+        item stays to import)."""
+        source = self.source(tenant, source_name)
         now = source.target(item.entity, item.language)
         decision = decide_write(
             item.target_revision, now.revision if now else None, now.fields if now else None, translation

@@ -212,6 +212,40 @@ class ConnectorStore:
             found.setdefault(row.entity, {}).setdefault(row.language, {})[row.field] = row.hash
         return found
 
+    def entities_by_id(self, tenant: str, entity_ids: Sequence[str]) -> dict[str, Entity]:
+        """The entities of `entity_ids` that exist, by id, without their language sets (read in
+        slices of 500 ids). For many entities at once: one query per slice, not one per entity."""
+        found: dict[str, Entity] = {}
+        with self._begin() as connection:
+            for start in range(0, len(entity_ids), 500):
+                rows = connection.execute(
+                    select(connector_entities).where(
+                        connector_entities.c.tenant == tenant,
+                        connector_entities.c.id.in_(list(entity_ids[start : start + 500])),
+                    )
+                ).all()
+                for row in rows:
+                    found[row.id] = _entity(row, LanguageSets())
+        return found
+
+    def imported_for(self, tenant: str, entity_ids: Sequence[str]) -> dict[str, dict[str, dict[str, str]]]:
+        """Entity -> language -> field -> the source hash last imported, for `entity_ids`."""
+        found: dict[str, dict[str, dict[str, str]]] = {}
+        with self._begin() as connection:
+            for start in range(0, len(entity_ids), 500):
+                rows = connection.execute(
+                    select(
+                        connector_imports.c.entity, connector_imports.c.language, connector_imports.c.field,
+                        connector_imports.c.hash,
+                    ).where(
+                        connector_imports.c.tenant == tenant,
+                        connector_imports.c.entity.in_(list(entity_ids[start : start + 500])),
+                    )
+                ).all()  # fmt: skip
+                for row in rows:
+                    found.setdefault(row.entity, {}).setdefault(row.language, {})[row.field] = row.hash
+        return found
+
     def entity(self, tenant: str, entity_id: str) -> Entity:
         """Raises NotFound."""
         with self._begin() as connection:
@@ -249,10 +283,24 @@ class ConnectorStore:
 
     @staticmethod
     def _sets(connection: Connection, tenant: str, entity_ids: Sequence[str] | None) -> dict[str, LanguageSets]:
-        statement = select(connector_history).where(connector_history.c.tenant == tenant)
-        if entity_ids is not None:
-            statement = statement.where(connector_history.c.entity.in_(list(entity_ids)))
-        rows = connection.execute(statement.order_by(connector_history.c.seq)).all()
+        columns = (connector_history.c.entity, connector_history.c.language, connector_history.c.job_id,
+                   connector_history.c.kind)  # fmt: skip
+        if entity_ids is None:
+            rows = connection.execute(
+                select(*columns).where(connector_history.c.tenant == tenant).order_by(connector_history.c.seq)
+            ).all()
+        else:  # in slices of 500 ids; each entity's events stay in order
+            wanted = list(dict.fromkeys(entity_ids))
+            rows = []
+            for start in range(0, len(wanted), 500):
+                rows += connection.execute(
+                    select(*columns)
+                    .where(
+                        connector_history.c.tenant == tenant,
+                        connector_history.c.entity.in_(wanted[start : start + 500]),
+                    )
+                    .order_by(connector_history.c.seq)
+                ).all()
         return language_sets(ItemEvent(row.entity, row.language, row.job_id, ItemEventKind(row.kind)) for row in rows)
 
     # --- jobs ---------------------------------------------------------------------------------
@@ -358,6 +406,7 @@ class ConnectorStore:
                     or_(
                         connector_jobs.c.lease_owner.is_(None),
                         connector_jobs.c.lease_owner == owner,
+                        connector_jobs.c.lease_until.is_(None),
                         connector_jobs.c.lease_until < now,
                     ),
                 )
@@ -527,58 +576,84 @@ class ConnectorStore:
         translation: Mapping[str, str] | None,
         error: str | None,
     ) -> bool:
-        """Record one item's import, once: the translation written into the entity (per language, only
-        the item's fields), its hashes as last imported, and its history. With `error`, the item failed
-        and nothing is written. False when the item was already settled (a repeated import)."""
+        """Record one item's import, once (see `import_items`). False when the item was already settled."""
+        return self.import_items(tenant, job_id, [(item, translation, error)]) == 1
+
+    def import_items(
+        self,
+        tenant: str,
+        job_id: str,
+        results: Sequence[tuple[Item, Mapping[str, str] | None, str | None]],
+    ) -> int:
+        """Record items' imports in one transaction, each once: (item, translation, error). A
+        translation is written into its entity (per language, only the item's fields), with its
+        hashes as last imported, and its history; with an error, the item failed and nothing is
+        written. How many were settled now (an item already settled, by a repeated or concurrent
+        import, is left as it is)."""
         now = utcnow()
+        settled = 0
         with self._begin() as connection:
-            settled = connection.execute(
-                update(connector_items)
-                .where(connector_items.c.id == item.id, connector_items.c.status == ItemStatus.SENT)
-                .values(
-                    status=ItemStatus.FAILED if error else ItemStatus.IMPORTED,
-                    delivered=dict(translation) if translation is not None else None,
-                    error=error,
+            for item, translation, error in results:
+                settled += self._import_one(connection, tenant, job_id, item, translation, error, now)
+        return settled
+
+    @staticmethod
+    def _import_one(
+        connection: Connection,
+        tenant: str,
+        job_id: str,
+        item: Item,
+        translation: Mapping[str, str] | None,
+        error: str | None,
+        now: datetime,
+    ) -> bool:
+        settled = connection.execute(
+            update(connector_items)
+            .where(connector_items.c.id == item.id, connector_items.c.status == ItemStatus.SENT)
+            .values(
+                status=ItemStatus.FAILED if error else ItemStatus.IMPORTED,
+                delivered=dict(translation) if translation is not None else None,
+                error=error,
+            )
+        ).rowcount
+        if not settled:
+            return False
+        if error is None and translation is not None:
+            row = connection.execute(
+                select(connector_entities.c.translations).where(
+                    connector_entities.c.tenant == tenant, connector_entities.c.id == item.entity
                 )
-            ).rowcount
-            if not settled:
-                return False
-            if error is None and translation is not None:
-                row = connection.execute(
-                    select(connector_entities.c.translations).where(
-                        connector_entities.c.tenant == tenant, connector_entities.c.id == item.entity
-                    )
-                ).first()
-                if row is not None:
-                    translations = {language: dict(values) for language, values in (row.translations or {}).items()}
-                    translations.setdefault(item.language, {}).update(translation)
-                    connection.execute(
-                        update(connector_entities)
-                        .where(connector_entities.c.tenant == tenant, connector_entities.c.id == item.entity)
-                        .values(translations=translations)
-                    )
-                for name, (_, digest) in item.fields.items():
-                    keys = (tenant, item.entity, item.language, name)
-                    connection.execute(
-                        delete(connector_imports).where(
-                            connector_imports.c.tenant == keys[0],
-                            connector_imports.c.entity == keys[1],
-                            connector_imports.c.language == keys[2],
-                            connector_imports.c.field == keys[3],
-                        )
-                    )
-                    connection.execute(
-                        insert(connector_imports).values(
-                            tenant=tenant, entity=item.entity, language=item.language, field=name, hash=digest,
-                            job_id=job_id, at=now,
-                        )
-                    )  # fmt: skip
-            kind = ItemEventKind.FAILED if error else ItemEventKind.IMPORTED
+            ).first()
+            if row is not None:
+                translations = {language: dict(values) for language, values in (row.translations or {}).items()}
+                translations.setdefault(item.language, {}).update(translation)
+                connection.execute(
+                    update(connector_entities)
+                    .where(connector_entities.c.tenant == tenant, connector_entities.c.id == item.entity)
+                    .values(translations=translations)
+                )
             connection.execute(
-                insert(connector_history).values(
-                    tenant=tenant, entity=item.entity, language=item.language, job_id=job_id, kind=kind.value, at=now
+                delete(connector_imports).where(
+                    connector_imports.c.tenant == tenant,
+                    connector_imports.c.entity == item.entity,
+                    connector_imports.c.language == item.language,
+                    connector_imports.c.field.in_(list(item.fields)),
                 )
             )
+            connection.execute(
+                insert(connector_imports),
+                [
+                    {"tenant": tenant, "entity": item.entity, "language": item.language, "field": name,
+                     "hash": digest, "job_id": job_id, "at": now}
+                    for name, (_, digest) in item.fields.items()
+                ],
+            )  # fmt: skip
+        kind = ItemEventKind.FAILED if error else ItemEventKind.IMPORTED
+        connection.execute(
+            insert(connector_history).values(
+                tenant=tenant, entity=item.entity, language=item.language, job_id=job_id, kind=kind.value, at=now
+            )
+        )
         return True
 
 
