@@ -100,8 +100,8 @@ def main() -> None:
         created = time.perf_counter()
         connector.send(TENANT, job.id)
         sent = time.perf_counter()
-        while connector.poll(TENANT, job.id).status is not S.READY_FOR_IMPORT:
-            time.sleep(0.05)
+        while connector.poll(TENANT, job.id, with_items=False).status is not S.READY_FOR_IMPORT:
+            time.sleep(0.2)
         delivered = time.perf_counter()
         imported = connector.import_job(TENANT, job.id)
         done = time.perf_counter()
@@ -127,8 +127,8 @@ def main() -> None:
         job = connector.create_job(TENANT, "care lines", "en", ["es"], "local", half)
         connector.send(TENANT, job.id)
         connector.cancel(TENANT, job.id)
-        while connector.poll(TENANT, job.id).status is not S.CANCELLED:
-            time.sleep(0.05)
+        while connector.poll(TENANT, job.id, with_items=False).status is not S.CANCELLED:
+            time.sleep(0.2)
         started = time.perf_counter()
         every = connector.store.language_sets(TENANT)
         all_seconds = time.perf_counter() - started

@@ -88,7 +88,7 @@ class Receiver:
             if self._stopping.is_set():
                 break
             try:
-                job = self._connector.poll(tenant, job_id)
+                job = self._connector.poll(tenant, job_id, with_items=False)
                 if self._auto_import and job.status is ConnectorJobStatus.READY_FOR_IMPORT:
                     job = self._connector.import_job(tenant, job_id)
                     log.info("connector job %s imported: %s", job_id, job.status,

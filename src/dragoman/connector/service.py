@@ -306,22 +306,24 @@ class Connector:
         finally:
             self.store.release(tenant, job.id, self.owner)
 
-    def poll(self, tenant: str, job_id: str) -> ConnectorJob:
+    def poll(self, tenant: str, job_id: str, *, with_items: bool = True) -> ConnectorJob:
         """Ask the vendor where a sent job stands and apply it: a cancel request's answer, work
         started, delivery, or a cancel the vendor made on its own; and import the items of each
         target language the vendor has finished while others are still in work. Under the job's
-        lease: while another process works on the job, the job is returned as it is."""
-        job = self.store.job(tenant, job_id)
-        if job.status not in (S.SENT, S.IN_PRODUCTION) or job.vendor_ref is None:
-            return job
-        if not self.store.lease(tenant, job_id, self.owner, self.lease_seconds):
-            return job
-        try:
-            return self._poll(tenant, job)
-        finally:
-            self.store.release(tenant, job_id, self.owner)
+        lease: while another process works on the job, the job is returned as it is. The job comes
+        back with its items unless `with_items` is False (a receiver's round over jobs of many items
+        reads none of them unless it imports)."""
+        job = self.store.job(tenant, job_id, with_items=False)
+        held = job.status in (S.SENT, S.IN_PRODUCTION) and job.vendor_ref is not None
+        if held and self.store.lease(tenant, job_id, self.owner, self.lease_seconds):
+            try:
+                job = self._poll(tenant, job)
+            finally:
+                self.store.release(tenant, job_id, self.owner)
+        return self.store.job(tenant, job_id) if with_items else job
 
     def _poll(self, tenant: str, job: ConnectorJob) -> ConnectorJob:
+        """`poll` for a job read without its items, under its lease; the job as it ends, without items."""
         job_id, ref = job.id, job.vendor_ref
         assert ref is not None
         status = self.vendors[job.vendor].poll(tenant, ref)
@@ -331,21 +333,25 @@ class Connector:
             )
             job = self.store.change(
                 tenant, job_id, expect={job.status}, status=new_status, cancel_request=request,
-                item_event=ItemEventKind.CANCELLED if new_status is S.CANCELLED else None,
+                item_event=ItemEventKind.CANCELLED if new_status is S.CANCELLED else None, with_items=False,
             )  # fmt: skip
             if job.status is S.CANCELLED:
                 return job
         if status.state is VendorState.CANCELLED:
             return self.store.change(
-                tenant, job_id, expect={S.SENT, S.IN_PRODUCTION}, status=S.CANCELLED, item_event=ItemEventKind.CANCELLED
-            )
+                tenant, job_id, expect={S.SENT, S.IN_PRODUCTION}, status=S.CANCELLED,
+                item_event=ItemEventKind.CANCELLED, with_items=False,
+            )  # fmt: skip
         if status.state is VendorState.IN_PRODUCTION and job.status is S.SENT:
-            job = self.store.change(tenant, job_id, expect={S.SENT}, status=S.IN_PRODUCTION)
+            job = self.store.change(tenant, job_id, expect={S.SENT}, status=S.IN_PRODUCTION, with_items=False)
         if status.state is VendorState.IN_PRODUCTION and status.complete_languages:
-            self._import_items(tenant, job, set(status.complete_languages))
-            job = self.store.job(tenant, job_id)
+            finished = set(status.complete_languages) & self.store.live_languages(job_id)
+            if finished:  # read the items only when some are to import
+                self._import_items(tenant, self.store.job(tenant, job_id), finished)
         if status.state is VendorState.DELIVERED:
-            job = self.store.change(tenant, job_id, expect={S.SENT, S.IN_PRODUCTION}, status=S.READY_FOR_IMPORT)
+            job = self.store.change(
+                tenant, job_id, expect={S.SENT, S.IN_PRODUCTION}, status=S.READY_FOR_IMPORT, with_items=False
+            )
         return job
 
     def import_job(self, tenant: str, job_id: str) -> ConnectorJob:

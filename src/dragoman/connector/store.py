@@ -332,10 +332,22 @@ class ConnectorStore:
             )  # fmt: skip
         return self.job(tenant, job_id)
 
-    def job(self, tenant: str, job_id: str) -> ConnectorJob:
-        """Raises NotFound."""
+    def job(self, tenant: str, job_id: str, *, with_items: bool = True) -> ConnectorJob:
+        """The job, with its items unless `with_items` is False (then `items` is empty: for a
+        status check of a job of many items). Raises NotFound."""
         with self._begin() as connection:
-            return self._job(connection, tenant, job_id)
+            return self._job(connection, tenant, job_id, with_items)
+
+    def live_languages(self, job_id: str) -> set[str]:
+        """The target languages of the job's items that are sent and not yet settled."""
+        with self._begin() as connection:
+            return set(
+                connection.execute(
+                    select(connector_items.c.language)
+                    .where(connector_items.c.job_id == job_id, connector_items.c.status == ItemStatus.SENT)
+                    .distinct()
+                ).scalars()
+            )
 
     def jobs(self, tenant: str, limit: int = 50) -> list[ConnectorJob]:
         with self._begin() as connection:
@@ -476,15 +488,17 @@ class ConnectorStore:
             )
 
     @staticmethod
-    def _job(connection: Connection, tenant: str, job_id: str) -> ConnectorJob:
+    def _job(connection: Connection, tenant: str, job_id: str, with_items: bool = True) -> ConnectorJob:
         row = connection.execute(
             select(connector_jobs).where(connector_jobs.c.tenant == tenant, connector_jobs.c.id == job_id)
         ).first()
         if row is None:
             raise NotFound(f"no connector job {job_id!r}")
-        items = connection.execute(
-            select(connector_items).where(connector_items.c.job_id == job_id).order_by(connector_items.c.seq)
-        ).all()
+        items: Sequence[Any] = ()
+        if with_items:
+            items = connection.execute(
+                select(connector_items).where(connector_items.c.job_id == job_id).order_by(connector_items.c.seq)
+            ).all()
         return ConnectorJob(
             id=row.id, tenant=row.tenant, name=row.name, source_language=row.source_language,
             target_languages=tuple(row.target_languages), vendor=row.vendor,
@@ -503,13 +517,14 @@ class ConnectorStore:
         status: ConnectorJobStatus | None = None,
         cancel_request: CancelRequest | None = None,
         item_event: ItemEventKind | None = None,
+        with_items: bool = True,
         **values: Any,
     ) -> ConnectorJob:
         """Change a job in one transaction: its status (along the lifecycle; raises InvalidTransition),
         its cancel request, other columns (`values`), and, with `item_event`, every live item of it:
         SENT marks pending items sent, CANCELLED and FAILED end sent ones; each appends its history.
         With `expect`, the job is returned unchanged when its status is not one of them (a concurrent
-        change won). Raises NotFound."""
+        change won). The job is returned with its items unless `with_items` is False. Raises NotFound."""
         with self._begin() as connection:
             row = connection.execute(
                 select(connector_jobs.c.status)
@@ -520,7 +535,7 @@ class ConnectorStore:
                 raise NotFound(f"no connector job {job_id!r}")
             current = ConnectorJobStatus(row.status)
             if expect is not None and current not in set(expect):
-                return self._job(connection, tenant, job_id)
+                return self._job(connection, tenant, job_id, with_items)
             changes: dict[str, Any] = {"updated_at": utcnow(), **values}
             if status is not None and status is not current:
                 changes["status"] = transition(current, status).value
@@ -529,7 +544,7 @@ class ConnectorStore:
             connection.execute(update(connector_jobs).where(connector_jobs.c.id == job_id).values(**changes))
             if item_event is not None:
                 self._item_event(connection, tenant, job_id, item_event)
-            return self._job(connection, tenant, job_id)
+            return self._job(connection, tenant, job_id, with_items)
 
     @classmethod
     def _item_event(cls, connection: Connection, tenant: str, job_id: str, kind: ItemEventKind) -> None:
