@@ -71,6 +71,7 @@ bench: setup $(VENV)/.bench-installed
 	$(VENV)/bin/python bench/fairness.py
 	$(VENV)/bin/python bench/detect.py
 	$(VENV)/bin/python bench/cli.py
+	$(VENV)/bin/python bench/connector.py
 
 lint: setup
 	$(VENV)/bin/ruff check src tests bench
