@@ -109,3 +109,40 @@ def test_text_that_is_not_utf_8_says_how_to_save_it() -> None:
 def test_unknown_format_is_refused() -> None:
     with pytest.raises(UnsupportedFormat, match=r"\.pdf"):
         format_for("report.pdf")
+
+
+NOT_PROSE = [
+    "~/docs",
+    "#holiday",
+    "@river_news",
+    "https://example.com/a_b?q=1#frag",
+    "me@example.org",
+    "/usr/local/bin",
+]
+
+
+def test_what_is_not_prose_comes_back_untouched_in_text_html_and_docx(engine: ApertiumEngine) -> None:
+    """`~` used to vanish (Apertium's post-generation mark); handles and hashtags were translated."""
+    sentence = (
+        "Open ~/docs now. We love #holiday and @river_news. See https://example.com/a_b?q=1#frag, "
+        "mail me@example.org or run /usr/local/bin today."
+    )
+    text, _ = translate(f"{sentence}\n".encode(), "a.txt", engine)
+    html, _ = translate(
+        f'<html><body><p>{sentence}</p><p>Read <a href="https://x.org">https://example.com/a_b?q=1#frag</a> '
+        "first.</p></body></html>".encode(),
+        "a.html",
+        engine,
+    )
+    document = docx.Document()
+    document.add_paragraph(sentence)
+    buffer = BytesIO()
+    document.save(buffer)
+    word, _ = translate(buffer.getvalue(), "a.docx", engine)
+    words = "\n".join(paragraph.text for paragraph in docx.Document(BytesIO(word)).paragraphs)
+    for translated in (text.decode(), html.decode(), words):
+        assert "Abierto" in translated or "Abre" in translated  # the prose around them is translated
+        for kept in NOT_PROSE:
+            assert kept in translated, (kept, translated)
+    # a link whose text is a URL keeps its tag and its text
+    assert '<a href="https://x.org">https://example.com/a_b?q=1#frag</a>' in html.decode()

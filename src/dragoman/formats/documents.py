@@ -12,6 +12,7 @@ from dragoman.errors import NoTranslatableText, UndecodableDocument, Unsupported
 from dragoman.formats import plaintext, screening, transfuse, wordruns
 from dragoman.formats.limits import DEFAULT_LIMITS, DocumentLimits
 from dragoman.formats.plaintext import PlainTextSkeleton
+from dragoman.formats.protect import protect, unprotect
 
 __all__ = [
     "FORMATS",
@@ -142,6 +143,7 @@ def extract(
         skeleton, segments, characters = transfuse.extract(
             data, fmt.transfuse, fmt.extensions[0], fmt.name, limits=limits, should_abort=should_abort
         )
+    segments = [protect(segment) for segment in segments]  # what is not prose is hidden from the engine
     document = ExtractedDocument(fmt, segments, characters, skeleton, encoding, limits)
     if characters == 0:
         document.discard()
@@ -154,6 +156,7 @@ def inject(document: ExtractedDocument, translated: list[str], *, should_abort: 
     apart with; the work folder is removed. Raises as `extract` does."""
     if len(translated) != len(document.segments):
         raise ValueError("one translation is needed per segment")
+    translated = [unprotect(segment) for segment in translated]
     try:
         if isinstance(document.skeleton, PlainTextSkeleton):
             return plaintext.rebuild(document.skeleton, translated).encode(document.encoding)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-__all__ = ["split_stream", "visible_text"]
+__all__ = ["split_stream", "text_runs", "visible_text"]
 
 _SENTENCE_END = ".!?;:"
 
@@ -41,6 +41,26 @@ def _tokens(stream: str) -> Iterator[tuple[int, int, str]]:
         else:
             yield i, i + 1, "space" if c.isspace() else "text"
             i += 1
+
+
+def text_runs(stream: str) -> list[tuple[list[int], str, str]]:
+    """The runs of text (letters, spaces and escapes, no blank in between) of `stream`: for each, the
+    stream position of each visible character (an escape's backslash), and the kinds of the tokens
+    just before and after it ("blank", "open", "close", or "" at either end)."""
+    runs: list[tuple[list[int], str, str]] = []
+    current: list[int] = []
+    before = ""
+    for start, _end, kind in _tokens(stream):
+        if kind in ("text", "space"):
+            current.append(start)
+            continue
+        if current:
+            runs.append((current, before, kind))
+            current = []
+        before = kind
+    if current:
+        runs.append((current, before, ""))
+    return runs
 
 
 def visible_text(stream: str) -> str:

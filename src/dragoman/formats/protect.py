@@ -1,0 +1,82 @@
+"""What the engine must not touch, hidden from it in superblanks, and given back after.
+
+Apertium's pipeline changes some things that are not prose:
+
+- `~` is its post-generator's mark (`lt-proc -p` consumes it): "~/docs" came back "/docs";
+- URLs, e-mail addresses, `@handles`, `#hashtags` and file paths are read as words: "@river_news"
+  came back "@el río_noticioso", "#holiday" "vacaciones #de uso".
+
+Before the engine, each is wrapped, as the stream text it is, in a superblank of our own
+(`[dragoman-keep:...]`), which every stage passes through untouched and in order; after it, each is
+unwrapped again. Only text outside the document's own blanks is looked at, so the format's
+superblanks and word-bound blanks are never cut. Source for the stream format: Apertium's
+"Format handling" (superblanks, escapes with `\\`).
+
+Shapes: `protect(segment) -> segment`, `unprotect(segment) -> segment`, both on stream text;
+`unprotect(protect(s)) == s`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from dragoman.formats.stream import text_runs
+
+__all__ = ["protect", "unprotect"]
+
+_OPEN = "[dragoman-keep:"
+_TRAILING = ".,;:!?)"
+_KEPT = re.compile(r"\[dragoman-keep:((?:[^\]\\]|\\.)*)\]")
+_ESCAPED = re.compile(r"\\(.)", re.DOTALL)
+# Matched on the visible text (escapes resolved); the order of the alternatives is their priority.
+_NOT_PROSE = re.compile(
+    r"""
+      (?:https?|ftp|file)://[^\s<>"'\[\]{}]+[^\s<>"'\[\]{}.,;:!?)]    # URLs, with #fragments and ?queries
+    | www\.[^\s<>"'\[\]{}]+[^\s<>"'\[\]{}.,;:!?)]
+    | [\w.+-]+@[\w-]+(?:\.[\w-]+)+                                     # e-mail addresses
+    | (?<![\w@/])@\w[\w.]*\w | (?<![\w@/])@\w                          # @handles
+    | (?<![\w#&/])\#\w+                                                # #hashtags
+    | (?<![\w/])(?:~[\w.-]*|\.{1,2})/[\w.-]+(?:/[\w.-]*)*                 # file paths: ~/a, ~user/a, ./a, ../a
+    | (?<![\w/])/[\w.-]+(?:/[\w.-]+)+/?                                 # and /a/b
+    | ~[\w.-]*                                                          # ~ and ~user
+    """,
+    re.VERBOSE,
+)
+
+
+def protect(segment: str) -> str:
+    """`segment` with every stretch that is not prose (see the module's docstring) wrapped in a
+    superblank of our own. The document's own blanks and escapes are kept as they are; a stretch
+    that is all a word-bound span holds (a link's text that is a URL) is wrapped with the span's
+    marks, since the engine drops a word-bound span with no word in it."""
+    out: list[str] = []
+    last = 0
+    for positions, before, after in text_runs(segment):
+        visible = "".join(segment[position] if segment[position] != "\\" else segment[position + 1]
+                          for position in positions)  # fmt: skip
+        for match in _NOT_PROSE.finditer(visible):
+            stop = match.end()
+            while stop - 1 > match.start() and visible[stop - 1] in _TRAILING:  # the sentence's, not the path's
+                stop -= 1
+            begin = positions[match.start()]
+            end = positions[stop - 1]
+            end += 2 if segment[end] == "\\" else 1
+            whole = match.start() == 0 and stop == len(visible) and before == "open" and after == "close"
+            if whole:  # take the span's opening and closing marks in too
+                begin = segment.rindex("[[", 0, begin)
+                end = segment.index("]]", end) + 2
+            out.append(segment[last:begin])
+            out.append(_OPEN + _escape(segment[begin:end]) + "]")
+            last = end
+    out.append(segment[last:])
+    return "".join(out)
+
+
+def unprotect(segment: str) -> str:
+    """`segment` with our superblanks unwrapped back into the stream text they held."""
+    return _KEPT.sub(lambda match: _ESCAPED.sub(r"\1", match.group(1)), segment)
+
+
+def _escape(stream: str) -> str:
+    """Stream text as a superblank's content: every backslash and bracket escaped."""
+    return stream.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")

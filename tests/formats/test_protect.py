@@ -1,0 +1,48 @@
+"""What is not prose, hidden from the engine and given back (formats/protect.py)."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dragoman.formats.plaintext import escape
+from dragoman.formats.protect import protect, unprotect
+from dragoman.formats.stream import visible_text
+
+
+def kept(text: str) -> list[str]:
+    """The stretches `protect` hid, as a reader sees them."""
+    found = re.findall(r"\[dragoman-keep:(?:[^\]\\]|\\.)*\]", protect(escape(text)))
+    return [visible_text(unprotect(superblank)) for superblank in found]
+
+
+def test_urls_addresses_handles_hashtags_paths_and_tildes_are_hidden_whole() -> None:
+    assert kept("Open ~/docs now.") == ["~/docs"]
+    assert kept("We love #holiday and @river_news.") == ["#holiday", "@river_news"]
+    assert kept("See https://example.com/a_b?q=1#frag, then www.example.org/x.") == [
+        "https://example.com/a_b?q=1#frag",
+        "www.example.org/x",
+    ]
+    assert kept("Mail me@example.org or run ./build.sh and ../up/x.") == ["me@example.org", "./build.sh", "../up/x"]
+    assert kept("cd ~ then ~bob/notes") == ["~", "~bob/notes"]
+
+
+def test_prose_with_slashes_signs_and_entities_is_left_to_the_engine() -> None:
+    for text in ["and/or", "3/4 of 1/2", "50% off a+b", "C# and F#", "Tom&#39;s", "x*y"]:
+        assert kept(text) == [], text
+
+
+def test_the_documents_own_blanks_are_never_cut() -> None:
+    segment = "See [[t:a:Q1]]https:\\/\\/x.org\\/a[[/]] and [<b>]#tag[<\\/b>] now"
+    protected = protect(segment)
+    assert "[<b>]" in protected and "[<\\/b>]" in protected  # superblanks untouched
+    assert "[dragoman-keep:\\[\\[t:a:Q1\\]\\]https" in protected  # a link that is all URL is kept with its marks
+    assert unprotect(protected) == segment
+
+
+@given(st.text(st.characters(blacklist_categories=["Cs"]), max_size=80))
+def test_unprotect_gives_back_exactly_what_protect_was_given(text: str) -> None:
+    stream = escape(text)
+    assert unprotect(protect(stream)) == stream
