@@ -8,6 +8,8 @@ import pytest
 
 from dragoman.engines.apertium import ApertiumEngine
 from dragoman.formats.glossary import GlossaryError, apply_glossary, parse_glossary
+from dragoman.formats.plaintext import escape
+from dragoman.formats.protect import protect, unprotect
 
 XLIFF_12 = b"""<?xml version="1.0" encoding="UTF-8"?>
 <xliff version="1.2" xmlns="urn:oasis:names:tc:xliff:document:1.2"><file source-language="en" target-language="es"
@@ -59,3 +61,10 @@ def test_terms_come_out_as_the_glossary_says(engine: ApertiumEngine) -> None:
     out = restore(engine.translate(segments, "en", "es"))[0]
     assert "Trujamán" in out and "minino" in out and "gato negro zaino" in out
     assert "Dragomans" in out  # whole words only
+
+
+def test_a_glossary_term_inside_what_is_not_prose_is_left_alone() -> None:
+    segment = protect(escape("A holiday for #holiday fans"))
+    swapped, restore = apply_glossary([segment], [("holiday", "fiesta")])
+    assert "#holiday" in unprotect(swapped[0]) and "Zqglos" in swapped[0]  # the prose's term only
+    assert unprotect(restore(swapped)[0]) == "A fiesta for #holiday fans"

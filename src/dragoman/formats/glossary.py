@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 
 from dragoman.errors import Invalid
 from dragoman.formats.plaintext import escape
+from dragoman.formats.protect import KEPT
 
 __all__ = ["GLOSSARY_FORMATS", "Glossary", "GlossaryError", "apply_glossary", "parse_glossary"]
 
@@ -109,10 +110,13 @@ def apply_glossary(segments: Sequence[str], glossary: Glossary) -> tuple[list[st
     terms = sorted({source: target for source, target in glossary}.items(), key=lambda item: -len(item[0]))
     targets = [escape(target) for _, target in terms]
     alternatives = "|".join(re.escape(escape(source)) for source, _ in terms)
-    pattern = re.compile(rf"(?<![\w\\])(?:{alternatives})(?!\w)")
+    # what formats.protect hid from the engine (a URL, a #hashtag) is matched whole and left as it is
+    pattern = re.compile(rf"({KEPT.pattern})|(?<![\w\\])(?:{alternatives})(?!\w)")
     index = {escape(source): number for number, (source, _) in enumerate(terms)}
 
     def protect(match: re.Match[str]) -> str:
+        if match.group(1):
+            return match.group(0)
         return f"Zqglos{_letters(index[match.group(0)])}zq"
 
     def restore(translated: list[str]) -> list[str]:

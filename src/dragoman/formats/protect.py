@@ -22,11 +22,11 @@ import re
 
 from dragoman.formats.stream import text_runs
 
-__all__ = ["protect", "unprotect"]
+__all__ = ["KEPT", "protect", "unprotect"]
 
 _OPEN = "[dragoman-keep:"
 _TRAILING = ".,;:!?)"
-_KEPT = re.compile(r"\[dragoman-keep:((?:[^\]\\]|\\.)*)\]")
+KEPT = re.compile(r"\[dragoman-keep:((?:[^\]\\]|\\.)*)\]")
 _ESCAPED = re.compile(r"\\(.)", re.DOTALL)
 # Matched on the visible text (escapes resolved); the order of the alternatives is their priority.
 _NOT_PROSE = re.compile(
@@ -74,7 +74,7 @@ def protect(segment: str) -> str:
 
 def unprotect(segment: str) -> str:
     """`segment` with our superblanks unwrapped back into the stream text they held."""
-    return _KEPT.sub(lambda match: _ESCAPED.sub(r"\1", match.group(1)), segment)
+    return KEPT.sub(lambda match: _ESCAPED.sub(r"\1", match.group(1)), segment)
 
 
 def _escape(stream: str) -> str:
