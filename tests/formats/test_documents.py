@@ -146,3 +146,13 @@ def test_what_is_not_prose_comes_back_untouched_in_text_html_and_docx(engine: Ap
             assert kept in translated, (kept, translated)
     # a link whose text is a URL keeps its tag and its text
     assert '<a href="https://x.org">https://example.com/a_b?q=1#frag</a>' in html.decode()
+
+
+def test_an_html_document_declares_the_language_it_was_translated_into(engine: ApertiumEngine) -> None:
+    source = b'<html lang="en" xml:lang=en><body><p>The cat is black.</p></body></html>'
+    document = extract(source, format_for("a.html"))
+    out = inject(document, engine.translate(document.segments, "en", "es"), target_language="es-MX").decode()
+    assert out.startswith('<html lang="es-MX" xml:lang="es-MX">') and "El gato es negro." in out
+    # none declared: none added; a plain-text document is never touched
+    bare = extract(b"<html><body><p>The cat.</p></body></html>", format_for("a.html"))
+    assert inject(bare, bare.segments, target_language="es").startswith(b"<html><body>")

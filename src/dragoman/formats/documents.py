@@ -4,6 +4,7 @@ blocks back into the original's structure. Plain text is handled in-process; the
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
@@ -151,20 +152,45 @@ def extract(
     return document
 
 
-def inject(document: ExtractedDocument, translated: list[str], *, should_abort: AbortCheck = never_abort) -> bytes:
+def inject(
+    document: ExtractedDocument,
+    translated: list[str],
+    *,
+    should_abort: AbortCheck = never_abort,
+    target_language: str | None = None,
+) -> bytes:
     """Put translated segments back into the document's structure, within the limits it was taken
-    apart with; the work folder is removed. Raises as `extract` does."""
+    apart with; the work folder is removed. With `target_language` (a BCP 47 tag), an HTML
+    document's `<html lang>` (and `xml:lang`) says it. Raises as `extract` does."""
     if len(translated) != len(document.segments):
         raise ValueError("one translation is needed per segment")
     translated = [unprotect(segment) for segment in translated]
     try:
         if isinstance(document.skeleton, PlainTextSkeleton):
             return plaintext.rebuild(document.skeleton, translated).encode(document.encoding)
-        return transfuse.inject(
+        data = transfuse.inject(
             document.skeleton, translated, document.format.name, limits=document.limits, should_abort=should_abort
         )
+        if target_language is not None and document.format.transfuse == "html":
+            data = html_language(data, target_language)
+        return data
     finally:
         document.discard()
+
+
+_HTML_START = re.compile(rb"<html\b[^>]*>", re.IGNORECASE)
+_LANG = re.compile(rb"""(\b(?:xml:)?lang\s*=\s*)(?:"[^"]*"|'[^']*'|[^\s>]+)""", re.IGNORECASE)
+
+
+def html_language(data: bytes, language: str) -> bytes:
+    """`data` (HTML) with the language its `<html>` start tag declares (`lang`, `xml:lang`) set to
+    `language`; a start tag declaring none is left as it is. Source: HTML Living Standard, "The lang
+    and xml:lang attributes"."""
+    start = _HTML_START.search(data)
+    if start is None or not _LANG.search(start.group(0)):
+        return data
+    tag = _LANG.sub(lambda match: match.group(1) + b'"' + language.encode("ascii", "replace") + b'"', start.group(0))
+    return data[: start.start()] + tag + data[start.end() :]
 
 
 def text_encoding(data: bytes) -> str:

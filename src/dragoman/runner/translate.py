@@ -76,7 +76,8 @@ def translate_document(
     except BaseException:
         document.discard()
         raise
-    return Translated(inject(document, restore(translated), should_abort=should_abort), document.characters, source)
+    data = inject(document, restore(translated), should_abort=should_abort, target_language=wanted)
+    return Translated(data, document.characters, source)
 
 
 def _source_language(
