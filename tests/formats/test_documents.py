@@ -156,3 +156,13 @@ def test_an_html_document_declares_the_language_it_was_translated_into(engine: A
     # none declared: none added; a plain-text document is never touched
     bare = extract(b"<html><body><p>The cat.</p></body></html>", format_for("a.html"))
     assert inject(bare, bare.segments, target_language="es").startswith(b"<html><body>")
+
+
+def test_keyboard_input_variables_and_sample_output_are_kept_verbatim_inside_a_sentence(
+    engine: ApertiumEngine,
+) -> None:
+    source = b"<html><body><p>Press <kbd>the dog</kbd> then type <var>the cat</var> and <samp>the house</samp> now.</p>"
+    out, _ = translate(source + b"</body></html>", "a.html", engine)
+    text = out.decode()
+    assert "<kbd>the dog</kbd>" in text and "<var>the cat</var>" in text and "<samp>the house</samp>" in text
+    assert "ahora" in text  # the sentence around them is one sentence, translated

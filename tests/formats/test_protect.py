@@ -46,3 +46,10 @@ def test_the_documents_own_blanks_are_never_cut() -> None:
 def test_unprotect_gives_back_exactly_what_protect_was_given(text: str) -> None:
     stream = escape(text)
     assert unprotect(protect(stream)) == stream
+
+
+def test_an_element_kept_verbatim_is_hidden_whole_with_what_it_holds() -> None:
+    segment = "Press [[t:kbd:A1]]Ctrl [[t:b:B2]]C[[/]][[/]] then [[t:b:C3]]go[[/]] to [[t:var:D4]]x[[/]]."
+    protected = protect(segment)
+    assert protected.count("[dragoman-keep:") == 2 and "[[t:b:C3]]go[[/]]" in protected
+    assert unprotect(protected) == segment

@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import re
 
-from dragoman.formats.stream import text_runs
+from dragoman.formats.stream import text_runs, tokens
 
 __all__ = ["KEPT", "protect", "unprotect"]
 
 _OPEN = "[dragoman-keep:"
 _TRAILING = ".,;:!?)"
+_VERBATIM = re.compile(r"\[\[t:(?:kbd|var|samp|code|tt):")  # Transfuse's mark for such an element
 KEPT = re.compile(r"\[dragoman-keep:((?:[^\]\\]|\\.)*)\]")
 _ESCAPED = re.compile(r"\\(.)", re.DOTALL)
 # Matched on the visible text (escapes resolved); the order of the alternatives is their priority.
@@ -48,7 +49,36 @@ def protect(segment: str) -> str:
     """`segment` with every stretch that is not prose (see the module's docstring) wrapped in a
     superblank of our own. The document's own blanks and escapes are kept as they are; a stretch
     that is all a word-bound span holds (a link's text that is a URL) is wrapped with the span's
-    marks, since the engine drops a word-bound span with no word in it."""
+    marks, since the engine drops a word-bound span with no word in it; so is an inline element
+    whose text is not prose by definition (`<kbd>`, `<var>`, `<samp>`, `<code>`, `<tt>`), whole."""
+    out: list[str] = []
+    last = 0
+    for begin, end in _verbatim_spans(segment):
+        out.append(_protect_runs(segment[last:begin]))
+        out.append(_OPEN + _escape(segment[begin:end]) + "]")
+        last = end
+    out.append(_protect_runs(segment[last:]))
+    return "".join(out)
+
+
+def _verbatim_spans(segment: str) -> list[tuple[int, int]]:
+    """(start, end) of each outermost word-bound span opened by an element kept verbatim."""
+    spans: list[tuple[int, int]] = []
+    depth, begin = 0, 0
+    for start, end, kind in tokens(segment):
+        if kind == "open":
+            if depth == 0 and _VERBATIM.match(segment, start):
+                depth, begin = 1, start
+            elif depth:
+                depth += 1
+        elif kind == "close" and depth:
+            depth -= 1
+            if depth == 0:
+                spans.append((begin, end))
+    return spans
+
+
+def _protect_runs(segment: str) -> str:
     out: list[str] = []
     last = 0
     for positions, before, after in text_runs(segment):

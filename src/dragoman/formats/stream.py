@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-__all__ = ["split_stream", "text_runs", "visible_text"]
+__all__ = ["split_stream", "text_runs", "tokens", "visible_text"]
 
 _SENTENCE_END = ".!?;:"
 
@@ -41,6 +41,12 @@ def _tokens(stream: str) -> Iterator[tuple[int, int, str]]:
         else:
             yield i, i + 1, "space" if c.isspace() else "text"
             i += 1
+
+
+def tokens(stream: str) -> list[tuple[int, int, str]]:
+    """(start, end, kind) of each token of `stream`: kind "text" (a character or an escape), "space",
+    "blank" (a superblank), "open" or "close" (a word-bound blank's marks)."""
+    return list(_tokens(stream))
 
 
 def text_runs(stream: str) -> list[tuple[list[int], str, str]]:
