@@ -3,6 +3,7 @@ the domain's rules, records them in the store and wakes the runner; it holds no 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import threading
 import time
@@ -26,6 +27,7 @@ from dragoman.events import job_event
 from dragoman.formats.documents import DocumentFormat
 from dragoman.formats.glossary import Glossary
 from dragoman.formats.limits import DocumentLimits
+from dragoman.holds import HOLDER_LABEL, this_holder
 from dragoman.planning import CLI_TENANT
 from dragoman.runner.finalize import finalize_jobs
 from dragoman.runner.pool import InProcessRunner
@@ -136,9 +138,11 @@ class Dragoman:
 
     # --- requests -----------------------------------------------------------------------------
 
-    def submit(self, spec: JobSpec) -> JobView:
+    def submit(self, spec: JobSpec, *, held: bool = False) -> JobView:
         """Check everything that can be checked up front; on any problem raise and create nothing.
-        Locations are checked in the tenant's storage scope and stored in their one spelling."""
+        Locations are checked in the tenant's storage scope and stored in their one spelling.
+        `held`: the job is created validating, claimed by no runner until `release` (or cancelled
+        with `cancel`): the caller decides whether it goes on once it exists (`dragoman.holds`)."""
         storage = self.storage.for_tenant(spec.tenant)
         with self._storage_gate.enter(spec.tenant):
             spec = canonical_spec(storage, spec)
@@ -148,7 +152,17 @@ class Dragoman:
             for task in live:
                 storage.check_source(task.source_url)
             check_targets(storage, spec)
-        return self._created(self.store.create_job(spec))
+        if held:
+            spec = dataclasses.replace(spec, labels={**spec.labels, HOLDER_LABEL: this_holder()})
+        return self._created(self.store.create_job(spec, validated=not held))
+
+    def release(self, job_id: str) -> JobView:
+        """Hand a job submitted `held` to the runners, unless a cancel was accepted for it first (then
+        it stays cancelled, nothing of it ran). Raises NotFound."""
+        view = self.store.release_job(job_id)
+        if self.runner is not None:
+            self.runner.wake()
+        return view
 
     def submit_batch(self, inputs: Sequence[BatchInput], job: JobSpec) -> JobView:
         """A front door's batch: always a job. `job` carries the job's own facts (tenant, origin,
@@ -182,7 +196,7 @@ class Dragoman:
                 f", {view.summary.failed} failed at once" if view.summary.failed else ""
             )
         job_event("submitted", view.job.id, detail, tenant=view.job.tenant, origin=view.job.origin)
-        if self.runner is not None and failure is None:
+        if self.runner is not None and failure is None and view.job.validated:
             self.runner.wake()
         return view
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 from collections.abc import Sequence
@@ -103,26 +102,22 @@ def submit_and_follow(
     hint_paths: Sequence[Path] = (),
 ) -> None:
     """Submit the job and follow it to its end (translate, jobs retry); with `wait` off, only submit it.
-    A Ctrl-C pressed before the job exists creates none."""
+    A Ctrl-C pressed before the job exists creates none. One pressed while it is being created
+    cancels it before anything of it runs, here or in a `dragoman serve` on the same store: the job is
+    created held (no runner claims it) and released only once this command has decided to go on."""
     if ctrl_c.presses:
         service.close()
         (errors if output.quiet or output.json else stdout).print("stopped before a job was created")
         raise typer.Exit(EXIT_CANCELLED_HERE)
     try:
-        view = service.submit(spec)
+        view = service.submit(spec, held=wait)
     except ServiceError as exc:
         service.close()
         source = spec.tasks[0].source_language if spec.tasks else "en"
         targets = list(dict.fromkeys(task.target_language for task in spec.tasks))
         raise fail(exc, _hint(service, exc, hint_paths, source, targets)) from None
-    if ctrl_c.presses and wait and not ctrl_c.cancel_recorded:
-        # pressed while the job was being created: cancel it before this command runs any of it
-        with contextlib.suppress(ServiceError):
-            view = service.cancel(view.job.id)
-            (errors if output.quiet or output.json else stdout).print(
-                "cancelling: the job was cancelled as it was created"
-            )
-        ctrl_c.cancel_recorded = True
+    if wait:
+        view = _cancel_or_release(service, view, ctrl_c, output)
     console = output.messages
     if console is not None:
         console.print(f"job [bold]{view.job.id}[/]: {view.summary.total} document translation(s)", soft_wrap=True)
@@ -131,6 +126,26 @@ def submit_and_follow(
         service.close()
         raise typer.Exit(0)
     follow_to_the_end(service, view, ctrl_c, output, skipped)
+
+
+def _cancel_or_release(service: Dragoman, view: JobView, ctrl_c: CtrlC, output: Output) -> JobView:
+    """The decision on a job this command created held: cancel it if a Ctrl-C came while it was
+    being created (nothing of it has run anywhere), else release it to the runners. A press from here
+    on is an ordinary cancel. If the cancel cannot be recorded now (the store is busy), the job stays
+    held and the follow loop asks again."""
+    if not ctrl_c.presses:
+        try:
+            return service.release(view.job.id)
+        except ServiceError as exc:
+            service.close()
+            raise fail(exc) from None
+    try:
+        view = service.cancel(view.job.id)
+    except ServiceError:
+        return view
+    ctrl_c.cancel_recorded = True
+    (errors if output.quiet or output.json else stdout).print("cancelling: the job was cancelled as it was created")
+    return view
 
 
 def _submitted_only(service: Dragoman, view: JobView, output: Output) -> None:

@@ -39,6 +39,7 @@ __all__ = [
     "delivered_unchanged",
     "derive_status",
     "recover_task",
+    "releasable",
 ]
 
 
@@ -266,6 +267,14 @@ def decide_cancel(job: Job, summary: Summary) -> tuple[Job, Summary]:
     cancelled_job = job.evolve(cancel_requested=True)
     after = dataclasses.replace(summary, not_yet_started=0, cancelled=summary.cancelled + summary.not_yet_started)
     return cancelled_job, after
+
+
+def releasable(job: Job) -> bool:
+    """Whether a job its submitter created held (`validated` false: validating, nothing claims its
+    tasks) may now be handed to the runners. Only while it is still held, did not fail validation,
+    and no cancel was accepted for it: a cancel and a release are decided under the same job lock, so
+    a cancel recorded first always wins and nothing of the job ever runs."""
+    return not job.validated and job.error is None and not job.cancel_requested
 
 
 def stopped_task(*, by_cancel: bool) -> TaskStatus:

@@ -22,8 +22,9 @@ from dragoman.domain.jobs import recover_task
 from dragoman.domain.states import TaskStatus
 from dragoman.engines.base import Engine
 from dragoman.errors import ServiceError
-from dragoman.events import task_event
+from dragoman.events import job_event, task_event
 from dragoman.formats.limits import DEFAULT_LIMITS, DocumentLimits
+from dragoman.holds import holder_gone, holder_of
 from dragoman.processes import pid_alive
 from dragoman.runner.context import TaskContext
 from dragoman.runner.execute import Outcome, TaskExecutor
@@ -144,10 +145,24 @@ class InProcessRunner:
             if recovered:
                 settled += 1
                 task_event("recovered", orphan.task.id, orphan.task.job_id, f"its worker {orphan.owner} was gone")
+        self._cancel_abandoned_holds()
         if settled:
             self.wake()
         finalize_jobs(self._store, self.finalizers)  # also catches jobs whose finalizer a crash interrupted
         return settled
+
+    def _cancel_abandoned_holds(self) -> None:
+        """Cancel the jobs held by a submitter that died before deciding whether they go on
+        (`dragoman.holds`): nothing of them ran, and no one is left to release them."""
+        for job_id, labels in self._store.held_jobs():
+            holder = holder_of(labels)
+            if not holder_gone(holder):
+                continue
+            try:
+                view = self._store.request_cancel(job_id)
+            except ServiceError:  # released or cancelled meanwhile, or the store is busy: next round
+                continue
+            job_event("cancel_accepted", job_id, f"{view.status.value}: its submitter {holder} ended before it went on")
 
     def _is_gone(self, owner: str, lease_expires_at: datetime | None) -> bool:
         if lease_expires_at is None or lease_expires_at < utcnow():

@@ -28,6 +28,7 @@ from dragoman.domain.jobs import (
     Task,
     decide_cancel,
     derive_status,
+    releasable,
 )
 from dragoman.domain.specs import JobSpec, location_identity
 from dragoman.domain.states import JobStatus, TaskStatus, transition
@@ -505,6 +506,27 @@ class JobStore:
             )
             self._touch_job(connection, job_id, now, {"n_pending": -cancelled, "n_cancelled": cancelled})
             return self._view(connection, job_id)
+
+    def release_job(self, job_id: str) -> JobView:
+        """Hand a job created held (`create_job(validated=False)`, see `dragoman.holds`) to the runners,
+        unless it may no longer be (`domain.releasable`: a cancel was accepted for it meanwhile). Decided
+        under the job's lock, as a cancel is, so the two never interleave. Raises NotFound."""
+        with self._write() as connection:
+            locked = self._lock_job_view(connection, job_id)
+            if not releasable(locked.job):
+                return locked
+            connection.execute(update(jobs).where(jobs.c.id == job_id).values(validated=True))
+            return self._touch_job(connection, job_id, self._now(), {})
+
+    def held_jobs(self) -> list[tuple[str, dict[str, Any]]]:
+        """(id, labels) of the jobs still held by their submitter (validating, no cancel accepted)."""
+        with self._read() as connection:
+            rows = connection.execute(
+                select(jobs.c.id, jobs.c.labels).where(
+                    jobs.c.status == JobStatus.VALIDATING.value, jobs.c.cancel_requested.is_(False)
+                )
+            ).all()
+        return [(row.id, dict(row.labels or {})) for row in rows]
 
     # --- the runner's side --------------------------------------------------------------------
 
