@@ -12,6 +12,7 @@ from dragoman.abort import AbortCheck, never_abort
 from dragoman.errors import NoTranslatableText, UndecodableDocument, UnsupportedFormat
 from dragoman.formats import plaintext, screening, transfuse, wordruns
 from dragoman.formats.limits import DEFAULT_LIMITS, DocumentLimits
+from dragoman.formats.parts import PartSkeleton, extract_parts, inject_parts
 from dragoman.formats.plaintext import PlainTextSkeleton
 from dragoman.formats.protect import protect, unprotect
 
@@ -114,10 +115,14 @@ class ExtractedDocument:
     skeleton: PlainTextSkeleton | transfuse.TransfuseSkeleton = field(repr=False)
     encoding: str = "utf-8"  # how a plain-text translation is written: as the original was
     limits: DocumentLimits = field(default=DEFAULT_LIMITS, repr=False)  # what putting it back may cost
+    # a package's parts Transfuse leaves out (headers, notes...): their segments follow the body's
+    parts: list[PartSkeleton] = field(default_factory=list, repr=False)
 
     def discard(self) -> None:
         if isinstance(self.skeleton, transfuse.TransfuseSkeleton):
             self.skeleton.discard()
+        for part in self.parts:
+            part.discard()
 
 
 def extract(
@@ -144,8 +149,17 @@ def extract(
         skeleton, segments, characters = transfuse.extract(
             data, fmt.transfuse, fmt.extensions[0], fmt.name, limits=limits, should_abort=should_abort
         )
+    parts: list[PartSkeleton] = []
+    if isinstance(skeleton, transfuse.TransfuseSkeleton) and fmt.zipped:  # headers, notes...: seen besides the body
+        try:
+            parts = extract_parts(data, fmt.transfuse, fmt.name, limits=limits, should_abort=should_abort)
+        except BaseException:
+            skeleton.discard()
+            raise
+        segments = segments + [segment for part in parts for segment in part.segments]
+        characters += sum(part.characters for part in parts)
     segments = [protect(segment) for segment in segments]  # what is not prose is hidden from the engine
-    document = ExtractedDocument(fmt, segments, characters, skeleton, encoding, limits)
+    document = ExtractedDocument(fmt, segments, characters, skeleton, encoding, limits, parts)
     if characters == 0:
         document.discard()
         raise NoTranslatableText("the document has no text to translate")
@@ -168,9 +182,16 @@ def inject(
     try:
         if isinstance(document.skeleton, PlainTextSkeleton):
             return plaintext.rebuild(document.skeleton, translated).encode(document.encoding)
+        body = len(document.segments) - sum(len(part.segments) for part in document.parts)
         data = transfuse.inject(
-            document.skeleton, translated, document.format.name, limits=document.limits, should_abort=should_abort
-        )
+            document.skeleton, translated[:body], document.format.name, limits=document.limits,
+            should_abort=should_abort,
+        )  # fmt: skip
+        if document.parts:
+            data = inject_parts(
+                data, document.parts, translated[body:], document.format.name, limits=document.limits,
+                should_abort=should_abort,
+            )  # fmt: skip
         if target_language is not None and document.format.transfuse == "html":
             data = html_language(data, target_language)
         return data
