@@ -11,6 +11,9 @@ from collections.abc import Iterator
 
 import docx
 import pytest
+from odf.opendocument import OpenDocumentText
+from odf.style import Footer, Header, MasterPage, PageLayout
+from odf.text import P
 from pptx import Presentation
 
 from dragoman.engines.apertium import ApertiumEngine
@@ -125,6 +128,7 @@ def test_the_left_out_parts_are_found_by_name_for_each_format() -> None:
         "ppt/slides/slide4.xml", "ppt/notesSlides/notesSlide1.xml",
     ]  # fmt: skip
     assert left_out_parts(["content.xml"], "odt") == []
+    assert left_out_parts(["content.xml", "styles.xml"], "odp") == ["styles.xml"]
 
 
 def test_a_word_document_with_more_left_out_parts_than_allowed_is_refused_before_any_is_converted() -> None:
@@ -137,3 +141,25 @@ def test_a_word_document_with_more_left_out_parts_than_allowed_is_refused_before
             target.writestr(f"word/header{number + 100}.xml", source.read("word/header1.xml"))
     with pytest.raises(DocumentTooComplex, match=f"at most {MAX_STAND_INS}"):
         extract(out.getvalue(), format_for("a.docx"))
+
+
+def test_opendocument_page_headers_and_footers_are_translated(engine: ApertiumEngine) -> None:
+    document = OpenDocumentText()
+    layout = PageLayout(name="pm1")
+    document.automaticstyles.addElement(layout)
+    master = MasterPage(name="Standard", pagelayoutname=layout)
+    header, footer = Header(), Footer()
+    header.addElement(P(text="The red house"))
+    footer.addElement(P(text="I like dogs."))
+    master.addElement(header)
+    master.addElement(footer)
+    document.masterstyles.addElement(master)
+    document.text.addElement(P(text="The cat is black."))
+    buffer = io.BytesIO()
+    document.write(buffer)
+    out, characters = translate(buffer.getvalue(), "a.odt", engine)
+    package = zipfile.ZipFile(io.BytesIO(out))
+    assert b"El gato es negro." in package.read("content.xml")
+    styles = package.read("styles.xml")
+    assert b"La casa roja" in styles and b"Me gustan los perros." in styles
+    assert characters == len("The cat is black.") + len("The red house") + len("I like dogs.")

@@ -1,15 +1,16 @@
 """The parts of an Office package that Transfuse leaves out, translated through Transfuse too.
 
 Transfuse reads one part of a package: a Word document's `word/document.xml`, a presentation's
-slides numbered from `slide1.xml` on (stopping at the first gap a deleted slide leaves). A reader
-also sees:
+slides numbered from `slide1.xml` on (stopping at the first gap a deleted slide leaves), an
+OpenDocument's `content.xml`. A reader also sees:
 
 - Word: headers and footers (`word/header*.xml`, `word/footer*.xml`), footnotes, endnotes and
   comments;
-- PowerPoint: speaker notes (`ppt/notesSlides/*.xml`), and slides past a gap in the numbering.
+- PowerPoint: speaker notes (`ppt/notesSlides/*.xml`), and slides past a gap in the numbering;
+- OpenDocument: page headers and footers (with the master pages, in `styles.xml`).
 
 Each such part is the same markup as the part Transfuse reads (WordprocessingML paragraphs and
-runs; DrawingML text bodies), so it goes through Transfuse in a stand-in package: a copy of the
+runs; DrawingML text bodies; OpenDocument paragraphs), so it goes through Transfuse in a stand-in package: a copy of the
 document in which the part takes the place of the one Transfuse reads (a Word part at a time; all
 of a presentation's left-out parts at once, as slides 1, 2, ...). Its blocks are translated with
 the document's, and the translated part is put back under its own name. Inline formatting, fields
@@ -66,6 +67,8 @@ def left_out_parts(names: Sequence[str], transfuse_format: str) -> list[str]:
             read += 1
         past_gap = [f"ppt/slides/slide{number}.xml" for number in numbers if number > read]
         return past_gap + sorted((name for name in names if _NOTES.match(name)), key=_natural)
+    if transfuse_format in ("odt", "odp"):  # page headers and footers live with the master pages
+        return [name for name in names if name == "styles.xml"]
     return []
 
 
@@ -84,7 +87,7 @@ def extract_parts(
         wanted = left_out_parts(names, transfuse_format)
         if not wanted:
             return []
-        groups = [[name] for name in wanted] if transfuse_format == "docx" else [wanted]
+        groups = [wanted] if transfuse_format == "pptx" else [[name] for name in wanted]
         if len(groups) > MAX_STAND_INS:
             raise DocumentTooComplex(
                 f"the {label} document has {len(groups)} headers, footers and notes parts; at most "
@@ -137,6 +140,8 @@ def _slots(names: Sequence[str], label: str) -> list[str]:
     """Where a stand-in package holds each of `names`."""
     if len(names) == 1 and names[0].startswith("word/"):
         return ["word/document.xml"]
+    if names == ["styles.xml"]:
+        return ["content.xml"]
     return [f"ppt/slides/slide{number}.xml" for number in range(1, len(names) + 1)]
 
 
@@ -145,6 +150,8 @@ def _stand_in(data: bytes, transfuse_format: str, contents: Sequence[bytes]) -> 
     root renamed a slide's: Transfuse puts translations back only into slides)."""
     if transfuse_format == "docx":
         return _replace_members(data, {"word/document.xml": contents[0]})
+    if transfuse_format in ("odt", "odp"):
+        return _replace_members(data, {"content.xml": contents[0]})
     slides = {
         f"ppt/slides/slide{number}.xml": _rename_root(content, b"notes", b"sld")
         for number, content in enumerate(contents, start=1)
