@@ -4,7 +4,8 @@ Each line names the event and the ids in its text (`job 1c18… submitted: 12 ta
 log is enough to follow a job; the same facts are in the record's extra fields (`event`, `job_id`,
 `task_id`, ...), which a JSON formatter writes as fields. Events: a job submitted, a cancel
 requested (accepted or refused), a task started, finished (its status), released by a shutdown
-(it runs again after the restart), or recovered after its worker was gone.
+(it runs again after the restart), or recovered after its worker was gone; a job finished (its
+final status and counts: `job_finished`), logged by the process whose transaction ended it.
 
 Logged under `dragoman.events` at INFO.
 """
@@ -12,8 +13,12 @@ Logged under `dragoman.events` at INFO.
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
-__all__ = ["job_event", "task_event"]
+if TYPE_CHECKING:
+    from dragoman.domain.jobs import JobView
+
+__all__ = ["job_event", "job_finished", "task_event"]
 
 log = logging.getLogger("dragoman.events")
 
@@ -34,3 +39,30 @@ def task_event(event: str, task_id: str, job_id: str, detail: str = "", **fields
         "task %s of job %s %s%s", task_id, job_id, event, f": {detail}" if detail else "",
         extra={"event": f"task.{event}", "job_id": job_id, "task_id": task_id, **fields},
     )  # fmt: skip
+
+
+def job_finished(view: JobView) -> None:
+    """Log `job <id> finished: <status> · S succeeded, F failed, C cancelled of T · N characters
+    billed` when a job reaches its final state, with `event="job.finished"` and the fields `status`,
+    `total`, `succeeded`, `failed`, `cancelled`, `characters_charged`, `cancel_outcome` (None when no
+    cancel was asked for), `tenant` and `origin`."""
+    summary = view.summary
+    outcome = None if view.cancel_outcome is None else view.cancel_outcome.value
+    detail = (
+        f"{view.status.value} · {summary.succeeded} succeeded, {summary.failed} failed, {summary.cancelled} "
+        f"cancelled of {summary.total} · {summary.characters_charged} characters billed"
+    )
+    job_event(
+        "finished",
+        view.job.id,
+        detail,
+        status=view.status.value,
+        total=summary.total,
+        succeeded=summary.succeeded,
+        failed=summary.failed,
+        cancelled=summary.cancelled,
+        characters_charged=summary.characters_charged,
+        cancel_outcome=outcome,
+        tenant=view.job.tenant,
+        origin=view.job.origin,
+    )

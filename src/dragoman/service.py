@@ -23,7 +23,7 @@ from dragoman.domain.specs import JobSpec, check_job_spec
 from dragoman.engines.apertium import ApertiumEngine
 from dragoman.engines.base import Engine, LanguagePair
 from dragoman.errors import CancelRefused, ConfigError, DocumentError, Invalid, TargetExists
-from dragoman.events import job_event
+from dragoman.events import job_event, job_finished
 from dragoman.formats.documents import DocumentFormat
 from dragoman.formats.glossary import Glossary
 from dragoman.formats.limits import DocumentLimits
@@ -116,7 +116,7 @@ class Dragoman:
         """The service as `settings` describe it. Raises ConfigError naming the setting at fault when
         the state database cannot be opened (a malformed or unreachable DRAGOMAN_DATABASE_URL, a
         DRAGOMAN_DATA_DIR that is a file)."""
-        store = JobStore(_open_database(settings))
+        store = JobStore(_open_database(settings), on_job_ended=job_finished)
         engine = ApertiumEngine(
             settings.apertium_modes_dir,
             stall_seconds=settings.stall_seconds,

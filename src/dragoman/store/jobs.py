@@ -117,6 +117,8 @@ class Orphan:
     attempt: int | None = None
 
 
+_ENDED = "dragoman.jobs_ended"  # a write transaction's connection.info: the jobs it ended
+
 _LIVE_TASK_STATES = (TaskStatus.PENDING.value, TaskStatus.RUNNING.value)
 
 
@@ -151,9 +153,14 @@ def map_db_errors() -> Iterator[None]:
 class JobStore:
     """Jobs and tasks in a SQL database (SQLite or PostgreSQL) through SQLAlchemy Core."""
 
-    def __init__(self, engine: Engine, clock: Clock = utcnow) -> None:
+    def __init__(
+        self, engine: Engine, clock: Clock = utcnow, on_job_ended: Callable[[JobView], None] | None = None
+    ) -> None:
+        """`on_job_ended(view)` is called once per job that reaches its final state in a transaction of
+        this store, after that transaction commits (an error it raises is logged, never raised)."""
         self._engine = engine
         self._now = clock
+        self._on_job_ended = on_job_ended
         self._reader = engine.execution_options(readonly=True)  # BEGIN, not BEGIN IMMEDIATE
         self._row_locks = engine.dialect.name != "sqlite"
         self._marker_lock = threading.Lock()
@@ -192,8 +199,23 @@ class JobStore:
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
+        ended: list[JobView] = []  # jobs this transaction ended (`_touch_job`), told once it committed
         with map_db_errors(), self._engine.begin() as connection:
-            yield connection
+            connection.info[_ENDED] = ended
+            try:
+                yield connection
+            finally:
+                connection.info.pop(_ENDED, None)
+        self._ended(ended)
+
+    def _ended(self, views: Sequence[JobView]) -> None:
+        if self._on_job_ended is None:
+            return
+        for view in views:
+            try:
+                self._on_job_ended(view)
+            except Exception:
+                log.exception("on_job_ended failed", extra={"job_id": view.job.id})
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
@@ -223,11 +245,14 @@ class JobStore:
         is stored (so its caller can read why) with no tasks, and nothing ever runs for it."""
         job_id = spec.job_id or str(uuid.uuid4())
         try:
-            return self._create_job(job_id, spec, validated, error)
+            view = self._create_job(job_id, spec, validated, error)
         except IntegrityError as exc:  # PostgreSQL: a concurrent job took a target after the check below
             if "uq_tasks_live_target" not in str(exc.orig):
                 raise _unavailable(exc) from exc
             raise TargetExists("another job is already writing one of this job's targets") from None
+        if view.is_terminal:  # failed validation, or every task failed at once
+            self._ended([view])
+        return view
 
     def _create_job(self, job_id: str, spec: JobSpec, validated: bool, error: ErrorInfo | None) -> JobView:
         with map_db_errors_except_integrity(), self._engine.begin() as connection:
@@ -752,6 +777,9 @@ class JobStore:
         view = JobView(_job_from_row(row), _summary_from_row(row))
         if view.status.value != row.status:  # the status moves a few times per job, the counters every time
             connection.execute(SET_STATUS, {"b_job": job_id, "b_status": view.status.value})
+            ended = connection.info.get(_ENDED)
+            if view.is_terminal and ended is not None:
+                ended.append(view)
         return view
 
     def _view(self, connection: Connection, job_id: str) -> JobView:
