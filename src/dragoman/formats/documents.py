@@ -12,6 +12,7 @@ from dragoman.abort import AbortCheck, never_abort
 from dragoman.errors import NoTranslatableText, UndecodableDocument, UnsupportedFormat
 from dragoman.formats import plaintext, screening, transfuse, wordruns
 from dragoman.formats.limits import DEFAULT_LIMITS, DocumentLimits
+from dragoman.formats.metadata import MetadataText, extract_metadata, inject_metadata
 from dragoman.formats.parts import PartSkeleton, extract_parts, inject_parts
 from dragoman.formats.plaintext import PlainTextSkeleton
 from dragoman.formats.protect import protect, unprotect
@@ -117,6 +118,8 @@ class ExtractedDocument:
     limits: DocumentLimits = field(default=DEFAULT_LIMITS, repr=False)  # what putting it back may cost
     # a package's parts Transfuse leaves out (headers, notes...): their segments follow the body's
     parts: list[PartSkeleton] = field(default_factory=list, repr=False)
+    # a package's title, subject, description and images' alternative texts: the last segments
+    metadata: list[MetadataText] = field(default_factory=list, repr=False)
 
     def discard(self) -> None:
         if isinstance(self.skeleton, transfuse.TransfuseSkeleton):
@@ -150,6 +153,7 @@ def extract(
             data, fmt.transfuse, fmt.extensions[0], fmt.name, limits=limits, should_abort=should_abort
         )
     parts: list[PartSkeleton] = []
+    metadata: list[MetadataText] = []
     if isinstance(skeleton, transfuse.TransfuseSkeleton) and fmt.zipped:  # headers, notes...: seen besides the body
         try:
             parts = extract_parts(data, fmt.transfuse, fmt.name, limits=limits, should_abort=should_abort)
@@ -158,8 +162,11 @@ def extract(
             raise
         segments = segments + [segment for part in parts for segment in part.segments]
         characters += sum(part.characters for part in parts)
+        metadata = extract_metadata(data, fmt.transfuse)
+        segments = segments + [plaintext.escape(item.text.strip()) for item in metadata]
+        characters += sum(len(item.text.strip()) for item in metadata)
     segments = [protect(segment) for segment in segments]  # what is not prose is hidden from the engine
-    document = ExtractedDocument(fmt, segments, characters, skeleton, encoding, limits, parts)
+    document = ExtractedDocument(fmt, segments, characters, skeleton, encoding, limits, parts, metadata)
     if characters == 0:
         document.discard()
         raise NoTranslatableText("the document has no text to translate")
@@ -182,16 +189,20 @@ def inject(
     try:
         if isinstance(document.skeleton, PlainTextSkeleton):
             return plaintext.rebuild(document.skeleton, translated).encode(document.encoding)
-        body = len(document.segments) - sum(len(part.segments) for part in document.parts)
+        described = len(translated) - len(document.metadata)
+        body = described - sum(len(part.segments) for part in document.parts)
         data = transfuse.inject(
             document.skeleton, translated[:body], document.format.name, limits=document.limits,
             should_abort=should_abort,
         )  # fmt: skip
         if document.parts:
             data = inject_parts(
-                data, document.parts, translated[body:], document.format.name, limits=document.limits,
+                data, document.parts, translated[body:described], document.format.name, limits=document.limits,
                 should_abort=should_abort,
             )  # fmt: skip
+        if document.metadata:
+            texts = [plaintext.unescape(segment) for segment in translated[described:]]
+            data = inject_metadata(data, document.metadata, texts)
         if target_language is not None and document.format.transfuse == "html":
             data = html_language(data, target_language)
         return data

@@ -1,0 +1,128 @@
+"""Text of an Office package that is not in its body's markup: its title, subject and description
+(the package's properties), and images' alternative text. A reader sees them in the file's
+properties, in a search result's title, or read aloud by a screen reader.
+
+- Word and PowerPoint: `docProps/core.xml` `dc:title`, `dc:subject`, `dc:description`; alternative
+  text in `descr` attributes of drawing objects (`wp:docPr`, and `*:cNvPr` of pictures and shapes)
+  of `word/document.xml` and of each slide;
+- OpenDocument: `meta.xml` `dc:title`, `dc:subject`, `dc:description`; `svg:desc` of frames is
+  body markup, left to the converter.
+
+Each text is one plain-text segment. The parts are read with lxml (no entities resolved, no
+network, no DTD) and written back with only those texts changed, in the translated package (whose
+body the converter rewrote, with the same drawing objects in the same order). Sources: ECMA-376
+Part 2 (core properties), Part 1 §20.4.2.5 (docPr) and §19.3.1.12 (cNvPr); OpenDocument 1.3 §4.3.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from lxml import etree
+
+__all__ = ["MetadataText", "extract_metadata", "inject_metadata"]
+
+_DC = "http://purl.org/dc/elements/1.1/"
+_PROPERTIES = {
+    "docx": "docProps/core.xml",
+    "pptx": "docProps/core.xml",
+    "odt": "meta.xml",
+    "odp": "meta.xml",
+}
+_DESCRIBED = {
+    "docx": re.compile(r"^word/document\.xml$"),
+    "pptx": re.compile(r"^ppt/slides/slide\d+\.xml$"),
+}
+_FIELDS = ("title", "subject", "description")
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+
+
+@dataclass(frozen=True, slots=True)
+class MetadataText:
+    """One text: the package member holding it, which one it is there (`property` name, or the
+    index of the described object), and the text."""
+
+    member: str
+    where: str
+    text: str
+
+
+def extract_metadata(data: bytes, transfuse_format: str) -> list[MetadataText]:
+    """The package's property and alternative texts that hold any text, in a stable order."""
+    found: list[MetadataText] = []
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        names = package.namelist()
+        properties = _PROPERTIES.get(transfuse_format)
+        if properties in names:
+            root = _parse(package.read(properties))
+            if root is not None:
+                for name in _FIELDS:
+                    element = root.find(f".//{{{_DC}}}{name}")
+                    if element is not None and (element.text or "").strip():
+                        found.append(MetadataText(properties, name, element.text or ""))
+        described = _DESCRIBED.get(transfuse_format)
+        for member in sorted((name for name in names if described and described.match(name)), key=_natural):
+            root = _parse(package.read(member))
+            if root is None:
+                continue
+            for index, element in enumerate(_described(root)):
+                text = element.get("descr") or ""
+                if text.strip():
+                    found.append(MetadataText(member, str(index), text))
+    return found
+
+
+def inject_metadata(data: bytes, texts: Sequence[MetadataText], translations: Sequence[str]) -> bytes:
+    """Package `data` with each text replaced by its translation (in `texts`' order)."""
+    by_member: dict[str, list[tuple[MetadataText, str]]] = {}
+    for text, translation in zip(texts, translations, strict=True):
+        by_member.setdefault(text.member, []).append((text, translation))
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename in by_member:
+                content = _rewrite(content, by_member[item.filename])
+            target.writestr(item, content)
+    return out.getvalue()
+
+
+def _rewrite(content: bytes, changes: list[tuple[MetadataText, str]]) -> bytes:
+    root = _parse(content)
+    if root is None:
+        return content
+    described = list(_described(root))
+    for text, translation in changes:
+        if text.where in _FIELDS:
+            element = root.find(f".//{{{_DC}}}{text.where}")
+            if element is not None:
+                element.text = translation
+        elif int(text.where) < len(described):
+            described[int(text.where)].set("descr", translation)
+    declaration = content.lstrip().startswith(b"<?xml")
+    return bytes(etree.tostring(root, xml_declaration=declaration, encoding="UTF-8", standalone=True))
+
+
+def _described(root: etree._Element) -> list[etree._Element]:
+    """Drawing objects that may carry alternative text, in document order."""
+    return [
+        element
+        for element in root.iter()
+        if isinstance(element.tag, str) and etree.QName(element).localname in ("docPr", "cNvPr")
+    ]
+
+
+def _parse(content: bytes) -> etree._Element | None:
+    try:
+        return etree.fromstring(content, _PARSER)
+    except etree.XMLSyntaxError:
+        return None
+
+
+def _natural(name: str) -> tuple[str, int]:
+    match = re.search(r"(\d+)\.xml$", name)
+    return (re.sub(r"\d+\.xml$", "", name), int(match.group(1)) if match else 0)
