@@ -12,7 +12,7 @@ import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from dragoman.domain.specs import AUTO_LANGUAGE, ErrorInfo, JobSpec, TaskSpec
+from dragoman.domain.specs import AUTO_LANGUAGE, ErrorInfo, JobSpec, TaskSpec, shown_location
 from dragoman.errors import (
     AccessDenied,
     Invalid,
@@ -236,5 +236,6 @@ def _glossary(storage: Storage, refs: Sequence[GlossaryRef], cache: dict[Glossar
 
 
 def _redact(url: str) -> str:
-    """A URL fit for an error message: no query string (it may hold a SAS token)."""
-    return url.split("?", 1)[0]
+    """A location fit for an error message: no query string (it may hold a SAS token), and a local
+    file's path decoded (`domain.specs.shown_location`)."""
+    return shown_location(url)

@@ -13,16 +13,21 @@ Logged under `dragoman.events` at INFO.
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from dragoman.domain.jobs import JobView
 
-__all__ = ["job_event", "job_finished", "task_event"]
+__all__ = ["job_event", "job_finished", "job_finished_after", "task_event"]
 
 log = logging.getLogger("dragoman.events")
 
 Field = str | int | float | None
+
+_held = threading.local()  # this thread's job.finished lines held by `job_finished_after`
 
 
 def job_event(event: str, job_id: str, detail: str = "", **fields: Field) -> None:
@@ -41,11 +46,29 @@ def task_event(event: str, task_id: str, job_id: str, detail: str = "", **fields
     )  # fmt: skip
 
 
+@contextmanager
+def job_finished_after() -> Iterator[None]:
+    """Hold the `job_finished` lines this thread logs inside the block until it ends: a runner logs
+    the end of the task that ended its job first, then the job's end."""
+    held: list[JobView] = []
+    _held.views = held
+    try:
+        yield
+    finally:
+        _held.views = None
+        for view in held:
+            job_finished(view)
+
+
 def job_finished(view: JobView) -> None:
     """Log `job <id> finished: <status> · S succeeded, F failed, C cancelled of T · N characters
     billed` when a job reaches its final state, with `event="job.finished"` and the fields `status`,
     `total`, `succeeded`, `failed`, `cancelled`, `characters_charged`, `cancel_outcome` (None when no
     cancel was asked for), `tenant` and `origin`."""
+    held: list[JobView] | None = getattr(_held, "views", None)
+    if held is not None:
+        held.append(view)
+        return
     summary = view.summary
     outcome = None if view.cancel_outcome is None else view.cancel_outcome.value
     detail = (

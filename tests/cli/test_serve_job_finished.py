@@ -90,6 +90,9 @@ def test_serve_logs_each_job_once_when_it_ends_with_its_status_and_counts(tmp_pa
         assert record["characters_charged"] > 0 and record["cancel_outcome"] is None
         assert record["message"].startswith(f"job {mixed} finished: partially_failed · 2 succeeded, 1 failed")
         assert record["level"] == "INFO" and record["logger"] == "dragoman.events"
+        events = [(r.get("event"), r.get("job_id")) for r in _records(log)]
+        last_task = max(i for i, event in enumerate(events) if event == ("task.finished", mixed))
+        assert events.index(("job.finished", mixed)) > last_task  # its last task's end is logged first
 
         cancelled = submit(env, str(many), "--out", str(docs / "out-many"))
         deadline = time.monotonic() + 60

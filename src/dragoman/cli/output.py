@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import sys
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote, urlsplit
 
 if TYPE_CHECKING:
     from dragoman.domain.jobs import JobView, Task
@@ -17,11 +16,11 @@ __all__ = ["job_json", "location", "print_json", "skipped_json", "task_json"]
 
 def location(url: str) -> str:
     """A document's location for people: a local file's path, decoded (`my file.txt`, not
-    `my%20file.txt`); any other location without its query string, which may carry a SAS token."""
-    parts = urlsplit(url)
-    if parts.scheme == "file":
-        return unquote(parts.path)
-    return url.split("?", 1)[0]
+    `my%20file.txt`); any other location without its query string, which may carry a SAS token
+    (`domain.specs.shown_location`, which every message naming a document uses)."""
+    from dragoman.domain.specs import shown_location
+
+    return shown_location(url)
 
 
 def job_json(view: JobView) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from dragoman.errors import Invalid, UnsupportedLanguage
 
@@ -17,6 +18,7 @@ __all__ = [
     "check_job_spec",
     "checks_designated_source",
     "location_identity",
+    "shown_location",
     "primary_language",
 ]
 
@@ -76,6 +78,17 @@ class JobSpec:
     occupied_target_fails_document: bool = False
 
 
+def shown_location(url: str) -> str:
+    """A location as a message shows it to people: a local file's path, decoded (`/tmp/my file.txt`,
+    never `file:///tmp/my%20file.txt`); any other location without its query string, which may carry
+    access (a SAS token). Every message that names a document (the command line's, the service's log
+    and its errors) shows it so."""
+    parts = urlsplit(url)
+    if parts.scheme == "file":
+        return unquote(parts.path)
+    return location_identity(url)
+
+
 def location_identity(url: str) -> str:
     """Which document a location (already in its one spelling, `Storage.canonical`) names: the URL
     without its query, which only carries access (a SAS token) and is never shown (lifecycle rule 9)."""
@@ -109,8 +122,8 @@ def check_job_spec(spec: JobSpec, supports: Callable[[str, str], bool]) -> None:
         other = seen.get(target)
         if other is not None:
             raise Invalid(
-                f"{location_identity(task.source_url)} and {location_identity(other.source_url)} "
-                f"would both be written to {target}"
+                f"{shown_location(task.source_url)} and {shown_location(other.source_url)} "
+                f"would both be written to {shown_location(task.target_url)}"
             )
         seen[target] = task
         if not supports(task.source_language, task.target_language):

@@ -7,11 +7,10 @@ import hashlib
 import logging
 import time
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from dragoman.abort import Aborted, AbortReason
 from dragoman.domain.jobs import ErrorInfo, Task, broken_task, stopped_task
-from dragoman.domain.specs import checks_designated_source
+from dragoman.domain.specs import checks_designated_source, shown_location
 from dragoman.domain.states import TaskStatus
 from dragoman.engines.base import Engine, ProgressCallback
 from dragoman.errors import ServiceError
@@ -133,4 +132,4 @@ def document_format(task: Task) -> DocumentFormat:
     Raises UnsupportedFormat."""
     if task.document_format is not None:
         return format_named(task.document_format)
-    return format_for(urlsplit(task.source_url).path)
+    return format_for(shown_location(task.source_url))  # the name a message shows: decoded

@@ -22,7 +22,7 @@ from dragoman.domain.jobs import recover_task
 from dragoman.domain.states import TaskStatus
 from dragoman.engines.base import Engine
 from dragoman.errors import ServiceError
-from dragoman.events import job_event, task_event
+from dragoman.events import job_event, job_finished_after, task_event
 from dragoman.formats.limits import DEFAULT_LIMITS, DocumentLimits
 from dragoman.holds import holder_gone, holder_of
 from dragoman.processes import pid_alive
@@ -132,19 +132,20 @@ class InProcessRunner:
                 published = _was_published(storage, orphan)
                 return recover_task(published=published, cancel_requested=orphan.cancel_requested)
 
-            try:
-                # Decided with the task locked for the orphan's claim: a publication of that claim
-                # cannot land between the look at the target and the decision.
-                recovered = self._store.recover(orphan, decide)
-                # Even a published task may leave its temporary file: the kill can land between the
-                # publishing link and the removal of the temporary name.
-                storage.discard_partials(orphan.task.target_url)
-            except ServiceError:
-                log.exception("could not recover a task", extra={"action": "recover", "task_id": orphan.task.id})
-                continue
-            if recovered:
-                settled += 1
-                task_event("recovered", orphan.task.id, orphan.task.job_id, f"its worker {orphan.owner} was gone")
+            with job_finished_after():  # the task's recovery is logged before the end of its job
+                try:
+                    # Decided with the task locked for the orphan's claim: a publication of that claim
+                    # cannot land between the look at the target and the decision.
+                    recovered = self._store.recover(orphan, decide)
+                    # Even a published task may leave its temporary file: the kill can land between the
+                    # publishing link and the removal of the temporary name.
+                    storage.discard_partials(orphan.task.target_url)
+                except ServiceError:
+                    log.exception("could not recover a task", extra={"action": "recover", "task_id": orphan.task.id})
+                    continue
+                if recovered:
+                    settled += 1
+                    task_event("recovered", orphan.task.id, orphan.task.job_id, f"its worker {orphan.owner} was gone")
         self._cancel_abandoned_holds()
         if settled:
             self.wake()
@@ -208,24 +209,27 @@ class InProcessRunner:
         with self._lock:
             self._running[task.id] = ctx
         task_event("started", task.id, task.job_id, f"attempt {claim.attempt}", attempt=claim.attempt)
-        try:
-            if self._stopping.is_set():
-                ctx.abort(AbortReason.SHUTDOWN)
-            outcome = self._executor.run(ctx)
-            reported, following = self._report(ctx, outcome)
-        finally:
-            with self._lock:
-                self._running.pop(task.id, None)
-        if reported is None:  # could not be recorded: the lease lapses and recovery settles the task
-            return None
-        with self._progressed:
-            self._progressed.notify_all()
-        if reported and outcome.status is TaskStatus.PENDING:  # stopped by a shutdown: runs again later
-            task_event("released", task.id, task.job_id, "stopped by a shutdown, it runs again later", status="pending")
-        elif reported:
-            error = outcome.error
-            detail = outcome.status.value + ("" if error is None else f" ({error.code}: {error.message})")
-            task_event("finished", task.id, task.job_id, detail, status=outcome.status.value)
+        with job_finished_after():  # the end of the task that ended its job is logged first
+            try:
+                if self._stopping.is_set():
+                    ctx.abort(AbortReason.SHUTDOWN)
+                outcome = self._executor.run(ctx)
+                reported, following = self._report(ctx, outcome)
+            finally:
+                with self._lock:
+                    self._running.pop(task.id, None)
+            if reported is None:  # could not be recorded: the lease lapses and recovery settles the task
+                return None
+            with self._progressed:
+                self._progressed.notify_all()
+            if reported and outcome.status is TaskStatus.PENDING:  # stopped by a shutdown: runs again later
+                task_event(
+                    "released", task.id, task.job_id, "stopped by a shutdown, it runs again later", status="pending"
+                )
+            elif reported:
+                error = outcome.error
+                detail = outcome.status.value + ("" if error is None else f" ({error.code}: {error.message})")
+                task_event("finished", task.id, task.job_id, detail, status=outcome.status.value)
         if not reported:
             log.warning("lost the task before reporting it", extra={"action": "finish", "task_id": task.id})
         try:

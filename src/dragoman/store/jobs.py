@@ -30,7 +30,7 @@ from dragoman.domain.jobs import (
     derive_status,
     releasable,
 )
-from dragoman.domain.specs import JobSpec, location_identity
+from dragoman.domain.specs import JobSpec, shown_location
 from dragoman.domain.states import JobStatus, TaskStatus, transition
 from dragoman.errors import NotFound, ServiceError, StoreError, TargetExists
 from dragoman.store.schema import glossaries, glossary_digest, jobs, target_key, tasks
@@ -345,7 +345,7 @@ class JobStore:
                 .limit(1)
             ).first()
             if taken is not None:
-                raise TargetExists(f"{location_identity(taken.target_url)} is already being written by another job")
+                raise TargetExists(f"{shown_location(taken.target_url)} is already being written by another job")
 
     @staticmethod
     def _store_glossaries(
