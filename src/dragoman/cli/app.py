@@ -103,12 +103,21 @@ class Output:
             console.print(text, soft_wrap=True, markup=False)
 
 
-def open_service(*, with_runner: bool = False) -> Dragoman:
-    """The service on the configured store and engine (loaded now: this is the slow import)."""
+def open_service(*, with_runner: bool = False, reading: bool = False) -> Dragoman:
+    """The service on the configured store and engine (loaded now: this is the slow import).
+
+    `reading`: for a command that changes nothing when no job exists (`jobs list`, `jobs show`,
+    `languages`, and any command naming a job): a store that does not exist yet is not created (no
+    data folder, no database file); the command reads an empty one, in memory, instead. Raises
+    ConfigError as `Dragoman.from_settings` does."""
     from dragoman.config import load_settings
     from dragoman.service import Dragoman
+    from dragoman.store.database import EMPTY_DATABASE, database_exists
 
-    return Dragoman.from_settings(load_settings(), with_runner=with_runner)
+    settings = load_settings()
+    if reading and not database_exists(settings.database):
+        settings = settings.model_copy(update={"database_url": EMPTY_DATABASE})
+    return Dragoman.from_settings(settings, with_runner=with_runner)
 
 
 app = typer.Typer(

@@ -32,7 +32,7 @@ Quiet = Annotated[bool, typer.Option("--quiet", "-q", help=QUIET_HELP)]
 
 def _resolved(job_id: str, *, with_runner: bool = False) -> tuple[Dragoman, str]:
     try:
-        service = open_service(with_runner=with_runner)
+        service = open_service(with_runner=with_runner, reading=True)  # no store yet: no job of that id
     except ServiceError as exc:
         raise fail(exc) from None
     try:
@@ -66,7 +66,7 @@ def jobs_list(
     from dragoman.store.jobs import JobQuery
 
     try:
-        service = open_service()
+        service = open_service(reading=True)
         views = service.list_jobs(limit=limit, query=JobQuery(statuses=set(status) if status else None))
     except ServiceError as exc:
         raise fail(exc) from None

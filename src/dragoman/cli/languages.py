@@ -14,7 +14,7 @@ __all__ = ["languages"]
 def languages(as_json: AsJson = False) -> None:
     """Language pairs the installed engine translates."""
     try:
-        service = open_service()
+        service = open_service(reading=True)
         pairs = service.languages()
         if not pairs:
             from dragoman.config import setting_name

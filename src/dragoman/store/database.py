@@ -11,7 +11,9 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-__all__ = ["HEAD_REVISION", "open_database", "upgrade"]
+__all__ = ["HEAD_REVISION", "EMPTY_DATABASE", "database_exists", "open_database", "upgrade"]
+
+EMPTY_DATABASE = "sqlite://"  # in memory: what a read-only command reads when the store does not exist
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # The newest migration's revision (tests/store/test_migrations.py checks it is Alembic's head): a
@@ -24,6 +26,15 @@ def open_database(url: str) -> Engine:
     engine = _create(url)
     upgrade(engine)
     return engine
+
+
+def database_exists(url: str) -> bool:
+    """Whether the state database at `url` exists already: a SQLite file is there. A server's database
+    (PostgreSQL) is taken to exist: opening it creates nothing on this machine."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return True
+    return not parsed.database or parsed.database == ":memory:" or Path(parsed.database).exists()
 
 
 def _create(url: str) -> Engine:
