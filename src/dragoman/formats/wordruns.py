@@ -4,8 +4,14 @@ Transfuse 0.5.8 (Debian's) dies of a segmentation fault on a run (`<w:r>`) that 
 elements (`<w:t>`), which python-docx writes for any paragraph with a tab or a line break in it
 (`<w:r><w:t>Hello</w:t><w:tab/><w:t>world</w:t></w:r>`) and Word writes too. Such a run is split
 into runs of one text element each, every one with a copy of the run's properties (`<w:rPr>`): Word
-shows the same thing. Only the story parts (body, headers, footers, notes, comments) are touched,
-only when one of their runs needs it, and only parts up to `_MAX_PART_BYTES` (larger ones are left
+shows the same thing. Transfuse also ends a block at a bookmark or a comment's range mark inside a paragraph, so the
+sentence around it was translated in pieces ("La reunión Inicios en nueve Por la mañana"). Such
+marks, which Word does not show, are moved to the edges of their paragraph (a start to its
+beginning, an end to its end): the bookmark or the comment's range then covers the whole paragraph,
+and the sentence is translated whole.
+
+Only the story parts (body, headers, footers, notes, comments) are touched,
+only when one of their runs or marks needs it, and only parts up to `_MAX_PART_BYTES` (larger ones are left
 as they are; the screening has already bounded what a package may hold).
 """
 
@@ -22,6 +28,10 @@ __all__ = ["split_multi_text_runs"]
 
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _RUN, _TEXT, _PROPERTIES = f"{{{_W}}}r", f"{{{_W}}}t", f"{{{_W}}}rPr"
+_PARAGRAPH, _PARAGRAPH_PROPERTIES = f"{{{_W}}}p", f"{{{_W}}}pPr"
+_CONTENT = frozenset({_RUN, f"{{{_W}}}hyperlink", f"{{{_W}}}smartTag", f"{{{_W}}}ins"})  # what holds text
+_STARTS = frozenset({f"{{{_W}}}bookmarkStart", f"{{{_W}}}commentRangeStart"})
+_ENDS = frozenset({f"{{{_W}}}bookmarkEnd", f"{{{_W}}}commentRangeEnd"})
 _STORY = re.compile(r"^word/(document|header\d*|footer\d*|footnotes|endnotes|comments)\.xml$")
 _MAX_PART_BYTES = 8 * 1024 * 1024  # parsed whole: lxml takes about ten times a part's size
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_blank_text=False)
@@ -38,7 +48,8 @@ def split_multi_text_runs(package: bytes) -> bytes:
             if not _STORY.match(member.filename) or member.file_size > _MAX_PART_BYTES:
                 continue
             xml = archive.read(member)
-            if xml.count(b"<w:t>") + xml.count(b"<w:t ") < 2:
+            marked = any(mark in xml for mark in (b"<w:bookmarkStart", b"<w:commentRangeStart"))
+            if xml.count(b"<w:t>") + xml.count(b"<w:t ") < 2 and not marked:
                 continue
             split = _split(xml)
             if split is not None:
@@ -58,7 +69,7 @@ def _split(xml: bytes) -> bytes | None:
         root = etree.fromstring(xml, _PARSER)
     except etree.XMLSyntaxError:
         return None
-    changed = False
+    changed = _marks_to_edges(root)
     for run in list(root.iter(_RUN)):
         texts = [child for child in run if child.tag == _TEXT]
         if len(texts) < 2:
@@ -89,3 +100,31 @@ def _split(xml: bytes) -> bytes | None:
         return None
     result: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
     return result
+
+
+def _marks_to_edges(root: etree._Element) -> bool:
+    """Move every bookmark and comment-range mark that sits between a paragraph's texts to the
+    paragraph's edge (starts after its properties, ends last); whether anything moved."""
+    moved = False
+    for paragraph in root.iter(_PARAGRAPH):
+        children = list(paragraph)
+        texts = [index for index, child in enumerate(children) if child.tag in _CONTENT and _has_text(child)]
+        if not texts:
+            continue
+        first, last = texts[0], texts[-1]
+        starts = [child for index, child in enumerate(children) if child.tag in _STARTS and index > first]
+        ends = [child for index, child in enumerate(children) if child.tag in _ENDS and index < last]
+        for mark in starts:
+            paragraph.remove(mark)
+        for mark in reversed(starts):
+            properties = paragraph.find(_PARAGRAPH_PROPERTIES)
+            paragraph.insert(paragraph.index(properties) + 1 if properties is not None else 0, mark)
+        for mark in ends:
+            paragraph.remove(mark)
+            paragraph.append(mark)
+        moved = moved or bool(starts or ends)
+    return moved
+
+
+def _has_text(element: etree._Element) -> bool:
+    return any((text.text or "").strip() for text in element.iter(_TEXT))
