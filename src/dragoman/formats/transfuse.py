@@ -24,7 +24,8 @@ from pathlib import Path
 
 from dragoman import processes
 from dragoman.abort import AbortCheck, never_abort
-from dragoman.errors import ConversionLimitExceeded, ConverterCrashed, UndecodableDocument
+from dragoman.errors import ConversionLimitExceeded, ConverterCrashed, NoTranslatableText, UndecodableDocument
+from dragoman.formats import textless
 from dragoman.formats.limits import DEFAULT_LIMITS, DocumentLimits
 from dragoman.formats.stream import visible_text
 
@@ -63,7 +64,8 @@ def extract(
 ) -> tuple[TransfuseSkeleton, list[str], int]:
     """The blocks to translate, the skeleton and the billable characters.
 
-    Raises UndecodableDocument if Transfuse cannot read the document, ConversionLimitExceeded if it
+    Raises NoTranslatableText if the part Transfuse reads has no paragraph at all (only charts,
+    pictures: `textless`), UndecodableDocument if Transfuse cannot read the document, ConversionLimitExceeded if it
     runs out of time or memory, ConverterCrashed if it dies otherwise, and Aborted.
     """
     workdir = _new_workdir()
@@ -73,6 +75,11 @@ def extract(
         argv = ["tf-extract", "-f", transfuse_format, "-d", str(workdir / "state"), str(source)]
         returncode, output, errors = _convert(argv, workdir, None, label, limits, should_abort)
         if returncode != 0:
+            if textless.lacks_paragraphs(data, transfuse_format):  # charts, pictures: refused as if broken
+                raise NoTranslatableText(
+                    f"the {label} document has no text to translate: its only content is not text "
+                    "(charts, pictures, shapes without text)"
+                )
             detail = errors.strip().splitlines()
             reason = detail[-1] if detail else f"exit code {returncode}"
             raise UndecodableDocument(f"the {label} document could not be read: {reason}")
