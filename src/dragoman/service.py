@@ -27,6 +27,7 @@ from dragoman.events import job_event, job_finished
 from dragoman.formats.documents import DocumentFormat
 from dragoman.formats.glossary import Glossary
 from dragoman.formats.limits import DocumentLimits
+from dragoman.heartbeat import SERVE, is_fresh
 from dragoman.holds import HOLDER_LABEL, this_holder
 from dragoman.planning import CLI_TENANT
 from dragoman.runner.finalize import finalize_jobs
@@ -35,7 +36,8 @@ from dragoman.runner.translate import Translated, translate_document
 from dragoman.storage.local import LocalStorage
 from dragoman.storage.scopes import StorageScopes
 from dragoman.store.database import open_database
-from dragoman.store.jobs import JobQuery, JobStore, TaskQuery
+from dragoman.store.jobs import JobQuery, JobStore, TaskQuery, utcnow
+from dragoman.store.runners import RunnerRegistry
 
 if TYPE_CHECKING:
     from dragoman.connector.service import Connector
@@ -112,10 +114,11 @@ class Dragoman:
         return self.storage.local(CLI_TENANT)
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, with_runner: bool = False) -> Dragoman:
+    def from_settings(cls, settings: Settings, *, with_runner: bool = False, serving: bool = False) -> Dragoman:
         """The service as `settings` describe it. Raises ConfigError naming the setting at fault when
         the state database cannot be opened (a malformed or unreachable DRAGOMAN_DATABASE_URL, a
-        DRAGOMAN_DATA_DIR that is a file)."""
+        DRAGOMAN_DATA_DIR that is a file). `serving` (`dragoman serve`): its runner writes the
+        heartbeat that says a service runs on this store (`serving_here`)."""
         store = JobStore(_open_database(settings), on_job_ended=job_finished)
         engine = ApertiumEngine(
             settings.apertium_modes_dir,
@@ -133,6 +136,7 @@ class Dragoman:
                 lease=timedelta(seconds=settings.lease_seconds),
                 recovery_every_seconds=settings.recovery_seconds,
                 limits=DocumentLimits.from_settings(settings),
+                registry=RunnerRegistry(store._engine) if serving else None,
             )
         return cls(store, engine, storage, runner, settings)
 
@@ -264,6 +268,11 @@ class Dragoman:
 
     def languages(self) -> list[LanguagePair]:
         return self.engine.languages()
+
+    def serving_here(self) -> bool:
+        """Whether a `dragoman serve` runs on this store now: its runner's heartbeat is fresh
+        (`dragoman.heartbeat`). Raises StoreError."""
+        return is_fresh(RunnerRegistry(self.store._engine).latest_beat(SERVE), utcnow())
 
     # --- life cycle ---------------------------------------------------------------------------
 

@@ -53,7 +53,7 @@ def serve(
     address, number = host or settings.host, port if port is not None else settings.port
     listener = _bind(address, number)
     try:
-        service = Dragoman.from_settings(settings, with_runner=True)
+        service = Dragoman.from_settings(settings, with_runner=True, serving=True)
     except ServiceError as exc:
         listener.close()
         raise fail(exc) from None

@@ -149,12 +149,10 @@ def _cancel_or_release(service: Dragoman, view: JobView, ctrl_c: CtrlC, output: 
 
 
 def _submitted_only(service: Dragoman, view: JobView, output: Output) -> None:
-    address = _service_address(service)
-    if not _service_answers(address):
+    if not _serving_here(service):
         errors.print(
-            f"warning: no Dragoman service answers at {address} (DRAGOMAN_HOST, DRAGOMAN_PORT): the job waits "
-            f"until one runs on this store (`dragoman serve`), or until `dragoman jobs wait {view.job.id}` "
-            "runs it here",
+            f"warning: no `dragoman serve` runs on this store ({_store_named(service)}): the job waits until one "
+            f"runs on it, or until `dragoman jobs wait {view.job.id}` runs it here",
             soft_wrap=True,
             markup=False,
         )
@@ -164,22 +162,24 @@ def _submitted_only(service: Dragoman, view: JobView, output: Output) -> None:
         stdout.print(f"job {view.job.id}: {view.status.value}", soft_wrap=True, markup=False)
 
 
-def _service_address(service: Dragoman) -> str:
-    host = service.settings.host
-    host = "127.0.0.1" if host in ("0.0.0.0", "") else ("[::1]" if host == "::" else host)
-    return f"http://{host}:{service.settings.port}"
-
-
-def _service_answers(address: str) -> bool:
-    """Whether a Dragoman service answers /health at `address` (it may still use another store)."""
-    import urllib.request
-
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+def _serving_here(service: Dragoman) -> bool:
+    """Whether a `dragoman serve` runs on this command's store (a fresh heartbeat in it: whatever
+    answers on DRAGOMAN_PORT may use another store, and a pid file may outlive its process)."""
     try:
-        with opener.open(f"{address}/health", timeout=0.5) as response:
-            return bool(response.status == 200)
-    except (OSError, ValueError):
+        return service.serving_here()
+    except ServiceError:
         return False
+
+
+def _store_named(service: Dragoman) -> str:
+    """The store as the warning names it: its setting and value (a database URL without password)."""
+    from dragoman.config import setting_name
+
+    settings = service.settings
+    if settings.database_url:
+        shown = re.sub(r"(://[^:/@]+:)[^@]+@", r"\1***@", settings.database_url)
+        return f"{setting_name('database_url')}={shown}"
+    return f"{setting_name('data_dir')}={settings.data_dir}"
 
 
 def _refuse_languages_taken_for_paths(paths: Sequence[Path], targets: Sequence[str]) -> None:

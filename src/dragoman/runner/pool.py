@@ -24,6 +24,7 @@ from dragoman.engines.base import Engine
 from dragoman.errors import ServiceError
 from dragoman.events import job_event, job_finished_after, task_event
 from dragoman.formats.limits import DEFAULT_LIMITS, DocumentLimits
+from dragoman.heartbeat import BEAT_SECONDS, SERVE
 from dragoman.holds import holder_gone, holder_of
 from dragoman.processes import pid_alive
 from dragoman.runner.context import TaskContext
@@ -32,6 +33,7 @@ from dragoman.runner.finalize import Finalizer, finalize_jobs
 from dragoman.storage.base import Storage
 from dragoman.storage.scopes import StorageScopes
 from dragoman.store.jobs import Claim, JobStore, Orphan, utcnow
+from dragoman.store.runners import RunnerRegistry
 
 __all__ = ["InProcessRunner"]
 
@@ -52,7 +54,10 @@ class InProcessRunner:
         recovery_every_seconds: float = 5.0,
         finalizers: Mapping[str, Finalizer] | None = None,
         limits: DocumentLimits = DEFAULT_LIMITS,
+        registry: RunnerRegistry | None = None,
     ) -> None:
+        """`registry`: where this runner writes its heartbeat while it runs (`dragoman.heartbeat`), so
+        that others can tell a service runs on this store; None (a command's embedded runner): none."""
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
         self._store = store
         self._storage = storage
@@ -69,10 +74,12 @@ class InProcessRunner:
         self._progressed = threading.Condition()  # notified whenever a task's outcome is recorded
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._registry = registry
 
     # --- life cycle ---------------------------------------------------------------------------
 
     def start(self) -> None:
+        self._beat()
         self.recover()
         for number in range(self._workers):
             thread = threading.Thread(target=self._work, name=f"dragoman-worker-{number}", daemon=True)
@@ -92,6 +99,20 @@ class InProcessRunner:
         for thread in self._threads:
             thread.join(timeout)
         self._threads.clear()
+        if self._registry is not None:
+            try:
+                self._registry.forget(self.owner)
+            except ServiceError:  # the heartbeat goes stale instead
+                log.warning("could not remove this runner's heartbeat", extra={"action": "heartbeat"})
+
+    def _beat(self) -> None:
+        """Write this runner's heartbeat (if it keeps one); a failure is logged, the next beat retries."""
+        if self._registry is None:
+            return
+        try:
+            self._registry.beat(self.owner, SERVE)
+        except ServiceError:
+            log.warning("could not write this runner's heartbeat", extra={"action": "heartbeat"})
 
     def wake(self) -> None:
         """New work may be waiting."""
@@ -262,9 +283,12 @@ class InProcessRunner:
 
     def _monitor(self) -> None:
         renew_every = self._lease.total_seconds() / 3
-        last_renewal = last_recovery = time.monotonic()
+        last_renewal = last_recovery = last_beat = time.monotonic()
         while not self._stopping.wait(self._abort_poll):
             clock = time.monotonic()
+            if clock - last_beat >= BEAT_SECONDS:
+                self._beat()
+                last_beat = clock
             try:
                 with self._lock:
                     active = bool(self._running)

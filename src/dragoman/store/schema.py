@@ -27,7 +27,7 @@ from dragoman.domain.specs import location_identity
 
 _LIVE = "status IN ('pending', 'running')"
 
-__all__ = ["glossaries", "glossary_digest", "jobs", "metadata", "target_key", "tasks"]
+__all__ = ["glossaries", "glossary_digest", "jobs", "metadata", "runners", "target_key", "tasks"]
 
 metadata = MetaData()
 
@@ -110,6 +110,20 @@ tasks = Table(
         sqlite_where=text(_LIVE),
         postgresql_where=text(_LIVE),
     ),
+)
+
+# The service runners working on this store (`dragoman serve`), each with its last heartbeat: a
+# fresh one means a service runs here (`dragoman.heartbeat`). Removed when it stops cleanly.
+runners = Table(
+    "runners",
+    metadata,
+    Column("owner", String(200), primary_key=True),
+    Column("kind", String(20), nullable=False),
+    Column("host", String(255), nullable=False),
+    Column("pid", Integer(), nullable=False),
+    Column("started_at", DateTime(), nullable=False),
+    Column("beat_at", DateTime(), nullable=False),
+    Index("ix_runners_kind_beat", "kind", "beat_at"),
 )
 
 # A job's glossaries, each stored once: [[source term, target term], ...] as checked at submission.
