@@ -10,12 +10,13 @@ from pathlib import PurePosixPath
 
 from dragoman.abort import AbortCheck, never_abort
 from dragoman.errors import NoTranslatableText, UndecodableDocument, UnsupportedFormat
-from dragoman.formats import plaintext, screening, transfuse, wordruns
+from dragoman.formats import plaintext, screening, subtitles, transfuse, wordruns
 from dragoman.formats.limits import DEFAULT_LIMITS, DocumentLimits
 from dragoman.formats.metadata import MetadataText, extract_metadata, inject_metadata
 from dragoman.formats.parts import PartSkeleton, extract_parts, inject_parts
 from dragoman.formats.plaintext import PlainTextSkeleton
 from dragoman.formats.protect import protect, unprotect
+from dragoman.formats.subtitles import SubtitleSkeleton
 
 __all__ = [
     "FORMATS",
@@ -67,6 +68,8 @@ FORMATS: tuple[DocumentFormat, ...] = (
         zipped=True,
     ),
     DocumentFormat("OpenDocumentText", (".odt",), ("application/vnd.oasis.opendocument.text",), "odt", zipped=True),
+    DocumentFormat("SubRip", (".srt",), ("application/x-subrip",), "srt"),
+    DocumentFormat("WebVTT", (".vtt",), ("text/vtt",), "vtt"),
     DocumentFormat(
         "OpenDocumentPresentation",
         (".odp",),
@@ -113,7 +116,7 @@ class ExtractedDocument:
     format: DocumentFormat
     segments: list[str]
     characters: int
-    skeleton: PlainTextSkeleton | transfuse.TransfuseSkeleton = field(repr=False)
+    skeleton: PlainTextSkeleton | SubtitleSkeleton | transfuse.TransfuseSkeleton = field(repr=False)
     encoding: str = "utf-8"  # how a plain-text translation is written: as the original was
     limits: DocumentLimits = field(default=DEFAULT_LIMITS, repr=False)  # what putting it back may cost
     # a package's parts Transfuse leaves out (headers, notes...): their segments follow the body's
@@ -140,10 +143,12 @@ def extract(
     ConverterCrashed if the converter dies, and dragoman.abort.Aborted once `should_abort` says so
     (a running converter is killed within about 10 ms)."""
     text = _readable_text(data, fmt, limits, should_abort)  # None for packaged formats
-    skeleton: PlainTextSkeleton | transfuse.TransfuseSkeleton
+    skeleton: PlainTextSkeleton | SubtitleSkeleton | transfuse.TransfuseSkeleton
     encoding = text_encoding(data) if text is not None else "utf-8"
     if text is not None and fmt.transfuse == "text":
         skeleton, segments, characters = plaintext.take_apart(text)
+    elif text is not None and fmt.transfuse in ("srt", "vtt"):
+        skeleton, segments, characters = subtitles.take_apart(text)
     else:
         if text is not None and encoding != "utf-8":  # Transfuse reads UTF-8, and declares it in HTML output
             data, encoding = text.removeprefix("\ufeff").encode("utf-8"), "utf-8"
@@ -189,6 +194,8 @@ def inject(
     try:
         if isinstance(document.skeleton, PlainTextSkeleton):
             return plaintext.rebuild(document.skeleton, translated).encode(document.encoding)
+        if isinstance(document.skeleton, SubtitleSkeleton):
+            return subtitles.rebuild(document.skeleton, translated).encode(document.encoding)
         described = len(translated) - len(document.metadata)
         body = described - sum(len(part.segments) for part in document.parts)
         data = transfuse.inject(
@@ -250,5 +257,5 @@ def _readable_text(data: bytes, fmt: DocumentFormat, limits: DocumentLimits, sho
         ) from None
     if not text.strip("\ufeff \t\r\n"):
         raise NoTranslatableText("the document is empty")
-    screening.check_text(text, fmt.transfuse != "text", fmt.name, limits, should_abort)
+    screening.check_text(text, fmt.transfuse == "html", fmt.name, limits, should_abort)
     return text

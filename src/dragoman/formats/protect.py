@@ -22,7 +22,7 @@ import re
 
 from dragoman.formats.stream import text_runs, tokens
 
-__all__ = ["KEPT", "protect", "unprotect"]
+__all__ = ["KEPT", "keep", "protect", "unprotect"]
 
 _OPEN = "[dragoman-keep:"
 _TRAILING = ".,;:!?)"
@@ -100,6 +100,11 @@ def _protect_runs(segment: str) -> str:
             last = end
     out.append(segment[last:])
     return "".join(out)
+
+
+def keep(stream: str) -> str:
+    """Stream text hidden from the engine whole (what `unprotect` gives back as it was)."""
+    return _OPEN + _escape(stream) + "]"
 
 
 def unprotect(segment: str) -> str:

@@ -1,0 +1,86 @@
+"""Subtitles (SubRip `.srt`, WebVTT `.vtt`) taken apart in-process: each cue's text is one segment,
+and everything else (numbers, timings and their settings, the WebVTT header, NOTE, STYLE and REGION
+blocks, blank lines, line endings) is kept byte for byte.
+
+A cue's text is the lines after its timing line (`start --> end`) up to the next blank line; its
+line breaks travel through the engine as blanks. Markup inside a cue (`<i>`, `<b>`, `<c.yellow>`,
+`<v Speaker>`, WebVTT timestamps, SubRip's `{\\an8}`) is hidden from the engine and comes back
+where it was. A NOTE, STYLE or REGION block cannot hold `-->` (WebVTT §4.1), so it is never taken
+for a cue. Sources: W3C WebVTT (2019) §4 "Syntax"; the SubRip format as players read it.
+
+Shapes: `take_apart(text) -> (SubtitleSkeleton, segments, characters)`; `rebuild(skeleton,
+translated) -> text`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from dragoman.formats.plaintext import escape, unescape
+from dragoman.formats.protect import keep
+
+__all__ = ["SubtitleSkeleton", "rebuild", "take_apart"]
+
+_TIMING = re.compile(r"^[^\S\r\n]*\S+[^\S\r\n]+-->[^\S\r\n]+\S+")
+_MARKUP = re.compile(r"<[^<>\r\n]*>|\{\\[^{}\r\n]*\}")
+
+
+@dataclass(frozen=True, slots=True)
+class SubtitleSkeleton:
+    """Everything around the cues' texts: `gaps[i]` comes before cue text i, `gaps[-1]` after the last."""
+
+    gaps: tuple[str, ...]
+
+
+def take_apart(text: str) -> tuple[SubtitleSkeleton, list[str], int]:
+    """The cues' texts (as engine segments, markup hidden), the skeleton, and the visible characters."""
+    lines = text.splitlines(keepends=True)
+    gaps: list[str] = []
+    segments: list[str] = []
+    characters = 0
+    pending = ""
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        pending += line
+        index += 1
+        if not _TIMING.match(line):
+            continue
+        cue: list[str] = []
+        while index < len(lines) and lines[index].strip():
+            cue.append(lines[index])
+            index += 1
+        body = "".join(cue)
+        words = body.rstrip("\r\n")
+        if not any(character.isalnum() for character in _MARKUP.sub("", words)):
+            pending += body  # a cue with no words (♪, a dash): nothing to translate
+            continue
+        gaps.append(pending)
+        pending = body[len(words) :]
+        segments.append(_segment(words))
+        characters += len(_MARKUP.sub("", words).strip())
+    gaps.append(pending)
+    return SubtitleSkeleton(tuple(gaps)), segments, characters
+
+
+def rebuild(skeleton: SubtitleSkeleton, translated: list[str]) -> str:
+    """The subtitles with each cue's text replaced by its translation (segments already unprotected)."""
+    if len(translated) + 1 != len(skeleton.gaps):
+        raise ValueError("one translation is needed per cue")
+    parts = [skeleton.gaps[0]]
+    for segment, gap in zip(translated, skeleton.gaps[1:], strict=True):
+        parts += [unescape(segment).strip(" \t"), gap]
+    return "".join(parts)
+
+
+def _segment(words: str) -> str:
+    """A cue's text as engine stream text: escaped, its markup hidden whole."""
+    out: list[str] = []
+    last = 0
+    for match in _MARKUP.finditer(words):
+        out.append(escape(words[last : match.start()]))
+        out.append(keep(escape(match.group(0))))
+        last = match.end()
+    out.append(escape(words[last:]))
+    return "".join(out)
