@@ -1,5 +1,6 @@
 """Document formats: take a document apart into stream blocks for the engine, and put translated
-blocks back into the original's structure. Plain text is handled in-process; the rest by Transfuse."""
+blocks back into the original's structure. Plain text, subtitles and gettext catalogues are handled in-process;
+the rest by Transfuse."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from pathlib import PurePosixPath
 
 from dragoman.abort import AbortCheck, never_abort
 from dragoman.errors import NoTranslatableText, UndecodableDocument, UnsupportedFormat
-from dragoman.formats import plaintext, screening, subtitles, transfuse, wordruns
+from dragoman.formats import gettext, plaintext, screening, subtitles, transfuse, wordruns
+from dragoman.formats.gettext import CatalogueSkeleton
 from dragoman.formats.limits import DEFAULT_LIMITS, DocumentLimits
 from dragoman.formats.metadata import MetadataText, extract_metadata, inject_metadata
 from dragoman.formats.parts import PartSkeleton, extract_parts, inject_parts
@@ -70,6 +72,7 @@ FORMATS: tuple[DocumentFormat, ...] = (
     DocumentFormat("OpenDocumentText", (".odt",), ("application/vnd.oasis.opendocument.text",), "odt", zipped=True),
     DocumentFormat("SubRip", (".srt",), ("application/x-subrip",), "srt"),
     DocumentFormat("WebVTT", (".vtt",), ("text/vtt",), "vtt"),
+    DocumentFormat("Gettext", (".po", ".pot"), ("text/x-gettext-translation",), "po"),
     DocumentFormat(
         "OpenDocumentPresentation",
         (".odp",),
@@ -116,7 +119,7 @@ class ExtractedDocument:
     format: DocumentFormat
     segments: list[str]
     characters: int
-    skeleton: PlainTextSkeleton | SubtitleSkeleton | transfuse.TransfuseSkeleton = field(repr=False)
+    skeleton: PlainTextSkeleton | SubtitleSkeleton | CatalogueSkeleton | transfuse.TransfuseSkeleton = field(repr=False)
     encoding: str = "utf-8"  # how a plain-text translation is written: as the original was
     limits: DocumentLimits = field(default=DEFAULT_LIMITS, repr=False)  # what putting it back may cost
     # a package's parts Transfuse leaves out (headers, notes...): their segments follow the body's
@@ -143,12 +146,17 @@ def extract(
     ConverterCrashed if the converter dies, and dragoman.abort.Aborted once `should_abort` says so
     (a running converter is killed within about 10 ms)."""
     text = _readable_text(data, fmt, limits, should_abort)  # None for packaged formats
-    skeleton: PlainTextSkeleton | SubtitleSkeleton | transfuse.TransfuseSkeleton
+    skeleton: PlainTextSkeleton | SubtitleSkeleton | CatalogueSkeleton | transfuse.TransfuseSkeleton
     encoding = text_encoding(data) if text is not None else "utf-8"
     if text is not None and fmt.transfuse == "text":
         skeleton, segments, characters = plaintext.take_apart(text)
     elif text is not None and fmt.transfuse in ("srt", "vtt"):
         skeleton, segments, characters = subtitles.take_apart(text)
+    elif text is not None and fmt.transfuse == "po":
+        try:
+            skeleton, segments, characters = gettext.take_apart(text)
+        except ValueError as exc:
+            raise UndecodableDocument(f"the {fmt.name} document could not be read: {exc}") from None
     else:
         if text is not None and encoding != "utf-8":  # Transfuse reads UTF-8, and declares it in HTML output
             data, encoding = text.removeprefix("\ufeff").encode("utf-8"), "utf-8"
@@ -196,6 +204,8 @@ def inject(
             return plaintext.rebuild(document.skeleton, translated).encode(document.encoding)
         if isinstance(document.skeleton, SubtitleSkeleton):
             return subtitles.rebuild(document.skeleton, translated).encode(document.encoding)
+        if isinstance(document.skeleton, CatalogueSkeleton):
+            return gettext.rebuild(document.skeleton, translated, target_language).encode(document.encoding)
         described = len(translated) - len(document.metadata)
         body = described - sum(len(part.segments) for part in document.parts)
         data = transfuse.inject(

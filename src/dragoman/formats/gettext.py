@@ -1,0 +1,116 @@
+"""GNU gettext catalogues (`.po`), filled as a translation tool fills them.
+
+Each untranslated message's `msgid` (and `msgid_plural`) is a segment; its translation goes into
+`msgstr` (for a plural message: `msgstr[0]` from the singular, every other form from the plural,
+as many forms as the target language has). Messages translated already, obsolete ones and the
+header are left as they are. A machine translation is a draft: each filled message is flagged
+`fuzzy`, so gettext tools use it only once a person has reviewed it. The header's `Language` names
+the target language, and its `Plural-Forms` the target's rule (from CLDR, through Babel).
+Placeholders (`%s`, `%(name)d`, `{count}`) are hidden from the engine and come back as they were.
+Sources: GNU gettext manual §3 "The Format of PO Files", §12.4 "Plural forms"; parsing and writing
+by polib.
+
+Shapes: `take_apart(text) -> (CatalogueSkeleton, segments, characters)`;
+`rebuild(skeleton, translated, target_language) -> text`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from dragoman.formats.plaintext import escape, unescape
+from dragoman.formats.protect import keep
+
+__all__ = ["CatalogueSkeleton", "rebuild", "take_apart"]
+
+_PLACEHOLDER = re.compile(r"%(?:\([^)\s]*\))?[-#0 +]*(?:\d+|\*)?(?:\.\d+)?[hlLqjzt]*[diouxXeEfFgGcrsa%]|\{[^{}\s]*\}")
+
+
+@dataclass(slots=True)
+class CatalogueSkeleton:
+    """The parsed catalogue and, in segment order, which message and which text each segment is."""
+
+    catalogue: Any  # polib.POFile
+    slots: list[tuple[Any, str]] = field(default_factory=list)  # (polib.POEntry, "singular" | "plural")
+
+
+def take_apart(text: str) -> tuple[CatalogueSkeleton, list[str], int]:
+    """The untranslated messages' texts (as engine segments), the skeleton, the visible characters.
+    Raises ValueError when the text is not a gettext catalogue."""
+    import polib  # type: ignore[import-untyped]
+
+    try:
+        catalogue = polib.pofile(text)
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"not a gettext catalogue: {exc}") from None
+    skeleton = CatalogueSkeleton(catalogue)
+    segments: list[str] = []
+    characters = 0
+    for entry in catalogue:
+        if entry.obsolete or not entry.msgid or entry.translated():
+            continue
+        texts = [("singular", entry.msgid)] + ([("plural", entry.msgid_plural)] if entry.msgid_plural else [])
+        for kind, source in texts:
+            skeleton.slots.append((entry, kind))
+            segments.append(_segment(source))
+            characters += len(_PLACEHOLDER.sub("", source))
+    return skeleton, segments, characters
+
+
+def rebuild(skeleton: CatalogueSkeleton, translated: list[str], target_language: str | None) -> str:
+    """The catalogue with the translations filled in (segments already unprotected)."""
+    from babel.messages.plurals import get_plural
+
+    if len(translated) != len(skeleton.slots):
+        raise ValueError("one translation is needed per message text")
+    catalogue = skeleton.catalogue
+    forms = 2
+    if target_language is not None:
+        catalogue.metadata["Language"] = target_language
+        try:
+            rule = get_plural(target_language.replace("-", "_"))
+            forms = rule.num_plurals
+            catalogue.metadata["Plural-Forms"] = str(rule)
+        except (ValueError, LookupError):  # a language CLDR has no rule for: the catalogue's own stays
+            pass
+    found: dict[int, dict[str, str]] = {}
+    for (entry, kind), segment in zip(skeleton.slots, translated, strict=True):
+        found.setdefault(id(entry), {})[kind] = _restore(entry.msgid if kind == "singular" else entry.msgid_plural,
+                                                         unescape(segment))  # fmt: skip
+    for entry, _kind in skeleton.slots:
+        texts = found.pop(id(entry), None)
+        if texts is None:
+            continue
+        if entry.msgid_plural:
+            entry.msgstr_plural = {
+                0: texts["singular"],
+                **{n: texts.get("plural", texts["singular"]) for n in range(1, forms)},
+            }
+        else:
+            entry.msgstr = texts["singular"]
+        if "fuzzy" not in entry.flags:
+            entry.flags.append("fuzzy")
+    text: str = catalogue.__unicode__()
+    return text
+
+
+def _segment(source: str) -> str:
+    out: list[str] = []
+    last = 0
+    for match in _PLACEHOLDER.finditer(source):
+        out.append(escape(source[last : match.start()]))
+        out.append(keep(escape(match.group(0))))
+        last = match.end()
+    out.append(escape(source[last:]))
+    return "".join(out)
+
+
+def _restore(source: str, translation: str) -> str:
+    """`translation` with its source's leading and trailing whitespace (a gettext message's
+    newlines and spaces at its ends are meaningful to the program printing it)."""
+    body = source.strip()
+    if not body:
+        return source
+    return source[: source.index(body[0])] + translation.strip() + source[source.rindex(body[-1]) + 1 :]
