@@ -1,16 +1,18 @@
 """A followed job's progress as people read it: percent of its characters (estimated), characters
 per second, time left, documents translated out of all, and the document being translated now.
 
-Characters are known exactly only once a document is translated, so they are estimated from the
-sources' sizes, scaled by the characters per byte of the documents of the same kind translated so
-far. Every number is kept on narrow terminals: the lines wrap between numbers, never inside one.
+A task's characters are known once its document is taken apart (a running task records them with
+its progress, a finished one when it ends: `estimate_characters`); until then they are estimated from
+the source's size, scaled by the characters per byte of the documents of the same kind whose
+characters are known, so a .docx or .pptx whose size is mostly pictures weighs what its text
+weighs. Every number is kept on narrow terminals: the lines wrap between numbers, never inside one.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
@@ -21,7 +23,7 @@ from rich.text import Text
 if TYPE_CHECKING:
     from dragoman.domain.jobs import JobView, Task
 
-__all__ = ["JobProgress", "Snapshot", "count", "duration"]
+__all__ = ["JobProgress", "Snapshot", "count", "duration", "estimate_characters"]
 
 _SEPARATOR = " · "
 _MAX_BAR = 40
@@ -125,6 +127,33 @@ def _kind(task: Task) -> str:
     return os.path.splitext(urlsplit(task.source_url).path)[1].lower()
 
 
+def estimate_characters(tasks: Sequence[Task], sizes: Mapping[str, int | None]) -> dict[str, float]:
+    """Each task's characters (by task id): as recorded once its document was taken apart (0 for a
+    document delivered unchanged, which bills none), else its source's size in bytes (`sizes`; the
+    mean of the known ones where unknown) times the characters per byte of the tasks of the same kind
+    (format) whose characters are known, or 1 where none are yet."""
+    characters: dict[str, int] = {}
+    size_read: dict[str, int] = {}
+    for task in tasks:
+        size = sizes.get(task.id)
+        if task.characters and size:
+            kind = _kind(task)
+            characters[kind] = characters.get(kind, 0) + task.characters
+            size_read[kind] = size_read.get(kind, 0) + size
+    known = [size for size in sizes.values() if size is not None]
+    typical = sum(known) / len(known) if known else 1.0
+    estimates: dict[str, float] = {}
+    for task in tasks:
+        if task.characters is not None:
+            estimates[task.id] = float(task.characters)
+            continue
+        size = sizes.get(task.id)
+        kind = _kind(task)
+        ratio = characters[kind] / size_read[kind] if size_read.get(kind) else 1.0
+        estimates[task.id] = (size if size is not None else typical) * ratio
+    return estimates
+
+
 @dataclass
 class JobProgress:
     """Estimates a job's progress by characters from successive reads of its tasks."""
@@ -158,27 +187,12 @@ class JobProgress:
 
     def snapshot(self, view: JobView, tasks: Sequence[Task]) -> Snapshot:
         self._learn(tasks)
-        characters: dict[str, int] = {}
-        size_read: dict[str, int] = {}
-        for task in tasks:  # characters per byte of each kind of document, from those translated
-            size = self._sizes.get(task.id)
-            if task.status.value == "succeeded" and task.characters and size:
-                kind = _kind(task)
-                characters[kind] = characters.get(kind, 0) + task.characters
-                size_read[kind] = size_read.get(kind, 0) + size
-        known = [size for size in self._sizes.values() if size is not None]
-        typical = sum(known) / len(known) if known else 1.0
+        estimates = estimate_characters(tasks, self._sizes)
         total = done = cancelled = 0.0
         current: list[str] = []
         for task in sorted(tasks, key=lambda task: task.seq):
             status = task.status.value
-            if status == "succeeded" and task.characters:
-                estimate = float(task.characters)
-            else:
-                size = self._sizes.get(task.id)
-                kind = _kind(task)
-                ratio = characters[kind] / size_read[kind] if size_read.get(kind) else 1.0
-                estimate = (size if size is not None else typical) * ratio
+            estimate = estimates[task.id]
             total += estimate
             if status in ("succeeded", "failed"):
                 done += estimate

@@ -12,7 +12,7 @@ from dragoman.abort import Aborted, AbortReason
 from dragoman.domain.jobs import ErrorInfo, Task, broken_task, stopped_task
 from dragoman.domain.specs import checks_designated_source, shown_location
 from dragoman.domain.states import TaskStatus
-from dragoman.engines.base import Engine, ProgressCallback
+from dragoman.engines.base import Engine
 from dragoman.errors import ServiceError
 from dragoman.formats.documents import DocumentFormat, format_for, format_named
 from dragoman.formats.limits import DEFAULT_LIMITS, DocumentLimits
@@ -88,6 +88,7 @@ class TaskExecutor:
             storage.check_target(task.target_url)  # occupied since submission: fail now, untranslated
             source = storage.read(task.source_url)
         fmt = document_format(task)
+        progress = _ProgressReporter(self._store, self._owner, ctx)
         translated = translate_document(
             self._engine,
             source,
@@ -97,7 +98,8 @@ class TaskExecutor:
             task.glossary,
             confirm_source=checks_designated_source(ctx.origin),
             should_abort=ctx.should_abort,
-            on_progress=self._progress_reporter(ctx),
+            on_progress=progress,
+            on_extracted=progress.extracted,
             limits=self._limits,
         )
         ctx.check_abort()  # the last safe point: past it, the task finishes and is billed
@@ -114,17 +116,36 @@ class TaskExecutor:
                 raise Aborted()
             storage.publish(task.target_url, translated.output, fmt.content_types[0])
 
-    def _progress_reporter(self, ctx: TaskContext) -> ProgressCallback:
-        last = time.monotonic()
 
-        def report(done: int, total: int) -> None:
-            nonlocal last
-            now = time.monotonic()
-            if now - last >= _PROGRESS_EVERY_SECONDS and done < total:
-                last = now
-                self._store.update_progress(ctx.task.id, self._owner, done / total, attempt=ctx.attempt)
+class _ProgressReporter:
+    """What a running task tells its followers, at most every _PROGRESS_EVERY_SECONDS: the share of
+    its segments translated and, once its document is taken apart, its characters (a follower counts
+    progress in characters). A document that is taken apart and translated within that time records
+    nothing until it finishes, so small documents cost no extra write."""
 
-        return report
+    def __init__(self, store: JobStore, owner: str, ctx: TaskContext) -> None:
+        self._store, self._owner, self._ctx = store, owner, ctx
+        self._last = time.monotonic()
+        self._characters: int | None = None  # known, not yet recorded
+
+    def extracted(self, characters: int) -> None:
+        """The document was taken apart: record its characters now if that took a while, else with
+        the next progress report."""
+        self._characters = characters
+        if time.monotonic() - self._last >= _PROGRESS_EVERY_SECONDS:
+            self._record(0.0)
+
+    def __call__(self, done: int, total: int) -> None:
+        if time.monotonic() - self._last >= _PROGRESS_EVERY_SECONDS and done < total:
+            self._record(done / total)
+
+    def _record(self, progress: float) -> None:
+        self._last = time.monotonic()
+        ctx = self._ctx
+        self._store.update_progress(
+            ctx.task.id, self._owner, progress, attempt=ctx.attempt, characters=self._characters
+        )
+        self._characters = None
 
 
 def document_format(task: Task) -> DocumentFormat:

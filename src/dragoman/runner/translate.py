@@ -4,6 +4,7 @@ single-document call."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from dragoman.abort import AbortCheck, never_abort
@@ -47,12 +48,14 @@ def translate_document(
     confirm_source: bool = False,
     should_abort: AbortCheck = never_abort,
     on_progress: ProgressCallback | None = None,
+    on_extracted: Callable[[int], None] | None = None,
     limits: DocumentLimits = DEFAULT_LIMITS,
 ) -> Translated:
     """Translate one document within `limits`. `source` None or AUTO_LANGUAGE: detected among the
     engine's languages and the target. A document in the target language, named or detected, comes
     back unchanged (rule 5). With `confirm_source`, a named source language the detector is all but
-    certain is wrong fails the document (`domain.specs.checks_designated_source`).
+    certain is wrong fails the document (`domain.specs.checks_designated_source`). `on_extracted` is
+    told the document's characters as soon as it is taken apart, before it is translated.
 
     Raises DocumentError (this document cannot be translated; SourceLanguageMismatch among them),
     LanguageNotDetected, UnsupportedLanguage (a detected language no pair reads), EngineError, and
@@ -62,6 +65,8 @@ def translate_document(
         raise UnsupportedLanguage(f"no installed engine translates into {wanted!r}")
     document = extract(data, document_format, limits=limits, should_abort=should_abort)
     try:
+        if on_extracted is not None:
+            on_extracted(document.characters)
         source = _source_language(engine, document, source, target, confirm=confirm_source)
         if delivered_unchanged(source, target):
             document.discard()

@@ -627,7 +627,12 @@ class JobStore:
             )
             yield held
 
-    def update_progress(self, task_id: str, owner: str, progress: float, *, attempt: int | None = None) -> None:
+    def update_progress(
+        self, task_id: str, owner: str, progress: float, *, attempt: int | None = None, characters: int | None = None
+    ) -> None:
+        """A running task's progress (0 to 1) and, once its document was taken apart, its characters:
+        what a follower's progress counts in (a task's characters are what it bills once it succeeds,
+        recorded again then)."""
         with self._write() as connection:
             connection.execute(
                 UPDATE_PROGRESS,
@@ -636,6 +641,7 @@ class JobStore:
                     "b_owner": owner,
                     "b_attempt": attempt,
                     "b_progress": max(0.0, min(1.0, progress)),
+                    "b_characters": characters,
                     "b_now": self._now(),
                 },
             )

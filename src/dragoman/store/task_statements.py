@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, or_, select, update
+from sqlalchemy import Integer, bindparam, func, or_, select, update
 
 from dragoman.domain.states import JobStatus, TaskStatus
 from dragoman.store.schema import jobs, tasks
@@ -107,7 +107,16 @@ _OWNED = (
 # publication happens while this lock is held, so a runner that lost its claim publishes nothing.
 HELD = select(tasks.c.id).where(*_OWNED).with_for_update()
 
-UPDATE_PROGRESS = update(tasks).where(*_OWNED).values(progress=bindparam("b_progress"), updated_at=bindparam("b_now"))
+# A running task's progress, and its characters once known (extracted; None leaves them as they are).
+UPDATE_PROGRESS = (
+    update(tasks)
+    .where(*_OWNED)
+    .values(
+        progress=bindparam("b_progress"),
+        characters=func.coalesce(bindparam("b_characters", type_=Integer()), tasks.c.characters),
+        updated_at=bindparam("b_now"),
+    )
+)
 
 RECORD_OUTPUT = (
     update(tasks)
