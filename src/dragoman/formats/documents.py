@@ -1,6 +1,6 @@
 """Document formats: take a document apart into stream blocks for the engine, and put translated
-blocks back into the original's structure. Plain text, subtitles and gettext catalogues are handled in-process;
-the rest by Transfuse."""
+blocks back into the original's structure. Plain text, subtitles, gettext catalogues and workbooks
+are handled in-process; the rest by Transfuse."""
 
 from __future__ import annotations
 
@@ -11,13 +11,14 @@ from pathlib import PurePosixPath
 
 from dragoman.abort import AbortCheck, never_abort
 from dragoman.errors import NoTranslatableText, UndecodableDocument, UnsupportedFormat
-from dragoman.formats import gettext, plaintext, screening, subtitles, transfuse, wordruns
+from dragoman.formats import gettext, plaintext, screening, spreadsheet, subtitles, transfuse, wordruns
 from dragoman.formats.gettext import CatalogueSkeleton
 from dragoman.formats.limits import DEFAULT_LIMITS, DocumentLimits
 from dragoman.formats.metadata import MetadataText, extract_metadata, inject_metadata
 from dragoman.formats.parts import PartSkeleton, extract_parts, inject_parts
 from dragoman.formats.plaintext import PlainTextSkeleton
 from dragoman.formats.protect import protect, unprotect
+from dragoman.formats.spreadsheet import WorkbookSkeleton
 from dragoman.formats.subtitles import SubtitleSkeleton
 
 __all__ = [
@@ -69,6 +70,13 @@ FORMATS: tuple[DocumentFormat, ...] = (
         "pptx",
         zipped=True,
     ),
+    DocumentFormat(
+        "Excel",
+        (".xlsx",),
+        ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",),
+        "xlsx",
+        zipped=True,
+    ),
     DocumentFormat("OpenDocumentText", (".odt",), ("application/vnd.oasis.opendocument.text",), "odt", zipped=True),
     DocumentFormat("SubRip", (".srt",), ("application/x-subrip",), "srt"),
     DocumentFormat("WebVTT", (".vtt",), ("text/vtt",), "vtt"),
@@ -112,6 +120,9 @@ def format_for(name: str) -> DocumentFormat:
         ) from None
 
 
+Skeleton = PlainTextSkeleton | SubtitleSkeleton | CatalogueSkeleton | WorkbookSkeleton | transfuse.TransfuseSkeleton
+
+
 @dataclass(slots=True)
 class ExtractedDocument:
     """A document taken apart. `segments` are what the engine translates, in order."""
@@ -119,7 +130,7 @@ class ExtractedDocument:
     format: DocumentFormat
     segments: list[str]
     characters: int
-    skeleton: PlainTextSkeleton | SubtitleSkeleton | CatalogueSkeleton | transfuse.TransfuseSkeleton = field(repr=False)
+    skeleton: Skeleton = field(repr=False)
     encoding: str = "utf-8"  # how a plain-text translation is written: as the original was
     limits: DocumentLimits = field(default=DEFAULT_LIMITS, repr=False)  # what putting it back may cost
     # a package's parts Transfuse leaves out (headers, notes...): their segments follow the body's
@@ -146,12 +157,17 @@ def extract(
     ConverterCrashed if the converter dies, and dragoman.abort.Aborted once `should_abort` says so
     (a running converter is killed within about 10 ms)."""
     text = _readable_text(data, fmt, limits, should_abort)  # None for packaged formats
-    skeleton: PlainTextSkeleton | SubtitleSkeleton | CatalogueSkeleton | transfuse.TransfuseSkeleton
+    skeleton: Skeleton
     encoding = text_encoding(data) if text is not None else "utf-8"
     if text is not None and fmt.transfuse == "text":
         skeleton, segments, characters = plaintext.take_apart(text)
     elif text is not None and fmt.transfuse in ("srt", "vtt"):
         skeleton, segments, characters = subtitles.take_apart(text)
+    elif fmt.transfuse == "xlsx":
+        try:
+            skeleton, segments, characters = spreadsheet.take_apart(data)
+        except ValueError as exc:
+            raise UndecodableDocument(f"the {fmt.name} document could not be read: {exc}") from None
     elif text is not None and fmt.transfuse == "po":
         try:
             skeleton, segments, characters = gettext.take_apart(text)
@@ -204,6 +220,8 @@ def inject(
             return plaintext.rebuild(document.skeleton, translated).encode(document.encoding)
         if isinstance(document.skeleton, SubtitleSkeleton):
             return subtitles.rebuild(document.skeleton, translated).encode(document.encoding)
+        if isinstance(document.skeleton, WorkbookSkeleton):
+            return spreadsheet.rebuild(document.skeleton, translated)
         if isinstance(document.skeleton, CatalogueSkeleton):
             return gettext.rebuild(document.skeleton, translated, target_language).encode(document.encoding)
         described = len(translated) - len(document.metadata)

@@ -1,0 +1,114 @@
+"""Excel workbooks: string cells translated, everything else kept (formats/spreadsheet.py).
+Built with openpyxl, translated by the real engine, read back with openpyxl."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Iterator
+
+import openpyxl
+import pytest
+from openpyxl.cell.rich_text import CellRichText, TextBlock
+from openpyxl.cell.text import InlineFont
+
+from dragoman.engines.apertium import ApertiumEngine
+from dragoman.errors import UndecodableDocument
+from dragoman.formats.documents import extract, format_for, format_of_content_type, inject
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@pytest.fixture(scope="module")
+def engine() -> Iterator[ApertiumEngine]:
+    with ApertiumEngine() as apertium:
+        yield apertium
+
+
+def workbook() -> bytes:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Prices"
+    sheet["A1"] = "The cat is black."
+    sheet["A2"] = 42
+    sheet["A3"] = "=SUM(A2:A2)"
+    sheet["A4"] = "https://example.com/cats"
+    sheet["B1"] = "The red house"
+    sheet["B2"] = "The cat is black."  # shared with A1: translated once
+    sheet["C1"] = CellRichText(["The ", TextBlock(InlineFont(b=True), "red"), " house is big."])
+    other = book.create_sheet("Notes")
+    other["A1"] = "I like dogs."
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_string_cells_are_translated_and_numbers_formulas_and_sheet_names_kept(engine: ApertiumEngine) -> None:
+    document = extract(workbook(), format_for("prices.xlsx"))
+    # openpyxl writes each cell's text inline (no shared strings): A1 and B2 are two strings
+    texts = ["The cat is black."] * 2 + ["The red house", "The red house is big.", "https://example.com/cats"]
+    assert document.characters == len("".join(texts)) + len("I like dogs.")
+    out = inject(document, engine.translate(document.segments, "en", "es"))
+    book = openpyxl.load_workbook(io.BytesIO(out), rich_text=True)
+    prices, notes = book["Prices"], book["Notes"]
+    assert prices["A1"].value == "El gato es negro." and prices["B2"].value == "El gato es negro."
+    assert prices["A2"].value == 42 and prices["A3"].value == "=SUM(A2:A2)"
+    assert prices["A4"].value == "https://example.com/cats"
+    assert prices["B1"].value == "La casa roja" and notes["A1"].value == "Me gustan los perros."
+    assert book.sheetnames == ["Prices", "Notes"]
+
+
+def test_rich_text_keeps_each_words_formatting_when_the_engine_reorders_them(engine: ApertiumEngine) -> None:
+    document = extract(workbook(), format_for("prices.xlsx"))
+    out = inject(document, engine.translate(document.segments, "en", "es"))
+    cell = openpyxl.load_workbook(io.BytesIO(out), rich_text=True)["Prices"]["C1"].value
+    bold = [block.text for block in cell if isinstance(block, TextBlock) and block.font.b]
+    assert "".join(str(block) if isinstance(block, str) else block.text for block in cell) == "La casa roja es grande."
+    assert [text.strip() for text in bold] == ["roja"]  # "red" was bold: its translation is
+
+
+def test_xlsx_is_known_by_name_and_content_type_and_a_broken_one_is_refused() -> None:
+    assert format_of_content_type(XLSX) == format_for("a.xlsx")
+    broken = io.BytesIO()
+    with zipfile.ZipFile(broken, "w") as package:
+        package.writestr("[Content_Types].xml", "<Types/>")
+        package.writestr("xl/sharedStrings.xml", "<sst><si><t>The cat</t></si>")  # not well-formed
+    with pytest.raises(UndecodableDocument, match="sharedStrings.xml is not well-formed"):
+        extract(broken.getvalue(), format_for("a.xlsx"))
+
+
+def shared_strings_workbook() -> bytes:
+    """A workbook as Excel writes it: cells refer to the shared strings table."""
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    parts = {
+        "[Content_Types].xml": (
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="xml" ContentType="application/xml"/></Types>'
+        ),
+        "xl/sharedStrings.xml": (
+            f'<sst xmlns="{main}" count="3" uniqueCount="3"><si><t>The cat is black.</t></si>'
+            '<si><r><t xml:space="preserve">The </t></r><r><rPr><i/></rPr><t>red</t></r>'
+            '<r><t xml:space="preserve"> house</t></r></si><si><t>12</t></si></sst>'
+        ),
+        "xl/worksheets/sheet1.xml": (
+            f'<worksheet xmlns="{main}"><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c>'
+            '<c r="B1" t="s"><v>1</v></c><c r="C1" t="s"><v>2</v></c></row></sheetData></worksheet>'
+        ),
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as package:
+        for name, content in parts.items():
+            package.writestr(name, content)
+    return buffer.getvalue()
+
+
+def test_the_shared_strings_table_is_translated_once_for_every_cell_showing_it(engine: ApertiumEngine) -> None:
+    document = extract(shared_strings_workbook(), format_for("book.xlsx"))
+    assert document.characters == len("The cat is black.The red house")  # "12" has no word to translate
+    out = inject(document, engine.translate(document.segments, "en", "es"))
+    table = zipfile.ZipFile(io.BytesIO(out)).read("xl/sharedStrings.xml").decode()
+    assert "<t>El gato es negro.</t>" in table and "<t>12</t>" in table
+    assert "<i/></rPr><t>roja</t>" in table.replace(' xml:space="preserve"', "")  # the italic follows the word
+    sheet = zipfile.ZipFile(io.BytesIO(out)).read("xl/worksheets/sheet1.xml")
+    assert sheet == zipfile.ZipFile(io.BytesIO(shared_strings_workbook())).read("xl/worksheets/sheet1.xml")
