@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 __all__ = ["HEAD_REVISION", "EMPTY_DATABASE", "database_exists", "open_database", "upgrade"]
 
@@ -29,12 +29,23 @@ def open_database(url: str) -> Engine:
 
 
 def database_exists(url: str) -> bool:
-    """Whether the state database at `url` exists already: a SQLite file is there. A server's database
-    (PostgreSQL) is taken to exist: opening it creates nothing on this machine."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite":
+    """Whether the state database at `url` may exist already: False only for a SQLite file that is
+    not there and could be made (its nearest existing folder is a folder). A server's database
+    (PostgreSQL), a URL that cannot be read and a path under a file count as existing: opening them
+    creates nothing, and reports what is wrong with them."""
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
         return True
-    return not parsed.database or parsed.database == ":memory:" or Path(parsed.database).exists()
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return True
+    path = Path(parsed.database)
+    if path.exists():
+        return True
+    ancestor = path.parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    return not ancestor.is_dir()
 
 
 def _create(url: str) -> Engine:
