@@ -1,6 +1,6 @@
 """Document formats: take a document apart into stream blocks for the engine, and put translated
-blocks back into the original's structure. Plain text, subtitles, gettext catalogues and workbooks
-are handled in-process; the rest by Transfuse."""
+blocks back into the original's structure. Plain text, subtitles, gettext catalogues, Markdown and
+workbooks are handled in-process; the rest by Transfuse."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from pathlib import PurePosixPath
 
 from dragoman.abort import AbortCheck, never_abort
 from dragoman.errors import NoTranslatableText, UndecodableDocument, UnsupportedFormat
-from dragoman.formats import gettext, plaintext, screening, spreadsheet, subtitles, transfuse, wordruns
+from dragoman.formats import gettext, markdown, plaintext, screening, spreadsheet, subtitles, transfuse, wordruns
 from dragoman.formats.gettext import CatalogueSkeleton
 from dragoman.formats.limits import DEFAULT_LIMITS, DocumentLimits
+from dragoman.formats.markdown import MarkdownSkeleton
 from dragoman.formats.metadata import MetadataText, extract_metadata, inject_metadata
 from dragoman.formats.parts import PartSkeleton, extract_parts, inject_parts
 from dragoman.formats.plaintext import PlainTextSkeleton
@@ -81,6 +82,7 @@ FORMATS: tuple[DocumentFormat, ...] = (
     DocumentFormat("SubRip", (".srt",), ("application/x-subrip",), "srt"),
     DocumentFormat("WebVTT", (".vtt",), ("text/vtt",), "vtt"),
     DocumentFormat("Gettext", (".po", ".pot"), ("text/x-gettext-translation",), "po"),
+    DocumentFormat("Markdown", (".md", ".markdown"), ("text/markdown",), "md"),
     DocumentFormat(
         "OpenDocumentPresentation",
         (".odp",),
@@ -120,7 +122,14 @@ def format_for(name: str) -> DocumentFormat:
         ) from None
 
 
-Skeleton = PlainTextSkeleton | SubtitleSkeleton | CatalogueSkeleton | WorkbookSkeleton | transfuse.TransfuseSkeleton
+Skeleton = (
+    PlainTextSkeleton
+    | SubtitleSkeleton
+    | CatalogueSkeleton
+    | MarkdownSkeleton
+    | WorkbookSkeleton
+    | transfuse.TransfuseSkeleton
+)
 
 
 @dataclass(slots=True)
@@ -168,6 +177,8 @@ def extract(
             skeleton, segments, characters = spreadsheet.take_apart(data)
         except ValueError as exc:
             raise UndecodableDocument(f"the {fmt.name} document could not be read: {exc}") from None
+    elif text is not None and fmt.transfuse == "md":
+        skeleton, segments, characters = markdown.take_apart(text)
     elif text is not None and fmt.transfuse == "po":
         try:
             skeleton, segments, characters = gettext.take_apart(text)
@@ -220,6 +231,8 @@ def inject(
             return plaintext.rebuild(document.skeleton, translated).encode(document.encoding)
         if isinstance(document.skeleton, SubtitleSkeleton):
             return subtitles.rebuild(document.skeleton, translated).encode(document.encoding)
+        if isinstance(document.skeleton, MarkdownSkeleton):
+            return markdown.rebuild(document.skeleton, translated).encode(document.encoding)
         if isinstance(document.skeleton, WorkbookSkeleton):
             return spreadsheet.rebuild(document.skeleton, translated)
         if isinstance(document.skeleton, CatalogueSkeleton):

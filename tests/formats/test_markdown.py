@@ -1,0 +1,75 @@
+"""Markdown: text translated, structure and code kept (formats/markdown.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from dragoman.engines.apertium import ApertiumEngine
+from dragoman.formats.documents import extract, format_for, format_of_content_type, inject
+from dragoman.formats.markdown import rebuild, take_apart
+from dragoman.formats.protect import unprotect
+
+DOCUMENT = """---
+title: The black cat
+---
+# The red house
+
+The cat is **black** and [the dog](http://x.org "The dog") is `the cat`.
+I like dogs.
+
+> The red **house** is big.
+
+1. The house is *red*.
+2. See <https://example.com> and ![the cat](cat.png).
+
+| A cat | Number |
+|---|---:|
+| The red house | 1 |
+
+```python
+print("The cat is black.")
+```
+
+    indented code: the cat
+
+The big dog
+-----------
+"""
+
+
+@pytest.fixture(scope="module")
+def engine() -> Iterator[ApertiumEngine]:
+    with ApertiumEngine() as apertium:
+        yield apertium
+
+
+def translated(engine: ApertiumEngine) -> str:
+    document = extract(DOCUMENT.encode(), format_for("README.md"))
+    return inject(document, engine.translate(document.segments, "en", "es")).decode()
+
+
+def test_text_is_translated_and_front_matter_code_and_markers_are_kept(engine: ApertiumEngine) -> None:
+    out = translated(engine)
+    assert out.startswith("---\ntitle: The black cat\n---\n# La casa roja\n")
+    assert '```python\nprint("The cat is black.")\n```\n' in out
+    assert "    indented code: the cat\n" in out
+    assert "| Un gato | Número |\n|---|---:|\n| La casa roja | 1 |\n" in out
+    assert "1. La casa es *roja*.\n" in out
+    assert "<https://example.com>" in out and "![the cat](cat.png)" in out
+    assert "El perro grande\n-----------\n" in out
+    assert format_of_content_type("text/markdown") == format_for("a.md")
+
+
+def test_links_and_emphasis_follow_their_words(engine: ApertiumEngine) -> None:
+    out = translated(engine)
+    assert 'El gato es **negro** y [el perro](http://x.org "The dog") es `the cat`. Me gustan los perros.\n' in out
+    assert "> La casa **roja** es grande." not in out  # the emphasis was on "house", not "red"
+    assert "> La **casa** roja es grande.\n" in out
+
+
+def test_put_back_untranslated_a_document_of_one_line_paragraphs_is_the_same() -> None:
+    source = DOCUMENT.replace("`.\nI like dogs.", "`. I like dogs.")
+    skeleton, segments, _ = take_apart(source)
+    assert rebuild(skeleton, [unprotect(segment) for segment in segments]) == source
