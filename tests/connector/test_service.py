@@ -225,3 +225,53 @@ def test_two_drafts_of_one_entity_and_language_are_never_both_sent(stopped: Drag
     connector.cancel(TENANT, first.id)
     connector.poll(TENANT, first.id)  # the vendor approves: the language is free again
     assert connector.send(TENANT, second.id).status is S.SENT
+
+
+def test_a_draft_that_went_out_of_date_is_not_sent(stopped: Dragoman) -> None:
+    connector = connector_for(stopped)
+    catalogue(connector)
+    # an entity changed after the draft froze it: its old text would be sent
+    stale = connector.create_job(TENANT, "stale", "en", ["es"], "local", ["chair"])
+    connector.put_entity(TENANT, "chair", "en", {"name": "The cat is black.", "description": "I like dogs."})
+    with pytest.raises(Conflict, match=r"out of date.*'chair' \(revision 1, now 2\)"):
+        connector.send(TENANT, stale.id)
+    assert connector.store.job(TENANT, stale.id).status is S.DRAFT
+    assert connector.store.entity(TENANT, "chair").in_translation == frozenset()  # nothing went live
+    connector.cancel(TENANT, stale.id)
+    fresh = connector.create_job(TENANT, "fresh", "en", ["es"], "local", ["chair"])
+    assert fresh.items[0].fields["name"][0] == "The cat is black."
+
+
+def test_a_draft_whose_fields_another_job_translated_meanwhile_is_not_sent_again(running: Dragoman) -> None:
+    connector = connector_for(running)
+    catalogue(connector)
+    first = connector.create_job(TENANT, "first", "en", ["es"], "local", ["table"])
+    second = connector.create_job(TENANT, "second", "en", ["es"], "local", ["table"])
+    connector.send(TENANT, first.id)
+    until(connector, first.id, S.READY_FOR_IMPORT)
+    connector.import_job(TENANT, first.id)
+    with pytest.raises(Conflict, match="translated as they are by another job meanwhile: 'table' into es"):
+        connector.send(TENANT, second.id)  # it would be translated, and paid for, twice
+
+
+@pytest.mark.parametrize(
+    ("entity_id", "fields", "problem"),
+    [
+        ("nul\x00x", {"name": "x"}, "control character (U+0000)"),
+        ("new\nline", {"name": "x"}, "control character (U+000A)"),
+        ("..", {"name": "x"}, "cannot be an entity id"),
+        ("ok", {"na\x0bme": "x"}, "field name 'na\\x0bme' of entity 'ok' holds a control character"),
+        ("ok", {"name": "bell\x07"}, "character no vendor can be sent (U+0007, at 4)"),
+    ],
+)
+def test_ids_names_and_texts_no_vendor_can_be_sent_are_refused_up_front(
+    stopped: Dragoman, entity_id: str, fields: dict[str, str], problem: str
+) -> None:
+    """An agency's XLIFF download crashed on them (XML cannot hold most control characters)."""
+    connector = connector_for(stopped)
+    with pytest.raises(Invalid) as refused:
+        connector.put_entity(TENANT, entity_id, "en", fields)
+    assert problem in refused.value.message
+    assert connector.store.entity_page(TENANT)[1] == 0
+    # tabs, newlines and carriage returns in a text are fine
+    connector.put_entity(TENANT, "ok", "en", {"name": "a\tb\r\nc"})

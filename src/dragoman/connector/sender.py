@@ -136,10 +136,18 @@ class Sender:
         owner = self.connector.owner
         left = self._unsent(tenant, before.job_id)
         if left is not None:
-            job = self.connector.send(tenant, left.id)
-            outcome = f"sent job {job.id}, which an earlier run made and left unsent: {job.status.value}"
-            self.runs.record(tenant, name, owner, outcome=outcome)
-            return RuleRun(name, tenant, now, None, job, True, outcome)
+            try:
+                job = self.connector.send(tenant, left.id)
+            except Conflict:
+                if left.status is not ConnectorJobStatus.DRAFT:
+                    raise
+                # a draft gone out of date (or whose entities went into translation) is cancelled,
+                # and this run makes a new job of what is to send now
+                self.connector.cancel(tenant, left.id)
+            else:
+                outcome = f"sent job {job.id}, which an earlier run made and left unsent: {job.status.value}"
+                self.runs.record(tenant, name, owner, outcome=outcome)
+                return RuleRun(name, tenant, now, None, job, True, outcome)
         synced = self.connector.sync(tenant, rule.source) if rule.source is not None else None
         chosen = select(rule.select, rule.source_language, rule.target_languages, self._candidates(tenant, rule))
         if not chosen:

@@ -35,6 +35,7 @@ from dragoman.connector.lifecycle import (
 from dragoman.connector.snapshots import Snapshot, snapshot_for
 from dragoman.connector.sources.base import SourceSystem
 from dragoman.connector.store import ConnectorJob, ConnectorStore, Entity, Item, ItemStatus, JobHeader
+from dragoman.connector.validation import check_entity
 from dragoman.connector.vendors import CancelAnswer, Vendor, VendorState
 from dragoman.connector.writeback import WriteDecision, conflict_message, decide_write
 from dragoman.errors import Conflict, Invalid, NotFound, ServiceError
@@ -128,12 +129,7 @@ class Connector:
     def put_entity(self, tenant: str, entity_id: str, source_language: str, fields: Mapping[str, str]) -> Entity:
         """Create or update an entity of the embedded catalogue. Raises Invalid, or Conflict for an
         entity read from a source system (it is changed there)."""
-        if not entity_id or len(entity_id) > 200:
-            raise Invalid("an entity id is 1 to 200 characters")
-        if not all(isinstance(name, str) and isinstance(text, str) for name, text in fields.items()):
-            raise Invalid("an entity's fields are names with text values")
-        if not all(1 <= len(name) <= 200 for name in fields):
-            raise Invalid("an entity's field names are 1 to 200 characters")
+        check_entity(entity_id, fields)
         return self.store.put_entity(tenant, entity_id, language(source_language), fields)
 
     # --- jobs ---------------------------------------------------------------------------------
@@ -217,6 +213,8 @@ class Connector:
         take it now leaves the job `send_failed`, with why; sending it again retries. Raises Conflict
         (another process is sending it now, or the job is past sending)."""
         job = self.store.job(tenant, job_id)
+        if job.status is S.DRAFT:
+            self._check_draft_current(tenant, job)
         if job.status is not S.SENDING:
             first = job.status is S.DRAFT
             job = self.store.change(
@@ -231,6 +229,36 @@ class Connector:
             return self._submit(tenant, job)
         finally:
             self.store.release(tenant, job_id, self.owner)
+
+    def _check_draft_current(self, tenant: str, job: ConnectorJob) -> None:
+        """Raise Conflict when a draft froze what is no longer so: an entity changed since (the draft
+        would send its old text), or every field of an item was imported as it is meanwhile (by
+        another job: it would be translated and paid for twice). A new job freezes what is now."""
+        ids = list(dict.fromkeys(item.entity for item in job.items))
+        current = self.store.entities_by_id(tenant, ids)
+        imported = self.store.imported_for(tenant, ids)
+        changed = [
+            f"{item.entity!r} (revision {item.revision}, now {current[item.entity].revision})"
+            for item in job.items
+            if item.entity in current and current[item.entity].revision != item.revision
+        ]
+        done = [
+            f"{item.entity!r} into {item.language}"
+            for item in job.items
+            if all(imported.get(item.entity, {}).get(item.language, {}).get(name) == digest
+                   for name, (_, digest) in item.fields.items())
+        ]  # fmt: skip
+        if changed or done:
+            reasons = []
+            if changed:
+                reasons.append(f"changed since this draft was made: {', '.join(dict.fromkeys(changed))}")
+            if done:
+                reasons.append(f"translated as they are by another job meanwhile: {', '.join(done[:10])}")
+            raise Conflict(
+                "the draft is out of date; cancel it and create a new job for what is to translate now ("
+                + "; ".join(reasons)
+                + ")"
+            )
 
     def _submit(self, tenant: str, job: ConnectorJob) -> ConnectorJob:
         vendor = self.vendors[job.vendor]
@@ -404,7 +432,14 @@ class Connector:
                 error = delivery.error or (f"fields not delivered: {', '.join(missing)}" if missing else None)
                 translation = {name: text for name, text in (delivery.fields or {}).items() if name in item.fields}
                 if error is None and owners.get(item.entity) is not None:
-                    error = self._write_back(tenant, owners[item.entity] or "", item, translation)
+                    try:
+                        error = self._write_back(tenant, owners[item.entity] or "", item, translation)
+                    except NotFound as exc:  # deleted in the source system since: this item fails alone
+                        error = exc.message
+                    except ServiceError:  # the source system is down: what is written is recorded first
+                        if batch:
+                            settled += self.store.import_items(tenant, job.id, batch)
+                        raise
                 batch.append((item, None if error else translation, error))
             if len(batch) >= IMPORT_BATCH:
                 settled += self.store.import_items(tenant, job.id, batch)

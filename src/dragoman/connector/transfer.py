@@ -35,6 +35,7 @@ import orjson
 from dragoman.connector.documents import entity_document
 from dragoman.connector.service import Connector
 from dragoman.connector.store import Entity
+from dragoman.connector.validation import check_entity
 from dragoman.errors import Invalid, NotFound
 from dragoman.planning import language
 
@@ -152,6 +153,7 @@ def _record(where: str, entity_id: Any, source_language: Any, fields: Mapping[st
         raise Invalid(f"{where} ({entity_id}): source_language must be a language code such as en")
     try:
         code = language(source_language)
+        check_entity(entity_id, fields)
     except Invalid as exc:
         raise Invalid(f"{where} ({entity_id}): {exc.message}") from None
     return EntityRecord(entity_id, code, dict(fields))

@@ -156,3 +156,25 @@ def test_an_unreachable_or_refusing_strapi_is_named_and_changes_nothing(tmp_path
             connector.sync("other-tenant", "down")  # a source belongs to one tenant
         assert connector.store.entity_page(TENANT)[1] == 0
         assert connector.store.sync_cursor(TENANT, "down") is None
+
+
+def test_a_product_deleted_in_strapi_while_its_job_was_out_fails_alone(service: Dragoman, strapi: Strapi) -> None:
+    """The whole import used to stop at it, for good: the job stuck, cancel refused, entities in translation."""
+    connector = service.connector
+    keep = strapi.create(sku="K-1", title="The red house")
+    doomed = strapi.create(sku="D-1", title="The cat is black.")
+    connector.sync(TENANT, "cms", full=True)
+    job = connector.create_job(TENANT, "doomed", "en", ["es"], "local", [keep["documentId"], doomed["documentId"]])
+    connector.send(TENANT, job.id)
+    delivered(connector, job.id)
+    with strapi.client() as client:
+        assert client.delete(f"/api/products/{doomed['documentId']}", params={"locale": "*"}).status_code in (200, 204)
+    imported = connector.import_job(TENANT, job.id)
+    assert imported.status is S.IMPORTED_WITH_ERRORS
+    items = {item.entity: item for item in imported.items}
+    assert items[keep["documentId"]].status == ItemStatus.IMPORTED
+    assert items[doomed["documentId"]].status == ItemStatus.FAILED
+    assert "no longer has entity" in (items[doomed["documentId"]].error or "")
+    spanish = strapi.get(keep["documentId"], "es")
+    assert spanish is not None and spanish["title"] == "La casa roja"
+    assert connector.store.entity(TENANT, doomed["documentId"]).in_translation == frozenset()

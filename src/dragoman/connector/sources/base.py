@@ -58,4 +58,5 @@ class SourceSystem(ABC):
     @abstractmethod
     def write(self, entity_id: str, language: str, fields: Mapping[str, str]) -> TargetVersion:
         """Write `fields` (localized fields only) into the entity's version in `language`, creating it
-        when absent; the version as written. Raises ServiceError."""
+        when absent; the version as written. Raises NotFound (the entity is gone from the system),
+        ServiceError (the system cannot be reached or failed: try again later)."""

@@ -143,7 +143,7 @@ class StrapiSource(SourceSystem):
         localized = {name: text for name, text in fields.items() if name in self._options.fields}
         document = self._call("PUT", self._path(entity_id), params={"locale": language}, json={"data": localized})
         if document is None or not isinstance(document.get("data"), dict):
-            raise SourceSystemError(f"the source system {self.name!r} no longer has entity {entity_id!r}")
+            raise NotFound(f"the source system {self.name!r} no longer has entity {entity_id!r}")
         data = document["data"]
         return TargetVersion(revision=str(data["updatedAt"]), fields=self._fields(data))
 
