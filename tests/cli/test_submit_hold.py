@@ -94,17 +94,28 @@ def test_ctrl_c_while_the_job_is_created_never_lets_a_running_serve_start_any_of
         # A job of the same documents, left to serve: its eight workers finish one and claim the next
         # many times a second, so a job claimable for even a few milliseconds has a task claimed.
         appears = _seconds_until_a_job_appears(env, docs / "big", docs / "busy", database)
-        for attempt, early in enumerate((0.3, 0.2, 0.12, 0.08, 0.05, 0.03, 0.02, 0.01, 0.005, 0.0)):
+        # Where a press lands depends on the machine's load: each attempt moves the next one later
+        # when it came before the job was being created, earlier when it came after the job went on
+        # (a bisection of the moments after the command's first line), until some landed inside.
+        early, late = 0.0, appears * 1.5
+        delay = appears * 0.9
+        for attempt in range(16):
             out = docs / f"out{attempt}"
             process = _translate(env, docs / "big", out)
             began = _until_line(process, "preparing the job")
-            time.sleep(max(0.0, began + appears - early - time.monotonic()))
+            time.sleep(max(0.0, began + delay - time.monotonic()))
             os.killpg(process.pid, signal.SIGINT)  # the terminal's Ctrl-C: the whole foreground group
             stdout, stderr = process.communicate(timeout=180)
             assert "Traceback" not in stderr, stderr
             assert process.returncode in (0, 130), stdout + stderr
             if "cancelled as it was created" not in stdout:
-                continue  # pressed before planning ended (no job) or after the job went on (a plain cancel)
+                # pressed before planning ended (no job), or after the job went on (a plain cancel)
+                if "stopped before a job was created" in stdout:
+                    early = delay
+                else:
+                    late = delay
+                delay = (early + late) / 2
+                continue
             job_id = _JOB.search(stdout)
             assert job_id, stdout
             cancelled_as_created.append(job_id.group(1))
@@ -115,6 +126,9 @@ def test_ctrl_c_while_the_job_is_created_never_lets_a_running_serve_start_any_of
             assert job["summary"]["succeeded"] == 0 and job["summary"]["characters_charged"] == 0, job
             assert job["summary"]["cancelled"] == _DOCUMENTS, job
             assert not out.exists() or not any(out.rglob("*.txt")), "a document was translated"
+            if len(cancelled_as_created) == 4:
+                break
+            delay += (late - delay) * 0.3  # closer to the job's creation: the moment most exposed
     assert cancelled_as_created, "no Ctrl-C landed while the job was being created; the test proved nothing"
     served = log.read_text()
     assert "of job" in served and "started" in served  # serve was working all along
