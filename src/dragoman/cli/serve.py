@@ -57,6 +57,15 @@ def serve(
     except ServiceError as exc:
         listener.close()
         raise fail(exc) from None
+    if settings.connector_rules:  # rules whose languages or tenant could never work stop the start
+        from dragoman.connector.sender import check_rules
+
+        try:
+            check_rules(service)
+        except ServiceError as exc:
+            service.close()
+            listener.close()
+            raise fail(exc) from None
     _announce(settings, address, listener.getsockname()[1])
     config = uvicorn.Config(create_app(service), log_config=None, log_level=log_level)
     uvicorn.Server(config).run(sockets=[listener])

@@ -38,7 +38,7 @@ from dragoman.connector.rule_runs import RuleRuns, RuleRunState
 from dragoman.connector.rules import Candidate, Rule, check, due, select
 from dragoman.connector.service import Connector, SyncReport
 from dragoman.connector.store import ConnectorJob
-from dragoman.errors import Conflict, NotFound, ServiceError
+from dragoman.errors import ConfigError, Conflict, NotFound, ServiceError
 
 __all__ = ["RuleRun", "Sender", "for_service"]
 
@@ -196,3 +196,27 @@ def for_service(service: Any) -> Sender:
     configures, their records in its state database."""
     rules = {name: check(name, table) for name, table in service.settings.connector_rules.items()}
     return Sender(service.connector, rules, RuleRuns(service.store._engine))
+
+
+def check_rules(service: Any) -> None:
+    """Raise ConfigError naming DRAGOMAN_CONNECTOR_RULES for a rule `dragoman serve` could never run:
+    one whose vendor does not translate its source language into one of its targets (with the
+    engine installed here: known only once the service is built), or one for a tenant no front door
+    knows. Without this, such a rule failed at every run and sent nothing, not even its good targets."""
+    from dragoman.config import setting_name
+    from dragoman.planning import CLI_TENANT, language, locale
+
+    settings = service.settings
+    for name, table in settings.connector_rules.items():
+        rule = check(name, table)
+        where = f"{setting_name('connector_rules')} at {name}"
+        if rule.tenant not in settings.tenants and rule.tenant != CLI_TENANT:
+            known = ", ".join(sorted({*settings.tenants, CLI_TENANT}))
+            raise ConfigError(f"{where}: no tenant {rule.tenant!r} (known: {known})")
+        vendor = service.connector.vendors.get(rule.vendor)
+        if vendor is None:
+            continue  # the settings' own check names an unknown vendor
+        try:
+            vendor.check_languages(language(rule.source_language), [locale(t) for t in rule.target_languages])
+        except ServiceError as exc:
+            raise ConfigError(f"{where}: {exc.message}") from None

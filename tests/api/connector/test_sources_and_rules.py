@@ -182,3 +182,22 @@ def test_a_rule_on_a_strapi_source_syncs_translates_and_writes_back_with_nobody_
         assert strapi.get(other["documentId"], "es") is None  # not selected: its title is another
         (rule,) = ok(api.get("/connector/rules"))["rules"]
         assert rule["source"] == "cms" and rule["select"] == {"field": "title", "equals": "A rule's lamp"}
+
+
+@pytest.mark.parametrize(
+    ("rule", "words"),
+    [
+        ({"target_languages": ["es", "de"]}, "at mixed: no installed engine translates 'en' into 'de'"),
+        ({"tenant": "ghost"}, "at mixed: no tenant 'ghost'"),
+    ],
+)
+def test_a_rule_that_could_never_run_stops_serve_at_start_naming_it(
+    tmp_path: Path, rule: dict[str, Any], words: str
+) -> None:
+    """It used to start, then fail at every run and send nothing, not even into its good targets."""
+    (tmp_path / "docs").mkdir()
+    table = {"select": "all", "source_language": "en", "target_languages": ["es"], "every_seconds": 1, **rule}
+    env = environment(tmp_path / "data", [tmp_path / "docs"], DRAGOMAN_CONNECTOR_RULES=json.dumps({"mixed": table}))
+    done = subprocess.run([DRAGOMAN, "serve", "--port", "0"], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert "DRAGOMAN_CONNECTOR_RULES" in done.stderr and words in done.stderr, done.stderr
