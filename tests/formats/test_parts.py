@@ -209,6 +209,4 @@ def test_title_subject_and_alternative_text_of_images_are_translated(engine: Ape
     translated = Presentation(io.BytesIO(out))
     assert translated.core_properties.title == "Me gustan los perros."
     shapes = list(translated.slides[0].shapes)
-    assert [shape._element.nvPicPr.cNvPr.get("descr") for shape in shapes if shape.shape_type == 13] == [
-        "La casa roja"
-    ]
+    assert [shape._element.nvPicPr.cNvPr.get("descr") for shape in shapes if shape.shape_type == 13] == ["La casa roja"]
