@@ -184,6 +184,18 @@ class Settings(BaseSettings):
         description="auto: `dragoman serve` imports each target language of a connector job as soon as the "
         "vendor has delivered it; review: delivered jobs wait in ready_for_import until imported by hand.",
     )
+    connector_send_attempts: int = Field(
+        default=5,
+        ge=1,
+        le=100,
+        description="Attempts `dragoman serve` makes to send a connector job a vendor could not take, on its own.",
+    )
+    connector_send_retry_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        le=86400,
+        description="Seconds before the first automatic retry of a failed send; each next one waits twice as long.",
+    )
     connector_lease_seconds: float = Field(
         default=120.0,
         ge=1,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
 
 from dragoman.connector.lifecycle import (
@@ -13,6 +15,7 @@ from dragoman.connector.lifecycle import (
     JobAction,
     actions,
     decide_cancel,
+    send_retry_due,
     transition,
     vendor_answer,
 )
@@ -91,3 +94,18 @@ def test_every_state_is_reachable_from_draft() -> None:
                 seen.add(following)
                 frontier.append(following)
     assert seen == set(S)
+
+
+def test_a_failed_send_is_retried_on_its_own_with_a_growing_wait_and_a_cap() -> None:
+    failed = datetime(2026, 11, 30, 12, 0, 0)
+
+    def later(**wait: float) -> datetime:
+        return failed + timedelta(**wait)
+
+    assert not send_retry_due(1, failed, later(seconds=29), 5, 30)
+    assert send_retry_due(1, failed, later(seconds=30), 5, 30)  # after the first failure: 30 s
+    assert not send_retry_due(2, failed, later(seconds=59), 5, 30) and send_retry_due(
+        2, failed, later(seconds=60), 5, 30
+    )
+    assert send_retry_due(4, failed, later(seconds=240), 5, 30)  # 30, 60, 120, 240...
+    assert not send_retry_due(5, failed, later(days=9), 5, 30)  # the cap: by hand only from then on

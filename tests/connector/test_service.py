@@ -14,7 +14,7 @@ from dragoman.connector.lifecycle import CancelRequest, ConnectorJobStatus
 from dragoman.connector.service import Connector
 from dragoman.connector.store import ConnectorJob, ConnectorStore, ItemStatus
 from dragoman.connector.vendors import LocalVendor, Vendor, VendorStatus
-from dragoman.errors import CancelRefused, Conflict, Invalid
+from dragoman.errors import CancelRefused, Conflict, Invalid, ServiceError
 from dragoman.service import Dragoman
 from tests.conftest import wait_for
 
@@ -275,3 +275,39 @@ def test_ids_names_and_texts_no_vendor_can_be_sent_are_refused_up_front(
     assert connector.store.entity_page(TENANT)[1] == 0
     # tabs, newlines and carriage returns in a text are fine
     connector.put_entity(TENANT, "ok", "en", {"name": "a\tb\r\nc"})
+
+
+def test_a_vendor_that_could_not_take_a_job_gets_it_again_on_its_own_up_to_a_cap(stopped: Dragoman) -> None:
+    class Flaky(LocalVendor):
+        """A vendor that is down for its first `down` submits."""
+
+        def __init__(self, service: Dragoman, down: int) -> None:
+            super().__init__(service)
+            self.down, self.calls = down, 0
+
+        def submit(self, tenant: str, job: ConnectorJob) -> str:
+            self.calls += 1
+            if self.calls <= self.down:
+                raise ServiceError("the vendor is down for maintenance")
+            return super().submit(tenant, job)
+
+    vendor = Flaky(stopped, down=2)
+    connector = connector_for(stopped, vendor)
+    catalogue(connector)
+    job = connector.create_job(TENANT, "flaky", "en", ["es"], "local", ["chair"])
+    assert connector.send(TENANT, job.id).status is S.SEND_FAILED
+    assert connector.retry_failed_sends(attempts=3, first_wait=0) == 1  # attempt 2: still down
+    failed = connector.store.job(TENANT, job.id)
+    assert failed.status is S.SEND_FAILED and failed.send_attempts == 2 and "maintenance" in (failed.error or "")
+    assert connector.retry_failed_sends(attempts=3, first_wait=3600) == 0  # not due yet
+    assert connector.retry_failed_sends(attempts=3, first_wait=0) == 1  # attempt 3: taken
+    sent = connector.store.job(TENANT, job.id)
+    assert sent.status is S.SENT and sent.send_attempts == 3 and sent.error is None
+
+    always_down = Flaky(stopped, down=100)
+    capped = connector_for(stopped, always_down)
+    other = capped.create_job(TENANT, "capped", "en", ["es"], "local", ["table"])
+    capped.send(TENANT, other.id)
+    for _ in range(5):
+        capped.retry_failed_sends(attempts=3, first_wait=0)
+    assert always_down.calls == 3 and capped.store.job(TENANT, other.id).status is S.SEND_FAILED

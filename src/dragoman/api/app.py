@@ -38,6 +38,8 @@ def create_app(service: Dragoman) -> FastAPI:
                 service.settings.connector_poll_seconds,
                 auto_import=service.settings.connector_import == "auto",
                 rounds=rounds,  # the automatic sending rules that are due, at each round
+                send_attempts=service.settings.connector_send_attempts,
+                send_retry_seconds=service.settings.connector_send_retry_seconds,
             )
             receiver.start()  # with the runner: polls the vendors of live connector jobs
         try:

@@ -23,6 +23,7 @@ JobActions a job takes now.
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 
 from dragoman.errors import CancelRefused, InvalidTransition
@@ -39,6 +40,7 @@ __all__ = [
     "JobAction",
     "actions",
     "decide_cancel",
+    "send_retry_due",
     "transition",
     "vendor_answer",
 ]
@@ -160,3 +162,15 @@ def actions(status: ConnectorJobStatus, request: CancelRequest = CancelRequest.N
     if status is S.CANCELLED or (request is CancelRequest.REFUSED and status in TERMINAL_JOB_STATES):
         found.add(JobAction.RESUBMIT)
     return frozenset(found)
+
+
+def send_retry_due(attempts: int, last_attempt_at: datetime, now: datetime, cap: int, first_wait: float) -> bool:
+    """Whether a failed send (`send_failed`, `attempts` made so far, the last at `last_attempt_at`)
+    is tried again now, on its own: while fewer than `cap` attempts were made, once `first_wait`
+    seconds have passed after the first failure, twice that after the second, and so on (the RWS
+    connector's outbox skips an item after 3 failed attempts; ../shared/reference/connector.md §1).
+    Sending by hand is always allowed."""
+    if attempts >= cap:
+        return False
+    wait: float = first_wait * 2 ** max(attempts - 1, 0)
+    return (now - last_attempt_at).total_seconds() >= wait

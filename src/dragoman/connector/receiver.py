@@ -1,6 +1,8 @@
 """The receiver: one thread of `dragoman serve` that, every `DRAGOMAN_CONNECTOR_POLL_SECONDS`,
 
-1. finishes the sends a crash interrupted (jobs left `sending` that no process holds);
+1. finishes the sends a crash interrupted (jobs left `sending` that no process holds), and sends
+   again the jobs a vendor could not take, up to `DRAGOMAN_CONNECTOR_SEND_ATTEMPTS` attempts, the
+   first retry after `DRAGOMAN_CONNECTOR_SEND_RETRY_SECONDS` and each next after twice as long;
 2. syncs each configured source system (entities changed since its last sync);
 3. runs the automatic sending rules that are due (`connector.sender`, passed as a round), when some
    are configured;
@@ -39,6 +41,8 @@ class Receiver:
         *,
         auto_import: bool = True,
         rounds: list[Callable[[], object]] | None = None,
+        send_attempts: int = 0,
+        send_retry_seconds: float = 30.0,
     ) -> None:
         """`interval`: seconds between rounds (> 0); `rounds`: more work to do at each round, before
         the polls (the automatic sender's)."""
@@ -46,6 +50,8 @@ class Receiver:
         self._interval = interval
         self._auto_import = auto_import
         self._rounds = list(rounds or [])
+        self._send_attempts = send_attempts  # 0: failed sends are retried by hand only
+        self._send_retry_seconds = send_retry_seconds
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -104,9 +110,13 @@ class Receiver:
         return done
 
     def resume_sends(self) -> int:
-        """Finish the sends a crash interrupted; how many."""
+        """Finish the sends a crash interrupted, and try again those a vendor could not take (with
+        `send_attempts` and `send_retry_seconds`); how many."""
         try:
-            return self._connector.resume_sends()
+            resumed = self._connector.resume_sends()
+            if self._send_attempts:
+                resumed += self._connector.retry_failed_sends(self._send_attempts, self._send_retry_seconds)
+            return resumed
         except ServiceError as exc:
             log.warning("connector receiver: resuming sends failed: %s", exc.message, extra={"action": "send"})
             return 0

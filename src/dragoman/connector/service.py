@@ -30,11 +30,12 @@ from dragoman.connector.lifecycle import (
     CancelRequest,
     ConnectorJobStatus,
     decide_cancel,
+    send_retry_due,
     vendor_answer,
 )
 from dragoman.connector.snapshots import Snapshot, snapshot_for
 from dragoman.connector.sources.base import SourceSystem
-from dragoman.connector.store import ConnectorJob, ConnectorStore, Entity, Item, ItemStatus, JobHeader
+from dragoman.connector.store import ConnectorJob, ConnectorStore, Entity, Item, ItemStatus, JobHeader, utcnow
 from dragoman.connector.validation import check_entity
 from dragoman.connector.vendors import CancelAnswer, Vendor, VendorState
 from dragoman.connector.writeback import WriteDecision, conflict_message, decide_write
@@ -283,6 +284,25 @@ class Connector:
             except Conflict:  # being sent by a live process, or moved on meanwhile
                 continue
         return resumed
+
+    def retry_failed_sends(self, attempts: int, first_wait: float) -> int:
+        """Send again, on their own, the jobs whose send failed, as `lifecycle.send_retry_due` says
+        (at most `attempts` attempts, waiting `first_wait` seconds, then twice that...); how many were
+        tried. A job the vendor still cannot take stays `send_failed`, with why."""
+        tried = 0
+        now = utcnow()
+        for tenant, job_id in self.store.jobs_in(S.SEND_FAILED):
+            job = self.store.job(tenant, job_id, with_items=False)
+            if job.status is not S.SEND_FAILED or not send_retry_due(
+                job.send_attempts, job.updated_at, now, attempts, first_wait
+            ):
+                continue
+            try:
+                self.send(tenant, job_id)
+                tried += 1
+            except Conflict:  # moved on meanwhile, or another process sends it
+                continue
+        return tried
 
     def cancel(self, tenant: str, job_id: str) -> ConnectorJob:
         """Cancel on the connector's own while nothing or not all reached the vendor (the job ends
