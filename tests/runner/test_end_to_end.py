@@ -43,7 +43,7 @@ def test_two_targets_and_bad_documents_fail_alone(service: Dragoman, docs: Path)
     (docs / "in" / "good.txt").write_text("I like dogs.\n")
     (docs / "in" / "empty.txt").write_text("")
     (docs / "in" / "binary.txt").write_bytes(bytes(range(256)))
-    (docs / "in" / "notes.md").write_text("# The cat\n")
+    (docs / "in" / "notes.rtf").write_text("{\\rtf1 The cat}\n")
     (docs / "in" / "latin1.txt").write_bytes("The café".encode("latin-1"))
     spec = plan_local_job(service.local, [docs / "in"], docs / "out", ["es", "ca"], "en")
     view = wait_terminal(service, service.submit(spec).job.id)
@@ -53,7 +53,7 @@ def test_two_targets_and_bad_documents_fail_alone(service: Dragoman, docs: Path)
     assert errors == {
         ("empty.txt", "NoTranslatableText"),
         ("binary.txt", "UndecodableDocument"),
-        ("notes.md", "UnsupportedFormat"),
+        ("notes.rtf", "UnsupportedFormat"),
         ("latin1.txt", "UndecodableDocument"),
     }
     assert (docs / "out" / "es" / "good.txt").read_text() == "Me gustan los perros.\n"
