@@ -24,6 +24,8 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from dragoman.formats.parts import natural_order
+
 __all__ = ["MetadataText", "extract_metadata", "inject_metadata"]
 
 _DC = "http://purl.org/dc/elements/1.1/"
@@ -65,7 +67,7 @@ def extract_metadata(data: bytes, transfuse_format: str) -> list[MetadataText]:
                     if element is not None and (element.text or "").strip():
                         found.append(MetadataText(properties, name, element.text or ""))
         described = _DESCRIBED.get(transfuse_format)
-        for member in sorted((name for name in names if described and described.match(name)), key=_natural):
+        for member in sorted((name for name in names if described and described.match(name)), key=natural_order):
             root = _parse(package.read(member))
             if root is None:
                 continue
@@ -121,8 +123,3 @@ def _parse(content: bytes) -> etree._Element | None:
         return etree.fromstring(content, _PARSER)
     except etree.XMLSyntaxError:
         return None
-
-
-def _natural(name: str) -> tuple[str, int]:
-    match = re.search(r"(\d+)\.xml$", name)
-    return (re.sub(r"\d+\.xml$", "", name), int(match.group(1)) if match else 0)

@@ -33,7 +33,7 @@ from dragoman.errors import DocumentTooComplex
 from dragoman.formats import transfuse
 from dragoman.formats.limits import DEFAULT_LIMITS, DocumentLimits
 
-__all__ = ["MAX_STAND_INS", "PartSkeleton", "extract_parts", "inject_parts", "left_out_parts"]
+__all__ = ["MAX_STAND_INS", "PartSkeleton", "extract_parts", "inject_parts", "left_out_parts", "natural_order"]
 
 MAX_STAND_INS = 200  # converter runs for one document's left-out parts (a Word part takes one each)
 _WORD_PARTS = re.compile(r"^word/(?:header\d*|footer\d*|footnotes|endnotes|comments)\.xml$")
@@ -59,14 +59,14 @@ class PartSkeleton:
 def left_out_parts(names: Sequence[str], transfuse_format: str) -> list[str]:
     """The parts of a package (its member `names`) that Transfuse does not read, in reading order."""
     if transfuse_format == "docx":
-        return sorted((name for name in names if _WORD_PARTS.match(name)), key=_natural)
+        return sorted((name for name in names if _WORD_PARTS.match(name)), key=natural_order)
     if transfuse_format == "pptx":
         numbers = sorted(int(match.group(1)) for name in names if (match := _SLIDE.match(name)))
         read = 0
         while read + 1 in numbers:  # Transfuse reads slide1, slide2, ... up to the first gap
             read += 1
         past_gap = [f"ppt/slides/slide{number}.xml" for number in numbers if number > read]
-        return past_gap + sorted((name for name in names if _NOTES.match(name)), key=_natural)
+        return past_gap + sorted((name for name in names if _NOTES.match(name)), key=natural_order)
     if transfuse_format in ("odt", "odp"):  # page headers and footers live with the master pages
         return [name for name in names if name == "styles.xml"]
     return []
@@ -192,6 +192,7 @@ def _replace_members(data: bytes, replaced: dict[str, bytes], drop: re.Pattern[s
     return out.getvalue()
 
 
-def _natural(name: str) -> tuple[str, int]:
+def natural_order(name: str) -> tuple[str, int]:
+    """A sort key putting `header2.xml` before `header10.xml`."""
     match = re.search(r"(\d+)\.xml$", name)
     return (re.sub(r"\d+\.xml$", "", name), int(match.group(1)) if match else 0)
