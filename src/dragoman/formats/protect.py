@@ -20,12 +20,20 @@ from __future__ import annotations
 
 import re
 
-from dragoman.formats.stream import text_runs, tokens
+from dragoman.formats.stream import tokens
 
 __all__ = ["KEPT", "keep", "protect", "unprotect"]
 
 _OPEN = "[dragoman-keep:"
 _TRAILING = ".,;:!?)"
+# Every stretch `_NOT_PROSE` finds holds one of these, and so does every verbatim element's mark.
+_CANDIDATE = re.compile(r"[~@#/]|www\.|\[\[t:")
+_CHUNK = re.compile(
+    r"(?P<escape>\\.)|(?P<close>\[\[/\]\])|(?P<open>\[\[(?:[^\]\\]|\\.)*\]\])"
+    r"|(?P<blank>\[(?:[^\]\\]|\\.)*\])|(?P<text>[^\\\[]+)|(?P<other>.)",
+    re.DOTALL,
+)
+_KIND = {"close": "close", "open": "open", "blank": "blank", "other": "blank", "": ""}
 _VERBATIM = re.compile(r"\[\[t:(?:kbd|var|samp|code|tt):")  # Transfuse's mark for such an element
 KEPT = re.compile(r"\[dragoman-keep:((?:[^\]\\]|\\.)*)\]")
 _ESCAPED = re.compile(r"\\(.)", re.DOTALL)
@@ -51,6 +59,8 @@ def protect(segment: str) -> str:
     that is all a word-bound span holds (a link's text that is a URL) is wrapped with the span's
     marks, since the engine drops a word-bound span with no word in it; so is an inline element
     whose text is not prose by definition (`<kbd>`, `<var>`, `<samp>`, `<code>`, `<tt>`), whole."""
+    if not _CANDIDATE.search(segment):  # plain prose (most of it): nothing to look at more closely
+        return segment
     out: list[str] = []
     last = 0
     for begin, end in _verbatim_spans(segment):
@@ -78,10 +88,46 @@ def _verbatim_spans(segment: str) -> list[tuple[int, int]]:
     return spans
 
 
+def _runs(segment: str) -> list[tuple[list[int], str, str]]:
+    """`stream.text_runs`, by regular expression (the engine's stream can be megabytes): only a run
+    that may hold something not prose gets its characters' positions; the others come back empty."""
+    runs: list[tuple[list[int], str, str]] = []
+    start = -1
+    before = ""
+    for match in _CHUNK.finditer(segment):
+        kind = match.lastgroup
+        if kind in ("escape", "text"):
+            if start < 0:
+                start = match.start()
+            continue
+        if start >= 0:
+            runs.append((_positions(segment, start, match.start()), before, _KIND[kind or ""]))
+            start = -1
+        before = _KIND[kind or ""]
+    if start >= 0:
+        runs.append((_positions(segment, start, len(segment)), before, ""))
+    return runs
+
+
+def _positions(segment: str, start: int, end: int) -> list[int]:
+    """The stream positions of the visible characters of segment[start:end] (text and escapes), or
+    none when nothing there can be what `_NOT_PROSE` finds."""
+    if not _CANDIDATE.search(segment, start, end):
+        return []
+    positions: list[int] = []
+    index = start
+    while index < end:
+        positions.append(index)
+        index += 2 if segment[index] == "\\" else 1
+    return positions
+
+
 def _protect_runs(segment: str) -> str:
     out: list[str] = []
     last = 0
-    for positions, before, after in text_runs(segment):
+    for positions, before, after in _runs(segment):
+        if not positions:
+            continue
         visible = "".join(segment[position] if segment[position] != "\\" else segment[position + 1]
                           for position in positions)  # fmt: skip
         for match in _NOT_PROSE.finditer(visible):
