@@ -11,7 +11,7 @@ from dragoman.abort import AbortCheck, never_abort
 from dragoman.domain.jobs import charged_characters, delivered_unchanged
 from dragoman.domain.specs import AUTO_LANGUAGE, primary_language
 from dragoman.engines.base import Engine, ProgressCallback
-from dragoman.engines.detect import SAMPLE_CHARACTERS, confirm_language, detect_language
+from dragoman.engines.detect import CONFIRM_CHARACTERS, SAMPLE_CHARACTERS, confirm_language, detect_language
 from dragoman.errors import UnsupportedLanguage
 from dragoman.formats.documents import DocumentFormat, ExtractedDocument, extract, inject
 from dragoman.formats.glossary import Glossary, apply_glossary
@@ -20,8 +20,7 @@ from dragoman.formats.stream import visible_text
 
 __all__ = ["Translated", "translate_document"]
 
-_SAMPLE_SEGMENTS = 200  # what the detector reads: the visible text of the first segments, up to
-_SAMPLE_STREAM = 4 * SAMPLE_CHARACTERS  # SAMPLE_CHARACTERS, reading no more of any one than this
+_SAMPLE_SEGMENTS = 200  # the detector reads the visible text of at most this many first segments
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,21 +93,20 @@ def _source_language(
     if named is not None and (named == target or not confirm):
         return named
     candidates = engine.known_languages() | {target}
-    sample = _sample(document)
     if named is None:
-        return detect_language(sample, candidates).language
-    confirm_language(sample, named, candidates)
+        return detect_language(_sample(document, SAMPLE_CHARACTERS), candidates).language
+    confirm_language(_sample(document, CONFIRM_CHARACTERS), named, candidates)
     return named
 
 
-def _sample(document: ExtractedDocument) -> str:
-    """What the detector reads: the visible text of the first segments, about SAMPLE_CHARACTERS of
-    it, without taking apart more of a long document than that needs."""
+def _sample(document: ExtractedDocument, characters: int) -> str:
+    """What the detector reads: the visible text of the first segments, about `characters` of it,
+    without taking apart more of a long document than that needs."""
     parts: list[str] = []
     size = 0
     for segment in document.segments[:_SAMPLE_SEGMENTS]:
-        parts.append(visible_text(segment[:_SAMPLE_STREAM]))
+        parts.append(visible_text(segment[: 4 * characters]))
         size += len(parts[-1]) + 1
-        if size >= SAMPLE_CHARACTERS:
+        if size >= characters:
             break
     return " ".join(parts)
