@@ -12,7 +12,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -260,32 +269,19 @@ class Settings(BaseSettings):
                 agencies[key] = vendor
         return self
 
-    @field_validator("connector_vendors")
+    @field_validator("connector_vendors", "connector_sources", "connector_rules")
     @classmethod
-    def _vendor_options(cls, value: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    def _connector_tables(cls, value: dict[str, dict[str, Any]], info: ValidationInfo) -> dict[str, dict[str, Any]]:
+        """Each vendor, source system or rule table as its own module reads it (imported only when
+        some are configured)."""
         if value:
-            from dragoman.connector.vendors.registry import check
+            from dragoman.connector import rules
+            from dragoman.connector.sources import registry as sources
+            from dragoman.connector.vendors import registry as vendors
 
-            for name, table in value.items():
-                check(name, table)
-        return value
-
-    @field_validator("connector_sources")
-    @classmethod
-    def _source_options(cls, value: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-        if value:
-            from dragoman.connector.sources.registry import check
-
-            for name, table in value.items():
-                check(name, table)
-        return value
-
-    @field_validator("connector_rules")
-    @classmethod
-    def _rule_options(cls, value: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-        if value:
-            from dragoman.connector.rules import check
-
+            check = {"connector_vendors": vendors.check, "connector_sources": sources.check}.get(
+                info.field_name or "", rules.check
+            )
             for name, table in value.items():
                 check(name, table)
         return value
