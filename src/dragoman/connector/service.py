@@ -33,7 +33,7 @@ from dragoman.connector.lifecycle import (
     send_retry_due,
     vendor_answer,
 )
-from dragoman.connector.snapshots import Snapshot, snapshot_for
+from dragoman.connector.snapshots import Snapshot, out_of_date, snapshot_for
 from dragoman.connector.sources.base import SourceSystem
 from dragoman.connector.store import ConnectorJob, ConnectorStore, Entity, Item, ItemStatus, JobHeader, utcnow
 from dragoman.connector.validation import check_entity
@@ -236,23 +236,16 @@ class Connector:
         would send its old text), or every field of an item was imported as it is meanwhile (by
         another job: it would be translated and paid for twice). A new job freezes what is now."""
         ids = list(dict.fromkeys(item.entity for item in job.items))
-        current = self.store.entities_by_id(tenant, ids)
-        imported = self.store.imported_for(tenant, ids)
-        changed = [
-            f"{item.entity!r} (revision {item.revision}, now {current[item.entity].revision})"
+        revisions = {entity_id: entity.revision for entity_id, entity in self.store.entities_by_id(tenant, ids).items()}
+        frozen = [
+            (item.entity, item.language, item.revision, {name: digest for name, (_, digest) in item.fields.items()})
             for item in job.items
-            if item.entity in current and current[item.entity].revision != item.revision
         ]
-        done = [
-            f"{item.entity!r} into {item.language}"
-            for item in job.items
-            if all(imported.get(item.entity, {}).get(item.language, {}).get(name) == digest
-                   for name, (_, digest) in item.fields.items())
-        ]  # fmt: skip
+        changed, done = out_of_date(frozen, revisions, self.store.imported_for(tenant, ids))
         if changed or done:
             reasons = []
             if changed:
-                reasons.append(f"changed since this draft was made: {', '.join(dict.fromkeys(changed))}")
+                reasons.append(f"changed since this draft was made: {', '.join(changed)}")
             if done:
                 reasons.append(f"translated as they are by another job meanwhile: {', '.join(done[:10])}")
             raise Conflict(

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-__all__ = ["Snapshot", "field_hash", "snapshot_for"]
+__all__ = ["Snapshot", "field_hash", "out_of_date", "snapshot_for"]
 
 
 def field_hash(name: str, text: str) -> str:
@@ -60,3 +60,27 @@ def snapshot_for(
     if not chosen:
         return None
     return Snapshot(entity, revision, language, chosen)
+
+
+def out_of_date(
+    frozen: Sequence[tuple[str, str, str, Mapping[str, str]]],
+    revisions: Mapping[str, str],
+    imported: Mapping[str, Mapping[str, Mapping[str, str]]],
+) -> tuple[list[str], list[str]]:
+    """Why a draft's frozen snapshots are no longer what is to send: (entities changed since, as
+    "'id' (revision a, now b)"; items whose every field was imported as it is meanwhile, as "'id'
+    into xx"). `frozen`: (entity, language, revision, {field: hash}) per item; `revisions`: each
+    entity's revision now; `imported`: entity -> language -> field -> hash last imported."""
+    changed = list(
+        dict.fromkeys(
+            f"{entity!r} (revision {revision}, now {revisions[entity]})"
+            for entity, _, revision, _ in frozen
+            if entity in revisions and revisions[entity] != revision
+        )
+    )
+    done = [
+        f"{entity!r} into {language}"
+        for entity, language, _, hashes in frozen
+        if all(imported.get(entity, {}).get(language, {}).get(name) == digest for name, digest in hashes.items())
+    ]
+    return changed, done
