@@ -265,18 +265,6 @@ class ConnectorStore:
             sets = self._sets(connection, tenant, None)
         return [_entity(row, sets.get(row.id, LanguageSets())) for row in rows]
 
-    def imported_hashes(self, tenant: str, entity_id: str, language: str) -> dict[str, str]:
-        """Field name -> the source hash last imported into `language` for this entity."""
-        with self._begin() as connection:
-            rows = connection.execute(
-                select(connector_imports.c.field, connector_imports.c.hash).where(
-                    connector_imports.c.tenant == tenant,
-                    connector_imports.c.entity == entity_id,
-                    connector_imports.c.language == language,
-                )
-            ).all()
-        return {row.field: row.hash for row in rows}
-
     def language_sets(self, tenant: str, entity_ids: Sequence[str] | None = None) -> dict[str, LanguageSets]:
         with self._begin() as connection:
             return self._sets(connection, tenant, entity_ids)
@@ -582,17 +570,6 @@ class ConnectorStore:
                     for row in rows
                 ],
             )  # fmt: skip
-
-    def import_item(
-        self,
-        tenant: str,
-        job_id: str,
-        item: Item,
-        translation: Mapping[str, str] | None,
-        error: str | None,
-    ) -> bool:
-        """Record one item's import, once (see `import_items`). False when the item was already settled."""
-        return self.import_items(tenant, job_id, [(item, translation, error)]) == 1
 
     def import_items(
         self,

@@ -89,8 +89,11 @@ def _verbatim_spans(segment: str) -> list[tuple[int, int]]:
 
 
 def _runs(segment: str) -> list[tuple[list[int], str, str]]:
-    """`stream.text_runs`, by regular expression (the engine's stream can be megabytes): only a run
-    that may hold something not prose gets its characters' positions; the others come back empty."""
+    """The runs of text (letters, spaces and escapes, no blank between) of `segment`, by regular
+    expression (the engine's stream can be megabytes): for each, the positions of its visible
+    characters (an escape's backslash) and the kinds of the tokens before and after it ("blank",
+    "open", "close", "" at an end). Only a run that may hold something not prose gets positions;
+    the others come back with none."""
     runs: list[tuple[list[int], str, str]] = []
     start = -1
     before = ""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-__all__ = ["split_stream", "text_runs", "tokens", "visible_text"]
+__all__ = ["split_stream", "tokens", "visible_text"]
 
 _SENTENCE_END = ".!?;:"
 
@@ -47,26 +47,6 @@ def tokens(stream: str) -> list[tuple[int, int, str]]:
     """(start, end, kind) of each token of `stream`: kind "text" (a character or an escape), "space",
     "blank" (a superblank), "open" or "close" (a word-bound blank's marks)."""
     return list(_tokens(stream))
-
-
-def text_runs(stream: str) -> list[tuple[list[int], str, str]]:
-    """The runs of text (letters, spaces and escapes, no blank in between) of `stream`: for each, the
-    stream position of each visible character (an escape's backslash), and the kinds of the tokens
-    just before and after it ("blank", "open", "close", or "" at either end)."""
-    runs: list[tuple[list[int], str, str]] = []
-    current: list[int] = []
-    before = ""
-    for start, _end, kind in _tokens(stream):
-        if kind in ("text", "space"):
-            current.append(start)
-            continue
-        if current:
-            runs.append((current, before, kind))
-            current = []
-        before = kind
-    if current:
-        runs.append((current, before, ""))
-    return runs
 
 
 def visible_text(stream: str) -> str:
