@@ -271,7 +271,8 @@ def poll_job(job_id: str, caller: Tenant, service: Service) -> dict[str, Any]:
     "/jobs/{job_id}:import",
     response_model=JobOut,
     summary="Import a delivered job into its entities",
-    description="Each item once; the job ends `imported`, or `imported_with_errors` with each failed item's error.",
+    description="Each item once; the job ends `imported`, or `imported_with_errors` with each failed item's error. "
+    "A job imported already (by `dragoman serve`'s receiver, say) is answered as it is.",
 )
 def import_job(job_id: str, caller: Tenant, service: Service) -> dict[str, Any]:
     return job_document(service.import_job(caller, job_id))
