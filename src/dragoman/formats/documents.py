@@ -11,7 +11,17 @@ from pathlib import PurePosixPath
 
 from dragoman.abort import AbortCheck, never_abort
 from dragoman.errors import NoTranslatableText, UndecodableDocument, UnsupportedFormat
-from dragoman.formats import gettext, markdown, plaintext, screening, spreadsheet, subtitles, transfuse, wordruns
+from dragoman.formats import (
+    gettext,
+    markdown,
+    plaintext,
+    screening,
+    spreadsheet,
+    subtitles,
+    transfuse,
+    wordruns,
+    xliff_document,
+)
 from dragoman.formats.gettext import CatalogueSkeleton
 from dragoman.formats.limits import DEFAULT_LIMITS, DocumentLimits
 from dragoman.formats.markdown import MarkdownSkeleton
@@ -21,6 +31,7 @@ from dragoman.formats.plaintext import PlainTextSkeleton
 from dragoman.formats.protect import protect, unprotect
 from dragoman.formats.spreadsheet import WorkbookSkeleton
 from dragoman.formats.subtitles import SubtitleSkeleton
+from dragoman.formats.xliff_document import XliffSkeleton
 
 __all__ = [
     "FORMATS",
@@ -90,6 +101,7 @@ FORMATS: tuple[DocumentFormat, ...] = (
         "odp",
         zipped=True,
     ),
+    DocumentFormat("XLIFF", (".xlf", ".xliff"), ("application/xliff+xml", "application/x-xliff+xml"), "xliff"),
 )
 PLAIN_TEXT = FORMATS[0]
 _BY_EXTENSION = {extension: fmt for fmt in FORMATS for extension in fmt.extensions}
@@ -128,6 +140,7 @@ Skeleton = (
     | CatalogueSkeleton
     | MarkdownSkeleton
     | WorkbookSkeleton
+    | XliffSkeleton
     | transfuse.TransfuseSkeleton
 )
 
@@ -184,6 +197,11 @@ def extract(
             skeleton, segments, characters = gettext.take_apart(text)
         except ValueError as exc:
             raise UndecodableDocument(f"the {fmt.name} document could not be read: {exc}") from None
+    elif text is not None and fmt.transfuse == "xliff":
+        try:
+            skeleton, segments, characters = xliff_document.take_apart(data)
+        except ValueError as exc:
+            raise UndecodableDocument(f"the {fmt.name} document could not be read: {exc}") from None
     else:
         if text is not None and encoding != "utf-8":  # Transfuse reads UTF-8, and declares it in HTML output
             data, encoding = text.removeprefix("\ufeff").encode("utf-8"), "utf-8"
@@ -237,6 +255,8 @@ def inject(
             return spreadsheet.rebuild(document.skeleton, translated)
         if isinstance(document.skeleton, CatalogueSkeleton):
             return gettext.rebuild(document.skeleton, translated, target_language).encode(document.encoding)
+        if isinstance(document.skeleton, XliffSkeleton):
+            return xliff_document.rebuild(document.skeleton, translated, target_language)
         described = len(translated) - len(document.metadata)
         body = described - sum(len(part.segments) for part in document.parts)
         data = transfuse.inject(
