@@ -14,6 +14,7 @@ from dragoman.errors import NoTranslatableText, UndecodableDocument, Unsupported
 from dragoman.formats import (
     gettext,
     markdown,
+    opendocument_spreadsheet,
     plaintext,
     screening,
     spreadsheet,
@@ -26,6 +27,7 @@ from dragoman.formats.gettext import CatalogueSkeleton
 from dragoman.formats.limits import DEFAULT_LIMITS, DocumentLimits
 from dragoman.formats.markdown import MarkdownSkeleton
 from dragoman.formats.metadata import MetadataText, extract_metadata, inject_metadata
+from dragoman.formats.opendocument_spreadsheet import SpreadsheetSkeleton
 from dragoman.formats.parts import PartSkeleton, extract_parts, inject_parts
 from dragoman.formats.plaintext import PlainTextSkeleton
 from dragoman.formats.protect import protect, unprotect
@@ -101,6 +103,13 @@ FORMATS: tuple[DocumentFormat, ...] = (
         "odp",
         zipped=True,
     ),
+    DocumentFormat(
+        "OpenDocumentSpreadsheet",
+        (".ods",),
+        ("application/vnd.oasis.opendocument.spreadsheet",),
+        "ods",
+        zipped=True,
+    ),
     DocumentFormat("XLIFF", (".xlf", ".xliff"), ("application/xliff+xml", "application/x-xliff+xml"), "xliff"),
 )
 PLAIN_TEXT = FORMATS[0]
@@ -141,6 +150,7 @@ Skeleton = (
     | MarkdownSkeleton
     | WorkbookSkeleton
     | XliffSkeleton
+    | SpreadsheetSkeleton
     | transfuse.TransfuseSkeleton
 )
 
@@ -195,6 +205,11 @@ def extract(
     elif text is not None and fmt.transfuse == "po":
         try:
             skeleton, segments, characters = gettext.take_apart(text)
+        except ValueError as exc:
+            raise UndecodableDocument(f"the {fmt.name} document could not be read: {exc}") from None
+    elif fmt.transfuse == "ods":
+        try:
+            skeleton, segments, characters = opendocument_spreadsheet.take_apart(data)
         except ValueError as exc:
             raise UndecodableDocument(f"the {fmt.name} document could not be read: {exc}") from None
     elif text is not None and fmt.transfuse == "xliff":
@@ -255,6 +270,8 @@ def inject(
             return spreadsheet.rebuild(document.skeleton, translated)
         if isinstance(document.skeleton, CatalogueSkeleton):
             return gettext.rebuild(document.skeleton, translated, target_language).encode(document.encoding)
+        if isinstance(document.skeleton, SpreadsheetSkeleton):
+            return opendocument_spreadsheet.rebuild(document.skeleton, translated)
         if isinstance(document.skeleton, XliffSkeleton):
             return xliff_document.rebuild(document.skeleton, translated, target_language)
         described = len(translated) - len(document.metadata)

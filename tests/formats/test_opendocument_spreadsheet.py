@@ -1,0 +1,121 @@
+"""OpenDocument spreadsheets: text cells, comments and page headers translated; numbers, formulas
+and sheet names kept (formats/opendocument_spreadsheet.py), through the real engine."""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Iterator
+from io import BytesIO
+
+import pytest
+from lxml import etree
+from odf.office import Annotation
+from odf.opendocument import OpenDocumentSpreadsheet
+from odf.style import Footer, Header, MasterPage, PageLayout, Style, TextProperties
+from odf.table import Table, TableCell, TableRow
+from odf.text import P, SheetName, Span
+
+from dragoman.engines.apertium import ApertiumEngine
+from dragoman.errors import NoTranslatableText, UndecodableDocument
+from dragoman.formats.documents import extract, format_for, format_of_content_type, inject
+
+TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
+TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+
+
+def spreadsheet() -> bytes:
+    document = OpenDocumentSpreadsheet()
+    bold = Style(name="bold", family="text")
+    bold.addElement(TextProperties(fontweight="bold"))
+    document.automaticstyles.addElement(bold)
+    table = Table(name="The red sheet")
+    row = TableRow()
+    table.addElement(row)
+    cell = TableCell(valuetype="string")
+    paragraph = P(text="The ")
+    paragraph.addElement(Span(stylename=bold, text="red"))
+    paragraph.addText(" house")
+    cell.addElement(paragraph)
+    row.addElement(cell)
+    number = TableCell(valuetype="float", value="1234.5")
+    number.addElement(P(text="1234.5"))
+    row.addElement(number)
+    formula = TableCell(valuetype="string", formula='of:=CONCATENATE("The ";"cat")')
+    formula.addElement(P(text="The cat"))
+    row.addElement(formula)
+    commented = TableCell(valuetype="string")
+    note = Annotation()
+    note.addElement(P(text="I like dogs."))
+    commented.addElement(note)
+    commented.addElement(P(text="The black cat"))
+    row.addElement(commented)
+    document.spreadsheet.addElement(table)
+    layout = PageLayout(name="pm1")
+    document.automaticstyles.addElement(layout)
+    master = MasterPage(name="Default", pagelayoutname=layout)
+    header = Header()
+    title = P(text="The big dog: ")
+    title.addElement(SheetName())
+    header.addElement(title)
+    master.addElement(header)
+    footer = Footer()
+    footer.addElement(P(text="The house"))
+    master.addElement(footer)
+    document.masterstyles.addElement(master)
+    out = BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def engine() -> Iterator[ApertiumEngine]:
+    with ApertiumEngine() as apertium:
+        yield apertium
+
+
+def test_text_cells_comments_and_headers_are_translated_numbers_and_formulas_kept(engine: ApertiumEngine) -> None:
+    document = extract(spreadsheet(), format_for("book.ods"))
+    assert document.characters == sum(
+        map(len, ["The red house", "I like dogs.", "The black cat", "The big dog:", "The house"])
+    )
+    out = inject(document, engine.translate(document.segments, "en", "es"))
+    with zipfile.ZipFile(BytesIO(out)) as package:
+        first = package.infolist()[0]
+        assert (first.filename, first.compress_type) == ("mimetype", zipfile.ZIP_STORED)
+        content = etree.fromstring(package.read("content.xml"))
+        styles = etree.fromstring(package.read("styles.xml"))
+    table = content.find(f".//{TABLE}table")
+    assert table is not None and table.get(f"{TABLE}name") == "The red sheet"
+    cells = [etree.tostring(cell, encoding="unicode") for cell in table.iter(f"{TABLE}table-cell")]
+    assert 'La casa <text:span text:style-name="bold">roja</text:span></text:p>' in cells[0]
+    assert "<text:p>1234.5</text:p>" in cells[1]
+    assert "<text:p>The cat</text:p>" in cells[2] and "CONCATENATE" in cells[2]
+    assert "<text:p>Me gustan los perros.</text:p>" in cells[3] and "<text:p>El gato negro</text:p>" in cells[3]
+    header, footer = (etree.tostring(p, encoding="unicode") for p in styles.iter(f"{TEXT}p"))
+    assert "El perro grande: <text:sheet-name/></text:p>" in header
+    assert "La casa</text:p>" in footer
+
+
+def test_a_spreadsheet_of_numbers_has_nothing_to_translate() -> None:
+    document = OpenDocumentSpreadsheet()
+    table = Table(name="Sheet1")
+    row = TableRow()
+    cell = TableCell(valuetype="float", value="3")
+    cell.addElement(P(text="3"))
+    row.addElement(cell)
+    table.addElement(row)
+    document.spreadsheet.addElement(table)
+    out = BytesIO()
+    document.save(out)
+    with pytest.raises(NoTranslatableText):
+        extract(out.getvalue(), format_for("numbers.ods"))
+
+
+def test_ods_is_named_by_its_content_type_and_a_package_without_content_is_refused() -> None:
+    fmt = format_for("a.ods")
+    assert format_of_content_type("application/vnd.oasis.opendocument.spreadsheet") == fmt
+    empty = BytesIO()
+    with zipfile.ZipFile(empty, "w") as package:
+        package.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+    with pytest.raises(UndecodableDocument):
+        extract(empty.getvalue(), fmt)
