@@ -8,7 +8,15 @@ shows the same thing. Transfuse also ends a block at a bookmark or a comment's r
 sentence around it was translated in pieces ("La reunión Inicios en nueve Por la mañana"). Such
 marks, which Word does not show, are moved to the edges of their paragraph (a start to its
 beginning, an end to its end): the bookmark or the comment's range then covers the whole paragraph,
-and the sentence is translated whole.
+and the sentence is translated whole. An editing permission's range (`w:permStart`, `w:permEnd`) is
+moved the same way.
+
+Transfuse also dies of a segmentation fault on an empty text element (`<w:t/>`) in a paragraph of
+several texts: empty text elements are removed, and so are runs they leave with nothing but
+properties. And it reads a formatting change inside a word ("beau" plain, "tiful" bold: two runs)
+as two words, which the engine translates apart ("pretendiente tiful"). Such a word is given to the
+run that holds most of its letters (the first on a tie): "beautiful" all bold, one word, one
+translation.
 
 Only the story parts (body, headers, footers, notes, comments) are touched,
 only when one of their runs or marks needs it, and only parts up to `_MAX_PART_BYTES` (larger ones are left
@@ -30,8 +38,11 @@ _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _RUN, _TEXT, _PROPERTIES = f"{{{_W}}}r", f"{{{_W}}}t", f"{{{_W}}}rPr"
 _PARAGRAPH, _PARAGRAPH_PROPERTIES = f"{{{_W}}}p", f"{{{_W}}}pPr"
 _CONTENT = frozenset({_RUN, f"{{{_W}}}hyperlink", f"{{{_W}}}smartTag", f"{{{_W}}}ins"})  # what holds text
-_STARTS = frozenset({f"{{{_W}}}bookmarkStart", f"{{{_W}}}commentRangeStart"})
-_ENDS = frozenset({f"{{{_W}}}bookmarkEnd", f"{{{_W}}}commentRangeEnd"})
+_STARTS = frozenset({f"{{{_W}}}bookmarkStart", f"{{{_W}}}commentRangeStart", f"{{{_W}}}permStart"})
+_ENDS = frozenset({f"{{{_W}}}bookmarkEnd", f"{{{_W}}}commentRangeEnd", f"{{{_W}}}permEnd"})
+_MARKS = (b"<w:bookmarkStart", b"<w:commentRangeStart", b"<w:permStart")
+_WORD = re.compile(r"\w+")
+_RECOMPUTED = (f"{{{_W}}}proofErr", f"{{{_W}}}lastRenderedPageBreak")
 _STORY = re.compile(r"^word/(document|header\d*|footer\d*|footnotes|endnotes|comments)\.xml$")
 _MAX_PART_BYTES = 8 * 1024 * 1024  # parsed whole: lxml takes about ten times a part's size
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_blank_text=False)
@@ -48,8 +59,8 @@ def split_multi_text_runs(package: bytes) -> bytes:
             if not _STORY.match(member.filename) or member.file_size > _MAX_PART_BYTES:
                 continue
             xml = archive.read(member)
-            marked = any(mark in xml for mark in (b"<w:bookmarkStart", b"<w:commentRangeStart"))
-            if xml.count(b"<w:t>") + xml.count(b"<w:t ") < 2 and not marked:
+            marked = any(mark in xml for mark in _MARKS)
+            if sum(xml.count(text) for text in (b"<w:t>", b"<w:t ", b"<w:t/>")) < 2 and not marked:
                 continue
             split = _split(xml)
             if split is not None:
@@ -70,6 +81,7 @@ def _split(xml: bytes) -> bytes | None:
     except etree.XMLSyntaxError:
         return None
     changed = _marks_to_edges(root)
+    changed = _drop_empty_texts(root) or changed
     for run in list(root.iter(_RUN)):
         texts = [child for child in run if child.tag == _TEXT]
         if len(texts) < 2:
@@ -96,6 +108,7 @@ def _split(xml: bytes) -> bytes | None:
             parent.insert(position + number, piece)
         piece.tail = run.tail
         parent.remove(run)
+    changed = _whole_words(root) or changed
     if not changed:
         return None
     result: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
@@ -128,3 +141,91 @@ def _marks_to_edges(root: etree._Element) -> bool:
 
 def _has_text(element: etree._Element) -> bool:
     return any((text.text or "").strip() for text in element.iter(_TEXT))
+
+
+def _drop_empty_texts(root: etree._Element) -> bool:
+    """Remove every empty text element, and every run it leaves holding nothing but its properties
+    (Transfuse 0.5.8 segfaults on an empty `<w:t/>`), and the marks Word recomputes and no reader
+    sees (proofing marks, where a page last broke: Transfuse drops them too, after its look for
+    words cut by formatting); whether anything was removed."""
+    removed = False
+    for mark in [element for element in root.iter(*_RECOMPUTED)]:
+        _remove_keeping_tail(mark)
+        removed = True
+    for text in [text for text in root.iter(_TEXT) if not text.text]:
+        run = text.getparent()
+        assert run is not None  # noqa: S101 - a text element is never the root
+        run.remove(text)
+        removed = True
+        if run.tag == _RUN and all(child.tag == _PROPERTIES for child in run):
+            _remove_keeping_tail(run)
+    return removed
+
+
+def _whole_words(root: etree._Element) -> bool:
+    """Give each word that a run boundary cuts to the run holding most of its letters (the first on
+    a tie), among runs next to each other that hold only a text element; whether anything moved."""
+    moved = False
+    parents = {id(parent): parent for run in root.iter(_RUN) if (parent := run.getparent()) is not None}
+    for parent in parents.values():
+        stretch: list[etree._Element] = []  # the text elements of runs side by side
+        for child in [*parent, None]:
+            text = _only_text(child) if child is not None else None
+            if text is not None:
+                stretch.append(text)
+                continue
+            moved = _rejoin_words(stretch) or moved
+            stretch = []
+    return moved
+
+
+def _only_text(run: etree._Element) -> etree._Element | None:
+    """The text element of a run that holds nothing else (besides its properties), or None."""
+    if run.tag != _RUN:
+        return None
+    content = [child for child in run if child.tag != _PROPERTIES]
+    return content[0] if len(content) == 1 and content[0].tag == _TEXT else None
+
+
+def _rejoin_words(texts: list[etree._Element]) -> bool:
+    """Within `texts` (the text elements of neighbouring runs), move each cut word's letters to the
+    run that holds most of them. Runs left without text are removed; whether anything moved."""
+    if len(texts) < 2:
+        return False
+    pieces = [text.text or "" for text in texts]
+    owner = [index for index, piece in enumerate(pieces) for _ in piece]  # each character's run
+    joined = "".join(pieces)
+    keep = list(owner)
+    for word in _WORD.finditer(joined):
+        runs = owner[word.start() : word.end()]
+        if len(set(runs)) < 2:
+            continue
+        winner = max(sorted(set(runs)), key=runs.count)  # sorted: the first run wins a tie
+        keep[word.start() : word.end()] = [winner] * (word.end() - word.start())
+    if keep == owner:
+        return False
+    rebuilt = ["" for _ in texts]
+    for character, index in zip(joined, keep, strict=True):
+        rebuilt[index] += character
+    for text, content in zip(texts, rebuilt, strict=True):
+        if content:
+            text.text = content
+            if content != content.strip():
+                text.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+        else:
+            run = text.getparent()
+            assert run is not None  # noqa: S101 - a text element is never the root
+            _remove_keeping_tail(run)
+    return True
+
+
+def _remove_keeping_tail(element: etree._Element) -> None:
+    parent = element.getparent()
+    assert parent is not None  # noqa: S101 - never called on the root
+    if element.tail:
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + element.tail
+        else:
+            parent.text = (parent.text or "") + element.tail
+    parent.remove(element)
