@@ -22,6 +22,13 @@ if TYPE_CHECKING:
 
 __all__ = ["language_hint", "refuse_existing", "roots_hint", "submit_and_follow", "translate"]
 
+# The formats of formats.documents.FORMATS, named here so that --help loads none of them (a test
+# checks every extension is named).
+PATHS_HELP = (
+    "Documents, or folders of documents: text (.txt), HTML (.html .htm .xhtml), Word (.docx), PowerPoint "
+    "(.pptx), Excel (.xlsx), OpenDocument (.odt .odp .ods), Markdown (.md .markdown), subtitles (.srt .vtt), "
+    "gettext (.po .pot), XLIFF (.xlf .xliff). A file with no extension is recognised by its content."
+)
 JSON_HELP = "Print one JSON document (stable field names) on stdout instead of text."
 QUIET_HELP = "No progress and no messages: only the final line, and errors on stderr."
 _LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})?$")
@@ -31,7 +38,7 @@ _PAIRS_NAMED = 12
 
 @app.command()
 def translate(
-    paths: Annotated[list[Path], typer.Argument(help="Documents, or folders of documents.", metavar="PATH...")],
+    paths: Annotated[list[Path], typer.Argument(help=PATHS_HELP, metavar="PATH...")],
     to: Annotated[
         list[str],
         typer.Option(

@@ -14,7 +14,7 @@ from dragoman.domain.specs import checks_designated_source, shown_location
 from dragoman.domain.states import TaskStatus
 from dragoman.engines.base import Engine
 from dragoman.errors import ServiceError
-from dragoman.formats.documents import DocumentFormat, format_for, format_named
+from dragoman.formats.documents import DocumentFormat, format_named, format_of
 from dragoman.formats.limits import DEFAULT_LIMITS, DocumentLimits
 from dragoman.runner.context import TaskContext
 from dragoman.runner.translate import translate_document
@@ -87,7 +87,7 @@ class TaskExecutor:
         with abortable(ctx.should_abort):  # a cancel stops a slow download at once
             storage.check_target(task.target_url)  # occupied since submission: fail now, untranslated
             source = storage.read(task.source_url)
-        fmt = document_format(task)
+        fmt = document_format(task, source)
         progress = _ProgressReporter(self._store, self._owner, ctx)
         translated = translate_document(
             self._engine,
@@ -148,9 +148,9 @@ class _ProgressReporter:
         self._characters = None
 
 
-def document_format(task: Task) -> DocumentFormat:
-    """The format the request named for the task's document, or else the one its file name says.
-    Raises UnsupportedFormat."""
+def document_format(task: Task, data: bytes) -> DocumentFormat:
+    """The format the request named for the task's document, or else the one its file name says
+    (its content, for a name with no extension). Raises UnsupportedFormat."""
     if task.document_format is not None:
         return format_named(task.document_format)
-    return format_for(shown_location(task.source_url))  # the name a message shows: decoded
+    return format_of(shown_location(task.source_url), data)  # the name a message shows: decoded
