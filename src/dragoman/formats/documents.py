@@ -31,6 +31,7 @@ from dragoman.formats.opendocument_spreadsheet import SpreadsheetSkeleton
 from dragoman.formats.parts import PartSkeleton, extract_parts, inject_parts
 from dragoman.formats.plaintext import PlainTextSkeleton
 from dragoman.formats.protect import protect, unprotect
+from dragoman.formats.recognition import legacy_office, package_kind, text_kind
 from dragoman.formats.spreadsheet import WorkbookSkeleton
 from dragoman.formats.subtitles import SubtitleSkeleton
 from dragoman.formats.xliff_document import XliffSkeleton
@@ -43,6 +44,7 @@ __all__ = [
     "extract",
     "format_for",
     "format_named",
+    "format_of",
     "format_of_content_type",
     "inject",
     "text_encoding",
@@ -131,6 +133,25 @@ def format_of_content_type(content_type: str) -> DocumentFormat | None:
     return _BY_CONTENT_TYPE.get(content_type.split(";", 1)[0].strip().lower())
 
 
+def format_of(name: str, data: bytes) -> DocumentFormat:
+    """The format of a document from its file name, or, for a name with no extension (`notes`), from
+    its content (`recognition`). Raises UnsupportedFormat, saying what the file is when it can."""
+    if PurePosixPath(name).suffix:
+        return format_for(name)
+    legacy = legacy_office(data)
+    if legacy is not None:
+        raise UnsupportedFormat(f"{name!r}: {legacy}")
+    kind = package_kind(data) or (None if data.startswith(b"PK\x03\x04") else text_kind(data))
+    fmt = next((fmt for fmt in FORMATS if fmt.transfuse == kind), None)
+    if fmt is None:
+        known = ", ".join(sorted(_BY_EXTENSION))
+        raise UnsupportedFormat(
+            f"{name!r} has no extension, and its content is not a document format Dragoman recognises; "
+            f"name it with one of {known}"
+        )
+    return fmt
+
+
 def format_for(name: str) -> DocumentFormat:
     """The format of a document, from its file name."""
     suffix = PurePosixPath(name).suffix.lower()
@@ -188,6 +209,7 @@ def extract(
     or hostile documents (DocumentTooLarge, DocumentTooComplex, ConversionLimitExceeded),
     ConverterCrashed if the converter dies, and dragoman.abort.Aborted once `should_abort` says so
     (a running converter is killed within about 10 ms)."""
+    _check_content(data, fmt)
     text = _readable_text(data, fmt, limits, should_abort)  # None for packaged formats
     skeleton: Skeleton
     encoding = text_encoding(data) if text is not None else "utf-8"
@@ -308,6 +330,23 @@ def html_language(data: bytes, language: str) -> bytes:
         return data
     tag = _LANG.sub(lambda match: match.group(1) + b'"' + language.encode("ascii", "replace") + b'"', start.group(0))
     return data[: start.start()] + tag + data[start.end() :]
+
+
+def _check_content(data: bytes, fmt: DocumentFormat) -> None:
+    """Raise UnsupportedFormat, saying what the file is, when a package is another kind than `fmt`:
+    a legacy Office file, or another office package (an .odt named .docx)."""
+    if not fmt.zipped:
+        return
+    legacy = legacy_office(data)
+    if legacy is not None:
+        raise UnsupportedFormat(legacy)
+    kind = package_kind(data)
+    actual = next((other for other in FORMATS if other.transfuse == kind), None)
+    if actual is not None and actual != fmt:
+        raise UnsupportedFormat(
+            f"the file is a {actual.name} document ({actual.extensions[0]}), not a {fmt.name} document "
+            f"({fmt.extensions[0]}): give it its own extension"
+        )
 
 
 def text_encoding(data: bytes) -> str:

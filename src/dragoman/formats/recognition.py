@@ -1,0 +1,126 @@
+"""What a document is, from its bytes: for a file whose name says nothing (`notes`, `episode`), and to
+tell a user clearly when a file is not what its name says (a legacy `.doc` renamed `.docx`, an
+`.odt` renamed `.docx`).
+
+- Legacy Microsoft Office files (Word 97-2003 `.doc`, Excel `.xls`, PowerPoint `.ppt`) are OLE2
+  compound files: they start with D0 CF 11 E0 A1 B1 1A E1, and their main stream's name (UTF-16)
+  says which application wrote them. Source: [MS-CFB] §2.2; [MS-DOC], [MS-XLS], [MS-PPT] stream names.
+- An office package is a ZIP file: OpenDocument names its kind in a first, stored `mimetype` member
+  (ODF 1.3 Part 2 §3.3); Office Open XML in `[Content_Types].xml`, by its main part's content type
+  (ECMA-376 Part 2 §10.1.2). Only members of at most `_LARGEST_MEMBER` bytes are read, so a
+  package that lies about its sizes costs nothing here (the screening checks it later).
+- A text file: XLIFF by its root element, HTML by its doctype or `<html>`, WebVTT by its `WEBVTT`
+  signature, SubRip by its first cue's number and timing line, a gettext catalogue by its header
+  entry (`msgid ""`), else plain text when it is text at all (UTF-8, or a byte-order mark).
+
+Kinds are named as `DocumentFormat.transfuse` names them ("docx", "xliff", "text"...).
+
+Shapes: `legacy_office(data) -> str | None` (what to tell the user); `package_kind(data) -> str |
+None`; `text_kind(data) -> str | None`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import zipfile
+from io import BytesIO
+
+__all__ = ["legacy_office", "package_kind", "text_kind"]
+
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_LEGACY = (  # main stream name -> (application, legacy extension, current extension)
+    ("WordDocument", "Word", ".doc", ".docx"),
+    ("PowerPoint Document", "PowerPoint", ".ppt", ".pptx"),
+    ("Workbook", "Excel", ".xls", ".xlsx"),
+    ("Book", "Excel", ".xls", ".xlsx"),
+)
+_LARGEST_MEMBER = 256 * 1024
+_OPENDOCUMENT = {
+    "application/vnd.oasis.opendocument.text": "odt",
+    "application/vnd.oasis.opendocument.presentation": "odp",
+    "application/vnd.oasis.opendocument.spreadsheet": "ods",
+}
+_OFFICE_MAIN = (  # a main part's content type -> kind
+    ("wordprocessingml.document.main+xml", "docx"),
+    ("presentationml.presentation.main+xml", "pptx"),
+    ("spreadsheetml.sheet.main+xml", "xlsx"),
+)
+_HEAD_BYTES = 64 * 1024
+_MARKS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_PROLOG = re.compile(r"\A\ufeff?\s*(?:<\?xml[^>]*\?>\s*)?(?:<!--.*?-->\s*)*", re.DOTALL)
+_XLIFF = re.compile(r"<(?:[\w.-]+:)?xliff\b")
+_HTML = re.compile(r"<!DOCTYPE\s+html\b|<html\b", re.IGNORECASE)
+_WEBVTT = re.compile(r"\A\ufeff?WEBVTT(?:[ \t]|\r?\n|\Z)")
+_SUBRIP = re.compile(r"\A\ufeff?\s*\d+[ \t]*\r?\n\d{1,2}:\d{2}:\d{2}[,.]\d{1,3}[ \t]*-->[ \t]*\d{1,2}:\d{2}:\d{2}")
+_GETTEXT = re.compile(
+    r'\A\ufeff?(?:\s*#[^\n]*\n|\s*\n)*\s*msgid\s+""[ \t]*\r?\n(?:[ \t]*"[^\n]*"[ \t]*\r?\n)*\s*msgstr\s'
+)
+
+
+def legacy_office(data: bytes) -> str | None:
+    """What to tell a user about a legacy (97-2003) Office file, or None for any other file."""
+    if not data.startswith(_OLE2):
+        return None
+    for stream, application, legacy, current in _LEGACY:
+        if stream.encode("utf-16-le") in data:
+            return (
+                f"the file is a legacy {application} 97-2003 {legacy} file, which Dragoman does not read: "
+                f"open it in {application} and save it as {current}"
+            )
+    return (
+        "the file is a legacy Microsoft Office 97-2003 file, which Dragoman does not read: "
+        "save it as .docx, .pptx or .xlsx"
+    )
+
+
+def package_kind(data: bytes) -> str | None:
+    """The kind of office package a ZIP file is ("docx", "pptx", "xlsx", "odt", "odp", "ods"), or
+    None (not a ZIP file, another kind of package, or one that cannot be told cheaply)."""
+    if not data.startswith(b"PK\x03\x04"):
+        return None
+    try:
+        with zipfile.ZipFile(BytesIO(data)) as package:
+            members = {member.filename: member for member in package.infolist()}
+            mimetype = members.get("mimetype")
+            if mimetype is not None and mimetype.file_size <= _LARGEST_MEMBER:
+                return _OPENDOCUMENT.get(package.read(mimetype).decode("ascii", "replace").strip())
+            types = members.get("[Content_Types].xml")
+            if types is not None and types.file_size <= _LARGEST_MEMBER:
+                declared = package.read(types).decode("utf-8", "replace")
+                return next((kind for main, kind in _OFFICE_MAIN if main in declared), None)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError):
+        return None
+    return None
+
+
+def text_kind(data: bytes) -> str | None:
+    """The kind of a text document ("xliff", "html", "vtt", "srt", "po" or "text"), or None when
+    the bytes are not text."""
+    encoding = next((encoding for mark, encoding in _MARKS if data.startswith(mark)), "utf-8")
+    head = data[:_HEAD_BYTES]
+    if encoding == "utf-8" and b"\0" in data:
+        return None
+    try:
+        text = codecs.getincrementaldecoder(encoding)().decode(head, final=len(data) <= _HEAD_BYTES)
+    except UnicodeDecodeError:
+        return None
+    markup = text[_PROLOG.match(text).end() :]  # type: ignore[union-attr]  # the pattern matches anything
+    if markup.startswith("<") and _XLIFF.match(markup):
+        return "xliff"
+    if markup.startswith("<") and _HTML.search(markup[:4096]):
+        return "html"
+    if text.lstrip("\ufeff \t\r\n").startswith("<?xml"):
+        return None  # XML of some other kind: its markup is not text to translate
+    if _WEBVTT.match(text):
+        return "vtt"
+    if _SUBRIP.match(text):
+        return "srt"
+    if _GETTEXT.match(text):
+        return "po"
+    return "text"
