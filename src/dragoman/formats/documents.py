@@ -5,7 +5,6 @@ workbooks are handled in-process; the rest by Transfuse."""
 from __future__ import annotations
 
 import codecs
-import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
@@ -13,6 +12,7 @@ from dragoman.abort import AbortCheck, never_abort
 from dragoman.errors import NoTranslatableText, UndecodableDocument, UnsupportedFormat
 from dragoman.formats import (
     gettext,
+    html,
     markdown,
     opendocument_spreadsheet,
     plaintext,
@@ -190,6 +190,8 @@ class ExtractedDocument:
     parts: list[PartSkeleton] = field(default_factory=list, repr=False)
     # a package's title, subject, description and images' alternative texts: the last segments
     metadata: list[MetadataText] = field(default_factory=list, repr=False)
+    # an HTML page as prepared for the converter: its attribute texts are the very last segments
+    page: html.PreparedPage | None = field(default=None, repr=False)
 
     def discard(self) -> None:
         if isinstance(self.skeleton, transfuse.TransfuseSkeleton):
@@ -212,6 +214,7 @@ def extract(
     _check_content(data, fmt)
     text = _readable_text(data, fmt, limits, should_abort)  # None for packaged formats
     skeleton: Skeleton
+    page: html.PreparedPage | None = None
     encoding = text_encoding(data) if text is not None else "utf-8"
     if text is not None and fmt.transfuse == "text":
         skeleton, segments, characters = plaintext.take_apart(text)
@@ -242,6 +245,9 @@ def extract(
     else:
         if text is not None and encoding != "utf-8":  # Transfuse reads UTF-8, and declares it in HTML output
             data, encoding = text.removeprefix("\ufeff").encode("utf-8"), "utf-8"
+        if fmt.transfuse == "html":  # what is not to be translated, and attribute texts (html.py)
+            page = html.prepare(data)
+            data = page.data
         if fmt.transfuse == "docx":  # runs of several texts crash Transfuse 0.5.8 (wordruns.py)
             data = wordruns.split_multi_text_runs(data)
         skeleton, segments, characters = transfuse.extract(
@@ -260,8 +266,11 @@ def extract(
         metadata = extract_metadata(data, fmt.transfuse)
         segments = segments + [plaintext.escape(item.text.strip()) for item in metadata]
         characters += sum(len(item.text.strip()) for item in metadata)
+    if page is not None:  # the hidden elements' placeholders are not billed; the attribute texts are
+        segments = segments + [plaintext.escape(text.strip()) for text in page.texts]
+        characters += sum(len(text.strip()) for text in page.texts) - len(html.PLACEHOLDER) * len(page.kept)
     segments = [protect(segment) for segment in segments]  # what is not prose is hidden from the engine
-    document = ExtractedDocument(fmt, segments, characters, skeleton, encoding, limits, parts, metadata)
+    document = ExtractedDocument(fmt, segments, characters, skeleton, encoding, limits, parts, metadata, page)
     if characters == 0:
         document.discard()
         raise NoTranslatableText("the document has no text to translate")
@@ -296,7 +305,8 @@ def inject(
             return opendocument_spreadsheet.rebuild(document.skeleton, translated)
         if isinstance(document.skeleton, XliffSkeleton):
             return xliff_document.rebuild(document.skeleton, translated, target_language)
-        described = len(translated) - len(document.metadata)
+        page_texts = len(document.page.texts) if document.page is not None else 0
+        described = len(translated) - len(document.metadata) - page_texts
         body = described - sum(len(part.segments) for part in document.parts)
         data = transfuse.inject(
             document.skeleton, translated[:body], document.format.name, limits=document.limits,
@@ -308,28 +318,14 @@ def inject(
                 should_abort=should_abort,
             )  # fmt: skip
         if document.metadata:
-            texts = [plaintext.unescape(segment) for segment in translated[described:]]
+            texts = [plaintext.unescape(segment) for segment in translated[described : len(translated) - page_texts]]
             data = inject_metadata(data, document.metadata, texts)
-        if target_language is not None and document.format.transfuse == "html":
-            data = html_language(data, target_language)
+        if document.page is not None:
+            texts = [plaintext.unescape(segment) for segment in translated[len(translated) - page_texts :]]
+            data = html.finish(data, document.page, texts, target_language)
         return data
     finally:
         document.discard()
-
-
-_HTML_START = re.compile(rb"<html\b[^>]*>", re.IGNORECASE)
-_LANG = re.compile(rb"""(\b(?:xml:)?lang\s*=\s*)(?:"[^"]*"|'[^']*'|[^\s>]+)""", re.IGNORECASE)
-
-
-def html_language(data: bytes, language: str) -> bytes:
-    """`data` (HTML) with the language its `<html>` start tag declares (`lang`, `xml:lang`) set to
-    `language`; a start tag declaring none is left as it is. Source: HTML Living Standard, "The lang
-    and xml:lang attributes"."""
-    start = _HTML_START.search(data)
-    if start is None or not _LANG.search(start.group(0)):
-        return data
-    tag = _LANG.sub(lambda match: match.group(1) + b'"' + language.encode("ascii", "replace") + b'"', start.group(0))
-    return data[: start.start()] + tag + data[start.end() :]
 
 
 def _check_content(data: bytes, fmt: DocumentFormat) -> None:

@@ -1,0 +1,171 @@
+"""HTML pages: what the page says not to translate is kept whole and in its sentence, what a reader
+sees outside the body's text is translated, through the real converter and engine."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dragoman.engines.apertium import ApertiumEngine
+from dragoman.errors import ConverterCrashed
+from dragoman.formats import html
+from dragoman.formats.documents import extract, format_for, inject
+
+
+@pytest.fixture(scope="module")
+def engine() -> Iterator[ApertiumEngine]:
+    with ApertiumEngine() as apertium:
+        yield apertium
+
+
+def translate(page: str, engine: ApertiumEngine) -> tuple[str, list[str]]:
+    document = extract(page.encode(), format_for("page.html"))
+    segments = list(document.segments)
+    out = inject(document, engine.translate(document.segments, "en", "es"), target_language="es")
+    return out.decode(), segments
+
+
+def test_elements_marked_not_to_be_translated_are_kept_as_written(engine: ApertiumEngine) -> None:
+    page = (
+        "<html><body>"
+        '<p translate="no">The cat is black.</p>'
+        '<div class="box notranslate"><p>The dog <img src="d.png" alt="A white dog"> is white.</p><p>The house.</div>'
+        '<ul translate=NO><li>The big garden<li>The small <b>garden</b></ul>'
+        '<img src="c.png" alt="The black cat" translate="no">'
+        "<p>The house is big.</p>"
+        "</body></html>"
+    )
+    out, _ = translate(page, engine)
+    assert '<p translate="no">The cat is black.</p>' in out
+    assert '<div class="box notranslate"><p>The dog <img src="d.png" alt="A white dog"> is white.</p><p>The house.</div>' in out
+    assert '<ul translate="NO"><li>The big garden<li>The small <b>garden</b></ul>' in out
+    assert 'alt="The black cat" translate="no"' in out
+    assert "<p>La casa es grande.</p>" in out
+
+
+def test_an_inline_element_not_to_be_translated_stays_in_its_translated_sentence(engine: ApertiumEngine) -> None:
+    out, segments = translate(
+        '<html><body><p>I like <span translate="no">Big Garden</span> very much.</p>'
+        '<p>The cat is black and <code>ls -la</code> lists the files in the house.</p></body></html>',
+        engine,
+    )
+    # one sentence each, not cut at the kept element
+    assert sum("I like" in segment for segment in segments) == 1
+    assert any("I like" in segment and "very much" in segment for segment in segments)
+    assert any("The cat is black and" in segment and "lists the files" in segment for segment in segments)
+    assert '<p>Me gusta <span translate="no">Big Garden</span> mucho.</p>' in out
+    assert "<code>ls -la</code>" in out and "en la casa" in out
+
+
+def test_code_inside_pre_and_a_translated_element_inside_a_kept_one_follow_the_page(engine: ApertiumEngine) -> None:
+    out, _ = translate(
+        "<html><body><pre><code>The house is big.</code></pre>"
+        '<p>Type <code class="language-sh">cat ~/notes.txt</code> to read the notes.</p></body></html>',
+        engine,
+    )
+    assert "<pre><code>The house is big.</code></pre>" in out
+    assert '<code class="language-sh">cat ~/notes.txt</code>' in out
+
+
+def test_what_a_reader_sees_besides_the_body_is_translated(engine: ApertiumEngine) -> None:
+    page = (
+        '<html lang="en"><head><title>The big garden</title>'
+        '<meta name="description" content="A page about the big garden &amp; the house.">'
+        '<meta property="og:title" content="The black cat">'
+        '<meta name="keywords" content="garden, house">'
+        "</head><body>"
+        '<a href="/x" title="The black cat">The house</a>'
+        '<button aria-label="Close the window">X</button>'
+        '<form><input type="submit" value="Send the letter"><input type="text" name="q" value="The dog"></form>'
+        '<p translate="no" title="The white dog">The cat.</p>'
+        "</body></html>"
+    )
+    out, _ = translate(page, engine)
+    assert '<html lang="es">' in out and "<title>El jardín grande</title>" in out
+    assert 'content="Una página sobre el jardín grande &amp; la casa."' in out
+    assert '<meta property="og:title" content="El gato negro">' in out
+    assert 'content="garden, house"' in out  # keywords are not prose a reader sees
+    assert 'title="El gato negro"' in out and 'aria-label="Cercano la ventana"' in out
+    assert 'value="Enviar la carta"' in out and 'value="The dog"' in out  # a field's value is the user's
+    assert '<p translate="no" title="The white dog">The cat.</p>' in out
+    assert "dragoman-" not in out
+
+
+def test_attribute_texts_are_billed() -> None:
+    bare = extract(b"<html><body><p>The cat.</p></body></html>", format_for("a.html"))
+    titled = extract(b'<html><body><p title="The dog.">The cat.</p></body></html>', format_for("a.html"))
+    assert titled.characters == bare.characters + len("The dog.")
+
+
+def test_a_page_made_only_of_kept_elements_has_nothing_to_translate() -> None:
+    from dragoman.errors import NoTranslatableText
+
+    with pytest.raises(NoTranslatableText):
+        extract(b'<html translate="no"><body><p>The cat.</p><p>The dog.</p></body></html>', format_for("a.html"))
+
+
+def test_a_converter_that_loses_a_kept_element_is_a_converter_fault() -> None:
+    page = html.prepare(b'<p>I like <span translate="no">Big Garden</span> a lot.</p>')
+    assert page.kept == ["Big Garden</span>"]
+    with pytest.raises(ConverterCrashed):
+        html.finish(b"<p>Me gusta mucho.</p>", page, [], None)
+
+
+def test_a_page_with_nothing_to_prepare_reaches_the_converter_byte_for_byte() -> None:
+    page = b"<html><body><p>The <b>cat</b> &amp; the dog.</p></body></html>"
+    assert html.prepare(page).data is page
+
+
+_TEXT = st.sampled_from(["The cat", " ", "a < b", "x > y", "&amp;", "\u00e9t\u00e9", "\n", "\udcff"])
+_NAME = st.sampled_from(["p", "div", "span", "li", "ul", "code", "pre", "b", "td", "tr", "table", "script", "kbd"])
+_ATTRIBUTES = st.sampled_from(["", ' translate="no"', " translate=yes", ' class="a notranslate"', " id=x", " title=''"])
+
+
+@st.composite
+def pages(draw: st.DrawFn) -> str:
+    parts: list[str] = []
+    for _ in range(draw(st.integers(0, 25))):
+        kind = draw(st.integers(0, 5))
+        name = draw(_NAME)
+        if kind == 0:
+            parts.append(f"<{name}{draw(_ATTRIBUTES)}>")
+        elif kind == 1:
+            parts.append(f"</{name}>")
+        elif kind == 2:
+            parts.append(f'<img src="a.png" alt="{draw(_TEXT)}"{draw(_ATTRIBUTES)}>')
+        elif kind == 3:
+            parts.append(draw(st.sampled_from(["<!-- a <p> -->", "<!DOCTYPE html>", "<br/>", "<", "</", "<a <b"])))
+        else:
+            parts.append(draw(_TEXT))
+    return "".join(parts)
+
+
+@settings(max_examples=300, deadline=None)
+@given(pages())
+def test_a_page_the_converter_leaves_alone_comes_back_as_it_was(page: str) -> None:
+    """Whatever the page (unclosed, misnested, stray `<`), preparing it and finishing what the
+    converter gives back unchanged restores it exactly, when no attribute text changes."""
+    data = page.encode("utf-8", "surrogateescape")
+    prepared = html.prepare(data)
+    assert html.finish(prepared.data, prepared, list(prepared.texts), None) == data
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        b"<code>" + b"<a " * 300_000,
+        b"<code " + b'a="b ' * 200_000,
+        b"<code>" + b"<div>" * 100_000 + b"</span>" * 100_000,
+        b"<code>" + b"<div>" * 100_000 + b"<li>" * 100_000,
+        b'<b title="x">' * 100_000,
+    ],
+    ids=["unclosed-tags", "unclosed-quotes", "deep-and-stray-ends", "deep-and-implied-ends", "many-attributes"],
+)
+def test_hostile_pages_are_read_in_linear_time(page: bytes) -> None:
+    """Each took minutes with the standard library's tokenizer (quadratic); here, about a second.
+    Nothing asserts time: a quadratic reader would exceed the suite's timeout."""
+    prepared = html.prepare(page)
+    assert html.finish(prepared.data, prepared, list(prepared.texts), None) == page
