@@ -185,7 +185,8 @@ _TAG = re.compile(r"<(/?)([A-Za-z][\w:.-]*)[^<>]*>")
 _LONGEST_TAG = 64 * 1024  # a longer unclosed '<...' is not a tag to wait for
 # Tags whose text Transfuse joins to its neighbours': its own inline list for HTML; runs, their
 # formatting, hyperlinks, spans and bookmarks in office XML. Any other tag ends a word.
-_INLINE_TAGS = frozenset(
+# Transfuse's own list of HTML elements whose text joins its neighbours' (it ends a block at any other).
+HTML_INLINE_TAGS = frozenset(
     (
         "a",
         "abbr",
@@ -219,6 +220,10 @@ _INLINE_TAGS = frozenset(
         "tt",
         "u",
         "var",
+    )
+)
+_INLINE_TAGS = HTML_INLINE_TAGS | frozenset(
+    (
         "w:r",
         "w:t",
         "w:rpr",
