@@ -82,6 +82,26 @@ def test_a_text_html_job_translates_htm_xhtml_and_unnamed_files_as_html(world: W
         assert "<b>negro</b>" in read(world, "html", prefix + name).decode()  # read as HTML, not as text
 
 
+def test_an_xliff_job_fills_the_targets_and_unknown_content_types_are_refused(world: World) -> None:
+    # Given an XLIFF file (Amazon's ContentType application/x-xliff+xml)
+    unit = '<trans-unit id="1"><source>The cat is <g id="1">black</g>.</source></trans-unit>'
+    put(world, "xliff", {"in/a.xlf": (
+        '<xliff version="1.2" xmlns="urn:oasis:names:tc:xliff:document:1.2">'
+        f'<file original="a" source-language="en" datatype="plaintext"><body>{unit}</body></file></xliff>'
+    ).encode()})  # fmt: skip
+    # When a job of that ContentType runs
+    job_id = start(world, "xliff", content_type="application/x-xliff+xml")
+    properties = wait_done(world, job_id)
+    # Then its target is filled, its inline code kept
+    assert properties["JobStatus"] == "COMPLETED", properties
+    out = read(world, "xliff", output_prefix(job_id) + "es.a.xlf").decode()
+    assert '<target state="translated">El gato es <g id="1">negro</g>.</target>' in out
+    assert 'target-language="es"' in out
+    # and a ContentType no format reads is refused up front
+    with pytest.raises(world.translate.exceptions.InvalidRequestException):
+        start(world, "xliff", content_type="application/pdf")
+
+
 def test_regional_target_codes_name_outputs_and_details_and_are_echoed(world: World) -> None:
     put(world, "regional", {"in/note.txt": b"The cat is black.\n"})
     # Given one job into Spanish and Mexican Spanish (the same engine pair serves both)

@@ -13,6 +13,7 @@ from azure.ai.translation.document.models import (
 from azure.core.credentials import AzureKeyCredential
 from azure.core.exceptions import HttpResponseError
 
+from dragoman.formats.documents import FORMATS
 from tests.api.azure.conftest import ACME_KEY, AzureServer
 
 pytestmark = pytest.mark.slow
@@ -77,7 +78,11 @@ def test_a_batch_glossary_is_applied_and_a_bad_one_fails_validation(azure_server
 def test_supported_formats(azure_server: AzureServer) -> None:
     client = azure_server.client()
     documents = {fmt.file_format: fmt for fmt in client.get_supported_document_formats()}
-    assert {"PlainText", "HTML", "Word"} <= set(documents)
+    assert set(documents) == {fmt.name for fmt in FORMATS}  # exactly what is translated
     assert ".docx" in documents["Word"].file_extensions
+    assert documents["Excel"].file_extensions == [".xlsx"]
+    assert documents["XLIFF"].file_extensions == [".xlf", ".xliff"]
+    assert "application/xliff+xml" in documents["XLIFF"].content_types
+    assert documents["OpenDocumentSpreadsheet"].file_extensions == [".ods"]
     glossaries = {fmt.file_format for fmt in client.get_supported_glossary_formats()}
     assert glossaries == {"TSV", "CSV", "XLIFF"}
