@@ -168,15 +168,24 @@ def _whole_words(root: etree._Element) -> bool:
     moved = False
     parents = {id(parent): parent for run in root.iter(_RUN) if (parent := run.getparent()) is not None}
     for parent in parents.values():
-        stretch: list[etree._Element] = []  # the text elements of runs side by side
+        stretch: list[etree._Element] = []  # the text elements of runs side by side, of the same attributes
         for child in [*parent, None]:
             text = _only_text(child) if child is not None else None
-            if text is not None:
+            if text is not None and (not stretch or _attributes(child) == _attributes(stretch[-1].getparent())):
                 stretch.append(text)
                 continue
             moved = _rejoin_words(stretch) or moved
-            stretch = []
+            stretch = [text] if text is not None else []
     return moved
+
+
+def _attributes(run: etree._Element | None) -> dict[str, str]:
+    """A run's attributes but its revision marks (`w:rsid*`): runs that differ otherwise (a mark of
+    wordinline's) keep their letters."""
+    if run is None:
+        return {}
+    attributes = {str(name): str(value) for name, value in run.attrib.items()}
+    return {name: value for name, value in attributes.items() if not etree.QName(name).localname.startswith("rsid")}
 
 
 def _only_text(run: etree._Element) -> etree._Element | None:
