@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import re
 from collections.abc import Iterator
 from io import BytesIO
 from pathlib import Path
@@ -12,7 +13,8 @@ import pytest
 
 from dragoman.engines.apertium import ApertiumEngine
 from dragoman.errors import NoTranslatableText, UndecodableDocument, UnsupportedFormat
-from dragoman.formats.documents import extract, format_for, inject
+from dragoman.formats import documents
+from dragoman.formats.documents import FORMATS, extract, format_for, inject
 from tests.conftest import write_documents
 
 
@@ -109,6 +111,12 @@ def test_text_that_is_not_utf_8_says_how_to_save_it() -> None:
 def test_unknown_format_is_refused() -> None:
     with pytest.raises(UnsupportedFormat, match=r"\.pdf"):
         format_for("report.pdf")
+
+
+def test_the_module_says_how_every_format_is_handled() -> None:
+    assert documents.__doc__ is not None
+    said = set(re.findall(r"\.[a-z]+\b", documents.__doc__))
+    assert {fmt.extensions[0] for fmt in FORMATS} <= said
 
 
 NOT_PROSE = [

@@ -91,7 +91,11 @@ def test_a_legacy_office_file_is_told_as_such(stream: str, name: str, said: str)
 
 
 def test_a_package_of_another_kind_than_its_name_says_is_told_as_such(tmp_path: Path) -> None:
-    with pytest.raises(UnsupportedFormat, match=r"OpenDocumentText document \(.odt\), not a Word document \(.docx\)"):
+    with pytest.raises(
+        UnsupportedFormat, match=r"is an OpenDocumentText document \(.odt\), not a Word document \(.docx\)"
+    ):
         extract(odt("The cat."), format_for("renamed.docx"))
     with pytest.raises(UnsupportedFormat, match=r"Word document \(.docx\), not a PowerPoint document"):
         extract(word(tmp_path), format_for("renamed.pptx"))
+    with pytest.raises(UnsupportedFormat, match=r"is a Word document \(.docx\), not an Excel document \(.xlsx\)"):
+        extract(word(tmp_path), format_for("renamed.xlsx"))

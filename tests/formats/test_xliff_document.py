@@ -11,8 +11,8 @@ from lxml import etree
 from translate.storage.xliff import xlifffile
 
 from dragoman.engines.apertium import ApertiumEngine
-from dragoman.errors import NoTranslatableText, UndecodableDocument
-from dragoman.formats.documents import extract, format_for, format_of_content_type, inject
+from dragoman.errors import DocumentTooComplex, NoTranslatableText, UndecodableDocument
+from dragoman.formats.documents import extract, format_for, format_of, format_of_content_type, inject
 
 XLIFF_1 = """<?xml version="1.0" encoding="UTF-8"?>
 <xliff version="1.2" xmlns="urn:oasis:names:tc:xliff:document:1.2">
@@ -187,3 +187,31 @@ def test_deeply_nested_inline_codes_are_refused_not_recursed_into() -> None:
     ).encode()
     with pytest.raises(UndecodableDocument, match="could not be read"):
         extract(data, format_for("a.xlf"))
+
+
+@pytest.mark.parametrize("encoding", ["ISO-8859-1", "windows-1252"])
+def test_an_xliff_file_in_the_encoding_its_declaration_names_is_read_and_written_back_in_it(
+    encoding: str, engine: ApertiumEngine
+) -> None:
+    # Given an XLIFF file in Latin-1 or Windows-1252, with no byte-order mark, saying so in its declaration
+    data = XLIFF_1.replace("UTF-8", encoding).replace("The black cat", "The black cat's café").encode(encoding)
+    # When it is recognised by its content and translated
+    assert format_of("catalogue", data).name == "XLIFF"
+    out = translate(data, engine)
+    # Then the translation is in the same encoding, declared, and the accented word came through
+    assert out.startswith(f"<?xml version='1.0' encoding='{encoding}'?>".encode())
+    root = etree.fromstring(out)
+    assert "caf" in inner(unit(root, Q1, "4").find(Q1 + "target"))
+    assert "é".encode(encoding) in out
+
+
+def test_an_xliff_file_is_screened_as_markup_a_word_spelt_in_references_counts_its_letters() -> None:
+    # Given a 1,001-letter word spelt as character references, which plain text would take for many short words
+    word = "&#97;" * 1001
+    data = XLIFF_1.replace("The black cat", f"The {word} cat").encode()
+    # When it is taken apart, then it is refused as too complex, as the same word spelt plainly is
+    with pytest.raises(DocumentTooComplex, match="a word of more than 1000 characters"):
+        extract(data, format_for("a.xlf"))
+    # And the usual references (&lt; &amp;) between words are not letters of a word
+    escaped = XLIFF_1.replace("The black cat", "x &lt; y " * 400 + "&amp;&amp;" * 300).encode()
+    extract(escaped, format_for("a.xlf"))

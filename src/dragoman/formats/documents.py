@@ -1,6 +1,11 @@
 """Document formats: take a document apart into stream blocks for the engine, and put translated
-blocks back into the original's structure. Plain text, subtitles, gettext catalogues, Markdown and
-workbooks are handled in-process; the rest by Transfuse."""
+blocks back into the original's structure.
+
+In-process: plain text (.txt), SubRip (.srt) and WebVTT (.vtt) subtitles, gettext catalogues (.po,
+.pot), Markdown (.md), Excel workbooks (.xlsx), OpenDocument spreadsheets (.ods) and XLIFF (.xlf,
+.xliff). By Transfuse: HTML (.html, prepared by html.py), Word (.docx), PowerPoint (.pptx),
+OpenDocument text (.odt) and presentations (.odp), whose parts Transfuse leaves out (parts.py) and
+metadata (metadata.py) are translated besides."""
 
 from __future__ import annotations
 
@@ -31,7 +36,7 @@ from dragoman.formats.opendocument_spreadsheet import SpreadsheetSkeleton
 from dragoman.formats.parts import PartSkeleton, extract_parts, inject_parts
 from dragoman.formats.plaintext import PlainTextSkeleton
 from dragoman.formats.protect import protect, unprotect
-from dragoman.formats.recognition import legacy_office, package_kind, text_kind
+from dragoman.formats.recognition import declared_encoding, legacy_office, package_kind, text_kind
 from dragoman.formats.spreadsheet import WorkbookSkeleton
 from dragoman.formats.subtitles import SubtitleSkeleton
 from dragoman.formats.xliff_document import XliffSkeleton
@@ -340,9 +345,13 @@ def _check_content(data: bytes, fmt: DocumentFormat) -> None:
     actual = next((other for other in FORMATS if other.transfuse == kind), None)
     if actual is not None and actual != fmt:
         raise UnsupportedFormat(
-            f"the file is a {actual.name} document ({actual.extensions[0]}), not a {fmt.name} document "
+            f"the file is {_a(actual.name)} document ({actual.extensions[0]}), not {_a(fmt.name)} document "
             f"({fmt.extensions[0]}): give it its own extension"
         )
+
+
+def _a(name: str) -> str:
+    return f"an {name}" if name[0] in "AEIOU" or name in ("HTML", "XLIFF") else f"a {name}"
 
 
 def text_encoding(data: bytes) -> str:
@@ -358,7 +367,7 @@ def _readable_text(data: bytes, fmt: DocumentFormat, limits: DocumentLimits, sho
     if fmt.zipped:
         screening.check_package(data, fmt.name, limits, should_abort)
         return None
-    encoding = text_encoding(data)
+    encoding = (fmt.transfuse == "xliff" and declared_encoding(data)) or text_encoding(data)
     if encoding == "utf-8" and b"\0" in data:
         raise UndecodableDocument("the file holds binary data, not text")
     try:
@@ -370,5 +379,5 @@ def _readable_text(data: bytes, fmt: DocumentFormat, limits: DocumentLimits, sho
         ) from None
     if not text.strip("\ufeff \t\r\n"):
         raise NoTranslatableText("the document is empty")
-    screening.check_text(text, fmt.transfuse == "html", fmt.name, limits, should_abort)
+    screening.check_text(text, fmt.transfuse in ("html", "xliff"), fmt.name, limits, should_abort)
     return text

@@ -15,8 +15,11 @@ tell a user clearly when a file is not what its name says (a legacy `.doc` renam
 
 Kinds are named as `DocumentFormat.transfuse` names them ("docx", "xliff", "text"...).
 
+An XML file without a byte-order mark is in the encoding its declaration names (`<?xml version="1.0"
+encoding="ISO-8859-1"?>`, XML 1.0 §4.3.3), UTF-8 when it names none: `declared_encoding`.
+
 Shapes: `legacy_office(data) -> str | None` (what to tell the user); `package_kind(data) -> str |
-None`; `text_kind(data) -> str | None`.
+None`; `text_kind(data) -> str | None`; `declared_encoding(data) -> str | None`.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import re
 import zipfile
 from io import BytesIO
 
-__all__ = ["legacy_office", "package_kind", "text_kind"]
+__all__ = ["declared_encoding", "legacy_office", "package_kind", "text_kind"]
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _LEGACY = (  # main stream name -> (application, legacy extension, current extension)
@@ -53,6 +56,8 @@ _MARKS = (
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
+# An XML declaration, in the ASCII bytes every encoding it may name without a byte-order mark shares.
+_DECLARATION = re.compile(rb"\A<\?xml\s[^>]*?\bencoding\s*=\s*([\"'])([A-Za-z][A-Za-z0-9._-]{0,39})\1")
 _PROLOG = re.compile(r"\A\ufeff?\s*(?:<\?xml[^>]*\?>\s*)?(?:<!--.*?-->\s*)*", re.DOTALL)
 _XLIFF = re.compile(r"<(?:[\w.-]+:)?xliff\b")
 _HTML = re.compile(r"<!DOCTYPE\s+html\b|<html\b", re.IGNORECASE)
@@ -99,10 +104,24 @@ def package_kind(data: bytes) -> str | None:
     return None
 
 
+def declared_encoding(data: bytes) -> str | None:
+    """The codec an XML document's declaration names, when the document has no byte-order mark
+    (a mark says the encoding itself); None when there is a mark, no declaration, no encoding in
+    it, or one Python does not know (the XML parser then says what is wrong)."""
+    declaration = _DECLARATION.match(data)
+    if declaration is None:
+        return None
+    try:
+        return codecs.lookup(declaration.group(2).decode("ascii")).name
+    except LookupError:
+        return None
+
+
 def text_kind(data: bytes) -> str | None:
     """The kind of a text document ("xliff", "html", "vtt", "srt", "po" or "text"), or None when
     the bytes are not text."""
-    encoding = next((encoding for mark, encoding in _MARKS if data.startswith(mark)), "utf-8")
+    marked = next((encoding for mark, encoding in _MARKS if data.startswith(mark)), None)
+    encoding = marked or declared_encoding(data) or "utf-8"
     head = data[:_HEAD_BYTES]
     if encoding == "utf-8" and b"\0" in data:
         return None
