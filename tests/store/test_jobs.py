@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from dragoman.domain.jobs import ErrorInfo
-from dragoman.domain.specs import JobSpec, TaskSpec
+from dragoman.domain.specs import DocumentWarning, JobSpec, TaskSpec
 from dragoman.domain.states import TaskStatus
 from dragoman.store.jobs import JobStore
 
@@ -44,3 +44,14 @@ def test_a_finished_job_awaits_its_end_of_job_output_until_it_is_marked_written(
     assert not store.get(ran).job.finalized and not store.get(refused).job.finalized
     assert store.mark_finalized(ran) and not store.mark_finalized(ran)
     assert store.get(ran).job.finalized and store.unfinalized(["aws"]) == []
+
+
+def test_what_a_document_left_untranslated_is_kept_with_its_task(store: JobStore) -> None:
+    job = store.create_job(JobSpec("t", [TaskSpec("file:///deck.pptx", "file:///out/deck.pptx", "en", "es")])).job
+    claim = store.claim_next("w", timedelta(seconds=60))
+    assert claim is not None and claim.task.warnings == ()
+    warnings = (DocumentWarning("ChartDataNotTranslated", "the categories of 1 chart are not translated"),)
+    assert store.record_output(claim.task.id, "w", characters=9, output_sha256="0" * 64, warnings=warnings)
+    assert store.finish(claim.task.id, "w", TaskStatus.SUCCEEDED)
+    [task] = store.tasks(job.id)
+    assert task.warnings == warnings and task.billed_characters == 9

@@ -185,4 +185,9 @@ _help_without_python_types()
 
 
 def main() -> None:
-    app()
+    """Run the command line. A service error no command expected (the state database went away
+    while a job was followed, say) ends it with its message and exit code, never a traceback."""
+    try:
+        app()
+    except ServiceError as exc:
+        raise SystemExit(fail(exc).exit_code) from None

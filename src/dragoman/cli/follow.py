@@ -201,6 +201,10 @@ def print_summary(service: Dragoman, view: JobView, skipped: Sequence[TaskSpec] 
     for task in service.tasks(job_id):
         if task.error is not None:
             stdout.print(Text.assemble(("failed", "red"), _failure_line(task).removeprefix("failed")), soft_wrap=True)
+        for warning in task.warnings:  # translated, but not all of it
+            stdout.print(
+                Text.assemble(("warning", "yellow"), f" {location(task.source_url)}: {warning.message}"), soft_wrap=True
+            )
     if summary.cancelled or summary.failed:
         stdout.print(f"kept:     dragoman jobs show {job_id} --status succeeded", soft_wrap=True)
         if summary.cancelled:

@@ -140,13 +140,14 @@ def jobs_show(
         if view.summary.total == 0:
             stdout.print("no documents: nothing ran")
         return
-    table = _table("task", "source", "lang", "status", "chars", "translation", "error")
+    table = _table("task", "source", "lang", "status", "chars", "translation", "error or warning")
     blocks = []
     for task in tasks:
         translation = location(task.target_url)
         if task.status is not TaskStatus.SUCCEEDED:
             translation = f"({translation})"
         error = f"{task.error.code}: {task.error.message}" if task.error else ""
+        warnings = [f"warning: {warning.message}" for warning in task.warnings]
         languages = f"{task.source_language}->{task.target_language}"
         table.add_row(
             task.id[:8],
@@ -155,14 +156,15 @@ def jobs_show(
             task.status.value,
             str(task.billed_characters),
             Text(translation),
-            Text(error),
+            Text("\n".join([error, *warnings] if error else warnings)),
         )
         lines = [
             f"{task.id[:8]}  {task.status.value}  {languages}  {task.billed_characters} chars",
             f"  source       {location(task.source_url)}",
             f"  translation  {translation}",
         ]
-        blocks.append([*lines, f"  error        {error}"] if error else lines)
+        lines += [f"  error        {error}"] if error else []
+        blocks.append(lines + [f"  warning      {warning.message}" for warning in task.warnings])
     _print_table_or_blocks(table, blocks)
     if any(task.status is not TaskStatus.SUCCEEDED for task in tasks):
         stdout.print("a translation in parentheses is where it goes; it is written only when it succeeds")

@@ -59,6 +59,7 @@ def task_json(task: Task) -> dict[str, Any]:
         "status": task.status.value,
         "characters_charged": task.billed_characters,
         "error": None if task.error is None else {"code": task.error.code, "message": task.error.message},
+        "warnings": [{"code": warning.code, "message": warning.message} for warning in task.warnings],
     }
 
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from dragoman.domain.specs import ErrorInfo, primary_language
+from dragoman.domain.specs import DocumentWarning, ErrorInfo, primary_language
 from dragoman.domain.states import (
     CANCELLABLE_JOB_STATES,
     RAN_JOB_STATES,
@@ -62,6 +62,7 @@ class Task:
     error: ErrorInfo | None = None
     glossary: tuple[tuple[str, str], ...] = ()
     document_format: str | None = None  # as TaskSpec.document_format
+    warnings: tuple[DocumentWarning, ...] = ()  # what its output left untranslated, recorded with it
 
     def evolve(self, **changes: Any) -> Task:
         return dataclasses.replace(self, **changes)

@@ -12,6 +12,7 @@ from dragoman.errors import Invalid, UnsupportedLanguage
 __all__ = [
     "AUTO_LANGUAGE",
     "CLI_ORIGIN",
+    "DocumentWarning",
     "ErrorInfo",
     "JobSpec",
     "TaskSpec",
@@ -31,6 +32,15 @@ MAX_TASKS_PER_JOB = 100_000
 @dataclass(frozen=True, slots=True)
 class ErrorInfo:
     """Why a job failed validation or a task failed: a stable code and a sentence for people."""
+
+    code: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentWarning:
+    """A part of a translated document that was not translated (an embedded object, a diagram...):
+    a stable code and a sentence for people. The document itself succeeded."""
 
     code: str
     message: str

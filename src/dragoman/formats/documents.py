@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from dragoman.abort import AbortCheck, never_abort
+from dragoman.domain.specs import DocumentWarning
 from dragoman.errors import NoTranslatableText, UndecodableDocument, UnsupportedFormat
 from dragoman.formats import (
+    coverage,
     gettext,
     html,
     markdown,
@@ -197,6 +199,8 @@ class ExtractedDocument:
     metadata: list[MetadataText] = field(default_factory=list, repr=False)
     # an HTML page as prepared for the converter: its attribute texts are the very last segments
     page: html.PreparedPage | None = field(default=None, repr=False)
+    # what the document holds that no handler translates (coverage.py), said on its task
+    warnings: list[DocumentWarning] = field(default_factory=list)
 
     def discard(self) -> None:
         if isinstance(self.skeleton, transfuse.TransfuseSkeleton):
@@ -276,6 +280,8 @@ def extract(
         characters += sum(len(text.strip()) for text in page.texts) - len(html.PLACEHOLDER) * len(page.kept)
     segments = [protect(segment) for segment in segments]  # what is not prose is hidden from the engine
     document = ExtractedDocument(fmt, segments, characters, skeleton, encoding, limits, parts, metadata, page)
+    if fmt.zipped:
+        document.warnings = coverage.untranslated(data, fmt.transfuse)
     if characters == 0:
         document.discard()
         raise NoTranslatableText("the document has no text to translate")

@@ -105,7 +105,12 @@ class TaskExecutor:
         ctx.check_abort()  # the last safe point: past it, the task finishes and is billed
         digest = hashlib.sha256(translated.output).hexdigest()
         recorded = self._store.record_output(
-            task.id, self._owner, characters=translated.billed_characters, output_sha256=digest, attempt=ctx.attempt
+            task.id,
+            self._owner,
+            characters=translated.billed_characters,
+            output_sha256=digest,
+            attempt=ctx.attempt,
+            warnings=translated.warnings,
         )
         if not recorded:
             raise Aborted()  # the lease was taken over; the new owner decides

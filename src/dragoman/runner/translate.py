@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from dragoman.abort import AbortCheck, never_abort
 from dragoman.domain.jobs import charged_characters, delivered_unchanged
-from dragoman.domain.specs import AUTO_LANGUAGE, primary_language
+from dragoman.domain.specs import AUTO_LANGUAGE, DocumentWarning, primary_language
 from dragoman.engines.base import Engine, ProgressCallback
 from dragoman.engines.detect import CONFIRM_CHARACTERS, SAMPLE_CHARACTERS, confirm_language, detect_language
 from dragoman.errors import UnsupportedLanguage
@@ -29,6 +29,7 @@ class Translated:
     characters: int  # what a reader sees of the source, in characters
     source_language: str  # as designated, or as detected
     unchanged: bool = False  # already in the target language: `output` is the source's bytes as they were
+    warnings: tuple[DocumentWarning, ...] = ()  # what the output leaves untranslated (formats.coverage)
 
     @property
     def billed_characters(self) -> int:
@@ -80,8 +81,9 @@ def translate_document(
     except BaseException:
         document.discard()
         raise
+    warnings = tuple(document.warnings)
     data = inject(document, restore(translated), should_abort=should_abort, target_language=wanted)
-    return Translated(data, document.characters, source)
+    return Translated(data, document.characters, source, warnings=warnings)
 
 
 def _source_language(

@@ -30,7 +30,7 @@ from dragoman.domain.jobs import (
     derive_status,
     releasable,
 )
-from dragoman.domain.specs import JobSpec, shown_location
+from dragoman.domain.specs import DocumentWarning, JobSpec, shown_location
 from dragoman.domain.states import JobStatus, TaskStatus, transition
 from dragoman.errors import NotFound, ServiceError, StoreError, TargetExists
 from dragoman.store.schema import glossaries, glossary_digest, jobs, target_key, tasks
@@ -596,9 +596,17 @@ class JobStore:
         return tuple((str(source), str(target)) for source, target in pairs or ())
 
     def record_output(
-        self, task_id: str, owner: str, *, characters: int, output_sha256: str, attempt: int | None = None
+        self,
+        task_id: str,
+        owner: str,
+        *,
+        characters: int,
+        output_sha256: str,
+        attempt: int | None = None,
+        warnings: Sequence[DocumentWarning] = (),
     ) -> bool:
-        """Note what is about to be published, so recovery can recognise it after a crash."""
+        """Note what is about to be published, so recovery can recognise it after a crash, and what
+        the document leaves untranslated (`warnings`, kept with the task)."""
         with self._write() as connection:
             result = connection.execute(
                 RECORD_OUTPUT,
@@ -608,6 +616,7 @@ class JobStore:
                     "b_attempt": attempt,
                     "b_characters": characters,
                     "b_sha256": output_sha256,
+                    "b_warnings": [{"code": item.code, "message": item.message} for item in warnings] or None,
                     "b_now": self._now(),
                 },
             )
@@ -866,4 +875,9 @@ def _task_from_row(row: Any) -> Task:
         progress=row.progress,
         error=error,
         document_format=row.document_format,
+        warnings=tuple(
+            DocumentWarning(str(item.get("code", "")), str(item.get("message", "")))
+            for item in (row.warnings or ())
+            if isinstance(item, dict)
+        ),
     )

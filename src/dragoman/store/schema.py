@@ -85,6 +85,7 @@ tasks = Table(
     Column("status", String(16), nullable=False),
     Column("characters", Integer(), nullable=True),
     Column("output_sha256", String(64), nullable=True),
+    Column("warnings", JSON(), nullable=True),  # [{"code", "message"}]: what the document left untranslated
     Column("progress", Float(), nullable=False, default=0.0),
     Column("error_code", String(100), nullable=True),
     Column("error_message", Text(), nullable=True),

@@ -121,7 +121,12 @@ UPDATE_PROGRESS = (
 RECORD_OUTPUT = (
     update(tasks)
     .where(*_OWNED)
-    .values(characters=bindparam("b_characters"), output_sha256=bindparam("b_sha256"), updated_at=bindparam("b_now"))
+    .values(
+        characters=bindparam("b_characters"),
+        output_sha256=bindparam("b_sha256"),
+        warnings=bindparam("b_warnings"),
+        updated_at=bindparam("b_now"),
+    )
 )
 
 

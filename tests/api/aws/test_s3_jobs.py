@@ -20,8 +20,11 @@ from botocore.credentials import Credentials
 
 from tests.api.aws.s3world import ACCESS_KEY, ACCOUNT, AZURE_KEY, ROLE, SECRET, World, serve_world, start, wait_done
 from tests.conftest import ENGLISH_PARAGRAPHS
+from tests.office import chart_deck
 
 pytestmark = pytest.mark.slow
+
+PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 
 
 @pytest.fixture(scope="module")
@@ -257,3 +260,15 @@ def test_start_stores_and_echoes_only_the_modeled_members_within_their_bounds(wo
     with sqlite3.connect(world.database) as database:
         (count,) = database.execute("SELECT count(*) FROM jobs WHERE client_token LIKE 'echo-caps%'").fetchone()
     assert count == 1
+
+
+def test_what_a_document_left_untranslated_is_in_its_details_entry(world: World) -> None:
+    world.s3.create_bucket(Bucket="warned")
+    world.s3.put_object(Bucket="warned", Key="in/deck.pptx", Body=chart_deck())
+    job_id = start(world, "warned", content_type=PPTX)
+    assert wait_done(world, job_id)["JobStatus"] == "COMPLETED"
+    key = f"out/{ACCOUNT}-TranslateText-{job_id}/details/es.auxiliary-translation-details.json"
+    [entry] = json.loads(world.s3.get_object(Bucket="warned", Key=key)["Body"].read())["details"]
+    assert entry["targetFile"] == "es.deck.pptx"
+    [warning] = entry["auxiliaryData"]["warnings"]
+    assert warning["warningCode"] == "ChartDataNotTranslated" and "1 chart" in warning["warningMessage"]

@@ -15,6 +15,7 @@ from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, 
 from dragoman.formats.documents import extract, format_for
 from tests.api.azure.conftest import GLOBEX_KEY, AzureServer, big_documents, documents
 from tests.conftest import wait_for
+from tests.office import chart_deck
 
 pytestmark = pytest.mark.slow
 
@@ -172,3 +173,18 @@ def test_a_source_folder_that_is_its_own_target_fails_each_document_and_changes_
     assert results and all(doc.status == "Failed" and doc.error.code == "TargetFileAlreadyExists" for doc in results)
     assert {path.name: path.read_bytes() for path in source.iterdir()} == before
     assert client.get_translation_status(poller.id).total_characters_charged == 0
+
+
+def test_a_document_that_left_parts_untranslated_says_so_in_its_status(azure_server: AzureServer) -> None:
+    source = azure_server.folder("warned")
+    (source / "deck.pptx").write_bytes(chart_deck())
+    target = azure_server.folder("warned-es")
+    poller = azure_server.client().begin_translation(
+        azure_server.url(source), azure_server.url(target), "es", source_language="en", polling_interval=0.2
+    )
+    [document] = list(poller.result())
+    # the document succeeded (its text is translated), and what it left is on its status, as
+    # Dragoman's own field that the SDK's model keeps
+    assert document.status == "Succeeded" and document.error is None
+    [warning] = document["warnings"]
+    assert warning["code"] == "ChartDataNotTranslated" and "1 chart" in warning["message"]

@@ -45,7 +45,12 @@ def _details(view: JobView, tasks: list[Task], language: str, source_prefix: str
         source_file = task.source_url.removeprefix(source_prefix.rstrip("/") + "/")
         if task.status is TaskStatus.SUCCEEDED:
             target_file = task.target_url.removeprefix(output)
-            entries.append({"sourceFile": source_file, "targetFile": target_file, "auxiliaryData": {}})
+            auxiliary: dict[str, Any] = {}
+            if task.warnings:  # Dragoman's own key: what the translated document left untranslated
+                auxiliary["warnings"] = [
+                    {"warningCode": warning.code, "warningMessage": warning.message} for warning in task.warnings
+                ]
+            entries.append({"sourceFile": source_file, "targetFile": target_file, "auxiliaryData": auxiliary})
         elif task.status is TaskStatus.FAILED and task.error is not None:
             error = {"errorCode": task.error.code, "errorMessage": task.error.message}
             entries.append({"sourceFile": source_file, "auxiliaryData": {"error": error}})

@@ -101,6 +101,8 @@ def document_status(task: Task) -> dict[str, Any]:
         body["path"] = without_query(task.target_url)
     if task.error is not None:
         body["error"] = _error(task.error, "Document")
+    if task.warnings:  # Dragoman's own field: what the translated document left untranslated
+        body["warnings"] = [{"code": warning.code, "message": warning.message} for warning in task.warnings]
     return body
 
 

@@ -1,0 +1,182 @@
+"""What a document holds that its handler does not translate, said on the task as warnings, never
+left silent: a reader who finds English in a "translated" document must be able to see why.
+
+Office packages carry parts no handler here rewrites:
+
+- embedded objects (`word/embeddings/`, `ppt/embeddings/`, `xl/embeddings/`, OpenDocument's
+  `Object N/`): a spreadsheet or a document inside the document, to be translated as a document of
+  its own;
+- SmartArt diagrams (`*/diagrams/data*.xml`), whose text lives in the diagram's data model;
+- the categories and series names of charts (`*/charts/chart*.xml`, `c:strCache`): they are copies
+  of the cells of the workbook embedded with the chart, rewritten by the application from it;
+- in a workbook, comments, drawings' text boxes and printed headers and footers (the in-process
+  workbook handler translates the cells' strings);
+- in a presentation, text written on slide masters and layouts outside placeholders (a tagline,
+  a footer): shown on every slide that uses them.
+
+Each check reads member names, and at most `_MAX_READ_BYTES` of a member, by pattern: no member
+is parsed, so a hostile package (already screened for size and inflation) costs no more than its
+screening. Sources: ECMA-376 Part 1 §21.2 (charts), §21.4 (diagrams), §18.7 (comments), §19.3
+(slide masters and layouts); OpenDocument 1.3 §10.4.7 (embedded objects).
+
+Shape: `untranslated(data: bytes, transfuse_format: str) -> list[DocumentWarning]`.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Callable
+
+from dragoman.domain.specs import DocumentWarning
+
+__all__ = ["untranslated"]
+
+_MAX_READ_BYTES = 4 * 1024 * 1024  # read of one member when looking for text in it
+_LETTER = rb"[A-Za-z\xc0-\xff]"  # a letter, or the lead byte of a UTF-8 letter outside ASCII
+_TEXT_RUN = re.compile(rb"<a:t>[^<]*" + _LETTER)  # DrawingML text with a letter in it
+# a category or series name with a letter, looked for within its own cache (linear in the chart)
+_CATEGORY = re.compile(rb"<c:strCache>(?:[^<]|<(?!/c:strCache>))*?<c:v>[^<]*" + _LETTER)
+_SHEET_HEADER = re.compile(rb"<(?:\w+:)?(?:odd|even|first)(?:Header|Footer)>[^<]*" + _LETTER)
+_SHAPE = re.compile(rb"<p:sp\b.*?</p:sp>", re.DOTALL)
+_PLACEHOLDER = re.compile(rb"<p:ph\b")
+
+_PREFIX = {"docx": "word", "pptx": "ppt", "xlsx": "xl"}
+
+
+def untranslated(data: bytes, transfuse_format: str) -> list[DocumentWarning]:
+    """The warnings for a document of `transfuse_format` (`docx`, `pptx`, `xlsx`, `odt`, `odp`,
+    `ods`; others have none) whose bytes are `data`, in a stable order. A package that cannot be
+    read has none here: reading it fails the task elsewhere."""
+    if transfuse_format not in (*_PREFIX, "odt", "odp", "ods"):
+        return []
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            names = [member.filename for member in package.infolist() if not member.is_dir()]
+
+            def read(name: str) -> bytes:
+                with package.open(name) as member:
+                    return member.read(_MAX_READ_BYTES)
+
+            if transfuse_format in _PREFIX:
+                return _office(_PREFIX[transfuse_format], names, read)
+            return _opendocument(names)
+    except (zipfile.BadZipFile, OSError, KeyError, RuntimeError, EOFError):
+        return []
+
+
+def _office(prefix: str, names: list[str], read: Callable[[str], bytes]) -> list[DocumentWarning]:
+    warnings: list[DocumentWarning] = []
+    # a chart's own workbook is its data, which the chart's warning covers
+    charts_data = b" ".join(read(name) for name in _matching(names, rf"^{prefix}/charts/_rels/[^/]+\.rels$"))
+    embedded = [
+        name
+        for name in _matching(names, rf"^{prefix}/embeddings/")
+        if name.rsplit("/", 1)[-1].encode() not in charts_data
+    ]
+    if embedded:
+        warnings.append(
+            DocumentWarning(
+                "EmbeddedObjectNotTranslated",
+                f"{_counted(len(embedded), 'embedded object')} {_be(len(embedded))} not translated "
+                f"({_listed(embedded)}): translate each as a document of its own",
+            )
+        )
+    diagrams = [name for name in _matching(names, rf"^{prefix}/diagrams/data\d*\.xml$") if _TEXT_RUN.search(read(name))]
+    if diagrams:
+        warnings.append(
+            DocumentWarning(
+                "DiagramNotTranslated", f"the text of {_counted(len(diagrams), 'SmartArt diagram')} is not translated"
+            )
+        )
+    charts = [name for name in _matching(names, rf"^{prefix}/charts/chart\d*\.xml$") if _CATEGORY.search(read(name))]
+    if charts:
+        warnings.append(
+            DocumentWarning(
+                "ChartDataNotTranslated",
+                f"the categories and series names of {_counted(len(charts), 'chart')} are not translated: they "
+                "are the cells of each chart's own data, which the application rewrites from them",
+            )
+        )
+    if prefix == "xl":
+        warnings += _workbook(names, read)
+    if prefix == "ppt":
+        masters = [
+            name
+            for name in _matching(names, r"^ppt/(?:slideMasters/slideMaster|slideLayouts/slideLayout)\d*\.xml$")
+            if any(_TEXT_RUN.search(shape) and not _PLACEHOLDER.search(shape) for shape in _SHAPE.findall(read(name)))
+        ]
+        if masters:
+            warnings.append(
+                DocumentWarning(
+                    "MasterTextNotTranslated",
+                    f"text on {_counted(len(masters), 'slide master or layout', 'slide masters or layouts')} "
+                    f"({_listed(masters)}), shown on every slide that uses it, is not translated",
+                )
+            )
+    return warnings
+
+
+def _workbook(names: list[str], read: Callable[[str], bytes]) -> list[DocumentWarning]:
+    warnings: list[DocumentWarning] = []
+    # Excel writes xl/comments1.xml and xl/threadedComments/threadedComment1.xml; openpyxl xl/comments/comment1.xml
+    comments = _matching(names, r"^xl/(?:[^/]+/)?(?:comments?|threadedComment)[^/]*\.xml$")
+    if comments:
+        warnings.append(
+            DocumentWarning("CommentNotTranslated", f"the workbook's comments ({_listed(comments)}) are not translated")
+        )
+    drawings = [name for name in _matching(names, r"^xl/drawings/drawing\d*\.xml$") if _TEXT_RUN.search(read(name))]
+    if drawings:
+        warnings.append(
+            DocumentWarning(
+                "TextBoxNotTranslated",
+                f"the text of shapes and text boxes in {_counted(len(drawings), 'drawing')} is not translated",
+            )
+        )
+    headed = [name for name in _matching(names, r"^xl/worksheets/sheet\d*\.xml$") if _SHEET_HEADER.search(read(name))]
+    if headed:
+        warnings.append(
+            DocumentWarning(
+                "HeaderFooterNotTranslated",
+                f"the printed headers and footers of {_counted(len(headed), 'sheet')} are not translated",
+            )
+        )
+    return warnings
+
+
+def _opendocument(names: list[str]) -> list[DocumentWarning]:
+    objects = sorted({name.split("/", 1)[0] for name in names if re.match(r"^Object \d+/content\.xml$", name)})
+    if not objects:
+        return []
+    return [
+        DocumentWarning(
+            "EmbeddedObjectNotTranslated",
+            f"{_counted(len(objects), 'embedded object')} {_be(len(objects))} not translated ({_listed(objects)}: "
+            "charts, formulas or documents)",
+        )
+    ]
+
+
+def _matching(names: list[str], pattern: str) -> list[str]:
+    compiled = re.compile(pattern)
+    return sorted((name for name in names if compiled.match(name)), key=_natural)
+
+
+def _natural(name: str) -> tuple[str, int]:
+    found = re.search(r"(\d+)\D*$", name)
+    return (name[: found.start()] if found else name, int(found.group(1)) if found else 0)
+
+
+def _counted(n: int, singular: str, plural: str | None = None) -> str:
+    """'1 chart' or '3 charts'."""
+    return f"{n} {singular}" if n == 1 else f"{n} {plural or singular + 's'}"
+
+
+def _be(n: int) -> str:
+    return "is" if n == 1 else "are"
+
+
+def _listed(names: list[str], most: int = 3) -> str:
+    shown = ", ".join(names[:most])
+    return shown if len(names) <= most else f"{shown} and {len(names) - most} more"
