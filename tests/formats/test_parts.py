@@ -1,6 +1,7 @@
 """Parts of Office packages a reader sees besides the body, translated too (formats/parts.py):
 Word headers, footers, footnotes, endnotes and comments; PowerPoint speaker notes, and slides past
-a gap in the slides' numbering. Built with python-docx and python-pptx, translated by the real engine."""
+a gap in the slides' numbering; charts' titles. And text boxes, shapes, groups and table cells.
+Built with python-docx and python-pptx, translated by the real engine."""
 
 from __future__ import annotations
 
@@ -17,6 +18,10 @@ from odf.opendocument import OpenDocumentText
 from odf.style import Footer, Header, MasterPage, PageLayout
 from odf.text import P
 from pptx import Presentation
+from pptx.chart.data import CategoryChartData
+from pptx.enum.chart import XL_CHART_TYPE
+from pptx.enum.shapes import MSO_SHAPE, MSO_SHAPE_TYPE
+from pptx.util import Inches
 
 from dragoman.engines.apertium import ApertiumEngine
 from dragoman.errors import DocumentTooComplex
@@ -210,3 +215,148 @@ def test_title_subject_and_alternative_text_of_images_are_translated(engine: Ape
     assert translated.core_properties.title == "Me gustan los perros."
     shapes = list(translated.slides[0].shapes)
     assert [shape._element.nvPicPr.cNvPr.get("descr") for shape in shapes if shape.shape_type == 13] == ["La casa roja"]
+
+
+def chart_deck() -> bytes:
+    """A slide with a column chart (python-pptx), titled, with a titled value axis."""
+    presentation = Presentation()
+    presentation.core_properties.comments = ""
+    slide = presentation.slides.add_slide(presentation.slide_layouts[5])
+    slide.shapes.title.text = "The cat is black"
+    data = CategoryChartData()
+    data.categories = ["East", "West"]
+    data.add_series("Sales", (1.0, 2.0))
+    chart = slide.shapes.add_chart(XL_CHART_TYPE.COLUMN_CLUSTERED, 0, 0, Inches(4), Inches(3), data).chart
+    chart.has_title = True
+    chart.chart_title.text_frame.text = "The red house"
+    chart.value_axis.has_title = True
+    chart.value_axis.axis_title.text_frame.text = "I like dogs"
+    buffer = io.BytesIO()
+    presentation.save(buffer)
+    return buffer.getvalue()
+
+
+def test_chart_and_axis_titles_of_a_presentation_are_translated(engine: ApertiumEngine) -> None:
+    out, characters = translate(chart_deck(), "a.pptx", engine)
+    slide = Presentation(io.BytesIO(out)).slides[0]
+    assert slide.shapes.title.text == "El gato es negro"
+    [chart] = [shape.chart for shape in slide.shapes if shape.has_chart]
+    assert chart.chart_title.text_frame.text == "La casa roja"
+    assert chart.value_axis.axis_title.text_frame.text == "Me gustan los perros"
+    # series names and categories are the embedded workbook's cells, left as they are; so are numbers
+    assert list(chart.plots[0].categories) == ["East", "West"] and chart.series[0].name == "Sales"
+    assert list(chart.series[0].values) == [1.0, 2.0]
+    assert characters == len("The cat is black") + len("The red house") + len("I like dogs")
+
+
+def test_chart_titles_of_a_word_document_are_translated(engine: ApertiumEngine) -> None:
+    chart = zipfile.ZipFile(io.BytesIO(chart_deck())).read("ppt/charts/chart1.xml")
+    chart = re.sub(
+        rb"<c:externalData [^>]*>(?:<c:autoUpdate [^>]*/>)?</c:externalData>|<c:externalData [^>]*/>", b"", chart
+    )
+    document = docx.Document()
+    document.core_properties.comments = ""
+    document.add_paragraph("The house is red.")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    source = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
+    drawing = (
+        b'<w:p><w:r><w:drawing><wp:inline xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing">'
+        b'<wp:extent cx="3657600" cy="2743200"/><wp:docPr id="5" name="Chart 1"/>'
+        b'<a:graphic xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main">'
+        b'<a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/chart">'
+        b'<c:chart xmlns:c="http://schemas.openxmlformats.org/drawingml/2006/chart" '
+        b'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" r:id="rIdChart1"/>'
+        b"</a:graphicData></a:graphic></wp:inline></w:drawing></w:r></w:p>"
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "word/document.xml":
+                content = content.replace(b"<w:sectPr", drawing + b"<w:sectPr", 1)
+            elif item.filename == "word/_rels/document.xml.rels":
+                content = content.replace(
+                    b"</Relationships>",
+                    b'<Relationship Id="rIdChart1" Target="charts/chart1.xml" Type="http://schemas.openxmlformats.org/'
+                    b'officeDocument/2006/relationships/chart"/></Relationships>',
+                )
+            elif item.filename == "[Content_Types].xml":
+                content = content.replace(
+                    b"</Types>",
+                    b'<Override PartName="/word/charts/chart1.xml" ContentType="application/'
+                    b'vnd.openxmlformats-officedocument.drawingml.chart+xml"/></Types>',
+                )
+            target.writestr(item, content)
+        target.writestr("word/charts/chart1.xml", chart)
+    translated, characters = translate(out.getvalue(), "a.docx", engine)
+    result = zipfile.ZipFile(io.BytesIO(translated))
+    titles = re.findall(rb"<a:t>([^<]*)</a:t>", result.read("word/charts/chart1.xml"))
+    assert titles == [b"La casa roja", b"Me gustan los perros"]
+    assert result.read("word/charts/chart1.xml").startswith(
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<c:chartSpace '
+    )
+    assert docx.Document(io.BytesIO(translated)).paragraphs[0].text == "La casa es roja."
+    assert characters == len("The house is red.") + len("The red house") + len("I like dogs")
+
+
+def test_text_boxes_shapes_grouped_shapes_and_table_cells_are_translated(engine: ApertiumEngine) -> None:
+    presentation = Presentation()
+    presentation.core_properties.comments = ""
+    slide = presentation.slides.add_slide(presentation.slide_layouts[6])
+    slide.shapes.add_textbox(0, 0, Inches(2), Inches(1)).text_frame.text = "The cat is black."
+    slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, 0, Inches(1), Inches(2), Inches(1)).text_frame.text = "The red house"
+    group = slide.shapes.add_group_shape()
+    group.shapes.add_textbox(0, Inches(2), Inches(2), Inches(1)).text_frame.text = "I like dogs."
+    table = slide.shapes.add_table(1, 2, 0, Inches(3), Inches(4), Inches(1)).table
+    table.cell(0, 0).text = "The house is red."
+    table.cell(0, 1).text = "The dog"
+    buffer = io.BytesIO()
+    presentation.save(buffer)
+    out, _ = translate(buffer.getvalue(), "a.pptx", engine)
+    shapes = list(Presentation(io.BytesIO(out)).slides[0].shapes)
+    assert [shape.text_frame.text for shape in shapes if shape.has_text_frame] == ["El gato es negro.", "La casa roja"]
+    [grouped] = [shape for shape in shapes if shape.shape_type == MSO_SHAPE_TYPE.GROUP]
+    assert [inner.text_frame.text for inner in grouped.shapes] == ["Me gustan los perros."]
+    [framed] = [shape for shape in shapes if shape.has_table]
+    assert [cell.text for cell in framed.table.iter_cells()] == ["La casa es roja.", "El perro"]
+
+    document = docx.Document()
+    document.core_properties.comments = ""
+    document.add_paragraph("The cat is black.")
+    cells = document.add_table(rows=1, cols=2)
+    cells.cell(0, 0).text = "The red house"
+    cells.cell(0, 1).text = "I like dogs."
+    word_buffer = io.BytesIO()
+    document.save(word_buffer)
+    box = (
+        b'<w:p><w:r><w:pict><v:shape xmlns:v="urn:schemas-microsoft-com:vml" style="width:72pt;height:72pt">'
+        b"<v:textbox><w:txbxContent><w:p><w:r><w:t>The house is red.</w:t></w:r></w:p></w:txbxContent></v:textbox>"
+        b"</v:shape></w:pict></w:r></w:p>"
+    )
+    source = zipfile.ZipFile(io.BytesIO(word_buffer.getvalue()))
+    with_box = io.BytesIO()
+    with zipfile.ZipFile(with_box, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "word/document.xml":
+                content = content.replace(b"<w:sectPr", box + b"<w:sectPr", 1)
+            target.writestr(item, content)
+    translated, _ = translate(with_box.getvalue(), "a.docx", engine)
+    result = docx.Document(io.BytesIO(translated))
+    assert [cell.text for cell in result.tables[0]._cells] == ["La casa roja", "Me gustan los perros."]
+    assert b'<w:t xml:space="preserve">La casa es roja.</w:t></w:r></w:p></w:txbxContent>' in zipfile.ZipFile(
+        io.BytesIO(translated)
+    ).read("word/document.xml")
+
+
+def test_a_chart_that_is_not_well_formed_is_left_as_it_is_and_the_rest_translated(engine: ApertiumEngine) -> None:
+    source = zipfile.ZipFile(io.BytesIO(chart_deck()))
+    out = io.BytesIO()
+    broken = b'<?xml version="1.0"?><!DOCTYPE c [<!ENTITY e "x">]><c:chartSpace xmlns:c="c" xmlns:a="a"><a:t>The &e;'
+    with zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            target.writestr(item, broken if item.filename == "ppt/charts/chart1.xml" else source.read(item.filename))
+    translated, _ = translate(out.getvalue(), "a.pptx", engine)
+    assert zipfile.ZipFile(io.BytesIO(translated)).read("ppt/charts/chart1.xml") == broken
+    assert b"El gato es negro" in zipfile.ZipFile(io.BytesIO(translated)).read("ppt/slides/slide1.xml")
