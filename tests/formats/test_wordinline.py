@@ -182,3 +182,16 @@ def test_a_document_with_nothing_to_set_aside_is_left_byte_for_byte() -> None:
     source = word(f"<w:p>{run('The cat is ')}{run('black', '<w:b/>')}{run('.')}</w:p>")
     assert wordinline.prepare(source) is source
     assert wordinline.restore(source) is source
+
+
+def test_a_document_that_already_holds_the_marks_or_the_stash_is_not_taken_for_a_prepared_one() -> None:
+    marked = word(f'<w:p w:dragomanParagraph="1">{run("The cat ")}<w:ins w:id="1">{run("is")}</w:ins></w:p>')
+    assert zipfile.ZipFile(BytesIO(wordinline.prepare(marked))).read("word/document.xml") == zipfile.ZipFile(
+        BytesIO(marked)
+    ).read("word/document.xml")
+    source = BytesIO()
+    with zipfile.ZipFile(source, "w") as target, zipfile.ZipFile(BytesIO(marked)) as original:
+        for item in original.infolist():
+            target.writestr(item, original.read(item.filename))
+        target.writestr(wordinline.STASH, b"<stash><part name='word/document.xml'/></stash>")
+    assert wordinline.STASH not in zipfile.ZipFile(BytesIO(wordinline.prepare(source.getvalue()))).namelist()

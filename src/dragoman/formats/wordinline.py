@@ -38,9 +38,11 @@ boxes are left in place (their text and alternative text are translated where th
 story parts (body, headers, footers, notes, comments) up to `MAX_PART_BYTES` are touched; they are
 parsed without entities, network or DTD.
 
-Shapes: `prepare(package) -> package` (the same bytes when nothing needs setting aside; a package
-member named `STASH` in the original is dropped), `restore(package) -> package` (the same bytes
-without a stash). Both leave parts that are not well-formed XML as they are.
+Shapes: `prepare(package) -> package` (the same bytes when nothing needs setting aside, or when a
+part already holds this module's marks; a package member named `STASH` in the original is
+dropped), `restore(package) -> package` (the same bytes without a stash). Both leave parts that are
+not well-formed XML as they are. Called by `documents` around the converter: `prepare` after
+`wordruns.split_multi_text_runs`, `restore` once the body and the left-out parts are back.
 """
 
 from __future__ import annotations
@@ -120,6 +122,10 @@ def prepare(package: bytes) -> bytes:
             if not _STORY.match(member.filename) or member.file_size > MAX_PART_BYTES:
                 continue
             xml = archive.read(member)
+            if b"dragomanCarrier" in xml or b"dragomanParagraph" in xml:  # our marks, written by someone else
+                rewritten.clear()
+                stash.clear()
+                break
             if not any(trigger in xml for trigger in _TRIGGERS):
                 continue
             part = etree.SubElement(stash, "part", name=member.filename)
