@@ -36,8 +36,11 @@ def _png() -> bytes:
     )
 
 
-def _deck(*, chart: bool = False, picture: bool = False, text: str | None = None, slides: int = 1) -> bytes:
+def _deck(
+    *, chart: bool = False, picture: bool = False, text: str | None = None, slides: int = 1, titled: bool = False
+) -> bytes:
     deck = Presentation()
+    deck.core_properties.comments = ""  # python-pptx describes every deck it makes: a text to translate
     for _ in range(slides):
         slide = deck.slides.add_slide(deck.slide_layouts[6])  # blank: no placeholders
         if chart:
@@ -47,8 +50,9 @@ def _deck(*, chart: bool = False, picture: bool = False, text: str | None = None
             graphic = slide.shapes.add_chart(
                 XL_CHART_TYPE.COLUMN_CLUSTERED, Inches(1), Inches(1), Inches(6), Inches(4), data
             )
-            graphic.chart.has_title = True
-            graphic.chart.chart_title.text_frame.text = "Sales by region"  # text inside the chart only
+            if titled:
+                graphic.chart.has_title = True
+                graphic.chart.chart_title.text_frame.text = "Sales by region"  # text inside the chart only
         if picture:
             slide.shapes.add_picture(io.BytesIO(_png()), Inches(1), Inches(1))
         if text is not None:
@@ -58,13 +62,14 @@ def _deck(*, chart: bool = False, picture: bool = False, text: str | None = None
     return out.getvalue()
 
 
-def test_decks_of_charts_or_pictures_only_fail_as_nothing_to_translate(tmp_path: Path) -> None:
+def test_decks_of_untitled_charts_or_pictures_only_fail_as_nothing_to_translate(tmp_path: Path) -> None:
     docs = tmp_path / "docs"
     (docs / "en").mkdir(parents=True)
     (docs / "en" / "charts.pptx").write_bytes(_deck(chart=True, slides=2))
     (docs / "en" / "pictures.pptx").write_bytes(_deck(picture=True))
     (docs / "en" / "both.pptx").write_bytes(_deck(chart=True, picture=True))
     (docs / "en" / "worded.pptx").write_bytes(_deck(chart=True, text="The cat is black."))
+    (docs / "en" / "titled.pptx").write_bytes(_deck(chart=True, titled=True))  # a chart's title is text
     env = {**environment(tmp_path / "data", [docs]), "COLUMNS": "200"}
     done = subprocess.run(
         [DRAGOMAN, "translate", str(docs / "en"), "--to", "es", "--out", str(docs / "out"), "--json"],
@@ -77,6 +82,8 @@ def test_decks_of_charts_or_pictures_only_fail_as_nothing_to_translate(tmp_path:
         assert tasks[name]["error"]["code"] == "NoTranslatableText", tasks[name]
         assert "only content is not text" in tasks[name]["error"]["message"]
     assert tasks["worded.pptx"]["status"] == "succeeded", tasks["worded.pptx"]
+    assert tasks["titled.pptx"]["status"] == "succeeded", tasks["titled.pptx"]
+    assert tasks["titled.pptx"]["characters_charged"] == len("Sales by region")
     assert (docs / "out" / "es" / "worded.pptx").exists() and not (docs / "out" / "es" / "charts.pptx").exists()
 
 

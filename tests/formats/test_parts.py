@@ -217,6 +217,20 @@ def test_title_subject_and_alternative_text_of_images_are_translated(engine: Ape
     assert [shape._element.nvPicPr.cNvPr.get("descr") for shape in shapes if shape.shape_type == 13] == ["La casa roja"]
 
 
+def test_an_image_s_alternative_text_that_is_only_its_file_name_is_not_translated(engine: ApertiumEngine) -> None:
+    presentation = Presentation()
+    presentation.core_properties.comments = ""
+    slide = presentation.slides.add_slide(presentation.slide_layouts[5])
+    slide.shapes.title.text = "The cat is black"
+    slide.shapes.add_picture(io.BytesIO(png()), 0, 0)  # python-pptx's alternative text: "image.png"
+    deck_bytes = io.BytesIO()
+    presentation.save(deck_bytes)
+    out, characters = translate(deck_bytes.getvalue(), "a.pptx", engine)
+    assert characters == len("The cat is black")
+    shapes = list(Presentation(io.BytesIO(out)).slides[0].shapes)
+    assert [shape._element.nvPicPr.cNvPr.get("descr") for shape in shapes if shape.shape_type == 13] == ["image.png"]
+
+
 def chart_deck() -> bytes:
     """A slide with a column chart (python-pptx), titled, with a titled value axis."""
     presentation = Presentation()

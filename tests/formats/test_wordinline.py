@@ -14,7 +14,7 @@ import pytest
 from lxml import etree
 
 from dragoman.engines.apertium import ApertiumEngine
-from dragoman.formats import wordinline, wordruns
+from dragoman.formats import wordinline
 from dragoman.formats.documents import extract, format_for, inject
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -56,15 +56,14 @@ def word(*paragraphs: str, footer: str | None = None) -> bytes:
 
 
 def translate(data: bytes, engine: ApertiumEngine, *, lose: str | None = None) -> tuple[bytes, list[str]]:
-    """`data` translated as documents.extract and inject do with wordinline around the converter:
-    (the translated package, the body's blocks). With `lose`, the engine drops the word-bound span
-    holding that text."""
-    prepared = wordinline.prepare(wordruns.split_multi_text_runs(data))
-    document = extract(prepared, format_for("a.docx"))
+    """`data` translated through documents.extract and inject (which put wordinline around the
+    converter): (the translated package, the body's blocks). With `lose`, the engine drops the
+    word-bound span holding that text."""
+    document = extract(data, format_for("a.docx"))
     translated = engine.translate(document.segments, "en", "es")
     if lose is not None:
         translated = [re.sub(rf"\[\[t:[^\]]*\]\]{lose}\[\[/\]\]", "", segment) for segment in document.segments]
-    out = wordinline.restore(inject(document, translated))
+    out = inject(document, translated)
     return out, [segment for segment in document.segments if "[tf-block:" in segment]
 
 
@@ -117,7 +116,7 @@ def test_tracked_changes_inside_a_sentence_stay_tracked_and_the_deleted_text_is_
         f'<w:p>{run("The cat is ")}<w:del w:id="11" {REVISION}><w:r><w:delText>very </w:delText></w:r></w:del>'
         f'<w:ins w:id="12" {REVISION}>{run("black")}</w:ins>{run(" and the house is red.")}</w:p>'
     )
-    document = extract(wordinline.prepare(source), format_for("a.docx"))
+    document = extract(source, format_for("a.docx"))
     assert document.characters == len("The cat is black and the house is red.")  # the deletion is not billed
     document.discard()
     out, blocks = translate(source, engine)

@@ -27,6 +27,7 @@ from dragoman.formats import (
     spreadsheet,
     subtitles,
     transfuse,
+    wordinline,
     wordruns,
     xliff_document,
 )
@@ -171,8 +172,21 @@ def format_for(name: str) -> DocumentFormat:
         ) from None
 
 
+@dataclass(frozen=True, slots=True)
+class BodyAsIs:
+    """The body of a package in which the converter found no paragraph (a deck of pictures and
+    charts whose speaker notes or chart titles hold the text): kept as it is, its other parts
+    translated."""
+
+    data: bytes
+
+    def discard(self) -> None:
+        """Nothing to remove: no converter ran."""
+
+
 Skeleton = (
-    PlainTextSkeleton
+    BodyAsIs
+    | PlainTextSkeleton
     | SubtitleSkeleton
     | CatalogueSkeleton
     | MarkdownSkeleton
@@ -224,6 +238,8 @@ def extract(
     text = _readable_text(data, fmt, limits, should_abort)  # None for packaged formats
     skeleton: Skeleton
     page: html.PreparedPage | None = None
+    characters_twice = 0
+    textless_body: NoTranslatableText | None = None
     encoding = text_encoding(data) if text is not None else "utf-8"
     if text is not None and fmt.transfuse == "text":
         skeleton, segments, characters = plaintext.take_apart(text)
@@ -257,14 +273,22 @@ def extract(
         if fmt.transfuse == "html":  # what is not to be translated, and attribute texts (html.py)
             page = html.prepare(data)
             data = page.data
-        if fmt.transfuse == "docx":  # runs of several texts crash Transfuse 0.5.8 (wordruns.py)
-            data = wordruns.split_multi_text_runs(data)
-        skeleton, segments, characters = transfuse.extract(
-            data, fmt.transfuse, fmt.extensions[0], fmt.name, limits=limits, should_abort=should_abort
-        )
+        if fmt.transfuse == "docx":  # runs of several texts crash Transfuse 0.5.8 (wordruns.py); fields,
+            # content controls and tracked changes cut its sentences (wordinline.py)
+            data = wordinline.prepare(wordruns.split_multi_text_runs(data))
+            characters_twice = wordruns.fallback_characters(data)  # text boxes written twice, billed once
+        try:
+            skeleton, segments, characters = transfuse.extract(
+                data, fmt.transfuse, fmt.extensions[0], fmt.name, limits=limits, should_abort=should_abort
+            )
+        except NoTranslatableText as exc:  # nothing in the body; its notes, headers or charts may hold text
+            if not fmt.zipped:
+                raise
+            skeleton, segments, characters, textless_body = BodyAsIs(data), [], 0, exc
+        characters = max(0, characters - characters_twice)
     parts: list[PartSkeleton] = []
     metadata: list[MetadataText] = []
-    if isinstance(skeleton, transfuse.TransfuseSkeleton) and fmt.zipped:  # headers, notes...: seen besides the body
+    if isinstance(skeleton, transfuse.TransfuseSkeleton | BodyAsIs) and fmt.zipped:  # headers, notes...
         try:
             parts = extract_parts(data, fmt.transfuse, fmt.name, limits=limits, should_abort=should_abort)
         except BaseException:
@@ -284,7 +308,7 @@ def extract(
         document.warnings = coverage.untranslated(data, fmt.transfuse)
     if characters == 0:
         document.discard()
-        raise NoTranslatableText("the document has no text to translate")
+        raise textless_body or NoTranslatableText("the document has no text to translate")
     return document
 
 
@@ -319,15 +343,20 @@ def inject(
         page_texts = len(document.page.texts) if document.page is not None else 0
         described = len(translated) - len(document.metadata) - page_texts
         body = described - sum(len(part.segments) for part in document.parts)
-        data = transfuse.inject(
-            document.skeleton, translated[:body], document.format.name, limits=document.limits,
-            should_abort=should_abort,
-        )  # fmt: skip
+        if isinstance(document.skeleton, BodyAsIs):
+            data = document.skeleton.data
+        else:
+            data = transfuse.inject(
+                document.skeleton, translated[:body], document.format.name, limits=document.limits,
+                should_abort=should_abort,
+            )  # fmt: skip
         if document.parts:
             data = inject_parts(
                 data, document.parts, translated[body:described], document.format.name, limits=document.limits,
                 should_abort=should_abort,
             )  # fmt: skip
+        if document.format.transfuse == "docx":  # what wordinline set aside, around the translated words
+            data = wordinline.restore(data)
         if document.metadata:
             texts = [plaintext.unescape(segment) for segment in translated[described : len(translated) - page_texts]]
             data = inject_metadata(data, document.metadata, texts)

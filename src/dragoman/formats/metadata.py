@@ -40,6 +40,9 @@ _DESCRIBED = {
     "pptx": re.compile(r"^ppt/slides/slide\d+\.xml$"),
 }
 _FIELDS = ("title", "subject", "description")
+# An image's "alternative text" that is only its file name, as python-pptx and older Office write it:
+# nothing for a reader, and nothing to translate.
+_FILE_NAME = re.compile(r"^[\w .-]+\.(?:png|jpe?g|gif|bmp|svg|emf|wmf|tiff?|webp|heic)$", re.IGNORECASE)
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
 
@@ -73,7 +76,7 @@ def extract_metadata(data: bytes, transfuse_format: str) -> list[MetadataText]:
                 continue
             for index, element in enumerate(_described(root)):
                 text = element.get("descr") or ""
-                if text.strip():
+                if text.strip() and not _FILE_NAME.match(text.strip()):
                     found.append(MetadataText(member, str(index), text))
     return found
 

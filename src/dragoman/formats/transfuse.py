@@ -157,11 +157,12 @@ def _convert(
         )
     refused = ended.signal is signal.SIGABRT and _UNCAUGHT in errors  # how Transfuse rejects a document
     if ended.signal in _CRASHES_ON_INPUT and not refused:
-        # The converter's own fault on this document (Transfuse 0.5.8 segfaults on some ordinary .docx
-        # files, e.g. a run holding a tab between two texts): the same document fails the same way each
-        # time, so it fails as a document that cannot be read, not as a fault of the service.
-        raise UndecodableDocument(
-            f"{what}: {name} crashed on it ({ended.signal.name}); this converter cannot read this document"
+        # The converter's own bug (Transfuse 0.5.8 segfaults on some ordinary .docx files, e.g. a run
+        # holding a tab between two texts, which wordruns.py rewrites first): a fault of the service,
+        # with its own code, never a statement about the user's file (issue 13 §3).
+        raise ConverterCrashed(
+            f"{name} crashed ({ended.signal.name}) while {what}: a fault in Dragoman's converter, not in "
+            "the document; please report it with the document"
         )
     if ended.signal is not None and not refused:
         detail = errors.strip().splitlines()

@@ -32,7 +32,7 @@ from io import BytesIO
 
 from lxml import etree
 
-__all__ = ["split_multi_text_runs"]
+__all__ = ["fallback_characters", "split_multi_text_runs"]
 
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _RUN, _TEXT, _PROPERTIES = f"{{{_W}}}r", f"{{{_W}}}t", f"{{{_W}}}rPr"
@@ -73,6 +73,32 @@ def split_multi_text_runs(package: bytes) -> bytes:
                 data = rewritten.get(member.filename)
                 copy_to.writestr(member.filename, data if data is not None else archive.read(member))
     return out.getvalue()
+
+
+_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+
+
+def fallback_characters(package: bytes) -> int:
+    """The characters of the paragraphs a .docx writes twice: in a drawing's fallback
+    (`mc:AlternateContent/mc:Fallback`, a text box's VML copy for old readers) besides its modern form.
+    Both copies are translated, so that every reader sees the translation; the copy is not billed.
+    Source: ECMA-376 Part 3 §10.2 (markup compatibility: Choice and Fallback)."""
+    total = 0
+    with zipfile.ZipFile(BytesIO(package)) as archive:
+        for member in archive.infolist():
+            if not _STORY.match(member.filename) or member.file_size > _MAX_PART_BYTES:
+                continue
+            xml = archive.read(member)
+            if b"Fallback" not in xml:
+                continue
+            try:
+                root = etree.fromstring(xml, _PARSER)
+            except etree.XMLSyntaxError:
+                continue
+            for fallback in root.iter(_FALLBACK):
+                for paragraph in fallback.iter(_PARAGRAPH):
+                    total += len("".join(text.text or "" for text in paragraph.iter(_TEXT)).strip())
+    return total
 
 
 def _split(xml: bytes) -> bytes | None:
