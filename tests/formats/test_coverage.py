@@ -89,6 +89,7 @@ def test_a_workbook_s_comments_drawings_headers_and_charts_are_reported() -> Non
     sheet["A1"].comment = Comment("The count is old.", "Ana")
     sheet.oddHeader.center.text = "The sales report"
     chart = BarChart()
+    chart.title = "The animals of the garden"
     chart.add_data(Reference(sheet, min_col=2, min_row=1, max_row=2))
     chart.set_categories(Reference(sheet, min_col=1, min_row=1, max_row=2))
     sheet.add_chart(chart, "D2")
@@ -96,6 +97,15 @@ def test_a_workbook_s_comments_drawings_headers_and_charts_are_reported() -> Non
     book.save(out)
     found = codes(out.getvalue(), "xlsx")
     assert "CommentNotTranslated" in found and "HeaderFooterNotTranslated" in found
+    assert "ChartTitleNotTranslated" in found  # Word's and PowerPoint's chart titles are translated
+
+
+def test_newer_charts_and_a_presentation_s_comments_are_reported() -> None:
+    package = with_members(
+        chart_deck(), {"ppt/charts/chartEx1.xml": b"<cx:chartSpace/>", "ppt/comments/comment1.xml": b"<p:cmLst/>"}
+    )
+    found = codes(package, "pptx")
+    assert "ChartNotTranslated" in found and "CommentNotTranslated" in found
 
 
 def test_an_opendocument_s_embedded_objects_are_reported() -> None:

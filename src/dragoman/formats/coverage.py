@@ -8,7 +8,10 @@ Office packages carry parts no handler here rewrites:
   its own;
 - SmartArt diagrams (`*/diagrams/data*.xml`), whose text lives in the diagram's data model;
 - the categories and series names of charts (`*/charts/chart*.xml`, `c:strCache`): they are copies
-  of the cells of the workbook embedded with the chart, rewritten by the application from it;
+  of the cells of the workbook embedded with the chart, rewritten by the application from it; charts
+  of the newer kinds (`chartEx*.xml`); in a workbook, charts' titles too (Word's and PowerPoint's
+  are translated, `parts.py`);
+- a presentation's comments;
 - in a workbook, comments, drawings' text boxes and printed headers and footers (the in-process
   workbook handler translates the cells' strings);
 - in a presentation, text written on slide masters and layouts outside placeholders (a tagline,
@@ -37,8 +40,10 @@ _MAX_READ_BYTES = 4 * 1024 * 1024  # read of one member when looking for text in
 _LETTER = rb"[A-Za-z\xc0-\xff]"  # a letter, or the lead byte of a UTF-8 letter outside ASCII
 _TEXT_RUN = re.compile(rb"<a:t>[^<]*" + _LETTER)  # DrawingML text with a letter in it
 # a category or series name with a letter, looked for within its own cache (linear in the chart)
-_CATEGORY = re.compile(rb"<c:strCache>(?:[^<]|<(?!/c:strCache>))*?<c:v>[^<]*" + _LETTER)
+_CATEGORY = re.compile(rb"<(?:\w+:)?strCache>(?:[^<]|<(?!/(?:\w+:)?strCache>))*?<(?:\w+:)?v>[^<]*" + _LETTER)
 _SHEET_HEADER = re.compile(rb"<(?:\w+:)?(?:odd|even|first)(?:Header|Footer)>[^<]*" + _LETTER)
+# a chart or axis title written in the chart (not taken from a cell), with a letter
+_CHART_TITLE = re.compile(rb"<(?:\w+:)?title>(?:[^<]|<(?!/(?:\w+:)?title>))*?<(?:\w+:)?t>[^<]*" + _LETTER)
 _SHAPE = re.compile(rb"<p:sp\b.*?</p:sp>", re.DOTALL)
 _PLACEHOLDER = re.compile(rb"<p:ph\b")
 
@@ -99,6 +104,23 @@ def _office(prefix: str, names: list[str], read: Callable[[str], bytes]) -> list
                 "are the cells of each chart's own data, which the application rewrites from them",
             )
         )
+    newer = _matching(names, rf"^{prefix}/charts/chartEx\d*\.xml$")
+    if newer:
+        warnings.append(
+            DocumentWarning(
+                "ChartNotTranslated",
+                f"{_counted(len(newer), 'chart')} of a newer kind (treemap, sunburst, waterfall...: "
+                f"{_listed(newer)}) {_be(len(newer))} not translated",
+            )
+        )
+    if prefix == "ppt":
+        comments = _matching(names, r"^ppt/comments/[^/]+\.xml$")
+        if comments:
+            warnings.append(
+                DocumentWarning(
+                    "CommentNotTranslated", f"the presentation's comments ({_listed(comments)}) are not translated"
+                )
+            )
     if prefix == "xl":
         warnings += _workbook(names, read)
     if prefix == "ppt":
@@ -132,6 +154,14 @@ def _workbook(names: list[str], read: Callable[[str], bytes]) -> list[DocumentWa
             DocumentWarning(
                 "TextBoxNotTranslated",
                 f"the text of shapes and text boxes in {_counted(len(drawings), 'drawing')} is not translated",
+            )
+        )
+    titled = [name for name in _matching(names, r"^xl/charts/chart\d*\.xml$") if _CHART_TITLE.search(read(name))]
+    if titled:
+        warnings.append(
+            DocumentWarning(
+                "ChartTitleNotTranslated",
+                f"the titles of {_counted(len(titled), 'chart')} in the workbook are not translated",
             )
         )
     headed = [name for name in _matching(names, r"^xl/worksheets/sheet\d*\.xml$") if _SHEET_HEADER.search(read(name))]
