@@ -234,6 +234,16 @@ class Settings(BaseSettings):
         description="Regions a SigV4 credential scope may name on the Amazon door; '*' accepts any region.",
     )
 
+    # The web dashboard (issue 14)
+    web_secret: SecretStr | None = Field(
+        default=None,
+        description="Key that signs the dashboard's session cookies; default: one made once and kept in data_dir "
+        "(set the same one on every `dragoman serve` sharing a database).",
+    )
+    web_session_hours: float = Field(
+        default=12.0, gt=0, le=24 * 30, description="How long a dashboard sign-in lasts, in hours."
+    )
+
     s3_endpoint_url: str | None = Field(
         default=None, description="S3-compatible endpoint for s3:// locations; default: AWS S3."
     )

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.middleware.sessions import SessionMiddleware
 
 from dragoman import __version__
 from dragoman.api.aws import routes as aws_routes
@@ -20,6 +21,8 @@ from dragoman.api.read_cache import ReadCache
 from dragoman.connector import sender
 from dragoman.connector.receiver import Receiver
 from dragoman.service import Dragoman
+from dragoman.web import routes as web_routes
+from dragoman.web.signin import session_secret
 
 __all__ = ["create_app"]
 
@@ -68,6 +71,17 @@ def create_app(service: Dragoman) -> FastAPI:
     app.include_router(aws_routes.router)
     app.include_router(connector_routes.router)
     app.include_router(connector_vendor_routes.router)  # translation agencies, with their own keys
+    # the dashboard: pages under /ui, signed in by a session cookie (web/signin.py)
+    app.include_router(web_routes.router)
+    app.mount(web_routes.PREFIX + "/static", web_routes.static_files(), name="web-static")
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=session_secret(service.settings),
+        session_cookie="dragoman_session",
+        max_age=int(service.settings.web_session_hours * 3600),
+        same_site="lax",
+        path=web_routes.PREFIX,
+    )
 
     @app.get("/health")
     def health() -> dict[str, object]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, and_, insert, or_, select, update
+from sqlalchemy import Connection, Engine, Select, and_, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from dragoman.domain.jobs import (
@@ -53,7 +53,7 @@ from dragoman.store.task_statements import (
     counter_changes,
 )
 
-__all__ = ["Claim", "JobQuery", "JobStore", "Orphan", "TaskQuery", "utcnow"]
+__all__ = ["Claim", "JobQuery", "JobStore", "JobTimeline", "Orphan", "TaskQuery", "utcnow"]
 
 log = logging.getLogger("dragoman.store")
 
@@ -72,6 +72,19 @@ class JobQuery:
     created_to: datetime | None = None
     ascending: bool = False
     after: tuple[datetime, str] | None = None
+    search: str | None = None  # words of the name (case-insensitive), or the start of the id (dashes or not)
+    language: str | None = None  # a language one of its tasks translates from or into
+
+
+@dataclass(frozen=True, slots=True)
+class JobTimeline:
+    """When a job was created, when its first document started, when a cancel was requested, and
+    when its last document finished (None: not yet, or never)."""
+
+    created_at: datetime
+    started_at: datetime | None
+    cancel_requested_at: datetime | None
+    finished_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -433,10 +446,9 @@ class JobStore:
         """Ids (dashed, as stored) of jobs whose id starts with `prefix`, written with its dashes or
         without them (Amazon's 32-character JobId), at most `limit`, sorted. `prefix` must be
         hexadecimal (dashes allowed); anything else matches nothing."""
-        bare = prefix.replace("-", "").lower()
-        if not bare or len(bare) > 32 or any(char not in "0123456789abcdef" for char in bare):
+        dashed = _id_prefix(prefix)
+        if dashed is None:
             return []
-        dashed = "-".join(part for part in (bare[:8], bare[8:12], bare[12:16], bare[16:20], bare[20:]) if part)
         with self._read() as connection:
             rows = connection.execute(
                 select(jobs.c.id)
@@ -478,9 +490,54 @@ class JobStore:
                 statement = statement.where(jobs.c.created_at >= _naive(query.created_from))
             if query.created_to is not None:
                 statement = statement.where(jobs.c.created_at <= _naive(query.created_to))
+            if query.search is not None and query.search.strip():
+                statement = statement.where(_searched(query.search.strip()))
+            if query.language is not None:
+                translating = select(tasks.c.id).where(
+                    tasks.c.job_id == jobs.c.id,
+                    or_(tasks.c.target_language == query.language, tasks.c.source_language == query.language),
+                )
+                statement = statement.where(translating.exists())
             statement = _keyset(statement, jobs.c.created_at, jobs.c.id, query.ascending, query.after)
             rows = connection.execute(statement.limit(limit).offset(offset)).all()
         return [JobView(_job_from_row(row), _summary_from_row(row)) for row in rows]
+
+    def languages_of(self, job_ids: Sequence[str]) -> dict[str, tuple[list[str], list[str]]]:
+        """Job id -> (the source languages, the target languages) of its tasks, each sorted."""
+        found: dict[str, tuple[set[str], set[str]]] = {job_id: (set(), set()) for job_id in job_ids}
+        with self._read() as connection:
+            for start in range(0, len(job_ids), 500):
+                rows = connection.execute(
+                    select(tasks.c.job_id, tasks.c.source_language, tasks.c.target_language)
+                    .where(tasks.c.job_id.in_(list(job_ids[start : start + 500])))
+                    .distinct()
+                ).all()
+                for row in rows:
+                    found[row.job_id][0].add(row.source_language)
+                    found[row.job_id][1].add(row.target_language)
+        return {job_id: (sorted(sources), sorted(targets)) for job_id, (sources, targets) in found.items()}
+
+    def timeline(self, job_id: str, *, tenant: str | None = None) -> JobTimeline:
+        """The job's moments (see JobTimeline). Raises NotFound, also for another tenant's job."""
+        with self._read() as connection:
+            row = connection.execute(
+                select(jobs.c.tenant, jobs.c.created_at, jobs.c.cancel_requested_at).where(jobs.c.id == job_id)
+            ).first()
+            if row is None or (tenant is not None and row.tenant != tenant):
+                raise NotFound(f"job {job_id} not found")
+            moments = connection.execute(
+                select(
+                    func.min(tasks.c.started_at).label("started"),
+                    func.max(tasks.c.finished_at).label("finished"),
+                    func.count().filter(tasks.c.finished_at.is_(None)).label("open"),
+                ).where(tasks.c.job_id == job_id)
+            ).one()
+        return JobTimeline(
+            created_at=_utc(row.created_at),
+            started_at=None if moments.started is None else _utc(moments.started),
+            cancel_requested_at=None if row.cancel_requested_at is None else _utc(row.cancel_requested_at),
+            finished_at=None if moments.finished is None or moments.open else _utc(moments.finished),
+        )
 
     def tasks(self, job_id: str, *, tenant: str | None = None, query: TaskQuery | None = None) -> list[Task]:
         """A job's tasks in submission order (or as `query` asks), filtered and paged like jobs."""
@@ -820,6 +877,24 @@ def _naive(value: datetime) -> datetime:
 
 def _tenant_is(tenant: str | None) -> list[Any]:
     return [] if tenant is None else [jobs.c.tenant == tenant]
+
+
+def _searched(words: str) -> Any:
+    """A job whose name holds `words` (case-insensitive; `%` and `_` are letters here), or whose id
+    starts with them, written with its dashes or without (Amazon's JobId)."""
+    escaped = words.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    named = func.lower(jobs.c.name).like(f"%{escaped}%", escape="\\")
+    dashed = _id_prefix(words)
+    return named if dashed is None else or_(named, jobs.c.id.like(dashed + "%"))
+
+
+def _id_prefix(prefix: str) -> str | None:
+    """The start of a job id as stored (dashed) that `prefix` writes with or without its dashes, or
+    None when `prefix` cannot start an id (empty, too long, not hexadecimal)."""
+    bare = prefix.replace("-", "").lower()
+    if not bare or len(bare) > 32 or any(char not in "0123456789abcdef" for char in bare):
+        return None
+    return "-".join(part for part in (bare[:8], bare[8:12], bare[12:16], bare[16:20], bare[20:]) if part)
 
 
 def _keyset(statement: Select[Any], time: Any, tiebreak: Any, ascending: bool, after: tuple[Any, Any] | None) -> Any:
