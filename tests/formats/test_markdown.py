@@ -7,8 +7,9 @@ from collections.abc import Iterator
 import pytest
 
 from dragoman.engines.apertium import ApertiumEngine
+from dragoman.errors import DocumentTooComplex
 from dragoman.formats.documents import extract, format_for, format_of_content_type, inject
-from dragoman.formats.markdown import rebuild, take_apart
+from dragoman.formats.markdown import MAX_NESTING, rebuild, take_apart
 from dragoman.formats.protect import unprotect
 
 DOCUMENT = """---
@@ -73,3 +74,30 @@ def test_put_back_untranslated_a_document_of_one_line_paragraphs_is_the_same() -
     source = DOCUMENT.replace("`.\nI like dogs.", "`. I like dogs.")
     skeleton, segments, _ = take_apart(source)
     assert rebuild(skeleton, [unprotect(segment) for segment in segments]) == source
+
+
+def test_a_reference_link_whose_text_is_its_label_still_refers_to_it_once_translated(engine: ApertiumEngine) -> None:
+    # Given shortcut, collapsed and full reference links (as Python-Markdown's own documentation writes them),
+    # one whose text is inline code, and brackets that are no link
+    source = (
+        "See the [Smarty Extension] and the [Change Log][] and the [`linenums`][linenums] keyword [not a link].\n\n"
+        "[Smarty Extension]: smarty.md\n[change log]: index.md\n[linenums]: code.md\n"
+    )
+    document = extract(source.encode(), format_for("a.md"))
+    out = inject(document, engine.translate(document.segments, "en", "es")).decode()
+    # Then each translated link text refers to its definition by label, the code is kept, and nothing of ours leaks
+    assert "[Smarty Prórroga][Smarty Extension]" in out
+    assert "][Change Log]" in out and "[`linenums`][linenums]" in out and "[no un enlace]" in out
+    assert "dragoman" not in out
+    assert out.endswith("[Smarty Extension]: smarty.md\n[change log]: index.md\n[linenums]: code.md\n")
+
+
+def test_nesting_real_documents_reach_is_read_and_nesting_past_the_parsers_limit_is_refused() -> None:
+    # Given twenty nested lists (markdown-it's own limit stopped at ten, silently dropping their text)
+    lists = "".join("  " * depth + f"- Item {depth}\n" for depth in range(20))
+    document = extract(lists.encode(), format_for("a.md"))
+    assert "Item 19" in document.segments[-1]
+    # When blocks nest past MAX_NESTING, the document is refused, not translated in part
+    quotes = "> " * MAX_NESTING + "The cat is black.\n\nThe dog.\n"
+    with pytest.raises(DocumentTooComplex, match="nests blocks"):
+        extract(quotes.encode(), format_for("a.md"))

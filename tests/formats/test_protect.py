@@ -53,3 +53,18 @@ def test_an_element_kept_verbatim_is_hidden_whole_with_what_it_holds() -> None:
     protected = protect(segment)
     assert protected.count("[dragoman-keep:") == 2 and "[[t:b:C3]]go[[/]]" in protected
     assert unprotect(protected) == segment
+
+
+def test_a_span_with_no_letter_or_digit_is_hidden_whole_as_the_engine_would_drop_it() -> None:
+    # Given a footnote's back link "↩" and an arrow link, which Apertium drops, marks and all
+    segment = "The end.[[t:a:x1]]↩[[/]] Next [[t:a:x2]]→[[/]] and [[t:b:x3]]red[[/]] [[t:a:x4]]1[[/]]"
+    protected = protect(segment)
+    # Then both are hidden whole; a span with a word or a number is left to the engine
+    assert [unprotect(found) for found in re.findall(r"\[dragoman-keep:(?:[^\]\\]|\\.)*\]", protected)] == [
+        "[[t:a:x1]]↩[[/]]",
+        "[[t:a:x2]]→[[/]]",
+    ]
+    assert "[[t:b:x3]]red[[/]]" in protected and "[[t:a:x4]]1[[/]]" in protected
+    # And a span holding a piece a format hid before comes back whole, that piece too
+    nested = "See [[dragoman-md:5b:5d]][dragoman-keep:`ls`][[/]] now"
+    assert unprotect(protect(nested)) == "See [[dragoman-md:5b:5d]]`ls`[[/]] now"

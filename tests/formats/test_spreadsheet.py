@@ -112,3 +112,43 @@ def test_the_shared_strings_table_is_translated_once_for_every_cell_showing_it(e
     assert "<i/></rPr><t>roja</t>" in table.replace(' xml:space="preserve"', "")  # the italic follows the word
     sheet = zipfile.ZipFile(io.BytesIO(out)).read("xl/worksheets/sheet1.xml")
     assert sheet == zipfile.ZipFile(io.BytesIO(shared_strings_workbook())).read("xl/worksheets/sheet1.xml")
+
+
+@pytest.mark.parametrize(
+    ("shared", "sheet"),
+    [
+        ("xl/SharedStrings.xml", "xl/worksheets/Sheet1.xml"),  # as xlrd's test files hold them
+        ("xl\\sharedstrings.xml", "xl\\worksheets\\sheet1.xml"),  # as Apache POI's bug 49609 file does
+        ("xl/strings.xml", "xl/sheets/first.xml"),  # anywhere the workbook's relationships say
+    ],
+)
+def test_strings_are_found_where_the_workbook_says_whatever_their_members_names(
+    shared: str, sheet: str, engine: ApertiumEngine
+) -> None:
+    # Given a workbook whose parts are named as real tools name them, found through its relationships
+    source = zipfile.ZipFile(io.BytesIO(shared_strings_workbook()))
+    relationships = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    parts = {
+        "_rels/.rels": (
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="r1" Type="{relationships}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+        ),
+        "xl/workbook.xml": "<workbook/>",
+        "xl/_rels/workbook.xml.rels": (
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="r1" Type="{relationships}/worksheet" Target="/{sheet.replace(chr(92), "/")}"/>'
+            f'<Relationship Id="r2" Type="{relationships}/sharedStrings" Target="{shared[3:].replace(chr(92), "/")}"/>'
+            "</Relationships>"
+        ),
+        shared: source.read("xl/sharedStrings.xml"),
+        sheet: source.read("xl/worksheets/sheet1.xml"),
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as package:
+        for name, content in parts.items():
+            package.writestr(name, content)
+    # When it is translated, then its shared strings are, in the member they came from
+    document = extract(buffer.getvalue(), format_for("book.xlsx"))
+    assert len(document.segments) == 2
+    out = inject(document, engine.translate(document.segments, "en", "es"))
+    assert "<t>El gato es negro.</t>" in zipfile.ZipFile(io.BytesIO(out)).read(shared).decode()

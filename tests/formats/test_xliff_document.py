@@ -215,3 +215,14 @@ def test_an_xliff_file_is_screened_as_markup_a_word_spelt_in_references_counts_i
     # And the usual references (&lt; &amp;) between words are not letters of a word
     escaped = XLIFF_1.replace("The black cat", "x &lt; y " * 400 + "&amp;&amp;" * 300).encode()
     extract(escaped, format_for("a.xlf"))
+
+
+def test_an_xliff_1_1_file_with_no_version_attribute_is_read_by_its_namespace(engine: ApertiumEngine) -> None:
+    # Given an XLIFF 1.1 file as Weblate writes it: its namespace says the version, no attribute does
+    data = (
+        b"<?xml version='1.0' encoding='UTF-8'?>\n"
+        b'<xliff xmlns="urn:oasis:names:tc:xliff:document:1.1"><file><body>'
+        b'<trans-unit id="1"><source>The black cat</source></trans-unit></body></file></xliff>'
+    )
+    out = translate(data, engine)
+    assert inner(etree.fromstring(out).find(".//{urn:oasis:names:tc:xliff:document:1.1}target")) == "El gato negro"

@@ -10,7 +10,10 @@ engine; a link's text and emphasised words travel in word-bound blanks that carr
 (`**`, `_`, `[`...`](url)`), so the markers follow their words when the engine reorders them
 ("The **red** house" comes back "La casa **roja**"). A paragraph spread over several lines comes
 back on its first line (Markdown joins a paragraph's lines anyway); a table cell never holds a bare
-`|` afterwards. Sources: CommonMark 0.31 (§4 leaf blocks, §6 inlines), GFM §4.10 (tables).
+`|` afterwards. A document nesting blocks `MAX_NESTING` levels deep is refused (DocumentTooComplex).
+A reference link whose text is its label (`[Change Log]`) keeps referring to it once translated.
+Sources: CommonMark 0.31 (§4 leaf blocks, §4.7 link reference definitions, §6 inlines), GFM §4.10
+(tables).
 
 Shapes: `take_apart(text) -> (MarkdownSkeleton, segments, characters)`; `rebuild(skeleton,
 translated) -> text`.
@@ -20,12 +23,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
+from dragoman.errors import DocumentTooComplex
 from dragoman.formats.plaintext import escape, unescape
 from dragoman.formats.protect import keep
 from dragoman.formats.stream import tokens
 
-__all__ = ["MarkdownSkeleton", "rebuild", "take_apart"]
+__all__ = ["MAX_NESTING", "MarkdownSkeleton", "rebuild", "take_apart"]
+
+# Levels of nesting markdown-it reads (each block quote one, each list two); past them it reads no
+# further, silently, so a document reaching them is refused. Its own default, 20, stops at ten
+# nested lists, which real documents reach; this costs at most a few hundred stack frames.
+MAX_NESTING = 100
 
 _FRONT_MATTER = re.compile(r"\A(?:---|\+\+\+)[ \t]*\r?\n.*?^(?:---|\.\.\.|\+\+\+)[ \t]*$", re.DOTALL | re.MULTILINE)
 # Inline pieces, in priority order: kept whole, or carried with their words (links, emphasis).
@@ -36,6 +46,7 @@ _INLINE = re.compile(
     | (?P<auto><[a-zA-Z][\w+.-]*:[^\s<>]*>|<[^\s<>@]+@[^\s<>]+>)  # autolinks
     | (?P<html></?[a-zA-Z][^<>]*>)                            # raw HTML
     | \[(?P<link>[^\]]+)\](?P<target>\([^)]*\)|\[[^\]]*\])    # a link: its text, its target
+    | \[(?P<shortcut>[^\]]+)\](?![(\[:])                       # a shortcut reference link, or text
     | (?P<strong>\*\*|__)(?=\S)(?P<strong_text>.+?)(?<=\S)(?P=strong)
     | (?P<em>\*|(?<![\w])_)(?=\S)(?P<em_text>.+?)(?<=\S)(?P=em)(?![\w])
     | (?P<escape>\\[!-/:-@\[-`{-~])                           # a backslash escape
@@ -69,7 +80,17 @@ def take_apart(text: str) -> tuple[MarkdownSkeleton, list[str], int]:
     stack: list[str] = []
     cells: dict[int, int] = {}
     row_line = 0
-    for token in MarkdownIt("commonmark").enable("table").parse(parsed):
+    env: dict[str, Any] = {}
+    parsed_tokens = (
+        MarkdownIt("commonmark", options_update={"maxNesting": MAX_NESTING}).enable("table").parse(parsed, env)
+    )
+    if any(token.level >= MAX_NESTING - 1 for token in parsed_tokens):  # the parser stopped there
+        raise DocumentTooComplex(
+            f"the Markdown document nests blocks (block quotes, lists) about {MAX_NESTING} levels deep or more, "
+            "past which its text would not be read"
+        )
+    labels = frozenset(env.get("references", {}))
+    for token in parsed_tokens:
         if token.nesting == 1:
             stack.append(token.type)
             if token.type == "tr_open" and token.map is not None:
@@ -86,7 +107,7 @@ def take_apart(text: str) -> tuple[MarkdownSkeleton, list[str], int]:
             skeleton.slots.append(("cell", row_line, number, token.content))
         else:
             skeleton.slots.append(("block", token.map[0], token.map[1] - 1, token.content))
-        segments.append(_segment(token.content))
+        segments.append(_segment(token.content, labels))
         characters += len(token.content.strip())
     return skeleton, segments, characters
 
@@ -129,21 +150,36 @@ def _replace_in(line: str, source: str, text: str) -> str:
     return line[:found] + text + line[found + len(source) :]
 
 
-def _segment(content: str) -> str:
-    """A text's Markdown as engine stream text: kept pieces hidden, links and emphasis carried."""
+def _segment(content: str, labels: frozenset[str]) -> str:
+    """A text's Markdown as engine stream text: kept pieces hidden, links and emphasis carried. A
+    reference link whose text is its label (`[Change Log]`, `[Change Log][]`, defined by the
+    document's `[Change Log]: index.md`, one of `labels`) is carried as a full reference
+    (`[...][Change Log]`), so that its translated text still refers to it."""
+    from markdown_it.common.utils import normalizeReference
+
     content = " ".join(part.strip() for part in content.split("\n"))
     out: list[str] = []
     last = 0
     for match in _INLINE.finditer(content):
         out.append(escape(content[last : match.start()]))
         if match.group("link") is not None:
-            out.append(_carried("[", "]" + match.group("target"), _segment(match.group("link"))))
+            target = match.group("target")
+            if target.replace(" ", "") == "[]":  # collapsed: the text is the label
+                target = f"[{match.group('link')}]"
+            out.append(_carried("[", "]" + target, _segment(match.group("link"), labels)))
+        elif match.group("shortcut") is not None:
+            label = match.group("shortcut")
+            inner = _segment(label, labels)
+            if normalizeReference(label) in labels:
+                out.append(_carried("[", f"][{label}]", inner))
+            else:  # brackets of the text's own
+                out.append(escape("[") + inner + escape("]"))
         elif match.group("strong") is not None:
             marker = match.group("strong")
-            out.append(_carried(marker, marker, _segment(match.group("strong_text"))))
+            out.append(_carried(marker, marker, _segment(match.group("strong_text"), labels)))
         elif match.group("em") is not None:
             marker = match.group("em")
-            out.append(_carried(marker, marker, _segment(match.group("em_text"))))
+            out.append(_carried(marker, marker, _segment(match.group("em_text"), labels)))
         else:
             out.append(keep(escape(match.group(0))))
         last = match.end()

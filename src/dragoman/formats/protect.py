@@ -57,8 +57,9 @@ def protect(segment: str) -> str:
     """`segment` with every stretch that is not prose (see the module's docstring) wrapped in a
     superblank of our own. The document's own blanks and escapes are kept as they are; a stretch
     that is all a word-bound span holds (a link's text that is a URL) is wrapped with the span's
-    marks, since the engine drops a word-bound span with no word in it; so is an inline element
-    whose text is not prose by definition (`<kbd>`, `<var>`, `<samp>`, `<code>`, `<tt>`), whole."""
+    marks, since the engine drops a word-bound span with no word in it; so is a span with no letter
+    or digit, and an inline element whose text is not prose by definition (`<kbd>`, `<var>`,
+    `<samp>`, `<code>`, `<tt>`), whole."""
     if not _CANDIDATE.search(segment):  # plain prose (most of it): nothing to look at more closely
         return segment
     out: list[str] = []
@@ -72,19 +73,22 @@ def protect(segment: str) -> str:
 
 
 def _verbatim_spans(segment: str) -> list[tuple[int, int]]:
-    """(start, end) of each outermost word-bound span opened by an element kept verbatim."""
+    """(start, end) of each outermost word-bound span kept whole: one opened by an element kept
+    verbatim, and one with no letter or digit in it (a footnote's back link "↩", an arrow), which
+    the engine would drop, marks and all, as it drops every word-bound span with no word in it."""
     spans: list[tuple[int, int]] = []
-    depth, begin = 0, 0
+    depth, begin, wordy = 0, 0, False
     for start, end, kind in tokens(segment):
         if kind == "open":
-            if depth == 0 and _VERBATIM.match(segment, start):
-                depth, begin = 1, start
-            elif depth:
-                depth += 1
+            if depth == 0:
+                begin, wordy = start, False
+            depth += 1
         elif kind == "close" and depth:
             depth -= 1
-            if depth == 0:
+            if depth == 0 and (not wordy or _VERBATIM.match(segment, begin)):
                 spans.append((begin, end))
+        elif depth and kind == "text" and not wordy:
+            wordy = segment[end - 1].isalnum()
     return spans
 
 
@@ -157,8 +161,12 @@ def keep(stream: str) -> str:
 
 
 def unprotect(segment: str) -> str:
-    """`segment` with our superblanks unwrapped back into the stream text they held."""
-    return KEPT.sub(lambda match: _ESCAPED.sub(r"\1", match.group(1)), segment)
+    """`segment` with our superblanks unwrapped back into the stream text they held, and those they
+    held (a span kept whole may hold a piece a format hid before)."""
+    count = 1
+    while count and _OPEN in segment:
+        segment, count = KEPT.subn(lambda match: _ESCAPED.sub(r"\1", match.group(1)), segment)
+    return segment
 
 
 def _escape(stream: str) -> str:

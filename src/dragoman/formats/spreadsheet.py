@@ -13,6 +13,12 @@ from. Sheet names are left as they are
 package has been screened (size, members, inflation) before. Source: ECMA-376 Part 1 §18.4
 (shared strings), §18.3.1.53 (inline strings).
 
+The parts are found as Excel finds them: the workbook through the package's relationships, its
+shared strings and sheets through the workbook's (ECMA-376 Part 2 §9.3), member names compared as
+Windows compares them (`xl/SharedStrings.xml`, `xl\\sharedstrings.xml` and `xl/worksheets/Sheet1.xml`
+are all written by real tools); by their usual names (`xl/sharedStrings.xml`,
+`xl/worksheets/sheet1.xml`) when a package has no such relationships.
+
 Shapes: `take_apart(data) -> (WorkbookSkeleton, segments, characters)`; `rebuild(skeleton,
 translated) -> bytes`.
 """
@@ -21,6 +27,7 @@ from __future__ import annotations
 
 import copy
 import io
+import posixpath
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -34,8 +41,9 @@ __all__ = ["WorkbookSkeleton", "rebuild", "take_apart"]
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _SI, _IS, _R, _T, _RUN_PROPERTIES = (f"{{{_MAIN}}}{name}" for name in ("si", "is", "r", "t", "rPr"))
-_SHARED = "xl/sharedStrings.xml"
-_SHEET = re.compile(r"^xl/worksheets/sheet\d+\.xml$")
+_SHARED = re.compile(r"^xl/sharedstrings\.xml$")  # the usual names, compared as _normal names them
+_SHEET = re.compile(r"^xl/worksheets/[^/]+\.xml$")
+_RELATIONSHIP = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
 _RUN_OPEN = re.compile(r"\[\[dragoman-run:(\d+)\]\]")
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 _XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
@@ -57,10 +65,9 @@ def take_apart(data: bytes) -> tuple[WorkbookSkeleton, list[str], int]:
     segments: list[str] = []
     characters = 0
     with zipfile.ZipFile(io.BytesIO(data)) as package:
-        names = [name for name in package.namelist() if name == _SHARED or _SHEET.match(name)]
-        for name in names:
+        for name, shared in _string_parts(package).items():
             root = _parse(package.read(name), name)
-            for index, string in enumerate(_strings(root, name)):
+            for index, string in enumerate(_strings(root, shared)):
                 texts = _run_texts(string)
                 visible = "".join(texts)
                 if not any(character.isalpha() for character in visible):  # no word: a number, a dash
@@ -79,6 +86,8 @@ def rebuild(skeleton: WorkbookSkeleton, translated: list[str]) -> bytes:
     if len(translated) != len(skeleton.slots):
         raise ValueError("one translation is needed per string")
     by_part: dict[str, dict[int, str]] = {}
+    with zipfile.ZipFile(io.BytesIO(skeleton.package)) as package:
+        parts = _string_parts(package)
     for (name, index), segment in zip(skeleton.slots, translated, strict=True):
         by_part.setdefault(name, {})[index] = segment
     out = io.BytesIO()
@@ -91,7 +100,7 @@ def rebuild(skeleton: WorkbookSkeleton, translated: list[str]) -> bytes:
             changes = by_part.get(item.filename)
             if changes:
                 root = _parse(content, item.filename)
-                for index, string in enumerate(_strings(root, item.filename)):
+                for index, string in enumerate(_strings(root, parts[item.filename])):
                     if index in changes:
                         _put(string, changes[index])
                 content = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
@@ -99,8 +108,51 @@ def rebuild(skeleton: WorkbookSkeleton, translated: list[str]) -> bytes:
     return out.getvalue()
 
 
-def _strings(root: etree._Element, name: str) -> list[etree._Element]:
-    return list(root.iter(_SI if name == _SHARED else _IS))
+def _strings(root: etree._Element, shared: bool) -> list[etree._Element]:
+    return list(root.iter(_SI if shared else _IS))
+
+
+def _string_parts(package: zipfile.ZipFile) -> dict[str, bool]:
+    """The members holding strings, in the package's order, each with whether it is the shared
+    strings table (else a sheet)."""
+    members = {_normal(name): name for name in package.namelist()}
+    workbook = next((member for kind, member in _related(package, members, "") if kind == "officeDocument"), None)
+    related = {
+        member: kind == "sharedStrings"
+        for kind, member in (_related(package, members, workbook) if workbook is not None else [])
+        if kind in ("sharedStrings", "worksheet")
+    }
+    if not related:
+        related = {
+            name: bool(_SHARED.match(_normal(name)))
+            for name in members.values()
+            if _SHARED.match(_normal(name)) or _SHEET.match(_normal(name))
+        }
+    return {name: related[name] for name in package.namelist() if name in related}
+
+
+def _related(package: zipfile.ZipFile, members: dict[str, str], part: str) -> list[tuple[str, str]]:
+    """(relationship type's last word, member) of each relationship of `part` ("" for the package)
+    to a member of the package."""
+    folder, _, base = _normal(part).rpartition("/")
+    rels = members.get(posixpath.join(folder, "_rels", f"{base}.rels"))
+    if rels is None:
+        return []
+    found = []
+    for relationship in _parse(package.read(rels), rels).iter(_RELATIONSHIP):
+        target = relationship.get("Target") or ""
+        if relationship.get("TargetMode") == "External" or not target:
+            continue
+        path = target if target.startswith("/") else posixpath.join(folder, target)
+        member = members.get(_normal(posixpath.normpath(path)))
+        if member is not None:
+            found.append(((relationship.get("Type") or "").rsplit("/", 1)[-1], member))
+    return found
+
+
+def _normal(name: str) -> str:
+    """A member name as Windows compares it: `/` for `\\`, no leading `/`, any case."""
+    return name.replace("\\", "/").lstrip("/").lower()
 
 
 def _run_texts(string: etree._Element) -> list[str]:

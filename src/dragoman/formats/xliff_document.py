@@ -41,6 +41,8 @@ from dragoman.formats.inline_markup import InlineText, Kind, fill, to_stream
 __all__ = ["XliffSkeleton", "rebuild", "take_apart"]
 
 _XLIFF_2 = "urn:oasis:names:tc:xliff:document:2.0"
+# A file with no `version` attribute (Weblate writes such 1.1 files) is the version its namespace names.
+_VERSION_OF_NAMESPACE = {f"urn:oasis:names:tc:xliff:document:{version}": version for version in ("1.1", "1.2")}
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _PARSER_OPTIONS = {"resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": False}
 _STILL_TO_TRANSLATE = frozenset({"new", "needs-translation", "initial"})
@@ -64,7 +66,7 @@ def take_apart(data: bytes) -> tuple[XliffSkeleton, list[str], int]:
     tree = _parse(data)
     root = tree.getroot()
     name = etree.QName(root)
-    version = root.get("version") or ""
+    version = root.get("version") or _VERSION_OF_NAMESPACE.get(name.namespace or "", "")
     if name.localname != "xliff":
         raise ValueError(f"the root element is <{name.localname}>, not XLIFF's <xliff>")
     if name.namespace == _XLIFF_2 and version.startswith("2."):
