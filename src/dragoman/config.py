@@ -158,6 +158,12 @@ class Settings(BaseSettings):
     public_url: str | None = Field(
         default=None, description="Base URL clients reach the service at; default: taken from each request."
     )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        min_length=16,
+        description="Bearer token a scraper of GET /metrics must send (Authorization: Bearer <token>); default: "
+        "none, /metrics is open like /health (it shows counts and timings only: no tenant, job or document).",
+    )
     azure_blob_hosts: list[str] = Field(
         default_factory=lambda: ["*.blob.core.windows.net"],
         description="Hosts (host or host:port, leading * wildcard) that Azure Blob URLs may point at.",

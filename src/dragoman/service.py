@@ -29,6 +29,7 @@ from dragoman.formats.glossary import Glossary
 from dragoman.formats.limits import DocumentLimits
 from dragoman.heartbeat import SERVE, is_fresh
 from dragoman.holds import HOLDER_LABEL, this_holder
+from dragoman.metrics import Metrics
 from dragoman.planning import CLI_TENANT
 from dragoman.runner.finalize import finalize_jobs
 from dragoman.runner.pool import InProcessRunner
@@ -38,6 +39,7 @@ from dragoman.storage.scopes import StorageScopes
 from dragoman.store.database import open_database
 from dragoman.store.jobs import JobQuery, JobStore, TaskQuery, utcnow
 from dragoman.store.runners import RunnerRegistry
+from dragoman.store.stats import StoreStats
 
 if TYPE_CHECKING:
     from dragoman.connector.service import Connector
@@ -73,12 +75,15 @@ class Dragoman:
         storage: StorageScopes,
         runner: InProcessRunner | None = None,
         settings: Settings | None = None,
+        metrics: Metrics | None = None,
     ):
+        """`metrics`: what `/metrics` shows (default: the store's numbers, and this object's own)."""
         self.store = store
         self.engine = engine
         self.storage = storage  # each tenant's storage scope
         self.runner = runner
         self.settings = settings or Settings()
+        self.metrics = metrics or Metrics(StoreStats(store._engine))
         self._storage_gate = TenantGate(self.settings.storage_requests_per_tenant)
         self._sync_gate = TenantGate(self.settings.sync_requests_per_tenant)
         self._connector: Connector | None = None
@@ -119,11 +124,19 @@ class Dragoman:
         the state database cannot be opened (a malformed or unreachable DRAGOMAN_DATABASE_URL, a
         DRAGOMAN_DATA_DIR that is a file). `serving` (`dragoman serve`): its runner writes the
         heartbeat that says a service runs on this store (`serving_here`)."""
-        store = JobStore(_open_database(settings), on_job_ended=job_finished)
+        database = _open_database(settings)
+        metrics = Metrics(StoreStats(database))
+
+        def job_ended(view: JobView) -> None:
+            metrics.job_ended(view)
+            job_finished(view)
+
+        store = JobStore(database, on_job_ended=job_ended)
         engine = ApertiumEngine(
             settings.apertium_modes_dir,
             stall_seconds=settings.stall_seconds,
             memory_bytes=settings.converter_memory_bytes,
+            on_pipeline_end=lambda why: metrics.pipeline_ended(ApertiumEngine.name, why),
         )
         storage = StorageScopes.from_settings(settings)
         runner = None
@@ -137,8 +150,9 @@ class Dragoman:
                 recovery_every_seconds=settings.recovery_seconds,
                 limits=DocumentLimits.from_settings(settings),
                 registry=RunnerRegistry(store._engine) if serving else None,
+                metrics=metrics,
             )
-        return cls(store, engine, storage, runner, settings)
+        return cls(store, engine, storage, runner, settings, metrics)
 
     # --- requests -----------------------------------------------------------------------------
 
@@ -220,7 +234,9 @@ class Dragoman:
         cancels and status reads need too."""
         limits = DocumentLimits.from_settings(self.settings)
         with self._sync_gate.enter(tenant):
-            return translate_document(self.engine, data, document_format, source, target, glossary, limits=limits)
+            translated = translate_document(self.engine, data, document_format, source, target, glossary, limits=limits)
+        self.metrics.translated(translated.billed_characters, "sync")
+        return translated
 
     def find_by_client_token(self, tenant: str, client_token: str) -> tuple[JobView, str | None] | None:
         return self.store.find_by_client_token(tenant, client_token)

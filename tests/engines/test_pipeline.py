@@ -162,3 +162,21 @@ def test_a_pipeline_outlives_the_thread_that_started_it() -> None:
         assert pipeline.translate([b"still here"], lambda: False) == [b"STILL HERE"]
     finally:
         pipeline.close()
+
+
+def test_a_pipeline_says_once_why_it_died_on_its_own_and_nothing_when_closed() -> None:
+    # Given pipelines that tell why they ended
+    ends: list[str] = []
+    crashing = Pipeline([["bash", "-c", "read -r -d '' x; exit 3"]], on_end=ends.append)
+    hanging = Pipeline([["sleep", "600"]], stall_seconds=0.5, on_end=ends.append)
+    healthy = Pipeline(UPPER, on_end=ends.append)
+    # When one crashes, one stalls and one is closed while it works
+    with pytest.raises(EngineCrashed):
+        crashing.translate([b"one"], lambda: False)
+    with pytest.raises(EngineTimeout):
+        hanging.translate([b"x"], lambda: False)
+    assert healthy.translate([b"abc"], lambda: False) == [b"ABC"]
+    for pipeline in (crashing, hanging, healthy):
+        pipeline.close()
+    # Then each death on its own was told once, as what it was, before its caller saw it
+    assert ends == ["crashed", "stalled"]

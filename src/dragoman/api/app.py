@@ -1,4 +1,4 @@
-"""The HTTP service: the runner's home, a health check and the front doors."""
+"""The HTTP service: the runner's home, a health check, metrics, the API description and the front doors."""
 
 from __future__ import annotations
 
@@ -15,8 +15,10 @@ from dragoman.api.aws.wire import AWS_ORIGIN
 from dragoman.api.azure import routes as azure_routes
 from dragoman.api.connector import routes as connector_routes
 from dragoman.api.connector import vendor_routes as connector_vendor_routes
+from dragoman.api.docs import install_docs
 from dragoman.api.errors import install_error_handlers
 from dragoman.api.guard import FrontDoorGuard
+from dragoman.api.metrics import router as metrics_router
 from dragoman.api.read_cache import ReadCache
 from dragoman.connector import sender
 from dragoman.connector.receiver import Receiver
@@ -56,6 +58,8 @@ def create_app(service: Dragoman) -> FastAPI:
         title="Dragoman",
         version=__version__,
         lifespan=lifespan,
+        docs_url=None,  # FastAPI's pages load from a CDN: /docs is served from the package (api/docs.py)
+        redoc_url=None,
         description="Batch document translation with exact cancellation. Azure Document Translation "
         "routes live under /translator; the content connector (catalogue entities sent to translation "
         "vendors) under /connector, authenticated with a tenant's API key as a bearer token, its errors "
@@ -71,6 +75,8 @@ def create_app(service: Dragoman) -> FastAPI:
     app.include_router(aws_routes.router)
     app.include_router(connector_routes.router)
     app.include_router(connector_vendor_routes.router)  # translation agencies, with their own keys
+    app.include_router(metrics_router)  # for Prometheus; a bearer token if DRAGOMAN_METRICS_TOKEN is set
+    install_docs(app)
     # the dashboard: pages under /ui, signed in by a session cookie (web/signin.py)
     app.include_router(web_routes.router)
     app.mount(web_routes.PREFIX + "/static", web_routes.static_files(), name="web-static")

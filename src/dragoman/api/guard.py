@@ -8,7 +8,8 @@ A pure ASGI middleware (BaseHTTPMiddleware would buffer): for every request it
    (`api/azure/auth.py`), under /connector the same keys as a bearer token (`api/connector/auth.py`),
    on `POST /` the SigV4 `Authorization` header's key, scope and signed
    headers (`api/aws/sigv4.py authenticate`; the signature itself covers the body and is checked by
-   the route once the capped body is read);
+   the route once the capped body is read); a scraper of `/metrics`, when DRAGOMAN_METRICS_TOKEN
+   asks for a bearer token (`api/metrics.py`);
 2. refuses a declared `Content-Length` over the route's cap (`api/limits.py`);
 3. counts the bytes of a body of unknown length as they arrive and stops at the cap.
 
@@ -35,6 +36,7 @@ from dragoman.api.connector.vendor_auth import SCOPE_KEY as VENDOR_SCOPE_KEY
 from dragoman.api.connector.vendor_auth import is_vendor_path, vendor_for_headers
 from dragoman.api.errors import door_of, error_response
 from dragoman.api.limits import CappedReceive, RequestTooLarge, body_cap, declared_length
+from dragoman.api.metrics import METRICS_PATH, check_scraper
 from dragoman.config import Settings
 from dragoman.errors import ServiceError
 
@@ -70,6 +72,8 @@ class FrontDoorGuard:
                 scope[_AWS_CREDENTIAL] = authenticate(
                     headers, self.settings.tenant_for_aws_key, self.settings.aws_regions
                 )
+            elif scope["path"] == METRICS_PATH:
+                check_scraper(self.settings, headers.get("authorization"))
             length = declared_length(headers.get("content-length"))
             if length is not None and length > cap.limit:
                 raise RequestTooLarge(cap)
@@ -99,6 +103,8 @@ async def _refuse(
 ) -> None:
     response = error_response(scope, exc)
     response.headers["Connection"] = "close"  # the body stays unread: do not read it to reuse the connection
+    if scope["path"] == METRICS_PATH and response.status_code == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="metrics"'
 
     async def nothing() -> Message:
         return {"type": "http.disconnect"}

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import logging
 import os
 import selectors
 import subprocess
@@ -29,12 +30,18 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 from dragoman import processes
 from dragoman.abort import AbortCheck, Aborted
 from dragoman.errors import EngineCrashed, EngineError, EngineTimeout
 
-__all__ = ["Pipeline"]
+__all__ = ["Pipeline", "PipelineEnd"]
+
+log = logging.getLogger("dragoman.engines")
+
+# Why a pipeline died on its own: a stage ended or broke a pipe, or it made no progress for too long.
+PipelineEnd = Literal["crashed", "stalled"]
 
 _STALL_CHECK_SECONDS = 0.1  # how often an idle pump looks for a stall
 _ABORT_POLL_SECONDS = 0.01  # how often a waiting caller asks whether to abort
@@ -60,8 +67,11 @@ class Pipeline:
         stall_seconds: float = 60.0,
         window: int = _DEFAULT_WINDOW,
         memory_bytes: int | None = None,
+        on_end: Callable[[PipelineEnd], None] | None = None,
     ) -> None:
+        """`on_end(why)` is told, once, when the pipeline dies on its own (not when it is killed or closed)."""
         self._stall_seconds = stall_seconds
+        self._on_end = on_end
         self._window = window
         if not stages:
             raise ValueError("a pipeline needs at least one stage")
@@ -201,11 +211,24 @@ class Pipeline:
                 elif time.monotonic() - last_progress > self._stall_seconds:
                     raise EngineTimeout(f"the Apertium pipeline made no progress for {self._stall_seconds:.0f} s")
         except EngineError as exc:
+            if not self.dead:  # told before its callers: they see a count that includes their failure
+                self._ended("stalled" if isinstance(exc, EngineTimeout) else "crashed")
             self._fail_all(exc)
         except OSError as exc:  # a broken pipe, or the streams closed under us by kill()
-            self._fail_all(self._crashed() if not self.dead else EngineCrashed(f"the pipeline was stopped: {exc}"))
+            on_its_own = not self.dead
+            if on_its_own:
+                self._ended("crashed")
+            self._fail_all(self._crashed() if on_its_own else EngineCrashed(f"the pipeline was stopped: {exc}"))
         finally:
             selector.close()
+
+    def _ended(self, why: PipelineEnd) -> None:
+        if self._on_end is None:
+            return
+        try:
+            self._on_end(why)
+        except Exception:
+            log.exception("on_end failed", extra={"action": "pipeline"})
 
     def _next_writes(self) -> bytes:
         """Blocks to write next, as many as the window allows, recorded as in flight: one block of

@@ -14,7 +14,7 @@ from pathlib import Path
 from dragoman import processes
 from dragoman.abort import AbortCheck, Aborted, never_abort
 from dragoman.engines._blocks import pack, unpack, unpack_alone
-from dragoman.engines._pipeline import Pipeline
+from dragoman.engines._pipeline import Pipeline, PipelineEnd
 from dragoman.engines.base import Engine, LanguagePair, ProgressCallback
 from dragoman.engines.languages import short_code
 from dragoman.errors import EngineCrashed, EngineError, EngineTimeout, UnsupportedLanguage
@@ -28,7 +28,9 @@ _WBLANK_SECONDS = 30.0
 
 class ApertiumEngine(Engine):
     """Translation through shared, kept-alive pipelines: `pipelines_per_pair` per language pair
-    (default: one per two cores, as one pipeline's stages already keep about two cores busy)."""
+    (default: one per two cores, as one pipeline's stages already keep about two cores busy).
+    `on_pipeline_end(why)` is told each time one of them dies on its own (crashed or stalled): the
+    next request starts another."""
 
     name = "apertium"
 
@@ -40,8 +42,10 @@ class ApertiumEngine(Engine):
         stall_seconds: float = 60.0,
         pipelines_per_pair: int | None = None,
         memory_bytes: int | None = None,
+        on_pipeline_end: Callable[[PipelineEnd], None] | None = None,
     ) -> None:
         self._modes = _discover(modes_dir)
+        self._on_pipeline_end = on_pipeline_end
         self._known = frozenset(code for pair in self._modes for code in (pair.source, pair.target))
         self._max_block_chars = max_block_chars
         self._stall_seconds = stall_seconds
@@ -146,7 +150,12 @@ class ApertiumEngine(Engine):
         return self._start(mode)
 
     def _start(self, mode: Path) -> Pipeline:
-        pipeline = Pipeline(self._command(mode), stall_seconds=self._stall_seconds, memory_bytes=self._memory_bytes)
+        pipeline = Pipeline(
+            self._command(mode),
+            stall_seconds=self._stall_seconds,
+            memory_bytes=self._memory_bytes,
+            on_end=self._on_pipeline_end,
+        )
         with self._lock:
             if not self._closed:
                 self._shared.setdefault(mode, []).append(pipeline)

@@ -35,6 +35,7 @@ class Outcome:
 
     status: TaskStatus
     error: ErrorInfo | None = None
+    characters: int = 0  # of a succeeded task: the source characters it translated and is billed for
 
 
 class TaskExecutor:
@@ -57,8 +58,8 @@ class TaskExecutor:
         task = ctx.task
         outcome = Outcome(TaskStatus.FAILED)
         try:
-            self._translate_and_publish(task, ctx)
-            outcome = Outcome(TaskStatus.SUCCEEDED)
+            characters = self._translate_and_publish(task, ctx)
+            outcome = Outcome(TaskStatus.SUCCEEDED, characters=characters)
         except Aborted:  # partial output was never published
             outcome = Outcome(stopped_task(by_cancel=ctx.reason is not AbortReason.SHUTDOWN))
         except ServiceError as exc:
@@ -82,7 +83,8 @@ class TaskExecutor:
         status = broken_task(stopping=ctx.should_abort(), by_cancel=ctx.reason is not AbortReason.SHUTDOWN)
         return Outcome(status, error if status is TaskStatus.FAILED else None)
 
-    def _translate_and_publish(self, task: Task, ctx: TaskContext) -> None:
+    def _translate_and_publish(self, task: Task, ctx: TaskContext) -> int:
+        """Returns the characters billed for the published document."""
         storage = self._storage.for_tenant(ctx.tenant)
         with abortable(ctx.should_abort):  # a cancel stops a slow download at once
             storage.check_target(task.target_url)  # occupied since submission: fail now, untranslated
@@ -120,6 +122,7 @@ class TaskExecutor:
             if not held:
                 raise Aborted()
             storage.publish(task.target_url, translated.output, fmt.content_types[0])
+        return translated.billed_characters
 
 
 class _ProgressReporter:

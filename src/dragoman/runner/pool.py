@@ -26,6 +26,7 @@ from dragoman.events import job_event, job_finished_after, task_event
 from dragoman.formats.limits import DEFAULT_LIMITS, DocumentLimits
 from dragoman.heartbeat import BEAT_SECONDS, SERVE
 from dragoman.holds import holder_gone, holder_of
+from dragoman.metrics import Metrics
 from dragoman.processes import pid_alive
 from dragoman.runner.context import TaskContext
 from dragoman.runner.execute import Outcome, TaskExecutor
@@ -55,9 +56,11 @@ class InProcessRunner:
         finalizers: Mapping[str, Finalizer] | None = None,
         limits: DocumentLimits = DEFAULT_LIMITS,
         registry: RunnerRegistry | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         """`registry`: where this runner writes its heartbeat while it runs (`dragoman.heartbeat`), so
-        that others can tell a service runs on this store; None (a command's embedded runner): none."""
+        that others can tell a service runs on this store; None (a command's embedded runner): none.
+        `metrics`: where it records how long each task took and the characters it translated."""
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
         self._store = store
         self._storage = storage
@@ -75,6 +78,7 @@ class InProcessRunner:
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
         self._registry = registry
+        self._metrics = metrics or Metrics()
 
     # --- life cycle ---------------------------------------------------------------------------
 
@@ -234,8 +238,13 @@ class InProcessRunner:
             try:
                 if self._stopping.is_set():
                     ctx.abort(AbortReason.SHUTDOWN)
+                began = time.monotonic()
                 outcome = self._executor.run(ctx)
                 reported, following = self._report(ctx, outcome)
+                if reported:  # observed while the task still counts as busy: an idle runner has said all
+                    self._metrics.task_ran(outcome.status, time.monotonic() - began)
+                    if outcome.status is TaskStatus.SUCCEEDED:
+                        self._metrics.translated(outcome.characters, "task")
             finally:
                 with self._lock:
                     self._running.pop(task.id, None)
