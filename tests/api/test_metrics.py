@@ -29,6 +29,7 @@ from dragoman.planning import plan_local_job
 from dragoman.service import Dragoman
 from dragoman.store.schema import jobs, tasks
 from tests.conftest import ENGLISH_PARAGRAPHS, wait_for, wait_terminal
+from tests.postgres import PostgresServer
 from tests.processes import DRAGOMAN, environment, serving
 
 Samples = Mapping[tuple[str, frozenset[tuple[str, str]]], float]
@@ -140,6 +141,35 @@ def test_metrics_equal_the_store_after_a_mixed_run(quiet_service: Dragoman, docs
     assert value(after, "dragoman_cancel_to_terminal_seconds_bucket", le="0.005") >= 1  # ended in its cancel
     assert value(after, "dragoman_cancel_to_terminal_seconds_sum") == pytest.approx(cancel_latencies(service), abs=1e-6)
     assert value(after, "dragoman_engine_pipeline_restarts_total", engine="apertium", reason="crashed") == 0
+
+
+def test_services_on_one_postgresql_show_the_same_store_numbers(
+    tmp_path: Path, docs: Path, postgres: PostgresServer
+) -> None:
+    # Given two services on one PostgreSQL database, one of them running a job that partly fails
+    database = postgres.new_database()
+    settings = Settings(data_dir=tmp_path / "data", roots=[docs], workers=1, database_url=database)
+    (docs / "in").mkdir()
+    (docs / "in" / "a.txt").write_text("The cat is black.\n")
+    (docs / "in" / "empty.txt").write_text("")
+    with (
+        Dragoman.from_settings(settings, with_runner=True) as working,
+        Dragoman.from_settings(settings) as watching,
+    ):
+        spec = plan_local_job(working.local, [docs / "in"], docs / "out", ["es", "ca"], "en")
+        view = wait_terminal(working, working.submit(spec).job.id)
+        assert runner_idle(working)
+        # When both are scraped
+        samples = [scrape(create_app(service)) for service in (working, watching)]
+    # Then both show what the database holds
+    for seen in samples:
+        assert value(seen, "dragoman_jobs", status="partially_failed") == 1
+        assert value(seen, "dragoman_tasks", status="succeeded") == view.summary.succeeded == 2
+        assert value(seen, "dragoman_tasks", status="failed") == view.summary.failed == 2
+        assert value(seen, "dragoman_characters_billed_total") == view.summary.characters_charged > 0
+    # ... and only the one that ran the tasks timed them
+    assert value(samples[0], "dragoman_task_duration_seconds_count", outcome="succeeded") == 2
+    assert value(samples[1], "dragoman_task_duration_seconds_count", outcome="succeeded") == 0
 
 
 def test_engine_pipelines_that_die_are_counted_and_synchronous_characters_too(tmp_path: Path) -> None:
