@@ -29,7 +29,7 @@ system-packages:
 # Azurite, the Azure Storage emulator the blob tests start, from npm (Debian's nodejs/npm if absent),
 # PostgreSQL's server binaries, which the store tests start a throwaway cluster of, and Strapi 5, the
 # CMS the connector tests read from and write to (its lock file pins it; better-sqlite3 compiles).
-TEST_APT_PACKAGES := postgresql g++ make
+TEST_APT_PACKAGES := postgresql g++ make chromium
 STRAPI := .tools/strapi/.installed
 
 test-tools: $(AZURITE) $(STRAPI)
