@@ -503,6 +503,7 @@ def test_json_is_one_whole_document_and_quiet_prints_only_the_final_line(tmp_pat
         "status",
         "characters_charged",
         "error",
+        "warnings",
     }
     assert {task["target"] for task in document["tasks"]} == {str(path) for path in (docs / "json" / "es").iterdir()}
     shown = json.loads(run(env, "jobs", "show", document["job"]["id"], "--json").stdout)
