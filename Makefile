@@ -7,6 +7,9 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 AZURITE := .tools/node_modules/.bin/azurite-blob
 AZURITE_VERSION := 3.37.0
+# axe-core, the accessibility checker the dashboard's browser tests run in the page
+AXE := .tools/axe/node_modules/axe-core/axe.min.js
+AXE_VERSION := 4.14.1
 
 .PHONY: serve test setup system-packages test-tools bench lint
 
@@ -32,7 +35,7 @@ system-packages:
 TEST_APT_PACKAGES := postgresql g++ make chromium
 STRAPI := .tools/strapi/.installed
 
-test-tools: $(AZURITE) $(STRAPI)
+test-tools: $(AZURITE) $(STRAPI) $(AXE)
 	@missing=""; for p in $(TEST_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing Debian packages for the tests:$$missing"; \
@@ -42,6 +45,10 @@ test-tools: $(AZURITE) $(STRAPI)
 $(AZURITE):
 	@command -v npm >/dev/null 2>&1 || { $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends nodejs npm; }
 	npm install --prefix .tools --no-audit --no-fund --loglevel=error azurite@$(AZURITE_VERSION)
+
+$(AXE):
+	@command -v npm >/dev/null 2>&1 || { $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends nodejs npm; }
+	npm install --prefix .tools/axe --no-audit --no-fund --loglevel=error axe-core@$(AXE_VERSION)
 
 $(STRAPI): tests/strapi/package.json tests/strapi/package-lock.json
 	@command -v npm >/dev/null 2>&1 || { $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends nodejs npm; }

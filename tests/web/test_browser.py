@@ -190,3 +190,33 @@ def test_every_control_is_reachable_by_keyboard_and_labelled(world: World) -> No
               .filter(e => e.offsetParent !== null).length"""
     )
     assert len(reached) >= min(controls, 55)
+
+
+AXE = Path(__file__).resolve().parents[2] / ".tools" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.mark.skipif(not AXE.exists(), reason="axe-core from npm (make test installs it)")
+def test_axe_finds_no_serious_accessibility_fault_on_any_page(world: World) -> None:
+    job_id = world.start("axe", count=1, paragraphs=1)
+    page = world.page()
+    faults: dict[str, list[str]] = {}
+    for path in ("/ui/jobs", f"/ui/jobs/{job_id}", "/ui/jobs?status=succeeded&q=zzz"):
+        page.goto(f"{world.url}{path}")
+        page.add_script_tag(path=str(AXE))
+        found = page.evaluate(
+            """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
+                 .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                 .map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))"""
+        )
+        if found:
+            faults[path] = found
+    signin = world.browser.new_page()
+    signin.goto(f"{world.url}/ui/signin")
+    signin.add_script_tag(path=str(AXE))
+    found = signin.evaluate(
+        """async () => (await axe.run()).violations
+             .filter(v => ['serious', 'critical'].includes(v.impact)).map(v => v.id)"""
+    )
+    if found:
+        faults["/ui/signin"] = found
+    assert faults == {}
