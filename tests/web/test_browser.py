@@ -71,9 +71,10 @@ class World:
         with self.client(key) as client:
             return str(client.get_translation_status(job_id)["status"])  # as the wire says it
 
-    def page(self, key: str = ACME) -> Page:
-        """A new browser context (its own cookies) signed in with `key`."""
-        page = self.browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
+    def page(self, key: str = ACME, *, bypass_csp: bool = False) -> Page:
+        """A new browser context (its own cookies) signed in with `key`; with `bypass_csp`, one in
+        which a test may inject its own script (axe) despite the pages' Content Security Policy."""
+        page = self.browser.new_context(viewport={"width": 1400, "height": 900}, bypass_csp=bypass_csp).new_page()
         page.goto(f"{self.url}/ui/jobs")
         expect(page).to_have_url(re.compile(r"/ui/signin"))
         page.get_by_label("API key").fill(key)
@@ -198,7 +199,7 @@ AXE = Path(__file__).resolve().parents[2] / ".tools" / "axe" / "node_modules" / 
 @pytest.mark.skipif(not AXE.exists(), reason="axe-core from npm (make test installs it)")
 def test_axe_finds_no_serious_accessibility_fault_on_any_page(world: World) -> None:
     job_id = world.start("axe", count=1, paragraphs=1)
-    page = world.page()
+    page = world.page(bypass_csp=True)
     faults: dict[str, list[str]] = {}
     for path in ("/ui/jobs", f"/ui/jobs/{job_id}", "/ui/jobs?status=succeeded&q=zzz"):
         page.goto(f"{world.url}{path}")
@@ -210,7 +211,7 @@ def test_axe_finds_no_serious_accessibility_fault_on_any_page(world: World) -> N
         )
         if found:
             faults[path] = found
-    signin = world.browser.new_page()
+    signin = world.browser.new_page(bypass_csp=True)
     signin.goto(f"{world.url}/ui/signin")
     signin.add_script_tag(path=str(AXE))
     found = signin.evaluate(
@@ -220,3 +221,15 @@ def test_axe_finds_no_serious_accessibility_fault_on_any_page(world: World) -> N
     if found:
         faults["/ui/signin"] = found
     assert faults == {}
+
+
+def test_the_pages_run_within_their_content_security_policy(world: World) -> None:
+    job_id = world.start("policy", count=1, paragraphs=1)
+    page = world.page()
+    console: list[str] = []  # a script or style the policy blocked would say so here
+    page.on("console", lambda message: console.append(message.text) if message.type == "error" else None)
+    page.goto(f"{world.url}/ui/jobs/{job_id}")
+    page.wait_for_timeout(1500)  # a poll or two
+    page.goto(f"{world.url}/ui/jobs")
+    page.wait_for_timeout(3500)
+    assert console == []

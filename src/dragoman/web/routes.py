@@ -29,9 +29,19 @@ from dragoman.store.jobs import JobQuery, TaskQuery
 from dragoman.web import csrf, pages
 from dragoman.web.signin import Visitor, remember, sign_in, sign_out, visitor
 
-__all__ = ["PREFIX", "router", "static_files"]
+__all__ = ["PREFIX", "SECURITY_HEADERS", "router", "static_files"]
 
 PREFIX = "/ui"
+# Every page: nothing but this server's own scripts, styles and forms; never framed by another site;
+# never cached (a page shows one tenant's jobs).
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
 PAGE_SIZE = 25
 TASKS_PER_PAGE = 200
 _HERE = Path(__file__).parent
@@ -61,7 +71,7 @@ def _render(request: Request, name: str, who: Visitor | None, status_code: int =
         prefix=PREFIX,
     )
     response = templates.TemplateResponse(request, name, context, status_code=status_code)
-    response.headers["Cache-Control"] = "no-store"
+    response.headers.update(SECURITY_HEADERS)
     return response
 
 
