@@ -23,7 +23,9 @@ from dragoman.api.read_cache import ReadCache
 from dragoman.connector import sender
 from dragoman.connector.receiver import Receiver
 from dragoman.service import Dragoman
+from dragoman.web import connector_routes as web_connector_routes
 from dragoman.web import routes as web_routes
+from dragoman.web import vendor_routes as web_vendor_routes
 from dragoman.web.signin import session_secret
 
 __all__ = ["create_app"]
@@ -79,6 +81,8 @@ def create_app(service: Dragoman) -> FastAPI:
     install_docs(app)
     # the dashboard: pages under /ui, signed in by a session cookie (web/signin.py)
     app.include_router(web_routes.router)
+    app.include_router(web_connector_routes.router)  # a tenant's catalogue and connector jobs
+    app.include_router(web_vendor_routes.router)  # a translation agency's own pages
     app.mount(web_routes.PREFIX + "/static", web_routes.static_files(), name="web-static")
     app.add_middleware(
         SessionMiddleware,

@@ -21,7 +21,8 @@ __all__ = ["CONNECTOR_PREFIX", "BodyCap", "CappedReceive", "RequestTooLarge", "b
 SINGLE_DOCUMENT_PATH = "/translator/document:translate"
 AZURE_PREFIX = "/translator"
 CONNECTOR_PREFIX = "/connector"
-OTHER_ROUTES_BYTES = 64 * 1024  # no route outside the front doors reads a body
+OTHER_ROUTES_BYTES = 64 * 1024  # no other route outside the front doors reads more than a form
+VENDOR_UPLOAD_PREFIX = "/ui/vendor/jobs/"  # an agency's page takes an XLIFF upload (web/vendor_routes.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +54,8 @@ def body_cap(settings: Settings, method: str, path: str) -> BodyCap:
     if path == "/" and method == "POST":
         return BodyCap(settings.max_request_bytes_aws, "setting max_request_bytes_aws")
     if path == CONNECTOR_PREFIX or path.startswith((CONNECTOR_PREFIX + "/", CONNECTOR_PREFIX + ":")):
+        return BodyCap(settings.max_request_bytes_connector, "setting max_request_bytes_connector")
+    if method == "POST" and path.startswith(VENDOR_UPLOAD_PREFIX) and path.endswith("/upload"):
         return BodyCap(settings.max_request_bytes_connector, "setting max_request_bytes_connector")
     return BodyCap(OTHER_ROUTES_BYTES, "fixed: this route takes no body")
 
