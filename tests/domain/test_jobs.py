@@ -22,6 +22,7 @@ from dragoman.domain.jobs import (
     derive_status,
     recover_task,
     stopped_task,
+    worker_lost,
 )
 from dragoman.domain.specs import JobSpec, TaskSpec, check_job_spec, checks_designated_source
 from dragoman.domain.states import (
@@ -163,6 +164,15 @@ def test_only_the_command_line_fails_a_document_whose_named_language_is_wrong() 
 )
 def test_recovery_of_a_task_whose_worker_died(published: bool, cancel_requested: bool, expected: TaskStatus) -> None:
     assert recover_task(published=published, cancel_requested=cancel_requested) is expected
+
+
+def test_a_task_whose_worker_was_lost_on_every_attempt_fails_unless_it_was_published_or_cancelled() -> None:
+    assert recover_task(published=False, cancel_requested=False, attempts=2) is TaskStatus.PENDING
+    assert recover_task(published=False, cancel_requested=False, attempts=3) is TaskStatus.FAILED
+    assert recover_task(published=False, cancel_requested=False, attempts=5, max_attempts=6) is TaskStatus.PENDING
+    assert recover_task(published=True, cancel_requested=False, attempts=3) is TaskStatus.SUCCEEDED  # billed once
+    assert recover_task(published=False, cancel_requested=True, attempts=3) is TaskStatus.CANCELLED  # free
+    assert worker_lost(3).code == "WorkerLost" and "3 times" in worker_lost(3).message
 
 
 def test_a_task_stopped_by_a_cancel_is_cancelled_and_by_a_shutdown_runs_again() -> None:

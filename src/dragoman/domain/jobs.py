@@ -294,14 +294,32 @@ def broken_task(*, stopping: bool, by_cancel: bool) -> TaskStatus:
     return stopped_task(by_cancel=by_cancel) if stopping else TaskStatus.FAILED
 
 
-def recover_task(*, published: bool, cancel_requested: bool) -> TaskStatus:
+MAX_ATTEMPTS = 3  # claims of one task whose worker died each time before it ends failed
+
+
+def recover_task(
+    *, published: bool, cancel_requested: bool, attempts: int | None = None, max_attempts: int = MAX_ATTEMPTS
+) -> TaskStatus:
     """Rule 7: the fate of a task found `running` with no live worker.
 
     Its output reached the target before the crash: it finished, so it is succeeded (and billed once).
-    Otherwise nothing was published: it is cancelled if its job was cancelled, else run again.
+    Otherwise nothing was published: it is cancelled if its job was cancelled; failed if its worker
+    was lost on each of its `attempts` (at least `max_attempts`: a document that kills whatever runs
+    it is not run again forever, `WORKER_LOST`); else run again.
     """
     if published:
         return TaskStatus.SUCCEEDED
     if cancel_requested:
         return TaskStatus.CANCELLED
+    if attempts is not None and attempts >= max_attempts:
+        return TaskStatus.FAILED
     return TaskStatus.PENDING
+
+
+def worker_lost(attempts: int) -> ErrorInfo:
+    """Why a task recovery failed (`recover_task`): its worker was lost on every attempt."""
+    return ErrorInfo(
+        "WorkerLost",
+        f"the worker running this document stopped {attempts} times before it finished (a crash, or killed "
+        "for its memory); it is not tried again",
+    )

@@ -15,25 +15,22 @@ import threading
 import time
 import uuid
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from dragoman.abort import AbortReason
-from dragoman.domain.jobs import recover_task
 from dragoman.domain.states import TaskStatus
 from dragoman.engines.base import Engine
 from dragoman.errors import ServiceError
-from dragoman.events import job_event, job_finished_after, task_event
+from dragoman.events import job_finished_after, task_event
 from dragoman.formats.limits import DEFAULT_LIMITS, DocumentLimits
 from dragoman.heartbeat import BEAT_SECONDS, SERVE
-from dragoman.holds import holder_gone, holder_of
 from dragoman.metrics import Metrics
-from dragoman.processes import pid_alive
 from dragoman.runner.context import TaskContext
 from dragoman.runner.execute import Outcome, TaskExecutor
 from dragoman.runner.finalize import Finalizer, finalize_jobs
-from dragoman.storage.base import Storage
+from dragoman.runner.recovery import Recovery
 from dragoman.storage.scopes import StorageScopes
-from dragoman.store.jobs import Claim, JobStore, Orphan, utcnow
+from dragoman.store.jobs import Claim, JobStore
 from dragoman.store.runners import RunnerRegistry
 
 __all__ = ["InProcessRunner"]
@@ -79,6 +76,7 @@ class InProcessRunner:
         self._threads: list[threading.Thread] = []
         self._registry = registry
         self._metrics = metrics or Metrics()
+        self._recovery = Recovery(store, storage, self.finalizers, self.owner, self._is_running)
 
     # --- life cycle ---------------------------------------------------------------------------
 
@@ -145,63 +143,15 @@ class InProcessRunner:
 
     def recover(self) -> int:
         """Settle tasks left running by workers that are gone (or by this runner, for a task it gave
-        up on). Returns how many were settled."""
-        settled = 0
-        for orphan in self._store.orphans(self._is_gone):
-            with self._lock:
-                if orphan.owner == self.owner and orphan.task.id in self._running:
-                    continue  # still being worked on here (its lease renewal failed for a moment)
-            storage = self._storage.for_tenant(orphan.tenant)
-
-            def decide(orphan: Orphan = orphan, storage: Storage = storage) -> TaskStatus:
-                published = _was_published(storage, orphan)
-                return recover_task(published=published, cancel_requested=orphan.cancel_requested)
-
-            with job_finished_after():  # the task's recovery is logged before the end of its job
-                try:
-                    # Decided with the task locked for the orphan's claim: a publication of that claim
-                    # cannot land between the look at the target and the decision.
-                    recovered = self._store.recover(orphan, decide)
-                    # Even a published task may leave its temporary file: the kill can land between the
-                    # publishing link and the removal of the temporary name.
-                    storage.discard_partials(orphan.task.target_url)
-                except ServiceError:
-                    log.exception("could not recover a task", extra={"action": "recover", "task_id": orphan.task.id})
-                    continue
-                if recovered:
-                    settled += 1
-                    task_event("recovered", orphan.task.id, orphan.task.job_id, f"its worker {orphan.owner} was gone")
-        self._cancel_abandoned_holds()
+        up on), as `runner.recovery` does. Returns how many were settled."""
+        settled = self._recovery.run()
         if settled:
             self.wake()
-        finalize_jobs(self._store, self.finalizers)  # also catches jobs whose finalizer a crash interrupted
         return settled
 
-    def _cancel_abandoned_holds(self) -> None:
-        """Cancel the jobs held by a submitter that died before deciding whether they go on
-        (`dragoman.holds`): nothing of them ran, and no one is left to release them."""
-        for job_id, labels in self._store.held_jobs():
-            holder = holder_of(labels)
-            if not holder_gone(holder):
-                continue
-            try:
-                view = self._store.request_cancel(job_id)
-            except ServiceError:  # released or cancelled meanwhile, or the store is busy: next round
-                continue
-            job_event("cancel_accepted", job_id, f"{view.status.value}: its submitter {holder} ended before it went on")
-
-    def _is_gone(self, owner: str, lease_expires_at: datetime | None) -> bool:
-        if lease_expires_at is None or lease_expires_at < utcnow():
-            # This runner renews only the leases of tasks it is working on, so even one of its own
-            # with a lapsed lease is a task no one is working on (its outcome could not be recorded).
-            return True
-        if owner == self.owner:
-            return False
-        host, _, rest = owner.partition(":")
-        pid_text = rest.partition(":")[0]
-        if host != socket.gethostname() or not pid_text.isdigit():
-            return False
-        return not pid_alive(int(pid_text))
+    def _is_running(self, task_id: str) -> bool:
+        with self._lock:
+            return task_id in self._running
 
     # --- threads ------------------------------------------------------------------------------
 
@@ -318,11 +268,3 @@ class InProcessRunner:
             except ServiceError:
                 log.exception("monitor round failed", extra={"action": "monitor"})
 
-
-def _was_published(storage: Storage, orphan: Orphan) -> bool:
-    """Whether the orphan's own output is at its target: the bytes there hash to what the task
-    recorded before publishing. Read back in full whatever its size (source limits do not apply).
-    Raises AccessDenied if the target cannot be read (the decision waits for the next round)."""
-    if orphan.output_sha256 is None:
-        return False
-    return storage.digest(orphan.task.target_url) == orphan.output_sha256

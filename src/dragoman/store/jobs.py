@@ -819,10 +819,15 @@ class JobStore:
                 if is_gone(row.lease_owner or "", row.lease_expires_at)
             ]
 
-    def recover(self, orphan: Orphan, decide: TaskStatus | Callable[[], TaskStatus]) -> bool:
-        """Apply the domain's recovery decision, unless someone else already did. `decide` is called
-        while the task is locked for the orphan's claim, so no publication of that claim can land
-        between the look at the target and the decision."""
+    def recover(
+        self,
+        orphan: Orphan,
+        decide: TaskStatus | Callable[[], TaskStatus | tuple[TaskStatus, ErrorInfo | None]],
+    ) -> bool:
+        """Apply the domain's recovery decision (a status, or a status and why it failed), unless
+        someone else already did. `decide` is called while the task is locked for the orphan's
+        claim, so no publication of that claim can land between the look at the target and the
+        decision."""
         now = self._now()
         with self._write() as connection:
             job_id = connection.execute(LOCK_JOB_OF_TASK, {"b_task": orphan.task.id}).scalar()
@@ -834,9 +839,10 @@ class JobStore:
             )
             if not held:
                 return False
-            status = decide() if callable(decide) else decide
+            decided = decide() if callable(decide) else decide
+            status, error = decided if isinstance(decided, tuple) else (decided, None)
             transition(TaskStatus.RUNNING, status)
-            return self._finish(connection, orphan.task.id, orphan.owner, status, None, now, orphan.attempt)
+            return self._finish(connection, orphan.task.id, orphan.owner, status, error, now, orphan.attempt)
 
     # --- helpers ------------------------------------------------------------------------------
 
