@@ -132,6 +132,11 @@ def test_the_agency_translates_through_its_page_and_the_tenant_imports(world: Wo
     row.get_by_role("link").click()
     expect(agency.locator("#vendor-state")).to_have_text("received")
     assert unlabelled(agency) == []
+    reached = set()
+    for _ in range(40):  # every control of the page takes the focus by keyboard
+        agency.keyboard.press("Tab")
+        reached.add(agency.evaluate("() => document.activeElement && document.activeElement.id"))
+    assert {"download-es-12", "download-es-20", "file", "upload-button", "answer-accept"} <= reached
     shot(agency, "vendor-job")
     # it downloads the XLIFF 1.2 file
     with agency.expect_download() as download:
