@@ -11,6 +11,7 @@ import docx
 import pytest
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from lxml import etree
 
 from dragoman.engines.apertium import ApertiumEngine
 from dragoman.formats.documents import extract, format_for, inject
@@ -143,3 +144,78 @@ def test_proofing_permission_and_page_break_marks_inside_a_sentence_do_not_cut_i
     assert translated_paragraphs(source, engine) == ["El gato es negro y la casa es roja."]
     xml = docx.Document(BytesIO(split_multi_text_runs(source))).paragraphs[0]._p.xml
     assert 'w:permStart w:id="4" w:edGrp="everyone"' in xml and 'w:permEnd w:id="4"' in xml  # kept, at the edges
+
+
+LINK = '<w:hyperlink r:id="rId9" w:history="1">'
+
+
+def linked_words(data: bytes) -> list[str]:
+    """The text of each hyperlink of `data`'s body, in order (its pieces each a hyperlink of rId9)."""
+    with zipfile.ZipFile(BytesIO(data)) as package:
+        root = etree.fromstring(package.read("word/document.xml"))
+    links = root.iter(qn("w:hyperlink"))
+    assert all(link.get(qn("r:id")) == "rId9" for link in root.iter(qn("w:hyperlink")))
+    return ["".join(text.text or "" for text in link.iter(qn("w:t"))) for link in links]
+
+
+def test_a_pretty_printed_hyperlink_no_longer_crashes_the_converter(engine: ApertiumEngine) -> None:
+    """python-docx's par-hyperlinks.docx: Transfuse 0.5.8 took the line break before a hyperlink's
+    first run for its text, and died (SIGSEGV); the same whitespace between runs cut the sentence."""
+    source = body(
+        f"<w:p>\n  {run('The cat is ')}\n  {LINK}\n    <w:r>\n      <w:t>very black</w:t>\n    </w:r>\n"
+        f"  </w:hyperlink>\n  {run(' and the house is red.')}\n</w:p>"
+    )
+    document = extract(source, format_for("a.docx"))
+    assert len([segment for segment in document.segments if "tf-block" in segment]) == 1  # one sentence
+    out = inject(document, engine.translate(document.segments, "en", "es"))
+    assert [p.text for p in docx.Document(BytesIO(out)).paragraphs] == ["El gato es muy negro y la casa es roja."]
+    assert linked_words(out) == ["muy negro "]
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        pytest.param(f"{LINK}</w:hyperlink>", id="empty"),
+        pytest.param(f'{LINK}<w:bookmarkStart w:id="1" w:name="x"/>{run("black")}</w:hyperlink>', id="bookmark-first"),
+        pytest.param(f"{LINK}<w:r/>{run('black')}</w:hyperlink>", id="empty-run-first"),
+        pytest.param(f"{LINK}<w:r><w:rPr><w:b/></w:rPr></w:r>{run('black')}</w:hyperlink>", id="properties-only-run"),
+        pytest.param(f"{LINK}stray{run('black')}</w:hyperlink>", id="text-outside-runs"),
+    ],
+)
+def test_a_hyperlink_whose_first_child_is_no_run_of_text_no_longer_crashes_the_converter(
+    link: str, engine: ApertiumEngine
+) -> None:
+    # Given a hyperlink that Transfuse 0.5.8 died on: its first child held no element
+    source = body(f"<w:p>{run('The cat is ')}{link}{run(' and the house is red.')}</w:p>")
+    # Then the sentence is translated, and whatever the hyperlink held is kept, still linked
+    assert translated_paragraphs(source, engine)[0].startswith("El gato es ")
+    document = extract(source, format_for("a.docx"))
+    out = inject(document, document.segments)
+    assert "".join(linked_words(out)).strip() == ("" if "black" not in link else "black")
+    xml = docx.Document(BytesIO(out)).paragraphs[0]._p.xml
+    assert ('w:name="x"' in xml) == ("bookmark" in link) and "dragomanHyperlink" not in xml
+
+
+def test_no_word_after_a_tab_or_a_field_inside_a_hyperlink_is_lost(engine: ApertiumEngine) -> None:
+    """Transfuse kept a hyperlink's first stretch of text and dropped the rest: the words after a tab,
+    a table of contents entry's page number field."""
+    tab = "<w:r><w:tab/></w:r>"
+    toc = (
+        f'{LINK}{run("Introduction")}{tab}<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+        '<w:r><w:instrText xml:space="preserve"> PAGEREF _Toc1 \\h </w:instrText></w:r>'
+        f'<w:r><w:fldChar w:fldCharType="separate"/></w:r>{run("3")}<w:r><w:fldChar w:fldCharType="end"/></w:r>'
+        "</w:hyperlink>"
+    )
+    source = body(
+        f"<w:p>{run('The cat is ')}{LINK}{run('black')}{tab}{run('and white')}</w:hyperlink>{run(' today.')}</w:p>",
+        f"<w:p>{toc}</w:p>",
+    )
+    document = extract(source, format_for("a.docx"))
+    out = inject(document, engine.translate(document.segments, "en", "es"))
+    assert [p.text.lower() for p in docx.Document(BytesIO(out)).paragraphs] == [
+        "el gato es negro\ty blanco hoy.", "introducción\t3",
+    ]  # fmt: skip
+    assert [words.lower() for words in linked_words(out) if words] == ["negro", "y blanco ", "introducción", "3"]
+    with zipfile.ZipFile(BytesIO(out)) as package:
+        xml = package.read("word/document.xml").decode()
+    assert "PAGEREF _Toc1" in xml and xml.count("w:fldChar ") == 3  # the field whole, still a field

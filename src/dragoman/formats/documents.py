@@ -18,6 +18,7 @@ from dragoman.domain.specs import DocumentWarning
 from dragoman.errors import NoTranslatableText, UndecodableDocument, UnsupportedFormat
 from dragoman.formats import (
     coverage,
+    drawingruns,
     gettext,
     html,
     markdown,
@@ -273,10 +274,12 @@ def extract(
         if fmt.transfuse == "html":  # what is not to be translated, and attribute texts (html.py)
             page = html.prepare(data)
             data = page.data
-        if fmt.transfuse == "docx":  # runs of several texts crash Transfuse 0.5.8 (wordruns.py); fields,
+        if fmt.transfuse == "docx":  # runs of several texts, hyperlinks crash Transfuse 0.5.8 (wordruns.py); fields,
             # content controls and tracked changes cut its sentences (wordinline.py)
             data = wordinline.prepare(wordruns.split_multi_text_runs(data))
             characters_twice = wordruns.fallback_characters(data)  # text boxes written twice, billed once
+        if fmt.transfuse in ("docx", "pptx"):  # empty DrawingML texts crash it too (drawingruns.py)
+            data = drawingruns.drop_empty_runs(data)
         try:
             skeleton, segments, characters = transfuse.extract(
                 data, fmt.transfuse, fmt.extensions[0], fmt.name, limits=limits, should_abort=should_abort
@@ -355,8 +358,8 @@ def inject(
                 data, document.parts, translated[body:described], document.format.name, limits=document.limits,
                 should_abort=should_abort,
             )  # fmt: skip
-        if document.format.transfuse == "docx":  # what wordinline set aside, around the translated words
-            data = wordinline.restore(data)
+        if document.format.transfuse == "docx":  # what wordinline set aside, around the translated words,
+            data = wordruns.restore(wordinline.restore(data))  # and the hyperlinks wordruns hid
         if document.metadata:
             texts = [plaintext.unescape(segment) for segment in translated[described : len(translated) - page_texts]]
             data = inject_metadata(data, document.metadata, texts)

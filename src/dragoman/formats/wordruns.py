@@ -18,6 +18,19 @@ as two words, which the engine translates apart ("pretendiente tiful"). Such a w
 run that holds most of its letters (the first on a tie): "beautiful" all bold, one word, one
 translation.
 
+Transfuse moves a hyperlink's (`<w:hyperlink>`) first child out of it, takes that for the text
+of its runs, and drops the rest: it dies of a segmentation fault when the first child holds no
+element (the line break and indentation a pretty-printed document writes there, python-docx's own
+test files among them; an empty hyperlink; a bookmark or an empty run first in it), and loses
+whatever follows a break in its runs (a tab run, a run without text, a field's characters: the
+words after them were lost). Whitespace between elements, which no reader shows (only a text
+element's is text), is removed from paragraphs; it also cut a pretty-printed sentence into one
+block per run. Each hyperlink is then cut, where its content changes kind, into hyperlinks of the
+same target: those holding runs of text are left to Transfuse; the others (a tab, a picture, a
+field's characters, nothing at all) are hidden from it under another name (`w:dragomanHyperlink`),
+which `restore` gives back after the converter. Word shows the same, and every piece still links.
+Runs holding nothing but their properties, which show nothing, are removed.
+
 Only the story parts (body, headers, footers, notes, comments) are touched,
 only when one of their runs or marks needs it, and only parts up to `_MAX_PART_BYTES` (larger ones are left
 as they are; the screening has already bounded what a package may hold).
@@ -32,7 +45,7 @@ from io import BytesIO
 
 from lxml import etree
 
-__all__ = ["fallback_characters", "split_multi_text_runs"]
+__all__ = ["fallback_characters", "restore", "split_multi_text_runs"]
 
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _RUN, _TEXT, _PROPERTIES = f"{{{_W}}}r", f"{{{_W}}}t", f"{{{_W}}}rPr"
@@ -43,6 +56,11 @@ _ENDS = frozenset({f"{{{_W}}}bookmarkEnd", f"{{{_W}}}commentRangeEnd", f"{{{_W}}
 _MARKS = (b"<w:bookmarkStart", b"<w:commentRangeStart", b"<w:permStart")
 _WORD = re.compile(r"\w+")
 _RECOMPUTED = (f"{{{_W}}}proofErr", f"{{{_W}}}lastRenderedPageBreak")
+_HYPERLINK, _HIDDEN_HYPERLINK = f"{{{_W}}}hyperlink", f"{{{_W}}}dragomanHyperlink"  # the second: ours, hidden
+# Elements whose whitespace is text a reader sees (or a field's instruction); elsewhere it is layout.
+_TEXT_HOLDERS = frozenset(f"{{{_W}}}{name}" for name in ("t", "delText", "instrText", "delInstrText"))
+_LAYOUT = re.compile(rb">\s+<w:(?:r|t|hyperlink)[\s/>]")  # a pretty-printed paragraph
+_HIDDEN_MARK = b"dragomanHyperlink"
 _STORY = re.compile(r"^word/(document|header\d*|footer\d*|footnotes|endnotes|comments)\.xml$")
 _MAX_PART_BYTES = 8 * 1024 * 1024  # parsed whole: lxml takes about ten times a part's size
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_blank_text=False)
@@ -55,14 +73,18 @@ def split_multi_text_runs(package: bytes) -> bytes:
     with zipfile.ZipFile(BytesIO(package)) as archive:
         members = archive.infolist()
         rewritten: dict[str, bytes] = {}
+        hidden_already = any(  # our hiding name, written by someone else: no hyperlink is hidden
+            _HIDDEN_MARK in archive.read(member) for member in members
+            if _STORY.match(member.filename) and member.file_size <= _MAX_PART_BYTES
+        )  # fmt: skip
         for member in members:
             if not _STORY.match(member.filename) or member.file_size > _MAX_PART_BYTES:
                 continue
             xml = archive.read(member)
-            marked = any(mark in xml for mark in _MARKS)
+            marked = any(mark in xml for mark in _MARKS) or b"<w:hyperlink" in xml or _LAYOUT.search(xml)
             if sum(xml.count(text) for text in (b"<w:t>", b"<w:t ", b"<w:t/>")) < 2 and not marked:
                 continue
-            split = _split(xml)
+            split = _split(xml, hide=not hidden_already)
             if split is not None:
                 rewritten[member.filename] = split
         if not rewritten:
@@ -101,12 +123,42 @@ def fallback_characters(package: bytes) -> int:
     return total
 
 
-def _split(xml: bytes) -> bytes | None:
+def restore(package: bytes) -> bytes:
+    """`package` (a translated .docx) with the hyperlinks `split_multi_text_runs` hid from the
+    converter given back their name; the same bytes when it hid none."""
+    with zipfile.ZipFile(BytesIO(package)) as archive:
+        members = archive.infolist()
+        rewritten: dict[str, bytes] = {}
+        for member in members:
+            if not _STORY.match(member.filename) or member.file_size > _MAX_PART_BYTES:
+                continue
+            xml = archive.read(member)
+            if _HIDDEN_MARK not in xml:
+                continue
+            try:
+                root = etree.fromstring(xml, _PARSER)
+            except etree.XMLSyntaxError:
+                continue
+            for hidden in root.iter(_HIDDEN_HYPERLINK):
+                hidden.tag = _HYPERLINK
+            rewritten[member.filename] = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+        if not rewritten:
+            return package
+        out = BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as copy_to:
+            for member in members:
+                data = rewritten.get(member.filename)
+                copy_to.writestr(member, data if data is not None else archive.read(member))
+    return out.getvalue()
+
+
+def _split(xml: bytes, *, hide: bool = True) -> bytes | None:
     try:
         root = etree.fromstring(xml, _PARSER)
     except etree.XMLSyntaxError:
         return None
-    changed = _marks_to_edges(root)
+    changed = _drop_layout(root)
+    changed = _marks_to_edges(root) or changed
     changed = _drop_empty_texts(root) or changed
     for run in list(root.iter(_RUN)):
         texts = [child for child in run if child.tag == _TEXT]
@@ -135,10 +187,73 @@ def _split(xml: bytes) -> bytes | None:
         piece.tail = run.tail
         parent.remove(run)
     changed = _whole_words(root) or changed
+    changed = _drop_empty_runs(root) or changed
+    if hide:
+        changed = _cut_hyperlinks(root) or changed
     if not changed:
         return None
     result: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
     return result
+
+
+def _drop_layout(root: etree._Element) -> bool:
+    """Remove the whitespace between a paragraph's elements (outside text elements); whether any was."""
+    dropped = False
+    for paragraph in root.iter(_PARAGRAPH):
+        for element in paragraph.iter():
+            if not isinstance(element.tag, str) or not element.tag.startswith(f"{{{_W}}}"):
+                continue
+            if element.tag not in _TEXT_HOLDERS and element.text is not None and not element.text.strip():
+                element.text = None
+                dropped = True
+            for child in element:
+                if child.tail is not None and not child.tail.strip():
+                    child.tail = None
+                    dropped = True
+    return dropped
+
+
+def _drop_empty_runs(root: etree._Element) -> bool:
+    """Remove every run holding nothing but its properties (it shows nothing); whether any was."""
+    empty = [run for run in root.iter(_RUN) if all(child.tag == _PROPERTIES for child in run)]
+    for run in empty:
+        _remove_keeping_tail(run)
+    return bool(empty)
+
+
+def _cut_hyperlinks(root: etree._Element) -> bool:
+    """Cut each hyperlink where its content changes kind into hyperlinks of the same attributes: runs
+    of text (left to the converter), anything else (hidden from it); drop text written directly in
+    a hyperlink, which no reader sees. Innermost first. Whether anything changed."""
+    changed = False
+    for link in reversed(list(root.iter(_HYPERLINK))):
+        stray = bool(link.text) or any(child.tail for child in link)
+        link.text = None
+        pieces: list[tuple[bool, list[etree._Element]]] = []
+        for child in link:
+            child.tail = None
+            is_text = child.tag == _RUN and child.find(_TEXT) is not None
+            if pieces and pieces[-1][0] == is_text:
+                pieces[-1][1].append(child)
+            else:
+                pieces.append((is_text, [child]))
+        changed = changed or stray
+        if len(pieces) == 1 and pieces[0][0]:
+            continue
+        changed = True
+        parent = link.getparent()
+        assert parent is not None  # noqa: S101 - a hyperlink is never the root
+        position, tail = parent.index(link), link.tail
+        parent.remove(link)
+        for number, (is_text, children) in enumerate(pieces or [(False, [])]):
+            piece = etree.Element(_HYPERLINK if is_text else _HIDDEN_HYPERLINK)
+            for name, value in link.attrib.items():
+                piece.set(name, value)
+            piece.extend(children)
+            parent.insert(position + number, piece)
+            piece.tail = None
+        parent[position + max(len(pieces), 1) - 1].tail = tail
+    return changed
 
 
 def _marks_to_edges(root: etree._Element) -> bool:
