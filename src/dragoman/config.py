@@ -240,6 +240,17 @@ class Settings(BaseSettings):
         description="Regions a SigV4 credential scope may name on the Amazon door; '*' accepts any region.",
     )
 
+    # Many machines (issue 15)
+    queue: Literal["none", "procrastinate"] = Field(
+        default="none",
+        description="procrastinate: every task is also a Procrastinate message in the PostgreSQL state database, "
+        "for `dragoman worker` processes on any machine (set it on every process of the deployment); none: "
+        "`dragoman serve` and the command line run tasks themselves.",
+    )
+    engine: str = Field(
+        default="apertium",
+        description="The translation engine: apertium, or module:callable returning an Engine given the settings.",
+    )
     # The web dashboard (issue 14)
     web_secret: SecretStr | None = Field(
         default=None,
@@ -256,6 +267,15 @@ class Settings(BaseSettings):
     s3_region: str = "us-east-1"
     s3_access_key_id: str | None = Field(default=None, description="Default: boto3's own credential chain.")
     s3_secret_access_key: SecretStr | None = None
+
+    @model_validator(mode="after")
+    def _queue_needs_postgresql(self) -> Settings:
+        if self.queue == "procrastinate" and not (self.database_url or "").startswith("postgresql"):
+            raise ValueError(
+                f"{setting_name('queue')}=procrastinate needs a PostgreSQL state database "
+                f"({setting_name('database_url')}=postgresql+psycopg://...)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _keys_are_unique(self) -> Settings:

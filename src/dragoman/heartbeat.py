@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-__all__ = ["BEAT_SECONDS", "FRESH_SECONDS", "SERVE", "is_fresh"]
+__all__ = ["BEAT_SECONDS", "FRESH_SECONDS", "SERVE", "WORKER", "is_fresh"]
 
 BEAT_SECONDS = 2.0
 FRESH_SECONDS = 15.0  # several missed beats, and some clock skew between machines sharing PostgreSQL
 SERVE = "serve"  # the kind of runner `dragoman serve` runs (a command's embedded runner writes none)
+WORKER = "worker"  # a `dragoman worker` process (many machines): it runs the store's jobs as well
 
 
 def is_fresh(beat_at: datetime | None, now: datetime) -> bool:

@@ -4,6 +4,7 @@ the domain's rules, records them in the store and wakes the runner; it holds no 
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import re
 import threading
 import time
@@ -27,7 +28,7 @@ from dragoman.events import job_event, job_finished
 from dragoman.formats.documents import DocumentFormat
 from dragoman.formats.glossary import Glossary
 from dragoman.formats.limits import DocumentLimits
-from dragoman.heartbeat import SERVE, is_fresh
+from dragoman.heartbeat import SERVE, WORKER, is_fresh
 from dragoman.holds import HOLDER_LABEL, this_holder
 from dragoman.metrics import Metrics
 from dragoman.planning import CLI_TENANT
@@ -60,6 +61,26 @@ def _open_database(settings: Settings) -> Database:
             f"the state database cannot be opened ({setting} = {_redacted(settings.database)}): "
             f"{_redacted(str(reason).strip().splitlines()[0] if str(reason).strip() else type(reason).__name__)}"
         ) from None
+
+
+def _engine(settings: Settings, metrics: Metrics) -> Engine:
+    """The engine the settings name: Apertium, or `module:callable` (given the settings) for another."""
+    if settings.engine == "apertium":
+        return ApertiumEngine(
+            settings.apertium_modes_dir,
+            stall_seconds=settings.stall_seconds,
+            memory_bytes=settings.converter_memory_bytes,
+            on_pipeline_end=lambda why: metrics.pipeline_ended(ApertiumEngine.name, why),
+        )
+    module_name, _, attribute = settings.engine.partition(":")
+    try:
+        factory = getattr(importlib.import_module(module_name), attribute)
+        engine = factory(settings)
+    except (ImportError, AttributeError, TypeError, ValueError) as exc:
+        raise ConfigError(f"{setting_name('engine')} = {settings.engine!r} is not an engine: {exc}") from None
+    if not isinstance(engine, Engine):
+        raise ConfigError(f"{setting_name('engine')} = {settings.engine!r} did not make an Engine")
+    return engine
 
 
 def _redacted(text: str) -> str:
@@ -114,6 +135,11 @@ class Dragoman:
             return self._connector
 
     @property
+    def limits(self) -> DocumentLimits:
+        """What one document may cost once opened (the settings' hostile-document limits)."""
+        return DocumentLimits.from_settings(self.settings)
+
+    @property
     def local(self) -> LocalStorage:
         """The local-folder store of the command line's tenant (the CLI plans jobs against it directly)."""
         return self.storage.local(CLI_TENANT)
@@ -131,13 +157,15 @@ class Dragoman:
             metrics.job_ended(view)
             job_finished(view)
 
-        store = JobStore(database, on_job_ended=job_ended)
-        engine = ApertiumEngine(
-            settings.apertium_modes_dir,
-            stall_seconds=settings.stall_seconds,
-            memory_bytes=settings.converter_memory_bytes,
-            on_pipeline_end=lambda why: metrics.pipeline_ended(ApertiumEngine.name, why),
-        )
+        doorbell = None
+        if settings.queue == "procrastinate":  # many machines: every task is also a message for the workers
+            from dragoman.workers import schema
+            from dragoman.workers.doorbell import ProcrastinateDoorbell
+
+            schema.ensure(database)
+            doorbell = ProcrastinateDoorbell()
+        store = JobStore(database, on_job_ended=job_ended, doorbell=doorbell)
+        engine = _engine(settings, metrics)
         storage = StorageScopes.from_settings(settings)
         runner = None
         if with_runner:
@@ -286,9 +314,10 @@ class Dragoman:
         return self.engine.languages()
 
     def serving_here(self) -> bool:
-        """Whether a `dragoman serve` runs on this store now: its runner's heartbeat is fresh
-        (`dragoman.heartbeat`). Raises StoreError."""
-        return is_fresh(RunnerRegistry(self.store._engine).latest_beat(SERVE), utcnow())
+        """Whether a `dragoman serve` with its runner, or a `dragoman worker`, runs on this store now:
+        its heartbeat is fresh (`dragoman.heartbeat`). Raises StoreError."""
+        registry, now = RunnerRegistry(self.store._engine), utcnow()
+        return is_fresh(registry.latest_beat(SERVE), now) or is_fresh(registry.latest_beat(WORKER), now)
 
     # --- life cycle ---------------------------------------------------------------------------
 

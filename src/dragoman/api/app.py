@@ -36,7 +36,8 @@ def create_app(service: Dragoman) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         service.start()
         receiver = None
-        if service.runner is not None and service.settings.connector_poll_seconds > 0:
+        background = service.runner is not None or service.settings.queue == "procrastinate"  # an API node too
+        if background and service.settings.connector_poll_seconds > 0:
             rounds: list[Callable[[], object]] = (
                 [sender.for_service(service).run_due] if service.settings.connector_rules else []
             )

@@ -36,6 +36,14 @@ def serve(
     log_format: Annotated[
         LogFormat, typer.Option(help="text: one plain line per record; json: one JSON object per line.")
     ] = "text",
+    no_runner: Annotated[
+        bool,
+        typer.Option(
+            "--no-runner",
+            help="An API node: front doors and dashboard only; `dragoman worker` processes run the tasks "
+            "(needs DRAGOMAN_QUEUE=procrastinate).",
+        ),
+    ] = False,
 ) -> None:
     """Run the service: the runner and the HTTP API."""
     import uvicorn
@@ -50,10 +58,18 @@ def serve(
         settings = load_settings()
     except ServiceError as exc:
         raise fail(exc) from None
+    if no_runner and settings.queue != "procrastinate":
+        errors.print(
+            "[bold red]error:[/] --no-runner needs DRAGOMAN_QUEUE=procrastinate (and a PostgreSQL "
+            "DRAGOMAN_DATABASE_URL): with no runner here, only `dragoman worker` processes would run the "
+            "jobs, and they are told of them through that queue",
+            highlight=False,
+        )
+        raise typer.Exit(2)
     address, number = host or settings.host, port if port is not None else settings.port
     listener = _bind(address, number)
     try:
-        service = Dragoman.from_settings(settings, with_runner=True, serving=True)
+        service = Dragoman.from_settings(settings, with_runner=not no_runner, serving=True)
     except ServiceError as exc:
         listener.close()
         raise fail(exc) from None
@@ -66,7 +82,7 @@ def serve(
             service.close()
             listener.close()
             raise fail(exc) from None
-    _announce(settings, address, listener.getsockname()[1])
+    _announce(settings, address, listener.getsockname()[1], runner=not no_runner)
     config = uvicorn.Config(create_app(service), log_config=None, log_level=log_level)
     uvicorn.Server(config).run(sockets=[listener])
 
@@ -100,15 +116,17 @@ def _bind(host: str, port: int) -> socket.socket:
     return listener
 
 
-def _announce(settings: object, host: str, port: int) -> None:
+def _announce(settings: object, host: str, port: int, *, runner: bool = True) -> None:
     from dragoman.config import DEFAULT_AWS_ACCESS_KEY_ID, DEFAULT_AZURE_KEY, Settings
 
     assert isinstance(settings, Settings)
     shown = f"[{host}]" if ":" in host else host
     roots = ", ".join(str(root) for root in settings.roots) or "none"
+    work = f"{settings.workers} workers" if runner else "no runner (`dragoman worker` processes run the tasks)"
+    if settings.queue == "procrastinate":
+        work += " · tasks queued for `dragoman worker` too"
     errors.print(
-        f"Dragoman listening on http://{shown}:{port} · data {settings.data_dir} · storage roots {roots} · "
-        f"{settings.workers} workers",
+        f"Dragoman listening on http://{shown}:{port} · data {settings.data_dir} · storage roots {roots} · {work}",
         highlight=False,
     )
     defaults = [

@@ -14,7 +14,7 @@ from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, Engine, Select, and_, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -53,7 +53,7 @@ from dragoman.store.task_statements import (
     counter_changes,
 )
 
-__all__ = ["Claim", "JobQuery", "JobStore", "JobTimeline", "Orphan", "TaskQuery", "utcnow"]
+__all__ = ["Claim", "Doorbell", "JobQuery", "JobStore", "JobTimeline", "Orphan", "TaskQuery", "utcnow"]
 
 log = logging.getLogger("dragoman.store")
 
@@ -163,15 +163,39 @@ def map_db_errors() -> Iterator[None]:
         raise _unavailable(exc) from exc
 
 
+class Doorbell(Protocol):
+    """What wakes workers elsewhere (`dragoman.workers.doorbell`): called inside the store's own
+    transactions, so that a task and the message that it is to run commit together, or neither."""
+
+    def ring(self, connection: Connection, job_id: str, task_ids: Sequence[str] | None = None) -> None:
+        """Say that the job's pending tasks (or only `task_ids`) are to run."""
+
+    def cancel(self, connection: Connection, job_id: str) -> None:
+        """Say that nothing of the job is to run any more, and that its running tasks are to stop."""
+
+    def ring_unqueued(self, connection: Connection) -> int:
+        """Ring for every runnable pending task nothing rings for; how many."""
+
+    def close_stalled(self, connection: Connection, seconds: float) -> int:
+        """Close what dead workers held (silent for `seconds`); how many."""
+
+
 class JobStore:
     """Jobs and tasks in a SQL database (SQLite or PostgreSQL) through SQLAlchemy Core."""
 
     def __init__(
-        self, engine: Engine, clock: Clock = utcnow, on_job_ended: Callable[[JobView], None] | None = None
+        self,
+        engine: Engine,
+        clock: Clock = utcnow,
+        on_job_ended: Callable[[JobView], None] | None = None,
+        doorbell: Doorbell | None = None,
     ) -> None:
         """`on_job_ended(view)` is called once per job that reaches its final state in a transaction of
-        this store, after that transaction commits (an error it raises is logged, never raised)."""
+        this store, after that transaction commits (an error it raises is logged, never raised).
+        `doorbell`: rung in every transaction that makes tasks runnable (a job created or released, a
+        task back to pending) and in every accepted cancel (many machines: `dragoman.workers`)."""
         self._engine = engine
+        self._doorbell = doorbell
         self._now = clock
         self._on_job_ended = on_job_ended
         self._reader = engine.execution_options(readonly=True)  # BEGIN, not BEGIN IMMEDIATE
@@ -339,6 +363,8 @@ class JobStore:
                         for seq, (item, key, digest) in enumerate(zip(task_specs, keys, digests, strict=True))
                     ],
                 )
+            if self._doorbell is not None and validated and error is None and counts.not_yet_started:
+                self._doorbell.ring(connection, job_id)
             return self._view(connection, job_id)
 
     def refuse_live_targets(self, target_urls: Sequence[str]) -> None:
@@ -587,6 +613,8 @@ class JobStore:
                 update(jobs).where(jobs.c.id == job_id).values(cancel_requested=True, cancel_requested_at=now)
             )
             self._touch_job(connection, job_id, now, {"n_pending": -cancelled, "n_cancelled": cancelled})
+            if self._doorbell is not None:  # queued messages dropped, running tasks asked to stop: same commit
+                self._doorbell.cancel(connection, job_id)
             return self._view(connection, job_id)
 
     def release_job(self, job_id: str) -> JobView:
@@ -598,7 +626,10 @@ class JobStore:
             if not releasable(locked.job):
                 return locked
             connection.execute(update(jobs).where(jobs.c.id == job_id).values(validated=True))
-            return self._touch_job(connection, job_id, self._now(), {})
+            view = self._touch_job(connection, job_id, self._now(), {})
+            if self._doorbell is not None:
+                self._doorbell.ring(connection, job_id)
+            return view
 
     def held_jobs(self) -> list[tuple[str, dict[str, Any]]]:
         """(id, labels) of the jobs still held by their submitter (validating, no cancel accepted)."""
@@ -628,20 +659,46 @@ class JobStore:
             if candidate is None:
                 return None
             self._lock_job(connection, candidate.job_id)
-            attempt = connection.execute(
-                CLAIM,
-                {"b_task": candidate.id, "b_owner": owner, "b_now": now, "b_expires": now + lease},
-            ).scalar()
-            if attempt is not None:
-                connection.execute(MARK_CLAIMED, {"b_job": candidate.job_id, "b_now": now})
-                view = self._touch_job(connection, candidate.job_id, now, {"n_pending": -1, "n_running": 1})
-                task = replace(
-                    _task_from_row(candidate),
-                    status=TaskStatus.RUNNING,
-                    updated_at=_utc(now),
-                    glossary=self._glossary(connection, candidate.job_id, candidate.glossary_digest),
-                )
-                return Claim(task, view.job.cancel_requested, view.job.tenant, attempt, view.job.origin)
+            claim = self._take(connection, candidate, owner, lease, now)
+            if claim is not None:
+                return claim
+
+    def claim_task(self, task_id: str, owner: str, lease: timedelta) -> Claim | None:
+        """Hand this one task to `owner` (a worker told to run it), or None when it is not to run
+        now: it is no longer pending (run, running elsewhere, cancelled) or its job is held."""
+        with self._write() as connection:
+            now = self._now()
+            job_id = connection.execute(select(tasks.c.job_id).where(tasks.c.id == task_id)).scalar()
+            if job_id is None:
+                return None
+            held = self._lock_job_view(connection, job_id)
+            if not held.job.validated:
+                return None
+            candidate = connection.execute(select(tasks).where(tasks.c.id == task_id)).first()
+            if candidate is None or candidate.status != TaskStatus.PENDING.value:
+                return None
+            return self._take(connection, candidate, owner, lease, now)
+
+    def _take(
+        self, connection: Connection, candidate: Any, owner: str, lease: timedelta, now: datetime
+    ) -> Claim | None:
+        """Claim the pending task `candidate` (a tasks row) for `owner`, its job locked: a new attempt
+        under a lease. None if it was no longer pending."""
+        attempt = connection.execute(
+            CLAIM,
+            {"b_task": candidate.id, "b_owner": owner, "b_now": now, "b_expires": now + lease},
+        ).scalar()
+        if attempt is None:
+            return None
+        connection.execute(MARK_CLAIMED, {"b_job": candidate.job_id, "b_now": now})
+        view = self._touch_job(connection, candidate.job_id, now, {"n_pending": -1, "n_running": 1})
+        task = replace(
+            _task_from_row(candidate),
+            status=TaskStatus.RUNNING,
+            updated_at=_utc(now),
+            glossary=self._glossary(connection, candidate.job_id, candidate.glossary_digest),
+        )
+        return Claim(task, view.job.cancel_requested, view.job.tenant, attempt, view.job.origin)
 
     @staticmethod
     def _glossary(connection: Connection, job_id: str, digest: str | None) -> tuple[tuple[str, str], ...]:
@@ -779,8 +836,20 @@ class JobStore:
         moved = {"n_running": -1, TASK_COUNTERS[status]: 1}
         if status is TaskStatus.SUCCEEDED:
             moved["characters_charged"] = finished.characters or 0
-        self._touch_job(connection, job_id, now, moved)
+        view = self._touch_job(connection, job_id, now, moved)
+        if status is TaskStatus.PENDING and self._doorbell is not None and not view.job.cancel_requested:
+            self._doorbell.ring(connection, job_id, [task_id])  # released by a shutdown, or recovered: again
         return True
+
+    def reconcile_doorbell(self, stalled_seconds: float) -> tuple[int, int]:
+        """With a doorbell: close what workers silent for `stalled_seconds` held, and ring for every
+        runnable pending task nothing rings for (a message lost with its worker); (closed, rung)."""
+        if self._doorbell is None:
+            return 0, 0
+        with self._write() as connection:
+            closed = self._doorbell.close_stalled(connection, stalled_seconds)
+            rung = self._doorbell.ring_unqueued(connection)
+        return closed, rung
 
     def abort_requested(self, owner: str) -> set[str]:
         """Ids of `owner`'s running tasks whose job has been cancelled."""

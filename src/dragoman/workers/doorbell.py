@@ -1,0 +1,91 @@
+"""The doorbell: Procrastinate messages ("run task X") written in the store's own transactions, so a
+task and its message commit together or not at all (DESIGN §1 rule 2 keeps the cancel one
+transaction: the messages of a cancelled job are dropped, and its running ones asked to abort, in
+the cancel's commit).
+
+A message is a row of `procrastinate_jobs` for the task `dragoman.run_task` with `{"task_id",
+"job_id"}` as its arguments, on the queue of its language pair (`dragoman.en-es`; a worker may listen
+to some pairs only), with the task's id as its queueing lock: one waiting message per task at most,
+whoever rings. Procrastinate's own triggers notify the workers (LISTEN/NOTIFY) of new messages and of
+abort requests. Source: Procrastinate 3.10 `sql/schema.sql` (`procrastinate_defer_jobs_v1` inserts
+the same way; the partial unique index `procrastinate_jobs_queueing_lock_idx_v1`).
+
+Shapes: `ProcrastinateDoorbell().ring(connection, job_id, task_ids=None)`, `.cancel(connection,
+job_id)`, `.ring_unqueued(connection) -> int`, `.close_stalled(connection, seconds) -> int`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import Connection, text
+
+__all__ = ["QUEUE_PREFIX", "TASK_NAME", "ProcrastinateDoorbell", "queue_of"]
+
+TASK_NAME = "dragoman.run_task"
+QUEUE_PREFIX = "dragoman."
+
+_MESSAGES = """
+INSERT INTO procrastinate_jobs (queue_name, task_name, priority, lock, queueing_lock, args)
+SELECT 'dragoman.' || t.source_language || '-' || t.target_language, 'dragoman.run_task', 0, NULL, t.id,
+       jsonb_build_object('task_id', t.id, 'job_id', t.job_id)
+FROM tasks t JOIN jobs j ON j.id = t.job_id
+WHERE {which} AND t.status = 'pending' AND j.validated AND NOT j.cancel_requested
+ORDER BY t.seq
+ON CONFLICT (queueing_lock) WHERE status = 'todo' DO NOTHING
+"""
+_RING_JOB = text(_MESSAGES.format(which="t.job_id = :job"))
+_RING_TASKS = text(_MESSAGES.format(which="t.job_id = :job AND t.id = ANY(:tasks)"))
+# Pending tasks no message rings for (a message lost with a worker, tasks made before the queue was
+# on): the reconciliation that makes the queue a doorbell, never the record.
+_RING_UNQUEUED = text(
+    _MESSAGES.format(
+        which="NOT EXISTS (SELECT 1 FROM procrastinate_jobs p WHERE p.queueing_lock = t.id "
+        "AND p.status IN ('todo', 'doing'))"
+    )
+)
+_DROP_WAITING = text(
+    "UPDATE procrastinate_jobs SET status = 'cancelled' WHERE args->>'job_id' = :job AND status = 'todo'"
+)
+_ABORT_RUNNING = text(
+    "UPDATE procrastinate_jobs SET abort_requested = true WHERE args->>'job_id' = :job AND status = 'doing' "
+    "AND NOT abort_requested"
+)
+# Messages a dead worker was running (no heartbeat for `seconds`): closed as failed. The task itself
+# is settled by Dragoman's recovery, whose pending verdict rings again.
+_CLOSE_STALLED = text(
+    "UPDATE procrastinate_jobs SET status = 'failed' WHERE status = 'doing' AND task_name = 'dragoman.run_task' "
+    "AND (worker_id IS NULL OR worker_id IN (SELECT id FROM procrastinate_workers "
+    "WHERE last_heartbeat < now() - make_interval(secs => :seconds)))"
+)
+
+
+def queue_of(source_language: str, target_language: str) -> str:
+    """The queue of a language pair's messages (`dragoman.en-es`), as `dragoman worker --queue en-es`
+    names it."""
+    return f"{QUEUE_PREFIX}{source_language}-{target_language}"
+
+
+class ProcrastinateDoorbell:
+    """Writes and withdraws Procrastinate messages on a connection of the store (PostgreSQL)."""
+
+    def ring(self, connection: Connection, job_id: str, task_ids: Sequence[str] | None = None) -> None:
+        """A message for each pending task of the job (or of `task_ids`) that has none waiting."""
+        if task_ids is None:
+            connection.execute(_RING_JOB, {"job": job_id})
+        else:
+            connection.execute(_RING_TASKS, {"job": job_id, "tasks": list(task_ids)})
+
+    def cancel(self, connection: Connection, job_id: str) -> None:
+        """Drop the job's waiting messages and ask the workers running its tasks to abort them (they
+        also see the job's cancel flag at their next segment)."""
+        connection.execute(_DROP_WAITING, {"job": job_id})
+        connection.execute(_ABORT_RUNNING, {"job": job_id})
+
+    def ring_unqueued(self, connection: Connection) -> int:
+        """Ring for every runnable pending task that no live message rings for; how many."""
+        return connection.execute(_RING_UNQUEUED).rowcount
+
+    def close_stalled(self, connection: Connection, seconds: float) -> int:
+        """Close the messages of workers silent for `seconds`; how many."""
+        return connection.execute(_CLOSE_STALLED, {"seconds": seconds}).rowcount
