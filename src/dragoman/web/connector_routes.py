@@ -29,13 +29,12 @@ from dragoman.connector.lifecycle import TERMINAL_JOB_STATES, CancelRequest, Con
 from dragoman.connector.service import Connector
 from dragoman.connector.store import ConnectorJob, ItemStatus
 from dragoman.errors import Invalid, NotFound, ServiceError
-from dragoman.web import connector_pages, csrf, notices
-from dragoman.web import routes as web
+from dragoman.web import connector_pages, csrf, notices, rendering
 from dragoman.web.signin import Visitor
 
 __all__ = ["ACTIONS", "router"]
 
-PREFIX = web.PREFIX + "/connector"
+PREFIX = rendering.PREFIX + "/connector"
 ENTITIES_PER_PAGE = 50
 JOBS_PER_PAGE = 25
 ITEMS_PER_PAGE = 200
@@ -45,27 +44,27 @@ Page = Annotated[int, Query(ge=0, le=100_000)]
 
 
 def _connector(request: Request) -> Connector:
-    return web._service(request).connector
+    return rendering.service_of(request).connector
 
 
 def _render(request: Request, name: str, who: Visitor, status_code: int = 200, **context: Any) -> HTMLResponse:
     context.setdefault("notice", notices.take(request))
-    return web._render(request, name, who, status_code, cp=connector_pages, **context)
+    return rendering.render(request, name, who, status_code, cp=connector_pages, **context)
 
 
 def _tenant(request: Request, *, listing: bool = False) -> Visitor | Response:
     """The signed-in tenant, or the response for anyone else: sign in first; a vendor is sent to its
     own page from a list, and told a tenant's page is not found."""
-    who = web._signed_in(request)
+    who = rendering.signed_in(request)
     if isinstance(who, Response) or who.kind == "tenant":
         return who
     if listing:
-        return RedirectResponse(f"{web.PREFIX}/vendor", status_code=303)
+        return RedirectResponse(f"{rendering.PREFIX}/vendor", status_code=303)
     return _not_found(request, who, "page")
 
 
 def _not_found(request: Request, who: Visitor, what: str) -> HTMLResponse:
-    return web._render(request, "message.html", who, 404, title="Not found", text=f"No {what} of yours is here.")
+    return rendering.render(request, "message.html", who, 404, title="Not found", text=f"No {what} of yours is here.")
 
 
 # --- entities -----------------------------------------------------------------------------------
@@ -178,7 +177,7 @@ def job_action(request: Request, job_id: str, action: str, csrf_token: Annotated
     if action not in ACTIONS:
         return _not_found(request, who, f"action {action[:20]!r}")
     if not csrf.check(request, csrf_token):
-        return web._render(
+        return rendering.render(
             request, "message.html", who, 403, title="Nothing done", text="The form expired: reload the page."
         )
     connector, tenant = _connector(request), who.name

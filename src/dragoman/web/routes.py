@@ -10,80 +10,25 @@ found", by its page's URL too. Every POST carries the session's CSRF token (`csr
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 
-from dragoman import __version__
 from dragoman.domain.jobs import JobView
-from dragoman.domain.specs import shown_location
 from dragoman.domain.states import JobStatus, TaskStatus
 from dragoman.errors import CancelRefused, NotFound
-from dragoman.service import Dragoman
 from dragoman.store.jobs import JobQuery, TaskQuery
 from dragoman.web import csrf, pages
-from dragoman.web.signin import Visitor, remember, sign_in, sign_out, visitor
+from dragoman.web.rendering import PREFIX, SECURITY_HEADERS, render, service_of, signed_in, static_files
+from dragoman.web.signin import Visitor, remember, sign_in, sign_out
 
-__all__ = ["PREFIX", "SECURITY_HEADERS", "router", "static_files"]
+__all__ = ["PREFIX", "SECURITY_HEADERS", "router", "static_files"]  # the last three from `rendering`
 
-PREFIX = "/ui"
-# Every page: nothing but this server's own scripts, styles and forms; never framed by another site;
-# never cached (a page shows one tenant's jobs).
-SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-    "X-Frame-Options": "DENY",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    "Cache-Control": "no-store",
-}
 PAGE_SIZE = 25
 TASKS_PER_PAGE = 200
-_HERE = Path(__file__).parent
-templates = Jinja2Templates(directory=str(_HERE / "templates"))
-templates.env.filters["shown_location"] = shown_location
 router = APIRouter(include_in_schema=False)
-
-
-def static_files() -> StaticFiles:
-    """The pages' own scripts and styles (htmx, pinned), mounted at /ui/static."""
-    return StaticFiles(directory=str(_HERE / "static"))
-
-
-def _service(request: Request) -> Dragoman:
-    service: Dragoman = request.app.state.service
-    return service
-
-
-def _render(request: Request, name: str, who: Visitor | None, status_code: int = 200, **context: Any) -> HTMLResponse:
-    context.update(
-        request=request,
-        visitor=who,
-        csrf_token=csrf.token(request),
-        version=__version__,
-        now=datetime.now(UTC),
-        pages=pages,
-        prefix=PREFIX,
-    )
-    response = templates.TemplateResponse(request, name, context, status_code=status_code)
-    response.headers.update(SECURITY_HEADERS)
-    return response
-
-
-def _signed_in(request: Request) -> Visitor | Response:
-    """The visitor, or the response that sends them to sign in (htmx: by its redirect header)."""
-    who = visitor(request, _service(request).settings)
-    if who is not None:
-        return who
-    target = f"{PREFIX}/signin?{urlencode({'next': request.url.path})}"
-    if request.headers.get("HX-Request"):
-        return Response(status_code=401, headers={"HX-Redirect": target})
-    return RedirectResponse(target, status_code=303)
 
 
 def _safe_next(value: str | None) -> str:
@@ -106,7 +51,7 @@ def home() -> RedirectResponse:
 
 @router.get(PREFIX + "/signin", response_class=HTMLResponse)
 def signin_form(request: Request, next: str | None = None) -> HTMLResponse:
-    return _render(request, "signin.html", None, next=_safe_next(next), error=None)
+    return render(request, "signin.html", None, next=_safe_next(next), error=None)
 
 
 @router.post(PREFIX + "/signin", response_class=HTMLResponse, response_model=None)
@@ -117,10 +62,10 @@ def signin(
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     if not csrf.check(request, csrf_token):
-        return _render(request, "signin.html", None, 403, next=_safe_next(next), error="The form expired: try again.")
-    who = sign_in(_service(request).settings, key)
+        return render(request, "signin.html", None, 403, next=_safe_next(next), error="The form expired: try again.")
+    who = sign_in(service_of(request).settings, key)
     if who is None:
-        return _render(request, "signin.html", None, 401, next=_safe_next(next), error="That key is not known here.")
+        return render(request, "signin.html", None, 401, next=_safe_next(next), error="That key is not known here.")
     remember(request, who)
     csrf.token(request)
     landing = f"{PREFIX}/vendor" if who.kind == "vendor" else _safe_next(next)
@@ -145,12 +90,12 @@ def jobs_page(
     language: str | None = None,
     after: str | None = None,
 ) -> Response:
-    who = _signed_in(request)
+    who = signed_in(request)
     if isinstance(who, Response):
         return who
     if who.kind != "tenant":
         return RedirectResponse(f"{PREFIX}/vendor", status_code=303)
-    service = _service(request)
+    service = service_of(request)
     statuses = {JobStatus(value) for value in status or () if value in JobStatus.__members__.values()}
     query = JobQuery(
         statuses=statuses or None,
@@ -189,12 +134,12 @@ def jobs_page(
         "live_query": urlencode([*kept, *([("after", after)] if after else [])]),
     }
     name = "jobs_table.html" if request.headers.get("HX-Request") else "jobs.html"
-    return _render(request, name, who, **context)
+    return render(request, name, who, **context)
 
 
 @router.get(PREFIX + "/jobs/{job_id}", response_class=HTMLResponse, response_model=None)
 def job_page(request: Request, job_id: str, page: Annotated[int, Query(ge=0, le=100_000)] = 0) -> Response:
-    who = _signed_in(request)
+    who = signed_in(request)
     if isinstance(who, Response):
         return who
     found = _job(request, who, job_id)
@@ -202,34 +147,34 @@ def job_page(request: Request, job_id: str, page: Annotated[int, Query(ge=0, le=
         return found
     context = _job_context(request, who, found, page)
     name = "job_live.html" if request.headers.get("HX-Request") else "job.html"
-    return _render(request, name, who, **context)
+    return render(request, name, who, **context)
 
 
 @router.get(PREFIX + "/jobs/{job_id}/cancel", response_class=HTMLResponse, response_model=None)
 def cancel_dialog(request: Request, job_id: str) -> Response:
     """The confirmation, with what a cancel would do now, in numbers."""
-    who = _signed_in(request)
+    who = signed_in(request)
     if isinstance(who, Response):
         return who
     found = _job(request, who, job_id)
     if isinstance(found, Response):
         return found
-    return _render(request, "cancel_dialog.html", who, view=found, consequences=pages.consequences(found), result=None)
+    return render(request, "cancel_dialog.html", who, view=found, consequences=pages.consequences(found), result=None)
 
 
 @router.post(PREFIX + "/jobs/{job_id}/cancel", response_class=HTMLResponse, response_model=None)
 def cancel(request: Request, job_id: str, csrf_token: Annotated[str, Form()] = "") -> Response:
     """Cancel the job and show what the cancel did (cancelled, cancelling, or lost the race)."""
-    who = _signed_in(request)
+    who = signed_in(request)
     if isinstance(who, Response):
         return who
     if who.kind != "tenant":
         return _not_found(request, who, job_id)
     if not csrf.check(request, csrf_token):
-        return _render(
+        return render(
             request, "message.html", who, 403, title="Not cancelled", text="The form expired: reload the page."
         )
-    service = _service(request)
+    service = service_of(request)
     try:
         view = service.cancel(job_id, tenant=who.name)
         result = pages.cancel_result(view)
@@ -240,26 +185,26 @@ def cancel(request: Request, job_id: str, csrf_token: Annotated[str, Form()] = "
         result = pages.refused_result(view)
     if not request.headers.get("HX-Request"):
         return RedirectResponse(f"{PREFIX}/jobs/{job_id}", status_code=303)
-    return _render(request, "cancel_dialog.html", who, view=view, consequences=None, result=result)
+    return render(request, "cancel_dialog.html", who, view=view, consequences=None, result=result)
 
 
 def _job(request: Request, who: Visitor, job_id: str) -> JobView | Response:
     if who.kind != "tenant":
         return _not_found(request, who, job_id)
     try:
-        return _service(request).get(job_id, tenant=who.name)
+        return service_of(request).get(job_id, tenant=who.name)
     except NotFound:
         return _not_found(request, who, job_id)
 
 
 def _not_found(request: Request, who: Visitor, job_id: str) -> Response:
-    return _render(
+    return render(
         request, "message.html", who, 404, title="Job not found", text=f"No job {job_id[:64]!r} of yours is here."
     )
 
 
 def _job_context(request: Request, who: Visitor, view: JobView, page: int) -> dict[str, Any]:
-    service = _service(request)
+    service = service_of(request)
     tasks = service.tasks(
         view.job.id, tenant=who.name, query=TaskQuery(limit=TASKS_PER_PAGE, offset=page * TASKS_PER_PAGE)
     )

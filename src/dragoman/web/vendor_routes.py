@@ -28,13 +28,12 @@ from dragoman.connector.vendors.human import HumanVendor, agency_document, human
 from dragoman.connector.vendors.human_rules import AgencyAction, QueueState
 from dragoman.connector.vendors.human_store import QueuedJob
 from dragoman.errors import Invalid, NotFound, ServiceError
-from dragoman.web import connector_pages, csrf, notices
-from dragoman.web import routes as web
+from dragoman.web import connector_pages, csrf, notices, rendering
 from dragoman.web.signin import Visitor
 
 __all__ = ["ANSWERS", "router"]
 
-PREFIX = web.PREFIX + "/vendor"
+PREFIX = rendering.PREFIX + "/vendor"
 JOBS_PER_PAGE = 25
 UNITS_PER_PAGE = 200
 ANSWERS = ("accept", "approve-cancel", "refuse-cancel")
@@ -44,25 +43,25 @@ Page = Annotated[int, Query(ge=0, le=100_000)]
 
 def _render(request: Request, name: str, who: Visitor, status_code: int = 200, **context: Any) -> HTMLResponse:
     context.setdefault("notice", notices.take(request))
-    return web._render(request, name, who, status_code, cp=connector_pages, **context)
+    return rendering.render(request, name, who, status_code, cp=connector_pages, **context)
 
 
 def _agency(request: Request) -> tuple[Visitor, HumanVendor] | Response:
     """The signed-in vendor and its queue, or the response for anyone else: sign in first; a
     tenant is told an agency's page is not found."""
-    who = web._signed_in(request)
+    who = rendering.signed_in(request)
     if isinstance(who, Response):
         return who
     if who.kind != "vendor":
         return _not_found(request, who, "agency page")
     try:
-        return who, human_vendor(web._service(request).connector.vendors, who.name)
+        return who, human_vendor(rendering.service_of(request).connector.vendors, who.name)
     except NotFound:  # signed in, then taken out of the settings
         return _not_found(request, who, "agency page")
 
 
 def _not_found(request: Request, who: Visitor, what: str) -> HTMLResponse:
-    return web._render(request, "message.html", who, 404, title="Not found", text=f"No {what} of yours is here.")
+    return rendering.render(request, "message.html", who, 404, title="Not found", text=f"No {what} of yours is here.")
 
 
 @router.get(PREFIX, response_class=HTMLResponse, response_model=None)
@@ -127,7 +126,7 @@ async def upload(request: Request, job_id: str) -> Response:
     if isinstance(found, Response):
         return found
     who, agency = found
-    most = web._service(request).settings.max_request_bytes_connector
+    most = rendering.service_of(request).settings.max_request_bytes_connector
     async with request.form(max_files=1, max_fields=4, max_part_size=64 * 1024) as form:
         token, file = form.get("csrf_token"), form.get("file")
         if not csrf.check(request, token if isinstance(token, str) else None):
@@ -196,7 +195,7 @@ def answer(request: Request, job_id: str, answer: str, csrf_token: Annotated[str
 
 
 def _expired(request: Request, who: Visitor) -> HTMLResponse:
-    return web._render(
+    return rendering.render(
         request, "message.html", who, 403, title="Nothing done", text="The form expired: reload the page."
     )
 
