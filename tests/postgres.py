@@ -14,7 +14,7 @@ import shutil
 import subprocess
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg
@@ -32,8 +32,27 @@ def _binaries() -> Path:
 
 
 class PostgresServer:
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, control: Callable[..., None] | None = None) -> None:
         self.port = port
+        self._control = control  # pg_ctl ACTION ARGS... on this server's cluster
+
+    def stop(self) -> None:
+        """Stop the server at once, as a crash would (`pg_ctl stop -m immediate`): every session is cut."""
+        self._pg_ctl("stop", "-m", "immediate")
+
+    def start(self) -> None:
+        """Start it again on the same port and data, once it accepts connections."""
+        self._pg_ctl("start")
+
+    def restart(self) -> None:
+        """Stop it as a crash would, and start it again on the same port and data."""
+        self.stop()
+        self.start()
+
+    def _pg_ctl(self, action: str, *args: str) -> None:
+        if self._control is None:
+            raise RuntimeError("this server is not one this process started")
+        self._control(action, *args)
 
     def admin_url(self) -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
@@ -69,9 +88,13 @@ def postgres_server() -> Iterator[PostgresServer]:
     port = free_port()
     run("initdb", "-D", data, "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8")
     options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
-    run("pg_ctl", "-D", data, "-o", options, "-l", folder / "log", "-w", "start")
+
+    def control(action: str, *args: str) -> None:
+        run("pg_ctl", "-D", data, "-o", options, "-l", folder / "log", "-w", action, *args)
+
+    control("start")
     try:
-        yield PostgresServer(port)
+        yield PostgresServer(port, control)
     finally:
         run("pg_ctl", "-D", data, "-m", "immediate", "stop", check=False)
         shutil.rmtree(folder, ignore_errors=True)
