@@ -7,7 +7,10 @@ A message is a row of `procrastinate_jobs` for the task `dragoman.run_task` with
 "job_id"}` as its arguments, on the queue of its language pair (`dragoman.en-es`; a worker may listen
 to some pairs only), with the task's id as its queueing lock: one waiting message per task at most,
 whoever rings. Procrastinate's own triggers notify the workers (LISTEN/NOTIFY) of new messages and of
-abort requests. Source: Procrastinate 3.10 `sql/schema.sql` (`procrastinate_defer_jobs_v1` inserts
+abort requests. A message's priority is minus its task's place in its job: workers take every job's
+first tasks before any job's later ones, so a one-line job is not queued behind all of a job of
+thousands (as the in-process runner's fair claims do). Source: Procrastinate 3.10 `sql/schema.sql`
+(`procrastinate_defer_jobs_v1` inserts
 the same way; the partial unique index `procrastinate_jobs_queueing_lock_idx_v1`).
 
 Shapes: `ProcrastinateDoorbell().ring(connection, job_id, task_ids=None)`, `.cancel(connection,
@@ -27,7 +30,7 @@ QUEUE_PREFIX = "dragoman."
 
 _MESSAGES = """
 INSERT INTO procrastinate_jobs (queue_name, task_name, priority, lock, queueing_lock, args)
-SELECT 'dragoman.' || t.source_language || '-' || t.target_language, 'dragoman.run_task', 0, NULL, t.id,
+SELECT 'dragoman.' || t.source_language || '-' || t.target_language, 'dragoman.run_task', -t.seq, NULL, t.id,
        jsonb_build_object('task_id', t.id, 'job_id', t.job_id)
 FROM tasks t JOIN jobs j ON j.id = t.job_id
 WHERE {which} AND t.status = 'pending' AND j.validated AND NOT j.cancel_requested
