@@ -9,6 +9,7 @@ from io import BytesIO
 
 import pytest
 from lxml import etree
+from odf.dc import Description, Subject, Title
 from odf.office import Annotation
 from odf.opendocument import OpenDocumentSpreadsheet
 from odf.style import Footer, Header, MasterPage, PageLayout, Style, TextProperties
@@ -119,3 +120,28 @@ def test_ods_is_named_by_its_content_type_and_a_package_without_content_is_refus
         package.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
     with pytest.raises(UndecodableDocument):
         extract(empty.getvalue(), fmt)
+
+
+def test_a_spreadsheets_title_subject_and_description_are_translated_after_its_cells(engine: ApertiumEngine) -> None:
+    # Given a spreadsheet whose meta.xml holds a title, a subject and a description
+    document = OpenDocumentSpreadsheet()
+    document.meta.addElement(Title(text="The red house"))
+    document.meta.addElement(Subject(text="The big garden"))
+    document.meta.addElement(Description(text="The white dog"))
+    table = Table(name="Sheet1")
+    row = TableRow()
+    cell = TableCell(valuetype="string")
+    cell.addElement(P(text="The black cat"))
+    row.addElement(cell)
+    table.addElement(row)
+    document.spreadsheet.addElement(table)
+    buffer = BytesIO()
+    document.write(buffer)
+    # When it is translated
+    source = extract(buffer.getvalue(), format_for("a.ods"))
+    out = inject(source, engine.translate(source.segments, "en", "es"))
+    # Then its properties are, and its cell too
+    with zipfile.ZipFile(BytesIO(out)) as package:
+        meta, content = package.read("meta.xml").decode(), package.read("content.xml").decode()
+    assert "La casa roja" in meta and "El jardín grande" in meta and "El perro blanco" in meta
+    assert "El gato negro" in content

@@ -33,7 +33,7 @@ from odf.table import TableCell
 from odf.text import P
 
 from dragoman.engines.apertium import ApertiumEngine
-from dragoman.errors import DocumentError, EngineError
+from dragoman.errors import DocumentError, EngineError, NoTranslatableText
 from dragoman.formats.documents import FORMATS, DocumentFormat, extract, format_for, inject
 from dragoman.formats.screening import check_package
 
@@ -264,3 +264,24 @@ def test_real_documents_of_every_format_are_translated_whole_or_refused_as_docum
             faults.append(f"{path.relative_to(sdists)}: does not re-open: {type(exc).__name__}: {exc}")
     assert faults == []
     assert len(translated) >= len(paths) // 2, refused  # most real files have something to translate
+
+
+def test_a_real_deck_without_a_slide_is_translated_through_its_properties_or_said_to_hold_no_text(
+    sdists: Path, engine: ApertiumEngine
+) -> None:
+    """python-pptx's lyt-shapes.pptx holds layouts and no slide: Transfuse refused it ("XPath found
+    zero a:p elements") as if it were broken."""
+    # Given the real deck, whose only text a reader sees is its title
+    data = next(sdists.rglob("lyt-shapes.pptx")).read_bytes()
+    # Then it is translated, its title with it
+    document = extract(data, format_for("lyt-shapes.pptx"))
+    out = inject(document, engine.translate(document.segments, "en", "es"))
+    assert pptx.Presentation(BytesIO(out)).core_properties.title == "Presentación"
+    # And without a title, it is said in plain words to have nothing to translate
+    deck = pptx.Presentation(BytesIO(data))
+    deck.core_properties.title = ""
+    untitled = BytesIO()
+    deck.save(untitled)
+    with pytest.raises(NoTranslatableText, match="has no text to translate") as refused:
+        extract(untitled.getvalue(), format_for("lyt-shapes.pptx"))
+    assert "XPath" not in refused.value.message

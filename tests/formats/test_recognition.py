@@ -99,3 +99,15 @@ def test_a_package_of_another_kind_than_its_name_says_is_told_as_such(tmp_path: 
         extract(word(tmp_path), format_for("renamed.pptx"))
     with pytest.raises(UnsupportedFormat, match=r"is a Word document \(.docx\), not an Excel document \(.xlsx\)"):
         extract(word(tmp_path), format_for("renamed.xlsx"))
+
+
+@pytest.mark.parametrize("types_name", ["[content_types].xml", "[CONTENT_TYPES].XML", "\\[Content_Types].xml"])
+def test_a_package_whose_content_types_are_named_in_another_case_is_recognised(tmp_path: Path, types_name: str) -> None:
+    # Given a Word document whose [Content_Types].xml is named as Apache POI's bug-49609 file names it
+    out = BytesIO()
+    with zipfile.ZipFile(BytesIO(word(tmp_path))) as source, zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            name = types_name if item.filename == "[Content_Types].xml" else item.filename
+            target.writestr(name, source.read(item))
+    # Then it is recognised by its content, as Word and Windows read it
+    assert format_of("report", out.getvalue()) == format_for("a.docx")

@@ -152,3 +152,25 @@ def test_strings_are_found_where_the_workbook_says_whatever_their_members_names(
     assert len(document.segments) == 2
     out = inject(document, engine.translate(document.segments, "en", "es"))
     assert "<t>El gato es negro.</t>" in zipfile.ZipFile(io.BytesIO(out)).read(shared).decode()
+
+
+def test_a_workbooks_title_subject_and_description_are_translated_after_its_cells(engine: ApertiumEngine) -> None:
+    # Given a workbook whose properties hold text (docProps/core.xml), as .docx and .pptx ones do
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet["A1"] = "The black cat"
+    book.properties.title, book.properties.subject = "The red house", "The big garden"
+    book.properties.description = "The white dog"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    # When it is translated
+    document = extract(buffer.getvalue(), format_for("a.xlsx"))
+    assert document.segments[-3:] == ["The red house", "The big garden", "The white dog"]  # the last segments
+    out = openpyxl.load_workbook(io.BytesIO(inject(document, engine.translate(document.segments, "en", "es"))))
+    # Then its properties are, its cells too
+    assert out.worksheets[0]["A1"].value == "El gato negro"
+    properties = out.properties
+    assert (properties.title, properties.subject, properties.description) == (
+        "La casa roja", "El jardín grande", "El perro blanco",
+    )  # fmt: skip

@@ -299,6 +299,7 @@ def extract(
             raise
         segments = segments + [segment for part in parts for segment in part.segments]
         characters += sum(part.characters for part in parts)
+    if fmt.zipped:  # the package's title, subject, description, its images' alternative texts
         metadata = extract_metadata(data, fmt.transfuse)
         segments = segments + [plaintext.escape(item.text.strip()) for item in metadata]
         characters += sum(len(item.text.strip()) for item in metadata)
@@ -335,12 +336,16 @@ def inject(
             return subtitles.rebuild(document.skeleton, translated).encode(document.encoding)
         if isinstance(document.skeleton, MarkdownSkeleton):
             return markdown.rebuild(document.skeleton, translated).encode(document.encoding)
-        if isinstance(document.skeleton, WorkbookSkeleton):
-            return spreadsheet.rebuild(document.skeleton, translated)
+        if isinstance(document.skeleton, WorkbookSkeleton | SpreadsheetSkeleton):  # cells, then properties
+            cells = translated[: len(translated) - len(document.metadata)]
+            if isinstance(document.skeleton, WorkbookSkeleton):
+                data = spreadsheet.rebuild(document.skeleton, cells)
+            else:
+                data = opendocument_spreadsheet.rebuild(document.skeleton, cells)
+            properties = [plaintext.unescape(segment) for segment in translated[len(cells) :]]
+            return inject_metadata(data, document.metadata, properties) if document.metadata else data
         if isinstance(document.skeleton, CatalogueSkeleton):
             return gettext.rebuild(document.skeleton, translated, target_language).encode(document.encoding)
-        if isinstance(document.skeleton, SpreadsheetSkeleton):
-            return opendocument_spreadsheet.rebuild(document.skeleton, translated)
         if isinstance(document.skeleton, XliffSkeleton):
             return xliff_document.rebuild(document.skeleton, translated, target_language)
         page_texts = len(document.page.texts) if document.page is not None else 0

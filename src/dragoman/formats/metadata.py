@@ -2,11 +2,11 @@
 (the package's properties), and images' alternative text. A reader sees them in the file's
 properties, in a search result's title, or read aloud by a screen reader.
 
-- Word and PowerPoint: `docProps/core.xml` `dc:title`, `dc:subject`, `dc:description`; alternative
-  text in `descr` attributes of drawing objects (`wp:docPr`, and `*:cNvPr` of pictures and shapes)
-  of `word/document.xml` and of each slide;
-- OpenDocument: `meta.xml` `dc:title`, `dc:subject`, `dc:description`; `svg:desc` of frames is
-  body markup, left to the converter.
+- Word, PowerPoint and Excel: `docProps/core.xml` `dc:title`, `dc:subject`, `dc:description`;
+  alternative text in `descr` attributes of drawing objects (`wp:docPr`, and `*:cNvPr` of pictures
+  and shapes) of `word/document.xml` and of each slide;
+- OpenDocument (text, presentations, spreadsheets): `meta.xml` `dc:title`, `dc:subject`,
+  `dc:description`; `svg:desc` of frames is body markup, left to the converter.
 
 Each text is one plain-text segment. The parts are read with lxml (no entities resolved, no
 network, no DTD) and written back with only those texts changed, in the translated package (whose
@@ -32,8 +32,10 @@ _DC = "http://purl.org/dc/elements/1.1/"
 _PROPERTIES = {
     "docx": "docProps/core.xml",
     "pptx": "docProps/core.xml",
+    "xlsx": "docProps/core.xml",
     "odt": "meta.xml",
     "odp": "meta.xml",
+    "ods": "meta.xml",
 }
 _DESCRIBED = {
     "docx": re.compile(r"^word/document\.xml$"),

@@ -7,8 +7,10 @@ tell a user clearly when a file is not what its name says (a legacy `.doc` renam
   says which application wrote them. Source: [MS-CFB] §2.2; [MS-DOC], [MS-XLS], [MS-PPT] stream names.
 - An office package is a ZIP file: OpenDocument names its kind in a first, stored `mimetype` member
   (ODF 1.3 Part 2 §3.3); Office Open XML in `[Content_Types].xml`, by its main part's content type
-  (ECMA-376 Part 2 §10.1.2). Only members of at most `_LARGEST_MEMBER` bytes are read, so a
-  package that lies about its sizes costs nothing here (the screening checks it later).
+  (ECMA-376 Part 2 §10.1.2), its name matched as Windows matches it (in any case, with slashes or
+  backslashes: Apache POI wrote `[content_types].xml`). Only members of at most `_LARGEST_MEMBER`
+  bytes are read, so a package that lies about its sizes costs nothing here (the screening checks
+  it later).
 - A text file: XLIFF by its root element, HTML by its doctype or `<html>`, WebVTT by its `WEBVTT`
   signature, SubRip by its first cue's number and timing line, a gettext catalogue by its header
   entry (`msgid ""`), else plain text when it is text at all (UTF-8, or a byte-order mark).
@@ -91,11 +93,12 @@ def package_kind(data: bytes) -> str | None:
         return None
     try:
         with zipfile.ZipFile(BytesIO(data)) as package:
-            members = {member.filename: member for member in package.infolist()}
+            # names compared as Windows does: `[content_types].xml` (Apache POI), `\` separators
+            members = {member.filename.replace("\\", "/").lstrip("/").lower(): member for member in package.infolist()}
             mimetype = members.get("mimetype")
             if mimetype is not None and mimetype.file_size <= _LARGEST_MEMBER:
                 return _OPENDOCUMENT.get(package.read(mimetype).decode("ascii", "replace").strip())
-            types = members.get("[Content_Types].xml")
+            types = members.get("[content_types].xml")
             if types is not None and types.file_size <= _LARGEST_MEMBER:
                 declared = package.read(types).decode("utf-8", "replace")
                 return next((kind for main, kind in _OFFICE_MAIN if main in declared), None)

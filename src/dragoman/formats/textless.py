@@ -1,6 +1,7 @@
 """Whether a package holds no paragraph at all where Transfuse reads it: a presentation of charts and
-pictures only, a Word document with an empty body. Transfuse refuses such a package ("XPath found
-zero a:p elements") as if it were broken; it is a document with nothing to translate.
+pictures only, or without a slide (a template, its layouts only), a Word document with an empty
+body. Transfuse refuses such a package ("XPath found zero a:p elements") as if it were broken; it
+is a document with nothing to translate.
 
 Shape: `lacks_paragraphs(data, transfuse_format) -> bool`; never raises (a package it cannot read
 is not called textless: the converter's own error stands).
@@ -33,7 +34,7 @@ def lacks_paragraphs(data: bytes, transfuse_format: str) -> bool:
             names = set(archive.namelist())
             if transfuse_format == "pptx":
                 slides = list(_numbered_slides(names))
-                return bool(slides) and not any(_holds(archive, name, _DRAWING_P) for name in slides)
+                return not any(_holds(archive, name, _DRAWING_P) for name in slides)  # no slide: none
             if transfuse_format == "docx":
                 return "word/document.xml" in names and not _holds(archive, "word/document.xml", _WORD_P)
             if transfuse_format in ("odt", "odp"):

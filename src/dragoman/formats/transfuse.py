@@ -78,7 +78,7 @@ def extract(
             if textless.lacks_paragraphs(data, transfuse_format):  # charts, pictures: refused as if broken
                 raise NoTranslatableText(
                     f"the {label} document has no text to translate: its only content is not text "
-                    "(charts, pictures, shapes without text)"
+                    "(charts, pictures, shapes without text), or it has no page or slide at all"
                 )
             detail = errors.strip().splitlines()
             reason = detail[-1] if detail else f"exit code {returncode}"
