@@ -72,18 +72,18 @@ class UpperEngine(Engine):
                 os.kill(os.getpid(), signal.SIGKILL)
             gate = _GATE.search(segment)
             if gate is not None and self._gates is not None:
-                self._wait(lambda name=gate.group(1): (self._gates / name).exists(), should_abort)
+                self._wait(self._gates / gate.group(1), None, should_abort)
             if self._segment_seconds:
-                deadline = time.monotonic() + self._segment_seconds
-                self._wait(lambda: time.monotonic() >= deadline, should_abort)
+                self._wait(None, time.monotonic() + self._segment_seconds, should_abort)
             out.append(translated(segment))
             if on_progress is not None:
                 on_progress(number + 1, len(segments))
         return out
 
     @staticmethod
-    def _wait(done: AbortCheck, should_abort: AbortCheck) -> None:
-        while not done():
+    def _wait(gate: Path | None, deadline: float | None, should_abort: AbortCheck) -> None:
+        """Until the file `gate` exists, or the clock reaches `deadline`; Aborted once asked to stop."""
+        while not (gate.exists() if gate is not None else time.monotonic() >= (deadline or 0.0)):
             if should_abort():
                 raise Aborted()
             time.sleep(_POLL_SECONDS)

@@ -76,7 +76,9 @@ def test_a_worker_killed_between_its_outcome_and_its_publication_publishes_once(
             lock.take()
             # When it has recorded what it will publish and waits to publish it (`JobStore.holding`)
             deployment.open_gate("go")
-            wait_until(lambda: output_recorded(deployment, job_id) and bool(blocked_by(deployment.database_url, lock.pid)))
+            wait_until(
+                lambda: output_recorded(deployment, job_id) and bool(blocked_by(deployment.database_url, lock.pid))
+            )
             target = Path(deployment.service.tasks(job_id)[0].target_url.removeprefix("file://"))
             if moment == "after publishing":
                 # (or has published, and waits to record that it succeeded: `JobStore.finish`, queued
@@ -132,9 +134,7 @@ def test_a_task_delivered_again_while_its_first_run_is_alive_runs_once(
         )
         deployment.worker(concurrency=1)
         wait_until(
-            lambda: not raw(
-                deployment.database_url, "SELECT 1 FROM procrastinate_jobs WHERE status = 'todo'"
-            ),
+            lambda: not raw(deployment.database_url, "SELECT 1 FROM procrastinate_jobs WHERE status = 'todo'"),
             what="the second delivery taken",
         )
         deployment.open_gate("go")
@@ -180,9 +180,7 @@ def test_a_document_that_kills_every_worker_running_it_fails_after_three_attempt
         # Given two workers, restarted whenever one dies (as a supervisor would)
         workers = [deployment.worker(concurrency=1) for _ in range(2)]
         # When a job holds a document whose translation kills the process running it
-        deployment.write(
-            "job", {f"doc{n}.txt": paragraphs(n, 2, KILL_MARKER if n == 1 else "") for n in range(3)}
-        )
+        deployment.write("job", {f"doc{n}.txt": paragraphs(n, 2, KILL_MARKER if n == 1 else "") for n in range(3)})
         job_id = deployment.submit("job")
 
         def ended() -> bool:

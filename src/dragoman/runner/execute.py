@@ -9,11 +9,11 @@ import time
 from dataclasses import dataclass
 
 from dragoman.abort import Aborted, AbortReason
-from dragoman.domain.jobs import ErrorInfo, Task, broken_task, stopped_task
+from dragoman.domain.jobs import ErrorInfo, Task, broken_task, recover_task, stopped_task
 from dragoman.domain.specs import checks_designated_source, shown_location
 from dragoman.domain.states import TaskStatus
 from dragoman.engines.base import Engine
-from dragoman.errors import ServiceError
+from dragoman.errors import ServiceError, StoreError
 from dragoman.formats.documents import DocumentFormat, format_named, format_of
 from dragoman.formats.limits import DEFAULT_LIMITS, DocumentLimits
 from dragoman.runner.context import TaskContext
@@ -62,6 +62,11 @@ class TaskExecutor:
             outcome = Outcome(TaskStatus.SUCCEEDED, characters=characters)
         except Aborted:  # partial output was never published
             outcome = Outcome(stopped_task(by_cancel=ctx.reason is not AbortReason.SHUTDOWN))
+        except StoreError as exc:  # the state database failed under the task, not its document: as a lost worker
+            status = recover_task(
+                published=False, cancel_requested=ctx.reason is AbortReason.USER_REQUEST, attempts=ctx.attempt
+            )
+            outcome = Outcome(status, ErrorInfo(exc.code, exc.message) if status is TaskStatus.FAILED else None)
         except ServiceError as exc:
             outcome = self._stopped_or(ctx, ErrorInfo(exc.code, exc.message))
         except Exception:
@@ -118,10 +123,22 @@ class TaskExecutor:
             raise Aborted()  # the lease was taken over; the new owner decides
         # Publication is fenced by the claim (rule 9): it happens while the task is locked for this
         # claim, so a runner that lost it (stopped past its lease, say) publishes nothing.
-        with self._store.holding(task.id, self._owner, ctx.attempt) as held:
-            if not held:
-                raise Aborted()
-            storage.publish(task.target_url, translated.output, fmt.content_types[0])
+        published = False
+        try:
+            with self._store.holding(task.id, self._owner, ctx.attempt) as held:
+                if not held:
+                    raise Aborted()
+                storage.publish(task.target_url, translated.output, fmt.content_types[0])
+                published = True
+        except StoreError:
+            if not published:
+                raise
+            # Only the end of the locking transaction failed: the document is at its target, whole
+            # (its digest was recorded first), so the task succeeded; run again, it would find its
+            # own target taken.
+            log.warning(
+                "the state database failed after a publication", extra={"action": "publish", "task_id": task.id}
+            )
         return translated.billed_characters
 
 

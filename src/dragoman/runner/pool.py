@@ -202,9 +202,9 @@ class InProcessRunner:
                 return None
             with self._progressed:
                 self._progressed.notify_all()
-            if reported and outcome.status is TaskStatus.PENDING:  # stopped by a shutdown: runs again later
+            if reported and outcome.status is TaskStatus.PENDING:  # a shutdown, or the state database failed
                 task_event(
-                    "released", task.id, task.job_id, "stopped by a shutdown, it runs again later", status="pending"
+                    "released", task.id, task.job_id, "stopped before it finished, it runs again", status="pending"
                 )
             elif reported:
                 error = outcome.error
@@ -267,4 +267,3 @@ class InProcessRunner:
                     last_recovery = clock
             except ServiceError:
                 log.exception("monitor round failed", extra={"action": "monitor"})
-

@@ -139,7 +139,7 @@ class TaskWorker:
                     self._service.metrics.translated(outcome.characters, "task")
                 if outcome.status is TaskStatus.PENDING:
                     task_event(
-                        "released", task.id, task.job_id, "stopped by a shutdown, it runs again", status="pending"
+                        "released", task.id, task.job_id, "stopped before it finished, it runs again", status="pending"
                     )
                 else:
                     error = outcome.error
