@@ -169,3 +169,19 @@ def test_hostile_pages_are_read_in_linear_time(page: bytes) -> None:
     Nothing asserts time: a quadratic reader would exceed the suite's timeout."""
     prepared = html.prepare(page)
     assert html.finish(prepared.data, prepared, list(prepared.texts), None) == page
+
+
+def test_footnote_marks_and_links_come_back_without_the_converters_spaces_or_marks(engine: ApertiumEngine) -> None:
+    """Transfuse writes a space before a <sup> against a word and after its end, saying so in
+    tf-added-* attributes, and took them away only from a <sup> whose text is its own."""
+    # Given a page of footnote marks, one a link, the first followed by a space, and a link in a sentence
+    page = (
+        '<!DOCTYPE html><html lang="en"><body><p>The cat<sup>1</sup> is black. See <a href="h.html">the house</a>, '
+        'and the dog<sup><a href="#n2">2</a></sup>.</p><p>H<sub><i>2</i></sub>O is water.</p></body></html>'
+    )
+    out, _ = translate(page, engine)
+    # Then each mark sits against its word as written, and no converter attribute is left
+    assert "tf-added" not in out and "tf-" not in out
+    assert '<p>El gato<sup>1</sup> es negro. Ver <a href="h.html">la casa</a>, ' in out
+    assert 'y el perro<sup><a href="#n2">2</a></sup>.</p>' in out
+    assert "H<sub><i>2</i></sub>O" in out

@@ -27,6 +27,15 @@ one is a converter fault: nothing kept is dropped silently), fills the placehold
 `<html lang>` to the target language. Every mark of ours carries a number drawn for the document,
 so no page's own text can be taken for one.
 
+A `<sub>` or `<sup>` written against a word (`cat<sup>1</sup>.`, a footnote's mark) is given a
+space on that side before the converter, so the engine reads the mark apart from the word, and
+marked with where (`data-dragoman-<nonce>-spaced`); `finish` takes the spaces away again. Transfuse
+does the same with `tf-added-before`/`tf-added-after` attributes, but took its spaces away only
+from an element whose text is its own (not from `<sup><a href="#n1">1</a></sup>`, a footnote's
+link) and, when a mark of a paragraph is followed by a space and a later one is not, marked the
+wrong element (`cat<sup>1</sup>is`); on every page, `finish` also takes away any space and
+attribute of its marks that are left.
+
 The page is read by a small tokenizer of our own, in time linear in its length whatever it holds
 (the standard library's `html.parser` takes quadratic time on a page of unclosed tags), which gives
 each tag's position, so only the tags and attributes concerned are changed: everything else reaches
@@ -85,10 +94,11 @@ _META_NAMES = frozenset({"description", "og:title", "og:description", "twitter:t
 _BUTTON_INPUTS = frozenset({"submit", "button", "reset"})
 # Only a page holding one of these has anything to prepare (most pages hold a title attribute or a <code>).
 _WORTH_READING = re.compile(
-    rb"translate\s*=|notranslate|<code|<meta|title\s*=|placeholder\s*=|aria-label\s*=|<input", re.IGNORECASE
+    rb"translate\s*=|notranslate|<code|<meta|title\s*=|placeholder\s*=|aria-label\s*=|<input|<su[bp]\b", re.IGNORECASE
 )
 _HTML_START = re.compile(rb"<html\b[^>]*>", re.IGNORECASE)
 _LANG = re.compile(rb"""(\b(?:xml:)?lang\s*=\s*)(?:"[^"]*"|'[^']*'|[^\s>]+)""", re.IGNORECASE)
+_SUB_OR_SUP = re.compile(r"<(/?)(su[bp])\b[^>]*>", re.IGNORECASE)
 
 
 @dataclass(slots=True)
@@ -315,16 +325,56 @@ def prepare(data: bytes) -> PreparedPage:
     nonce = secrets.token_hex(4)
     marker = _Marker(page, nonce)
     marker.read()
-    if not marker.edits:
+    prepared = _apply(page, marker.edits)
+    spaced = _apply(prepared, _spaces_around_marks(prepared, nonce))
+    if spaced == page:
         return PreparedPage(data)
+    return PreparedPage(spaced.encode("utf-8", "surrogateescape"), marker.texts, marker.kept, nonce)
+
+
+def _apply(page: str, edits: list[tuple[int, int, str]]) -> str:
+    """`page` with each (start, end, replacement) made."""
     out: list[str] = []
     last = 0
-    for start, end, replacement in sorted(marker.edits, key=lambda edit: (edit[0], edit[1])):
+    for start, end, replacement in sorted(edits, key=lambda edit: (edit[0], edit[1])):
         out.append(page[last:start])
         out.append(replacement)
         last = end
     out.append(page[last:])
-    return PreparedPage("".join(out).encode("utf-8", "surrogateescape"), marker.texts, marker.kept, nonce)
+    return "".join(out)
+
+
+def _spaces_around_marks(page: str, nonce: str) -> list[tuple[int, int, str]]:
+    """The edits that write a space before each `<sub>`/`<sup>` against a word and after its end,
+    marking the element with where (`data-dragoman-<nonce>-spaced`), so `finish` takes them away:
+    the engine reads the mark apart from its word. Transfuse does the same, but its marks land on
+    the wrong element when one of several marks of a paragraph is followed by a space."""
+    edits: list[tuple[int, int, str]] = []
+    open_tags: list[tuple[str, re.Match[str], list[str]]] = []
+
+    def against(position: int, other: str) -> bool:
+        return 0 <= position < len(page) and not page[position].isspace() and page[position] != other
+
+    for tag in _SUB_OR_SUP.finditer(page):
+        name = tag.group(2).lower()
+        if not tag.group(1):
+            if not tag.group(0).endswith("/>"):
+                open_tags.append((name, tag, ["before"] if against(tag.start() - 1, ">") else []))
+            continue
+        opener = next((index for index in range(len(open_tags) - 1, -1, -1) if open_tags[index][0] == name), None)
+        if opener is None:
+            continue
+        _, start_tag, sides = open_tags[opener]
+        del open_tags[opener:]
+        if against(tag.end(), "<"):
+            sides.append("after")
+            edits.append((tag.end(), tag.end(), " "))
+        if sides:
+            marked = f'<{start_tag.group(2)} data-dragoman-{nonce}-spaced="{" ".join(sides)}"'
+            edits.append((start_tag.start(), start_tag.start() + 1 + len(start_tag.group(2)), marked))
+            if "before" in sides:
+                edits.append((start_tag.start(), start_tag.start(), " "))
+    return edits
 
 
 def finish(data: bytes, page: PreparedPage, translations: list[str], language: str | None) -> bytes:
@@ -350,9 +400,47 @@ def finish(data: bytes, page: PreparedPage, translations: list[str], language: s
             text,
         )  # fmt: skip
         data = text.encode("utf-8", "surrogateescape")
+    data = _drop_added_spaces(data, page.nonce)
     if language is not None:
         data = _declare_language(data, language)
     return data
+
+
+def _drop_added_spaces(data: bytes, nonce: str) -> bytes:
+    """`data` (the converter's page) with each space added before a `<sub>`/`<sup>` or after its end
+    taken away, as its marks say (ours, `data-dragoman-<nonce>-spaced`, and Transfuse's
+    `tf-added-*`), and the marks with them."""
+    if b"tf-added-" not in data and not (nonce and f"data-dragoman-{nonce}-spaced".encode() in data):
+        return data
+    text = data.decode("utf-8", "surrogateescape")
+    ours = rf'|\s+data-dragoman-{nonce}-spaced\s*=\s*"(?P<sides>[a-z ]*)"' if nonce else ""
+    mark = re.compile(rf"""\s+tf-added-(?P<side>before|after)\s*=\s*["']?1["']?{ours}""", re.IGNORECASE)
+    marked = re.compile(rf"<(su[bp])\b[^>]*?(?:{mark.pattern})[^>]*>", re.IGNORECASE)
+    for found in reversed(list(marked.finditer(text))):  # from the end: earlier positions stay valid
+        sides = {side for m in mark.finditer(found.group(0)) for side in (m.group("side") or m.group("sides")).split()}
+        start, end = found.start(), found.end()
+        if "after" in sides:
+            close = _end_of(text, end, found.group(1).lower())
+            if close is not None:
+                rest = text[close:]
+                text = text[:close] + rest[len(rest) - len(rest.lstrip(" \t")) :]
+        text = text[:start] + mark.sub("", found.group(0)) + text[end:]
+        if "before" in sides:
+            kept = text[:start].rstrip(" \t")
+            text = kept + text[start:]
+    return text.encode("utf-8", "surrogateescape")
+
+
+def _end_of(text: str, position: int, name: str) -> int | None:
+    """Where the end tag of the `name` element whose content begins at `position` ends, or None."""
+    depth = 1
+    for tag in _SUB_OR_SUP.finditer(text, position):
+        if tag.group(2).lower() != name:
+            continue
+        depth += -1 if tag.group(1) else 1
+        if depth == 0:
+            return tag.end()
+    return None
 
 
 def _restore_hidden(text: str, page: PreparedPage) -> tuple[str, int]:
