@@ -6,8 +6,9 @@ several services in one process keep theirs apart):
 - what the state database holds, read from it at each scrape (`store/stats.py`: one aggregate query),
   so every `dragoman serve` of a shared PostgreSQL shows the same values and a restart loses none:
   `dragoman_jobs{status}`, `dragoman_tasks{status}`, `dragoman_characters_billed_total`,
-  `dragoman_queue_depth`, and `dragoman_store_up` (0: the database did not answer, and those are
-  left out of this scrape);
+  `dragoman_queue_depth`, `dragoman_running_tasks{node}` (per runner process, `host:pid`: a
+  `dragoman worker` or a `dragoman serve`'s runner), and `dragoman_store_up` (0: the database did
+  not answer, and those are left out of this scrape);
 - what this process saw happen, counted from its start: `dragoman_task_duration_seconds{outcome}`,
   `dragoman_cancel_to_terminal_seconds`, `dragoman_characters_translated_total{kind}` and
   `dragoman_engine_pipeline_restarts_total{engine,reason}`. Each is recorded where it happens (the
@@ -142,6 +143,7 @@ class _StoreCollector:
         families = _StoreFamilies()
         try:
             counts = self._stats.counts()
+            running = self._stats.running_by_node()
         except ServiceError:
             log.warning("the state database did not answer a scrape", extra={"action": "metrics"})
             families.up.add_metric([], 0)
@@ -153,6 +155,8 @@ class _StoreCollector:
             families.tasks.add_metric([task_status.value], counts.tasks[task_status])
         families.billed.add_metric([], counts.characters_billed)
         families.queue.add_metric([], counts.queue_depth)
+        for node, count in sorted(running.items()):
+            families.running.add_metric([node], count)
         families.up.add_metric([], 1)
         yield from families.all()
 
@@ -172,10 +176,16 @@ class _StoreFamilies:
         self.queue = GaugeMetricFamily(
             "dragoman_queue_depth", "Tasks waiting for a worker: the pending tasks of queued and running jobs."
         )
+        self.running = GaugeMetricFamily(
+            "dragoman_running_tasks",
+            "Tasks running, by the runner process whose claim holds them (node: host:pid); a node running "
+            "nothing is left out.",
+            labels=["node"],
+        )
         self.up = GaugeMetricFamily(
             "dragoman_store_up",
             "1 if the state database answered this scrape; 0 if not (its numbers are then left out).",
         )
 
     def all(self) -> list[Metric]:
-        return [self.jobs, self.tasks, self.billed, self.queue, self.up]
+        return [self.jobs, self.tasks, self.billed, self.queue, self.running, self.up]

@@ -3,8 +3,10 @@
 Shapes: `counts()` is every job and task by status, the characters billed and the queue depth, from
 one aggregate query over the jobs' counters (kept exact by every transaction that changes a task:
 `store/jobs.py`), never a scan of the tasks; `cancel_requested_at(job_id)` is when a job's cancel
-was recorded. Read from the database, the numbers are the same whichever `dragoman serve` of a
-shared PostgreSQL is asked, and survive restarts. Errors: StoreError when the database is unavailable.
+was recorded; `running_by_node()` is how many tasks each runner process (`host:pid`, from the
+task's lease owner) is running, read from the running tasks only. Read from the database, the
+numbers are the same whichever `dragoman serve` of a shared PostgreSQL is asked, and survive
+restarts. Errors: StoreError when the database is unavailable.
 """
 
 from __future__ import annotations
@@ -17,10 +19,10 @@ from sqlalchemy import Engine, func, select
 
 from dragoman.domain.states import JobStatus, TaskStatus
 from dragoman.store.jobs import map_db_errors
-from dragoman.store.schema import jobs
+from dragoman.store.schema import jobs, tasks
 from dragoman.store.task_statements import TASK_COUNTERS
 
-__all__ = ["QUEUED_JOB_STATES", "StoreCounts", "StoreStats"]
+__all__ = ["QUEUED_JOB_STATES", "StoreCounts", "StoreStats", "node_of"]
 
 # The jobs whose pending tasks wait for a worker (a job still validating is held: none of it runs yet).
 QUEUED_JOB_STATES = frozenset({JobStatus.QUEUED, JobStatus.RUNNING})
@@ -31,6 +33,18 @@ _BY_STATUS = select(
     *(func.coalesce(func.sum(jobs.c[column]), 0).label(column) for column in TASK_COUNTERS.values()),
     func.coalesce(func.sum(jobs.c.characters_charged), 0).label("characters_charged"),
 ).group_by(jobs.c.status)
+
+
+_RUNNING_BY_OWNER = (
+    select(tasks.c.lease_owner, func.count().label("running"))
+    .where(tasks.c.status == TaskStatus.RUNNING.value)
+    .group_by(tasks.c.lease_owner)
+)
+
+
+def node_of(owner: str | None) -> str:
+    """The runner process a lease owner (`host:pid:claimer`) names: `host:pid`."""
+    return ":".join((owner or "unknown").split(":")[:2])
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +76,17 @@ class StoreStats:
             if status in QUEUED_JOB_STATES:
                 queued += int(row.n_pending)
         return StoreCounts(by_job, by_task, billed, queued)
+
+    def running_by_node(self) -> dict[str, int]:
+        """Running tasks by the runner process (`host:pid`) whose claim holds them; nodes running
+        nothing are left out."""
+        with map_db_errors(), self._reader.connect() as connection, connection.begin():
+            rows = connection.execute(_RUNNING_BY_OWNER).all()
+        counted: dict[str, int] = {}
+        for row in rows:
+            node = node_of(row.lease_owner)
+            counted[node] = counted.get(node, 0) + int(row.running)
+        return counted
 
     def cancel_requested_at(self, job_id: str) -> datetime | None:
         """When a cancel of the job was recorded (UTC), or None: none was, or there is no such job."""
