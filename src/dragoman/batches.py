@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 
 from dragoman.domain.specs import AUTO_LANGUAGE, ErrorInfo, JobSpec, TaskSpec, shown_location
 from dragoman.errors import (
@@ -175,6 +176,16 @@ def _check_readable(storage: Storage, urls: list[str]) -> None:
 
 
 def _named_by_file(relative: str) -> bool:
+    """Whether a listed file is a document this batch translates, by its name: one of the formats'
+    extensions, or no extension at all (its content says what it is when it runs, as the command line
+    reads such files; one that is no document fails its own task). Files that only accompany
+    documents are left out by name, before anything is read: dotfiles (`.DS_Store`), Office's lock
+    files (`~$report.docx`), and any other extension (`Thumbs.db`, `desktop.ini`, `scan.pdf`)."""
+    name = PurePosixPath(relative).name
+    if not name or name.startswith((".", "~$")):
+        return False
+    if not PurePosixPath(name).suffix:
+        return True
     try:
         format_for(relative)
     except UnsupportedFormat:

@@ -13,7 +13,7 @@ from azure.core.credentials import AzureKeyCredential
 from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, ResourceNotFoundError
 
 from dragoman.formats.documents import extract, format_for
-from tests.api.azure.conftest import GLOBEX_KEY, AzureServer, big_documents, documents
+from tests.api.azure.conftest import ACME_KEY, GLOBEX_KEY, AzureServer, big_documents, documents
 from tests.conftest import wait_for
 from tests.office import chart_deck
 
@@ -188,3 +188,37 @@ def test_a_document_that_left_parts_untranslated_says_so_in_its_status(azure_ser
     assert document.status == "Succeeded" and document.error is None
     [warning] = document["warnings"]
     assert warning["code"] == "ChartDataNotTranslated" and "1 chart" in warning["message"]
+
+
+def test_a_folder_s_files_without_an_extension_are_read_by_content_and_its_clutter_is_left_out(
+    azure_server: AzureServer,
+) -> None:
+    source = azure_server.folder("unnamed")
+    (source / "notes").write_text("The cat is black.\n")  # plain text, no extension
+    (source / "page").write_text("<!DOCTYPE html><html><body><p>I like dogs.</p></body></html>")
+    (source / "blob").write_bytes(bytes(range(256)) * 4)  # no document at all
+    (source / ".DS_Store").write_bytes(b"\0\0\0\1Bud1")
+    (source / "~$report.docx").write_bytes(b"\0lock")
+    (source / "Thumbs.db").write_bytes(b"\xd0\xcf\x11\xe0")
+    target = azure_server.folder("unnamed-es")
+    poller = azure_server.client().begin_translation(
+        azure_server.url(source), azure_server.url(target), "es", source_language="en", polling_interval=0.2
+    )
+    documents = {doc.source_document_url.rsplit("/", 1)[-1]: doc for doc in poller.result()}
+    assert set(documents) == {"notes", "page", "blob"}  # the clutter was never a document of the job
+    assert documents["notes"].status == "Succeeded" and (target / "notes").read_text() == "El gato es negro.\n"
+    assert documents["page"].status == "Succeeded" and "Me gustan los perros." in (target / "page").read_text()
+    assert documents["blob"].status == "Failed" and documents["blob"].error is not None
+    assert "no extension" in documents["blob"].error.message  # said as what it is, in its own task
+
+
+def test_one_document_without_an_extension_or_a_content_type_is_read_by_content(azure_server: AzureServer) -> None:
+    from azure.ai.translation.document import SingleDocumentTranslationClient
+    from azure.ai.translation.document.models import DocumentTranslateContent
+
+    client = SingleDocumentTranslationClient(azure_server.endpoint, AzureKeyCredential(ACME_KEY))
+    try:
+        content = DocumentTranslateContent(document=("notes", b"The house is red.", "application/octet-stream"))
+        assert client.translate(body=content, target_language="es") == b"La casa es roja."
+    finally:
+        client.close()

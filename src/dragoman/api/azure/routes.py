@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from pathlib import PurePosixPath
 from typing import Annotated, Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -34,7 +35,7 @@ from dragoman.api.read_cache import ReadCache
 from dragoman.api.responses import FastJSONResponse as JSONResponse
 from dragoman.domain.specs import JobSpec
 from dragoman.errors import UnsupportedFormat
-from dragoman.formats.documents import FORMATS, DocumentFormat, format_for, format_of_content_type
+from dragoman.formats.documents import FORMATS, DocumentFormat, format_for, format_of, format_of_content_type
 from dragoman.formats.glossary import GLOSSARY_FORMATS, parse_glossary
 from dragoman.planning import language
 from dragoman.service import Dragoman
@@ -320,16 +321,19 @@ async def supported_formats(
     return JSONResponse({"value": value})
 
 
-def _format_of(name: str, content_type: str | None) -> DocumentFormat:
-    """The format of an uploaded document: its file name's, or, for a name that says none
-    (`notes`), the one its part's Content-Type names. Raises UnsupportedFormat."""
+def _format_of(name: str, content_type: str | None, data: bytes) -> DocumentFormat:
+    """The format of an uploaded document: its file name's; for a name that says none, the one its
+    part's Content-Type names, else its content's (`notes`, sent as application/octet-stream).
+    Raises UnsupportedFormat."""
     try:
         return format_for(name)
     except UnsupportedFormat:
         fmt = format_of_content_type(content_type or "")
-        if fmt is None:
+        if fmt is not None:
+            return fmt
+        if PurePosixPath(name).suffix:
             raise
-        return fmt
+        return format_of(name, data)
 
 
 @router.post(
@@ -354,8 +358,8 @@ def translate_single_document(
         raise AzureError(400, "InvalidArgument", "MissingTargetLanguage", "The targetLanguage parameter is required.")
     source_tag = lowered.get("sourcelanguage")
     name = document.filename or ""
-    fmt = _format_of(name, document.content_type)
     data = _read_limited(document, service.settings.max_document_bytes)
+    fmt = _format_of(name, document.content_type, data)
     terms: list[tuple[str, str]] = []
     for part in glossary or []:
         glossary_name = part.filename or "glossary"
