@@ -8,7 +8,6 @@ import json
 import os
 import signal
 import subprocess
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -241,27 +240,19 @@ def cluster(root: Path, database_url: str, segment_seconds: float = 0.0, engine:
 
 class RowLock:
     """A session of the test's own that takes the job's row lock (SELECT ... FOR UPDATE) and holds it
-    until released: a worker's publication (`JobStore.holding`) and its outcome (`JobStore.finish`)
-    each wait for that lock, so a worker can be caught waiting at either point."""
+    until released: a worker's publication (`JobStore.holding`) waits for that lock, so a worker can
+    be caught between recording its output and publishing it."""
 
     def __init__(self, database_url: str, job_id: str) -> None:
         self._connection = psycopg.connect(database_url.replace("postgresql+psycopg://", "postgresql://"))
         self.pid = int(self._connection.execute("SELECT pg_backend_pid()").fetchone()[0])  # type: ignore[index]
         self._connection.commit()
         self._job_id = job_id
-        self._thread: threading.Thread | None = None
 
     def take(self) -> None:
         self._connection.execute("SELECT id FROM jobs WHERE id = %s FOR UPDATE", (self._job_id,))
 
-    def take_in_background(self) -> None:
-        """Ask for the lock from another thread (it queues behind whoever holds it)."""
-        self._thread = threading.Thread(target=self.take, daemon=True)
-        self._thread.start()
-
     def release(self) -> None:
-        if self._thread is not None:
-            self._thread.join(60)
         self._connection.rollback()
 
     def close(self) -> None:

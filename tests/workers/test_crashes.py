@@ -8,6 +8,7 @@ import signal
 import subprocess
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from dragoman.domain.states import TaskStatus
@@ -26,7 +27,7 @@ def running_on(deployment: Cluster, job_id: str, worker: subprocess.Popen[bytes]
         "SELECT id, lease_owner FROM tasks WHERE job_id = :job AND status = 'running'",
         job=job_id,
     )
-    return {str(task_id) for task_id, owner in rows if str(owner).split(":")[1] == str(worker.pid)}
+    return {str(task_id) for task_id, owner in rows if str(owner).split(":")[1:2] == [str(worker.pid)]}
 
 
 def output_recorded(deployment: Cluster, job_id: str) -> bool:
@@ -61,9 +62,8 @@ def test_a_worker_killed_mid_task_its_task_runs_again_elsewhere_once(tmp_path: P
         deployment.check_outputs(job_id, "job")
 
 
-@pytest.mark.parametrize("moment", ["before publishing", "after publishing"])
-def test_a_worker_killed_between_its_outcome_and_its_publication_publishes_once(
-    tmp_path: Path, postgres: PostgresServer, moment: str
+def test_a_worker_killed_between_recording_its_output_and_publishing_it_runs_it_again(
+    tmp_path: Path, postgres: PostgresServer
 ) -> None:
     with cluster(tmp_path, postgres.new_database()) as deployment:
         # Given a worker translating a document, and the job's row locked by the test
@@ -71,49 +71,83 @@ def test_a_worker_killed_between_its_outcome_and_its_publication_publishes_once(
         job_id = one_held_document(deployment, "job", "go")
         wait_until(lambda: running_on(deployment, job_id, first), what="the task running")
         lock = RowLock(deployment.database_url, job_id)
-        later = RowLock(deployment.database_url, job_id)
         try:
             lock.take()
-            # When it has recorded what it will publish and waits to publish it (`JobStore.holding`)
+            # When it has recorded what it will publish and waits to publish it (`JobStore.holding`
+            # takes the job's row first), it is SIGKILLed there
             deployment.open_gate("go")
             wait_until(
-                lambda: output_recorded(deployment, job_id) and bool(blocked_by(deployment.database_url, lock.pid))
+                lambda: output_recorded(deployment, job_id) and bool(blocked_by(deployment.database_url, lock.pid)),
+                what="the worker waiting to publish",
             )
             target = Path(deployment.service.tasks(job_id)[0].target_url.removeprefix("file://"))
-            if moment == "after publishing":
-                # (or has published, and waits to record that it succeeded: `JobStore.finish`, queued
-                # behind a second session that asked for the row while the worker waited)
-                later.take_in_background()
-                wait_until(lambda: later.pid in _waiting(deployment), what="the second session queued")
-                lock.release()
-                wait_until(
-                    lambda: target.exists() and bool(blocked_by(deployment.database_url, later.pid)),
-                    what="the worker published, waiting to record it",
-                )
-            else:
-                assert not target.exists()
-            # it is SIGKILLed there
+            assert not target.exists()
             deployment.kill(first)
         finally:
             lock.release()
-            later.release()
             lock.close()
-            later.close()
-        # Then the next worker settles the task: published, it succeeded (once); not, it runs again
+        # Then the next worker finds nothing published: the task runs again, and is published once
         deployment.worker(concurrency=1)
         view = deployment.wait_terminal(job_id)
         assert view.status.value == "succeeded", view
-        assert list(deployment.attempts(job_id).values()) == [1 if moment == "after publishing" else 2]
+        assert list(deployment.attempts(job_id).values()) == [2]
         deployment.check_outputs(job_id, "job")
 
 
-def _waiting(deployment: Cluster) -> set[int]:
-    """Backends of the state database waiting for a lock."""
-    rows = raw(
-        deployment.database_url,
-        "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()",
-    )
-    return {int(row[0]) for row in rows}  # type: ignore[call-overload]
+def test_a_worker_killed_between_publishing_and_recording_its_outcome_leaves_it_succeeded_once(
+    tmp_path: Path, postgres: PostgresServer
+) -> None:
+    with cluster(tmp_path, postgres.new_database()) as deployment:
+        # Given a worker translating a document, and a trigger (the test's own) that holds any task's
+        # change from running to succeeded while the test holds an advisory lock
+        first = deployment.worker(concurrency=1)
+        job_id = one_held_document(deployment, "job", "go")
+        wait_until(lambda: running_on(deployment, job_id, first), what="the task running")
+        gate = OutcomeGate(deployment.database_url)
+        try:
+            # When it has published the document and waits to record that it succeeded, it is SIGKILLed
+            deployment.open_gate("go")
+            target = Path(deployment.service.tasks(job_id)[0].target_url.removeprefix("file://"))
+            wait_until(
+                lambda: target.exists() and bool(blocked_by(deployment.database_url, gate.pid)),
+                what="the worker published, waiting to record it",
+            )
+            deployment.kill(first)
+        finally:
+            gate.close()
+        # Then the next worker finds its document published: succeeded on its first attempt, billed once
+        deployment.worker(concurrency=1)
+        view = deployment.wait_terminal(job_id)
+        assert view.status.value == "succeeded", view
+        assert list(deployment.attempts(job_id).values()) == [1]
+        deployment.check_outputs(job_id, "job")
+
+
+class OutcomeGate:
+    """A trigger on the test database that makes any task's change from running to succeeded wait
+    for an advisory lock, held by this session until `close()` (which drops the trigger)."""
+
+    KEY = 1515
+
+    def __init__(self, database_url: str) -> None:
+        self._connection = psycopg.connect(
+            database_url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True
+        )
+        self._connection.execute(
+            "CREATE FUNCTION test_outcome_gate() RETURNS trigger LANGUAGE plpgsql AS "
+            f"$$ BEGIN PERFORM pg_advisory_xact_lock({self.KEY}); RETURN NEW; END $$"
+        )
+        self._connection.execute(
+            "CREATE TRIGGER test_outcome_gate BEFORE UPDATE ON tasks FOR EACH ROW "
+            "WHEN (OLD.status = 'running' AND NEW.status = 'succeeded') EXECUTE FUNCTION test_outcome_gate()"
+        )
+        self._connection.execute(f"SELECT pg_advisory_lock({self.KEY})")
+        self.pid = int(self._connection.execute("SELECT pg_backend_pid()").fetchone()[0])  # type: ignore[index]
+
+    def close(self) -> None:
+        self._connection.execute("DROP TRIGGER test_outcome_gate ON tasks")
+        self._connection.execute("DROP FUNCTION test_outcome_gate()")
+        self._connection.close()  # the advisory lock goes with the session
 
 
 def test_a_task_delivered_again_while_its_first_run_is_alive_runs_once(
