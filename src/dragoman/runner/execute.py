@@ -76,11 +76,20 @@ class TaskExecutor:
                 ctx, ErrorInfo("InternalServerError", f"an internal error stopped this document (task {task.id})")
             )
         if outcome.status is not TaskStatus.SUCCEEDED:
-            try:
-                self._storage.for_tenant(ctx.tenant).discard_partials(task.target_url)
-            except ServiceError:  # the outcome must be recorded all the same
-                log.exception("could not remove partial output", extra={"action": "discard", "task_id": task.id})
+            self._discard_partials(ctx)
         return outcome
+
+    def _discard_partials(self, ctx: TaskContext) -> None:
+        """Remove what an interrupted publication of the task's target left, only while this claim
+        still holds the task (under its lock, as publication is): a run that lost its task must not
+        delete the part file of the run that took it over, in the middle of its publication."""
+        task = ctx.task
+        try:
+            with self._store.holding(task.id, self._owner, ctx.attempt) as held:
+                if held:
+                    self._storage.for_tenant(ctx.tenant).discard_partials(task.target_url)
+        except ServiceError:  # the outcome must be recorded all the same; recovery sweeps what is left
+            log.exception("could not remove partial output", extra={"action": "discard", "task_id": task.id})
 
     @staticmethod
     def _stopped_or(ctx: TaskContext, error: ErrorInfo) -> Outcome:

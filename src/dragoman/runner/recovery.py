@@ -71,6 +71,10 @@ class Recovery:
                 cancel_requested=orphan.cancel_requested,
                 attempts=orphan.attempt,
             )
+            # Even a published task may leave its temporary file: the kill can land between the
+            # publishing link and the removal of the temporary name. Removed here, with the task still
+            # locked for the orphan's claim: once the decision commits, a new claim may be publishing.
+            storage.discard_partials(orphan.task.target_url)
             return status, worker_lost(orphan.attempt or 0) if status is TaskStatus.FAILED else None
 
         with job_finished_after():  # the task's recovery is logged before the end of its job
@@ -78,9 +82,6 @@ class Recovery:
                 # Decided with the task locked for the orphan's claim: a publication of that claim
                 # cannot land between the look at the target and the decision.
                 recovered = self._store.recover(orphan, decide)
-                # Even a published task may leave its temporary file: the kill can land between the
-                # publishing link and the removal of the temporary name.
-                storage.discard_partials(orphan.task.target_url)
             except ServiceError:
                 log.exception("could not recover a task", extra={"action": "recover", "task_id": orphan.task.id})
                 return False
