@@ -171,3 +171,80 @@ def test_a_job_page_shows_its_moments_documents_and_the_billed_characters(
     assert "Started</dt><dd><time>" in page and "Finished</dt><dd><time>" in page
     assert page.count('<tr class="status-succeeded">') == 2
     assert "hx-trigger" not in page.split('id="job"')[1].split(">")[0]  # an ended job is not polled
+
+
+def test_a_signed_out_session_and_a_session_whose_key_was_taken_away_open_nothing(
+    world: tuple[Dragoman, httpx.Client, Path],
+) -> None:
+    service, client, docs = world
+    job = submit(service, docs, "acme", ["a.txt"], held=True)
+    token = signed_in(client, ACME)
+    stolen = dict(client.cookies)  # a copy of the cookie, as a replay would use it
+    assert client.post("/ui/signout", data={"csrf_token": token}, follow_redirects=False).status_code == 303
+    with httpx.Client(base_url=str(client.base_url), cookies=stolen) as replay:
+        assert replay.get("/ui/jobs", follow_redirects=False).status_code == 303  # to the sign-in
+        assert replay.post(f"/ui/jobs/{job}/cancel", data={"csrf_token": token}).status_code in (303, 401, 403)
+    assert not service.get(job).job.cancel_requested
+
+
+def test_wrong_keys_are_refused_after_ten_a_minute(world: tuple[Dragoman, httpx.Client, Path]) -> None:
+    _, client, _ = world
+    token = csrf_of(client.get("/ui/signin").text)
+    answers = [
+        client.post("/ui/signin", data={"key": f"guess-{n}", "csrf_token": token}).status_code for n in range(11)
+    ]
+    assert answers[:10] == [401] * 10 and answers[10] == 429
+    refused = client.post("/ui/signin", data={"key": ACME, "csrf_token": token})
+    assert refused.status_code == 429 and "Too many wrong keys" in refused.text  # even the right one, for a minute
+
+
+def test_unreadable_filters_and_page_links_are_said_and_ignored_and_errors_are_pages(
+    world: tuple[Dragoman, httpx.Client, Path],
+) -> None:
+    service, client, docs = world
+    job = submit(service, docs, "acme", ["a.txt"], held=True)
+    signed_in(client, ACME)
+    page = client.get("/ui/jobs?after=0001-01-01T00:00:00%2B14:00|x&status=nope&from=2026-13-45&door=fax")
+    assert page.status_code == 200 and job[:8] in page.text
+    assert "Ignored: status &#39;nope&#39;; front door &#39;fax&#39;; date &#39;2026-13-45&#39;" in page.text
+    assert "a page link that could not be read" in page.text
+    missing = client.get("/ui/no-such-page")
+    assert missing.status_code == 404 and missing.headers["content-type"].startswith("text/html")
+    assert "There is no such page." in missing.text and "frame-ancestors" in missing.headers["content-security-policy"]
+
+
+def test_cancel_works_without_javascript_and_a_second_cancel_says_the_first_was_accepted(
+    world: tuple[Dragoman, httpx.Client, Path],
+) -> None:
+    service, client, docs = world
+    job = submit(service, docs, "acme", ["a.txt", "b.txt"], held=True)
+    token = signed_in(client, ACME)
+    assert f'href="/ui/jobs/{job}/cancel"' in client.get(f"/ui/jobs/{job}").text  # a link, not a script
+    confirmation = client.get(f"/ui/jobs/{job}/cancel")  # a page of its own
+    assert confirmation.status_code == 200 and "<h1>Cancel job" in confirmation.text
+    assert "2 waiting will be dropped and are free" in confirmation.text
+    done = client.post(f"/ui/jobs/{job}/cancel", data={"csrf_token": token})
+    assert done.status_code == 200 and "Cancelled." in done.text and "2 cancelled, free" in done.text
+    again = client.post(f"/ui/jobs/{job}/cancel", data={"csrf_token": token}, headers={"HX-Request": "true"})
+    assert "Cancelled." in again.text and "a cancel was accepted before this one" in again.text
+    assert "Lost the race" not in again.text
+
+
+def test_a_finished_document_s_translation_downloads_and_documents_filter_by_status(
+    world: tuple[Dragoman, httpx.Client, Path],
+) -> None:
+    service, client, docs = world
+    (docs / "bad.txt").write_bytes(b"\x00\x01binary")
+    job = submit(service, docs, "acme", ["a.txt", "bad.txt"])
+    signed_in(client, ACME)
+    wait_terminal(service, job)
+    [done] = [task for task in service.tasks(job) if task.status.value == "succeeded"]
+    page = client.get(f"/ui/jobs/{job}").text
+    link = f"/ui/jobs/{job}/tasks/{done.id}/output"
+    assert link in page
+    download = client.get(link)
+    assert download.status_code == 200 and download.text == (docs / "out-acme" / "a.txt").read_text()
+    assert download.headers["content-disposition"] == "attachment; filename*=UTF-8''a.txt"
+    failed_only = client.get(f"/ui/jobs/{job}?status=failed").text
+    assert failed_only.count('<tr class="status-failed">') == 1 and 'class="status-succeeded"' not in failed_only
+    assert client.get(f"/ui/jobs/{job}?page=50").status_code == 200  # a page past the end: the last one

@@ -91,6 +91,7 @@ def create_app(service: Dragoman) -> FastAPI:
         session_cookie="dragoman_session",
         max_age=int(service.settings.web_session_hours * 3600),
         same_site="lax",
+        https_only=(service.settings.public_url or "").startswith("https://"),  # Secure, behind TLS
         path=web_routes.PREFIX,
     )
 

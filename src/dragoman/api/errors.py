@@ -6,6 +6,7 @@ before the application sees them, renders its refusals with `error_response` too
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 from collections.abc import Mapping
@@ -13,7 +14,7 @@ from typing import Any, Literal
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from dragoman.api.aws.errors import AwsError
@@ -27,7 +28,8 @@ __all__ = ["Door", "door_of", "error_response", "install_error_handlers"]
 
 log = logging.getLogger("dragoman.api")
 
-Door = Literal["azure", "aws", "connector", "other"]
+Door = Literal["azure", "aws", "connector", "web", "other"]
+WEB_PREFIX = "/ui"  # the dashboard's pages: errors are pages too
 _HTTP_CODES = {
     401: "Unauthorized",
     404: "ResourceNotFound",
@@ -46,7 +48,35 @@ def door_of(scope: Any) -> Door:
         return "aws"
     if path == CONNECTOR_PREFIX or path.startswith(CONNECTOR_PREFIX + "/") or path.startswith(CONNECTOR_PREFIX + ":"):
         return "connector"
+    if path == WEB_PREFIX or path.startswith(WEB_PREFIX + "/"):
+        return "web"
     return "other"
+
+
+_WEB_TITLES = {400: "Bad request", 401: "Sign in", 403: "Not allowed", 404: "Not found", 405: "Not here",
+               413: "Too large", 429: "Too many requests", 500: "Something went wrong", 503: "Busy"}  # fmt: skip
+
+
+def web_page(status: int, message: str) -> HTMLResponse:
+    """An error of the dashboard as a page of its own, in its style, with its security headers (no
+    template: it must render whatever failed)."""
+    title = _WEB_TITLES.get(status, "Error")
+    body = (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{html.escape(title)} · Dragoman</title>"
+        f'<link rel="stylesheet" href="{WEB_PREFIX}/static/dragoman.css"></head><body>'
+        f'<header class="top"><a class="brand" href="{WEB_PREFIX}/jobs">Dragoman</a></header>'
+        f'<main id="main"><h1>{html.escape(title)}</h1><p>{html.escape(message)}</p>'
+        f'<p><a href="{WEB_PREFIX}/jobs">Jobs</a></p></main></body></html>'
+    )
+    return HTMLResponse(body, status_code=status, headers=_web_headers())
+
+
+def _web_headers() -> dict[str, str]:
+    from dragoman.web.rendering import SECURITY_HEADERS
+
+    return dict(SECURITY_HEADERS)
 
 
 def _aws_response(error: AwsError) -> JSONResponse:
@@ -70,12 +100,17 @@ def _connector_response(exc: Exception) -> JSONResponse:
 
 def error_response(
     scope: Any, exc: AwsError | AzureError | ConnectorError | ServiceError | RequestTooLarge
-) -> JSONResponse:
+) -> Response:
     """`exc` in the shape of the door the request came through. A body over its cap is a 413:
     Azure `InvalidRequest` with inner code `RequestTooLarge`; Amazon `ValidationException`, which
     botocore raises as a ClientError and does not retry; the connector's `RequestTooLarge`. The
     connection is then closed, so the rest of such a body is not read either."""
     door = door_of(scope)
+    if door == "web":
+        page = web_page(*_status_and_message(exc))
+        if isinstance(exc, RequestTooLarge):
+            page.headers["Connection"] = "close"
+        return page
     if door == "connector" or isinstance(exc, ConnectorError):
         response = _connector_response(exc)
         if isinstance(exc, RequestTooLarge):
@@ -95,35 +130,50 @@ def error_response(
     return _azure_response(door, exc)
 
 
+def _status_and_message(
+    exc: AwsError | AzureError | ConnectorError | ServiceError | RequestTooLarge,
+) -> tuple[int, str]:
+    if isinstance(exc, RequestTooLarge):
+        return 413, str(exc.detail)
+    if isinstance(exc, ServiceError):
+        return for_service_error(exc).status, exc.message
+    if isinstance(exc, AwsError):
+        return exc.status, exc.message
+    return exc.status, exc.message
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AwsError)
-    async def on_aws_error(request: Request, exc: AwsError) -> JSONResponse:
+    async def on_aws_error(request: Request, exc: AwsError) -> Response:
         return error_response(request.scope, exc)
 
     @app.exception_handler(AzureError)
-    async def on_azure_error(request: Request, exc: AzureError) -> JSONResponse:
+    async def on_azure_error(request: Request, exc: AzureError) -> Response:
         return error_response(request.scope, exc)
 
     @app.exception_handler(ConnectorError)
-    async def on_connector_error(request: Request, exc: ConnectorError) -> JSONResponse:
+    async def on_connector_error(request: Request, exc: ConnectorError) -> Response:
         return error_response(request.scope, exc)
 
     @app.exception_handler(ServiceError)
-    async def on_service_error(request: Request, exc: ServiceError) -> JSONResponse:
+    async def on_service_error(request: Request, exc: ServiceError) -> Response:
         return error_response(request.scope, exc)
 
     @app.exception_handler(RequestTooLarge)
-    async def on_too_large(request: Request, exc: RequestTooLarge) -> JSONResponse:
+    async def on_too_large(request: Request, exc: RequestTooLarge) -> Response:
         return error_response(request.scope, exc)
 
     @app.exception_handler(RequestValidationError)
-    async def on_invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def on_invalid_request(request: Request, exc: RequestValidationError) -> Response:
         problems = "; ".join(validation_problem(error) for error in exc.errors())
         error = AzureError(400, "InvalidRequest", "InvalidRequest", f"Invalid request: {problems}")
         return error_response(request.scope, error)
 
     @app.exception_handler(HTTPException)
-    async def on_http_error(request: Request, exc: HTTPException) -> JSONResponse:
+    async def on_http_error(request: Request, exc: HTTPException) -> Response:
+        if door_of(request.scope) == "web":
+            detail = "There is no such page." if exc.status_code == 404 else str(exc.detail)
+            return web_page(exc.status_code, detail)
         code = _HTTP_CODES.get(exc.status_code, "InvalidRequest")
         response = error_response(request.scope, AzureError(exc.status_code, code, code, str(exc.detail)))
         for name, value in (exc.headers or {}).items():
@@ -131,8 +181,10 @@ def install_error_handlers(app: FastAPI) -> None:
         return response
 
     @app.exception_handler(Exception)
-    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    async def on_unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error", extra={"action": "http", "path": request.url.path})
+        if door_of(request.scope) == "web":
+            return web_page(500, "An unexpected error occurred; the server's log says more.")
         if door_of(request.scope) == "connector":
             return _connector_response(exc)
         if door_of(request.scope) == "aws":

@@ -127,6 +127,20 @@ runners = Table(
     Index("ix_runners_kind_beat", "kind", "beat_at"),
 )
 
+# Dashboard sign-ins (web/signin.py): the cookie holds a random token, the table its SHA-256, so a
+# sign-out (a deleted row) ends a session for good, and a key taken away ends the sessions it opened.
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("id", String(64), primary_key=True),  # SHA-256 of the cookie's token
+    Column("kind", String(10), nullable=False),  # tenant or vendor
+    Column("name", String(200), nullable=False),
+    Column("key_digest", String(64), nullable=False),  # HMAC of the key it signed in with
+    Column("created_at", DateTime(), nullable=False),
+    Column("expires_at", DateTime(), nullable=False),
+    Index("ix_web_sessions_expires", "expires_at"),
+)
+
 # A job's glossaries, each stored once: [[source term, target term], ...] as checked at submission.
 glossaries = Table(
     "glossaries",

@@ -22,9 +22,11 @@ __all__ = [
     "FRONT_DOORS",
     "CancelConsequences",
     "CancelResult",
+    "CancelState",
     "ProtocolStatus",
     "can_cancel",
     "cancel_result",
+    "cancel_state",
     "consequences",
     "front_door",
     "protocol_status",
@@ -146,11 +148,39 @@ def cancel_result(view: JobView) -> CancelResult:
 
 
 def refused_result(view: JobView) -> CancelResult:
-    """A cancel the store refused because the job had already ended (it finished while the
+    """A cancel the store refused. Someone's cancel was accepted before it (another tab, a double
+    submit): what that cancel did. Otherwise the job had already ended (it finished while the
     confirmation was open): the race was lost."""
+    if view.job.cancel_requested:
+        earlier = cancel_result(view)
+        return CancelResult(earlier.outcome, f"a cancel was accepted before this one: {earlier.message}")
     summary = view.summary
     return CancelResult(
         "lost the race",
         f"the job had already ended ({STATUS_WORDS[view.status]}) before the cancel reached it: "
         f"{summary.succeeded} finished stay, billed {summary.characters_charged} characters",
     )
+
+
+@dataclass(frozen=True, slots=True)
+class CancelState:
+    """What the cancel area shows for a job: the confirmation (`consequences`, while the job can be
+    cancelled), or what became of it (`result`: a cancel's outcome, or the race it lost)."""
+
+    view: JobView
+    consequences: CancelConsequences | None
+    result: CancelResult | None
+
+    @property
+    def settled(self) -> bool:
+        """Nothing more will change: the job has ended."""
+        return self.view.is_terminal
+
+
+def cancel_state(view: JobView) -> CancelState:
+    """The cancel area of `view` now (see CancelState)."""
+    if can_cancel(view):
+        return CancelState(view, consequences(view), None)
+    if view.job.cancel_requested:
+        return CancelState(view, None, cancel_result(view))
+    return CancelState(view, None, refused_result(view))

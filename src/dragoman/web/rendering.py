@@ -20,6 +20,7 @@ from fastapi.templating import Jinja2Templates
 
 from dragoman import __version__
 from dragoman.domain.specs import shown_location
+from dragoman.store.web_sessions import WebSessions
 from dragoman.web import csrf, pages
 from dragoman.web.signin import Visitor, visitor
 
@@ -74,7 +75,8 @@ def render(request: Request, name: str, who: Visitor | None, status_code: int = 
 
 def signed_in(request: Request) -> Visitor | Response:
     """The visitor, or the response that sends them to sign in (htmx: by its redirect header)."""
-    who = visitor(request, service_of(request).settings)
+    service = service_of(request)
+    who = visitor(request, service.settings, WebSessions(service.store._engine))
     if who is not None:
         return who
     target = f"{PREFIX}/signin?{urlencode({'next': request.url.path})}"

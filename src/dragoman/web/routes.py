@@ -10,25 +10,31 @@ found", by its page's URL too. Every POST carries the session's CSRF token (`csr
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import PurePosixPath
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from dragoman.domain.jobs import JobView
+from dragoman.domain.specs import shown_location
 from dragoman.domain.states import JobStatus, TaskStatus
-from dragoman.errors import CancelRefused, NotFound
+from dragoman.errors import CancelRefused, NotFound, ServiceError
+from dragoman.formats.documents import format_of
 from dragoman.store.jobs import JobQuery, TaskQuery
+from dragoman.store.web_sessions import WebSessions
 from dragoman.web import csrf, pages
 from dragoman.web.rendering import PREFIX, SECURITY_HEADERS, render, service_of, signed_in, static_files
 from dragoman.web.signin import Visitor, remember, sign_in, sign_out
+from dragoman.web.throttle import LIMIT, SignInThrottle
 
 __all__ = ["PREFIX", "SECURITY_HEADERS", "router", "static_files"]  # the last three from `rendering`
 
 PAGE_SIZE = 25
 TASKS_PER_PAGE = 200
 router = APIRouter(include_in_schema=False)
+_THROTTLE = SignInThrottle()
 
 
 def _safe_next(value: str | None) -> str:
@@ -63,10 +69,16 @@ def signin(
 ) -> Response:
     if not csrf.check(request, csrf_token):
         return render(request, "signin.html", None, 403, next=_safe_next(next), error="The form expired: try again.")
-    who = sign_in(service_of(request).settings, key)
+    address = request.client.host if request.client else ""
+    if not _THROTTLE.allowed(address):
+        too_many = f"Too many wrong keys from this address: try again in a minute ({LIMIT} a minute at most)."
+        return render(request, "signin.html", None, 429, next=_safe_next(next), error=too_many)
+    service = service_of(request)
+    who = sign_in(service.settings, key)
     if who is None:
+        _THROTTLE.failed(address)
         return render(request, "signin.html", None, 401, next=_safe_next(next), error="That key is not known here.")
-    remember(request, who)
+    remember(request, who, key, service.settings, WebSessions(service.store._engine))
     csrf.token(request)
     landing = f"{PREFIX}/vendor" if who.kind == "vendor" else _safe_next(next)
     return RedirectResponse(landing, status_code=303)
@@ -75,7 +87,7 @@ def signin(
 @router.post(PREFIX + "/signout", response_model=None)
 def signout(request: Request, csrf_token: Annotated[str, Form()] = "") -> Response:
     if csrf.check(request, csrf_token):
-        sign_out(request)
+        sign_out(request, WebSessions(service_of(request).store._engine))
     return RedirectResponse(f"{PREFIX}/signin", status_code=303)
 
 
@@ -97,6 +109,12 @@ def jobs_page(
         return RedirectResponse(f"{PREFIX}/vendor", status_code=303)
     service = service_of(request)
     statuses = {JobStatus(value) for value in status or () if value in JobStatus.__members__.values()}
+    ignored = [f"status {value!r}" for value in status or () if value not in JobStatus.__members__.values()]
+    if door and door not in pages.FRONT_DOORS:
+        ignored.append(f"front door {door!r}")
+    ignored += [f"date {value!r}" for value in (created_from, created_to) if value and _day(value) is None]
+    if after and _cursor(after) is None:
+        ignored.append("a page link that could not be read (showing the newest)")
     query = JobQuery(
         statuses=statuses or None,
         origin=door if door in pages.FRONT_DOORS else None,
@@ -131,35 +149,57 @@ def jobs_page(
         "next_page": next_page,
         "first_page": urlencode(kept),
         "paged": after is not None,
-        "live_query": urlencode([*kept, *([("after", after)] if after else [])]),
+        "live_query": urlencode([*kept, *([("after", after)] if after and query.after else [])]),
+        "ignored": ignored,
     }
     name = "jobs_table.html" if request.headers.get("HX-Request") else "jobs.html"
     return render(request, name, who, **context)
 
 
 @router.get(PREFIX + "/jobs/{job_id}", response_class=HTMLResponse, response_model=None)
-def job_page(request: Request, job_id: str, page: Annotated[int, Query(ge=0, le=100_000)] = 0) -> Response:
+def job_page(
+    request: Request, job_id: str, page: Annotated[int, Query(ge=0, le=100_000)] = 0, status: str | None = None
+) -> Response:
     who = signed_in(request)
     if isinstance(who, Response):
         return who
     found = _job(request, who, job_id)
     if isinstance(found, Response):
         return found
-    context = _job_context(request, who, found, page)
+    context = _job_context(request, who, found, page, status)
     name = "job_live.html" if request.headers.get("HX-Request") else "job.html"
     return render(request, name, who, **context)
 
 
 @router.get(PREFIX + "/jobs/{job_id}/cancel", response_class=HTMLResponse, response_model=None)
 def cancel_dialog(request: Request, job_id: str) -> Response:
-    """The confirmation, with what a cancel would do now, in numbers."""
+    """The confirmation, with what a cancel would do now, in numbers; or, for a job no longer
+    cancellable, what became of it (a page of its own without JavaScript)."""
     who = signed_in(request)
     if isinstance(who, Response):
         return who
     found = _job(request, who, job_id)
     if isinstance(found, Response):
         return found
-    return render(request, "cancel_dialog.html", who, view=found, consequences=pages.consequences(found), result=None)
+    return _cancel_state(request, who, found, pages.cancel_state(found))
+
+
+@router.get(PREFIX + "/jobs/{job_id}/cancel/consequences", response_class=HTMLResponse, response_model=None)
+def cancel_consequences(request: Request, job_id: str) -> Response:
+    """The open confirmation's numbers, polled; once the job can no longer be cancelled, the whole
+    confirmation is replaced by what became of the job (a lost race, or someone else's cancel)."""
+    who = signed_in(request)
+    if isinstance(who, Response):
+        return who
+    found = _job(request, who, job_id)
+    if isinstance(found, Response):
+        return found
+    state = pages.cancel_state(found)
+    if state.result is None:
+        return render(request, "cancel_consequences.html", who, view=found, state=state)
+    response = render(request, "cancel_dialog.html", who, view=found, state=state)
+    response.headers.update({"HX-Retarget": "#cancel-area", "HX-Reswap": "innerHTML"})
+    return response
 
 
 @router.post(PREFIX + "/jobs/{job_id}/cancel", response_class=HTMLResponse, response_model=None)
@@ -171,21 +211,53 @@ def cancel(request: Request, job_id: str, csrf_token: Annotated[str, Form()] = "
     if who.kind != "tenant":
         return _not_found(request, who, job_id)
     if not csrf.check(request, csrf_token):
-        return render(
-            request, "message.html", who, 403, title="Not cancelled", text="The form expired: reload the page."
-        )
+        expired = "The form expired: reload the page."
+        return render(request, "message.html", who, 403, title="Not cancelled", text=expired)
     service = service_of(request)
     try:
         view = service.cancel(job_id, tenant=who.name)
-        result = pages.cancel_result(view)
+        state = pages.CancelState(view, None, pages.cancel_result(view))
     except NotFound:
         return _not_found(request, who, job_id)
     except CancelRefused:
         view = service.get(job_id, tenant=who.name)
-        result = pages.refused_result(view)
-    if not request.headers.get("HX-Request"):
-        return RedirectResponse(f"{PREFIX}/jobs/{job_id}", status_code=303)
-    return render(request, "cancel_dialog.html", who, view=view, consequences=None, result=result)
+        state = pages.CancelState(view, None, pages.refused_result(view))
+    return _cancel_state(request, who, view, state)
+
+
+@router.get(PREFIX + "/jobs/{job_id}/tasks/{task_id}/output", response_model=None)
+def output(request: Request, job_id: str, task_id: str) -> Response:
+    """A succeeded document's translation, read from where it was written (the tenant's storage),
+    as a download named like it."""
+    who = signed_in(request)
+    if isinstance(who, Response):
+        return who
+    if who.kind != "tenant":
+        return _not_found(request, who, job_id)
+    service = service_of(request)
+    try:
+        task = service.task(job_id, task_id, tenant=who.name)
+    except NotFound:
+        return _not_found(request, who, job_id)
+    if task.status is not TaskStatus.SUCCEEDED:
+        return render(request, "message.html", who, 404, title="No translation", text="This document has none.")
+    try:
+        data = service.storage.for_tenant(who.name).read(task.target_url)
+    except ServiceError as exc:
+        return render(request, "message.html", who, 502, title="Not readable", text=exc.message)
+    name = PurePosixPath(shown_location(task.target_url)).name or "translation"
+    try:
+        media_type = format_of(name, data).content_types[0]
+    except ServiceError:
+        media_type = "application/octet-stream"
+    disposition = f"attachment; filename*=UTF-8''{quote(name, safe='')}"
+    return Response(data, media_type=media_type, headers={**SECURITY_HEADERS, "Content-Disposition": disposition})
+
+
+def _cancel_state(request: Request, who: Visitor, view: JobView, state: pages.CancelState) -> HTMLResponse:
+    """The cancel area's content (htmx), or a page of its own (no JavaScript)."""
+    name = "cancel_dialog.html" if request.headers.get("HX-Request") else "cancel_page.html"
+    return render(request, name, who, view=view, state=state)
 
 
 def _job(request: Request, who: Visitor, job_id: str) -> JobView | Response:
@@ -203,17 +275,29 @@ def _not_found(request: Request, who: Visitor, job_id: str) -> Response:
     )
 
 
-def _job_context(request: Request, who: Visitor, view: JobView, page: int) -> dict[str, Any]:
+def _job_context(request: Request, who: Visitor, view: JobView, page: int, status: str | None) -> dict[str, Any]:
     service = service_of(request)
-    tasks = service.tasks(
-        view.job.id, tenant=who.name, query=TaskQuery(limit=TASKS_PER_PAGE, offset=page * TASKS_PER_PAGE)
-    )
+    shown = TaskStatus(status) if status is not None and status in TaskStatus.__members__.values() else None
+    summary = view.summary
+    counted = {
+        None: summary.total,
+        TaskStatus.PENDING: summary.not_yet_started,
+        TaskStatus.RUNNING: summary.in_progress,
+        TaskStatus.SUCCEEDED: summary.succeeded,
+        TaskStatus.FAILED: summary.failed,
+        TaskStatus.CANCELLED: summary.cancelled,
+    }[shown]
+    pages_of_tasks = max(1, -(-counted // TASKS_PER_PAGE))
+    page = min(page, pages_of_tasks - 1)  # a page past the end shows the last one
+    query = TaskQuery(statuses={shown} if shown else None, limit=TASKS_PER_PAGE, offset=page * TASKS_PER_PAGE)
+    tasks = service.tasks(view.job.id, tenant=who.name, query=query)
     return {
         "view": view,
         "timeline": service.store.timeline(view.job.id, tenant=who.name),
         "tasks": tasks,
         "page": page,
-        "pages_of_tasks": max(1, -(-view.summary.total // TASKS_PER_PAGE)),
+        "task_status": shown.value if shown else "",
+        "pages_of_tasks": pages_of_tasks,
         "protocol": pages.protocol_status(view),
         "cancellable": pages.can_cancel(view),
         "TaskStatus": TaskStatus,
@@ -221,25 +305,24 @@ def _job_context(request: Request, who: Visitor, view: JobView, page: int) -> di
 
 
 def _day(value: str | None, *, end: bool = False) -> datetime | None:
-    """A date (`2026-11-30`) or moment from a filter, as UTC; None when absent or unreadable."""
+    """A date (`2026-11-30`) or moment from a filter, in UTC; None when absent or unreadable (a
+    moment UTC cannot hold, such as year 1 at +14:00, is unreadable too)."""
     if not value:
         return None
     try:
         moment = datetime.fromisoformat(value.strip())
-    except ValueError:
+        moment = (moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment).astimezone(UTC)
+        if end and len(value.strip()) == 10:  # a whole day: up to its end
+            moment += timedelta(days=1) - timedelta(microseconds=1)
+    except (ValueError, OverflowError):
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    if end and len(value.strip()) == 10:  # a whole day: up to its end
-        moment += timedelta(days=1) - timedelta(microseconds=1)
     return moment
 
 
 def _cursor(value: str | None) -> tuple[datetime, str] | None:
+    """The (created_at, id) a jobs page continues after, from its link; None when unreadable."""
     if not value or "|" not in value:
         return None
     moment, _, job_id = value.partition("|")
-    try:
-        return datetime.fromisoformat(moment), job_id[:64]
-    except ValueError:
-        return None
+    when = _day(moment)
+    return None if when is None else (when, job_id[:64])
