@@ -5,6 +5,7 @@ whole: every problem listed, hostile XML refused without being expanded or fetch
 from __future__ import annotations
 
 import copy
+import html
 import io
 import re
 
@@ -198,7 +199,10 @@ def test_codes_may_move_and_each_comes_back_as_the_original_tag(version: str) ->
 def test_any_text_comes_back_exactly_when_the_target_copies_the_source(text: str, version: str) -> None:
     assert inline.render(inline.parse(text)) == text
     job = XliffJob("job-1", "en", "es", (unit("i", "e", "f", text),))
-    assert xliff.read(fill(xliff.build(job, version), version), {"es": job}).translations == {"i": {"f": text}}
+    back = xliff.read(fill(xliff.build(job, version), version), {"es": job}).translations["i"]["f"]
+    # a plain field exactly; a markup field with its stray `<`, `>` and bare `&` written as references
+    assert back == (inline.confine(text, text) if inline.is_markup(text) else text)
+    assert html.unescape(back) == html.unescape(text)
 
 
 # --- uploads refused --------------------------------------------------------------------------
@@ -323,3 +327,29 @@ def test_a_file_over_the_cap_is_refused_before_it_is_parsed() -> None:
 def test_characters_no_xml_file_carries_are_named() -> None:
     assert xliff.unusable_character("fine\ttext\n") is None
     assert xliff.unusable_character("bell\x07") == "U+0007"
+
+
+TAGGED = st.lists(
+    st.one_of(
+        st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=8),
+        st.sampled_from(
+            ["<b>", "</b>", "<br/>", "<img src=x onerror=alert(9)>", "<script>", "&amp;", "&lt;", "<", "&"]
+        ),
+    ),
+    max_size=8,
+).map("".join)
+
+
+@settings(max_examples=200, deadline=None)
+@given(TAGGED, TAGGED)
+def test_a_translation_holds_no_tag_its_source_did_not_have(source: str, translation: str) -> None:
+    try:
+        confined = inline.confine(source, translation)
+    except inline.MarkupAdded:
+        assert not inline.is_markup(source)
+        return
+    allowed = set(re.findall(r"<[^<>]*>", source))
+    assert set(re.findall(r"<[^<>]*>", confined)) <= allowed  # every tag left is one of the source's
+    assert inline.confine(source, confined) == confined  # idempotent: a second import changes nothing
+    if not inline.is_markup(source):
+        assert confined == translation  # a plain field's text is left as it is

@@ -13,10 +13,19 @@ content make a pair; everything else (void elements like `<br>`, self-closed tag
 without its partner) is standalone. Anything else (`a < b`, `&amp;`, a comment) is text. Finding a
 tag where the author meant text costs nothing: its text is put back as it was.
 
+Coming back, a translation (from any vendor) may hold markup only where the source did: a field is
+**markup** (HTML, rich text) when its source holds a tag or a character reference (`&amp;`,
+`&#39;`); in a markup field every text node of the translation is escaped as markup's text (`<`,
+`>` and a `&` that starts no reference), and only the source's own tags come back as tags
+(`confine`). A translation of a plain field is text, as it is, unless it holds a tag the source did
+not have: that is refused (MarkupAdded), since a field whose source happened to hold no tag may
+still be rendered as HTML.
+
 Shapes: `parse(text) -> tuple[Node, ...]` where a Node is a `str`, a `Span(code, children)` (a pair)
 or a `Placeholder(code)` (standalone); each `Code(id, paired, start, end, name)` has an id "1", "2",
 ... in document order; `codes(nodes) -> {id: Code}`; `render(nodes) -> str` (so `render(parse(t)) ==
-t` for every text t).
+t` for every text t); `is_markup(source) -> bool`; `escape_text(text) -> str`; `confine(source,
+translation) -> str` (raises MarkupAdded).
 """
 
 from __future__ import annotations
@@ -25,13 +34,28 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-__all__ = ["Code", "Node", "Placeholder", "Span", "codes", "parse", "render"]
+__all__ = [
+    "Code",
+    "MarkupAdded",
+    "Node",
+    "Placeholder",
+    "Span",
+    "codes",
+    "confine",
+    "escape_text",
+    "is_markup",
+    "parse",
+    "render",
+]
 
 _TAG = re.compile(
     r"<(?P<close>/)?(?P<name>[A-Za-z][A-Za-z0-9:._-]*)"
     r"(?P<attributes>(?:\s+[^\s<>\"'/=]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'<>=`]+))?)*)"
     r"\s*(?P<self>/)?>"
 )
+# HTML 5 §13.1.4 character references: named, decimal, hexadecimal
+_REFERENCE = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{0,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});")
+_BARE_AMPERSAND = re.compile(r"&(?!(?:[A-Za-z][A-Za-z0-9]{0,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});)")
 # HTML elements that never take an end tag
 VOID = frozenset(
     {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"}
@@ -154,4 +178,59 @@ def render(nodes: Sequence[Node]) -> str:
             parts.extend((node.code.start, render(node.children), node.code.end))
         else:
             parts.append(node.code.start)
+    return "".join(parts)
+
+
+class MarkupAdded(ValueError):
+    """A translation of a plain field holds a tag its source does not have."""
+
+
+def is_markup(source: str) -> bool:
+    """Whether a field whose source is `source` is markup: it holds a tag or a character reference."""
+    return _REFERENCE.search(source) is not None or any(not isinstance(node, str) for node in parse(source))
+
+
+def escape_text(text: str) -> str:
+    """`text` as the text of markup: `<` and `>` escaped, and every `&` that starts no character
+    reference (one that does is kept, so escaping twice changes nothing)."""
+    return _BARE_AMPERSAND.sub("&amp;", text).replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _tags(nodes: Sequence[Node]) -> Iterator[str]:
+    for node in nodes:
+        if isinstance(node, Span):
+            yield node.code.start
+            yield from _tags(node.children)
+            yield node.code.end
+        elif isinstance(node, Placeholder):
+            yield node.code.start
+
+
+def confine(source: str, translation: str) -> str:
+    """`translation` of a field whose source is `source`, holding markup only where the source did
+    (see the module's docstring): in a markup field, text escaped and only the source's own tags kept
+    as tags; a plain field's translation as it is. Idempotent. Raises MarkupAdded for a plain field's
+    translation holding a tag."""
+    nodes = parse(translation)
+    if not is_markup(source):
+        added = next(_tags(nodes), None)
+        if added is not None:
+            raise MarkupAdded(f"the translation holds markup its source does not have ({added[:80]!r})")
+        return translation
+    allowed = set(_tags(parse(source)))
+    return _confined(nodes, allowed)
+
+
+def _confined(nodes: Sequence[Node], allowed: set[str]) -> str:
+    def tag(text: str) -> str:
+        return text if text in allowed else escape_text(text)
+
+    parts: list[str] = []
+    for node in nodes:
+        if isinstance(node, str):
+            parts.append(escape_text(node))
+        elif isinstance(node, Span):
+            parts.extend((tag(node.code.start), _confined(node.children, allowed), tag(node.code.end)))
+        else:
+            parts.append(tag(node.code.start))
     return "".join(parts)

@@ -12,7 +12,8 @@ orders the steps so that nothing is lost:
   vendor is asked, and its answer is applied at a poll.
 - **Import** settles each item once (a repeated import changes nothing), writing only the item's
   fields for its language, and ends the job `imported` or `imported_with_errors` with a per-item
-  report (each failed item's error).
+  report (each failed item's error). Whatever the vendor, a translation holds markup only where its
+  source did (`inline.confine`): a markup field's text is escaped, a plain field holding a tag fails.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from dragoman.connector import inline
 from dragoman.connector.languages import ItemEventKind, check_not_in_translation
 from dragoman.connector.lifecycle import (
     CancelDecision,
@@ -443,7 +445,8 @@ class Connector:
             else:
                 missing = sorted(set(item.fields) - set(delivery.fields or {}))
                 error = delivery.error or (f"fields not delivered: {', '.join(missing)}" if missing else None)
-                translation = {name: text for name, text in (delivery.fields or {}).items() if name in item.fields}
+                translation, refused = _confined(item, delivery.fields or {})
+                error = error or refused
                 if error is None and owners.get(item.entity) is not None:
                     try:
                         error = self._write_back(tenant, owners[item.entity] or "", item, translation)
@@ -476,3 +479,19 @@ class Connector:
         if decision is WriteDecision.WRITE:
             source.write(item.entity, item.language, translation)
         return None
+
+
+def _confined(item: Item, delivered: Mapping[str, str]) -> tuple[dict[str, str], str | None]:
+    """The item's delivered fields as they may be written, whatever the vendor: a markup field's text
+    escaped and only its source's own tags kept as tags (`inline.confine`); and why the item fails
+    instead, if a plain field came back holding a tag."""
+    translation: dict[str, str] = {}
+    refused: list[str] = []
+    for name, text in delivered.items():
+        if name not in item.fields:
+            continue
+        try:
+            translation[name] = inline.confine(item.fields[name][0], text)
+        except inline.MarkupAdded as exc:
+            refused.append(f"{name}: {exc}")
+    return translation, "; ".join(refused) or None

@@ -24,7 +24,9 @@ XLIFF, or a version other than 1.2, 2.0, 2.1; not one `<file>`; another job's fi
 or target language that is not the job's; per unit: an unknown or duplicated id, a source text or
 source hash that is not the one sent (the source changed, or the file is another job's), a missing
 or empty target, inline codes missing, added, duplicated or of another kind, inline elements this
-file never had; units missing. Nothing is read from a refused file.
+file never had, a tag typed as text into a plain field's target; units missing. Nothing is read from
+a refused file. A target's text is text, never markup: in a markup field (`inline.is_markup`) it is
+escaped as markup's text, and only the unit's inline codes come back as tags (`inline.confine`).
 
 Shapes: `SourceUnit(item_id, entity, field, text, hash)`, `XliffJob(job_id, source_language,
 target_language, units, instructions, due)`; `build(job, version) -> bytes`; `read(data, jobs,
@@ -364,9 +366,16 @@ def _checked_unit(
         return None
     used: list[str] = []
     found: list[str] = []
-    translation = "".join(_text(target, version, codes, used, found) for target in targets if target is not None)
+    markup = inline.is_markup(unit.text)
+    translation = "".join(
+        _text(target, version, codes, used, found, markup=markup) for target in targets if target is not None
+    )
     if not translation.strip():
         problems.append(f"{label}: its target is empty")
+    try:
+        translation = inline.confine(unit.text, translation)
+    except inline.MarkupAdded as exc:
+        problems.append(f"{label}: {exc} (the source is plain text: write it as words)")
     problems.extend(f"{label}: {problem}" for problem in found)
     repeated = sorted({code for code in used if used.count(code) > 1}, key=_by_number)
     if repeated:
@@ -390,23 +399,32 @@ def _by_number(code: str) -> tuple[int, str]:
 
 
 def _text(
-    element: etree._Element, version: str, codes: Mapping[str, inline.Code], used: list[str], found: list[str] | None
+    element: etree._Element,
+    version: str,
+    codes: Mapping[str, inline.Code],
+    used: list[str],
+    found: list[str] | None,
+    *,
+    markup: bool = False,
 ) -> str:
     """The text `element` stands for, each known inline code's original tags put back; the ids met are
-    appended to `used`, and what is wrong to `found` (None: reading a source, whose codes are ours)."""
+    appended to `used`, and what is wrong to `found` (None: reading a source, whose codes are ours).
+    `markup`: the field is markup, so the element's text (never markup: an agency's `&lt;b&gt;` is
+    the text `<b>`) is escaped as markup's text, and only the codes come back as tags."""
     paired, single = ("g", "x") if version == "1.2" else ("pc", "ph")
     namespace = XLIFF_1 if version == "1.2" else XLIFF_2
-    parts = [element.text or ""]
+    text = inline.escape_text if markup else str
+    parts = [text(element.text or "")]
     for child in element:
         if not isinstance(child.tag, str):  # a comment or processing instruction: only its tail counts
-            parts.append(child.tail or "")
+            parts.append(text(child.tail or ""))
             continue
         name = etree.QName(child)
         local = name.localname if name.namespace == namespace else f"{{{name.namespace}}}{name.localname}"
         if local in (paired, single):
             given = child.get("id") or ""
             code = codes.get(given)
-            inner = _text(child, version, codes, used, found) if local == paired else ""
+            inner = _text(child, version, codes, used, found, markup=markup) if local == paired else ""
             if code is None or code.paired != (local == paired):
                 if found is not None:
                     found.append(f"inline code <{local} id={given!r}> is not one of the source's (added)")
@@ -414,12 +432,12 @@ def _text(
                 used.append(given)
                 parts.append(code.start + inner + code.end if code.paired else code.start)
         elif local == "mrk":  # an annotation a tool added: its content counts, the mark does not
-            parts.append(_text(child, version, codes, used, found))
+            parts.append(_text(child, version, codes, used, found, markup=markup))
         elif version == "2.0" and local in ("sm", "em"):
             pass
         elif found is not None:
             found.append(f"the target holds <{local}>, an inline element the file did not have")
-        parts.append(child.tail or "")
+        parts.append(text(child.tail or ""))
     return "".join(parts)
 
 

@@ -256,6 +256,60 @@ def test_bad_uploads_are_refused_with_every_problem_and_change_nothing(
     assert ok(upload(agency, job_id, good))["state"] == "delivered"  # the right file still goes in
 
 
+def _targets_typed(data: bytes, typed: dict[str, list[Any]]) -> bytes:
+    """A downloaded 1.2 file with targets as an agency's tool writes them: unit id -> the target's
+    content, each a text (text as typed: lxml escapes it) or ("g", code id, text) for an inline code."""
+    root = etree.fromstring(data)
+    ns = "urn:oasis:names:tc:xliff:document:1.2"
+    for unit in root.iter(f"{{{ns}}}trans-unit"):
+        target = etree.SubElement(unit, f"{{{ns}}}target")
+        target.text, last = "", None
+        for part in typed[unit.get("id") or ""]:
+            if isinstance(part, str):
+                if last is None:
+                    target.text += part
+                else:
+                    last.tail = (last.tail or "") + part
+            else:
+                last = etree.SubElement(target, f"{{{ns}}}{part[0]}", id=part[1])
+                last.text = part[2]
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
+
+
+def test_text_an_agency_types_comes_back_as_text_never_as_markup(acme: httpx.Client, agency: httpx.Client) -> None:
+    # Given an entity whose name is markup (it holds <b>) and whose note is plain text
+    fields = {"name": "The <b>red</b> chair &amp; table", "note": "Lamp"}
+    ok(acme.put("/connector/entities/xss-chair", json={"source_language": "en", "fields": fields}))
+    body = {"name": "xss", "source_language": "en", "target_languages": ["es"], "vendor": "agency",
+            "entity_ids": ["xss-chair"]}  # fmt: skip
+    job_id = ok(acme.post("/connector/jobs", json=body), 201)["id"]
+    ok(acme.post(f"/connector/jobs/{job_id}:send"))
+    data = download(agency, job_id)
+    payload = "<img src=x onerror=alert(9)>"  # typed as text: `&lt;img ...&gt;` in the file
+    name = [payload + " La silla ", ("g", "1", "roja"), " & <script>alert(1)</script> mesa"]
+
+    # When the agency types a tag into the plain field, the file is refused, naming it
+    refused = error(upload(agency, job_id, _targets_typed(data, {"xss-chair/name": name, "xss-chair/note": [payload]})),
+                    400, "Invalid")  # fmt: skip
+    assert (
+        "unit 'xss-chair/note': the translation holds markup its source does not have "
+        "('<img src=x onerror=alert(9)>') (the source is plain text: write it as words)"
+    ) in refused.split("\n- ")
+
+    # When it types them into the markup field only, they come back escaped, beside the <b> of the code
+    ok(upload(agency, job_id, _targets_typed(data, {"xss-chair/name": name, "xss-chair/note": ["Lámpara"]})))
+    assert ok(acme.post(f"/connector/jobs/{job_id}:poll"))["status"] == "ready_for_import"
+    assert ok(acme.post(f"/connector/jobs/{job_id}:import"))["status"] == "imported"
+    expected = (
+        "&lt;img src=x onerror=alert(9)&gt; La silla <b>roja</b> &amp; &lt;script&gt;alert(1)&lt;/script&gt; mesa"
+    )
+    chair = ok(acme.get("/connector/entities/xss-chair"))
+    assert chair["translations"] == {"es": {"name": expected, "note": "Lámpara"}}
+    exported = acme.get("/connector/entities:export", params={"format": "csv"}).text
+    row = next(line for line in exported.splitlines() if line.startswith("xss-chair,"))
+    assert expected in row and "<img" not in row and "<script" not in row
+
+
 def test_a_vendor_sees_and_acts_on_none_of_another_vendor_s_jobs(
     acme: httpx.Client, agency: httpx.Client, rival: httpx.Client
 ) -> None:

@@ -347,3 +347,32 @@ def test_cancelling_a_failed_send_the_vendor_cannot_be_asked_about_cancels_and_s
     assert after.error is not None and after.error.startswith("the vendor could not be asked what reached it: ")
     assert "refused the credentials" in after.error and "not-the-secret" not in after.error
     assert world.jobs_named(after) == []
+
+
+def test_markup_amazon_sends_back_is_text_unless_the_source_had_it(world: World) -> None:
+    # Given a markup field and a plain one, sent and translated
+    connector = world.connector()
+    connector.put_entity(TENANT, "rich", "en", {"name": "The <b>red</b> house"})
+    connector.put_entity(TENANT, "plain", "en", {"name": "I like dogs."})
+    job = connector.send(TENANT, connector.create_job(TENANT, "j", "en", ["es"], VENDOR, ["rich", "plain"]).id)
+    polled_until(connector, TENANT, job.id, S.READY_FOR_IMPORT)
+    # When the vendor's outputs hold markup of their own
+    keys = world.keys(job, "output")
+    outputs = {
+        "rich": "<img src=x onerror=alert(9)> La casa <b>roja</b> <a href='javascript:x'>aquí</a> &lt;b&gt;",
+        "plain": "Me gustan los <img src=x onerror=alert(9)> perros.",
+    }
+    for item in job.items:
+        key = next(key for key in keys if key.endswith(f"/{item.id}/es.0.txt"))
+        world.s3.put_object(Bucket=BUCKET, Key=key, Body=outputs[item.entity].encode())
+    imported = connector.import_job(TENANT, job.id)
+    # Then only the source's own tags come back as tags; a tag in a plain field fails its item
+    assert connector.store.entity(TENANT, "rich").translations["es"] == {
+        "name": "&lt;img src=x onerror=alert(9)&gt; La casa <b>roja</b> "
+        "&lt;a href='javascript:x'&gt;aquí&lt;/a&gt; &lt;b&gt;"
+    }
+    plain = next(item for item in imported.items if item.entity == "plain")
+    assert plain.status == ItemStatus.FAILED
+    assert plain.error == "name: the translation holds markup its source does not have ('<img src=x onerror=alert(9)>')"
+    assert "es" not in connector.store.entity(TENANT, "plain").translations
+    assert imported.status is S.IMPORTED_WITH_ERRORS
