@@ -10,12 +10,14 @@ import is the page's."""
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import re
 import uuid
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import quote, urljoin
 
 import httpx
 import pytest
@@ -367,3 +369,33 @@ def test_pages_ask_for_a_sign_in(server: str) -> None:
         for path in ("/ui/connector/entities", "/ui/connector/jobs", "/ui/vendor", f"/ui/vendor/jobs/{uuid.uuid4()}"):
             answer = stranger.get(path)
             assert answer.status_code == 303 and answer.headers["location"].startswith("/ui/signin"), path
+
+
+ODD_IDS = ["a/../b", "a/./b", "a/b/../../x", "a%2Fb", "ä ö", "x?y#z", "c/..", "./d", "%2e%2e"]
+
+
+def test_entity_ids_with_dot_segments_or_url_characters_open_their_own_page(
+    rest: httpx.Client, acme: tuple[httpx.Client, str]
+) -> None:
+    # Given entities whose ids a URL could mistake for path steps, a query or an escape, beside the
+    # entities a normalised URL would open instead
+    prefix = uuid.uuid4().hex[:8]
+    ids = [f"{prefix}/{odd}" for odd in ODD_IDS] + [f"{prefix}/b", f"{prefix}/x", f"{prefix}/d"]
+    for entity_id in ids:
+        path = "/connector/entities/" + quote(entity_id, safe="")
+        ok(rest.put(path, json={"source_language": "en", "fields": {"name": f"Name of {entity_id}"}}))
+        assert ok(rest.get(path))["id"] == entity_id  # the REST API reads the id back exactly
+    body = {"source_language": "en", "target_languages": ["es"], "vendor": "agency", "entity_ids": ids}
+    job = ok(rest.post("/connector/jobs", json=body), 201)["id"]
+    tenant, _ = acme
+    page = tenant.get(f"/ui/connector/jobs/{job}")
+    assert page.status_code == 200, page.text
+    for entity_id in ids:
+        # When a browser follows the job page's link to the entity (resolving it as browsers do)
+        hrefs = re.findall(r'<a href="([^"]+)">' + re.escape(html.escape(entity_id)) + "</a>", page.text)
+        assert len(hrefs) == 1, entity_id
+        followed = tenant.get(urljoin(str(page.url), html.unescape(hrefs[0])))
+        # Then it opens that entity's page, no other
+        assert followed.status_code == 200, (entity_id, followed.text[:300])
+        assert f"<h1>Entity <code>{html.escape(entity_id)}</code></h1>" in followed.text
+        assert html.escape(f"Name of {entity_id}") in followed.text

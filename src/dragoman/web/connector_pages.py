@@ -7,13 +7,14 @@ Shapes: `status_words(status) -> str`; `cancel_request_words(request) -> str`;
 `lifecycle_steps(status) -> [Step]`; `cancel_offer(job) -> CancelOffer | None`;
 `language_cells(entity, imported, languages) -> [LanguageCell]`;
 `entity_filter(source, status, language) -> EntityFilter`, `EntityFilter.keeps(entity, imported)`;
-`agency_state_words(state) -> str`; `agency_cancel_words(cancel) -> str`.
+`agency_state_words(state) -> str`; `agency_cancel_words(cancel) -> str`; `entity_segment(id) -> str`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from dragoman.connector.lifecycle import (
     CancelDecision,
@@ -40,6 +41,7 @@ __all__ = [
     "cancel_offer",
     "cancel_request_words",
     "entity_filter",
+    "entity_segment",
     "job_actions",
     "language_cells",
     "languages_of",
@@ -85,6 +87,13 @@ ENTITY_STATUSES: dict[str, str] = {
     "out_of_date": "Translated, out of date",
     "untranslated": "Neither",
 }
+
+
+def entity_segment(entity_id: str) -> str:
+    """An entity's id as one URL path segment: every character but letters, digits and `-._~`
+    percent-encoded, `/` too, so that no browser or client takes `a/../b` or `a/./b` for a path to
+    normalise, nor `?` or `#` for the query; the page's route decodes it back exactly."""
+    return quote(entity_id, safe="")
 
 
 def status_words(status: ConnectorJobStatus) -> str:
