@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -169,15 +170,15 @@ class ConnectorMachine(RuleBasedStateMachine):
         original = store.import_items
         calls = 0
 
-        def dying(tenant: str, job_id: str, results: list[tuple[object, ...]]) -> int:
+        def dying(tenant: str, job_id: str, results: list[tuple[object, ...]], **options: Any) -> int:
             """Records the first `crash_after` items, then the process dies before the rest."""
             nonlocal calls
             if crash_after is not None and calls + len(results) > crash_after:
                 kept = results[: max(0, crash_after - calls)]
-                original(tenant, job_id, kept)  # type: ignore[arg-type]
+                original(tenant, job_id, kept, **options)  # type: ignore[arg-type]
                 raise Crash
             calls += len(results)
-            return original(tenant, job_id, results)  # type: ignore[arg-type]
+            return original(tenant, job_id, results, **options)  # type: ignore[arg-type]
 
         store.import_items = dying  # type: ignore[method-assign]
         try:

@@ -6,14 +6,17 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from dragoman.abort import Aborted
 from dragoman.config import Settings
 from dragoman.connector.lifecycle import CancelRequest, ConnectorJobStatus
 from dragoman.connector.service import Connector
 from dragoman.connector.store import ConnectorJob, ConnectorStore, ItemStatus
 from dragoman.connector.vendors import LocalVendor, Vendor, VendorStatus
+from dragoman.domain.states import JobStatus, TaskStatus
 from dragoman.errors import CancelRefused, Conflict, Invalid, ServiceError
 from dragoman.service import Dragoman
 from tests.conftest import wait_for
@@ -311,3 +314,63 @@ def test_a_vendor_that_could_not_take_a_job_gets_it_again_on_its_own_up_to_a_cap
     for _ in range(5):
         capped.retry_failed_sends(attempts=3, first_wait=0)
     assert always_down.calls == 3 and capped.store.job(TENANT, other.id).status is S.SEND_FAILED
+
+
+def test_a_batch_job_cancelled_outside_the_connector_imports_what_it_finished_and_billed(
+    running: Dragoman, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a connector job whose Spanish document is translated while its Catalan one is held running
+    held, catalan_started = threading.Event(), threading.Event()
+    translate = running.engine.translate
+
+    def holding(segments: Any, source: str, target: str, **options: Any) -> list[str]:
+        if target == "ca":
+            catalan_started.set()
+            while not held.wait(0.02):
+                if options["should_abort"]():
+                    raise Aborted()
+        return translate(segments, source, target, **options)
+
+    monkeypatch.setattr(running.engine, "translate", holding)
+    connector = connector_for(running)
+    catalogue(connector)
+    job = connector.send(TENANT, connector.create_job(TENANT, "j", "en", ["es", "ca"], "local", ["chair", "table"]).id)
+    assert job.vendor_ref is not None
+    tasks = {task.target_language: task for task in running.tasks(job.vendor_ref, tenant=TENANT)}
+    wait_for(lambda: catalan_started.is_set())
+    wait_for(lambda: running.task(job.vendor_ref, tasks["es"].id, tenant=TENANT).status is TaskStatus.SUCCEEDED)
+
+    # When someone cancels the batch job itself (the dashboard's Jobs page, `dragoman jobs cancel`)
+    running.cancel(job.vendor_ref, tenant=TENANT)
+    wait_for(lambda: running.get(job.vendor_ref, tenant=TENANT).status is JobStatus.CANCELLED)
+    ended = {task.target_language: task for task in running.tasks(job.vendor_ref, tenant=TENANT)}
+    assert ended["es"].billed_characters > 0  # the Spanish document is finished and billed
+    assert ended["ca"].status is TaskStatus.CANCELLED and ended["ca"].billed_characters == 0
+
+    # Then the connector imports what was finished (and billed), and the rest ends cancelled
+    polled = connector.poll(TENANT, job.id)
+    assert polled.status is S.READY_FOR_IMPORT and polled.cancel_request is CancelRequest.NONE
+    assert polled.error is not None and "cancelled outside the connector" in polled.error
+    imported = connector.import_job(TENANT, job.id)
+    assert imported.status is S.IMPORTED_WITH_ERRORS
+    by_language = {(item.entity, item.language): item for item in imported.items}
+    assert {key: item.status for key, item in by_language.items()} == {
+        ("chair", "es"): ItemStatus.IMPORTED, ("table", "es"): ItemStatus.IMPORTED,
+        ("chair", "ca"): ItemStatus.CANCELLED, ("table", "ca"): ItemStatus.CANCELLED,
+    }  # fmt: skip
+    assert by_language["chair", "ca"].error == "the batch job was cancelled before this document was translated"
+    chair = connector.store.entity(TENANT, "chair")
+    assert chair.translations == {"es": {"name": "La casa roja", "description": "Me gustan los perros."}}
+    assert chair.translated == {"es"} and chair.in_translation == frozenset()
+    held.set()
+
+
+def test_a_batch_job_cancelled_outside_before_anything_finished_cancels_the_connector_job(stopped: Dragoman) -> None:
+    connector = connector_for(stopped)
+    catalogue(connector)
+    job = connector.send(TENANT, connector.create_job(TENANT, "j", "en", ["es"], "local", ["chair"]).id)
+    assert job.vendor_ref is not None
+    stopped.cancel(job.vendor_ref, tenant=TENANT)  # nothing ran: nothing is billed, nothing to import
+    polled = connector.poll(TENANT, job.id)
+    assert polled.status is S.CANCELLED and all(item.status == ItemStatus.CANCELLED for item in polled.items)
+    assert connector.store.entity(TENANT, "chair").in_translation == frozenset()

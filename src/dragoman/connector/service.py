@@ -9,7 +9,9 @@ orders the steps so that nothing is lost:
   while the vendor call is in flight wins: the job is cancelled at once, and when the call returns
   the vendor job is withdrawn.
 - **Cancel** follows `lifecycle.decide_cancel`; a request to the vendor is recorded before the
-  vendor is asked, and its answer is applied at a poll.
+  vendor is asked, and its answer is applied at a poll. A vendor job cancelled outside the
+  connector (no request of ours) that finished some items is a delivery: those are imported (they
+  are billed), the others end cancelled.
 - **Import** settles each item once (a repeated import changes nothing), writing only the item's
   fields for its language, and ends the job `imported` or `imported_with_errors` with a per-item
   report (each failed item's error). Whatever the vendor, a translation holds markup only where its
@@ -48,6 +50,10 @@ __all__ = ["Connector", "SyncReport"]
 
 S = ConnectorJobStatus
 IMPORT_BATCH = 200  # items recorded per transaction of an import
+CANCELLED_OUTSIDE = (
+    "the vendor's job was cancelled outside the connector: what it finished before the cancel is imported "
+    "(it is billed), the rest is cancelled"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -381,6 +387,11 @@ class Connector:
             if job.status is S.CANCELLED:
                 return job
         if status.state is VendorState.CANCELLED:
+            if self._finished_before_cancel(tenant, job_id, ref):  # cancelled at the vendor, not by us
+                return self.store.change(
+                    tenant, job_id, expect={S.SENT, S.IN_PRODUCTION}, status=S.READY_FOR_IMPORT,
+                    error=CANCELLED_OUTSIDE, with_items=False,
+                )  # fmt: skip
             return self.store.change(
                 tenant, job_id, expect={S.SENT, S.IN_PRODUCTION}, status=S.CANCELLED,
                 item_event=ItemEventKind.CANCELLED, with_items=False,
@@ -396,6 +407,20 @@ class Connector:
                 tenant, job_id, expect={S.SENT, S.IN_PRODUCTION}, status=S.READY_FOR_IMPORT, with_items=False
             )
         return job
+
+    def _finished_before_cancel(self, tenant: str, job_id: str, ref: str) -> bool:
+        """Whether a job its vendor cancelled with no request of ours (someone cancelled the vendor's
+        job itself: the batch job from the dashboard's Jobs page or `dragoman jobs cancel`, the Azure or
+        Amazon job at the vendor) holds items the vendor finished before the cancel took effect. That
+        work is done and billed: it is imported like a delivery whose other items were cancelled."""
+        job = self.store.job(tenant, job_id)
+        if not any(item.status == ItemStatus.SENT for item in job.items):
+            return False
+        deliveries = self.vendors[job.vendor].deliveries(tenant, ref, job)
+        return any(
+            item.status == ItemStatus.SENT and (found := deliveries.get(item.id)) is not None and found.error is None
+            for item in job.items
+        )
 
     def import_job(self, tenant: str, job_id: str) -> ConnectorJob:
         """Import a delivered job: each sent item once, its fields written for its language; the job
@@ -413,7 +438,7 @@ class Connector:
         try:
             self._import_items(tenant, job, None)
             settled = self.store.job(tenant, job_id)
-            failed = any(item.status == ItemStatus.FAILED for item in settled.items)
+            failed = any(item.status in (ItemStatus.FAILED, ItemStatus.CANCELLED) for item in settled.items)
             return self.store.change(
                 tenant, job_id, expect={S.READY_FOR_IMPORT}, status=S.IMPORTED_WITH_ERRORS if failed else S.IMPORTED
             )
@@ -438,6 +463,7 @@ class Connector:
         }
         settled = 0
         batch: list[tuple[Item, Mapping[str, str] | None, str | None]] = []
+        cancelled = {item_id for item_id, delivery in deliveries.items() if delivery.cancelled}
         for item in pending:
             delivery = deliveries.get(item.id)
             if delivery is None:
@@ -454,14 +480,14 @@ class Connector:
                         error = exc.message
                     except ServiceError:  # the source system is down: what is written is recorded first
                         if batch:
-                            settled += self.store.import_items(tenant, job.id, batch)
+                            settled += self.store.import_items(tenant, job.id, batch, cancelled=cancelled)
                         raise
                 batch.append((item, None if error else translation, error))
             if len(batch) >= IMPORT_BATCH:
-                settled += self.store.import_items(tenant, job.id, batch)
+                settled += self.store.import_items(tenant, job.id, batch, cancelled=cancelled)
                 batch = []
         if batch:
-            settled += self.store.import_items(tenant, job.id, batch)
+            settled += self.store.import_items(tenant, job.id, batch, cancelled=cancelled)
         return settled
 
     def _write_back(self, tenant: str, source_name: str, item: Item, translation: Mapping[str, str]) -> str | None:

@@ -8,7 +8,7 @@ language sets (`connector.languages`) read after any crash are exactly what was 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -576,17 +576,21 @@ class ConnectorStore:
         tenant: str,
         job_id: str,
         results: Sequence[tuple[Item, Mapping[str, str] | None, str | None]],
+        *,
+        cancelled: Collection[str] = (),
     ) -> int:
         """Record items' imports in one transaction, each once: (item, translation, error). A
         translation is written into its entity (per language, only the item's fields), with its
-        hashes as last imported, and its history; with an error, the item failed and nothing is
-        written. How many were settled now (an item already settled, by a repeated or concurrent
-        import, is left as it is)."""
+        hashes as last imported, and its history; with an error, the item failed (or, its id in
+        `cancelled`, was cancelled: the vendor's job was cancelled before it was translated) and
+        nothing is written. How many were settled now (an item already settled, by a repeated or
+        concurrent import, is left as it is)."""
         now = utcnow()
         settled = 0
         with self._begin() as connection:
             for item, translation, error in results:
-                settled += self._import_one(connection, tenant, job_id, item, translation, error, now)
+                ended = ItemStatus.CANCELLED if error and item.id in cancelled else ItemStatus.FAILED
+                settled += self._import_one(connection, tenant, job_id, item, translation, error, now, ended)
         return settled
 
     @staticmethod
@@ -598,12 +602,14 @@ class ConnectorStore:
         translation: Mapping[str, str] | None,
         error: str | None,
         now: datetime,
+        ended: str = ItemStatus.FAILED,
     ) -> bool:
+        """Settle one item: imported, or with an error `ended` (failed or cancelled)."""
         settled = connection.execute(
             update(connector_items)
             .where(connector_items.c.id == item.id, connector_items.c.status == ItemStatus.SENT)
             .values(
-                status=ItemStatus.FAILED if error else ItemStatus.IMPORTED,
+                status=ended if error else ItemStatus.IMPORTED,
                 delivered=dict(translation) if translation is not None else None,
                 error=error,
             )
@@ -640,7 +646,9 @@ class ConnectorStore:
                     for name, (_, digest) in item.fields.items()
                 ],
             )  # fmt: skip
-        kind = ItemEventKind.FAILED if error else ItemEventKind.IMPORTED
+        kind = ItemEventKind.IMPORTED
+        if error:
+            kind = ItemEventKind.CANCELLED if ended == ItemStatus.CANCELLED else ItemEventKind.FAILED
         connection.execute(
             insert(connector_history).values(
                 tenant=tenant, entity=item.entity, language=item.language, job_id=job_id, kind=kind.value, at=now

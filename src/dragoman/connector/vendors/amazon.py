@@ -67,6 +67,7 @@ __all__ = ["AmazonVendor", "Options", "create"]
 
 log = logging.getLogger("dragoman.connector")
 
+STOPPED_BEFORE = "the Amazon job was stopped before this document was translated"
 STATES = {
     "SUBMITTED": JobState.WAITING,
     "IN_PROGRESS": JobState.RUNNING,
@@ -366,6 +367,8 @@ class AmazonVendor(Vendor):
                 text = self._read(clients, bucket, f"{prefix}{folder}/{language}.{file_name}") if bucket else None
                 if text is not None:
                     found[document.name] = text
+                elif STATES.get(str(properties.get("JobStatus"))) is JobState.CANCELLED:
+                    found[document.name] = Delivery(error=STOPPED_BEFORE, cancelled=True)
                 elif properties.get("Message"):  # the job failed as a whole: why
                     found[document.name] = Delivery(error=str(properties["Message"]))
             results[language] = found

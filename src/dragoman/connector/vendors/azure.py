@@ -435,7 +435,10 @@ class AzureVendor(Vendor):
                 if _name(document_status.status).lower() != "succeeded":
                     error = document_status.error
                     message = error.message if error is not None else None
-                    found[name] = Delivery(error=message or f"the vendor reports it {_name(document_status.status)}")
+                    found[name] = Delivery(
+                        error=message or f"the vendor reports it {_name(document_status.status)}",
+                        cancelled=STATES.get(_name(document_status.status).lower()) is JobState.CANCELLED,
+                    )
                     continue
                 with self._calling("downloading a translation", "target_container_url"):
                     try:

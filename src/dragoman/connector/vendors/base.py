@@ -43,10 +43,12 @@ class VendorStatus:
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
-    """One item's result: its translated fields, or why it has none."""
+    """One item's result: its translated fields, or why it has none (`cancelled`: the vendor's job was
+    cancelled before this item was translated, rather than the item failing)."""
 
     fields: Mapping[str, str] | None = None
     error: str | None = None
+    cancelled: bool = False
 
 
 class Vendor(ABC):
@@ -78,7 +80,8 @@ class Vendor(ABC):
 
     @abstractmethod
     def deliveries(self, tenant: str, ref: str, job: ConnectorJob) -> dict[str, Delivery]:
-        """Item id -> its result, for a delivered job."""
+        """Item id -> its result, for a delivered job, or one the vendor cancelled (what it finished
+        before the cancel took effect, the rest `cancelled`)."""
 
     def language_pairs(self) -> list[tuple[str, str]] | None:
         """(source, target) language pairs this vendor translates; None when it does not say (any

@@ -7,7 +7,9 @@ batch job for them (its client token is the connector job's id, so a second subm
 first), and takes the translations apart again. A document is the unit of work: a document that
 fails fails every item in it, and a cancel stops between documents. It
 approves a cancel while any of its documents is unfinished (the batch job's cancel took effect) and
-refuses it once every document is delivered (the cancel lost the race, or came after the end).
+refuses it once every document is delivered (the cancel lost the race, or came after the end). The
+deliveries of a cancelled batch job are its finished documents' items; the items of a document the
+cancel stopped are `Delivery.cancelled`.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ __all__ = ["CONNECTOR_ORIGIN", "LocalVendor", "Options", "create"]
 CONNECTOR_ORIGIN = "connector"
 CHUNK_FIELDS = 400  # fields in one document: a document is the unit of a cancel and of a failure
 CHUNK_CHARACTERS = 64 * 1024
+CANCELLED = "the batch job was cancelled before this document was translated"
 
 
 class LocalVendor(Vendor):
@@ -117,11 +120,13 @@ class LocalVendor(Vendor):
     def deliveries(self, tenant: str, ref: str, job: ConnectorJob) -> dict[str, Delivery]:
         folder = self._folder(tenant, job.id)
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        tasks = self._service.tasks(ref, tenant=tenant)
         failed = {
             task.target_url: task.error.message if task.error else "not translated"
-            for task in self._service.tasks(ref, tenant=tenant)
+            for task in tasks
             if task.status is not TaskStatus.SUCCEEDED
         }
+        cancelled = {task.target_url for task in tasks if task.status is TaskStatus.CANCELLED}
         sources = {item.id: item.fields for item in job.items}
         fields: dict[str, dict[str, str]] = {}
         errors: dict[str, str] = {}
@@ -129,6 +134,8 @@ class LocalVendor(Vendor):
             keys = [(item_id, name) for item_id, name in chunk["fields"]]
             target = Path(chunk["target"])
             problem = failed.get(path_to_url(target))
+            if path_to_url(target) in cancelled:
+                problem = CANCELLED
             translated: list[str] | None = None
             if problem is None:
                 try:
@@ -144,7 +151,9 @@ class LocalVendor(Vendor):
                 source_text = sources[item_id][name][0] if item_id in sources and name in sources[item_id] else ""
                 fields.setdefault(item_id, {})[name] = restore(source_text, translated[index])
         return {
-            item_id: Delivery(error=errors[item_id]) if item_id in errors else Delivery(fields=fields.get(item_id, {}))
+            item_id: Delivery(error=errors[item_id], cancelled=errors[item_id] == CANCELLED)
+            if item_id in errors
+            else Delivery(fields=fields.get(item_id, {}))
             for item_id in {*fields, *errors}
         }
 

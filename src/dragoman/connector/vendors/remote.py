@@ -117,9 +117,11 @@ def fold(states: Iterable[JobState]) -> VendorStatus:
 
 def collect(job: ConnectorJob, results: Mapping[str, Mapping[str, str | Delivery]]) -> dict[str, Delivery]:
     """Item id -> its Delivery, from language -> document name -> the translated text, or a Delivery
-    holding why that document has none. A document missing from `results` was not translated."""
+    holding why that document has none. A document missing from `results` was not translated. An
+    item with a document its vendor job's cancel stopped (`Delivery.cancelled`) is cancelled."""
     fields: dict[str, dict[str, str]] = {}
     errors: dict[str, list[str]] = {}
+    cancelled: set[str] = set()
     for language, language_documents in documents(job).items():
         found = results.get(language, {})
         for document in language_documents:
@@ -130,7 +132,11 @@ def collect(job: ConnectorJob, results: Mapping[str, Mapping[str, str | Delivery
             else:
                 why = (result.error if result is not None else None) or NOT_TRANSLATED
                 errors.setdefault(document.item, []).append(f"{document.field}: {why}")
+                if result is not None and result.cancelled:
+                    cancelled.add(document.item)
     return {
-        item: Delivery(error="; ".join(errors[item])) if item in errors else Delivery(fields=item_fields)
+        item: Delivery(error="; ".join(errors[item]), cancelled=item in cancelled)
+        if item in errors
+        else Delivery(fields=item_fields)
         for item, item_fields in fields.items()
     }
