@@ -79,7 +79,9 @@ def signed_in(request: Request) -> Visitor | Response:
     who = visitor(request, service.settings, WebSessions(service.store._engine))
     if who is not None:
         return who
-    target = f"{PREFIX}/signin?{urlencode({'next': request.url.path})}"
+    raw = request.scope.get("raw_path")  # as sent: an encoded id (a%2F..%2Fb) must come back encoded
+    path = raw.decode("latin-1") if isinstance(raw, bytes) and raw else request.url.path
+    target = f"{PREFIX}/signin?{urlencode({'next': path})}"
     if request.headers.get("HX-Request"):
         return Response(status_code=401, headers={"HX-Redirect": target})
     return RedirectResponse(target, status_code=303)
