@@ -145,6 +145,13 @@ class TaskWorker:
                     error = outcome.error
                     detail = outcome.status.value + ("" if error is None else f" ({error.code}: {error.message})")
                     task_event("finished", task.id, task.job_id, detail, status=outcome.status.value)
+            else:  # another claim holds the task now (this one lapsed), or the outcome could not be written
+                log.warning(
+                    "lost task %s before reporting it (attempt %s): its outcome is the new claim's or recovery's",
+                    task.id,
+                    ctx.attempt,
+                    extra={"action": "finish", "task_id": task.id},
+                )
         try:
             finalize_jobs(self._store, self._finalizers, task.job_id)
         except ServiceError:
