@@ -698,3 +698,16 @@ def test_closing_the_terminal_cancels_the_job_and_leaves_nothing_running(tmp_pat
     assert view.is_terminal and view.status.value in ("cancelled", "succeeded"), (view.status, statuses)
     assert "running" not in statuses and "failed" not in statuses
     check_job_invariants(tmp_path / "data", [tmp_path / "docs"], job_id, tmp_path / "docs" / "out")
+
+
+def test_jobs_cancel_json_says_what_the_cancel_did(tmp_path: Path, env: dict[str, str]) -> None:
+    docs = tmp_path / "docs"
+    write_documents(docs / "en", count=2)
+    submitted = run(env, "translate", str(docs / "en"), "--to", "es", "--out", str(docs / "out"), "--no-wait", "--json")
+    assert submitted.returncode == 0, submitted.stderr  # nothing runs it: no `dragoman serve` on this store
+    job_id = json.loads(submitted.stdout)["job"]["id"]
+    cancelled = run(env, "jobs", "cancel", job_id[:8], "--json")
+    assert cancelled.returncode == 0, cancelled.stderr
+    answer = json.loads(cancelled.stdout)
+    assert answer["id"] == job_id and answer["status"] == "cancelled" and answer["cancel_outcome"] == "took_effect"
+    assert answer["summary"]["cancelled"] == 6 and answer["summary"]["characters_charged"] == 0

@@ -185,13 +185,16 @@ def print_headline(view: JobView) -> None:
 
 
 @jobs_app.command("cancel")
-def jobs_cancel(job_id: JobId) -> None:
+def jobs_cancel(job_id: JobId, as_json: AsJson = False) -> None:
     """Cancel a job: pending documents are dropped, running ones stop at a safe point."""
     service, job_id = _resolved(job_id)
     try:
         view = service.cancel(job_id)
     except ServiceError as exc:
         raise fail(exc) from None
+    if as_json:
+        print_json(job_json(view))  # cancel_outcome: in_progress, took_effect or lost_race
+        return
     print_headline(view)
 
 
