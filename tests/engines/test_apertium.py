@@ -123,3 +123,11 @@ def test_a_block_whose_stops_are_lost_is_translated_again_one_segment_at_a_time(
     (tmp_path / "eng-spa.mode").write_text("sed -u -z 's/[.]\\[dragoman:segment\\]/[dragoman:segment]/g'\n")
     with ApertiumEngine(tmp_path) as dropping:
         assert dropping.translate(["Heading", "Body text", "Last."], "en", "es") == ["Heading", "Body text", "Last."]
+
+
+def test_a_segment_that_ends_in_no_punctuation_keeps_its_last_word(engine: ApertiumEngine) -> None:
+    """A heading, a table cell, the last subtitle: the last word of a block was lost ("Me gusta el ")."""
+    assert engine.translate(["I like the day"], "en", "es") == ["Me gusta el día"]  # a block of its own
+    shared = engine.translate(["The cat is black.", "I like the day", "the end of the day"], "en", "es")
+    assert shared[1:] == ["Me gusta el día", "El fin del día"]
+    assert engine.translate(["I like the day  "], "en", "es") == ["Me gusta el día  "]  # its own blanks kept

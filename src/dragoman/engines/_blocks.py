@@ -23,6 +23,10 @@ from dragoman.formats.stream import split_stream
 __all__ = ["Block", "pack", "unpack", "unpack_alone"]
 
 _SEAL = "[]"  # a closing blank makes every stage flush the block's last word at the null
+# A blank before the seal: without it the last word of a block that ends in no punctuation was lost
+# ("I like the day[]" came back "Me gusta el []"), as Apertium's own text mode never loses it (its
+# input ends in a newline). Added to every block, and taken off the translation again.
+_TAIL = " "
 _STOP = "."
 _SEPARATOR = "[dragoman:segment]"
 
@@ -36,7 +40,7 @@ class Block:
 
     @property
     def text(self) -> bytes:
-        return ((_STOP + _SEPARATOR).join(self.pieces) + _SEAL).encode("utf-8")
+        return ((_STOP + _SEPARATOR).join(self.pieces) + _TAIL + _SEAL).encode("utf-8")
 
     def alone(self) -> list[Block]:
         """The same pieces, one block each: no stops added, nothing to lose."""
@@ -65,7 +69,7 @@ def pack(segments: Sequence[str], max_chars: int) -> list[Block]:
 
 def unpack_alone(result: bytes) -> str:
     """The translation of a block of one piece: nothing was added to it, so nothing can be lost."""
-    return result.decode("utf-8", "replace").removesuffix(_SEAL)
+    return result.decode("utf-8", "replace").removesuffix(_SEAL).removesuffix(_TAIL)
 
 
 def unpack(block: Block, result: bytes) -> list[str] | None:
