@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dragoman.engines.apertium import ApertiumEngine
-from dragoman.errors import ConverterCrashed
+from dragoman.errors import ConverterCrashed, DocumentTooComplex
 from dragoman.formats import html
 from dragoman.formats.documents import extract, format_for, inject
 
@@ -33,14 +33,17 @@ def test_elements_marked_not_to_be_translated_are_kept_as_written(engine: Aperti
         "<html><body>"
         '<p translate="no">The cat is black.</p>'
         '<div class="box notranslate"><p>The dog <img src="d.png" alt="A white dog"> is white.</p><p>The house.</div>'
-        '<ul translate=NO><li>The big garden<li>The small <b>garden</b></ul>'
+        "<ul translate=NO><li>The big garden<li>The small <b>garden</b></ul>"
         '<img src="c.png" alt="The black cat" translate="no">'
         "<p>The house is big.</p>"
         "</body></html>"
     )
     out, _ = translate(page, engine)
     assert '<p translate="no">The cat is black.</p>' in out
-    assert '<div class="box notranslate"><p>The dog <img src="d.png" alt="A white dog"> is white.</p><p>The house.</div>' in out
+    kept = (
+        '<div class="box notranslate"><p>The dog <img src="d.png" alt="A white dog"> is white.</p><p>The house.</div>'
+    )
+    assert kept in out
     assert '<ul translate="NO"><li>The big garden<li>The small <b>garden</b></ul>' in out
     assert 'alt="The black cat" translate="no"' in out
     assert "<p>La casa es grande.</p>" in out
@@ -49,7 +52,7 @@ def test_elements_marked_not_to_be_translated_are_kept_as_written(engine: Aperti
 def test_an_inline_element_not_to_be_translated_stays_in_its_translated_sentence(engine: ApertiumEngine) -> None:
     out, segments = translate(
         '<html><body><p>I like <span translate="no">Big Garden</span> very much.</p>'
-        '<p>The cat is black and <code>ls -la</code> lists the files in the house.</p></body></html>',
+        "<p>The cat is black and <code>ls -la</code> lists the files in the house.</p></body></html>",
         engine,
     )
     # one sentence each, not cut at the kept element
@@ -185,3 +188,17 @@ def test_footnote_marks_and_links_come_back_without_the_converters_spaces_or_mar
     assert '<p>El gato<sup>1</sup> es negro. Ver <a href="h.html">la casa</a>, ' in out
     assert 'y el perro<sup><a href="#n2">2</a></sup>.</p>' in out
     assert "H<sub><i>2</i></sub>O" in out
+
+
+@pytest.mark.parametrize("levels", [256, 300, 100_000])
+def test_a_page_nested_deeper_than_the_converter_reads_is_refused_not_cut(levels: int) -> None:
+    page = "<html><body><p>The cat is black.</p>" + "<div>" * levels + "The house is red." + "</div>" * levels
+    with pytest.raises(DocumentTooComplex, match="levels deep"):
+        extract((page + "<p>The dog.</p></body></html>").encode(), format_for("a.html"))
+
+
+def test_a_page_nested_as_deep_as_the_converter_reads_is_translated_whole(engine: ApertiumEngine) -> None:
+    levels = html.MAX_DEPTH - 5
+    page = "<html><body><p>The cat is black.</p>" + "<div>" * levels + "The house is red." + "</div>" * levels
+    out, _ = translate(page + "<p>The dog is white.</p></body></html>", engine)
+    assert "La casa es roja." in out and "El perro es blanco." in out

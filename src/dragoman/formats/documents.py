@@ -15,7 +15,7 @@ from pathlib import PurePosixPath
 
 from dragoman.abort import AbortCheck, never_abort
 from dragoman.domain.specs import DocumentWarning
-from dragoman.errors import NoTranslatableText, UndecodableDocument, UnsupportedFormat
+from dragoman.errors import DocumentTooComplex, NoTranslatableText, UndecodableDocument, UnsupportedFormat
 from dragoman.formats import (
     coverage,
     drawingruns,
@@ -272,6 +272,11 @@ def extract(
         if text is not None and encoding != "utf-8":  # Transfuse reads UTF-8, and declares it in HTML output
             data, encoding = text.removeprefix("\ufeff").encode("utf-8"), "utf-8"
         if fmt.transfuse == "html":  # what is not to be translated, and attribute texts (html.py)
+            if html.nesting_depth(data) > html.MAX_DEPTH:
+                raise DocumentTooComplex(
+                    f"the {fmt.name} document nests elements more than {html.MAX_DEPTH} levels deep: the "
+                    "converter reads no deeper, and the rest of the page would be lost"
+                )
             page = html.prepare(data)
             data = page.data
         if fmt.transfuse == "docx":  # runs of several texts, hyperlinks crash Transfuse 0.5.8 (wordruns.py); fields,

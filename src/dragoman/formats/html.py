@@ -315,6 +315,28 @@ class _Marker:
                 self.hiding = 0
 
 
+MAX_DEPTH = 200  # Transfuse's HTML parser (libxml2) stops at 256 levels and drops the rest of the page
+_ANY_TAG = re.compile(rb"<(/?)([A-Za-z][^\s/>]*)[^<>]*?(/?)>")
+_VOID_BYTES = frozenset(name.encode() for name in _VOID)
+
+
+def nesting_depth(data: bytes, limit: int = MAX_DEPTH) -> int:
+    """How deep elements nest in the page `data`, counted up to just past `limit` (then it stops
+    looking): start tags of elements that hold content, less their end tags. In time linear in
+    the page's length; raw text (a script's `<`) may count a level more, never fewer."""
+    depth = deepest = 0
+    for match in _ANY_TAG.finditer(data):
+        if match.group(1):
+            depth = max(0, depth - 1)
+        elif not match.group(3) and match.group(2).lower() not in _VOID_BYTES:
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > limit:
+                    break
+    return deepest
+
+
 def prepare(data: bytes) -> PreparedPage:
     """`data` (an HTML page, UTF-8) made ready for the converter (see the module's docstring), with
     the attribute texts to translate and the content kept aside. A page with nothing to prepare
