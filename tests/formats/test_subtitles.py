@@ -61,3 +61,17 @@ def test_put_back_untranslated_the_file_is_the_same(texts: list[str]) -> None:
     )
     skeleton, segments, _ = take_apart(cues)
     assert rebuild(skeleton, [unprotect(segment) for segment in segments]) == cues
+
+
+def test_cues_not_separated_by_a_blank_line_keep_every_timing_line_byte_for_byte() -> None:
+    """youtube-dl writes WebVTT so; a line holding "-->" always starts the next cue (WebVTT §4.1)."""
+    text = (
+        "WEBVTT\n\n"
+        "00:05:03.000 --> 00:05:04.080 align:start position:0%\nThe cat is black.\n"
+        "00:05:04.080 --> 00:05:05.069 align:start position:0%\nI like dogs.\n"
+    )
+    skeleton, segments, _ = take_apart(text)
+    assert len(segments) == 2
+    out = rebuild(skeleton, ["El gato es negro.", "Me gustan los perros."])
+    assert "00:05:04.080 --> 00:05:05.069 align:start position:0%\nMe gustan los perros.\n" in out
+    assert out.count("align:start position:0%") == 2

@@ -2,7 +2,8 @@
 and everything else (numbers, timings and their settings, the WebVTT header, NOTE, STYLE and REGION
 blocks, blank lines, line endings) is kept byte for byte.
 
-A cue's text is the lines after its timing line (`start --> end`) up to the next blank line; its
+A cue's text is the lines after its timing line (`start --> end`) up to the next blank line or
+timing line; its
 line breaks travel through the engine as blanks. Markup inside a cue (`<i>`, `<b>`, `<c.yellow>`,
 `<v Speaker>`, WebVTT timestamps, SubRip's `{\\an8}`) is hidden from the engine and comes back
 where it was. A NOTE, STYLE or REGION block cannot hold `-->` (WebVTT §4.1), so it is never taken
@@ -48,7 +49,9 @@ def take_apart(text: str) -> tuple[SubtitleSkeleton, list[str], int]:
         if not _TIMING.match(line):
             continue
         cue: list[str] = []
-        while index < len(lines) and lines[index].strip():
+        # up to a blank line, or to the next timing line where a file leaves out the blank between
+        # cues (as youtube-dl writes WebVTT): a cue's text cannot hold "-->" (WebVTT §4.1)
+        while index < len(lines) and lines[index].strip() and "-->" not in lines[index]:
             cue.append(lines[index])
             index += 1
         body = "".join(cue)
