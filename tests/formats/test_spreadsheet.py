@@ -174,3 +174,29 @@ def test_a_workbooks_title_subject_and_description_are_translated_after_its_cell
     assert (properties.title, properties.subject, properties.description) == (
         "La casa roja", "El jardín grande", "El perro blanco",
     )  # fmt: skip
+
+
+def test_a_sheet_of_shared_strings_only_is_never_parsed_and_a_part_too_large_to_parse_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A 7.5 MB workbook of 3.5 million cells pointing at one string took 3.4 GB: its sheet holds no
+    text of its own, so it is not read into memory at all; a part that must be is bounded."""
+    from dragoman.errors import DocumentTooLarge
+    from dragoman.formats import spreadsheet
+
+    rows = "".join(f'<row r="{n}"><c r="A{n}" t="s"><v>0</v></c></row>' for n in range(1, 20_001))
+    huge = shared_strings_workbook()  # its sheet made large below
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(huge)) as source, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in source.infolist():
+            content = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                content = content.replace(b"<sheetData>", f"<sheetData>{rows}".encode())
+            out.writestr(item.filename, content)
+    monkeypatch.setattr(spreadsheet, "MAX_PARSED_PART_BYTES", 200_000)  # the sheet is larger: never parsed
+    document = extract(buffer.getvalue(), format_for("big.xlsx"))
+    assert document.characters == len("The cat is black.The red house")
+    document.discard()
+    monkeypatch.setattr(spreadsheet, "MAX_PARSED_PART_BYTES", 100)  # the shared strings table must be
+    with pytest.raises(DocumentTooLarge, match="sharedStrings.xml"):
+        extract(buffer.getvalue(), format_for("big.xlsx"))

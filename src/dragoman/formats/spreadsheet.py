@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+from dragoman.errors import DocumentTooLarge
 from dragoman.formats.plaintext import escape, unescape
 from dragoman.formats.stream import tokens
 
@@ -46,6 +47,10 @@ _SHEET = re.compile(r"^xl/worksheets/[^/]+\.xml$")
 _RELATIONSHIP = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
 _RUN_OPEN = re.compile(r"\[\[dragoman-run:(\d+)\]\]")
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+# A part holding text is parsed whole (lxml takes about thirty times its size): at most this large,
+# so one workbook costs the process about a gigabyte at most, whatever its cells.
+MAX_PARSED_PART_BYTES = 32 * 2**20
+_INLINE = re.compile(rb"<(?:[\w.-]+:)?is[\s>]")  # a cell's own text (`<is>`, inline string)
 _XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 
 
@@ -66,7 +71,10 @@ def take_apart(data: bytes) -> tuple[WorkbookSkeleton, list[str], int]:
     characters = 0
     with zipfile.ZipFile(io.BytesIO(data)) as package:
         for name, shared in _string_parts(package).items():
-            root = _parse(package.read(name), name)
+            content = package.read(name)
+            if not shared and not _INLINE.search(content):
+                continue  # a sheet whose cells hold no text of their own: never parsed (it can be huge)
+            root = _parse(content, name)
             for index, string in enumerate(_strings(root, shared)):
                 texts = _run_texts(string)
                 visible = "".join(texts)
@@ -229,6 +237,13 @@ def _set_text(holder: etree._Element, text: str) -> None:
 
 
 def _parse(content: bytes, name: str) -> etree._Element:
+    """The part, parsed whole; one too large to parse in bounded memory (lxml takes about thirty
+    times a part's size) is refused."""
+    if len(content) > MAX_PARSED_PART_BYTES:
+        raise DocumentTooLarge(
+            f"the workbook's part {name!r} holding text is {len(content) // 2**20} MiB once inflated "
+            f"(at most {MAX_PARSED_PART_BYTES // 2**20} MiB: translate a workbook of fewer strings at a time)"
+        )
     try:
         return etree.fromstring(content, _PARSER)
     except etree.XMLSyntaxError as exc:
