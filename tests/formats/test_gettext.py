@@ -71,3 +71,22 @@ def test_untranslated_messages_are_filled_flagged_fuzzy_with_placeholders_kept(e
 def test_a_file_that_is_not_a_catalogue_is_refused_clearly() -> None:
     with pytest.raises(UndecodableDocument, match="Gettext document could not be read"):
         extract(b"Hello world, this is not a catalogue\n", format_for("broken.po"))
+
+
+def test_markup_references_and_command_line_options_in_messages_are_kept_as_written(engine: ApertiumEngine) -> None:
+    """Django's admin catalogue: `<strong>` came back `<fuerte>`, `target="_blank"` translated, and a
+    program's `--help` lost its options (`-a, --all` became `-Un, --todos`)."""
+    catalogue = (
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+        'msgid "Enter a new password for the user <strong>%(username)s</strong>."\nmsgstr ""\n\n'
+        'msgid "View <a href=\\"https://docs.example.com/en/releases/#debug\\" target=\\"_blank\\">release notes</a>"\n'
+        'msgstr ""\n\n'
+        'msgid "  -a, --all   do not ignore the black cats &amp; dogs\\n"\nmsgstr ""\n'
+    )
+    document = extract(catalogue.encode(), format_for("django.po"))
+    out = inject(document, engine.translate(document.segments, "en", "es"), target_language="es").decode()
+    entries = [entry.msgstr for entry in polib.pofile(out) if entry.msgid]
+    assert "<strong>%(username)s</strong>" in entries[0] and "fuerte" not in entries[0]
+    assert '<a href="https://docs.example.com/en/releases/#debug" target="_blank">' in entries[1]
+    assert "</a>" in entries[1]
+    assert entries[2].startswith("  -a, --all") and "&amp;" in entries[2] and entries[2].endswith("\n")

@@ -25,7 +25,14 @@ from dragoman.formats.protect import keep
 
 __all__ = ["CatalogueSkeleton", "rebuild", "take_apart"]
 
-_PLACEHOLDER = re.compile(r"%(?:\([^)\s]*\))?[-#0 +]*(?:\d+|\*)?(?:\.\d+)?[hlLqjzt]*[diouxXeEfFgGcrsa%]|\{[^{}\s]*\}")
+# Kept as written, where they are: printf and format placeholders (`%(name)s`, `{count}`), HTML tags
+# with their attributes (`<strong>`, `<a href="...#anchor">`: a catalogue's messages are often markup)
+# and character references, and command-line options in a program's help (`-a`, `--all`).
+_PLACEHOLDER = re.compile(
+    r"%(?:\([^)\s]*\))?[-#0 +]*(?:\d+|\*)?(?:\.\d+)?[hlLqjzt]*[diouxXeEfFgGcrsa%]|\{[^{}\s]*\}"
+    r"|</?[A-Za-z][^<>]*>|&(?:#\d+|#x[0-9A-Fa-f]+|[A-Za-z]\w*);"
+    r"|(?<![\w-])--?[A-Za-z][\w-]*(?:=\S*)?"
+)
 
 
 @dataclass(slots=True)
