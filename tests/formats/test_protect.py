@@ -68,3 +68,32 @@ def test_a_span_with_no_letter_or_digit_is_hidden_whole_as_the_engine_would_drop
     # And a span holding a piece a format hid before comes back whole, that piece too
     nested = "See [[dragoman-md:5b:5d]][dragoman-keep:`ls`][[/]] now"
     assert unprotect(protect(nested)) == "See [[dragoman-md:5b:5d]]`ls`[[/]] now"
+
+
+def test_code_paths_options_identifiers_placeholders_and_template_syntax_are_hidden_whole() -> None:
+    """What a red team found translated in running text ("docs/cogiendo-empezado", "--seco-corrido",
+    "{{ petición.Ruta_info }}", "10:30 soy")."""
+    assert kept(r"Open C:\Users\john\Documents\report.docx now.") == [r"C:\Users\john\Documents\report.docx"]
+    assert kept(r"Share \\server\share\Reports\x.docx.") == [r"\\server\share\Reports\x.docx"]
+    assert kept("See docs/getting-started/index.md and src/main/java/App.java.") == [
+        "docs/getting-started/index.md",
+        "src/main/java/App.java",
+    ]
+    assert kept("Run with --dry-run and --out=x here.") == ["--dry-run", "--out=x"]
+    assert kept("Call get_user_name() then run().") == ["get_user_name()", "run()"]
+    assert kept("Press Ctrl+Shift+Esc.") == ["Ctrl+Shift+Esc"]
+    assert kept("At 10:30 am or 5 pm.") == ["10:30 am", "5 pm"]
+    assert kept("Edit $HOME/.config/app/settings.json or %APPDATA%\\logs\\today.log.") == [
+        "$HOME/.config/app/settings.json",
+        "%APPDATA%\\logs\\today.log",
+    ]
+    assert kept("Hi {name}, you have %(count)d cats.") == ["{name}", "%(count)d"]
+    assert kept("{{ request.path_info }} and {% if reason and resolved %}") == [
+        "{{ request.path_info }}",
+        "{% if reason and resolved %}",
+    ]
+
+
+def test_prose_that_looks_a_little_like_code_is_still_translated() -> None:
+    for text in ["and/or input/output km/h", "a 50% discount", "the e-mail is here", "I am here", "a+b", "C++"]:
+        assert kept(text) == [], text

@@ -27,7 +27,7 @@ __all__ = ["KEPT", "keep", "protect", "unprotect"]
 _OPEN = "[dragoman-keep:"
 _TRAILING = ".,;:!?)"
 # Every stretch `_NOT_PROSE` finds holds one of these, and so does every verbatim element's mark.
-_CANDIDATE = re.compile(r"[~@#/]|www\.|\[\[t:")
+_CANDIDATE = re.compile(r"[~@#/{$%_]|\\\\|www\.|\[\[t:|--|\(\)|\+|\d\s?[apAP]\.?[mM]")
 _CHUNK = re.compile(
     r"(?P<escape>\\.)|(?P<close>\[\[/\]\])|(?P<open>\[\[(?:[^\]\\]|\\.)*\]\])"
     r"|(?P<blank>\[(?:[^\]\\]|\\.)*\])|(?P<text>[^\\\[]+)|(?P<other>.)",
@@ -47,6 +47,15 @@ _NOT_PROSE = re.compile(
     | (?<![\w#&/])\#\w+                                                # #hashtags
     | (?<![\w/])(?:~[\w.-]*|\.{1,2})/[\w.-]+(?:/[\w.-]*)*                 # file paths: ~/a, ~user/a, ./a, ../a
     | (?<![\w/])/[\w.-]+(?:/[\w.-]+)+/?                                 # and /a/b
+    | \{\{.*?\}\} | \{%.*?%\} | \{\#.*?\#\}                               # template code: {{ x }}, {% if %}
+    | (?<![\w\\])[A-Za-z]:\\[^\s"'<>|]+ | \\\\[^\s"'<>|]+                   # Windows paths C:\x, \\server\share
+    | (?<![\w/.])(?:[\w.-]+/){2,}[\w.-]+ | (?<![\w/.])[\w-]+/[\w.-]*\.[A-Za-z]\w{0,4}\b  # docs/a/b, src/x.py
+    | \$\{[^{}\s]+\} | \$[A-Za-z_]\w*(?:/[\w.-]+)* | %[A-Za-z_]\w*%(?:\\[^\s"'<>|]+)?  # $HOME/x, %APPDATA%
+    | \{[A-Za-z_]\w*\} | %\([A-Za-z_]\w*\)[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa]  # {name}, %(count)d
+    | (?<![\w-])--[A-Za-z][\w-]*(?:=\S+)?                                # --dry-run, --out=x
+    | \b[A-Za-z_]\w*_\w*(?:\(\))? | \b[A-Za-z_]\w*\(\)                       # get_user_name(), run()
+    | \b(?:Ctrl|Alt|Shift|Cmd|Win|Meta|Option|Fn)(?:\+[\w-]+)+                # Ctrl+Shift+Esc
+    | \b\d{1,2}(?::\d{2})?\s?(?:[ap]\.m\.|[AaPp][Mm]\b)                       # 10:30 am, 5 p.m.
     | ~[\w.-]*                                                          # ~ and ~user
     """,
     re.VERBOSE,
@@ -139,7 +148,9 @@ def _protect_runs(segment: str) -> str:
                           for position in positions)  # fmt: skip
         for match in _NOT_PROSE.finditer(visible):
             stop = match.end()
-            while stop - 1 > match.start() and visible[stop - 1] in _TRAILING:  # the sentence's, not the path's
+            while (  # the sentence's, not the path's; a call's parentheses are its own
+                stop - 1 > match.start() and visible[stop - 1] in _TRAILING and not visible[:stop].endswith("()")
+            ):
                 stop -= 1
             begin = positions[match.start()]
             end = positions[stop - 1]
