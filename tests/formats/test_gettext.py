@@ -90,3 +90,15 @@ def test_markup_references_and_command_line_options_in_messages_are_kept_as_writ
     assert '<a href="https://docs.example.com/en/releases/#debug" target="_blank">' in entries[1]
     assert "</a>" in entries[1]
     assert entries[2].startswith("  -a, --all") and "&amp;" in entries[2] and entries[2].endswith("\n")
+
+
+def test_a_translator_s_fuzzy_draft_is_kept_and_a_catalogue_without_header_says_its_charset(
+    engine: ApertiumEngine,
+) -> None:
+    catalogue = 'msgid "The house is red."\nmsgstr ""\n\n#, fuzzy\nmsgid "The old cat"\nmsgstr "El gato viejo"\n'
+    document = extract(catalogue.encode(), format_for("drafts.po"))
+    out = polib.pofile(inject(document, engine.translate(document.segments, "en", "es"), target_language="es").decode())
+    by_id = {entry.msgid: entry for entry in out}
+    assert by_id["The house is red."].msgstr == "La casa es roja."
+    assert by_id["The old cat"].msgstr == "El gato viejo" and "fuzzy" in by_id["The old cat"].flags  # theirs
+    assert "charset=UTF-8" in out.metadata["Content-Type"]

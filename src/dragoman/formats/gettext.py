@@ -56,8 +56,8 @@ def take_apart(text: str) -> tuple[CatalogueSkeleton, list[str], int]:
     segments: list[str] = []
     characters = 0
     for entry in catalogue:
-        if entry.obsolete or not entry.msgid or entry.translated():
-            continue
+        if entry.obsolete or not entry.msgid or entry.translated() or _drafted(entry):
+            continue  # done, or a draft a translator wrote (flagged fuzzy): theirs, never overwritten
         texts = [("singular", entry.msgid)] + ([("plural", entry.msgid_plural)] if entry.msgid_plural else [])
         for kind, source in texts:
             skeleton.slots.append((entry, kind))
@@ -74,6 +74,8 @@ def rebuild(skeleton: CatalogueSkeleton, translated: list[str], target_language:
         raise ValueError("one translation is needed per message text")
     catalogue = skeleton.catalogue
     forms = 2
+    if "charset=" not in catalogue.metadata.get("Content-Type", ""):  # written in UTF-8: say so (msgfmt -c)
+        catalogue.metadata["Content-Type"] = "text/plain; charset=UTF-8"
     if target_language is not None:
         catalogue.metadata["Language"] = target_language
         try:
@@ -101,6 +103,11 @@ def rebuild(skeleton: CatalogueSkeleton, translated: list[str], target_language:
             entry.flags.append("fuzzy")
     text: str = catalogue.__unicode__()
     return text
+
+
+def _drafted(entry: Any) -> bool:
+    """Whether a person wrote a translation for `entry` (a fuzzy draft is one)."""
+    return bool(entry.msgstr) or any(entry.msgstr_plural.values())
 
 
 def _segment(source: str) -> str:
