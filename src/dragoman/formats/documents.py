@@ -28,6 +28,7 @@ from dragoman.formats import (
     spreadsheet,
     subtitles,
     transfuse,
+    wellformed,
     wordinline,
     wordruns,
     xliff_document,
@@ -279,6 +280,8 @@ def extract(
                 )
             page = html.prepare(data)
             data = page.data
+        if fmt.zipped:  # a damaged part is the document's fault, said before the converter crashes on it
+            wellformed.check_parts(data, fmt.transfuse, fmt.name)
         if fmt.transfuse == "docx":  # runs of several texts, hyperlinks crash Transfuse 0.5.8 (wordruns.py); fields,
             # content controls and tracked changes cut its sentences (wordinline.py)
             data = wordinline.prepare(wordruns.split_multi_text_runs(data))
