@@ -101,3 +101,11 @@ def test_nesting_real_documents_reach_is_read_and_nesting_past_the_parsers_limit
     quotes = "> " * MAX_NESTING + "The cat is black.\n\nThe dog.\n"
     with pytest.raises(DocumentTooComplex, match="nests blocks"):
         extract(quotes.encode(), format_for("a.md"))
+
+
+def test_a_line_of_unclosed_emphasis_is_taken_apart_in_time_linear_in_its_length() -> None:
+    """`*a **a ` twelve thousand times took minutes (each marker scanned to the line's end, at every
+    level): spans are bounded now. Nothing asserts time: a quadratic parse would exceed the timeout."""
+    document = extract(("*a **a " * 12_000 + "the cat is black").encode(), format_for("emphasis.md"))
+    assert document.characters > 0
+    document.discard()

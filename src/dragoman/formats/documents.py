@@ -253,7 +253,7 @@ def extract(
         except ValueError as exc:
             raise UndecodableDocument(f"the {fmt.name} document could not be read: {exc}") from None
     elif text is not None and fmt.transfuse == "md":
-        skeleton, segments, characters = markdown.take_apart(text)
+        skeleton, segments, characters = markdown.take_apart(text, should_abort)
     elif text is not None and fmt.transfuse == "po":
         try:
             skeleton, segments, characters = gettext.take_apart(text)

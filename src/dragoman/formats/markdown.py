@@ -25,6 +25,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from dragoman.abort import AbortCheck, Aborted, never_abort
 from dragoman.errors import DocumentTooComplex
 from dragoman.formats.plaintext import escape, unescape
 from dragoman.formats.protect import keep
@@ -39,18 +40,23 @@ MAX_NESTING = 100
 
 _FRONT_MATTER = re.compile(r"\A(?:---|\+\+\+)[ \t]*\r?\n.*?^(?:---|\.\.\.|\+\+\+)[ \t]*$", re.DOTALL | re.MULTILINE)
 # Inline pieces, in priority order: kept whole, or carried with their words (links, emphasis).
+# Every span is bounded (`_SPAN` characters): unbounded lazy spans made an 84 KB line of `*a **a `
+# take minutes (each opening marker scanned to the end of the line, at every level of nesting), in
+# the service's own process, deaf to Ctrl-C. A longer span is left to the engine as text.
+_SPAN = 200
+_MAX_PARSED = 20_000  # characters of one paragraph (a longer one goes to the engine as written)
 _INLINE = re.compile(
     r"""
-      (?P<code>(?P<ticks>`+).+?(?P=ticks))                   # inline code
-    | (?P<image>!\[[^\]]*\]\([^)]*\))                         # an image, whole
+      (?P<code>(?P<ticks>`+).{1,SPAN}?(?P=ticks))               # inline code
+    | (?P<image>!\[[^\]]{0,SPAN}\]\([^)]{0,SPAN}\))           # an image, whole
     | (?P<auto><[a-zA-Z][\w+.-]*:[^\s<>]*>|<[^\s<>@]+@[^\s<>]+>)  # autolinks
     | (?P<html></?[a-zA-Z][^<>]*>)                            # raw HTML
-    | \[(?P<link>[^\]]+)\](?P<target>\([^)]*\)|\[[^\]]*\])    # a link: its text, its target
-    | \[(?P<shortcut>[^\]]+)\](?![(\[:])                       # a shortcut reference link, or text
-    | (?P<strong>\*\*|__)(?=\S)(?P<strong_text>.+?)(?<=\S)(?P=strong)
-    | (?P<em>\*|(?<![\w])_)(?=\S)(?P<em_text>.+?)(?<=\S)(?P=em)(?![\w])
+    | \[(?P<link>[^\]]{1,SPAN})\](?P<target>\([^)]{0,SPAN}\)|\[[^\]]{0,SPAN}\])  # a link: its text, its target
+    | \[(?P<shortcut>[^\]]{1,SPAN})\](?![(\[:])                # a shortcut reference link, or text
+    | (?P<strong>\*\*|__)(?=\S)(?P<strong_text>.{1,SPAN}?)(?<=\S)(?P=strong)
+    | (?P<em>\*|(?<![\w])_)(?=\S)(?P<em_text>.{1,SPAN}?)(?<=\S)(?P=em)(?![\w])
     | (?P<escape>\\[!-/:-@\[-`{-~])                           # a backslash escape
-    """,
+    """.replace("SPAN", str(_SPAN)),
     re.VERBOSE | re.DOTALL,
 )
 _CARRIED = re.compile(r"\[\[dragoman-md:([0-9a-f]*):([0-9a-f]*)\]\]")
@@ -65,7 +71,7 @@ class MarkdownSkeleton:
     slots: list[tuple[str, int, int, str]] = field(default_factory=list)  # kind, line, last line or cell, source
 
 
-def take_apart(text: str) -> tuple[MarkdownSkeleton, list[str], int]:
+def take_apart(text: str, should_abort: AbortCheck = never_abort) -> tuple[MarkdownSkeleton, list[str], int]:
     """The texts to translate (as engine segments), the skeleton, and the visible characters."""
     from markdown_it import MarkdownIt
 
@@ -107,6 +113,8 @@ def take_apart(text: str) -> tuple[MarkdownSkeleton, list[str], int]:
             skeleton.slots.append(("cell", row_line, number, token.content))
         else:
             skeleton.slots.append(("block", token.map[0], token.map[1] - 1, token.content))
+        if should_abort():  # a cancel stops a long document between its blocks
+            raise Aborted()
         segments.append(_segment(token.content, labels))
         characters += len(token.content.strip())
     return skeleton, segments, characters
@@ -158,6 +166,8 @@ def _segment(content: str, labels: frozenset[str]) -> str:
     from markdown_it.common.utils import normalizeReference
 
     content = " ".join(part.strip() for part in content.split("\n"))
+    if len(content) > _MAX_PARSED:  # links and emphasis are looked for in text of ordinary length only
+        return escape(content)
     out: list[str] = []
     last = 0
     for match in _INLINE.finditer(content):
