@@ -524,7 +524,7 @@ def test_no_wait_warns_when_no_service_runs_and_jobs_wait_runs_the_job(tmp_path:
     (docs / "en" / "empty.txt").write_text("")
     submitted = run(env, "translate", str(docs / "en"), "--to", "es", "--out", str(docs / "out"), "--no-wait")
     assert submitted.returncode == 0
-    assert "no `dragoman serve` runs on this store" in submitted.stderr
+    assert "no `dragoman serve` or `dragoman worker` runs on this store" in submitted.stderr
     job_id = job_id_in(submitted.stdout)
     assert f"dragoman jobs wait {job_id}" in submitted.stderr
     assert json.loads(run(env, "jobs", "show", job_id, "--json").stdout)["job"]["status"] == "queued"

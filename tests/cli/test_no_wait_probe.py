@@ -16,7 +16,7 @@ from tests.processes import DRAGOMAN, environment, free_port, serving, start_ser
 
 pytestmark = pytest.mark.slow
 
-WARNING = "no `dragoman serve` runs on this store"
+WARNING = "no `dragoman serve` or `dragoman worker` runs on this store"
 
 
 def submit(env: dict[str, str], docs: Path, step: str) -> subprocess.CompletedProcess[str]:

@@ -158,8 +158,8 @@ def _cancel_or_release(service: Dragoman, view: JobView, ctrl_c: CtrlC, output: 
 def _submitted_only(service: Dragoman, view: JobView, output: Output) -> None:
     if not _serving_here(service):
         errors.print(
-            f"warning: no `dragoman serve` runs on this store ({_store_named(service)}): the job waits until one "
-            f"runs on it, or until `dragoman jobs wait {view.job.id}` runs it here",
+            f"warning: no `dragoman serve` or `dragoman worker` runs on this store ({_store_named(service)}): the job "
+            f"waits until one runs on it, or until `dragoman jobs wait {view.job.id}` runs it here",
             soft_wrap=True,
             markup=False,
         )

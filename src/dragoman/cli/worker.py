@@ -4,11 +4,13 @@ the PostgreSQL state database (and the document storage) with the API nodes."""
 from __future__ import annotations
 
 import os
+import re
 from typing import Annotated
 
 import typer
 
 from dragoman.cli.app import app, errors, fail
+from dragoman.cli.serve import LogFormat, LogLevel
 from dragoman.errors import ServiceError
 
 __all__ = ["worker"]
@@ -17,9 +19,9 @@ __all__ = ["worker"]
 @app.command()
 def worker(
     concurrency: Annotated[
-        int,
+        int | None,
         typer.Option(help="Tasks run at a time (default: one per core).", min=1, max=256, metavar="N"),
-    ] = 0,
+    ] = None,
     queue: Annotated[
         list[str] | None,
         typer.Option(
@@ -29,8 +31,10 @@ def worker(
             metavar="PAIR",
         ),
     ] = None,
-    log_level: Annotated[str, typer.Option(help="Least severe log records shown.", metavar="LEVEL")] = "info",
-    log_format: Annotated[str, typer.Option(help="text or json.", metavar="FORMAT")] = "text",
+    log_level: Annotated[LogLevel, typer.Option(help="Least severe log records shown.")] = "info",
+    log_format: Annotated[
+        LogFormat, typer.Option(help="text: one plain line per record; json: one JSON object per line.")
+    ] = "text",
 ) -> None:
     """Run translation tasks from the queue (DRAGOMAN_QUEUE=procrastinate, PostgreSQL). SIGTERM or
     Ctrl-C: running tasks stop at their next safe point and go back to the queue."""
@@ -39,7 +43,7 @@ def worker(
     from dragoman.service import Dragoman
     from dragoman.workers.worker import run_worker
 
-    configure_logging(log_level if log_level in ("debug", "info", "warning", "error") else "info", log_format)
+    configure_logging(log_level, log_format)
     try:
         settings = load_settings()
     except ServiceError as exc:
@@ -56,7 +60,26 @@ def worker(
     except ServiceError as exc:
         raise fail(exc) from None
     count = concurrency or os.cpu_count() or 1
-    pairs = ", ".join(queue or []) or "every language pair"
-    errors.print(f"Dragoman worker · {count} at a time · {pairs} · data {settings.database}", highlight=False)
+    known = {f"{pair.source}-{pair.target}" for pair in service.engine.languages()}
+    targets = {name.split("-", 1)[1] for name in known}
+    queues = [name.strip().lower() for name in queue or []]
+
+    def served(name: str) -> bool:
+        source, _, target = name.partition("-")
+        return name in known or (source == "auto" and target in targets)
+
+    unknown = [name for name in queues if not served(name)]
+    if unknown:
+        service.close()
+        errors.print(
+            f"[bold red]error:[/] no installed pair translates {', '.join(unknown)}: a queue is a source and a "
+            f"target language (`en-es`, or `auto-es` for documents whose language is detected); installed: "
+            f"{', '.join(sorted(known))}",
+            highlight=False,
+        )
+        raise typer.Exit(2)
+    pairs = ", ".join(queues) or "every language pair"
+    database = re.sub(r"(://[^:/@\s]+:)[^@\s]+@", r"\1***@", settings.database)  # never its password
+    errors.print(f"Dragoman worker · {count} at a time · {pairs} · data {database}", highlight=False)
     with service:
-        run_worker(service, count, queue or ())
+        run_worker(service, count, queues)

@@ -30,7 +30,8 @@ QUEUE_PREFIX = "dragoman."
 
 _MESSAGES = """
 INSERT INTO procrastinate_jobs (queue_name, task_name, priority, lock, queueing_lock, args)
-SELECT 'dragoman.' || t.source_language || '-' || t.target_language, 'dragoman.run_task', -t.seq, NULL, t.id,
+SELECT 'dragoman.' || lower(split_part(t.source_language, '-', 1))
+       || '-' || lower(split_part(t.target_language, '-', 1)), 'dragoman.run_task', -t.seq, NULL, t.id,
        jsonb_build_object('task_id', t.id, 'job_id', t.job_id)
 FROM tasks t JOIN jobs j ON j.id = t.job_id
 WHERE {which} AND t.status = 'pending' AND j.validated AND NOT j.cancel_requested
@@ -65,8 +66,10 @@ _CLOSE_STALLED = text(
 
 def queue_of(source_language: str, target_language: str) -> str:
     """The queue of a language pair's messages (`dragoman.en-es`), as `dragoman worker --queue en-es`
-    names it."""
-    return f"{QUEUE_PREFIX}{source_language}-{target_language}"
+    names it: the languages without their regions (`es-MX` is translated by the `es` pair), `auto`
+    for a source to be detected."""
+    source, target = (tag.split("-", 1)[0].lower() for tag in (source_language, target_language))
+    return f"{QUEUE_PREFIX}{source}-{target}"
 
 
 class ProcrastinateDoorbell:

@@ -81,6 +81,7 @@ class TaskWorker:
         self._recovery_every = settings.recovery_seconds
         self._monitor = threading.Thread(target=self._watch, name="dragoman-worker-monitor", daemon=True)
         self._registry = RunnerRegistry(service.store._engine)
+        self._last_complaint = -1e9
 
     def start(self) -> None:
         self._beat()
@@ -206,8 +207,10 @@ class TaskWorker:
                 if clock - last_recovery >= self._recovery_every:
                     self._recover()
                     last_recovery = clock
-            except ServiceError:
-                log.exception("monitor round failed", extra={"action": "monitor"})
+            except ServiceError as exc:  # the database is away: said once every 10 s, not at every round
+                if clock - self._last_complaint >= 10.0:
+                    self._last_complaint = clock
+                    log.warning("monitor round failed: %s", exc.message, extra={"action": "monitor"})
 
     def _recover(self) -> None:
         self._recovery.run()
@@ -249,6 +252,9 @@ def run_worker(service: Dragoman, concurrency: int, queues: Sequence[str] = ()) 
             concurrency=concurrency,
             name=f"dragoman-{worker.owner}",
             shutdown_graceful_timeout=0,  # running tasks are aborted at once: they stop at a safe point
+            # new messages are also looked for every second, not only when notified: a listener lost
+            # with a PostgreSQL restart (Procrastinate 3.10 does not listen again) costs a second at most
+            fetch_job_polling_interval=1.0,
             delete_jobs="successful",
         )
     finally:
