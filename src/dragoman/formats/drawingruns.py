@@ -19,6 +19,8 @@ from io import BytesIO
 
 from lxml import etree
 
+from dragoman.formats.packages import with_members
+
 __all__ = ["drop_empty_runs"]
 
 _A = "http://schemas.openxmlformats.org/drawingml/2006/main"
@@ -44,14 +46,7 @@ def drop_empty_runs(package: bytes) -> bytes:
             tidied = _tidy(xml)
             if tidied is not None:
                 rewritten[member.filename] = tidied
-        if not rewritten:
-            return package
-        out = BytesIO()
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as copy_to:
-            for member in members:
-                data = rewritten.get(member.filename)
-                copy_to.writestr(member, data if data is not None else archive.read(member))
-    return out.getvalue()
+    return with_members(package, rewritten)
 
 
 def _tidy(xml: bytes) -> bytes | None:

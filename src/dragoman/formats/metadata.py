@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from dragoman.formats.packages import with_members
 from dragoman.formats.parts import natural_order
 
 __all__ = ["MetadataText", "extract_metadata", "inject_metadata"]
@@ -88,14 +89,9 @@ def inject_metadata(data: bytes, texts: Sequence[MetadataText], translations: Se
     by_member: dict[str, list[tuple[MetadataText, str]]] = {}
     for text, translation in zip(texts, translations, strict=True):
         by_member.setdefault(text.member, []).append((text, translation))
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for item in source.infolist():
-            content = source.read(item.filename)
-            if item.filename in by_member:
-                content = _rewrite(content, by_member[item.filename])
-            target.writestr(item, content)
-    return out.getvalue()
+    with zipfile.ZipFile(io.BytesIO(data)) as source:
+        replaced = {member: _rewrite(source.read(member), changes) for member, changes in by_member.items()}
+    return with_members(data, replaced)
 
 
 def _rewrite(content: bytes, changes: list[tuple[MetadataText, str]]) -> bytes:

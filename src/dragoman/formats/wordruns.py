@@ -45,6 +45,8 @@ from io import BytesIO
 
 from lxml import etree
 
+from dragoman.formats.packages import with_members
+
 __all__ = ["fallback_characters", "restore", "split_multi_text_runs"]
 
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -87,14 +89,7 @@ def split_multi_text_runs(package: bytes) -> bytes:
             split = _split(xml, hide=not hidden_already)
             if split is not None:
                 rewritten[member.filename] = split
-        if not rewritten:
-            return package
-        out = BytesIO()
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as copy_to:
-            for member in members:
-                data = rewritten.get(member.filename)
-                copy_to.writestr(member.filename, data if data is not None else archive.read(member))
-    return out.getvalue()
+    return with_members(package, rewritten)
 
 
 _FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
@@ -142,14 +137,7 @@ def restore(package: bytes) -> bytes:
             for hidden in root.iter(_HIDDEN_HYPERLINK):
                 hidden.tag = _HYPERLINK
             rewritten[member.filename] = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
-        if not rewritten:
-            return package
-        out = BytesIO()
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as copy_to:
-            for member in members:
-                data = rewritten.get(member.filename)
-                copy_to.writestr(member, data if data is not None else archive.read(member))
-    return out.getvalue()
+    return with_members(package, rewritten)
 
 
 def _split(xml: bytes, *, hide: bool = True) -> bytes | None:
