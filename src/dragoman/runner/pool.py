@@ -29,6 +29,7 @@ from dragoman.runner.context import TaskContext
 from dragoman.runner.execute import Outcome, TaskExecutor
 from dragoman.runner.finalize import Finalizer, finalize_jobs
 from dragoman.runner.recovery import Recovery
+from dragoman.runner.reporting import retried
 from dragoman.storage.scopes import StorageScopes
 from dragoman.store.jobs import Claim, JobStore
 from dragoman.store.runners import RunnerRegistry
@@ -219,26 +220,18 @@ class InProcessRunner:
         return following
 
     def _report(self, ctx: TaskContext, outcome: Outcome) -> tuple[bool | None, Claim | None]:
-        """Record the outcome (and claim the next task unless stopping), retrying a failed write (a
-        full disk, a lost connection) for up to one lease. (None, None) if it could not be recorded."""
-        task, delay = ctx.task, 0.05
-        deadline = time.monotonic() + self._lease.total_seconds()
-        while True:
-            try:
-                if self._stopping.is_set():
-                    return self._store.finish(
-                        task.id, self.owner, outcome.status, outcome.error, attempt=ctx.attempt
-                    ), None
-                return self._store.finish_and_claim(
-                    task.id, self.owner, outcome.status, outcome.error, self._lease, attempt=ctx.attempt
-                )
-            except ServiceError:
-                if time.monotonic() + delay > deadline:
-                    log.exception("could not report a task", extra={"action": "finish", "task_id": task.id})
-                    return None, None
-                log.warning("reporting a task failed; retrying", extra={"action": "finish", "task_id": task.id})
-                time.sleep(delay)
-                delay = min(delay * 2, 2.0)
+        """Record the outcome (and claim the next task unless stopping), retried for up to one lease
+        (`runner.reporting`). (None, None) if it could not be recorded."""
+        task = ctx.task
+
+        def write() -> tuple[bool, Claim | None]:
+            if self._stopping.is_set():
+                return self._store.finish(task.id, self.owner, outcome.status, outcome.error, attempt=ctx.attempt), None
+            return self._store.finish_and_claim(
+                task.id, self.owner, outcome.status, outcome.error, self._lease, attempt=ctx.attempt
+            )
+
+        return retried(write, task.id, self._lease.total_seconds()) or (None, None)
 
     def _monitor(self) -> None:
         renew_every = self._lease.total_seconds() / 3

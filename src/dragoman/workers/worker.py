@@ -47,6 +47,7 @@ from dragoman.runner.context import TaskContext
 from dragoman.runner.execute import Outcome, TaskExecutor
 from dragoman.runner.finalize import finalize_jobs
 from dragoman.runner.recovery import Recovery
+from dragoman.runner.reporting import retried
 from dragoman.store.runners import RunnerRegistry
 from dragoman.workers.doorbell import QUEUE_PREFIX, TASK_NAME
 
@@ -159,19 +160,14 @@ class TaskWorker:
             log.exception("could not finalize a job", extra={"action": "finalize", "job_id": task.job_id})
 
     def _report(self, ctx: TaskContext, outcome: Outcome) -> bool:
-        """Record the outcome, retrying a failed write for up to one lease. False if this claim no
-        longer holds the task or it could not be recorded (the lease lapses, recovery settles it)."""
-        task, delay = ctx.task, 0.05
-        deadline = time.monotonic() + self._lease.total_seconds()
-        while True:
-            try:
-                return self._store.finish(task.id, self.owner, outcome.status, outcome.error, attempt=ctx.attempt)
-            except ServiceError:
-                if time.monotonic() + delay > deadline:
-                    log.exception("could not report a task", extra={"action": "finish", "task_id": task.id})
-                    return False
-                time.sleep(delay)
-                delay = min(delay * 2, 2.0)
+        """Record the outcome, retried for up to one lease (`runner.reporting`). False if this claim
+        no longer holds the task or it could not be recorded (the lease lapses, recovery settles it)."""
+        task = ctx.task
+
+        def write() -> bool:
+            return self._store.finish(task.id, self.owner, outcome.status, outcome.error, attempt=ctx.attempt)
+
+        return bool(retried(write, task.id, self._lease.total_seconds()))
 
     @staticmethod
     def _forward_abort(ctx: TaskContext, context: JobContext) -> None:
