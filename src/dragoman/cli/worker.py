@@ -41,6 +41,7 @@ def worker(
     from dragoman.config import load_settings
     from dragoman.logs import configure_logging
     from dragoman.service import Dragoman
+    from dragoman.workers.doorbell import unserved_queues
     from dragoman.workers.worker import run_worker
 
     configure_logging(log_level, log_format)
@@ -60,21 +61,15 @@ def worker(
     except ServiceError as exc:
         raise fail(exc) from None
     count = concurrency or os.cpu_count() or 1
-    known = {f"{pair.source}-{pair.target}" for pair in service.engine.languages()}
-    targets = {name.split("-", 1)[1] for name in known}
     queues = [name.strip().lower() for name in queue or []]
-
-    def served(name: str) -> bool:
-        source, _, target = name.partition("-")
-        return name in known or (source == "auto" and target in targets)
-
-    unknown = [name for name in queues if not served(name)]
+    known = sorted(f"{pair.source}-{pair.target}" for pair in service.engine.languages())
+    unknown = unserved_queues(queues, service.engine.languages())
     if unknown:
         service.close()
         errors.print(
             f"[bold red]error:[/] no installed pair translates {', '.join(unknown)}: a queue is a source and a "
             f"target language (`en-es`, or `auto-es` for documents whose language is detected); installed: "
-            f"{', '.join(sorted(known))}",
+            f"{', '.join(known)}",
             highlight=False,
         )
         raise typer.Exit(2)

@@ -23,7 +23,9 @@ from collections.abc import Sequence
 
 from sqlalchemy import Connection, text
 
-__all__ = ["QUEUE_PREFIX", "TASK_NAME", "ProcrastinateDoorbell", "queue_of"]
+from dragoman.engines.base import LanguagePair
+
+__all__ = ["QUEUE_PREFIX", "TASK_NAME", "ProcrastinateDoorbell", "queue_of", "unserved_queues"]
 
 TASK_NAME = "dragoman.run_task"
 QUEUE_PREFIX = "dragoman."
@@ -70,6 +72,16 @@ def queue_of(source_language: str, target_language: str) -> str:
     for a source to be detected."""
     source, target = (tag.split("-", 1)[0].lower() for tag in (source_language, target_language))
     return f"{QUEUE_PREFIX}{source}-{target}"
+
+
+def unserved_queues(queues: Sequence[str], pairs: Sequence[LanguagePair]) -> list[str]:
+    """The queue names among `queues` (`en-es`, `auto-ca`, as `--queue` gives them) that no message
+    can ever be on, given the engine's language `pairs`: a worker listening there would wait forever."""
+    known = {f"{pair.source}-{pair.target}" for pair in pairs}
+    targets = {pair.target for pair in pairs}
+    return [
+        name for name in queues if name not in known and not (name.startswith("auto-") and name[5:] in targets)
+    ]
 
 
 class ProcrastinateDoorbell:
