@@ -40,10 +40,13 @@ def test_a_run_of_several_texts_becomes_runs_of_one_with_the_same_look() -> None
     before, after = docx.Document(BytesIO(original)), docx.Document(BytesIO(split))
     assert [p.text for p in after.paragraphs] == [p.text for p in before.paragraphs]
     first = after.paragraphs[0]
-    assert len(first.runs) == 3 and all(run.bold for run in first.runs)  # the properties go with each piece
+    # the texts, the tab and the break each in a run of their own (where the converter ends a
+    # sentence, breaks.py), the properties going with each piece
+    assert [run.text for run in first.runs] == ["Hello", "\t", "world", "\n", "and more"]
+    assert all(run.bold for run in first.runs)
     with zipfile.ZipFile(BytesIO(split)) as package:
         body = package.read("word/document.xml")
-    assert body.count(b"<w:r>") + body.count(b"<w:r ") == 4
+    assert body.count(b"<w:r>") + body.count(b"<w:r ") == 6
 
 
 def test_a_document_that_needs_nothing_is_left_byte_for_byte() -> None:

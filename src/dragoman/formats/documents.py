@@ -10,6 +10,7 @@ metadata (metadata.py) are translated besides."""
 from __future__ import annotations
 
 import codecs
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
@@ -17,6 +18,7 @@ from dragoman.abort import AbortCheck, never_abort
 from dragoman.domain.specs import DocumentWarning
 from dragoman.errors import DocumentTooComplex, NoTranslatableText, UndecodableDocument, UnsupportedFormat
 from dragoman.formats import (
+    breaks,
     coverage,
     drawingruns,
     gettext,
@@ -125,6 +127,8 @@ FORMATS: tuple[DocumentFormat, ...] = (
     DocumentFormat("XLIFF", (".xlf", ".xliff"), ("application/xliff+xml", "application/x-xliff+xml"), "xliff"),
 )
 PLAIN_TEXT = FORMATS[0]
+# Formats in which a tab in the source is indentation, not text a reader sees (breaks.py)
+_TABS_ARE_LAYOUT = frozenset({"html", "md", "xliff"})
 _BY_EXTENSION = {extension: fmt for fmt in FORMATS for extension in fmt.extensions}
 _BY_NAME = {fmt.name: fmt for fmt in FORMATS}
 _BY_CONTENT_TYPE = {content_type: fmt for fmt in FORMATS for content_type in fmt.content_types}
@@ -201,7 +205,8 @@ Skeleton = (
 
 @dataclass(slots=True)
 class ExtractedDocument:
-    """A document taken apart. `segments` are what the engine translates, in order."""
+    """A document taken apart. `segments` are what the engine translates, in order: the document's
+    texts, each cut at its tabs and line breaks (`join` puts their translations back together)."""
 
     format: DocumentFormat
     segments: list[str]
@@ -217,6 +222,9 @@ class ExtractedDocument:
     page: html.PreparedPage | None = field(default=None, repr=False)
     # what the document holds that no handler translates (coverage.py), said on its task
     warnings: list[DocumentWarning] = field(default_factory=list)
+    # the document's own segments from the translations of `segments`, which are cut at its tabs and
+    # line breaks (breaks.py)
+    join: Callable[[list[str]], list[str]] = field(default=list, repr=False)
 
     def discard(self) -> None:
         if isinstance(self.skeleton, transfuse.TransfuseSkeleton):
@@ -315,7 +323,13 @@ def extract(
         segments = segments + [plaintext.escape(text.strip()) for text in page.texts]
         characters += sum(len(text.strip()) for text in page.texts) - len(html.PLACEHOLDER) * len(page.kept)
     segments = [protect(segment) for segment in segments]  # what is not prose is hidden from the engine
-    document = ExtractedDocument(fmt, segments, characters, skeleton, encoding, limits, parts, metadata, page)
+    segment_breaks = breaks.Breaks(
+        tabs=fmt.transfuse not in _TABS_ARE_LAYOUT,
+        blanks=transfuse.break_blanks(skeleton) if isinstance(skeleton, transfuse.TransfuseSkeleton) else frozenset(),
+    )
+    pieces, join = breaks.cut(segments, segment_breaks)  # a tab or a line break ends a sentence
+    document = ExtractedDocument(fmt, pieces, characters, skeleton, encoding, limits, parts, metadata, page)
+    document.join = join
     if fmt.zipped:
         document.warnings = coverage.untranslated(data, fmt.transfuse)
     if characters == 0:
@@ -336,7 +350,7 @@ def inject(
     document's `<html lang>` (and `xml:lang`) says it. Raises as `extract` does."""
     if len(translated) != len(document.segments):
         raise ValueError("one translation is needed per segment")
-    translated = [unprotect(segment) for segment in translated]
+    translated = [unprotect(segment) for segment in document.join(translated)]
     try:
         if isinstance(document.skeleton, PlainTextSkeleton):
             return plaintext.rebuild(document.skeleton, translated).encode(document.encoding)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-__all__ = ["split_stream", "tokens", "visible_text"]
+__all__ = ["iter_tokens", "split_stream", "tokens", "visible_text"]
 
 _SENTENCE_END = ".!?;:"
 
@@ -47,6 +47,11 @@ def tokens(stream: str) -> list[tuple[int, int, str]]:
     """(start, end, kind) of each token of `stream`: kind "text" (a character or an escape), "space",
     "blank" (a superblank), "open" or "close" (a word-bound blank's marks)."""
     return list(_tokens(stream))
+
+
+def iter_tokens(stream: str) -> Iterator[tuple[int, int, str]]:
+    """The tokens of `stream` as `tokens` gives them, one at a time (for a look at its beginning)."""
+    return _tokens(stream)
 
 
 def visible_text(stream: str) -> str:

@@ -17,6 +17,7 @@ import os
 import re
 import shutil
 import signal
+import sqlite3
 import tempfile
 import threading
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ from dragoman.formats import textless
 from dragoman.formats.limits import DEFAULT_LIMITS, DocumentLimits
 from dragoman.formats.stream import visible_text
 
-__all__ = ["WORKDIR_PREFIX", "TransfuseSkeleton", "extract", "inject"]
+__all__ = ["WORKDIR_PREFIX", "TransfuseSkeleton", "break_blanks", "extract", "inject"]
 
 WORKDIR_PREFIX = "dragoman-doc-"
 _BLOCK_PREFIX = "\n[tf-block:"
@@ -170,6 +171,26 @@ def _convert(
             f"{name} was killed by {ended.signal.name} while {what}" + (f": {detail[-1]}" if detail else "")
         )
     return ended.returncode, out_path.read_bytes(), errors.replace("what():", "").strip()
+
+
+# The elements a paragraph breaks a line or jumps to a tab stop with, as Transfuse stores a placeholder's markup
+_BREAK_MARKUP = re.compile(r"^\s*<(?:br|w:br|w:cr|w:tab|a:br|text:line-break|text:tab)\b[^>]*/?>\s*$")
+
+
+def break_blanks(skeleton: TransfuseSkeleton) -> frozenset[str]:
+    """The superblanks of this document's stream (`[tf:P:<hash>]`) that stand for a line break or
+    a tab (an HTML `<br>`, for instance): where a paragraph's lines or cells part (breaks.py). Read
+    from the converter's own record of each placeholder's markup (its state's `styles` table); empty
+    when that cannot be read."""
+    database = skeleton.workdir / "state" / "state.sqlite3"
+    if not database.exists():
+        return frozenset()
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as connection:
+            rows = connection.execute("SELECT hash, otag FROM styles WHERE tag = 'P'").fetchall()
+    except sqlite3.Error:
+        return frozenset()
+    return frozenset(f"[tf:P:{digest}]" for digest, markup in rows if _BREAK_MARKUP.match(markup or ""))
 
 
 def _characters(block: str) -> int:

@@ -56,7 +56,12 @@ _CONTENT = frozenset({_RUN, f"{{{_W}}}hyperlink", f"{{{_W}}}smartTag", f"{{{_W}}
 _STARTS = frozenset({f"{{{_W}}}bookmarkStart", f"{{{_W}}}commentRangeStart", f"{{{_W}}}permStart"})
 _ENDS = frozenset({f"{{{_W}}}bookmarkEnd", f"{{{_W}}}commentRangeEnd", f"{{{_W}}}permEnd"})
 _MARKS = (b"<w:bookmarkStart", b"<w:commentRangeStart", b"<w:permStart")
+_BREAK_MARKS = (b"<w:tab/>", b"<w:br", b"<w:cr", b"<w:ptab")
 _WORD = re.compile(r"\w+")
+# A tab, a line break (Shift+Enter, or a page break) or a carriage return inside a run: given a run of its
+# own, where Transfuse ends a block (breaks.py says why); in a run with text it became part of the
+# run's formatting, and runs of the same formatting were merged ("Item⇥Price⇥Quantity" -> "PriceQuantity").
+_BREAKS = frozenset(f"{{{_W}}}{name}" for name in ("tab", "br", "cr", "ptab"))
 _RECOMPUTED = (f"{{{_W}}}proofErr", f"{{{_W}}}lastRenderedPageBreak")
 _HYPERLINK, _HIDDEN_HYPERLINK = f"{{{_W}}}hyperlink", f"{{{_W}}}dragomanHyperlink"  # the second: ours, hidden
 # Elements whose whitespace is text a reader sees (or a field's instruction); elsewhere it is layout.
@@ -83,7 +88,7 @@ def split_multi_text_runs(package: bytes) -> bytes:
             if not _STORY.match(member.filename) or member.file_size > _MAX_PART_BYTES:
                 continue
             xml = archive.read(member)
-            marked = any(mark in xml for mark in _MARKS) or b"<w:hyperlink" in xml or _LAYOUT.search(xml)
+            marked = any(mark in xml for mark in (*_MARKS, *_BREAK_MARKS, b"<w:hyperlink")) or bool(_LAYOUT.search(xml))
             if sum(xml.count(text) for text in (b"<w:t>", b"<w:t ", b"<w:t/>")) < 2 and not marked:
                 continue
             split = _split(xml, hide=not hidden_already)
@@ -150,18 +155,21 @@ def _split(xml: bytes, *, hide: bool = True) -> bytes | None:
     changed = _drop_empty_texts(root) or changed
     for run in list(root.iter(_RUN)):
         texts = [child for child in run if child.tag == _TEXT]
-        if len(texts) < 2:
+        breaks = [child for child in run if child.tag in _BREAKS]
+        if len(texts) < 2 and not (texts and breaks):
             continue
         changed = True
         properties = run.find(_PROPERTIES)
         content = [child for child in run if child is not properties]
         groups: list[list[etree._Element]] = [[]]
-        for child in content:  # each group: whatever comes before a text element, then that element
+        for child in content:  # each group: what comes before a text element, then that element;
+            if child.tag in _BREAKS:  # a break alone, so that the converter ends a sentence there
+                groups.extend([[child], []])
+                continue
             groups[-1].append(child)
             if child.tag == _TEXT:
                 groups.append([])
-        if not groups[-1]:
-            groups.pop()
+        groups = [group for group in groups if group]
         parent = run.getparent()
         assert parent is not None  # noqa: S101 - a run is never the root
         position = parent.index(run)

@@ -1,0 +1,112 @@
+"""Tabs and line breaks inside a paragraph end the engine's sentences (formats/breaks.py): no word
+crosses them, none is lost or glued, and they come back where they were. The end-to-end cases are
+python-docx's and python-pptx's ordinary `"a\\tb\\nc"` paragraphs, an HTML `<br>` and a text file,
+through the real converter and engine."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from io import BytesIO
+
+import docx
+import pptx
+import pytest
+from pptx.util import Inches
+
+from dragoman.engines.apertium import ApertiumEngine
+from dragoman.formats.breaks import Breaks, cut
+from dragoman.formats.documents import extract, format_for, inject
+
+TABLE_ROW = "Item\tPrice\tQuantity"
+ADDRESS = "Name:\tJohn Smith\nAddress:\tThe big street 5"
+POEM = "The first line of the poem\nthe second line of the poem\nthe last line of the poem"
+
+
+@pytest.fixture(scope="module")
+def engine() -> Iterator[ApertiumEngine]:
+    with ApertiumEngine() as apertium:
+        yield apertium
+
+
+def upper(pieces: list[str]) -> list[str]:
+    return [piece.upper() for piece in pieces]
+
+
+def test_tabs_cut_a_segment_and_come_back_with_their_spaces() -> None:
+    pieces, join = cut(["Item\tPrice \t Quantity.", "no tab here"], Breaks(tabs=True))
+    assert pieces == ["Item", "Price", "Quantity.", "no tab here"]
+    assert join(upper(pieces)) == ["ITEM\tPRICE \t QUANTITY.", "NO TAB HERE"]
+
+
+def test_a_stretch_without_words_is_kept_not_translated() -> None:
+    pieces, join = cut(["\t\tTotal:\t[b]\t25"], Breaks(tabs=True))
+    assert pieces == ["Total:", "25"]
+    assert join(["Suma:", "25"]) == ["\t\tSuma:\t[b]\t25"]
+
+
+def test_only_the_named_blanks_break_and_never_inside_a_word_bound_span() -> None:
+    segment = "One[br]two[img]three [[t:b:x]]four[br]five[[/]] six"
+    pieces, join = cut([segment], Breaks(blanks=frozenset({"[br]"})))
+    assert pieces == ["One", "two[img]three [[t:b:x]]four[br]five[[/]] six"]
+    assert join(pieces) == [segment]
+
+
+def test_tabs_are_left_alone_where_they_are_layout() -> None:
+    pieces, join = cut(["<p>\n\t\tThe big\n\t\thouse</p>"], Breaks(tabs=False))
+    assert pieces == ["<p>\n\t\tThe big\n\t\thouse</p>"]
+    assert join(["<p>La casa grande</p>"]) == ["<p>La casa grande</p>"]
+
+
+def test_a_line_that_began_in_small_letters_keeps_them() -> None:
+    pieces, join = cut(["The cat[br]the dog[br]the USA"], Breaks(blanks=frozenset({"[br]"})))
+    assert join(["El gato", "El perro", "EEUU"]) == ["El gato[br]el perro[br]EEUU"]
+
+
+def test_a_translation_must_answer_every_piece() -> None:
+    pieces, join = cut(["a\tb"], Breaks(tabs=True))
+    with pytest.raises(ValueError):
+        join(["a"])
+
+
+def translate(data: bytes, name: str, engine: ApertiumEngine) -> bytes:
+    document = extract(data, format_for(name))
+    return inject(document, engine.translate(document.segments, "en", "es"))
+
+
+def test_word_tabs_and_line_breaks_stay_between_their_words(engine: ApertiumEngine) -> None:
+    """python-docx writes `add_paragraph("a\\tb\\nc")` as one run holding texts, tabs and breaks."""
+    source = docx.Document()
+    for text in (TABLE_ROW, ADDRESS, POEM, "Total amount:\t25 EUR"):
+        source.add_paragraph(text)
+    buffer = BytesIO()
+    source.save(buffer)
+    out = docx.Document(BytesIO(translate(buffer.getvalue(), "a.docx", engine)))
+    assert [paragraph.text for paragraph in out.paragraphs] == [
+        "Elemento\tPrecio\tCantidad",
+        "Nombre:\tJohn Smith\nAlocución:\tLa calle grande 5",
+        "La primera línea del poema\nla segunda línea del poema\nla última línea del poema",
+        "Cantidad total:\t25 EUR",
+    ]
+
+
+def test_powerpoint_tabs_keep_their_columns(engine: ApertiumEngine) -> None:
+    deck = pptx.Presentation()
+    slide = deck.slides.add_slide(deck.slide_layouts[6])
+    slide.shapes.add_textbox(Inches(1), Inches(1), Inches(6), Inches(3)).text_frame.text = TABLE_ROW
+    buffer = BytesIO()
+    deck.save(buffer)
+    out = pptx.Presentation(BytesIO(translate(buffer.getvalue(), "a.pptx", engine)))
+    texts = [shape.text_frame.text for shape in out.slides[0].shapes if shape.has_text_frame]
+    assert texts == ["Elemento\tPrecio\tCantidad"]
+
+
+def test_html_line_breaks_part_the_lines(engine: ApertiumEngine) -> None:
+    page = b"<html><body><p>Item<br>Price<br>Quantity</p><p>The first line of the poem<br>the last line</p></body></html>"
+    out = translate(page, "a.html", engine).decode()
+    assert "<p>Elemento<br>Precio<br>Cantidad</p>" in out
+    assert "<p>La primera línea del poema<br>la última línea</p>" in out
+
+
+def test_plain_text_tabs_part_the_columns(engine: ApertiumEngine) -> None:
+    out = translate(f"{TABLE_ROW}\nThe red house\tThe black cat\n".encode(), "a.txt", engine).decode()
+    assert out == "Elemento\tPrecio\tCantidad\nLa casa roja\tEl gato negro\n"
