@@ -34,9 +34,25 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+from dragoman.domain.specs import DocumentWarning
 from dragoman.errors import DocumentTooLarge
 from dragoman.formats.plaintext import escape, unescape
 from dragoman.formats.stream import tokens
+from dragoman.formats.workbook_tables import (
+    LIMITS,
+    MESSAGES,
+    Key,
+    SheetScan,
+    Table,
+    Validation,
+    read_table,
+    rename_columns,
+    rewrite_sheet,
+    rewrite_table,
+    rewrite_workbook,
+    scan_sheet,
+    wanted_cells,
+)
 
 __all__ = ["WorkbookSkeleton", "rebuild", "take_apart"]
 
@@ -52,68 +68,354 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=Fals
 MAX_PARSED_PART_BYTES = 32 * 2**20
 _INLINE = re.compile(rb"<(?:[\w.-]+:)?is[\s>]")  # a cell's own text (`<is>`, inline string)
 _XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+_VALIDATION, _FORMULA1 = f"{{{_MAIN}}}dataValidation", f"{{{_MAIN}}}formula1"
+# parts that may name a table and are not rewritten (ECMA-376 Part 1 §18.10 pivot caches, §21.2 charts...)
+_ELSEWHERE = re.compile(
+    r"^xl/(?:pivotcache|pivottables|charts|querytables|connections|externallinks|slicercaches|slicers|"
+    r"timelinecaches|model|customxml)[^/]*(?:/|\.xml$)"
+)
+
+
+Slot = tuple[str, int, str]  # (part, index, what): see WorkbookSkeleton
 
 
 @dataclass(slots=True)
 class WorkbookSkeleton:
-    """The workbook, and for each segment the part and string (its position among the part's
-    `<si>` or `<is>` elements) it came from."""
+    """The workbook, and for each segment where it goes: `(part, index, "")` the string at `index`
+    among the part's `<si>` or `<is>` elements; `(sheet, index, attribute)` a message of the
+    sheet's `index`th data validation, `(sheet, index, "list:N")` the Nth item of its list. Then
+    what ties the strings to the rest of the workbook (`workbook_tables.py`), and the warnings of
+    what is not translated (those found putting it back are added by `rebuild`)."""
 
     package: bytes
-    slots: list[tuple[str, int]] = field(default_factory=list)
+    slots: list[Slot] = field(default_factory=list)
+    strings: dict[Key, tuple[str, int]] = field(default_factory=dict)  # each string's text, runs (0: plain)
+    tables: list[Table] = field(default_factory=list)
+    sheets: dict[str, SheetScan] = field(default_factory=dict)  # the sheets that may be rewritten
+    validations: dict[tuple[str, int], Validation] = field(default_factory=dict)
+    warnings: list[DocumentWarning] = field(default_factory=list)
 
 
 def take_apart(data: bytes) -> tuple[WorkbookSkeleton, list[str], int]:
-    """The workbook's strings (as engine segments), the skeleton, and the visible characters.
-    Raises ValueError when a part holding strings is not well-formed XML."""
+    """The workbook's strings and data validations' texts (as engine segments), the skeleton, and
+    the visible characters. Raises ValueError when a part holding strings is not well-formed XML,
+    DocumentTooLarge when one is too large to parse."""
     skeleton = WorkbookSkeleton(data)
-    segments: list[str] = []
-    characters = 0
+    found: list[tuple[Key, list[str], bool]] = []
     with zipfile.ZipFile(io.BytesIO(data)) as package:
-        for name, shared in _string_parts(package).items():
+        parts = _string_parts(package)
+        for name, shared in parts.items():
             content = package.read(name)
             if not shared and not _INLINE.search(content):
                 continue  # a sheet whose cells hold no text of their own: never parsed (it can be huge)
             root = _parse(content, name)
             for index, string in enumerate(_strings(root, shared)):
                 texts = _run_texts(string)
-                visible = "".join(texts)
-                if not any(character.isalpha() for character in visible):  # no word: a number, a dash
-                    continue
-                skeleton.slots.append((name, index))
-                if len(texts) == 1 and not string.findall(_R):
-                    segments.append(escape(texts[0]))
-                else:
-                    segments.append("".join(f"[[dragoman-run:{n}]]{escape(text)}[[/]]" for n, text in enumerate(texts)))
-                characters += len(visible.strip())
+                if any(character.isalpha() for character in "".join(texts)):  # else no word: a number, a dash
+                    found.append(((name, index), texts, len(texts) > 1 or bool(string.findall(_R))))
+        skeleton.strings = {key: ("".join(texts), len(texts) if rich else 0) for key, texts, rich in found}
+        kept = _tie(package, parts, skeleton)
+    segments: list[str] = []
+    characters = 0
+    for key, texts, rich in found:
+        if key in kept:
+            continue
+        skeleton.slots.append((*key, ""))
+        if not rich:
+            segments.append(escape(texts[0]))
+        else:
+            segments.append("".join(f"[[dragoman-run:{n}]]{escape(text)}[[/]]" for n, text in enumerate(texts)))
+        characters += len("".join(texts).strip())
+    for (sheet, index), validation in skeleton.validations.items():
+        for attribute, text in validation.messages.items():
+            if any(character.isalpha() for character in text):
+                skeleton.slots.append((sheet, index, attribute))
+                segments.append(escape(text.strip()))
+                characters += len(text.strip())
+        for number, item in enumerate(validation.items or ()):
+            if any(character.isalpha() for character in item):
+                skeleton.slots.append((sheet, index, f"list:{number}"))
+                segments.append(escape(item.strip()))
+                characters += len(item.strip())
     return skeleton, segments, characters
 
 
 def rebuild(skeleton: WorkbookSkeleton, translated: list[str]) -> bytes:
-    """The workbook with each string replaced by its translation (segments already unprotected)."""
+    """The workbook with each string and data validation text replaced by its translation
+    (segments already unprotected), its tables' columns and formulas following the strings
+    (`workbook_tables.py`). A validation text too long for Excel is kept, said in
+    `skeleton.warnings`."""
     if len(translated) != len(skeleton.slots):
         raise ValueError("one translation is needed per string")
     by_part: dict[str, dict[int, str]] = {}
-    with zipfile.ZipFile(io.BytesIO(skeleton.package)) as package:
-        parts = _string_parts(package)
-    for (name, index), segment in zip(skeleton.slots, translated, strict=True):
+    texts: dict[Key, str] = {}
+    validations: dict[tuple[str, int], dict[str, str]] = {}
+    for (name, index, what), segment in zip(skeleton.slots, translated, strict=True):
+        if what:
+            validations.setdefault((name, index), {})[what] = unescape(segment)
+            continue
         by_part.setdefault(name, {})[index] = segment
+        runs = skeleton.strings[(name, index)][1]
+        texts[(name, index)] = "".join(text for _, text in _pieces(segment, runs)) if runs else unescape(segment)
+    literal = _literals(skeleton, texts)
+    renaming = rename_columns(skeleton.tables, texts)
+    recalculate = any(scan.formulas for scan in skeleton.sheets.values()) and any(
+        texts[key] != skeleton.strings[key][0] for key in texts
+    )
+    tables = {table.part: table for table in skeleton.tables}
     out = io.BytesIO()
     with (
         zipfile.ZipFile(io.BytesIO(skeleton.package)) as source,
         zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
     ):
+        parts = _string_parts(source)
+        workbook = _workbook(source)
         for item in source.infolist():
             content = source.read(item.filename)
-            changes = by_part.get(item.filename)
+            name = item.filename
+            changes = by_part.get(name)
+            scan = skeleton.sheets.get(name)
+            rewritten = scan is not None and (
+                bool(renaming.cells.get(name))
+                or (scan.matched and literal.changes)
+                or (scan.brackets and bool(renaming.columns))
+                or any(sheet == name for sheet, _ in validations)
+            )
+            if not (changes or rewritten or name in tables or (name == workbook and (renaming.columns or recalculate))):
+                target.writestr(item, content)
+                continue
+            root = _parse(content, name)
             if changes:
-                root = _parse(content, item.filename)
-                for index, string in enumerate(_strings(root, parts[item.filename])):
+                for index, string in enumerate(_strings(root, parts[name])):
                     if index in changes:
                         _put(string, changes[index])
-                content = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+            if scan is not None and rewritten:
+                rewrite_sheet(root, name, literal, renaming, skeleton.tables)
+                _put_validations(root, name, validations, skeleton)
+            if name in tables:
+                rewrite_table(root, name, renaming, literal, tables[name].name)
+            if name == workbook:
+                rewrite_workbook(root, renaming, literal, recalculate)
+            content = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
             target.writestr(item, content)
     return out.getvalue()
+
+
+class _Literals:
+    """A formula's string literal to its new text: that of the translated string it equals (as
+    written, else in any case, as Excel compares), or None."""
+
+    def __init__(self, changes: dict[str, str]) -> None:
+        self.changes = changes
+        self._folded: dict[str, str] = {}
+        for old, new in changes.items():
+            self._folded.setdefault(old.casefold(), new)
+
+    def __call__(self, value: str) -> str | None:
+        if not any(character.isalpha() for character in value):
+            return None
+        new = self.changes.get(value)
+        return new if new is not None else self._folded.get(value.casefold())
+
+
+def _literals(skeleton: WorkbookSkeleton, texts: dict[Key, str]) -> _Literals:
+    changes: dict[str, str] = {}
+    for key, new in texts.items():
+        old = skeleton.strings[key][0]
+        if new != old:
+            changes.setdefault(old, new)
+    return _Literals(changes)
+
+
+def _tie(package: zipfile.ZipFile, parts: dict[str, bool], skeleton: WorkbookSkeleton) -> set[Key]:
+    """Read what ties the workbook's strings to the rest of it into `skeleton` (tables, the
+    sheets' formulas and data validations) and its warnings; the strings kept as they are (the
+    header cells of tables whose names cannot follow them)."""
+    members = {_normal(name): name for name in package.namelist()}
+    shared = next((name for name, is_shared in parts.items() if is_shared), None)
+    sheets = [name for name, is_shared in parts.items() if not is_shared]
+    for sheet in sheets:
+        for kind, member in _related(package, members, sheet):
+            if kind == "table":
+                table = read_table(_parse(package.read(member), member), member, sheet)
+                if table is not None:
+                    skeleton.tables.append(table)
+    known = {text for text, _ in skeleton.strings.values()}
+    folded = {text.casefold() for text in known}
+    names = {table.name.casefold() for table in skeleton.tables}
+    named_in_text: set[str] = set()
+    unmatched: dict[str, int] = {}
+
+    def named(value: str) -> None:
+        lowered = value.casefold()
+        if "[" in lowered:
+            named_in_text.update(name for name in names if f"{name}[" in lowered)
+
+    large: list[str] = []
+    for sheet in sheets:
+        content = package.read(sheet)
+        wanted = {cell for table in skeleton.tables if table.sheet == sheet for cell in wanted_cells(table)}
+        scan = scan_sheet(
+            content, sheet, shared, wanted, lambda value: value in known or value.casefold() in folded,
+            unmatched, named,
+        )  # fmt: skip
+        if len(content) > MAX_PARSED_PART_BYTES:
+            large.append(sheet)
+            if scan.matched:
+                skeleton.warnings.append(
+                    DocumentWarning(
+                        "FormulaNotUpdated",
+                        f"formulas of {sheet} compare cells with text that is translated, but the sheet is too "
+                        "large to rewrite: they may find nothing once recalculated",
+                    )
+                )
+            if scan.validations:
+                skeleton.warnings.append(
+                    DocumentWarning(
+                        "ValidationNotTranslated",
+                        f"the data validation messages of {sheet} are not translated: the sheet is too large "
+                        "to rewrite",
+                    )
+                )
+            scan.matched, scan.validations = False, []
+        skeleton.sheets[sheet] = scan
+        skeleton.validations.update(((sheet, validation.index), validation) for validation in scan.validations)
+    _warn_literals(skeleton, unmatched)
+    return _keep_headers(package, skeleton, large, named_in_text)
+
+
+def _keep_headers(
+    package: zipfile.ZipFile, skeleton: WorkbookSkeleton, large: list[str], named_in_text: set[str]
+) -> set[Key]:
+    """Find each table's header strings; the strings of the headers kept as they are (see
+    `workbook_tables.py`), with a warning naming their tables."""
+    elsewhere = _named_elsewhere(package, skeleton.tables)
+    kept: set[Key] = set()
+    for table in skeleton.tables:
+        cells = skeleton.sheets[table.sheet].cells
+        first = table.area[1]
+        table.headers = [
+            cells.get((table.header_row, first + offset)) if table.header_row is not None else None
+            for offset in range(len(table.columns))
+        ]
+        table.labels = [
+            cells.get((table.totals_row, first + offset)) if table.totals_row is not None and labelled else None
+            for offset, labelled in enumerate(table.labelled)
+        ]
+        for offset, key in enumerate(table.headers):
+            if key is None or key not in skeleton.strings:
+                table.headers[offset] = None  # not a string translated: the column's name stays
+            elif skeleton.strings[key][0] != table.columns[offset]:  # not its name already (an escaped line break...)
+                kept.add(key)
+                table.headers[offset] = None
+        if table.kept or table.header_row is None:
+            pass
+        elif table.sheet in large:
+            table.kept = "its sheet is too large to rewrite"
+        elif any(skeleton.sheets[sheet].brackets for sheet in large):
+            table.kept = "a sheet too large to rewrite has formulas that may name its columns"
+        elif table.name.casefold() in elsewhere:
+            table.kept = "another part of the workbook names it (a pivot table, a chart, a connection, a slicer...)"
+        elif table.name.casefold() in named_in_text:
+            table.kept = "a formula writes its name in a string"
+        if table.kept and table.header_row is not None:
+            kept.update(key for key in table.headers if key is not None)
+    held = [table for table in skeleton.tables if table.kept and any(table.headers)]
+    if held:
+        reasons = "; ".join(f"{table.name}: {table.kept}" for table in held[:3])
+        skeleton.warnings.append(
+            DocumentWarning(
+                "TableHeaderNotTranslated",
+                f"the header cells of {len(held)} {'table is' if len(held) == 1 else 'tables are'} not translated, so "
+                f"that the tables' column names still match them ({reasons})",
+            )
+        )
+    return kept
+
+
+def _named_elsewhere(package: zipfile.ZipFile, tables: list[Table]) -> set[str]:
+    """The tables (casefolded names) some part that is not rewritten names: pivot caches, charts,
+    connections, query tables, slicers, external links, the data model."""
+    if not tables:
+        return set()
+    names = {table.name.casefold() for table in tables}
+    found: set[str] = set()
+    for item in package.infolist():
+        if not _ELSEWHERE.match(_normal(item.filename)):
+            continue
+        if item.file_size > MAX_PARSED_PART_BYTES:
+            return names  # not read: any table may be named there
+        content = package.read(item.filename).decode("utf-8", "replace").casefold()
+        found.update(name for name in names if re.search(rf"(?<![\w.]){re.escape(name)}(?:\[|\"|<)", content))
+    return found
+
+
+def _warn_literals(skeleton: WorkbookSkeleton, unmatched: dict[str, int]) -> None:
+    if not unmatched:
+        return
+    examples = ", ".join(f'"{text}"' for text in sorted(unmatched, key=lambda text: -unmatched[text])[:3])
+    many = len(unmatched) > 1
+    skeleton.warnings.append(
+        DocumentWarning(
+            "FormulaTextNotTranslated",
+            f"{len(unmatched)}{'+' if len(unmatched) >= 1000 else ''} {'texts' if many else 'text'} written in "
+            f"formulas {'are' if many else 'is'} not translated ({examples}): a formula's result shows "
+            "them as written",
+        )
+    )
+
+
+def _put_validations(
+    root: etree._Element, sheet: str, translated: dict[tuple[str, int], dict[str, str]], skeleton: WorkbookSkeleton
+) -> None:
+    """Write a sheet's data validations' translated messages and list items, each within Excel's
+    limits (else kept as it was, with a warning)."""
+    for index, element in enumerate(root.iter(_VALIDATION)):
+        texts = translated.get((sheet, index))
+        validation = skeleton.validations.get((sheet, index))
+        if not texts or validation is None:
+            continue
+        too_long = []
+        for attribute in MESSAGES:
+            if attribute in texts:
+                new = _spaced(validation.messages[attribute], texts[attribute])
+                if len(new) <= LIMITS[attribute]:
+                    element.set(attribute, new)
+                else:
+                    too_long.append(attribute)
+        items = list(validation.items or ())
+        for number, item in enumerate(items):
+            items[number] = _spaced(item, texts.get(f"list:{number}", item))
+        first = element.find(_FORMULA1)
+        if validation.items is not None and items != validation.items and first is not None:
+            listed = ",".join(items)
+            if len(listed) <= LIMITS["list"] and not any("," in item for item in items):
+                first.text = '"' + listed.replace('"', '""') + '"'
+            else:
+                too_long.append("list")
+        if too_long:
+            skeleton.warnings.append(
+                DocumentWarning(
+                    "ValidationTextKept",
+                    f"a data validation's {', '.join(too_long)} in {sheet} {'is' if len(too_long) == 1 else 'are'} "
+                    "kept as written: translated, it would be longer than Excel allows (or a list item would "
+                    "hold a comma)",
+                )
+            )
+
+
+def _spaced(original: str, text: str) -> str:
+    """`text` with the spaces `original` had around it."""
+    stripped = original.strip()
+    if not stripped:
+        return original
+    start = original.index(stripped)
+    return original[:start] + text + original[start + len(stripped) :]
+
+
+def _workbook(package: zipfile.ZipFile) -> str | None:
+    members = {_normal(name): name for name in package.namelist()}
+    return next((member for kind, member in _related(package, members, "") if kind == "officeDocument"), None)
 
 
 def _strings(root: etree._Element, shared: bool) -> list[etree._Element]:
@@ -124,7 +426,7 @@ def _string_parts(package: zipfile.ZipFile) -> dict[str, bool]:
     """The members holding strings, in the package's order, each with whether it is the shared
     strings table (else a sheet)."""
     members = {_normal(name): name for name in package.namelist()}
-    workbook = next((member for kind, member in _related(package, members, "") if kind == "officeDocument"), None)
+    workbook = _workbook(package)
     related = {
         member: kind == "sharedStrings"
         for kind, member in (_related(package, members, workbook) if workbook is not None else [])
