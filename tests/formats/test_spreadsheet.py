@@ -200,3 +200,33 @@ def test_a_sheet_of_shared_strings_only_is_never_parsed_and_a_part_too_large_to_
     monkeypatch.setattr(spreadsheet, "MAX_PARSED_PART_BYTES", 100)  # the shared strings table must be
     with pytest.raises(DocumentTooLarge, match="sharedStrings.xml"):
         extract(buffer.getvalue(), format_for("big.xlsx"))
+
+
+def test_a_tables_names_and_lookups_follow_its_translated_cells_through_the_engine(engine: ApertiumEngine) -> None:
+    """Red team report 13 §7: the header cells were translated and the table's column names not
+    (Excel then repairs the file), and lookups of the translated text found nothing."""
+    from openpyxl.worksheet.table import Table
+
+    # Given a table, a formula summing one of its columns, and lookups of its text
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Product name", "Unit price"])
+    sheet.append(["The red apple", 1.5])
+    sheet.append(["The green pear", 2])
+    sheet.add_table(Table(displayName="Sales", ref="A1:B3"))
+    sheet["D1"] = "=SUM(Sales[Unit price])"
+    sheet["D2"] = '=VLOOKUP("The red apple",A2:B3,2,FALSE)'
+    buffer = io.BytesIO()
+    book.save(buffer)
+    # When it is translated
+    document = extract(buffer.getvalue(), format_for("sales.xlsx"))
+    out = openpyxl.load_workbook(io.BytesIO(inject(document, engine.translate(document.segments, "en", "es"))))
+    # Then the columns are named as their header cells read, and the formulas follow
+    translated = out.worksheets[0]
+    headers = [cell.value for cell in translated[1]][:2]
+    assert headers == ["Nombre de producto", "Precio de unidad"]
+    assert [column.name for column in translated.tables["Sales"].tableColumns] == headers
+    assert translated["D1"].value == "=SUM(Sales[Precio de unidad])"
+    assert translated["D2"].value == '=VLOOKUP("La manzana roja",A2:B3,2,FALSE)'
+    assert translated["A2"].value == "La manzana roja"

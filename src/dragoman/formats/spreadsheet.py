@@ -1,5 +1,6 @@
 """Excel workbooks (`.xlsx`) taken apart in-process with lxml: the text of every string cell is
-translated; numbers, formulas, dates, styles, charts and everything else stay byte for byte.
+translated; numbers, dates, styles, charts and everything else stay byte for byte, formulas too
+but for what must follow the translated text (below).
 
 A workbook keeps its cells' text in the shared strings table (`xl/sharedStrings.xml`, each `<si>`
 one string, shared by every cell showing it) and, rarely, in the cells themselves (`<is>` of a cell
@@ -8,10 +9,13 @@ string of several formatted runs (`<r>`, rich text) is sent whole, each run's te
 blank of its own (`[[dragoman-run:N]]...[[/]]`), which Apertium carries along with the words it
 holds when it reorders them ("The **red** house" comes back "La casa **roja**"); the string is
 rebuilt as runs in the translation's order, each with the formatting of the run its words came
-from. Sheet names are left as they are
-(formulas refer to them). The parts are read with lxml (no entities, no network, no DTD); the
+from. Data validations' input and error messages and written lists are segments too. Sheet names
+are left as they are (formulas refer to them). What ties the strings to the rest of the workbook
+follows them (`workbook_tables.py`): tables' column names and the structured references naming
+them, formulas' literals equal to a translated string's text; what cannot follow is kept and said
+in the skeleton's warnings. The parts are read with lxml (no entities, no network, no DTD); the
 package has been screened (size, members, inflation) before. Source: ECMA-376 Part 1 §18.4
-(shared strings), §18.3.1.53 (inline strings).
+(shared strings), §18.3.1.53 (inline strings), §18.5 (tables), §18.17 (formulas).
 
 The parts are found as Excel finds them: the workbook through the package's relationships, its
 shared strings and sheets through the workbook's (ECMA-376 Part 2 §9.3), member names compared as
@@ -20,7 +24,7 @@ are all written by real tools); by their usual names (`xl/sharedStrings.xml`,
 `xl/worksheets/sheet1.xml`) when a package has no such relationships.
 
 Shapes: `take_apart(data) -> (WorkbookSkeleton, segments, characters)`; `rebuild(skeleton,
-translated) -> bytes`.
+translated) -> bytes`; `WorkbookSkeleton.warnings: list[DocumentWarning]`.
 """
 
 from __future__ import annotations

@@ -247,10 +247,11 @@ def rename_columns(tables: list[Table], texts: Mapping[Key, str]) -> Renaming:
         if table.kept or table.header_row is None:
             continue
         shown = [texts.get(key) if key is not None else None for key in table.headers]
-        used = {name.casefold() for name, new in zip(table.columns, shown, strict=True) if new is None}
+        # the columns whose names stay keep them; the others take theirs in order
+        used = {name.casefold() for name, new in zip(table.columns, shown, strict=True) if new in (None, name)}
         names = list(table.columns)
         for offset, new in enumerate(shown):
-            if new is None:
+            if new is None or new == table.columns[offset]:
                 continue
             candidate = new if _valid(new) else table.columns[offset]
             name, suffix = candidate, 2
