@@ -20,7 +20,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from dragoman.formats.plaintext import escape, unescape
+from dragoman.formats import tag_pairs
+from dragoman.formats.plaintext import unescape
 from dragoman.formats.protect import keep
 
 __all__ = ["CatalogueSkeleton", "rebuild", "take_apart"]
@@ -87,7 +88,7 @@ def rebuild(skeleton: CatalogueSkeleton, translated: list[str], target_language:
     found: dict[int, dict[str, str]] = {}
     for (entry, kind), segment in zip(skeleton.slots, translated, strict=True):
         found.setdefault(id(entry), {})[kind] = _restore(entry.msgid if kind == "singular" else entry.msgid_plural,
-                                                         unescape(segment))  # fmt: skip
+                                                         unescape(tag_pairs.resolve(segment)))  # fmt: skip
     for entry, _kind in skeleton.slots:
         texts = found.pop(id(entry), None)
         if texts is None:
@@ -111,14 +112,15 @@ def _drafted(entry: Any) -> bool:
 
 
 def _segment(source: str) -> str:
-    out: list[str] = []
+    """A message as engine stream text: placeholders, entities, options and tags hidden whole, but
+    for a pair of tags around words (`<a href="…">release notes</a>`), carried with them (tag_pairs.py)."""
+    chunks: list[tuple[str, bool]] = []
     last = 0
     for match in _PLACEHOLDER.finditer(source):
-        out.append(escape(source[last : match.start()]))
-        out.append(keep(escape(match.group(0))))
+        chunks += [(source[last : match.start()], False), (match.group(0), True)]
         last = match.end()
-    out.append(escape(source[last:]))
-    return "".join(out)
+    chunks.append((source[last:], False))
+    return tag_pairs.to_stream(chunks, keep)
 
 
 def _restore(source: str, translation: str) -> str:

@@ -6,7 +6,8 @@ A cue's text is the lines after its timing line (`start --> end`) up to the next
 timing line; its
 line breaks travel through the engine as blanks. Markup inside a cue (`<i>`, `<b>`, `<c.yellow>`,
 `<v Speaker>`, WebVTT timestamps, SubRip's `{\\an8}`) is hidden from the engine and comes back
-where it was. A NOTE, STYLE or REGION block cannot hold `-->` (WebVTT §4.1), so it is never taken
+where it was, but for a pair of tags around words (`<b>big</b>`), which follows its words
+(tag_pairs.py). A NOTE, STYLE or REGION block cannot hold `-->` (WebVTT §4.1), so it is never taken
 for a cue. Sources: W3C WebVTT (2019) §4 "Syntax"; the SubRip format as players read it.
 
 Shapes: `take_apart(text) -> (SubtitleSkeleton, segments, characters)`; `rebuild(skeleton,
@@ -18,7 +19,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from dragoman.formats.plaintext import escape, unescape
+from dragoman.formats import tag_pairs
+from dragoman.formats.plaintext import unescape
 from dragoman.formats.protect import keep
 
 __all__ = ["SubtitleSkeleton", "rebuild", "take_apart"]
@@ -73,17 +75,17 @@ def rebuild(skeleton: SubtitleSkeleton, translated: list[str]) -> str:
         raise ValueError("one translation is needed per cue")
     parts = [skeleton.gaps[0]]
     for segment, gap in zip(translated, skeleton.gaps[1:], strict=True):
-        parts += [unescape(segment).strip(" \t"), gap]
+        parts += [unescape(tag_pairs.resolve(segment)).strip(" \t"), gap]
     return "".join(parts)
 
 
 def _segment(words: str) -> str:
-    """A cue's text as engine stream text: escaped, its markup hidden whole."""
-    out: list[str] = []
+    """A cue's text as engine stream text: escaped, a pair of tags carried with the words it encloses
+    (tag_pairs.py), other markup hidden whole."""
+    chunks: list[tuple[str, bool]] = []
     last = 0
     for match in _MARKUP.finditer(words):
-        out.append(escape(words[last : match.start()]))
-        out.append(keep(escape(match.group(0))))
+        chunks += [(words[last : match.start()], False), (match.group(0), True)]
         last = match.end()
-    out.append(escape(words[last:]))
-    return "".join(out)
+    chunks.append((words[last:], False))
+    return tag_pairs.to_stream(chunks, keep)

@@ -47,6 +47,11 @@ _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _PARSER_OPTIONS = {"resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": False}
 _STILL_TO_TRANSLATE = frozenset({"new", "needs-translation", "initial"})
 _CARRIED = frozenset({"g", "pc", "mrk"})
+# Spanning codes written as two empty elements: 2.x `<sc id>` ... `<ec startRef>` (§4.3.1.7, 4.3.1.10),
+# 1.2 `<bpt id>` ... `<ept id>` (§2.5.3) and `<bx rid>` ... `<ex rid>` (§2.5.5): (start, end, their
+# shared key's attribute on each)
+_SPANNING = {"sc": ("ec", "id", "startRef"), "bpt": ("ept", "id", "id"), "bx": ("ex", "rid", "rid")}
+_PAIR = "{urn:dragoman:xliff}pair"  # our stand-in for a spanning pair around words, never written out
 _DOCTYPE = re.compile(rb"(?:\xef\xbb\xbf)?(?:\s|<\?(?:[^?]|\?(?!>))*\?>|<!--(?:[^-]|-(?!->))*-->)*<!DOCTYPE")
 
 
@@ -58,6 +63,8 @@ class XliffSkeleton:
     tree: etree._ElementTree
     version: str
     slots: list[tuple[etree._Element, etree._Element, InlineText]] = field(default_factory=list)
+    # the spanning codes that open and close each stand-in `_PAIR` (its `n` attribute), see `_pair_codes`
+    pairs: list[tuple[etree._Element, etree._Element]] = field(default_factory=list)
 
 
 def take_apart(data: bytes) -> tuple[XliffSkeleton, list[str], int]:
@@ -80,7 +87,7 @@ def take_apart(data: bytes) -> tuple[XliffSkeleton, list[str], int]:
     segments: list[str] = []
     characters = 0
     for source, holder in sources:
-        inline = to_stream(source, _kind)
+        inline = to_stream(_pair_codes(source, skeleton.pairs), _kind)
         if not any(character.isalpha() for character in _words(source)):
             _target_of(source, holder, skeleton.version, copy_source=True)
             continue
@@ -97,6 +104,7 @@ def rebuild(skeleton: XliffSkeleton, translated: list[str], target_language: str
     for (source, holder, inline), segment in zip(skeleton.slots, translated, strict=True):
         into = _target_of(source, holder, skeleton.version)
         fill(into, inline, segment)
+        _unpair_codes(into, skeleton.pairs)
         target = into if etree.QName(into).localname == "target" else into.getparent()
         if target_language is not None and target is not None and target.get(_XML_LANG) is not None:
             target.set(_XML_LANG, target_language)
@@ -240,7 +248,72 @@ def _segmented_target(mark: etree._Element, unit: etree._Element, q: str) -> tup
     return target, etree.SubElement(target, q + "mrk", {"mtype": "seg", "mid": mark.get("mid") or ""})
 
 
+def _pair_codes(source: etree._Element, pairs: list[tuple[etree._Element, etree._Element]]) -> etree._Element:
+    """`source` itself, or a copy in which each spanning pair of codes at one level with words between
+    them is a carried stand-in (`_PAIR`) holding those words, so that they travel with their words as
+    `<pc>` does; the codes are set aside in `pairs`, the stand-in naming them by number."""
+    if not any(etree.QName(child).localname in _SPANNING for child in source.iter() if isinstance(child.tag, str)):
+        return source
+    work = copy.deepcopy(source)
+    for parent in [work, *(child for child in work.iter() if child is not work)]:
+        index = 0
+        while index < len(parent):
+            start = parent[index]
+            index += 1
+            if not isinstance(start.tag, str) or etree.QName(start).localname not in _SPANNING:
+                continue
+            end_name, start_key, end_key = _SPANNING[etree.QName(start).localname]
+            key = start.get(start_key)
+            if key is None or start.get("isolated") == "yes":
+                continue
+            siblings = list(parent)
+            end = next(
+                (
+                    element for element in siblings[index:]
+                    if isinstance(element.tag, str) and etree.QName(element).localname == end_name
+                    and element.get(end_key) == key
+                ),
+                None,
+            )  # fmt: skip
+            if end is None:
+                continue
+            inside = siblings[index : siblings.index(end)]
+            words = (start.tail or "") + "".join(
+                _words(element) + (element.tail or "") if isinstance(element.tag, str) else (element.tail or "")
+                for element in inside
+            )
+            if not any(character.isalpha() for character in words):
+                continue
+            pair = etree.Element(_PAIR, {"n": str(len(pairs))})
+            pair.text, pair.tail = start.tail, end.tail
+            parent.insert(parent.index(start), pair)
+            pair.extend(inside)
+            parent.remove(start)
+            parent.remove(end)
+            start.tail = end.tail = None
+            pairs.append((start, end))
+            index = parent.index(pair) + 1
+    return work
+
+
+def _unpair_codes(target: etree._Element, pairs: list[tuple[etree._Element, etree._Element]]) -> None:
+    """Put each stand-in's codes back around the words it holds, in `target`."""
+    for pair in list(target.iter(_PAIR)):
+        start, end = (copy.copy(code) for code in pairs[int(pair.get("n") or 0)])
+        parent = pair.getparent()
+        assert parent is not None  # noqa: S101 - a stand-in is never the root
+        position = parent.index(pair)
+        start.tail = pair.text
+        end.tail = pair.tail
+        children = list(pair)
+        parent.remove(pair)
+        for offset, element in enumerate([start, *children, end]):
+            parent.insert(position + offset, element)
+
+
 def _kind(element: etree._Element) -> Kind:
+    if element.tag == _PAIR:
+        return "carry"
     local = etree.QName(element).localname
     if local not in _CARRIED:
         return "keep"
