@@ -17,7 +17,9 @@ What is left as it is:
 A source's inline codes (1.2 §2.4: `<g>`, `<x/>`, `<bx/>`, `<ex/>`, `<ph>`, `<bpt>`, `<ept>`,
 `<it>`, `<mrk>`; 2.x §4.1.3: `<pc>`, `<ph/>`, `<sc/>`, `<ec/>`, `<mrk>`, `<sm/>`, `<em/>`, `<cp/>`)
 come back in the target, each once, around the words they were on: `<g>`, `<pc>` and `<mrk>`
-travel with their words (`inline_markup`), every other code (and a `<mrk>` that is
+travel with their words (`inline_markup`), and so does a spanning pair of codes around words at one
+level (`<sc/>`…`<ec/>`, `<bpt>`…`<ept>`, `<bx/>`…`<ex/>`: the words between them are carried as in a
+`<pc>`, the codes put back at the edges of those words); every other code (and a `<mrk>` that is
 `translate="no"` or `mtype="protected"`) stays whole, its content untranslated.
 
 The file is read with lxml without a DTD, entity expansion, network or huge-tree allowances; a file
