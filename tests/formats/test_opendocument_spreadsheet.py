@@ -145,3 +145,43 @@ def test_a_spreadsheets_title_subject_and_description_are_translated_after_its_c
         meta, content = package.read("meta.xml").decode(), package.read("content.xml").decode()
     assert "La casa roja" in meta and "El jardín grande" in meta and "El perro blanco" in meta
     assert "El gato negro" in content
+
+
+def test_a_translated_cells_string_value_goes_and_formulas_literals_are_said(engine: ApertiumEngine) -> None:
+    """Red team report 13 §13: LibreOffice shows `office:string-value` rather than the paragraph,
+    so the cell still read "The red apple"; formulas' literals stayed English without a word."""
+    from dragoman.formats.opendocument_spreadsheet import rebuild, take_apart
+
+    # Given a text cell with its value written again in office:string-value, and formulas with text
+    document = OpenDocumentSpreadsheet()
+    table = Table(name="Prices")
+    row = TableRow()
+    apple = TableCell(valuetype="string", stringvalue="The red apple")
+    apple.addElement(P(text="The red apple"))
+    row.addElement(apple)
+    lookup = TableCell(valuetype="float", value="1", formula='of:=COUNTIF([.A1];"The red apple")')
+    lookup.addElement(P(text="1"))
+    row.addElement(lookup)
+    verdict = TableCell(valuetype="string", stringvalue="High", formula='of:=IF([.B1]>0;"High";"Low")')
+    verdict.addElement(P(text="High"))
+    row.addElement(verdict)
+    table.addElement(row)
+    document.spreadsheet.addElement(table)
+    buffer = BytesIO()
+    document.save(buffer)
+    # When it is translated
+    skeleton, segments, _ = take_apart(buffer.getvalue())
+    out = rebuild(skeleton, engine.translate(segments, "en", "es"))
+    # Then the translated cell has no English value left; the formula's result keeps its own
+    with zipfile.ZipFile(BytesIO(out)) as package:
+        cells = list(etree.fromstring(package.read("content.xml")).iter(f"{TABLE}table-cell"))
+    office = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
+    assert cells[0].get(f"{office}string-value") is None and cells[0].findtext(f"{TEXT}p") == "La manzana roja"
+    assert cells[2].get(f"{office}string-value") == "High"
+    # and the literals are said: the one compared with a translated cell, and the formula's own
+    compared, own = skeleton.warnings
+    assert compared.code == "FormulaNotUpdated" and '("The red apple")' in compared.message
+    assert (
+        own.code == "FormulaTextNotTranslated"
+        and '2 texts written in formulas are not translated ("High", "Low")' in own.message
+    )
