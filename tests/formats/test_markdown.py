@@ -53,19 +53,19 @@ def translated(engine: ApertiumEngine) -> str:
 
 def test_text_is_translated_and_front_matter_code_and_markers_are_kept(engine: ApertiumEngine) -> None:
     out = translated(engine)
-    assert out.startswith("---\ntitle: The black cat\n---\n# La casa roja\n")
+    assert out.startswith("---\ntitle: El gato negro\n---\n# La casa roja\n")  # the title's value, not its key
     assert '```python\nprint("The cat is black.")\n```\n' in out
     assert "    indented code: the cat\n" in out
     assert "| Un gato | Número |\n|---|---:|\n| La casa roja | 1 |\n" in out
     assert "1. La casa es *roja*.\n" in out
-    assert "<https://example.com>" in out and "![the cat](cat.png)" in out
+    assert "2. Ve <https://example.com> y ![el gato](cat.png).\n" in out  # the alternative text translated
     assert "El perro grande\n-----------\n" in out
     assert format_of_content_type("text/markdown") == format_for("a.md")
 
 
 def test_links_and_emphasis_follow_their_words(engine: ApertiumEngine) -> None:
     out = translated(engine)
-    assert 'El gato es **negro** y [el perro](http://x.org "The dog") es `the cat`. Me gustan los perros.\n' in out
+    assert 'El gato es **negro** y [el perro](http://x.org "El perro") es `the cat`. Me gustan los perros.\n' in out
     assert "> La casa **roja** es grande." not in out  # the emphasis was on "house", not "red"
     assert "> La **casa** roja es grande.\n" in out
 
