@@ -123,3 +123,24 @@ def test_an_opendocument_s_embedded_objects_are_reported() -> None:
 
 def test_a_package_that_cannot_be_read_has_no_warning_here() -> None:
     assert untranslated(b"PK\x03\x04 broken", "docx") == []
+
+
+def test_a_workbooks_pivot_caches_screen_tips_and_number_format_texts_are_reported() -> None:
+    # Given a workbook with a link's screen tip, a number format with words, and a pivot cache
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet["A1"] = "The cat"
+    sheet["A1"].hyperlink = "https://example.com"
+    sheet["A1"].hyperlink.tooltip = "Open the page"
+    sheet["B1"] = 3
+    sheet["B1"].number_format = '"Total: "0'
+    out = io.BytesIO()
+    book.save(out)
+    assert codes(out.getvalue(), "xlsx") == ["TooltipNotTranslated", "NumberFormatTextNotTranslated"]
+    pivot = b'<pivotCacheRecords><r><s v="The red apple"/><n v="3"/></r></pivotCacheRecords>'
+    package = with_members(out.getvalue(), {"xl/pivotCache/pivotCacheRecords1.xml": pivot})
+    assert codes(package, "xlsx")[0] == "PivotTableNotTranslated"
+    # numbers only: nothing to say
+    plain = with_members(out.getvalue(), {"xl/pivotCache/pivotCacheRecords1.xml": b'<r><n v="3"/></r>'})
+    assert "PivotTableNotTranslated" not in codes(plain, "xlsx")

@@ -12,15 +12,18 @@ Office packages carry parts no handler here rewrites:
   of the newer kinds (`chartEx*.xml`); in a workbook, charts' titles too (Word's and PowerPoint's
   are translated, `parts.py`);
 - a presentation's comments;
-- in a workbook, comments, drawings' text boxes and printed headers and footers (the in-process
-  workbook handler translates the cells' strings);
+- in a workbook, comments, drawings' text boxes, printed headers and footers, pivot tables'
+  caches (their own copy of the cells, until refreshed), links' screen tips and the text written
+  in number formats (the in-process workbook handler translates the cells' strings, data
+  validations' messages, and says itself what of formulas and tables it keeps: `spreadsheet.py`);
 - in a presentation, text written on slide masters and layouts outside placeholders (a tagline,
   a footer): shown on every slide that uses them.
 
 Each check reads member names, and at most `_MAX_READ_BYTES` of a member, by pattern: no member
 is parsed, so a hostile package (already screened for size and inflation) costs no more than its
 screening. Sources: ECMA-376 Part 1 §21.2 (charts), §21.4 (diagrams), §18.7 (comments), §19.3
-(slide masters and layouts); OpenDocument 1.3 §10.4.7 (embedded objects).
+(slide masters and layouts), §18.10 (pivot caches), §18.3.1.47 (hyperlinks), §18.8.31 (number
+formats); OpenDocument 1.3 §10.4.7 (embedded objects).
 
 Shape: `untranslated(data: bytes, transfuse_format: str) -> list[DocumentWarning]`.
 """
@@ -44,6 +47,11 @@ _CATEGORY = re.compile(rb"<(?:\w+:)?strCache>(?:[^<]|<(?!/(?:\w+:)?strCache>))*?
 _SHEET_HEADER = re.compile(rb"<(?:\w+:)?(?:odd|even|first)(?:Header|Footer)>[^<]*" + _LETTER)
 # a chart or axis title written in the chart (not taken from a cell), with a letter
 _CHART_TITLE = re.compile(rb"<(?:\w+:)?title>(?:[^<]|<(?!/(?:\w+:)?title>))*?<(?:\w+:)?t>[^<]*" + _LETTER)
+# a pivot cache's copy of a cell's text (`<s v="The red apple"/>`), or a field named with words
+_PIVOT_ITEM = re.compile(rb"<(?:\w+:)?(?:s|cacheField)\b[^<>]*\b(?:v|name)=\"[^\"<]*" + _LETTER)
+_TOOLTIP = re.compile(rb"<(?:\w+:)?hyperlink\b[^<>]*\btooltip=\"[^\"<]*" + _LETTER)
+# a number format's quoted text (`"Total: "0`), written `&quot;` in its attribute
+_FORMAT_TEXT = re.compile(rb"\bformatCode=\"[^\"]*?&quot;(?:(?!&quot;)[^\"])*?" + _LETTER)
 _SHAPE = re.compile(rb"<p:sp\b.*?</p:sp>", re.DOTALL)
 _PLACEHOLDER = re.compile(rb"<p:ph\b")
 
@@ -162,6 +170,34 @@ def _workbook(names: list[str], read: Callable[[str], bytes]) -> list[DocumentWa
             DocumentWarning(
                 "ChartTitleNotTranslated",
                 f"the titles of {_counted(len(titled), 'chart')} in the workbook are not translated",
+            )
+        )
+    pivots = [
+        name for name in _matching(names, r"^xl/pivotCache/pivotCache(?:Definition|Records)\d*\.xml$")
+        if _PIVOT_ITEM.search(read(name))
+    ]  # fmt: skip
+    if pivots:
+        warnings.append(
+            DocumentWarning(
+                "PivotTableNotTranslated",
+                "the workbook's pivot tables show their own copy of the cells (their cache), which is not "
+                "translated: refreshed, they show the translated cells",
+            )
+        )
+    tipped = [name for name in _matching(names, r"^xl/worksheets/sheet\d*\.xml$") if _TOOLTIP.search(read(name))]
+    if tipped:
+        warnings.append(
+            DocumentWarning(
+                "TooltipNotTranslated",
+                f"the screen tips of links in {_counted(len(tipped), 'sheet')} are not translated",
+            )
+        )
+    formats = [name for name in _matching(names, r"^xl/styles\.xml$") if _FORMAT_TEXT.search(read(name))]
+    if formats:
+        warnings.append(
+            DocumentWarning(
+                "NumberFormatTextNotTranslated",
+                "text written in the workbook's number formats (shown around the numbers) is not translated",
             )
         )
     headed = [name for name in _matching(names, r"^xl/worksheets/sheet\d*\.xml$") if _SHEET_HEADER.search(read(name))]
