@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from dragoman.abort import Aborted
 from dragoman.engines.apertium import ApertiumEngine
 from dragoman.errors import DocumentTooComplex
 from dragoman.formats.documents import extract, format_for, format_of_content_type, inject
@@ -109,3 +110,156 @@ def test_a_line_of_unclosed_emphasis_is_taken_apart_in_time_linear_in_its_length
     document = extract(("*a **a " * 12_000 + "the cat is black").encode(), format_for("emphasis.md"))
     assert document.characters > 0
     document.discard()
+
+
+def translate(engine: ApertiumEngine, source: str) -> str:
+    document = extract(source.encode(), format_for("a.md"))
+    return inject(document, engine.translate(document.segments, "en", "es")).decode()
+
+
+def destinations(text: str) -> list[str]:
+    """Every link's and image's target, as markdown-it reads them (references resolved)."""
+    from markdown_it import MarkdownIt
+
+    tokens = MarkdownIt("commonmark").enable(["table", "strikethrough"]).parse(text)
+    children = [child for token in tokens for child in token.children or []]
+    return sorted(
+        str(child.attrGet("href") or child.attrGet("src")) for child in children if child.type in ("link_open", "image")
+    )
+
+
+def test_a_link_inside_or_around_emphasis_keeps_its_target_its_words_and_the_markers(engine: ApertiumEngine) -> None:
+    # Given links with emphasis around them and inside them (the red-team's links2.md and markdown-it-py's README)
+    source = (
+        "Read **the [user guide](https://e.com/g#a) now** please.\n\n"
+        "Read [**the guide**](https://e.com/g#c) first.\n\n"
+        "- The **[Live demo](https://markdown-it.github.io)** is online.\n"
+        "- Follows the __[CommonMark spec](http://spec.commonmark.org/)__ for parsing\n"
+    )
+    out = translate(engine, source)
+    # Then every target is there, once, with the words it had, and the emphasis around the same words
+    assert destinations(out) == destinations(source)
+    assert "Leído **la [guía de usuario](https://e.com/g#a) ahora** complace.\n" in out
+    assert "Leído [**la guía**](https://e.com/g#c) primero.\n" in out
+    assert "- El **[Vivo demo](https://markdown-it.github.io)** es on-line.\n" in out
+    assert "- Sigue el __[CommonMark spec](http://spec.commonmark.org/)__ para" in out
+
+
+def test_badges_and_reference_labels_come_back_whole(engine: ApertiumEngine) -> None:
+    # Given an image inside a link, inline and by reference, and full, collapsed and shortcut reference links
+    source = (
+        "[![Build status](https://img.shields.io/x.svg)](https://ci.example.com/job#last)\n\n"
+        "[![Coverage][cov-badge]][cov-link]\n\n"
+        "Read the [guide][g] and the [FAQ][] and the [user guide] first.\n\n"
+        "[cov-badge]: https://img.shields.io/codecov.svg\n[cov-link]: https://codecov.io/gh/x/y\n"
+        "[g]: https://e.com/g#d\n[FAQ]: https://e.com/faq#e\n[user guide]: https://e.com/u\n"
+    )
+    out = translate(engine, source)
+    # Then the image stays inside its link, its description translated but never split, and no label is translated
+    assert "[![Estado de complexión](https://img.shields.io/x.svg)](https://ci.example.com/job#last)\n" in out
+    assert "[![Cobertura][cov-badge]][cov-link]\n" in out
+    assert "[guía][g]" in out and "[FAQ][FAQ]" in out and "[guía de usuario][user guide]" in out
+    assert destinations(out) == destinations(source)
+
+
+def test_an_element_marked_not_to_be_translated_is_kept_whole_in_place(engine: ApertiumEngine) -> None:
+    source = (
+        'The third step with <kbd>Ctrl</kbd> and <span translate="no">Big House</span> inside.\n\n'
+        'The <span class="box notranslate">Red Cat</span> and <span>the **big** house</span> today.\n'
+    )
+    out = translate(engine, source)
+    assert 'El tercer paso con <kbd>Ctrl</kbd> e <span translate="no">Big House</span> interior.\n' in out
+    assert '<span class="box notranslate">Red Cat</span>' in out
+    assert "<span>la casa **grande**</span>" in out  # other inline elements follow their words
+
+
+def test_task_list_items_keep_their_checkbox(engine: ApertiumEngine) -> None:
+    out = translate(engine, "* [ ] The task that is not done\n* [x] The task that is done\n- [X] The dog\n")
+    assert out == "* [ ] La tarea que no es hecho\n* [x] La tarea que está hecho\n- [X] El perro\n"
+
+
+def test_a_hard_break_is_kept_and_each_line_translated(engine: ApertiumEngine) -> None:
+    # Given hard breaks by a backslash and by two spaces, at the top of a paragraph and inside emphasis
+    source = (
+        "> A line ending with a backslash\\\n"
+        "> and the next line of the paragraph.\n\n"
+        "The red house  \non the next line.\n\n"
+        "- The **red  \n  house** is big.\n"
+    )
+    out = translate(engine, source)
+    # Then each line is translated on its own line, the break as written, and no stray backslash in the text
+    assert "> Un final de línea con un backslash\\\n> y la línea próxima del párrafo.\n" in out
+    assert "La casa roja  \nen la línea próxima.\n" in out
+    assert "- La **casa  \n  roja** es grande.\n" in out
+    assert out.count("\\") == 1
+
+
+def test_alternative_texts_titles_and_front_matter_titles_are_translated_and_html_blocks_warned_about(
+    engine: ApertiumEngine,
+) -> None:
+    # Given a front matter, an image with a title, a link with a title, and an HTML block with text
+    source = (
+        "---\ntitle: The getting started guide\ndescription: 'How to install the program'\ntags: [install, guide]\n"
+        '---\n\nAn image ![A black cat](img/cat.png "The cat title") and '
+        "[a link](https://e.com/i 'The install page').\n\n"
+        '<div class="note">\n<p>The HTML block inside Markdown.</p>\n</div>\n'
+    )
+    out = translate(engine, source)
+    # Then the values are translated, never the keys, and the image and link stay whole
+    assert out.startswith(
+        "---\ntitle: La guía de empezar\ndescription: 'Cómo para instalar el programa'\ntags: [install, guide]\n---\n"
+    )
+    assert '![Un gato negro](img/cat.png "El título de gato")' in out
+    assert "[un enlace](https://e.com/i 'El instalar página')" in out
+    # And the HTML block, kept as written, is said
+    assert '<div class="note">\n<p>The HTML block inside Markdown.</p>\n</div>\n' in out
+    skeleton, _segments, _characters = take_apart(source)
+    assert [warning.code for warning in skeleton.warnings] == ["HtmlBlockNotTranslated"]
+    assert "(line 9)" in skeleton.warnings[0].message
+
+
+def test_a_value_that_would_not_read_as_yaml_once_translated_is_quoted() -> None:
+    skeleton, segments, _ = take_apart('---\ntitle: The cat\nsummary: "A \\"quoted\\" cat"\n---\n# The cat\n')
+    assert len(segments) == 2  # the title's value and the heading; an escaped value is kept
+    assert rebuild(skeleton, ["Nota: el gato", "El gato"]).startswith('---\ntitle: "Nota: el gato"\n')
+
+
+def test_a_document_taken_apart_and_put_back_untranslated_is_the_same() -> None:
+    source = (
+        "---\ntitle: The cat\n---\n"
+        'Read **the [user guide](https://e.com/g#a "The guide") now** please.\n\n'
+        "[![Build status](https://img.shields.io/x.svg)](https://ci.example.com/job#last) [![Coverage][c]][c]\n\n"
+        '| `a\\|b` | The pipe \\| inside | <span translate="no">Big House</span> |\n|---|---|---|\n| 1 | 2 | 3 |\n\n'
+        "* [ ] The task\n* [x] Done &amp; ~~struck~~ \\* \\_not\\_ <!-- a comment -->\n\n"
+        "A hard break\\\nand  \ntwo more.\n\n[c]: https://c.io\n"
+    )
+    skeleton, segments, _ = take_apart(source)
+    assert rebuild(skeleton, [unprotect(segment) for segment in segments]) == source
+
+
+def test_a_paragraph_that_would_cost_markdown_it_too_much_is_refused_and_one_that_costs_little_is_read() -> None:
+    """markdown-it reads a line of `![a` in time proportional to its length times its nesting limit
+    (seconds for 100 KB): its work is counted and bounded. Nothing asserts time."""
+    with pytest.raises(DocumentTooComplex, match="line 3 holds so many unclosed brackets"):
+        take_apart("# The cat\n\n" + "![a" * 20_000 + "\n")
+    # A long line of brackets costs little per character: it is read, and none of it is lost
+    source = "[a " * 30_000 + "] " * 30_000 + "the cat\n"
+    skeleton, segments, characters = take_apart(source)
+    assert rebuild(skeleton, [unprotect(segment) for segment in segments]) == source
+    assert characters == len(source.strip().replace(" ", "")) + source.strip().count(" ")
+
+
+def test_a_cancel_is_heard_inside_one_long_paragraph() -> None:
+    asked: list[int] = []
+
+    def should_abort() -> bool:
+        asked.append(1)
+        return len(asked) > 1  # not between blocks (the first look): inside the paragraph's inline parse
+
+    with pytest.raises(Aborted):
+        take_apart("[a " * 30_000 + "] " * 30_000 + "\n", should_abort)
+
+
+def test_emphasis_nested_past_what_is_read_is_refused() -> None:
+    with pytest.raises(DocumentTooComplex, match="nests emphasis or links"):
+        take_apart("*" * 3000 + "a" + "*" * 3000 + "\n")
