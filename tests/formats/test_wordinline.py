@@ -194,3 +194,42 @@ def test_a_document_that_already_holds_the_marks_or_the_stash_is_not_taken_for_a
             target.writestr(item, original.read(item.filename))
         target.writestr(wordinline.STASH, b"<stash><part name='word/document.xml'/></stash>")
     assert wordinline.STASH not in zipfile.ZipFile(BytesIO(wordinline.prepare(source.getvalue()))).namelist()
+
+
+def test_a_tracked_move_s_old_place_is_neither_translated_nor_billed(engine: ApertiumEngine) -> None:
+    """`w:moveFrom` is shown struck through, as a deletion is; its runs hold `w:t`, not `w:delText`."""
+    moved = f'<w:moveFrom w:id="11" {REVISION}>{run("about the garden ")}</w:moveFrom>'
+    moved_to = f'<w:moveTo w:id="12" {REVISION}>{run(" about the garden")}</w:moveTo>'
+    source = word(f"<w:p>{run('The report ')}{moved}{run('is ready')}{moved_to}{run('.')}</w:p>", f"<w:p>{moved}</w:p>")
+    document = extract(source, format_for("a.docx"))
+    assert document.characters == len("The report is ready about the garden.")
+    document.discard()
+    out, _ = translate(source, engine)
+    first = paragraphs(out)[0]
+    old_place = first.find(f"{{{W}}}moveFrom")
+    assert old_place is not None and shown(old_place) == "about the garden "  # as it was, still moved away
+    new_place = first.find(f"{{{W}}}moveTo")
+    assert new_place is not None and "jardín" in shown(new_place)
+    alone = paragraphs(out)[1]  # a paragraph holding only the old place: left as it was
+    assert shown(alone) == "about the garden "
+
+
+MERGE = (
+    '<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve"> MERGEFIELD {0} </w:instrText>'
+    '</w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>«{0}»</w:t></w:r>'
+    '<w:r><w:fldChar w:fldCharType="end"/></w:r>'
+)
+
+
+def test_a_mail_merge_placeholder_is_kept_whole_with_its_space(engine: ApertiumEngine) -> None:
+    source = word(
+        f"<w:p>{run('Dear ')}{MERGE.format('FirstName')}{run(', your order of the red car has shipped.')}</w:p>",
+        f"<w:p>{MERGE.format('Title')}{run(' ')}{MERGE.format('LastName')}{run(', the house is red.')}</w:p>",
+    )
+    out, _ = translate(source, engine)
+    first, second = (shown(paragraph) for paragraph in paragraphs(out))
+    assert first.startswith("Querido «FirstName», ") and "coche rojo" in first
+    assert second.startswith("«Title» «LastName», ") and "la casa es roja" in second
+    root = etree.fromstring(zipfile.ZipFile(BytesIO(out)).read("word/document.xml"))
+    instructions = [text.text for text in root.iter(f"{{{W}}}instrText")]
+    assert instructions == [" MERGEFIELD FirstName ", " MERGEFIELD Title ", " MERGEFIELD LastName "]

@@ -222,3 +222,14 @@ def test_no_word_after_a_tab_or_a_field_inside_a_hyperlink_is_lost(engine: Apert
     with zipfile.ZipFile(BytesIO(out)) as package:
         xml = package.read("word/document.xml").decode()
     assert "PAGEREF _Toc1" in xml and xml.count("w:fldChar ") == 3  # the field whole, still a field
+
+
+def test_hyphens_inside_a_word_keep_it_one_word(engine: ApertiumEngine) -> None:
+    """A non-breaking hyphen is a character of its word; an optional hyphen only a place to cut it."""
+    source = body(
+        f"<w:p>{run('The well')}<w:r><w:noBreakHyphen/></w:r>{run('known writer lives in the e')}"
+        f"<w:r><w:softHyphen/></w:r>{run('normous house.')}</w:p>"
+    )
+    [translated] = translated_paragraphs(source, engine)
+    assert "casa enorme" in translated and "\u2011" in translated  # one word, its hyphen kept
+    assert "normous" not in translated and "­" not in translated

@@ -22,7 +22,8 @@ whole, and carries each run's mark through the engine with the words it holds. A
 what was attached goes back after (or before) the same words:
 
 - a field keeps its instruction untouched and stays a field (Word recomputes its result); its
-  result is translated with the sentence. Words the engine puts between two words of the result
+  result is translated with the sentence, but for a mail merge's placeholder (`MERGEFIELD`'s
+  «FirstName»), which is kept as written. Words the engine puts between two words of the result
   ("1 May" → "1 de mayo") go inside it; a result the engine splits apart (other words between,
   which are not) stays one field, at its first words, and the rest is plain text;
 - a tracked insertion (or move) stays marked as one: every word of it is still inserted, in as many
@@ -73,6 +74,10 @@ _P, _PPR, _R, _RPR, _T, _FLDCHAR = _w("p"), _w("pPr"), _w("r"), _w("rPr"), _w("t
 _FLDCHAR_TYPE, _ID = _w("fldCharType"), _w("id")
 _SDT, _SDT_CONTENT = _w("sdt"), _w("sdtContent")
 _CARRIER, _PARAGRAPH = _w("dragomanCarrier"), _w("dragomanParagraph")  # only between prepare and restore
+_INSTRUCTION, _KEPT_TEXT = _w("instrText"), _w("dragomanKeptText")  # the second: wordruns.restore renames it back
+# Fields whose result is a mail merge's placeholder («FirstName»), replaced when the letters are
+# merged: kept as written, never translated (their guillemets stay with them).
+_PLACEHOLDER_FIELDS = [["MERGEFIELD"], ["MERGEREC"], ["MERGESEQ"], ["ADDRESSBLOCK"], ["GREETINGLINE"], ["NEXT"]]
 _WRAPPERS = frozenset(_w(name) for name in ("ins", "moveTo", "sdt", "fldSimple", "smartTag", "customXml", "dir", "bdo"))
 _DUPLICABLE = frozenset(_w(name) for name in ("ins", "moveTo", "smartTag", "customXml", "dir", "bdo"))
 _HOLDS_TEXT = frozenset({_T, _P, _w("docPr"), "{http://schemas.openxmlformats.org/drawingml/2006/main}t"})
@@ -194,7 +199,25 @@ def _entries(children: Sequence[etree._Element], *, nested: bool) -> list[_Entry
         else:
             entries.append(_Entry("anchor", [child]))
         index += 1
-    return entries
+    return _join_anchors(entries)
+
+
+def _join_anchors(entries: list[_Entry]) -> list[_Entry]:
+    """`entries` with anchors that only spaces part made one anchor, spaces included and hidden
+    from the converter ("«Title» «LastName»": two placeholders and the space between them, which the
+    engine would otherwise move)."""
+    joined: list[_Entry] = []
+    for entry in entries:
+        if (
+            entry.kind == "anchor" and len(joined) >= 2 and joined[-2].kind == "anchor"
+            and joined[-1].kind == "text" and not _shown(joined[-1].elements[0]).strip()
+        ):  # fmt: skip
+            space = joined.pop()
+            _hide_texts(space.elements)
+            joined[-1] = _Entry("anchor", [*joined[-1].elements, *space.elements, *entry.elements])
+        else:
+            joined.append(entry)
+    return joined
 
 
 def _field_chars(run: etree._Element) -> list[str]:
@@ -220,6 +243,9 @@ def _field(children: Sequence[etree._Element], start: int) -> tuple[int, _Entry]
                 whole = list(children[start : index + 1])
                 if separate < 0:  # no result: nothing shows
                     return index, _Entry("anchor", whole)
+                if _instruction(children[start:separate]).split()[:1] in _PLACEHOLDER_FIELDS:
+                    _hide_texts(children[separate + 1 : index])  # «FirstName»: a mail merge's placeholder
+                    return index, _Entry("anchor", whole)
                 result = _entries(children[separate + 1 : index], nested=True)
                 if not _has_text(result):
                     return index, _Entry("anchor", whole)
@@ -228,6 +254,23 @@ def _field(children: Sequence[etree._Element], start: int) -> tuple[int, _Entry]
         if depth <= 0:
             break
     raise _Unsupported("a field that ends outside its paragraph")
+
+
+def _shown(run: etree._Element) -> str:
+    return "".join(text.text or "" for text in run.iter(_T))
+
+
+def _instruction(runs: Sequence[etree._Element]) -> str:
+    """A complex field's instruction (` MERGEFIELD FirstName `), upper-cased."""
+    return "".join(text.text or "" for run in runs for text in run.iter(_INSTRUCTION)).upper()
+
+
+def _hide_texts(runs: Sequence[etree._Element]) -> None:
+    """Rename the text elements of `runs` so that the converter neither reads nor bills them;
+    `wordruns.restore` gives their name back."""
+    for run in runs:
+        for text in run.iter(_T):
+            text.tag = _KEPT_TEXT
 
 
 def _wrapper(element: etree._Element) -> _Entry:
@@ -284,6 +327,7 @@ def _set_aside(paragraph: etree._Element, entries: list[_Entry], stash: etree._E
                 before = _neighbour(level, position, -1)
                 if before is not None:
                     anchors.append((entry, path, _last_text(before), "after"))
+
                 elif (after := _neighbour(level, position, 1)) is not None:
                     anchors.append((entry, path, _first_text(after), "before"))
                 else:
@@ -295,6 +339,8 @@ def _set_aside(paragraph: etree._Element, entries: list[_Entry], stash: etree._E
     for entry, path, target, side in anchors:  # after the last (before the first) text run of a neighbour
         carrier = carriers.setdefault(id(target), numbers.next())
         anchor = etree.SubElement(record, "anchor", carrier=str(carrier), side=side, path=" ".join(map(str, path)))
+        if side == "after" and _ends_in_space(target):  # "Dear «FirstName»": a space before it, kept there
+            anchor.set("spaced", "1")
         anchor.extend(copy.deepcopy(element) for element in entry.elements)
     for run in out:
         if id(run) in carriers:
@@ -428,7 +474,11 @@ class _Paragraph:
             self._move_to(self.paths.get(number, []))
             self._emit(child)
             if last[number] == index:
-                space = _trailing_space(child) if (number, "after") in self.anchors else None
+                attached = self.anchors.get((number, "after"), [])
+                space = _trailing_space(child) if attached else None
+                if space is not None and any(anchor.get("spaced") for anchor in attached):
+                    self._emit(space)  # "Querido «FirstName»": the space it had before it
+                    space = None
                 self._anchors(number, "after")
                 if space is not None:  # "gato¹ es", not "gato ¹es": the space goes after what was attached
                     self._move_to(self.paths.get(number, []))
@@ -496,6 +546,12 @@ class _Paragraph:
         parent.append(shell)
         container = shell.find(_SDT_CONTENT) if shell.tag == _SDT else shell
         self.stack.append(_Open(number, container if container is not None else shell, False))
+
+
+def _ends_in_space(run: etree._Element) -> bool:
+    text = run.find(_T)
+    content = (text.text or "") if text is not None else ""
+    return content != content.rstrip()
 
 
 def _trailing_space(run: etree._Element) -> etree._Element | None:

@@ -57,6 +57,7 @@ _STARTS = frozenset({f"{{{_W}}}bookmarkStart", f"{{{_W}}}commentRangeStart", f"{
 _ENDS = frozenset({f"{{{_W}}}bookmarkEnd", f"{{{_W}}}commentRangeEnd", f"{{{_W}}}permEnd"})
 _MARKS = (b"<w:bookmarkStart", b"<w:commentRangeStart", b"<w:permStart")
 _BREAK_MARKS = (b"<w:tab/>", b"<w:br", b"<w:cr", b"<w:ptab")
+_OTHER_MARKS = (b"<w:hyperlink", b"<w:moveFrom", b"Hyphen")
 _WORD = re.compile(r"\w+")
 # A tab, a line break (Shift+Enter, or a page break) or a carriage return inside a run: given a run of its
 # own, where Transfuse ends a block (breaks.py says why); in a run with text it became part of the
@@ -67,7 +68,15 @@ _HYPERLINK, _HIDDEN_HYPERLINK = f"{{{_W}}}hyperlink", f"{{{_W}}}dragomanHyperlin
 # Elements whose whitespace is text a reader sees (or a field's instruction); elsewhere it is layout.
 _TEXT_HOLDERS = frozenset(f"{{{_W}}}{name}" for name in ("t", "delText", "instrText", "delInstrText"))
 _LAYOUT = re.compile(rb">\s+<w:(?:r|t|hyperlink)[\s/>]")  # a pretty-printed paragraph
-_HIDDEN_MARK = b"dragomanHyperlink"
+_HIDDEN_MARKS = (b"dragomanHyperlink", b"dragomanKeptText")
+# Text a reader of the final document does not see, hidden from the converter (not translated, not
+# billed) under another name that `restore` gives back: a tracked move's old place (`w:moveFrom`, shown
+# struck through, as a deletion is; its runs hold `w:t`, where a deletion's hold `w:delText`).
+_MOVED_AWAY, _KEPT_TEXT = f"{{{_W}}}moveFrom", f"{{{_W}}}dragomanKeptText"
+# A non-breaking hyphen is a character in a word ("well‑known"): written as one (U+2011), so that the
+# converter does not end a sentence at it; an optional hyphen only says where the word may be cut at
+# a line's end, which its translation does not keep (ECMA-376 Part 1 §17.3.3.18, §17.3.3.29).
+_NO_BREAK_HYPHEN, _SOFT_HYPHEN = f"{{{_W}}}noBreakHyphen", f"{{{_W}}}softHyphen"
 _STORY = re.compile(r"^word/(document|header\d*|footer\d*|footnotes|endnotes|comments)\.xml$")
 _MAX_PART_BYTES = 8 * 1024 * 1024  # parsed whole: lxml takes about ten times a part's size
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_blank_text=False)
@@ -80,15 +89,15 @@ def split_multi_text_runs(package: bytes) -> bytes:
     with zipfile.ZipFile(BytesIO(package)) as archive:
         members = archive.infolist()
         rewritten: dict[str, bytes] = {}
-        hidden_already = any(  # our hiding name, written by someone else: no hyperlink is hidden
-            _HIDDEN_MARK in archive.read(member) for member in members
+        hidden_already = any(  # our hiding names, written by someone else: nothing is hidden
+            mark in archive.read(member) for member in members for mark in _HIDDEN_MARKS
             if _STORY.match(member.filename) and member.file_size <= _MAX_PART_BYTES
         )  # fmt: skip
         for member in members:
             if not _STORY.match(member.filename) or member.file_size > _MAX_PART_BYTES:
                 continue
             xml = archive.read(member)
-            marked = any(mark in xml for mark in (*_MARKS, *_BREAK_MARKS, b"<w:hyperlink")) or bool(_LAYOUT.search(xml))
+            marked = any(mark in xml for mark in (*_MARKS, *_BREAK_MARKS, *_OTHER_MARKS)) or bool(_LAYOUT.search(xml))
             if sum(xml.count(text) for text in (b"<w:t>", b"<w:t ", b"<w:t/>")) < 2 and not marked:
                 continue
             split = _split(xml, hide=not hidden_already)
@@ -133,7 +142,7 @@ def restore(package: bytes) -> bytes:
             if not _STORY.match(member.filename) or member.file_size > _MAX_PART_BYTES:
                 continue
             xml = archive.read(member)
-            if _HIDDEN_MARK not in xml:
+            if not any(mark in xml for mark in _HIDDEN_MARKS):
                 continue
             try:
                 root = etree.fromstring(xml, _PARSER)
@@ -141,6 +150,8 @@ def restore(package: bytes) -> bytes:
                 continue
             for hidden in root.iter(_HIDDEN_HYPERLINK):
                 hidden.tag = _HYPERLINK
+            for hidden in root.iter(_KEPT_TEXT):
+                hidden.tag = _TEXT
             rewritten[member.filename] = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
     return with_members(package, rewritten)
 
@@ -151,6 +162,9 @@ def _split(xml: bytes, *, hide: bool = True) -> bytes | None:
     except etree.XMLSyntaxError:
         return None
     changed = _drop_layout(root)
+    changed = _hyphens_to_text(root) or changed
+    if hide:
+        changed = _hide_moved_away(root) or changed
     changed = _marks_to_edges(root) or changed
     changed = _drop_empty_texts(root) or changed
     for run in list(root.iter(_RUN)):
@@ -190,6 +204,31 @@ def _split(xml: bytes, *, hide: bool = True) -> bytes | None:
         return None
     result: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
     return result
+
+
+def _hyphens_to_text(root: etree._Element) -> bool:
+    """Write each non-breaking hyphen as a text element of its character (U+2011), and remove each
+    optional hyphen; whether there was any."""
+    found = False
+    for hyphen in list(root.iter(_NO_BREAK_HYPHEN, _SOFT_HYPHEN)):
+        found = True
+        if hyphen.tag == _SOFT_HYPHEN:
+            _remove_keeping_tail(hyphen)
+            continue
+        hyphen.tag = _TEXT
+        hyphen.attrib.clear()
+        hyphen.text = "\u2011"
+    return found
+
+
+def _hide_moved_away(root: etree._Element) -> bool:
+    """Rename the text elements of every tracked move's old place (`_KEPT_TEXT`); whether any was."""
+    hidden = False
+    for moved in root.iter(_MOVED_AWAY):
+        for text in moved.iter(_TEXT):
+            text.tag = _KEPT_TEXT
+            hidden = True
+    return hidden
 
 
 def _drop_layout(root: etree._Element) -> bool:
