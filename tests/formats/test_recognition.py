@@ -49,6 +49,62 @@ def test_a_file_with_no_extension_is_recognised_by_its_content(data: bytes, name
     assert format_of("/docs/notes", data).name == name
 
 
+MARKDOWN_DOCUMENT = b"""---
+title: The getting started guide
+tags: [install, guide]
+---
+
+# The getting started guide
+
+Read the [installation guide](https://example.com/install#linux) first.
+
+```python
+print("The house is red")
+```
+"""
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        MARKDOWN_DOCUMENT,
+        b"Some text.\n\n```\nmake install\n```\n",  # a fenced code block
+        b"~~~~ sh\nmake\n~~~~\n",
+        b"# The title\n\nSee the [guide](docs/guide.md).\n",  # an ATX heading and a link
+        b"The title\n=========\n\n| A | B |\n|---|---|\n| 1 | 2 |\n",  # a setext heading and a table
+        b"See the [guide][g].\n\n## Notes\n\n[g]: https://example.com/g\n",
+    ],
+)
+def test_markdown_with_no_extension_is_recognised_by_its_content(data: bytes) -> None:
+    assert format_of("README", data) == format_for("a.md")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"The cat is black.\n\nThe dog is white.\n",
+        b"Shopping list:\n- bread\n- milk\n* eggs\n1. first\n2. second\n",
+        b"# This line is a comment in a configuration file\nname = value\n",  # one kind alone
+        b"Results\n-------\n\nThe cat (see https://example.com) is black [sic].\n",
+        b"Dear John,\n\nThe meeting is at 10:30 (room [B]). Use `make` to build.\n\n-- \nJane\n",
+        b"---\nThe cat.\n---\n",
+    ],
+)
+def test_ordinary_plain_text_is_not_taken_for_markdown(data: bytes) -> None:
+    assert format_of("notes", data).name == "PlainText"
+
+
+def test_markdown_with_no_extension_keeps_its_code_and_front_matter_keys_when_translated() -> None:
+    from dragoman.engines.apertium import ApertiumEngine
+    from dragoman.formats.documents import inject
+
+    document = extract(MARKDOWN_DOCUMENT, format_of("README", MARKDOWN_DOCUMENT))
+    with ApertiumEngine() as engine:
+        out = inject(document, engine.translate(document.segments, "en", "es")).decode()
+    assert '```python\nprint("The house is red")\n```\n' in out
+    assert "tags: [install, guide]\n" in out and "# La guía de empezar\n" in out
+
+
 def test_a_word_document_with_no_extension_is_recognised(tmp_path: Path) -> None:
     assert format_of("report", word(tmp_path)) == format_for("a.docx")
 

@@ -13,7 +13,11 @@ tell a user clearly when a file is not what its name says (a legacy `.doc` renam
   it later).
 - A text file: XLIFF by its root element, HTML by its doctype or `<html>`, WebVTT by its `WEBVTT`
   signature, SubRip by its first cue's number and timing line, a gettext catalogue by its header
-  entry (`msgid ""`), else plain text when it is text at all (UTF-8, or a byte-order mark).
+  entry (`msgid ""`), Markdown by a fenced code block (opened and closed, CommonMark 0.31 §4.5) or by
+  two different kinds of its syntax that plain text does not write (YAML front matter, ATX headings
+  `# Title` (§4.2), setext underlines (§4.3), links and images `[text](target)` (§6.3), link reference
+  definitions (§4.7), GFM table delimiter rows (GFM §4.10)), else plain text when it is text at all
+  (UTF-8, or a byte-order mark). One kind alone (a `# comment` line, a `----` rule) stays plain text.
 
 Kinds are named as `DocumentFormat.transfuse` names them ("docx", "xliff", "text"...).
 
@@ -65,6 +69,21 @@ _XLIFF = re.compile(r"<(?:[\w.-]+:)?xliff\b")
 _HTML = re.compile(r"<!DOCTYPE\s+html\b|<html\b", re.IGNORECASE)
 _WEBVTT = re.compile(r"\A\ufeff?WEBVTT(?:[ \t]|\r?\n|\Z)")
 _SUBRIP = re.compile(r"\A\ufeff?\s*\d+[ \t]*\r?\n\d{1,2}:\d{2}:\d{2}[,.]\d{1,3}[ \t]*-->[ \t]*\d{1,2}:\d{2}:\d{2}")
+# Markdown: each pattern is one kind of its syntax, found in the document's first _HEAD_BYTES.
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})([^`\r\n]*)\r?$", re.MULTILINE)  # a code fence line, its info string
+_MARKDOWN = (
+    re.compile(
+        r"\A\ufeff?---[ \t]*\r?\n(?:[A-Za-z_][\w-]*[ \t]*:.*\r?\n|[ \t#-].*\r?\n|[ \t]*\r?\n)*?---[ \t]*\r?$",
+        re.MULTILINE,
+    ),
+    re.compile(r"^ {0,3}#{1,6}[ \t]+\S", re.MULTILINE),  # an ATX heading
+    re.compile(r"^ {0,3}[^\s#>|-].*\r?\n {0,3}(?:=+|-{2,})[ \t]*\r?$", re.MULTILINE),  # a setext heading
+    re.compile(r"!?\[[^\]\n]{1,200}\]\([^\s()]{1,500}(?:[ \t]+\"[^\"\n]*\")?\)"),  # a link or an image
+    re.compile(r"^ {0,3}\[[^\]\n]{1,200}\]:[ \t]*\S+[ \t]*$", re.MULTILINE),  # a link reference definition
+    re.compile(
+        r"^ {0,3}\|?[ \t]*:?-{3,}:?[ \t]*\|[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*\r?$", re.MULTILINE
+    ),
+)
 _GETTEXT = re.compile(
     r'\A\ufeff?(?:\s*#[^\n]*\n|\s*\n)*\s*msgid\s+""[ \t]*\r?\n(?:[ \t]*"[^\n]*"[ \t]*\r?\n)*\s*msgstr\s'
 )
@@ -121,8 +140,8 @@ def declared_encoding(data: bytes) -> str | None:
 
 
 def text_kind(data: bytes) -> str | None:
-    """The kind of a text document ("xliff", "html", "vtt", "srt", "po" or "text"), or None when
-    the bytes are not text."""
+    """The kind of a text document ("xliff", "html", "vtt", "srt", "po", "md" or "text"), or None
+    when the bytes are not text."""
     marked = next((encoding for mark, encoding in _MARKS if data.startswith(mark)), None)
     encoding = marked or declared_encoding(data) or "utf-8"
     head = data[:_HEAD_BYTES]
@@ -145,4 +164,18 @@ def text_kind(data: bytes) -> str | None:
         return "srt"
     if _GETTEXT.match(text):
         return "po"
+    if _is_markdown(text):
+        return "md"
     return "text"
+
+
+def _is_markdown(text: str) -> bool:
+    """Whether a text is clearly Markdown: a fenced code block, or two kinds of Markdown's own syntax."""
+    opened: str | None = None
+    for fence in _FENCE.finditer(text):  # an opening fence, then a closing one (no info string, as long)
+        marker, info = fence.group(1), fence.group(2).strip()
+        if opened is None:
+            opened = marker
+        elif marker[0] == opened[0] and len(marker) >= len(opened) and not info:
+            return True
+    return sum(1 for kind in _MARKDOWN if kind.search(text)) >= 2
