@@ -230,3 +230,29 @@ def test_a_tables_names_and_lookups_follow_its_translated_cells_through_the_engi
     assert translated["D1"].value == "=SUM(Sales[Precio de unidad])"
     assert translated["D2"].value == '=VLOOKUP("La manzana roja",A2:B3,2,FALSE)'
     assert translated["A2"].value == "La manzana roja"
+
+
+def test_what_the_workbook_keeps_as_written_is_said_on_the_document(engine: ApertiumEngine) -> None:
+    """The handler's own warnings (a formula's text, a validation message too long for Excel once
+    translated) reach the document's warnings, which the task carries."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet["A1"] = "The price"
+    sheet["B1"] = '=IF(A2>1,"The price is high","The price is low")'
+    title = "Enter the price of the red house"[:32]  # within Excel's 32 characters; its translation is not
+    validation = DataValidation(type="decimal", promptTitle=title, prompt="The price of the house.")
+    validation.add("A2")
+    sheet.add_data_validation(validation)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    document = extract(buffer.getvalue(), format_for("prices.xlsx"))
+    assert "FormulaTextNotTranslated" in [warning.code for warning in document.warnings]
+    out = openpyxl.load_workbook(io.BytesIO(inject(document, engine.translate(document.segments, "en", "es"))))
+    codes = [warning.code for warning in document.warnings]
+    assert codes.count("FormulaTextNotTranslated") == 1 and "ValidationTextKept" in codes
+    translated = out.worksheets[0]
+    [kept] = translated.data_validations.dataValidation
+    assert kept.promptTitle == title and kept.prompt == "El precio de la casa."

@@ -332,6 +332,7 @@ def extract(
     document.join = join
     if fmt.zipped:
         document.warnings = coverage.untranslated(data, fmt.transfuse)
+    _take_warnings(document)  # what the format's own handler keeps as written (formula texts, tables...)
     if characters == 0:
         document.discard()
         raise textless_body or NoTranslatableText("the document has no text to translate")
@@ -364,6 +365,7 @@ def inject(
                 data = spreadsheet.rebuild(document.skeleton, cells)
             else:
                 data = opendocument_spreadsheet.rebuild(document.skeleton, cells)
+            _take_warnings(document)  # a translation too long for where it goes is kept out, and said
             properties = [plaintext.unescape(segment) for segment in translated[len(cells) :]]
             return inject_metadata(data, document.metadata, properties) if document.metadata else data
         if isinstance(document.skeleton, CatalogueSkeleton):
@@ -396,6 +398,12 @@ def inject(
         return data
     finally:
         document.discard()
+
+
+def _take_warnings(document: ExtractedDocument) -> None:
+    """Add to `document.warnings` those of its skeleton it does not have yet."""
+    if isinstance(document.skeleton, WorkbookSkeleton | SpreadsheetSkeleton):
+        document.warnings += [item for item in document.skeleton.warnings if item not in document.warnings]
 
 
 def _check_content(data: bytes, fmt: DocumentFormat) -> None:

@@ -81,9 +81,8 @@ def translate_document(
     except BaseException:
         document.discard()
         raise
-    warnings = tuple(document.warnings)
     data = inject(document, restore(translated), should_abort=should_abort, target_language=wanted)
-    return Translated(data, document.characters, source, warnings=warnings)
+    return Translated(data, document.characters, source, warnings=tuple(document.warnings))  # rebuilding adds some
 
 
 def _source_language(
