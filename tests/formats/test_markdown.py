@@ -263,3 +263,18 @@ def test_a_cancel_is_heard_inside_one_long_paragraph() -> None:
 def test_emphasis_nested_past_what_is_read_is_refused() -> None:
     with pytest.raises(DocumentTooComplex, match="nests emphasis or links"):
         take_apart("*" * 3000 + "a" + "*" * 3000 + "\n")
+
+
+def test_a_reference_definitions_title_is_translated_and_its_label_and_target_kept(engine: ApertiumEngine) -> None:
+    source = '[ref link][guide] here.\n\n[guide]: https://example.com/guide#ref "The guide title"\n'
+    out = translate(engine, source)
+    assert out.endswith('\n[guide]: https://example.com/guide#ref "El título de guía"\n')
+    assert destinations(out) == destinations(source)
+
+
+def test_a_link_whose_words_the_engine_lost_is_added_after_its_text() -> None:
+    # Given a translation that lost the link's words, blanks and all (an engine may drop a word)
+    skeleton, segments, _ = take_apart("See [the dog](http://x.org) now.\n")
+    assert len(segments) == 1
+    # Then the link comes back as it was, after the text: its target is not lost
+    assert rebuild(skeleton, ["Ver ahora."]) == "Ver ahora. [the dog](http://x.org)\n"

@@ -2,13 +2,16 @@
 markdown-it-py.
 
 Translated: the text of paragraphs, headings and table cells, wherever they are (block quotes, list
-items); images' alternative texts and links' titles (each a segment of its own); and in the front
-matter, the values of the keys that hold a page's visible text (`title`, `description`, `summary`,
-`subtitle`, `excerpt`), never a key. Kept byte for byte: the rest of the front matter, code blocks
-(fenced and indented), HTML blocks, thematic breaks, link reference definitions, the lines' own
-markers and indentation (`#`, `>`, `-`, `1.`, a task's `[ ]`), and every line that holds no
-translatable text. What is kept although a reader sees it (an HTML block's text, an alternative text
-that holds Markdown) is said in `MarkdownSkeleton.warnings`.
+items); images' alternative texts and the titles of links and of link reference definitions (each a
+segment of its own); and in the front matter, the values of the keys that hold a page's visible text
+(`title`, `description`, `summary`, `subtitle`, `excerpt`; YAML or TOML, on one line), never a key.
+Kept byte for byte: the rest of the front matter, code blocks (fenced and indented), HTML blocks,
+thematic breaks, link reference definitions but their titles, the lines' own markers and
+indentation (`#`, `>`, `-`, `1.`, a task's `[ ]`), and every line that holds no translatable text.
+What is kept although a reader sees it (an HTML block's text, an alternative text or title that
+holds Markdown or escapes, a text whose place in its line cannot be told) is said in
+`MarkdownSkeleton.warnings` (codes HtmlBlockNotTranslated, AlternativeTextNotTranslated,
+TextNotTranslated).
 
 Inside a text, markdown-it's own inline tokens say what is what, and where (each token's place in
 the source is noted as it is parsed): inline code, autolinks, raw HTML, an element marked
@@ -81,6 +84,11 @@ _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")  # lines as markdown-it
 _FRONT_KEYS = "title|description|summary|subtitle|excerpt"
 _YAML_VALUE = re.compile(rf"^(?:{_FRONT_KEYS})[ \t]*:[ \t]+(?P<value>\S.*?)[ \t]*$", re.IGNORECASE)
 _TOML_VALUE = re.compile(rf"^(?:{_FRONT_KEYS})[ \t]*=[ \t]*(?P<value>\".*\"|'.*')[ \t]*$", re.IGNORECASE)
+# A link reference definition on one line, with a title (CommonMark 0.31 §4.7).
+_DEFINITION = re.compile(
+    r"^ {0,3}\[(?P<label>[^\]\n]{1,999})\]:[ \t]*(?:<[^>\n]*>|\S+)[ \t]+"
+    r"(?P<title>\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'|\((?:[^()\\\n]|\\.)*\))[ \t]*$"
+)
 _TASK = re.compile(r"\[[ xX]\][ \t]+")  # GFM task list item's checkbox, at the start of its text
 _SOFT_BREAK = re.compile(r"[ \t]*\n[ \t]*")
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)")
@@ -151,7 +159,8 @@ def take_apart(text: str, should_abort: AbortCheck = never_abort) -> tuple[Markd
     cells: dict[int, int] = {}  # row line -> column searched from
     row_line = 0
     html_lines: list[int] = []
-    kept_attributes: list[int] = []
+    kept: dict[str, list[int]] = {"attribute": [], "unplaced": []}  # what is kept untranslated, by line
+    verbatim: set[int] = set()  # lines of code and HTML blocks
     for index, token in enumerate(block_tokens):
         if token.nesting == 1:
             stack.append(token.type)
@@ -159,6 +168,8 @@ def take_apart(text: str, should_abort: AbortCheck = never_abort) -> tuple[Markd
                 row_line = token.map[0]
         elif token.nesting == -1 and stack:
             stack.pop()
+        if token.type in ("fence", "code_block", "html_block") and token.map is not None:
+            verbatim.update(range(*token.map))
         if token.type == "html_block" and token.map is not None and _shows_text(token.content):
             html_lines.append(token.map[0] + 1)
         if token.type != "inline" or token.map is None or not any(ch.isalpha() for ch in token.content):
@@ -175,13 +186,12 @@ def take_apart(text: str, should_abort: AbortCheck = never_abort) -> tuple[Markd
                 "that reading its links would take too long"
             ) from None
         task = index >= 2 and block_tokens[index - 2].type == "list_item_open" and _TASK.match(content)
-        text_block = _Block(
-            skeleton, content, children, token.map[0] if not in_cell else row_line, in_cell, kept_attributes
-        )
+        text_block = _Block(skeleton, content, children, token.map[0] if not in_cell else row_line, kept)
         if in_cell:
             column = cells.get(row_line, 0)
             found = lines[row_line].find(content, column)
             if found < 0:
+                kept["unplaced"].append(row_line + 1)
                 continue
             cells[row_line] = found + len(content)
             text_block.cell(found, segments)
@@ -195,12 +205,21 @@ def take_apart(text: str, should_abort: AbortCheck = never_abort) -> tuple[Markd
                 "as written: the text in HTML blocks is not translated",
             )
         )
-    if kept_attributes:
+    _definition_titles(skeleton, segments, env, verbatim)
+    if kept["attribute"]:
         skeleton.warnings.append(
             DocumentWarning(
                 "AlternativeTextNotTranslated",
-                f"{_counted(len(kept_attributes), 'image description or link title')} holding Markdown or "
-                f"escapes (line {_listed(kept_attributes)}) kept as written",
+                f"{_counted(len(kept['attribute']), 'image description or link title')} holding Markdown or "
+                f"escapes (line {_listed(kept['attribute'])}) kept as written",
+            )
+        )
+    if kept["unplaced"]:
+        skeleton.warnings.append(
+            DocumentWarning(
+                "TextNotTranslated",
+                f"{_counted(len(kept['unplaced']), 'text')} whose place in its line could not be told (line "
+                f"{_listed(kept['unplaced'])}) kept as written",
             )
         )
     characters = sum(len(visible_text(segment).strip()) for segment in segments)
@@ -218,6 +237,8 @@ def rebuild(skeleton: MarkdownSkeleton, translated: list[str]) -> str:
     for number, (place, segment) in enumerate(zip(skeleton.places, translated, strict=True)):
         if place.kind in ("alt", "title-double", "title-single", "title-paren"):
             attributes[number] = _quoted(unescape(segment).strip(), place.kind)
+        elif place.kind.startswith("definition-"):  # a reference definition's title, on its line
+            edits.append((place, _quoted(unescape(segment).strip(), place.kind.replace("definition-", "title-"))))
         elif place.kind in ("text", "cell"):
             text = _markdown(segment, place)
             edits.append((place, re.sub(r"(?<!\\)\|", r"\\|", text) if place.kind == "cell" else text))
@@ -319,15 +340,13 @@ class _Block:
         content: str,
         children: list[Token],
         line: int,
-        in_cell: bool,
-        kept_attributes: list[int],
+        kept: dict[str, list[int]],
     ) -> None:
         self.skeleton = skeleton
         self.content = content
         self.children = children
         self.line = line
-        self.in_cell = in_cell
-        self.kept_attributes = kept_attributes
+        self.kept = kept
         self.attributes: list[tuple[str, str]] = []  # (source text, kind) of this text's own attribute segments
         self.spans = 0
         self.links: list[tuple[int, str]] = []
@@ -390,6 +409,7 @@ class _Block:
         column = lines[self.line + first].find(first_text)
         last_column = column if first == last else lines[self.line + last].find(last_text)
         if column < 0 or last_column < 0:
+            self.kept["unplaced"].append(self.line + first + 1)
             return
         stream = self._stream(begin, end, lo, hi, ())
         place = _Place("text", self.line + first, column, self.line + last, last_column + len(last_text))
@@ -512,7 +532,7 @@ class _Block:
         if not any(ch.isalpha() for ch in source):
             return None
         if not _PLAIN_ATTRIBUTE.fullmatch(source):
-            self.kept_attributes.append(self.line + 1)
+            self.kept["attribute"].append(self.line + 1)
             return None
         number = len(self.skeleton.places) + len(self.attributes)  # its segment's, once added
         self.attributes.append((source, kind))
@@ -740,6 +760,29 @@ def _front_matter(skeleton: MarkdownSkeleton, segments: list[str], count: int) -
         if any(ch.isalpha() for ch in text):
             skeleton.places.append(_Place(kind, number, start, number, end))
             segments.append(escape(text))
+
+
+def _definition_titles(
+    skeleton: MarkdownSkeleton, segments: list[str], env: dict[str, Any], verbatim: set[int]
+) -> None:
+    """The titles of the document's link reference definitions (each on one line) as segments."""
+    from markdown_it.common.utils import normalizeReference, unescapeAll
+
+    references = env.get("references", {})
+    for number, line in enumerate(skeleton.lines):
+        if "]:" not in line or number in verbatim:
+            continue
+        match = _DEFINITION.match(line.rstrip("\r\n"))
+        if match is None:
+            continue
+        title = match.group("title")[1:-1]
+        reference = references.get(normalizeReference(match.group("label")))
+        if reference is None or reference.get("title") != unescapeAll(title) or not _PLAIN_ATTRIBUTE.fullmatch(title):
+            continue
+        kind = {'"': "definition-double", "'": "definition-single", "(": "definition-paren"}[match.group("title")[0]]
+        start, end = match.start("title") + 1, match.end("title") - 1
+        skeleton.places.append(_Place(kind, number, start, number, end))
+        segments.append(escape(title))
 
 
 def _shows_text(html: str) -> bool:
