@@ -25,6 +25,7 @@ from dragoman.formats import (
     html,
     markdown,
     opendocument_spreadsheet,
+    opendocument_text,
     plaintext,
     screening,
     spreadsheet,
@@ -294,6 +295,8 @@ def extract(
             # content controls and tracked changes cut its sentences (wordinline.py)
             data = wordinline.prepare(wordruns.split_multi_text_runs(data))
             characters_twice = wordruns.fallback_characters(data)  # text boxes written twice, billed once
+        if fmt.transfuse in ("odt", "odp"):  # deleted text hidden, marks out of sentences (opendocument_text.py)
+            data = opendocument_text.prepare(data)
         if fmt.transfuse in ("docx", "pptx"):  # empty DrawingML texts crash it too (drawingruns.py)
             data = drawingruns.drop_empty_runs(data)
         try:
@@ -389,6 +392,8 @@ def inject(
             )  # fmt: skip
         if document.format.transfuse == "docx":  # what wordinline set aside, around the translated words,
             data = wordruns.restore(wordinline.restore(data))  # and the hyperlinks wordruns hid
+        if document.format.transfuse in ("odt", "odp"):
+            data = opendocument_text.restore(data)
         if document.metadata:
             texts = [plaintext.unescape(segment) for segment in translated[described : len(translated) - page_texts]]
             data = inject_metadata(data, document.metadata, texts)

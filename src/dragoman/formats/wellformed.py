@@ -6,7 +6,9 @@ back broken.
 Each part is read as a stream (lxml's iterparse, elements cleared as they end: memory stays small
 whatever the part's size), with no entities resolved, no network and no DTD loaded.
 
-Shape: `check_parts(data, transfuse_format, label)`; raises UndecodableDocument naming the part.
+Shape: `check_parts(data, transfuse_format, label)`; raises UndecodableDocument naming the part, or
+DocumentTooComplex for a part nested deeper than libxml2 reads (256 levels: past them the converter
+stops reading, silently, and the text after would be lost).
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ import zipfile
 
 from lxml import etree
 
-from dragoman.errors import UndecodableDocument
+from dragoman.errors import DocumentTooComplex, UndecodableDocument
 
 __all__ = ["check_parts"]
+
+_MAX_DEPTH = 256  # libxml2's limit without its "huge" option, which no reader here sets
 
 _PARTS = {
     "docx": re.compile(r"^word/(document|header\d*|footer\d*|footnotes|endnotes|comments)\.xml$"),
@@ -50,6 +54,11 @@ def check_parts(data: bytes, transfuse_format: str, label: str) -> None:
                     ):
                         element.clear()
                 except etree.XMLSyntaxError as exc:
+                    if "Excessive depth" in str(exc):  # well-formed, deeper than any XML reader here goes
+                        raise DocumentTooComplex(
+                            f"the {label} document nests elements more than {_MAX_DEPTH} levels deep in its part "
+                            f"{name!r}: the converter reads no deeper, and the rest of it would be lost"
+                        ) from None
                     line = f" (line {exc.lineno})" if exc.lineno else ""
                     raise UndecodableDocument(
                         f"the {label} document is damaged: its part {name!r} is not well-formed XML{line}; "

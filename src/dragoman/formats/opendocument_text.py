@@ -1,0 +1,121 @@
+"""OpenDocument text and presentations (.odt, .odp) rewritten, without changing what a reader of the
+final document sees, into the shape Transfuse reads whole.
+
+- A tracked deletion's text (`text:tracked-changes/text:changed-region/text:deletion`, its
+  paragraphs) is the original's deleted text: no reader of the document sees it, so it is neither
+  translated nor billed. Its paragraphs are hidden from the converter under another name
+  (`text:dragoman-deleted-p`, `-h`), which `restore` gives back: the change stays recorded as it was.
+- Transfuse 0.5.8 ends a block at any element inside a paragraph that holds no text, so the mark
+  of a deletion's place (`text:change`), a bookmark or a soft page break cut the sentence around it
+  in two ("The house<change/> is red." came back "La casa Es rojo."). A soft page break is where
+  the last layout broke the page, which the application computes again: it is removed. A deletion's
+  mark and bookmarks are moved to the edge of their paragraph (a start to its beginning, the others
+  to its end): the paragraph reads the same once its changes are accepted, and the bookmark covers
+  it whole, as `wordruns` does for Word.
+
+Only `content.xml` and `styles.xml` are touched, only when they hold one of these, and only up to
+`MAX_PART_BYTES`; they are parsed without entities, network or DTD. Sources: OpenDocument 1.3 Part 3
+§5.5 (change tracking: `text:tracked-changes`, `text:change`), §6.2.1 (bookmarks), §5.6
+(`text:soft-page-break`).
+
+Shapes: `prepare(package) -> package` and `restore(package) -> package`, each the same bytes when
+there is nothing to do.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Callable
+
+from lxml import etree
+
+from dragoman.formats.packages import with_members
+
+__all__ = ["MAX_PART_BYTES", "prepare", "restore"]
+
+MAX_PART_BYTES = 8 * 1024 * 1024  # parsed whole: lxml takes about ten times a part's size
+_TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
+_PARTS = ("content.xml", "styles.xml")
+_PARAGRAPHS = frozenset({f"{{{_TEXT}}}p", f"{{{_TEXT}}}h"})
+_HIDDEN = {f"{{{_TEXT}}}p": f"{{{_TEXT}}}dragoman-deleted-p", f"{{{_TEXT}}}h": f"{{{_TEXT}}}dragoman-deleted-h"}
+_SHOWN = {hidden: shown for shown, hidden in _HIDDEN.items()}
+_TO_START = frozenset({f"{{{_TEXT}}}bookmark-start"})
+_TO_END = frozenset({f"{{{_TEXT}}}change", f"{{{_TEXT}}}bookmark", f"{{{_TEXT}}}bookmark-end"})
+_RECOMPUTED = f"{{{_TEXT}}}soft-page-break"
+_TRIGGERS = (b"text:tracked-changes", b"<text:change ", b"<text:bookmark", b"<text:soft-page-break")
+_HIDDEN_MARK = b"dragoman-deleted-"
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+
+
+def prepare(package: bytes) -> bytes:
+    """`package` (an .odt or .odp) with deleted text hidden and point marks moved out of sentences."""
+    return _rewrite(package, _prepare_part, lambda xml: any(trigger in xml for trigger in _TRIGGERS))
+
+
+def restore(package: bytes) -> bytes:
+    """`package` (translated) with the deleted text's paragraphs given back their names."""
+    return _rewrite(package, _restore_part, lambda xml: _HIDDEN_MARK in xml)
+
+
+def _rewrite(package: bytes, change: Callable[[etree._Element], bool], wanted: Callable[[bytes], bool]) -> bytes:
+    """`package` with each part `wanted` says holds work rewritten by `change` (when it changed it)."""
+    rewritten: dict[str, bytes] = {}
+    with zipfile.ZipFile(io.BytesIO(package)) as archive:
+        for member in archive.infolist():
+            if member.filename not in _PARTS or member.file_size > MAX_PART_BYTES:
+                continue
+            xml = archive.read(member)
+            if not wanted(xml):
+                continue
+            try:
+                root = etree.fromstring(xml, _PARSER)
+            except etree.XMLSyntaxError:
+                continue  # left for the converter to refuse
+            if change(root):
+                declaration = xml.lstrip().startswith(b"<?xml")
+                rewritten[member.filename] = etree.tostring(root, xml_declaration=declaration, encoding="UTF-8")
+    return with_members(package, rewritten)
+
+
+def _prepare_part(root: etree._Element) -> bool:
+    changed = False
+    for changes in root.iter(f"{{{_TEXT}}}tracked-changes"):
+        for paragraph in list(changes.iter(*_PARAGRAPHS)):
+            paragraph.tag = _HIDDEN[str(paragraph.tag)]
+            changed = True
+    for paragraph in list(root.iter(*_PARAGRAPHS)):
+        for mark in list(paragraph.iter(_RECOMPUTED, *_TO_START, *_TO_END)):
+            if mark is paragraph:
+                continue
+            _detach(mark)
+            changed = True
+            if mark.tag == _RECOMPUTED:
+                continue
+            if mark.tag in _TO_START:
+                mark.tail, paragraph.text = paragraph.text, None
+                paragraph.insert(0, mark)
+            else:
+                paragraph.append(mark)
+    return changed
+
+
+def _restore_part(root: etree._Element) -> bool:
+    hidden = [element for element in root.iter(*_SHOWN)]
+    for element in hidden:
+        element.tag = _SHOWN[str(element.tag)]
+    return bool(hidden)
+
+
+def _detach(element: etree._Element) -> None:
+    """Remove `element` from its parent, its tail text staying where it was."""
+    parent = element.getparent()
+    assert parent is not None  # noqa: S101 - a mark is never the root
+    if element.tail:
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + element.tail
+        else:
+            parent.text = (parent.text or "") + element.tail
+    element.tail = None
+    parent.remove(element)

@@ -1,0 +1,92 @@
+"""OpenDocument text rewritten so that the converter reads what a reader sees, whole
+(formats/opendocument_text.py): a tracked deletion is neither translated nor billed, and marks inside
+a sentence no longer cut it. Documents are written with odfpy, then given raw markup, and translated
+by the real converter and engine."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+
+import pytest
+from odf.opendocument import OpenDocumentText
+from odf.text import P
+
+from dragoman.engines.apertium import ApertiumEngine
+from dragoman.errors import DocumentTooComplex
+from dragoman.formats.documents import extract, format_for, inject
+
+DELETION = (
+    '<text:tracked-changes><text:changed-region text:id="ct1"><text:deletion><office:change-info>'
+    "<dc:creator>A</dc:creator><dc:date>2024-01-01T00:00:00</dc:date></office:change-info>"
+    "<text:p>This whole sentence about the removed garden was deleted by the editor.</text:p>"
+    "</text:deletion></text:changed-region></text:tracked-changes>"
+)
+
+
+@pytest.fixture(scope="module")
+def engine() -> Iterator[ApertiumEngine]:
+    with ApertiumEngine() as apertium:
+        yield apertium
+
+
+def odt(body: str) -> bytes:
+    """An .odt whose body (inside `office:text`) is `body`, raw markup."""
+    document = OpenDocumentText()
+    document.text.addElement(P(text="PLACEHOLDER"))
+    buffer = io.BytesIO()
+    document.write(buffer)
+    source = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "content.xml":
+                content = re.sub(rb"<text:p>PLACEHOLDER</text:p>", body.encode(), content)
+                content = content.replace(
+                    b"<office:document-content ",
+                    b'<office:document-content xmlns:dc="http://purl.org/dc/elements/1.1/" ',
+                    1,
+                )  # noqa: E501
+            target.writestr(item, content)
+    return out.getvalue()
+
+
+def translated_content(data: bytes, engine: ApertiumEngine) -> tuple[str, int]:
+    document = extract(data, format_for("a.odt"))
+    characters = document.characters
+    out = inject(document, engine.translate(document.segments, "en", "es"))
+    return zipfile.ZipFile(io.BytesIO(out)).read("content.xml").decode(), characters
+
+
+def test_a_tracked_deletion_is_kept_as_it_was_not_translated_nor_billed_and_its_mark_cuts_no_sentence(
+    engine: ApertiumEngine,
+) -> None:
+    content, characters = translated_content(
+        odt(DELETION + '<text:p>The house<text:change text:change-id="ct1"/> is red.</text:p>'), engine
+    )
+    assert characters == len("The house is red.")
+    assert "<text:p>This whole sentence about the removed garden was deleted by the editor.</text:p>" in content
+    assert '<text:p>La casa es roja.<text:change text:change-id="ct1"/></text:p>' in content
+    assert "dragoman" not in content
+
+
+def test_bookmarks_and_soft_page_breaks_inside_a_sentence_do_not_cut_it(engine: ApertiumEngine) -> None:
+    body = (
+        '<text:p>The big<text:bookmark-start text:name="a"/> house<text:soft-page-break/> is'
+        '<text:bookmark-end text:name="a"/> red.</text:p>'
+    )
+    content, _ = translated_content(odt(body), engine)
+    paragraph = re.search(r"<text:p>.*?</text:p>", content)
+    assert paragraph is not None
+    assert paragraph.group(0) == (
+        '<text:p><text:bookmark-start text:name="a"/>La casa grande es roja.<text:bookmark-end text:name="a"/></text:p>'
+    )
+
+
+def test_a_paragraph_nested_deeper_than_the_converter_reads_is_refused_not_emptied() -> None:
+    body = "<text:p>" + '<text:span text:style-name="T1">' * 300 + "The house is red." + "</text:span>" * 300
+    with pytest.raises(DocumentTooComplex, match="256 levels"):
+        extract(odt(body + "</text:p>"), format_for("a.odt"))
