@@ -113,6 +113,31 @@ def test_unknown_format_is_refused() -> None:
         format_for("report.pdf")
 
 
+@pytest.mark.parametrize(
+    ("name", "application", "current"), [("report.doc", "Word", ".docx"), ("b.XLS", "Excel", ".xlsx")]
+)
+def test_a_legacy_office_name_says_how_to_save_it(name: str, application: str, current: str) -> None:
+    with pytest.raises(UnsupportedFormat, match=f"legacy {application} 97-2003 .* save it as {current}"):
+        format_for(name)
+
+
+@pytest.mark.parametrize(
+    ("data", "what"),
+    [(b"%PDF-1.7\n%\xe2\xe3\n1 0 obj", "a PDF document"), (b"\x89PNG\r\n\x1a\n\0\0", "a PNG picture")],
+)
+def test_a_file_of_another_kind_named_docx_says_what_it_is(data: bytes, what: str) -> None:
+    with pytest.raises(UndecodableDocument, match=f"not a valid Word document .it is {what}"):
+        extract(data, format_for("report.docx"))
+
+
+def test_text_named_srt_without_any_cue_is_not_subtitles_rather_than_empty() -> None:
+    """webvtt-py's own `invalid_format2.srt` holds "some text" and nothing else."""
+    with pytest.raises(UndecodableDocument, match="not a valid SubRip document: .* no cue timing line"):
+        extract(b"some text", format_for("invalid_format2.srt"))
+    with pytest.raises(NoTranslatableText):  # an empty subtitles file is only empty
+        extract(b"WEBVTT\n\n", format_for("a.vtt"))
+
+
 def test_the_module_says_how_every_format_is_handled() -> None:
     assert documents.__doc__ is not None
     said = set(re.findall(r"\.[a-z]+\b", documents.__doc__))

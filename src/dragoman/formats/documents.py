@@ -128,6 +128,7 @@ FORMATS: tuple[DocumentFormat, ...] = (
     DocumentFormat("XLIFF", (".xlf", ".xliff"), ("application/xliff+xml", "application/x-xliff+xml"), "xliff"),
 )
 PLAIN_TEXT = FORMATS[0]
+_LEGACY_EXTENSIONS = {".doc": ("Word", ".docx"), ".xls": ("Excel", ".xlsx"), ".ppt": ("PowerPoint", ".pptx")}
 # Formats in which a tab in the source is indentation, not text a reader sees (breaks.py)
 _TABS_ARE_LAYOUT = frozenset({"html", "md", "xliff"})
 _BY_EXTENSION = {extension: fmt for fmt in FORMATS for extension in fmt.extensions}
@@ -174,6 +175,12 @@ def format_for(name: str) -> DocumentFormat:
         return _BY_EXTENSION[suffix]
     except KeyError:
         known = ", ".join(sorted(_BY_EXTENSION))
+        if suffix in _LEGACY_EXTENSIONS:
+            application, current = _LEGACY_EXTENSIONS[suffix]
+            raise UnsupportedFormat(
+                f"{name!r} is a legacy {application} 97-2003 {suffix} file, which Dragoman does not read: open it "
+                f"in {application} and save it as {current}"
+            ) from None
         raise UnsupportedFormat(
             f"{name!r}: unsupported document format {suffix or '(none)'!r}; use one of {known}"
         ) from None
@@ -255,7 +262,10 @@ def extract(
     if text is not None and fmt.transfuse == "text":
         skeleton, segments, characters = plaintext.take_apart(text)
     elif text is not None and fmt.transfuse in ("srt", "vtt"):
-        skeleton, segments, characters = subtitles.take_apart(text)
+        try:
+            skeleton, segments, characters = subtitles.take_apart(text)
+        except ValueError as exc:
+            raise UndecodableDocument(f"the file is not a valid {fmt.name} document: {exc}") from None
     elif fmt.transfuse == "xlsx":
         try:
             skeleton, segments, characters = spreadsheet.take_apart(data)

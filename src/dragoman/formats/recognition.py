@@ -35,7 +35,7 @@ import re
 import zipfile
 from io import BytesIO
 
-__all__ = ["declared_encoding", "legacy_office", "package_kind", "text_kind"]
+__all__ = ["declared_encoding", "legacy_office", "other_kind", "package_kind", "text_kind"]
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _LEGACY = (  # main stream name -> (application, legacy extension, current extension)
@@ -103,6 +103,23 @@ def legacy_office(data: bytes) -> str | None:
         "the file is a legacy Microsoft Office 97-2003 file, which Dragoman does not read: "
         "save it as .docx, .pptx or .xlsx"
     )
+
+
+# Files people name .docx (or put in a batch) that are no document Dragoman reads, by their first bytes
+_OTHER_KINDS: tuple[tuple[bytes, str], ...] = (
+    (b"%PDF-", "a PDF document, which Dragoman does not translate"),
+    (b"{\\rtf", "a Rich Text Format (.rtf) document, which Dragoman does not read: save it as .docx"),
+    (b"\x89PNG\r\n\x1a\n", "a PNG picture"),
+    (b"\xff\xd8\xff", "a JPEG picture"),
+    (b"GIF8", "a GIF picture"),
+)
+
+
+def other_kind(data: bytes) -> str | None:
+    """What a file is when it is a kind of file Dragoman reads no text from (a PDF, an RTF
+    document, a picture), said for a user; None otherwise."""
+    head = data[:16].lstrip(b"\xef\xbb\xbf")
+    return next((kind for magic, kind in _OTHER_KINDS if head.startswith(magic)), None)
 
 
 def package_kind(data: bytes) -> str | None:

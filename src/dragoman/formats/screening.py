@@ -23,6 +23,7 @@ from io import BytesIO
 from dragoman.abort import AbortCheck, Aborted, never_abort
 from dragoman.errors import DocumentTooComplex, DocumentTooLarge, UndecodableDocument
 from dragoman.formats.limits import DEFAULT_LIMITS, DocumentLimits
+from dragoman.formats.recognition import other_kind
 
 __all__ = ["check_package", "check_text"]
 
@@ -53,7 +54,9 @@ def check_package(
     try:
         archive = zipfile.ZipFile(BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
-        raise UndecodableDocument(f"the file is not a valid {label} document (not a ZIP package)") from None
+        what = other_kind(data)
+        reason = f"it is {what}" if what else "not a ZIP package"
+        raise UndecodableDocument(f"the file is not a valid {label} document ({reason})") from None
     with archive:
         members = archive.infolist()
         _check_directory(members, len(data), label, limits)

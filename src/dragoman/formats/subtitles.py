@@ -37,7 +37,8 @@ class SubtitleSkeleton:
 
 
 def take_apart(text: str) -> tuple[SubtitleSkeleton, list[str], int]:
-    """The cues' texts (as engine segments, markup hidden), the skeleton, and the visible characters."""
+    """The cues' texts (as engine segments, markup hidden), the skeleton, and the visible characters.
+    Raises ValueError for a text with words and no cue at all: not subtitles."""
     lines = text.splitlines(keepends=True)
     gaps: list[str] = []
     segments: list[str] = []
@@ -66,6 +67,14 @@ def take_apart(text: str) -> tuple[SubtitleSkeleton, list[str], int]:
         segments.append(_segment(words))
         characters += len(_MARKUP.sub("", words).strip())
     gaps.append(pending)
+    webvtt = text.lstrip("\ufeff").startswith("WEBVTT")  # a WebVTT file says so first, cues or none (§4.1)
+    if (
+        not webvtt
+        and not segments
+        and any(character.isalnum() for character in text)
+        and not any(_TIMING.match(line) for line in lines)
+    ):
+        raise ValueError("it holds words but no cue timing line (such as `00:00:01,000 --> 00:00:04,000`)")
     return SubtitleSkeleton(tuple(gaps)), segments, characters
 
 
