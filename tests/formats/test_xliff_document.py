@@ -226,3 +226,20 @@ def test_an_xliff_1_1_file_with_no_version_attribute_is_read_by_its_namespace(en
     )
     out = translate(data, engine)
     assert inner(etree.fromstring(out).find(".//{urn:oasis:names:tc:xliff:document:1.1}target")) == "El gato negro"
+
+
+def test_a_file_meant_for_another_language_is_translated_and_says_its_reviewed_targets_stay(
+    engine: ApertiumEngine,
+) -> None:
+    data = b"""<?xml version="1.0" encoding="UTF-8"?>
+<xliff xmlns="urn:oasis:names:tc:xliff:document:2.0" version="2.0" srcLang="en" trgLang="fr-FR"><file id="f">
+ <unit id="a"><segment state="final"><source>The red house.</source><target>La maison rouge.</target></segment></unit>
+ <unit id="b"><segment><source>The black cat.</source></segment></unit></file></xliff>"""
+    document = extract(data, format_for("a.xlf"))
+    out = inject(document, engine.translate(document.segments, "en", "es"), target_language="es")
+    assert b"La maison rouge." in out and b"El gato negro." in out
+    [warning] = document.warnings
+    assert warning.code == "TargetLanguageMismatch" and "fr-FR" in warning.message and "1 translated" in warning.message
+    same = extract(data.replace(b"fr-FR", b"es-ES"), format_for("a.xlf"))
+    inject(same, engine.translate(same.segments, "en", "es"), target_language="es")
+    assert same.warnings == []

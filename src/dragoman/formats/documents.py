@@ -384,7 +384,9 @@ def inject(
         if isinstance(document.skeleton, CatalogueSkeleton):
             return gettext.rebuild(document.skeleton, translated, target_language).encode(document.encoding)
         if isinstance(document.skeleton, XliffSkeleton):
-            return xliff_document.rebuild(document.skeleton, translated, target_language)
+            data = xliff_document.rebuild(document.skeleton, translated, target_language)
+            _take_warnings(document)  # a file meant for another language, said
+            return data
         page_texts = len(document.page.texts) if document.page is not None else 0
         described = len(translated) - len(document.metadata) - page_texts
         body = described - sum(len(part.segments) for part in document.parts)
@@ -417,7 +419,7 @@ def inject(
 
 def _take_warnings(document: ExtractedDocument) -> None:
     """Add to `document.warnings` those of its skeleton it does not have yet."""
-    if isinstance(document.skeleton, WorkbookSkeleton | SpreadsheetSkeleton):
+    if isinstance(document.skeleton, WorkbookSkeleton | SpreadsheetSkeleton | XliffSkeleton):
         document.warnings += [item for item in document.skeleton.warnings if item not in document.warnings]
 
 

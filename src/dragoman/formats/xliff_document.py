@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+from dragoman.domain.specs import DocumentWarning
 from dragoman.formats.inline_markup import InlineText, Kind, fill, to_stream
 
 __all__ = ["XliffSkeleton", "rebuild", "take_apart"]
@@ -67,6 +68,9 @@ class XliffSkeleton:
     slots: list[tuple[etree._Element, etree._Element, InlineText]] = field(default_factory=list)
     # the spanning codes that open and close each stand-in `_PAIR` (its `n` attribute), see `_pair_codes`
     pairs: list[tuple[etree._Element, etree._Element]] = field(default_factory=list)
+    declared_target: str = ""  # the file's own target language (2.x `trgLang`, 1.2 `target-language`)
+    kept_targets: int = 0  # targets holding a person's work, kept as they are
+    warnings: list[DocumentWarning] = field(default_factory=list)  # said on the task
 
 
 def take_apart(data: bytes) -> tuple[XliffSkeleton, list[str], int]:
@@ -86,6 +90,13 @@ def take_apart(data: bytes) -> tuple[XliffSkeleton, list[str], int]:
         sources = _sources_1(root)
     else:
         raise ValueError(f"XLIFF version {version!r} is not read here: XLIFF 1.2 and 2.x are")
+    if skeleton.version == "2":
+        skeleton.declared_target = root.get("trgLang") or ""
+        holders = [segment for unit in root.iter(_q(root, "unit")) for segment in unit.iter(_q(root, "segment"))]
+    else:
+        skeleton.declared_target = next((file.get("target-language") or "" for file in root.iter(_q(root, "file"))), "")
+        holders = list(root.iter(_q(root, "trans-unit")))
+    skeleton.kept_targets = sum(1 for holder in holders if _done(holder.find(_q(root, "target")), holder))
     segments: list[str] = []
     characters = 0
     for source, holder in sources:
@@ -111,6 +122,20 @@ def rebuild(skeleton: XliffSkeleton, translated: list[str], target_language: str
         if target_language is not None and target is not None and target.get(_XML_LANG) is not None:
             target.set(_XML_LANG, target_language)
     root = skeleton.tree.getroot()
+    declared = skeleton.declared_target
+    if (
+        target_language is not None
+        and declared
+        and skeleton.kept_targets
+        and _language(declared) != _language(target_language)
+    ):
+        skeleton.warnings.append(
+            DocumentWarning(
+                "TargetLanguageMismatch",
+                f"the file's target language was {declared}, not {target_language}: its {skeleton.kept_targets} "
+                f"translated or reviewed target(s) are kept as they were, in {declared}, beside the new ones",
+            )
+        )
     if target_language is not None:
         if skeleton.version == "2":
             root.set("trgLang", target_language)
@@ -119,6 +144,11 @@ def rebuild(skeleton: XliffSkeleton, translated: list[str], target_language: str
                 file.set("target-language", target_language)
     written = etree.tostring(skeleton.tree, xml_declaration=True, encoding=skeleton.tree.docinfo.encoding or "UTF-8")
     return written if isinstance(written, bytes) else written.encode()
+
+
+def _language(tag: str) -> str:
+    """The language of a BCP 47 tag, in lower case (`fr-FR` -> `fr`)."""
+    return tag.replace("_", "-").split("-")[0].lower()
 
 
 def _parse(data: bytes) -> etree._ElementTree:
