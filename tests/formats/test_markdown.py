@@ -278,3 +278,11 @@ def test_a_link_whose_words_the_engine_lost_is_added_after_its_text() -> None:
     assert len(segments) == 1
     # Then the link comes back as it was, after the text: its target is not lost
     assert rebuild(skeleton, ["Ver ahora."]) == "Ver ahora. [the dog](http://x.org)\n"
+
+
+def test_what_markdown_keeps_as_written_is_said_on_the_document() -> None:
+    document = extract(
+        b'# The title\n\n<div class="note"><p>The HTML block.</p></div>\n\nThe cat is black.\n', format_for("a.md")
+    )
+    assert [warning.code for warning in document.warnings] == ["HtmlBlockNotTranslated"]
+    document.discard()

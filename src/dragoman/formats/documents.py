@@ -419,7 +419,7 @@ def inject(
 
 def _take_warnings(document: ExtractedDocument) -> None:
     """Add to `document.warnings` those of its skeleton it does not have yet."""
-    if isinstance(document.skeleton, WorkbookSkeleton | SpreadsheetSkeleton | XliffSkeleton):
+    if isinstance(document.skeleton, WorkbookSkeleton | SpreadsheetSkeleton | XliffSkeleton | MarkdownSkeleton):
         document.warnings += [item for item in document.skeleton.warnings if item not in document.warnings]
 
 
