@@ -233,3 +233,34 @@ def test_a_mail_merge_placeholder_is_kept_whole_with_its_space(engine: ApertiumE
     root = etree.fromstring(zipfile.ZipFile(BytesIO(out)).read("word/document.xml"))
     instructions = [text.text for text in root.iter(f"{{{W}}}instrText")]
     assert instructions == [" MERGEFIELD FirstName ", " MERGEFIELD Title ", " MERGEFIELD LastName "]
+
+
+def dropdown(shown: str, *items: str, kind: str = "dropDownList") -> str:
+    listed = "".join(f'<w:listItem w:displayText="{item}" w:value="{number}"/>' for number, item in enumerate(items))
+    return f"<w:sdt><w:sdtPr><w:{kind}>{listed}</w:{kind}></w:sdtPr><w:sdtContent>{run(shown)}</w:sdtContent></w:sdt>"
+
+
+def test_a_drop_down_list_shows_one_of_its_translated_items(engine: ApertiumEngine) -> None:
+    """Its items were left English while the value it showed was translated, matching none of them."""
+    source = word(
+        f"<w:p>{run('Choose a colour: ')}{dropdown('The red house', 'The red house', 'The black cat')}"
+        f"{run(' for the door.')}</w:p>",
+        f"<w:p>{dropdown('I like dogs', 'The black cat', kind='comboBox')}</w:p>",  # its own text, alone
+    )
+    document = extract(source, format_for("a.docx"))
+    items = "The red houseThe black catThe black catI like dogs"  # each item once; what a list shows, not again
+    assert document.characters == len("Choose a colour:  for the door.") + len(items)
+    document.discard()
+    out, _ = translate(source, engine)
+    root = etree.fromstring(zipfile.ZipFile(BytesIO(out)).read("word/document.xml"))
+    lists = [
+        [item.get(f"{{{W}}}displayText") for item in control.iter(f"{{{W}}}listItem")]
+        for control in root.iter(f"{{{W}}}sdt")
+    ]
+    assert lists == [["La casa roja", "El gato negro"], ["El gato negro"]]
+    values = [item.get(f"{{{W}}}value") for item in root.iter(f"{{{W}}}listItem")]
+    assert values == ["0", "1", "0"]  # what a program reads is kept
+    first, second = (shown(paragraph) for paragraph in paragraphs(out))
+    assert "La casa roja" in first and first.count("La casa roja") == 1
+    assert second == "Me gustan los perros"
+    assert b"dragoman" not in out

@@ -253,6 +253,7 @@ def extract(
     ConverterCrashed if the converter dies, and dragoman.abort.Aborted once `should_abort` says so
     (a running converter is killed within about 10 ms)."""
     _check_content(data, fmt)
+    original = data  # a package as its author wrote it, before it is prepared for the converter
     text = _readable_text(data, fmt, limits, should_abort)  # None for packaged formats
     skeleton: Skeleton
     page: html.PreparedPage | None = None
@@ -329,7 +330,7 @@ def extract(
         segments = segments + [segment for part in parts for segment in part.segments]
         characters += sum(part.characters for part in parts)
     if fmt.zipped:  # the package's title, subject, description, its images' alternative texts
-        metadata = extract_metadata(data, fmt.transfuse)
+        metadata = extract_metadata(original, fmt.transfuse)  # as numbered once the package is put back
         segments = segments + [plaintext.escape(item.text.strip()) for item in metadata]
         characters += sum(len(item.text.strip()) for item in metadata)
     if page is not None:  # the hidden elements' placeholders are not billed; the attribute texts are

@@ -43,6 +43,12 @@ _DESCRIBED = {
     "pptx": re.compile(r"^ppt/slides/slide\d+\.xml$"),
 }
 _FIELDS = ("title", "subject", "description")
+_W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_BODY = "word/document.xml"
+_LIST_KINDS = frozenset({f"{{{_W}}}dropDownList", f"{{{_W}}}comboBox"})
+# A list's shown value is hidden from the converter by wordruns.py (`w:dragomanKeptText`) until the
+# package is restored; read from either name.
+_SHOWN_TEXT = (f"{{{_W}}}t", f"{{{_W}}}dragomanKeptText")
 # An image's "alternative text" that is only its file name, as python-pptx and older Office write it:
 # nothing for a reader, and nothing to translate.
 _FILE_NAME = re.compile(r"^[\w .-]+\.(?:png|jpe?g|gif|bmp|svg|emf|wmf|tiff?|webp|heic)$", re.IGNORECASE)
@@ -72,6 +78,16 @@ def extract_metadata(data: bytes, transfuse_format: str) -> list[MetadataText]:
                     element = root.find(f".//{{{_DC}}}{name}")
                     if element is not None and (element.text or "").strip():
                         found.append(MetadataText(properties, name, element.text or ""))
+        if transfuse_format == "docx" and _BODY in names:  # drop-down lists' items, and what each shows
+            root = _parse(package.read(_BODY))
+            for number, control in enumerate(_lists(root) if root is not None else []):
+                for index, item in enumerate(control.items):
+                    text = _item_text(item)
+                    if text.strip():
+                        found.append(MetadataText(_BODY, f"item {number} {index}", text))
+                shown = control.text
+                if shown.strip() and shown not in (_item_text(item) for item in control.items):  # a combo box's own
+                    found.append(MetadataText(_BODY, f"shown {number}", shown))
         described = _DESCRIBED.get(transfuse_format)
         for member in sorted((name for name in names if described and described.match(name)), key=natural_order):
             root = _parse(package.read(member))
@@ -99,8 +115,11 @@ def _rewrite(content: bytes, changes: list[tuple[MetadataText, str]]) -> bytes:
     if root is None:
         return content
     described = list(_described(root))
+    lists = list(_lists(root))
     for text, translation in changes:
-        if text.where in _FIELDS:
+        if text.where.startswith(("item ", "shown ")):
+            _rewrite_list(lists, text, translation)
+        elif text.where in _FIELDS:
             element = root.find(f".//{{{_DC}}}{text.where}")
             if element is not None:
                 element.text = translation
@@ -108,6 +127,57 @@ def _rewrite(content: bytes, changes: list[tuple[MetadataText, str]]) -> bytes:
             described[int(text.where)].set("descr", translation)
     declaration = content.lstrip().startswith(b"<?xml")
     return bytes(etree.tostring(root, xml_declaration=declaration, encoding="UTF-8", standalone=True))
+
+
+@dataclass(frozen=True, slots=True)
+class _ListControl:
+    """A drop-down list or combo box content control: its items, and the text elements of what it
+    shows."""
+
+    items: list[etree._Element]
+    shown: list[etree._Element]
+
+    @property
+    def text(self) -> str:
+        return "".join(element.text or "" for element in self.shown)
+
+    def show(self, text: str) -> None:
+        for number, element in enumerate(self.shown):
+            element.text = text if number == 0 else ""
+
+
+def _lists(root: etree._Element) -> list[_ListControl]:
+    """Each drop-down list or combo box content control of a Word part, in document order."""
+    found = []
+    for control in root.iter(f"{{{_W}}}sdt"):
+        properties, content = control.find(f"{{{_W}}}sdtPr"), control.find(f"{{{_W}}}sdtContent")
+        if properties is None or content is None:
+            continue
+        kind = next((element for element in properties if element.tag in _LIST_KINDS), None)
+        if kind is not None:
+            found.append(_ListControl(kind.findall(f"{{{_W}}}listItem"), list(content.iter(*_SHOWN_TEXT))))
+    return found
+
+
+def _item_text(item: etree._Element) -> str:
+    """What a list item shows: its display text, else its value (ECMA-376 Part 1 §17.5.2.21)."""
+    return item.get(f"{{{_W}}}displayText") or item.get(f"{{{_W}}}value") or ""
+
+
+def _rewrite_list(lists: list[_ListControl], text: MetadataText, translation: str) -> None:
+    """Set an item's display text to its translation (its value, which a program reads, stays), and
+    what the control shows when it showed that item; or a combo box's own text."""
+    kind, number, *index = text.where.split()
+    if int(number) >= len(lists):
+        return
+    control = lists[int(number)]
+    if kind == "shown":
+        control.show(translation)
+    elif int(index[0]) < len(control.items):
+        item = control.items[int(index[0])]
+        if control.text == _item_text(item):
+            control.show(translation)
+        item.set(f"{{{_W}}}displayText", translation)
 
 
 def _described(root: etree._Element) -> list[etree._Element]:

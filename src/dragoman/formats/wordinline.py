@@ -477,8 +477,7 @@ class _Paragraph:
                 attached = self.anchors.get((number, "after"), [])
                 space = _trailing_space(child) if attached else None
                 if space is not None and any(anchor.get("spaced") for anchor in attached):
-                    self._emit(space)  # "Querido «FirstName»": the space it had before it
-                    space = None
+                    space = self._space_before(space)  # "Querido «FirstName»": the space it had before it
                 self._anchors(number, "after")
                 if space is not None:  # "gato¹ es", not "gato ¹es": the space goes after what was attached
                     self._move_to(self.paths.get(number, []))
@@ -495,6 +494,22 @@ class _Paragraph:
                 self._move_to([number])
                 self._move_to([])
         del self.paragraph.attrib[_PARAGRAPH]
+
+    def _space_before(self, space: etree._Element) -> etree._Element | None:
+        """Emit one space of `space` (a run of spaces) before what is attached; the rest, to go
+        after it, or None."""
+        text = space.find(_T)
+        content = (text.text or "") if text is not None else ""
+        if text is None or len(content) < 2:
+            self._emit(space)
+            return None
+        before = copy.deepcopy(space)
+        before_text = before.find(_T)
+        if before_text is not None:
+            before_text.text = content[0]
+        text.text = content[1:]
+        self._emit(before)
+        return space
 
     def _path(self) -> list[int]:
         return [opened.number for opened in self.stack]

@@ -57,7 +57,7 @@ _STARTS = frozenset({f"{{{_W}}}bookmarkStart", f"{{{_W}}}commentRangeStart", f"{
 _ENDS = frozenset({f"{{{_W}}}bookmarkEnd", f"{{{_W}}}commentRangeEnd", f"{{{_W}}}permEnd"})
 _MARKS = (b"<w:bookmarkStart", b"<w:commentRangeStart", b"<w:permStart")
 _BREAK_MARKS = (b"<w:tab/>", b"<w:br", b"<w:cr", b"<w:ptab")
-_OTHER_MARKS = (b"<w:hyperlink", b"<w:moveFrom", b"Hyphen")
+_OTHER_MARKS = (b"<w:hyperlink", b"<w:moveFrom", b"Hyphen", b"<w:dropDownList", b"<w:comboBox")
 _WORD = re.compile(r"\w+")
 # A tab, a line break (Shift+Enter, or a page break) or a carriage return inside a run: given a run of its
 # own, where Transfuse ends a block (breaks.py says why); in a run with text it became part of the
@@ -73,6 +73,9 @@ _HIDDEN_MARKS = (b"dragomanHyperlink", b"dragomanKeptText")
 # billed) under another name that `restore` gives back: a tracked move's old place (`w:moveFrom`, shown
 # struck through, as a deletion is; its runs hold `w:t`, where a deletion's hold `w:delText`).
 _MOVED_AWAY, _KEPT_TEXT = f"{{{_W}}}moveFrom", f"{{{_W}}}dragomanKeptText"
+# A content control's drop-down list or combo box (ECMA-376 Part 1 §17.5.2.15, §17.5.2.5): its shown value
+_CONTROL, _CONTROL_PROPERTIES, _CONTROL_CONTENT = f"{{{_W}}}sdt", f"{{{_W}}}sdtPr", f"{{{_W}}}sdtContent"
+_LISTS = (f"{{{_W}}}dropDownList", f"{{{_W}}}comboBox")
 # A non-breaking hyphen is a character in a word ("well‑known"): written as one (U+2011), so that the
 # converter does not end a sentence at it; an optional hyphen only says where the word may be cut at
 # a line's end, which its translation does not keep (ECMA-376 Part 1 §17.3.3.18, §17.3.3.29).
@@ -165,6 +168,7 @@ def _split(xml: bytes, *, hide: bool = True) -> bytes | None:
     changed = _hyphens_to_text(root) or changed
     if hide:
         changed = _hide_moved_away(root) or changed
+        changed = _hide_list_choices(root) or changed
     changed = _marks_to_edges(root) or changed
     changed = _drop_empty_texts(root) or changed
     for run in list(root.iter(_RUN)):
@@ -226,6 +230,21 @@ def _hide_moved_away(root: etree._Element) -> bool:
     hidden = False
     for moved in root.iter(_MOVED_AWAY):
         for text in moved.iter(_TEXT):
+            text.tag = _KEPT_TEXT
+            hidden = True
+    return hidden
+
+
+def _hide_list_choices(root: etree._Element) -> bool:
+    """Rename the text elements of the value shown by every drop-down list or combo box
+    (`_KEPT_TEXT`): it is translated with its list's items (metadata.py), so that it stays one of
+    them; whether any was."""
+    hidden = False
+    for control in root.iter(_CONTROL):
+        properties, content = control.find(_CONTROL_PROPERTIES), control.find(_CONTROL_CONTENT)
+        if properties is None or content is None or not any(properties.find(kind) is not None for kind in _LISTS):
+            continue
+        for text in content.iter(_TEXT):
             text.tag = _KEPT_TEXT
             hidden = True
     return hidden
