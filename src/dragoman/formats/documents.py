@@ -31,6 +31,7 @@ from dragoman.formats import (
     spreadsheet,
     subtitles,
     transfuse,
+    unlisted_slides,
     wellformed,
     wordinline,
     wordruns,
@@ -308,6 +309,8 @@ def extract(
             characters_twice = wordruns.fallback_characters(data)  # text boxes written twice, billed once
         if fmt.transfuse in ("odt", "odp"):  # deleted text hidden, marks out of sentences (opendocument_text.py)
             data = opendocument_text.prepare(data)
+        if fmt.transfuse == "pptx":  # slides the presentation does not list are shown by no reader
+            data = unlisted_slides.hide(data)
         if fmt.transfuse in ("docx", "pptx"):  # empty DrawingML texts crash it too (drawingruns.py)
             data = drawingruns.drop_empty_runs(data)
         try:
@@ -407,6 +410,8 @@ def inject(
             data = wordruns.restore(wordinline.restore(data))  # and the hyperlinks wordruns hid
         if document.format.transfuse in ("odt", "odp"):
             data = opendocument_text.restore(data)
+        if document.format.transfuse == "pptx":
+            data = unlisted_slides.restore(data)
         if document.metadata:
             texts = [plaintext.unescape(segment) for segment in translated[described : len(translated) - page_texts]]
             data = inject_metadata(data, document.metadata, texts)
