@@ -8,11 +8,12 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from lxml import etree
 
 from dragoman.engines.apertium import ApertiumEngine
 from dragoman.errors import ConverterCrashed, DocumentTooComplex
 from dragoman.formats import html
-from dragoman.formats.documents import extract, format_for, inject
+from dragoman.formats.documents import ExtractedDocument, extract, format_for, inject
 
 
 @pytest.fixture(scope="module")
@@ -202,3 +203,138 @@ def test_a_page_nested_as_deep_as_the_converter_reads_is_translated_whole(engine
     page = "<html><body><p>The cat is black.</p>" + "<div>" * levels + "The house is red." + "</div>" * levels
     out, _ = translate(page + "<p>The dog is white.</p></body></html>", engine)
     assert "La casa es roja." in out and "El perro es blanco." in out
+
+
+def _translate_file(name: str, data: bytes, engine: ApertiumEngine) -> tuple[bytes, ExtractedDocument]:
+    document = extract(data, format_for(name))
+    out = inject(document, engine.translate(document.segments, "en", "es"), target_language="es")
+    return out, document
+
+
+def _found(root: etree._Element, path: str) -> etree._Element:
+    element = root.find(path)
+    assert element is not None, path
+    return element
+
+
+LEGIT_XHTML = """<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd">
+<html xmlns="http://www.w3.org/1999/xhtml" xml:lang="en" lang="en">
+<head><title>The book chapter</title><meta name="description" content="A chapter about the sea"/></head>
+<body>
+<h1>Chapter one</h1>
+<p>The old man went to the sea.<br/>He was very tired.</p>
+<p><img src="sea.png" alt="The blue sea"/></p>
+<hr/>
+<p>The end of the <em>first</em> chapter.</p>
+</body>
+</html>
+"""
+
+
+def test_an_xhtml_page_comes_back_as_well_formed_xml_with_its_prolog(engine: ApertiumEngine) -> None:
+    # Given an XHTML 1.0 page (red-team report 13, finding 12: repro/legit.xhtml)
+    out, _ = _translate_file("legit.xhtml", LEGIT_XHTML.encode(), engine)
+    text = out.decode()
+    # Then an XML parser reads the translation, which keeps its declaration and DOCTYPE
+    root = etree.fromstring(out, etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False))
+    assert root.tag == "{http://www.w3.org/1999/xhtml}html"
+    assert text.startswith(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict'
+    )
+    assert root.get("lang") == "es" and root.get("{http://www.w3.org/XML/1998/namespace}lang") == "es"
+    # void elements end themselves; no Content-Type <meta> is added to an XML document
+    assert "<br/>" in text and '<img src="sea.png" alt="El mar azul"/>' in text and "<hr/>" in text
+    assert "</br>" not in text and "</img>" not in text and "http-equiv" not in text
+    assert '<meta name="description" content="Un capítulo sobre el mar"/>' in text
+    assert "El fin del <em>primer</em> capítulo." in text
+
+
+def test_an_epub_chapter_keeps_its_namespaces_svg_names_and_attribute_values(engine: ApertiumEngine) -> None:
+    # Given an EPUB 3 chapter: XML syntax of HTML, an epub namespace, SVG, a form's booleans
+    chapter = (
+        '<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html>\n'
+        '<html xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops" xml:lang="en">\n'
+        "<head><title>The garden</title>"
+        '<meta http-equiv="Content-Type" content="text/html; charset=utf-8"/></head>\n'
+        '<body>\n<section epub:type="chapter">\n<h1>The garden</h1>\n'
+        '<p>The cat is black.<a epub:type="noteref" href="#n1">1</a></p>\n'
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><linearGradient id="g" '
+        'gradientUnits="userSpaceOnUse"/><text x="1" y="5">The big house</text></svg>\n'
+        '<form><input type="checkbox" checked="checked"/><select multiple="multiple">'
+        '<option selected="selected">The red car</option></select></form>\n'
+        '<p translate="no">The dog.<br/>The house.</p>\n'
+        '<aside epub:type="footnote" id="n1"><p>The house is big.</p></aside>\n</section>\n</body>\n</html>\n'
+    )
+    out, _ = _translate_file("chapter1.xhtml", chapter.encode(), engine)
+    text = out.decode()
+    root = etree.fromstring(out, etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False))
+    svg = "{http://www.w3.org/2000/svg}"
+    assert _found(root, f".//{svg}svg").get("viewBox") == "0 0 10 10"
+    assert _found(root, f".//{svg}linearGradient").get("gradientUnits") == "userSpaceOnUse"
+    assert _found(root, f".//{svg}text").text == "La casa grande"  # SVG text a reader sees is translated
+    assert text.startswith('<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE html>\n<html')
+    assert 'epub:type="noteref"' in text and 'epub:type="footnote"' in text
+    assert 'checked="checked"' in text and 'multiple="multiple"' in text and 'selected="selected"' in text
+    assert text.count("http-equiv") == 1  # the page's own, kept
+    assert '<p translate="no">The dog.<br/>The house.</p>' in text
+
+
+def test_an_html_page_is_still_written_as_html() -> None:
+    page = b"<!DOCTYPE html><html><body><p>The cat<br>is black.</p><img src=a.png alt='A cat'></body></html>"
+    prepared = html.prepare(page)
+    assert prepared.prolog is None
+    assert html.finish(prepared.data, prepared, list(prepared.texts), None) == page
+
+
+def test_spaces_between_blocks_and_text_around_them_survive(engine: ApertiumEngine) -> None:
+    # Given text and inline elements right in <body>, between blocks, each on a line of its own
+    # (red-team report 13, finding 15: the converter dropped the line breaks at their edges)
+    page = (
+        "<html><body>\n<p>The cat is black.</p>\n"
+        '<p translate="no">The dog.</p>\n'
+        "<a href='/'>The house</a>\n"
+        "<details><summary>More</summary><p>The garden.</p></details>\n"
+        "<abbr title='World Health Organization'>WHO</abbr> says the water is good.\n"
+        "<div>The car <img src='c.png' alt=''> is red.</div>\n"
+        "</body></html>\n"
+    )
+    out, _ = translate(page, engine)
+    assert '<p>El gato es negro.</p>\n<p translate="no">The dog.</p>\n<a href="/">La casa</a>\n<details>' in out
+    assert "</details>\n<abbr" in out and "bien.\n<div>" in out
+    assert "El coche <img" in out and '<img src="c.png" alt=""> es rojo.' in out
+    assert "</div>\n</body>" in out and "dragoman-" not in out
+
+
+def test_svg_texts_and_an_iframes_srcdoc_are_translated(engine: ApertiumEngine) -> None:
+    # Given an SVG chart's label and title, and an iframe whose document is written in its srcdoc
+    # (red-team report 13, finding 13: repro/tricky.html)
+    out, _ = translate(
+        '<html><body><p>The chart.</p><svg viewBox="0 0 9 9"><text x="0" y="10">The black cat &amp; the dog</text>'
+        "<title>The big house</title><desc>The <!-- a note -->red car</desc><style>text { fill: red }</style>"
+        '</svg><iframe srcdoc="&lt;p&gt;The white dog &amp;amp; &lt;b&gt;the cat&lt;/b&gt;&lt;/p&gt;'
+        '&lt;script&gt;var a = &quot;The house&quot;&lt;/script&gt;" title="The frame"></iframe></body></html>',
+        engine,
+    )
+    assert '<text x="0" y="10">El gato negro &amp; el perro</text><title>La casa grande</title>' in out
+    assert "<desc>El <!-- a note -->coche rojo</desc><style>text { fill: red }</style>" in out
+    frame = _found(etree.fromstring(out.encode(), etree.HTMLParser()), ".//iframe")
+    assert frame.get("srcdoc") == '<p>El perro blanco &amp; <b>el gato</b></p><script>var a = "The house"</script>'
+
+
+def test_what_the_page_shows_untranslated_is_said() -> None:
+    # Given a page with prose in a <pre> and text in an SVG outside its <text> (a foreignObject)
+    document = extract(
+        b"<html><body><p>The cat.</p><pre>The prose\n in a block.</pre><pre>  </pre>"
+        b'<svg><foreignObject><p>The dog.</p></foreignObject></svg><pre translate="no">The house.</pre>'
+        b"</body></html>",
+        format_for("a.html"),
+    )
+    assert document.page is not None
+    codes = {warning.code: warning.message for warning in document.page.warnings}
+    assert codes.keys() == {"PreformattedTextNotTranslated", "SvgTextNotTranslated"}
+    assert "1 preformatted block" in codes["PreformattedTextNotTranslated"]
+    document.discard()
+    plain = extract(b"<html><body><p>The cat.</p><svg><text>The dog.</text></svg></body></html>", format_for("a.html"))
+    assert plain.page is not None and plain.page.warnings == []
+    plain.discard()

@@ -20,12 +20,28 @@ sentences. Before the converter reads a page:
   segments of their own (Transfuse translates `alt`, `placeholder`, `label` and the `title` of other
   elements, but none of these); each is replaced by a numbered placeholder that `finish` fills with
   its translation. Those of elements not to be translated are left alone;
-- a not-translated image keeps its `alt` text (renamed for the converter, which would translate it).
+- a not-translated image keeps its `alt` text (renamed for the converter, which would translate it);
+- the texts of SVG's `<text>`, `<title>` and `<desc>` (SVG 2, "Text" and "Document Structure"),
+  which the converter leaves as written with the rest of a drawing, become segments too, one per
+  text between two tags; so do those of an `<iframe srcdoc>` (the frame's document, HTML in an
+  attribute: each translation is escaped for it, then for the attribute). What the page still
+  shows untranslated is said in `PreparedPage.warnings`: the words of a `<pre>` (code, usually,
+  which the converter keeps as written) and those of a drawing outside its texts (a
+  `<foreignObject>`'s);
+- a space between a block (`<p>`, `<img>`, `<svg>`: any element the converter does not carry in
+  a sentence) and text or an inline element is given a comment of ours on its inner side: the
+  converter dropped the spaces at the edges of a run of text outside a block (`</p>\n<a>Home</a>\n`
+  came back `</p><a>Inicio</a>`), and keeps one beside a comment;
+- a `<meta>` charset (or XML declaration) that is not UTF-8 is made UTF-8: the page given is
+  UTF-8 (the document layer decodes a page in the legacy charset it declares), and the converter
+  decodes a page as its `<meta>` says.
 
 After it, `finish` gives the hidden elements back their names and content (a converter that lost
-one is a converter fault: nothing kept is dropped silently), fills the placeholders, and sets
-`<html lang>` to the target language. Every mark of ours carries a number drawn for the document,
-so no page's own text can be taken for one.
+one is a converter fault: nothing kept is dropped silently), fills the placeholders, takes our
+comments away, and sets `<html lang>` to the target language; an XHTML page (an XML declaration,
+or the XHTML namespace: an `.xhtml` file, an EPUB chapter) is written back as XML (`xhtml.py`).
+Every mark of ours carries a number drawn for the document, so no page's own text can be taken
+for one.
 
 A `<sub>` or `<sup>` written against a word (`cat<sup>1</sup>.`, a footnote's mark) is given a
 space on that side before the converter, so the engine reads the mark apart from the word, and
@@ -36,15 +52,17 @@ link) and, when a mark of a paragraph is followed by a space and a later one is 
 wrong element (`cat<sup>1</sup>is`); on every page, `finish` also takes away any space and
 attribute of its marks that are left.
 
-The page is read by a small tokenizer of our own, in time linear in its length whatever it holds
-(the standard library's `html.parser` takes quadratic time on a page of unclosed tags), which gives
-each tag's position, so only the tags and attributes concerned are changed: everything else reaches
-the converter byte for byte. Sources: HTML Living Standard, "The translate attribute", "Optional
-tags", "The lang and xml:lang attributes", "Standard metadata names"; the Open Graph protocol.
+The page is read by a small tokenizer of our own (`_htmltags.py`), in time linear in its length
+whatever it holds (the standard library's `html.parser` takes quadratic time on a page of unclosed
+tags), which gives each tag's position, so only the tags and attributes concerned are changed:
+everything else reaches the converter byte for byte. Sources: HTML Living Standard, "The
+translate attribute", "Optional tags", "The lang and xml:lang attributes", "Standard metadata
+names", "The iframe element" (srcdoc), "Specifying the document's character encoding"; SVG 2;
+the Open Graph protocol.
 
 Shapes: `prepare(data: bytes) -> PreparedPage`; `finish(data: bytes, page: PreparedPage,
 translations: list[str], language: str | None) -> bytes`. Pages are UTF-8 (the document layer
-converts others first); bytes that are not UTF-8 pass through unchanged.
+converts others first, `htmlcharset.py`); bytes that are not UTF-8 pass through unchanged.
 """
 
 from __future__ import annotations
@@ -55,7 +73,10 @@ import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from dragoman.domain.specs import DocumentWarning
 from dragoman.errors import ConverterCrashed
+from dragoman.formats import xhtml
+from dragoman.formats._htmltags import RAW_TEXT, VOID, Tag, tags
 from dragoman.formats.screening import HTML_INLINE_TAGS
 
 __all__ = ["PLACEHOLDER", "PreparedPage", "finish", "prepare"]
@@ -64,10 +85,6 @@ __all__ = ["PLACEHOLDER", "PreparedPage", "finish", "prepare"]
 # at an empty inline element. One character each, which the converter counts as text.
 PLACEHOLDER = "0"
 
-# Elements that hold no content.
-_VOID = frozenset(
-    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"}
-)
 _NEVER_HIDDEN = frozenset({"html", "head", "body", "title"})  # their children are hidden instead
 _BLOCKS = frozenset(
     {
@@ -94,11 +111,20 @@ _META_NAMES = frozenset({"description", "og:title", "og:description", "twitter:t
 _BUTTON_INPUTS = frozenset({"submit", "button", "reset"})
 # Only a page holding one of these has anything to prepare (most pages hold a title attribute or a <code>).
 _WORTH_READING = re.compile(
-    rb"translate\s*=|notranslate|<code|<meta|title\s*=|placeholder\s*=|aria-label\s*=|<input|<su[bp]\b", re.IGNORECASE
+    rb"translate\s*=|notranslate|<code|<meta|title\s*=|placeholder\s*=|aria-label\s*=|<input|<su[bp]\b|<svg|srcdoc|<pre",
+    re.IGNORECASE,
 )
 _HTML_START = re.compile(rb"<html\b[^>]*>", re.IGNORECASE)
 _LANG = re.compile(rb"""(\b(?:xml:)?lang\s*=\s*)(?:"[^"]*"|'[^']*'|[^\s>]+)""", re.IGNORECASE)
 _SUB_OR_SUP = re.compile(r"<(/?)(su[bp])\b[^>]*>", re.IGNORECASE)
+_SVG_TEXTS = frozenset({"text", "title", "desc"})  # SVG's elements whose text a reader sees (SVG 2, §11, §5.9)
+_LETTER = re.compile(r"[^\W\d_]")
+_SPACES = " \t\n\r\f"  # ASCII whitespace (HTML Living Standard); a no-break space is text
+_NOT_TEXT = re.compile(r"<!--.*?(?:-->|$)|<[!?][^>]*(?:>|$)", re.DOTALL)  # comments, declarations
+# Elements whose content the converter leaves as written: no space in them is lost.
+_AS_WRITTEN = frozenset({"pre", "svg", "math", "template"})
+# `<meta charset=...>`, and the charset of `<meta http-equiv="Content-Type" content="...; charset=...">`
+_META_CHARSET = re.compile(r"""(<meta\b[^<>]*?\bcharset\s*=\s*["']?)([^"'\s;/>]*)""", re.IGNORECASE)
 
 
 @dataclass(slots=True)
@@ -112,6 +138,14 @@ class PreparedPage:
     texts: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
     nonce: str = ""
+    # the indexes in `texts` of those written in HTML inside an attribute (an iframe's `srcdoc`)
+    inner: frozenset[int] = frozenset()
+    # what the page shows that is not translated (`<pre>`, SVG outside its texts), said on its task
+    warnings: list[DocumentWarning] = field(default_factory=list)
+    # an XHTML page's prolog (`xhtml.prolog`), which `finish` gives back, writing the page as XML;
+    # None for an HTML page
+    prolog: str | None = None
+    declared_charset: bool = False  # whether an XHTML page has its own `<meta charset>`
 
 
 @dataclass(slots=True)
@@ -121,77 +155,9 @@ class _Open:
     in_pre: bool
     kept: int | None = None  # the index of its content in `PreparedPage.kept` when it is hidden
     content_start: int = 0  # where its content begins, in the page's characters
-
-
-@dataclass(frozen=True, slots=True)
-class _Tag:
-    """A start or end tag of a page: its name (lower case), attributes (values unescaped), where it
-    is in the page's characters, and whether it ends itself (`<br/>`)."""
-
-    name: str
-    attributes: dict[str, str]
-    start: int
-    end: int
-    is_end: bool = False
-    closed: bool = False
-
-
-_MARKUP = re.compile(r"<(?:(?P<end>/)?(?P<name>[A-Za-z][^\s/<>]*)|(?P<comment>!--)|(?P<other>[!?]))")
-_ATTRIBUTE = re.compile(
-    r"""\s*(?P<name>[^\s"'<>/=]+)(?:\s*=\s*(?:"(?P<double>[^"]*)"|'(?P<single>[^']*)'|(?P<bare>[^\s<>]+)))?"""
-)
-_TAG_END = re.compile(r"\s*(?P<closed>/?)\s*>")
-_SLASHES = re.compile(r"[\s/]+")
-# Elements whose content is text, not markup, up to their end tag (HTML Living Standard, "Raw text
-# elements" and "Escapable raw text elements").
-_RAW_TEXT = frozenset({"script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes"})
-
-
-def _tags(page: str) -> Iterator[_Tag]:
-    """The start and end tags of `page`, in order; comments, declarations and raw text skipped. In
-    time linear in the page's length, whatever it holds (the standard library's tokenizer takes
-    quadratic time on a page of unclosed tags), and as tolerant: a `<` that begins no tag is text."""
-    position = 0
-    while (found := _MARKUP.search(page, position)) is not None:
-        if found.group("comment"):
-            close = page.find("-->", found.end())
-            position = len(page) if close < 0 else close + 3
-            continue
-        if found.group("other"):
-            close = page.find(">", found.end())
-            position = len(page) if close < 0 else close + 1
-            continue
-        name = found.group("name").lower()
-        if found.group("end"):
-            close = page.find(">", found.end())
-            end = len(page) if close < 0 else close + 1
-            yield _Tag(name, {}, found.start(), end, is_end=True)
-            position = end
-            continue
-        attributes: dict[str, str] = {}
-        cursor = found.end()
-        while True:
-            slashes = _SLASHES.match(page, cursor)  # `<a/b>`: a slash between attributes is a space
-            if slashes is not None and _TAG_END.match(page, cursor) is None:
-                cursor = slashes.end()
-            attribute = _ATTRIBUTE.match(page, cursor)
-            if attribute is None:
-                break
-            value = next((v for v in attribute.group("double", "single", "bare") if v is not None), "")
-            attributes.setdefault(attribute.group("name").lower(), html.unescape(value))
-            cursor = attribute.end()
-        ending = _TAG_END.match(page, cursor)
-        if ending is None:  # not a tag after all
-            position = found.start() + 1
-            continue
-        tag = _Tag(name, attributes, found.start(), ending.end(), closed=bool(ending.group("closed")))
-        yield tag
-        position = tag.end
-        if name in _RAW_TEXT and not tag.closed:
-            close_tag = re.compile(rf"</{re.escape(name)}[\s/>]", re.IGNORECASE).search(page, position)
-            position = len(page) if close_tag is None else close_tag.start()
-        elif name == "plaintext":
-            return
+    pre: int = -1  # where the outermost `<pre>` it is in begins, or -1
+    svg: int = -1  # where the outermost `<svg>` it is in begins, or -1
+    svg_text: bool = False  # whether it is an SVG `<text>`, `<title>` or `<desc>`, or in one
 
 
 class _Marker:
@@ -208,22 +174,30 @@ class _Marker:
         self.stack: list[_Open] = []
         self.depths: dict[str, list[int]] = {}  # name -> where elements of that name are open in `stack`
         self.hiding = 0  # how many open elements are inside a hidden one, or are it
+        self.inner: set[int] = set()  # texts written in HTML inside an attribute
+        self.pre_with_text: set[int] = set()  # where each `<pre>` holding words begins
+        self.svg_with_text: set[int] = set()  # where each `<svg>` holding words it does not show as text begins
 
     def read(self) -> None:
         """Read the whole page, recording the edits."""
-        for tag in _tags(self.page):
+        previous: Tag | None = None
+        for tag in tags(self.page):
+            raw = previous is not None and not previous.is_end and not previous.closed and previous.name in RAW_TEXT
+            if previous is not None and not (raw and not (previous.name == "title" and self._in_svg())):
+                self._text(previous.end, tag.start)
             if tag.is_end:
                 self._end(tag)
             else:
                 self._start(tag)
+            previous = tag
         if self.stack:  # what the page leaves open at its end
             self._pop_to(0, len(self.page), len(self.page))
 
-    def _start(self, found: _Tag) -> None:
+    def _start(self, found: Tag) -> None:
         tag, values, closed, start, end = found.name, found.attributes, found.closed, found.start, found.end
         raw = self.page[start:end]
         self._close_implied(tag, start)
-        opens = tag not in _VOID and not closed
+        opens = tag not in VOID and not closed
         if self.hiding:
             if opens:
                 self._push(_Open(tag, False, False))
@@ -241,6 +215,8 @@ class _Marker:
         rewritten = raw
         if translated and not kept_code:
             rewritten = self._placeholders(tag, values, rewritten)
+            if tag == "iframe" and (values.get("srcdoc") or "").strip():
+                rewritten = self._srcdoc(values["srcdoc"], rewritten)
         elif tag == "img":
             rewritten = _rename_attribute(rewritten, "alt", f"data-dragoman-{self.nonce}-alt")
         if hide:
@@ -250,12 +226,94 @@ class _Marker:
             self.edits.append((start, end, rewritten))
         if not opens:
             return
-        entry = _Open(tag, translated and not kept_code, parent.in_pre or tag == "pre")
+        entry = _Open(tag, translated and not kept_code, parent.in_pre or tag == "pre", pre=parent.pre, svg=parent.svg)
+        if tag == "pre" and parent.pre < 0:
+            entry.pre = start
+        if tag == "svg" and parent.svg < 0:
+            entry.svg = start
+        entry.svg_text = parent.svg_text or (parent.svg >= 0 and tag in _SVG_TEXTS)
         if hide:
             entry.kept, entry.content_start = len(self.kept), end
             self.kept.append("")
             self.hiding = 1
         self._push(entry)
+
+    def _in_svg(self) -> bool:
+        return bool(self.stack) and self.stack[-1].svg >= 0
+
+    def _text(self, start: int, end: int) -> None:
+        """Note the text between two tags, `page[start:end]`: an SVG text's becomes a placeholder,
+        words in a `<pre>` or elsewhere in an SVG drawing are noted for the page's warnings."""
+        if self.hiding or not self.stack or not _LETTER.search(self.page, start, end):
+            return
+        top = self.stack[-1]
+        if not top.translated:
+            return
+        if top.svg_text:
+            for piece_start, piece_end in _text_pieces(self.page, start, end):
+                self._text_placeholder(piece_start, piece_end)
+        elif top.svg >= 0:
+            self.svg_with_text.add(top.svg)
+        elif top.pre >= 0:
+            self.pre_with_text.add(top.pre)
+
+    def _text_placeholder(self, start: int, end: int) -> None:
+        """Replace the text `page[start:end]` (no markup in it) by a placeholder, its spaces kept."""
+        text = self.page[start:end]
+        core = text.strip(_SPACES)
+        if not core or not _LETTER.search(core):
+            return
+        at = start + len(text) - len(text.lstrip(_SPACES))
+        self.edits.append((at, at + len(core), f"dragoman-{self.nonce}-text-{len(self.texts)}"))
+        self.texts.append(html.unescape(core))
+
+    def _srcdoc(self, document: str, raw: str) -> str:
+        """`raw` (an iframe's start tag) with the texts of its `srcdoc` (an HTML document, `document`)
+        replaced by placeholders; each translation is written escaped twice, for the document and for
+        the attribute. The document's texts are translated one by one: between two of its tags."""
+        edits: list[tuple[int, int, str]] = []
+        previous: Tag | None = None
+        for tag in [*tags(document), None]:
+            if previous is not None and not previous.is_end and not previous.closed and previous.name in RAW_TEXT:
+                previous = tag
+                continue
+            start, end = previous.end if previous is not None else 0, tag.start if tag is not None else len(document)
+            for piece_start, piece_end in _text_pieces(document, start, end):
+                text = document[piece_start:piece_end]
+                core = text.strip(_SPACES)
+                if core and _LETTER.search(core):
+                    at = piece_start + len(text) - len(text.lstrip(_SPACES))
+                    self.inner.add(len(self.texts))
+                    edits.append((at, at + len(core), f"dragoman-{self.nonce}-text-{len(self.texts)}"))
+                    self.texts.append(html.unescape(core))
+            previous = tag
+        if not edits:
+            return raw
+        return _replace_value(raw, "srcdoc", html.escape(_apply(document, edits), quote=True))
+
+    def warnings(self) -> list[DocumentWarning]:
+        """What the page shows that is not translated: `<pre>` blocks' words, and SVG drawings'
+        outside their texts (a `<foreignObject>`'s)."""
+        found: list[DocumentWarning] = []
+        if self.pre_with_text:
+            count = len(self.pre_with_text)
+            found.append(
+                DocumentWarning(
+                    "PreformattedTextNotTranslated",
+                    f"the text of {count} preformatted block{'s' if count > 1 else ''} (<pre>: code, usually) "
+                    f"{'is' if count == 1 else 'are'} kept as written, not translated",
+                )
+            )
+        if self.svg_with_text:
+            count = len(self.svg_with_text)
+            found.append(
+                DocumentWarning(
+                    "SvgTextNotTranslated",
+                    f"text in {count} SVG drawing{'s' if count > 1 else ''} outside its <text>, <title> and <desc> "
+                    "(a <foreignObject>'s) is not translated",
+                )
+            )
+        return found
 
     def _push(self, entry: _Open) -> None:
         self.depths.setdefault(entry.name, []).append(len(self.stack))
@@ -284,7 +342,7 @@ class _Marker:
                 self.texts.append(text)
         return raw
 
-    def _end(self, found: _Tag) -> None:
+    def _end(self, found: Tag) -> None:
         if self.depths.get(found.name):
             self._pop_to(self.depths[found.name][-1], found.start, found.end)
 
@@ -317,7 +375,7 @@ class _Marker:
 
 MAX_DEPTH = 200  # Transfuse's HTML parser (libxml2) stops at 256 levels and drops the rest of the page
 _ANY_TAG = re.compile(rb"<(/?)([A-Za-z][^\s/>]*)[^<>]*?(/?)>")
-_VOID_BYTES = frozenset(name.encode() for name in _VOID)
+_VOID_BYTES = frozenset(name.encode() for name in VOID)
 
 
 def nesting_depth(data: bytes, limit: int = MAX_DEPTH) -> int:
@@ -338,20 +396,83 @@ def nesting_depth(data: bytes, limit: int = MAX_DEPTH) -> int:
 
 
 def prepare(data: bytes) -> PreparedPage:
-    """`data` (an HTML page, UTF-8) made ready for the converter (see the module's docstring), with
-    the attribute texts to translate and the content kept aside. A page with nothing to prepare
-    comes back as it is."""
-    if not _WORTH_READING.search(data):
-        return PreparedPage(data)
+    """`data` (an HTML or XHTML page, UTF-8) made ready for the converter (see the module's
+    docstring), with the attribute and SVG texts to translate, the content kept aside and what is
+    left untranslated (`warnings`). A page with nothing to prepare comes back as it is (`data` is
+    the very object given). Linear in the page's length, whatever it holds."""
     page = data.decode("utf-8", "surrogateescape")
     nonce = secrets.token_hex(4)
+    prepared = page
     marker = _Marker(page, nonce)
-    marker.read()
-    prepared = _apply(page, marker.edits)
-    spaced = _apply(prepared, _spaces_around_marks(prepared, nonce))
-    if spaced == page:
-        return PreparedPage(data)
-    return PreparedPage(spaced.encode("utf-8", "surrogateescape"), marker.texts, marker.kept, nonce)
+    if _WORTH_READING.search(data):
+        marker.read()
+        prepared = _apply(page, marker.edits)
+        prepared = _apply(prepared, _spaces_around_marks(prepared, nonce))
+    prepared = _apply(prepared, _edge_spaces(prepared, f"<!--dragoman-{nonce}-->"))
+    prepared = _utf8_declared(prepared)
+    is_xhtml = xhtml.is_xhtml(page)
+    return PreparedPage(
+        data if prepared == page else prepared.encode("utf-8", "surrogateescape"),
+        marker.texts,
+        marker.kept,
+        nonce if prepared != page else "",
+        frozenset(marker.inner),
+        marker.warnings(),
+        xhtml.prolog(page) if is_xhtml else None,
+        xhtml.declares_charset(page) if is_xhtml else False,
+    )
+
+
+def _text_pieces(page: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    """Where the text of `page[start:end]` is, between its comments and declarations."""
+    for found in _NOT_TEXT.finditer(page, start, end):
+        yield start, found.start()
+        start = found.end()
+    yield start, end
+
+
+def _edge_spaces(page: str, mark: str) -> list[tuple[int, int, str]]:
+    """The edits that write `mark` (a comment of ours) between a space and the text or inline
+    element it borders where the other side is an element the converter does not read as inline
+    (a `<p>`, `<img>`, `<svg>`...): the converter drops a space at the edge of the text it reads as
+    one (`</p>\n<a>Home</a>\n<p>` came back `</p><a>Inicio</a><p>`), and keeps one beside a
+    comment. Nothing is marked in raw text or in elements the converter keeps as written."""
+    edits: list[tuple[int, int, str]] = []
+    previous: Tag | None = None
+    as_written = 0
+    for tag in tags(page):
+        raw = previous is not None and not previous.is_end and not previous.closed and previous.name in RAW_TEXT
+        if previous is not None and not raw and not as_written:
+            gap = page[previous.end : tag.start]
+            lead, trail = len(gap) - len(gap.lstrip(_SPACES)), len(gap) - len(gap.rstrip(_SPACES))
+            after, before = previous.name not in HTML_INLINE_TAGS, tag.name not in HTML_INLINE_TAGS
+            if not gap or "<" in gap.strip(_SPACES) and _NOT_TEXT.search(gap):
+                pass
+            elif lead == len(gap):  # only spaces, between two tags
+                if after != before:
+                    edits.append((tag.start, tag.start, mark) if after else (previous.end, previous.end, mark))
+            else:
+                if after and lead:
+                    edits.append((previous.end + lead, previous.end + lead, mark))
+                if before and trail:
+                    edits.append((tag.start - trail, tag.start - trail, mark))
+        if tag.name in _AS_WRITTEN:
+            as_written = max(0, as_written - 1) if tag.is_end else as_written + (not tag.closed)
+        previous = tag
+    return edits
+
+
+def _utf8_declared(page: str) -> str:
+    """`page` (UTF-8) with each `<meta>` charset it declares, and its XML declaration's encoding,
+    saying UTF-8: the converter decodes a page as its `<meta>` says (HTML Living Standard,
+    "Specifying the document's character encoding")."""
+    page = _META_CHARSET.sub(
+        lambda m: m.group(0) if m.group(2).lower() in ("utf-8", "utf8") else m.group(1) + "utf-8", page
+    )
+    declaration = re.match(r"""\ufeff?\s*<\?xml\s[^<>]*?\sencoding\s*=\s*(["'])([^"']*)\1""", page)
+    if declaration is not None and declaration.group(2).lower() not in ("utf-8", "utf8"):
+        page = page[: declaration.start(2)] + "UTF-8" + page[declaration.end(2) :]
+    return page
 
 
 def _apply(page: str, edits: list[tuple[int, int, str]]) -> str:
@@ -415,17 +536,28 @@ def finish(data: bytes, page: PreparedPage, translations: list[str], language: s
                 f"the converter lost {len(page.kept) - restored} of the page's elements not to be translated"
             )
         text = text.replace(f"data-dragoman-{page.nonce}-alt=", "alt=")
-        text = re.sub(
-            rf"dragoman-{page.nonce}-text-(\d+)",
-            lambda m: html.escape(translations[int(m.group(1))], quote=True) if int(m.group(1)) < len(translations)
-            else m.group(0),
-            text,
-        )  # fmt: skip
+        text = re.sub(rf"dragoman-{page.nonce}-text-(\d+)", lambda m: _filled(m, page, translations), text)
+        text = text.replace(f"<!--dragoman-{page.nonce}-->", "")
         data = text.encode("utf-8", "surrogateescape")
     data = _drop_added_spaces(data, page.nonce)
     if language is not None:
         data = _declare_language(data, language)
+    if page.prolog is not None:
+        text = data.decode("utf-8", "surrogateescape")
+        data = xhtml.well_formed(text, page.prolog, page.declared_charset).encode("utf-8", "surrogateescape")
     return data
+
+
+def _filled(placeholder: re.Match[str], page: PreparedPage, translations: list[str]) -> str:
+    """The translation a placeholder stands for, escaped for where it is: an attribute, an SVG
+    text, or HTML inside an attribute (twice)."""
+    index = int(placeholder.group(1))
+    if index >= len(translations):
+        return placeholder.group(0)
+    text = translations[index]
+    if index in page.inner:
+        text = html.escape(text, quote=False)
+    return html.escape(text, quote=True)
 
 
 def _drop_added_spaces(data: bytes, nonce: str) -> bytes:
