@@ -270,3 +270,24 @@ def test_a_package_whose_part_is_cut_short_is_refused_as_damaged_naming_the_part
             copy.writestr(member, data[:-50] if member.filename == part else data)
     with pytest.raises(UndecodableDocument, match=f"damaged: its part '{part}' is not well-formed XML"):
         extract(damaged.getvalue(), format_for(name))
+
+
+def test_an_office_part_declaring_a_doctype_is_refused_not_written_back() -> None:
+    """Its DOCTYPE was written back into the translation (which Word refuses to open), and the text
+    an entity stood for was lost."""
+    import zipfile
+
+    built = docx.Document()
+    built.add_paragraph("The cat is black.")
+    package = BytesIO()
+    built.save(package)
+    doctype = b'<?xml version="1.0"?>\n<!DOCTYPE w:document [<!ENTITY who "the cat">]>\n'
+    crafted = BytesIO()
+    with zipfile.ZipFile(BytesIO(package.getvalue())) as source, zipfile.ZipFile(crafted, "w") as copy:
+        for member in source.infolist():
+            data = source.read(member)
+            if member.filename == "word/document.xml":
+                data = doctype + data[data.index(b"<w:document") :]
+            copy.writestr(member, data)
+    with pytest.raises(UndecodableDocument, match="'word/document.xml' declares a DOCTYPE"):
+        extract(crafted.getvalue(), format_for("a.docx"))

@@ -6,6 +6,9 @@ back broken.
 Each part is read as a stream (lxml's iterparse, elements cleared as they end: memory stays small
 whatever the part's size), with no entities resolved, no network and no DTD loaded.
 
+A part that declares a DOCTYPE is refused too: no office application writes one (the Open Packaging
+Conventions forbid DTDs), Word refuses to open one, and its entities would stand in for text.
+
 Shape: `check_parts(data, transfuse_format, label)`; raises UndecodableDocument naming the part, or
 DocumentTooComplex for a part nested deeper than libxml2 reads (256 levels: past them the converter
 stops reading, silently, and the text after would be lost).
@@ -23,6 +26,8 @@ from dragoman.errors import DocumentTooComplex, UndecodableDocument
 
 __all__ = ["check_parts"]
 
+_HEAD_BYTES = 4096  # where a DOCTYPE would be: after the XML declaration and comments, before the root
+_DOCTYPE = re.compile(rb"(?:\xef\xbb\xbf)?(?:\s|<\?(?:[^?]|\?(?!>))*\?>|<!--(?:[^-]|-(?!->))*-->)*<!DOCTYPE")
 _MAX_DEPTH = 256  # libxml2's limit without its "huge" option, which no reader here sets
 
 _PARTS = {
@@ -47,6 +52,13 @@ def check_parts(data: bytes, transfuse_format: str, label: str) -> None:
         for name in package.namelist():
             if not pattern.match(name):
                 continue
+            with package.open(name) as part:
+                if _DOCTYPE.match(part.read(_HEAD_BYTES)):
+                    raise UndecodableDocument(
+                        f"the {label} document's part {name!r} declares a DOCTYPE, which office documents never "
+                        "hold (the Open Packaging Conventions forbid DTDs, ECMA-376 Part 2 'XML usage'): it was "
+                        "not written by an office application; open and save it again in one"
+                    )
             with package.open(name) as part:
                 try:
                     for _event, element in etree.iterparse(
