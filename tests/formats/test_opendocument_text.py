@@ -90,3 +90,21 @@ def test_a_paragraph_nested_deeper_than_the_converter_reads_is_refused_not_empti
     body = "<text:p>" + '<text:span text:style-name="T1">' * 300 + "The house is red." + "</text:span>" * 300
     with pytest.raises(DocumentTooComplex, match="256 levels"):
         extract(odt(body + "</text:p>"), format_for("a.odt"))
+
+
+NOTE = (
+    '<text:note text:id="ftn1" text:note-class="footnote"><text:note-citation>1</text:note-citation>'
+    "<text:note-body><text:p>The note about the garden.</text:p></text:note-body></text:note>"
+)
+
+
+def test_a_footnote_inside_a_sentence_stays_after_its_word_and_cuts_no_sentence(engine: ApertiumEngine) -> None:
+    """It ended the block: "El jardín es verde[1] En el verano"."""
+    second = NOTE.replace("ftn1", "ftn2")
+    body = f"<text:p>The garden is green{NOTE} in the summer.</text:p>"
+    body += f"<text:p>The house is red.{second} It is big.</text:p>"
+    content, _ = translated_content(odt(body), engine)
+    shown = re.sub(r"\s+", " ", re.sub(r"<text:note .*?</text:note>", "[1]", content.split("<office:text>")[1]))
+    assert "<text:p>El jardín es verde[1] en el verano.</text:p>" in shown  # its word, wherever the engine put it
+    assert "<text:p>La casa es roja.[1] Es grande.</text:p>" in shown  # after the punctuation that followed it
+    assert content.count("La nota sobre el jardín.") == 2 and "dragoman" not in content

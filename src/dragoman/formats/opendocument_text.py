@@ -5,6 +5,12 @@ final document sees, into the shape Transfuse reads whole.
   paragraphs) is the original's deleted text: no reader of the document sees it, so it is neither
   translated nor billed. Its paragraphs are hidden from the converter under another name
   (`text:dragoman-deleted-p`, `-h`), which `restore` gives back: the change stays recorded as it was.
+- A footnote or endnote (`text:note`) inside a sentence ended the block too ("El jardín es verde[1]
+  En el verano."). Its note is moved to the end of its paragraph, where it cuts nothing, and the
+  word before it is wrapped in a span of ours (style `dragoman-note-<note id>`), which Transfuse
+  carries with the word wherever the engine puts it; `restore` puts the note back after that word
+  (after the punctuation that followed it, when some did) and unwraps the span. A note whose word
+  the engine lost stays at its paragraph's end.
 - Transfuse 0.5.8 ends a block at any element inside a paragraph that holds no text, so the mark
   of a deletion's place (`text:change`), a bookmark or a soft page break cut the sentence around it
   in two ("The house<change/> is red." came back "La casa Es rojo."). A soft page break is where
@@ -25,6 +31,7 @@ there is nothing to do.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections.abc import Callable
 
@@ -43,8 +50,12 @@ _SHOWN = {hidden: shown for shown, hidden in _HIDDEN.items()}
 _TO_START = frozenset({f"{{{_TEXT}}}bookmark-start"})
 _TO_END = frozenset({f"{{{_TEXT}}}change", f"{{{_TEXT}}}bookmark", f"{{{_TEXT}}}bookmark-end"})
 _RECOMPUTED = f"{{{_TEXT}}}soft-page-break"
-_TRIGGERS = (b"text:tracked-changes", b"<text:change ", b"<text:bookmark", b"<text:soft-page-break")
-_HIDDEN_MARK = b"dragoman-deleted-"
+_TRIGGERS = (b"text:tracked-changes", b"<text:change ", b"<text:bookmark", b"<text:soft-page-break", b"<text:note ")
+_HIDDEN_MARKS = (b"dragoman-deleted-", b"dragoman-note-")
+_NOTE, _SPAN = f"{{{_TEXT}}}note", f"{{{_TEXT}}}span"
+_STYLE, _NOTE_ID = f"{{{_TEXT}}}style-name", f"{{{_TEXT}}}id"
+_NOTE_STYLE = re.compile(r"^dragoman-note-(p-)?(.+)$")  # p-: punctuation followed the word, before the note
+_LAST_WORD = re.compile(r"(\w[\w'’-]*)([^\w\s]*)\Z")
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
 
@@ -55,7 +66,7 @@ def prepare(package: bytes) -> bytes:
 
 def restore(package: bytes) -> bytes:
     """`package` (translated) with the deleted text's paragraphs given back their names."""
-    return _rewrite(package, _restore_part, lambda xml: _HIDDEN_MARK in xml)
+    return _rewrite(package, _restore_part, lambda xml: any(mark in xml for mark in _HIDDEN_MARKS))
 
 
 def _rewrite(package: bytes, change: Callable[[etree._Element], bool], wanted: Callable[[bytes], bool]) -> bytes:
@@ -97,14 +108,79 @@ def _prepare_part(root: etree._Element) -> bool:
                 paragraph.insert(0, mark)
             else:
                 paragraph.append(mark)
+    for note in list(root.iter(_NOTE)):
+        changed = _note_to_end(note) or changed
     return changed
+
+
+def _note_to_end(note: etree._Element) -> bool:
+    """Move `note` to the end of its paragraph, its word before it wrapped in a span naming it;
+    whether it moved (not when text does not follow it, nor a word directly precede it)."""
+    paragraph, identifier = note.getparent(), note.get(_NOTE_ID)
+    if paragraph is None or paragraph.tag not in _PARAGRAPHS or not identifier:
+        return False
+    following = (note.tail or "") + "".join(
+        "".join(str(piece) for piece in sibling.itertext()) + (sibling.tail or "") for sibling in note.itersiblings()
+    )
+    previous = note.getprevious()
+    before = (previous.tail if previous is not None else paragraph.text) or ""
+    word = _LAST_WORD.search(before)
+    if not following.strip() or word is None:
+        return False
+    style = f"dragoman-note-{'p-' if word.group(2) else ''}{identifier}"
+    span = etree.Element(_SPAN, {_STYLE: style})
+    span.text, span.tail = word.group(1), word.group(2)
+    kept = before[: word.start()]
+    if previous is not None:
+        previous.tail = kept
+        previous.addnext(span)
+    else:
+        paragraph.text = kept
+        paragraph.insert(0, span)
+    _detach(note)
+    paragraph.append(note)
+    return True
 
 
 def _restore_part(root: etree._Element) -> bool:
     hidden = [element for element in root.iter(*_SHOWN)]
     for element in hidden:
         element.tag = _SHOWN[str(element.tag)]
-    return bool(hidden)
+    spans = [span for span in root.iter(_SPAN) if _NOTE_STYLE.match(span.get(_STYLE) or "")]
+    notes = {note.get(_NOTE_ID): note for note in root.iter(_NOTE)}
+    for span in spans:
+        found = _NOTE_STYLE.match(span.get(_STYLE) or "")
+        assert found is not None  # noqa: S101 - chosen above
+        note = notes.pop(found.group(2), None)
+        if note is not None:
+            _detach(note)
+            punctuation = re.match(r"[^\w\s]*", span.tail or "") if found.group(1) else None
+            cut = punctuation.end() if punctuation is not None else 0
+            note.tail, span.tail = (span.tail or "")[cut:], (span.tail or "")[:cut]
+            span.addnext(note)
+        _unwrap(span)
+    return bool(hidden or spans)
+
+
+def _unwrap(element: etree._Element) -> None:
+    """Replace `element` with its content (text, children, tail), in place."""
+    parent = element.getparent()
+    assert parent is not None  # noqa: S101 - a span is never the root
+    previous, children = element.getprevious(), list(element)
+    index, text, tail = parent.index(element), element.text or "", element.tail or ""
+    parent.remove(element)
+    for offset, child in enumerate(children):
+        parent.insert(index + offset, child)
+    if previous is not None:
+        previous.tail = (previous.tail or "") + text
+    else:
+        parent.text = (parent.text or "") + text
+    if children:
+        children[-1].tail = (children[-1].tail or "") + tail
+    elif previous is not None:
+        previous.tail = (previous.tail or "") + tail
+    else:
+        parent.text = (parent.text or "") + tail
 
 
 def _detach(element: etree._Element) -> None:
