@@ -59,10 +59,19 @@ def test_two_pairs_of_the_same_tags_stay_two() -> None:
 
 
 def test_nested_pairs_open_once_around_their_common_words() -> None:
-    stream = tag_pairs.to_stream(chunks("<c.yellow>", "The ", "<b>", "big", "</b>", " house", "</c>"), keep)
-    outer, inner = dict.fromkeys(match.group(0) for match in CARRIER.finditer(stream))
-    translated = f"{outer}La casa[[/]] {inner}grande[[/]]"
-    assert back(translated) == "<c.yellow>La casa <b>grande</b></c>"
+    pieces = chunks("Look: ", "<c.yellow>", "The ", "<b>", "big", "</b>", " house", "</c>", " now")
+    outer, inner = dict.fromkeys(match.group(0) for match in CARRIER.finditer(tag_pairs.to_stream(pieces, keep)))
+    translated = f"Mira: {outer}La casa[[/]] {inner}grande[[/]] ahora"
+    assert back(translated) == "Mira: <c.yellow>La casa <b>grande</b></c> ahora"
+
+
+def test_a_pair_around_every_word_stays_at_the_edges() -> None:
+    """The engine writes words no tag carries ("I like" -> "Me gustan"): a voice around the whole
+    cue would lose them."""
+    stream = tag_pairs.to_stream(chunks("<v.loud Anne>", "I like ", "<i>", "dogs", "</i>", ".", "</v>"), keep)
+    [inner] = dict.fromkeys(match.group(0) for match in CARRIER.finditer(stream))
+    translated = stream.replace(f"I like {inner}dogs[[/]]", f"Me gustan {inner}los perros[[/]]")
+    assert back(translated) == "<v.loud Anne>Me gustan <i>los perros</i>.</v>"
 
 
 def test_a_tag_without_partner_or_a_pair_without_words_stays_in_place() -> None:

@@ -9,10 +9,12 @@ the engine keeps a word-bound blank on its word), and once translated each run o
 the same tags is written between them again: "La casa roja <b>grande</b>".
 
 A tag is paired with the next closing tag of its name at its level; a tag that has no partner (a
-WebVTT voice `<v Roger>`, a `<br>`), and a pair around no word (`<strong>%(name)s</strong>`), stay
-superblanks in their place. Words of one pair that the engine set apart get its tags once, around
-all of them (`<a>notas de emisión</a>`, the engine's "de" inside): nothing is lost, and a pair is
-written twice only where the engine interleaved its words with another pair's.
+WebVTT voice `<v Roger>`, a `<br>`), a pair around no word (`<strong>%(name)s</strong>`) and a pair
+around every word (`<v Anne>I like dogs.</v>`: the engine writes words of its own, such as a
+pronoun, that no tag carries) stay superblanks in their place. Words of one pair that the engine
+set apart get its tags once, around all of them (`<a>notas de emisión</a>`, the engine's "de"
+inside): nothing is lost, and a pair is written twice only where the engine interleaved its words
+with another pair's.
 
 Shapes: `to_stream(chunks, hide) -> str` for a message as (text, is_markup) chunks in order;
 `resolve(stream) -> str`, a translated stream with the tags written back in place of the carrying
@@ -116,7 +118,11 @@ def _pairs(chunks: Sequence[tuple[str, bool]]) -> dict[int, int]:
             if depth is not None:
                 start = stack[depth][1]
                 del stack[depth:]
-                if any(not markup and _WORD.search(text) for text, markup in chunks[start + 1 : index]):
+                inside = any(not markup and _WORD.search(text) for text, markup in chunks[start + 1 : index])
+                outside = any(
+                    not markup and _WORD.search(text) for text, markup in [*chunks[:start], *chunks[index + 1 :]]
+                )
+                if inside and outside:  # a pair around every word stays at the edges, where it is
                     found[start] = index
     return found
 
