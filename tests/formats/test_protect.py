@@ -83,6 +83,7 @@ def test_code_paths_options_identifiers_placeholders_and_template_syntax_are_hid
     assert kept("Call get_user_name() then run().") == ["get_user_name()", "run()"]
     assert kept("Press Ctrl+Shift+Esc.") == ["Ctrl+Shift+Esc"]
     assert kept("At 10:30 am or 5 pm.") == ["10:30 am", "5 pm"]
+    assert kept("The screen is 27 in wide, the frame 2.5 in.") == ["27 in", "2.5 in"]  # inches, not "en"
     assert kept("Edit $HOME/.config/app/settings.json or %APPDATA%\\logs\\today.log.") == [
         "$HOME/.config/app/settings.json",
         "%APPDATA%\\logs\\today.log",
@@ -95,5 +96,6 @@ def test_code_paths_options_identifiers_placeholders_and_template_syntax_are_hid
 
 
 def test_prose_that_looks_a_little_like_code_is_still_translated() -> None:
-    for text in ["and/or input/output km/h", "a 50% discount", "the e-mail is here", "I am here", "a+b", "C++"]:
+    for text in ["and/or input/output km/h", "a 50% discount", "the e-mail is here", "I am here", "a+b", "C++",
+                 "born in 1990 in Paris", "put 3 in the box"]:  # fmt: skip
         assert kept(text) == [], text

@@ -27,7 +27,7 @@ __all__ = ["KEPT", "keep", "protect", "unprotect"]
 _OPEN = "[dragoman-keep:"
 _TRAILING = ".,;:!?)"
 # Every stretch `_NOT_PROSE` finds holds one of these, and so does every verbatim element's mark.
-_CANDIDATE = re.compile(r"[~@#/{$%_]|\\\\|www\.|\[\[t:|--|\(\)|\+|\d\s?[apAP]\.?[mM]")
+_CANDIDATE = re.compile(r"[~@#/{$%_]|\\\\|www\.|\[\[t:|--|\(\)|\+|\d\s?[apAP]\.?[mM]|\d\s?in\b")
 _CHUNK = re.compile(
     r"(?P<escape>\\.)|(?P<close>\[\[/\]\])|(?P<open>\[\[(?:[^\]\\]|\\.)*\]\])"
     r"|(?P<blank>\[(?:[^\]\\]|\\.)*\])|(?P<text>[^\\\[]+)|(?P<other>.)",
@@ -56,6 +56,7 @@ _NOT_PROSE = re.compile(
     | \b[A-Za-z_]\w*_\w*(?:\(\))? | \b[A-Za-z_]\w*\(\)                       # get_user_name(), run()
     | \b(?:Ctrl|Alt|Shift|Cmd|Win|Meta|Option|Fn)(?:\+[\w-]+)+                # Ctrl+Shift+Esc
     | \b\d{1,2}(?::\d{2})?\s?(?:[ap]\.m\.|[AaPp][Mm]\b)                       # 10:30 am, 5 p.m.
+    | \b\d+(?:[.,]\d+)?\s?in\b(?=\s+(?:wide|tall|long|high|deep|thick|across|diagonal)\b|\s*[,;:)]|\.?\s*$)  # 27 in
     | ~[\w.-]*                                                          # ~ and ~user
     """,
     re.VERBOSE,
