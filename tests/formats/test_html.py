@@ -3,6 +3,7 @@ sees outside the body's text is translated, through the real converter and engin
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -11,8 +12,8 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from dragoman.engines.apertium import ApertiumEngine
-from dragoman.errors import ConverterCrashed, DocumentTooComplex
-from dragoman.formats import html
+from dragoman.errors import ConverterCrashed, DocumentTooComplex, UndecodableDocument
+from dragoman.formats import html, htmlcharset
 from dragoman.formats.documents import ExtractedDocument, extract, format_for, inject
 
 
@@ -338,3 +339,59 @@ def test_what_the_page_shows_untranslated_is_said() -> None:
     plain = extract(b"<html><body><p>The cat.</p><svg><text>The dog.</text></svg></body></html>", format_for("a.html"))
     assert plain.page is not None and plain.page.warnings == []
     plain.discard()
+
+
+CP1252_PAGE = (
+    '<html><head><meta http-equiv="Content-Type" content="text/html; charset=windows-1252">'
+    "<title>The café menu</title></head><body><p>The café sells crème brûlée for 5 € – the best in town.</p>"
+    "</body></html>"
+).encode("cp1252")
+
+
+def test_a_page_is_read_in_the_legacy_charset_it_declares_and_written_in_utf8(engine: ApertiumEngine) -> None:
+    # Given a page saved in Windows-1252 that says so (red-team report 13, finding 15: repro/cp1252.html)
+    codec = htmlcharset.page_encoding(CP1252_PAGE)
+    assert codec == "cp1252"
+    # When it is read as it says (documents.extract, once wired) and translated
+    out, _ = _translate_file("menu.html", CP1252_PAGE.decode(codec).encode(), engine)
+    text = out.decode("utf-8")
+    # Then its translation is UTF-8 and says so, every character as the page showed it
+    assert "charset=UTF-8" in text and "windows-1252" not in text
+    assert "crème brûlée" in text and "5 €" in text and "cafetería" in text
+
+
+@pytest.mark.xfail(strict=True, reason="documents.extract decodes HTML with htmlcharset.page_encoding once wired")
+def test_a_legacy_page_is_translated_through_the_document_layer(engine: ApertiumEngine) -> None:
+    out, _ = _translate_file("menu.html", CP1252_PAGE, engine)
+    assert "crème brûlée" in out.decode("utf-8")
+
+
+@pytest.mark.parametrize(
+    ("page", "codec"),
+    [
+        (b'<meta charset="ISO-8859-1"><p>caf\xe9', "cp1252"),  # as every browser reads it
+        (b"<meta charset=latin1><p>caf\xe9", "cp1252"),
+        (b"<meta content='text/html;charset=koi8-r' http-equiv=content-type><p>\xc1", "koi8_r"),
+        (b"<meta charset=shift_jis><p>\x82\xa0", "cp932"),
+        (b'<?xml version="1.0" encoding="ISO-8859-15"?><html><p>\xa4', "iso8859_15"),
+        (b'<meta charset="windows-1252"><p>caf\xc3\xa9', None),  # UTF-8 whatever it says
+        (b"\xef\xbb\xbf<meta charset=windows-1252><p>caf\xc3\xa9", None),
+        (b'<meta charset="utf-16"><p>caf\xe9', None),  # a <meta> saying UTF-16 means UTF-8
+        (b"<p>caf\xe9", None),  # nothing declared: read as UTF-8 (and refused by the document layer)
+    ],
+)
+def test_the_encoding_a_page_declares_is_read_by_its_whatwg_label(page: bytes, codec: str | None) -> None:
+    assert htmlcharset.page_encoding(page) == codec
+
+
+@pytest.mark.parametrize(
+    ("page", "message"),
+    [
+        (b'<meta charset="klingon"><p>caf\xe9', "'klingon', an encoding Dragoman does not know"),
+        (b'<meta charset="iso-2022-kr"><p>caf\xe9', "'iso-2022-kr', which the WHATWG Encoding Standard"),
+        (b'<meta charset="shift_jis"><p>\x82', "not valid shift_jis text (byte 29)"),
+    ],
+)
+def test_a_page_declaring_an_encoding_it_cannot_be_read_in_is_refused_naming_it(page: bytes, message: str) -> None:
+    with pytest.raises(UndecodableDocument, match=re.escape(message)):
+        htmlcharset.page_encoding(page)
