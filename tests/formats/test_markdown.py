@@ -1,4 +1,4 @@
-"""Markdown: text translated, structure and code kept (formats/markdown.py)."""
+"""Markdown: text translated, structure and code kept (formats/markdown.py, formats/_markdown_inline.py)."""
 
 from __future__ import annotations
 
@@ -286,3 +286,33 @@ def test_what_markdown_keeps_as_written_is_said_on_the_document() -> None:
     )
     assert [warning.code for warning in document.warnings] == ["HtmlBlockNotTranslated"]
     document.discard()
+
+
+def test_a_text_that_begins_in_small_letters_keeps_them_wherever_it_is(engine: ApertiumEngine) -> None:
+    # Given texts beginning with a small letter in a list, a table, the front matter, an image's
+    # alternative text and title, emphasis and a hard-broken line (breaks.cut lowers them, in every format)
+    source = (
+        "---\ntitle: the getting started guide\n---\n"
+        "- the house\n- *the* cat is black.\n\n"
+        "| a cat | the dog |\n|---|---|\n| the house | one |\n\n"
+        '![a black cat](x.png "the cat title") here.\n\n'
+        "The red house  \non the next line.\n"
+    )
+    out = translate(engine, source)
+    # Then each translation begins in small letters too, though the engine wrote a capital
+    assert out.startswith("---\ntitle: la guía de empezar\n---\n- la casa\n- *el* gato es negro.\n")
+    assert "| un gato | el perro |\n|---|---|\n| la casa | uno |\n" in out
+    assert '![un gato negro](x.png "el título de gato") aquí.\n' in out
+    assert "La casa roja  \nen la línea próxima.\n" in out
+
+
+def test_a_translation_that_begins_with_a_word_in_capitals_keeps_it() -> None:
+    # Given a text, a cell, a link's text and an alternative text beginning in small letters, whose
+    # translations begin with an acronym
+    source = "the cat.\n\n| the dog |\n|---|\n\n[the guide](https://e.com) and ![a cat](x.png).\n"
+    document = extract(source.encode(), format_for("a.md"))
+    translated = [segment.replace("the", "EEUU", 1).replace("a cat", "ONU gato", 1) for segment in document.segments]
+    # Then the acronym is kept in capitals, in every place alike
+    assert inject(document, translated).decode() == (
+        "EEUU cat.\n\n| EEUU dog |\n|---|\n\n[EEUU guide](https://e.com) and ![ONU gato](x.png).\n"
+    )

@@ -86,7 +86,6 @@ class Place:
     end: int = 0
     links: tuple[tuple[int, str], ...] = ()  # (span, the link's source), to add if its words were lost
     inside: tuple[tuple[int, str], ...] = ()  # (span, a kept piece's text it held); span 0: the text's own
-    lower: bool = False  # the text starts with a small letter, which the engine capitalises
 
 
 class Parser:
@@ -271,9 +270,7 @@ class InlineContent:
         for source, kind in attributes:
             self.places.append(Place(kind))
             segments.append(escape(source))
-        self.places.append(
-            Place(place.kind, place.line, place.start, place.last, place.end, links, inside, _starts_small(stream))
-        )
+        self.places.append(Place(place.kind, place.line, place.start, place.last, place.end, links, inside))
         segments.append(stream)
 
     def _stream(self, begin: int, end: int, lo: int, hi: int, spans: tuple[int, ...]) -> str:
@@ -430,14 +427,6 @@ def _unescaped(text: str, index: int) -> bool:
     return backslashes % 2 == 0
 
 
-def _starts_small(stream: str) -> bool:
-    """Whether a stream's first word (inside word-bound blanks or not) starts with a small letter."""
-    for start, end, kind in tokens(stream):
-        if kind != "open":
-            return kind == "text" and end - start == 1 and stream[start].islower()
-    return False
-
-
 def _carried(span: int, opening: str, closing: str, inner: str) -> str:
     """`inner` in a word-bound blank whose mark holds the span's number and the Markdown to put
     around the words it ends up on (as hexadecimal: nothing in it can end the blank or mean
@@ -491,10 +480,6 @@ def to_markdown(segment: str, place: Place) -> str:
             word.append(text)
     end_word()
     _join_spans(units, place)
-    kept = {text for _span, text in place.inside}
-    first = next((number for number, (_text, spans) in enumerate(units) if spans is not None), None)
-    if place.lower and first is not None and units[first][0][:1].isupper() and units[first][0] not in kept:
-        units[first] = (units[first][0][0].lower() + units[first][0][1:], units[first][1])  # as the source wrote it
     out: list[str] = []
     open_spans: list[int] = []
     spaces = ""

@@ -29,6 +29,9 @@ label (`[Change Log]`, `[Change Log][]`) becomes a full reference (`[Cambio Regi
 A paragraph spread over several lines comes back on its first line (Markdown joins a paragraph's
 lines anyway), except at a hard break (two trailing spaces, or `\\`), which ends a segment and is
 kept as written (inside a link or emphasis it travels as a blank, with the next line's markers).
+Each text, alternative text, title and value is a segment of its own, so a translation whose source
+began with a small letter gets its first word back in small letters from `breaks.cut`, as in every
+format (the engine writes each with a capital).
 
 Bounded work: markdown-it reads link labels in time quadratic in a paragraph's unclosed brackets
 (`![a` repeated: seconds for 100 KB). Its inline rules are counted as they run; a paragraph that
