@@ -395,3 +395,16 @@ def test_the_encoding_a_page_declares_is_read_by_its_whatwg_label(page: bytes, c
 def test_a_page_declaring_an_encoding_it_cannot_be_read_in_is_refused_naming_it(page: bytes, message: str) -> None:
     with pytest.raises(UndecodableDocument, match=re.escape(message)):
         htmlcharset.page_encoding(page)
+
+
+def test_template_syntax_comes_through_as_written(engine: ApertiumEngine) -> None:
+    # Given a Django template (red-team report 13, finding 6b: django/views/templates/technical_404.html)
+    out, _ = translate(
+        '<html lang="en"><body>\n{% if reason and resolved %}\n<p>The current path, <code>{{ request.path_info }}'
+        "</code>, matched the last one.</p>\n{% endif %}\n<p>Tried {{ request.build_absolute_uri }} in the house."
+        "</p>\n</body></html>",
+        engine,
+    )
+    assert "{% if reason and resolved %}" in out and "{% endif %}" in out
+    assert "<code>{{ request.path_info }}</code>" in out and "{{ request.build_absolute_uri }}" in out
+    assert "La ruta actual" in out
