@@ -110,3 +110,12 @@ def test_html_line_breaks_part_the_lines(engine: ApertiumEngine) -> None:
 def test_plain_text_tabs_part_the_columns(engine: ApertiumEngine) -> None:
     out = translate(f"{TABLE_ROW}\nThe red house\tThe black cat\n".encode(), "a.txt", engine).decode()
     assert out == "Elemento\tPrecio\tCantidad\nLa casa roja\tEl gato negro\n"
+
+
+def test_a_translation_begins_as_its_source_did() -> None:
+    """Apertium leaves a space and a small letter where it drops a first word ("I see the day" ->
+    " veo el día"), and capitalises every sentence."""
+    sources = ["It costs 5 USD.", "I see the day", "  Indented", "the USA", "yes", "\n[tf-block:1-x]\n\nI see"]
+    pieces, join = cut(sources, Breaks(tabs=True))
+    translations = [" Cuesta 5 USD.", " veo el día", "    Sangrado", "EEUU", "Sí", "\n[tf-block:1-x]\n\n veo"]
+    assert join(translations) == ["Cuesta 5 USD.", "Veo el día", "  Sangrado", "EEUU", "sí", "\n[tf-block:1-x]\n\nVeo"]

@@ -360,7 +360,6 @@ def test_a_page_is_read_in_the_legacy_charset_it_declares_and_written_in_utf8(en
     assert "crème brûlée" in text and "5 €" in text and "cafetería" in text
 
 
-@pytest.mark.xfail(strict=True, reason="documents.extract decodes HTML with htmlcharset.page_encoding once wired")
 def test_a_legacy_page_is_translated_through_the_document_layer(engine: ApertiumEngine) -> None:
     out, _ = _translate_file("menu.html", CP1252_PAGE, engine)
     assert "crème brûlée" in out.decode("utf-8")
@@ -408,3 +407,10 @@ def test_template_syntax_comes_through_as_written(engine: ApertiumEngine) -> Non
     assert "{% if reason and resolved %}" in out and "{% endif %}" in out
     assert "<code>{{ request.path_info }}</code>" in out and "{{ request.build_absolute_uri }}" in out
     assert "La ruta actual" in out
+
+
+def test_what_the_page_keeps_untranslated_is_said_on_the_document() -> None:
+    page = b"<html><body><p>The cat is black.</p><pre>The prose in a preformatted block.</pre></body></html>"
+    document = extract(page, format_for("a.html"))
+    assert [warning.code for warning in document.warnings] == ["PreformattedTextNotTranslated"]
+    document.discard()

@@ -45,11 +45,9 @@ def odt(body: str) -> bytes:
             content = source.read(item.filename)
             if item.filename == "content.xml":
                 content = re.sub(rb"<text:p>PLACEHOLDER</text:p>", body.encode(), content)
-                content = content.replace(
-                    b"<office:document-content ",
-                    b'<office:document-content xmlns:dc="http://purl.org/dc/elements/1.1/" ',
-                    1,
-                )  # noqa: E501
+                if b"xmlns:dc=" not in content:  # odfpy declares what any document of the process used
+                    dublin_core = b'<office:document-content xmlns:dc="http://purl.org/dc/elements/1.1/" '
+                    content = content.replace(b"<office:document-content ", dublin_core, 1)
             target.writestr(item, content)
     return out.getvalue()
 

@@ -13,8 +13,13 @@ the source is only indentation; and the superblanks (`[...]`) that stand for a l
 which the converter names per document (`transfuse.break_blanks`). A break inside a word-bound span
 (`[[...]]…[[/]]`) is left where it is: cutting there would part a span's marks.
 
-Shapes: `cut(segments, tabs=…, blanks=…) -> (pieces, join)`; `join(translated pieces) -> segments`,
-one per segment, in order.
+Every piece's translation also begins as its source does: with no more spaces before its first
+word, and with a capital or a small letter as the source's first letter is. The engine capitalises
+every sentence (the second line of a poem, a cell that reads "yes"), and where it drops a first
+word it leaves a space and a small letter ("It costs" -> " Cuesta", "I see the day" -> " veo el día").
+
+Shapes: `cut(segments, breaks) -> (pieces, join)`; `join(translated pieces) -> segments`, one per
+segment, in order.
 """
 
 from __future__ import annotations
@@ -43,11 +48,11 @@ def cut(segments: Sequence[str], breaks: Breaks) -> tuple[list[str], Callable[[l
     """The pieces to translate (each segment cut at its breaks; stretches without visible text are
     not sent), and the function that joins their translations back into one per segment.
 
-    The engine writes every sentence with a capital ("the second line" -> "La segunda línea"): a
-    piece whose source begins with a small letter gets its translation's first word back in small
-    letters, unless that word is all capitals."""
+    Each piece's translation begins as its source does (`_begin_as`): the engine writes every
+    sentence with a capital ("the second line" -> "La segunda línea"), leaves a space where it drops
+    a first word ("It costs" -> " Cuesta") and a small letter after it ("I see" -> " veo")."""
     pieces: list[str] = []
-    lowered: set[int] = set()  # pieces whose source begins with a small letter
+    openings: list[tuple[str, int]] = []  # per piece: its source's first letter, the spaces before it
     layouts: list[list[str | None]] = []  # per segment: kept text, or None for the next translated piece
     for segment in segments:
         layout: list[str | None] = []
@@ -55,8 +60,7 @@ def cut(segments: Sequence[str], breaks: Breaks) -> tuple[list[str], Callable[[l
             if is_break or not visible_text(text).strip():
                 layout.append(text)
                 continue
-            if _initial(text).islower():
-                lowered.add(len(pieces))
+            openings.append(_opening(text)[1:])
             layout.append(None)
             pieces.append(text)
         layouts.append(layout)
@@ -64,7 +68,7 @@ def cut(segments: Sequence[str], breaks: Breaks) -> tuple[list[str], Callable[[l
     def join(translated: list[str]) -> list[str]:
         if len(translated) != len(pieces):
             raise ValueError("one translation is needed per piece")
-        feed = iter(_lower_initial(text) if number in lowered else text for number, text in enumerate(translated))
+        feed = (_begin_as(text, *opening) for text, opening in zip(translated, openings, strict=True))
         return ["".join(next(feed) if item is None else item for item in layout) for layout in layouts]
 
     return pieces, join
@@ -106,21 +110,30 @@ def _stretches(segment: str, breaks: Breaks) -> list[tuple[str, bool]]:
     return stretches
 
 
-def _initial(stream: str) -> str:
-    """The first visible character of `stream` that is not a space ("" if none)."""
-    for _, end, kind in iter_tokens(stream):
+def _opening(stream: str) -> tuple[int, str, int]:
+    """Where `stream`'s first visible character is (-1 if none), that character ("" if none), and
+    how many spaces come right before it."""
+    spaces = 0
+    for start, end, kind in iter_tokens(stream):
         if kind == "text":
-            return stream[end - 1]
-    return ""
+            return start, stream[end - 1], spaces
+        spaces = spaces + 1 if kind == "space" else 0
+    return -1, "", 0
 
 
-def _lower_initial(stream: str) -> str:
-    """`stream` with its first word in small letters when only its initial is a capital ("La" ->
-    "la", never "EEUU")."""
-    letters = ((start, end) for start, end, kind in iter_tokens(stream) if kind == "text")
-    first = next(letters, None)
-    if first is None or first[1] - first[0] != 1 or not stream[first[0]].isupper():
+def _begin_as(stream: str, initial: str, spaces: int) -> str:
+    """`stream` (a translation) beginning as its source did: no more spaces before its first visible
+    character than the source had (`spaces`), and that character's case the case of the source's
+    (`initial`) when both are letters, but for a word in capitals ("EEUU")."""
+    at, first, before = _opening(stream)
+    if at < 0:
         return stream
-    if stream[first[1] : first[1] + 1].isupper():  # an acronym, a name in capitals
+    if before > spaces and stream[at - before + spaces : at].isspace():
+        stream = stream[: at - before + spaces] + stream[at:]
+        at -= before - spaces
+    if not (initial.isalpha() and first.isalpha()) or first.isupper() == initial.isupper():
         return stream
-    return stream[: first[0]] + stream[first[0]].lower() + stream[first[1] :]
+    if stream[at + 1 : at + 2].isupper():  # an acronym, a name in capitals
+        return stream
+    changed = first.lower() if initial.islower() else first.upper()
+    return stream[:at] + changed + stream[at + 1 :]

@@ -23,6 +23,7 @@ from dragoman.formats import (
     drawingruns,
     gettext,
     html,
+    htmlcharset,
     markdown,
     opendocument_spreadsheet,
     opendocument_text,
@@ -260,7 +261,7 @@ def extract(
     page: html.PreparedPage | None = None
     characters_twice = 0
     textless_body: NoTranslatableText | None = None
-    encoding = text_encoding(data) if text is not None else "utf-8"
+    encoding = _encoding(data, fmt) if text is not None else "utf-8"
     if text is not None and fmt.transfuse == "text":
         skeleton, segments, characters = plaintext.take_apart(text)
     elif text is not None and fmt.transfuse in ("srt", "vtt"):
@@ -350,6 +351,8 @@ def extract(
     if fmt.zipped:
         document.warnings = coverage.untranslated(data, fmt.transfuse)
     _take_warnings(document)  # what the format's own handler keeps as written (formula texts, tables...)
+    if page is not None:  # <pre> and SVG text the page shows untranslated (html.py)
+        document.warnings += page.warnings
     if characters == 0:
         document.discard()
         raise textless_body or NoTranslatableText("the document has no text to translate")
@@ -450,6 +453,16 @@ def _a(name: str) -> str:
     return f"an {name}" if name[0] in "AEIOU" or name in ("HTML", "XLIFF") else f"a {name}"
 
 
+def _encoding(data: bytes, fmt: DocumentFormat) -> str:
+    """How a text document is decoded: a byte-order mark's encoding, else what an XLIFF file's XML
+    declaration or a legacy HTML page's own charset says (htmlcharset.py), else UTF-8."""
+    return (
+        (fmt.transfuse == "xliff" and declared_encoding(data))
+        or (fmt.transfuse == "html" and htmlcharset.page_encoding(data))
+        or text_encoding(data)
+    )
+
+
 def text_encoding(data: bytes) -> str:
     """The encoding of a text document: the one its byte-order mark names, else UTF-8."""
     return next((encoding for mark, encoding in _MARKED_ENCODINGS if data.startswith(mark)), "utf-8")
@@ -463,7 +476,7 @@ def _readable_text(data: bytes, fmt: DocumentFormat, limits: DocumentLimits, sho
     if fmt.zipped:
         screening.check_package(data, fmt.name, limits, should_abort)
         return None
-    encoding = (fmt.transfuse == "xliff" and declared_encoding(data)) or text_encoding(data)
+    encoding = _encoding(data, fmt)
     if encoding == "utf-8" and b"\0" in data:
         raise UndecodableDocument("the file holds binary data, not text")
     try:
