@@ -119,3 +119,18 @@ def test_a_translation_begins_as_its_source_did() -> None:
     pieces, join = cut(sources, Breaks(tabs=True))
     translations = [" Cuesta 5 USD.", " veo el día", "    Sangrado", "EEUU", "Sí", "\n[tf-block:1-x]\n\n veo"]
     assert join(translations) == ["Cuesta 5 USD.", "Veo el día", "  Sangrado", "EEUU", "sí", "\n[tf-block:1-x]\n\nVeo"]
+
+
+def test_two_spaces_the_engine_writes_after_a_span_are_one_unless_the_source_had_two() -> None:
+    sources = ["The garden is [[t:b:x]]green[[/]] in the summer.", "Two  spaces [[t:b:x]]here[[/]].", "A [b] c"]
+    pieces, join = cut(sources, Breaks())
+    translated = [
+        "El jardín es [[t:b:x]]verde[[/]]  en el verano.",
+        "Dos  espacios [[t:b:x]]aquí[[/]]  .",
+        "Un [a  b]  c",
+    ]
+    assert join(translated) == [
+        "El jardín es [[t:b:x]]verde[[/]] en el verano.",
+        translated[1],  # the source had two: left as the engine wrote it
+        "Un [a  b] c",  # never inside a blank
+    ]

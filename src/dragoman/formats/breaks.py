@@ -50,9 +50,12 @@ def cut(segments: Sequence[str], breaks: Breaks) -> tuple[list[str], Callable[[l
 
     Each piece's translation begins as its source does (`_begin_as`): the engine writes every
     sentence with a capital ("the second line" -> "La segunda línea"), leaves a space where it drops
-    a first word ("It costs" -> " Cuesta") and a small letter after it ("I see" -> " veo")."""
+    a first word ("It costs" -> " Cuesta") and a small letter after it ("I see" -> " veo"). And where
+    the source has no two spaces in a row, neither has its translation: the engine writes two after
+    a word-bound span when it reorders the words after it ("verde[[/]]  en el verano")."""
     pieces: list[str] = []
     openings: list[tuple[str, int]] = []  # per piece: its source's first letter, the spaces before it
+    spaced: list[bool] = []  # per piece: whether its source holds two spaces in a row anywhere
     layouts: list[list[str | None]] = []  # per segment: kept text, or None for the next translated piece
     for segment in segments:
         layout: list[str | None] = []
@@ -61,6 +64,7 @@ def cut(segments: Sequence[str], breaks: Breaks) -> tuple[list[str], Callable[[l
                 layout.append(text)
                 continue
             openings.append(_opening(text)[1:])
+            spaced.append("  " in text)
             layout.append(None)
             pieces.append(text)
         layouts.append(layout)
@@ -68,7 +72,10 @@ def cut(segments: Sequence[str], breaks: Breaks) -> tuple[list[str], Callable[[l
     def join(translated: list[str]) -> list[str]:
         if len(translated) != len(pieces):
             raise ValueError("one translation is needed per piece")
-        feed = (_begin_as(text, *opening) for text, opening in zip(translated, openings, strict=True))
+        feed = (
+            _begin_as(text if double or "  " not in text else _single_spaced(text), *opening)
+            for text, opening, double in zip(translated, openings, spaced, strict=True)
+        )
         return ["".join(next(feed) if item is None else item for item in layout) for layout in layouts]
 
     return pieces, join
@@ -137,3 +144,19 @@ def _begin_as(stream: str, initial: str, spaces: int) -> str:
         return stream
     changed = first.lower() if initial.islower() else first.upper()
     return stream[:at] + changed + stream[at + 1 :]
+
+
+def _single_spaced(stream: str) -> str:
+    """`stream` with each run of plain spaces between its words (never inside a blank) one space."""
+    out: list[str] = []
+    previous_space = False
+    for start, end, kind in iter_tokens(stream):
+        piece = stream[start:end]
+        if kind == "space" and piece == " ":
+            if previous_space:
+                continue
+            previous_space = True
+        elif kind not in ("open", "close"):
+            previous_space = False
+        out.append(piece)
+    return "".join(out)
