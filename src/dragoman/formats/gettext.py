@@ -42,6 +42,7 @@ class CatalogueSkeleton:
 
     catalogue: Any  # polib.POFile
     slots: list[tuple[Any, str]] = field(default_factory=list)  # (polib.POEntry, "singular" | "plural")
+    tags: list[tag_pairs.Tags] = field(default_factory=list)  # per slot, its carried pairs' tags (tag_pairs.py)
 
 
 def take_apart(text: str) -> tuple[CatalogueSkeleton, list[str], int]:
@@ -61,8 +62,10 @@ def take_apart(text: str) -> tuple[CatalogueSkeleton, list[str], int]:
             continue  # done, or a draft a translator wrote (flagged fuzzy): theirs, never overwritten
         texts = [("singular", entry.msgid)] + ([("plural", entry.msgid_plural)] if entry.msgid_plural else [])
         for kind, source in texts:
+            stream, tags = _segment(source)
             skeleton.slots.append((entry, kind))
-            segments.append(_segment(source))
+            skeleton.tags.append(tags)
+            segments.append(stream)
             characters += len(_PLACEHOLDER.sub("", source))
     return skeleton, segments, characters
 
@@ -86,9 +89,9 @@ def rebuild(skeleton: CatalogueSkeleton, translated: list[str], target_language:
         except (ValueError, LookupError):  # a language CLDR has no rule for: the catalogue's own stays
             pass
     found: dict[int, dict[str, str]] = {}
-    for (entry, kind), segment in zip(skeleton.slots, translated, strict=True):
+    for (entry, kind), segment, tags in zip(skeleton.slots, translated, skeleton.tags, strict=True):
         found.setdefault(id(entry), {})[kind] = _restore(entry.msgid if kind == "singular" else entry.msgid_plural,
-                                                         unescape(tag_pairs.resolve(segment)))  # fmt: skip
+                                                         unescape(tag_pairs.resolve(segment, tags)))  # fmt: skip
     for entry, _kind in skeleton.slots:
         texts = found.pop(id(entry), None)
         if texts is None:
@@ -111,7 +114,7 @@ def _drafted(entry: Any) -> bool:
     return bool(entry.msgstr) or any(entry.msgstr_plural.values())
 
 
-def _segment(source: str) -> str:
+def _segment(source: str) -> tuple[str, tag_pairs.Tags]:
     """A message as engine stream text: placeholders, entities, options and tags hidden whole, but
     for a pair of tags around words (`<a href="…">release notes</a>`), carried with them (tag_pairs.py)."""
     chunks: list[tuple[str, bool]] = []

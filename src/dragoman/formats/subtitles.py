@@ -31,9 +31,11 @@ _MARKUP = re.compile(r"<[^<>\r\n]*>|\{\\[^{}\r\n]*\}")
 
 @dataclass(frozen=True, slots=True)
 class SubtitleSkeleton:
-    """Everything around the cues' texts: `gaps[i]` comes before cue text i, `gaps[-1]` after the last."""
+    """Everything around the cues' texts: `gaps[i]` comes before cue text i, `gaps[-1]` after the last;
+    `tags[i]`, the tags of cue i's carried pairs (tag_pairs.py)."""
 
     gaps: tuple[str, ...]
+    tags: tuple[tag_pairs.Tags, ...] = ()
 
 
 def take_apart(text: str) -> tuple[SubtitleSkeleton, list[str], int]:
@@ -42,6 +44,7 @@ def take_apart(text: str) -> tuple[SubtitleSkeleton, list[str], int]:
     lines = text.splitlines(keepends=True)
     gaps: list[str] = []
     segments: list[str] = []
+    carried: list[tag_pairs.Tags] = []
     characters = 0
     pending = ""
     index = 0
@@ -64,7 +67,9 @@ def take_apart(text: str) -> tuple[SubtitleSkeleton, list[str], int]:
             continue
         gaps.append(pending)
         pending = body[len(words) :]
-        segments.append(_segment(words))
+        stream, tags = _segment(words)
+        segments.append(stream)
+        carried.append(tags)
         characters += len(_MARKUP.sub("", words).strip())
     gaps.append(pending)
     webvtt = text.lstrip("\ufeff").startswith("WEBVTT")  # a WebVTT file says so first, cues or none (§4.1)
@@ -75,7 +80,7 @@ def take_apart(text: str) -> tuple[SubtitleSkeleton, list[str], int]:
         and not any(_TIMING.match(line) for line in lines)
     ):
         raise ValueError("it holds words but no cue timing line (such as `00:00:01,000 --> 00:00:04,000`)")
-    return SubtitleSkeleton(tuple(gaps)), segments, characters
+    return SubtitleSkeleton(tuple(gaps), tuple(carried)), segments, characters
 
 
 def rebuild(skeleton: SubtitleSkeleton, translated: list[str]) -> str:
@@ -83,12 +88,12 @@ def rebuild(skeleton: SubtitleSkeleton, translated: list[str]) -> str:
     if len(translated) + 1 != len(skeleton.gaps):
         raise ValueError("one translation is needed per cue")
     parts = [skeleton.gaps[0]]
-    for segment, gap in zip(translated, skeleton.gaps[1:], strict=True):
-        parts += [unescape(tag_pairs.resolve(segment)).strip(" \t"), gap]
+    for segment, gap, tags in zip(translated, skeleton.gaps[1:], skeleton.tags, strict=True):
+        parts += [unescape(tag_pairs.resolve(segment, tags)).strip(" \t"), gap]
     return "".join(parts)
 
 
-def _segment(words: str) -> str:
+def _segment(words: str) -> tuple[str, tag_pairs.Tags]:
     """A cue's text as engine stream text: escaped, a pair of tags carried with the words it encloses
     (tag_pairs.py), other markup hidden whole."""
     chunks: list[tuple[str, bool]] = []
