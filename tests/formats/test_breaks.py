@@ -134,3 +134,11 @@ def test_two_spaces_the_engine_writes_after_a_span_are_one_unless_the_source_had
         translated[1],  # the source had two: left as the engine wrote it
         "Un [a  b] c",  # never inside a blank
     ]
+
+
+def test_a_name_written_with_a_small_first_letter_does_not_make_the_sentence_small() -> None:
+    pieces, join = cut(["iPhone users love the big screen.", "eBay sells."], Breaks())
+    assert join(["Usuarios de iPhone aman la pantalla grande.", "eBay vende."]) == [
+        "Usuarios de iPhone aman la pantalla grande.",
+        "eBay vende.",
+    ]

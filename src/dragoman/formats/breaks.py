@@ -63,7 +63,10 @@ def cut(segments: Sequence[str], breaks: Breaks) -> tuple[list[str], Callable[[l
             if is_break or not visible_text(text).strip():
                 layout.append(text)
                 continue
-            openings.append(_opening(text)[1:])
+            at, initial, spaces = _opening(text)
+            if initial.islower() and _capital_inside(text, at):  # "iPhone users": a name, not a sentence
+                initial = ""
+            openings.append((initial, spaces))
             spaced.append("  " in text)
             layout.append(None)
             pieces.append(text)
@@ -126,6 +129,16 @@ def _opening(stream: str) -> tuple[int, str, int]:
             return start, stream[end - 1], spaces
         spaces = spaces + 1 if kind == "space" else 0
     return -1, "", 0
+
+
+def _capital_inside(stream: str, at: int) -> bool:
+    """Whether the word beginning at `at` holds a capital after its first letter ("iPhone", "eBay")."""
+    end = at + 1
+    while end < len(stream) and (stream[end].isalnum() or stream[end] in "-'’"):
+        if stream[end].isupper():
+            return True
+        end += 1
+    return False
 
 
 def _begin_as(stream: str, initial: str, spaces: int) -> str:
