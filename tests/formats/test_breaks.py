@@ -142,3 +142,13 @@ def test_a_name_written_with_a_small_first_letter_does_not_make_the_sentence_sma
         "Usuarios de iPhone aman la pantalla grande.",
         "eBay vende.",
     ]
+
+
+def test_each_line_begins_as_its_source_line_where_the_engine_dropped_its_first_word() -> None:
+    """Apertium drops a subject pronoun and leaves its space, on any line ("We walk" -> " andamos")."""
+    source = "I like the day\nWe walk all day\nI see the day"
+    pieces, join = cut([source, "[[t:b:x]]We walk[[/]]"], Breaks())
+    assert join(["Me gusta el día\n andamos todo el día\n veo el día", " [[t:b:x]]Andamos[[/]]"]) == [
+        "Me gusta el día\nAndamos todo el día\nVeo el día",
+        "[[t:b:x]]Andamos[[/]]",  # the space before a span's mark goes too
+    ]

@@ -63,10 +63,7 @@ def cut(segments: Sequence[str], breaks: Breaks) -> tuple[list[str], Callable[[l
             if is_break or not visible_text(text).strip():
                 layout.append(text)
                 continue
-            at, initial, spaces = _opening(text)
-            if initial.islower() and _capital_inside(text, at):  # "iPhone users": a name, not a sentence
-                initial = ""
-            openings.append((initial, spaces))
+            openings.append(_source_opening(text))
             spaced.append("  " in text)
             layout.append(None)
             pieces.append(text)
@@ -76,8 +73,8 @@ def cut(segments: Sequence[str], breaks: Breaks) -> tuple[list[str], Callable[[l
         if len(translated) != len(pieces):
             raise ValueError("one translation is needed per piece")
         feed = (
-            _begin_as(text if double or "  " not in text else _single_spaced(text), *opening)
-            for text, opening, double in zip(translated, openings, spaced, strict=True)
+            _lines_begin_as(source, _begin_as(text if double or "  " not in text else _single_spaced(text), *opening))
+            for source, text, opening, double in zip(pieces, translated, openings, spaced, strict=True)
         )
         return ["".join(next(feed) if item is None else item for item in layout) for layout in layouts]
 
@@ -120,15 +117,28 @@ def _stretches(segment: str, breaks: Breaks) -> list[tuple[str, bool]]:
     return stretches
 
 
-def _opening(stream: str) -> tuple[int, str, int]:
+def _opening(stream: str) -> tuple[int, str, list[int]]:
     """Where `stream`'s first visible character is (-1 if none), that character ("" if none), and
-    how many spaces come right before it."""
-    spaces = 0
+    where the spaces right before it are (a word-bound span's marks between them do not part them)."""
+    spaces: list[int] = []
     for start, end, kind in iter_tokens(stream):
         if kind == "text":
             return start, stream[end - 1], spaces
-        spaces = spaces + 1 if kind == "space" else 0
-    return -1, "", 0
+        if kind == "space":
+            spaces.append(start)
+        elif kind == "blank":
+            spaces = []
+    return -1, "", []
+
+
+def _source_opening(stream: str) -> tuple[str, int]:
+    """What a translation of `stream` must begin as: its first letter ("" when the first word is a
+    name written with a small letter and a capital inside, "iPhone", "eBay"), and how many spaces
+    come before it."""
+    at, initial, spaces = _opening(stream)
+    if initial.islower() and _capital_inside(stream, at):
+        initial = ""
+    return initial, len(spaces)
 
 
 def _capital_inside(stream: str, at: int) -> bool:
@@ -143,20 +153,51 @@ def _capital_inside(stream: str, at: int) -> bool:
 
 def _begin_as(stream: str, initial: str, spaces: int) -> str:
     """`stream` (a translation) beginning as its source did: no more spaces before its first visible
-    character than the source had (`spaces`), and that character's case the case of the source's
-    (`initial`) when both are letters, but for a word in capitals ("EEUU")."""
+    character than the source had (`spaces`: the extra ones next to the character go), and that
+    character's case the case of the source's (`initial`) when both are letters, but for a word in
+    capitals ("EEUU")."""
     at, first, before = _opening(stream)
     if at < 0:
         return stream
-    if before > spaces and stream[at - before + spaces : at].isspace():
-        stream = stream[: at - before + spaces] + stream[at:]
-        at -= before - spaces
+    if len(before) > spaces:
+        extra = set(before[spaces - len(before) :] if spaces else before)
+        stream = (
+            "".join(character for position, character in enumerate(stream[:at]) if position not in extra) + stream[at:]
+        )
+        at -= len(extra)
     if not (initial.isalpha() and first.isalpha()) or first.isupper() == initial.isupper():
         return stream
     if stream[at + 1 : at + 2].isupper():  # an acronym, a name in capitals
         return stream
     changed = first.lower() if initial.islower() else first.upper()
     return stream[:at] + changed + stream[at + 1 :]
+
+
+def _lines_begin_as(source: str, translation: str) -> str:
+    """`translation` with each of its lines beginning as the source's line does, when the engine
+    left a space at the start of a line the source did not begin with one (" veo el día", where it
+    dropped the line's first word) and both have the same lines."""
+    if not ("\n " in translation or "\n\t" in translation) or "\n " in source or "\n\t" in source:
+        return translation
+    source_lines, lines = _lines(source), _lines(translation)
+    if len(source_lines) != len(lines):
+        return translation
+    return "".join(
+        [lines[0]]
+        + [_begin_as(line, *_source_opening(origin)) for origin, line in zip(source_lines[1:], lines[1:], strict=True)]
+    )
+
+
+def _lines(stream: str) -> list[str]:
+    """`stream` cut after each newline that is not inside a blank."""
+    lines: list[str] = []
+    start = 0
+    for token_start, token_end, kind in iter_tokens(stream):
+        if kind == "space" and stream[token_start] == "\n":
+            lines.append(stream[start:token_end])
+            start = token_end
+    lines.append(stream[start:])
+    return lines
 
 
 def _single_spaced(stream: str) -> str:
