@@ -152,3 +152,19 @@ def test_each_line_begins_as_its_source_line_where_the_engine_dropped_its_first_
         "Me gusta el día\nAndamos todo el día\nVeo el día",
         "[[t:b:x]]Andamos[[/]]",  # the space before a span's mark goes too
     ]
+
+
+def test_powerpoint_paragraphs_keep_the_spaces_and_tabs_at_their_edges(engine: ApertiumEngine) -> None:
+    """The converter trimmed them ("\\tThe indented line." came back without its tab)."""
+    deck = pptx.Presentation()
+    slide = deck.slides.add_slide(deck.slide_layouts[6])
+    frame = slide.shapes.add_textbox(Inches(1), Inches(1), Inches(6), Inches(3)).text_frame
+    frame.text = "\tThe red house."
+    for text in ("The black cat\t", "  The big dog.", "Total:\t\t25 EUR"):
+        frame.add_paragraph().text = text
+    buffer = BytesIO()
+    deck.save(buffer)
+    out = pptx.Presentation(BytesIO(translate(buffer.getvalue(), "a.pptx", engine)))
+    [shape] = [shape for shape in out.slides[0].shapes if shape.has_text_frame]
+    texts = [paragraph.text for paragraph in shape.text_frame.paragraphs]
+    assert texts == ["\tLa casa roja.", "El gato negro\t", "  El perro grande.", "Total:\t\t25 EUR"]

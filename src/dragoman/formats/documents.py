@@ -404,6 +404,8 @@ def inject(
                 document.skeleton, translated[:body], document.format.name, limits=document.limits,
                 should_abort=should_abort,
             )  # fmt: skip
+            if document.format.transfuse == "pptx":  # the spaces and tabs at its paragraphs' edges
+                data = drawingruns.keep_edge_spaces(document.skeleton.source, data)
         if document.parts:
             data = inject_parts(
                 data, document.parts, translated[body:described], document.format.name, limits=document.limits,

@@ -49,6 +49,13 @@ _LIMIT_SIGNALS = {
 class TransfuseSkeleton:
     header: str
     workdir: Path
+    source_name: str = ""  # the document as the converter read it, in `workdir`
+
+    @property
+    def source(self) -> bytes:
+        """The document as the converter read it (b"" once discarded)."""
+        path = self.workdir / self.source_name
+        return path.read_bytes() if self.source_name and path.exists() else b""
 
     def discard(self) -> None:
         shutil.rmtree(self.workdir, ignore_errors=True)
@@ -87,7 +94,8 @@ def extract(
         chunks = output.decode("utf-8", "replace").split("\0")
         header, blocks = chunks[0], [chunk for chunk in chunks[1:] if chunk]
         segments = [block for block in blocks if block.startswith(_BLOCK_PREFIX)]
-        return TransfuseSkeleton(header, workdir), segments, sum(_characters(block) for block in segments)
+        skeleton = TransfuseSkeleton(header, workdir, source.name)
+        return skeleton, segments, sum(_characters(block) for block in segments)
     except BaseException:
         shutil.rmtree(workdir, ignore_errors=True)
         raise
