@@ -3,6 +3,7 @@ to its paragraph's edges, and the document shows the same."""
 
 from __future__ import annotations
 
+import re
 import zipfile
 from collections.abc import Iterator
 from io import BytesIO
@@ -233,3 +234,22 @@ def test_hyphens_inside_a_word_keep_it_one_word(engine: ApertiumEngine) -> None:
     [translated] = translated_paragraphs(source, engine)
     assert "casa enorme" in translated and "\u2011" in translated  # one word, its hyphen kept
     assert "normous" not in translated and "­" not in translated
+
+
+def test_a_tracked_change_inside_a_word_no_longer_leaves_it_untranslated(engine: ApertiumEngine) -> None:
+    """A typo fixed with Track Changes on: "hou<ins>s</ins>e", "hou<del>x</del>se" came back "El house"."""
+    inserted = '<w:ins w:id="41" w:author="B"><w:r><w:t>s</w:t></w:r></w:ins>'
+    deleted = '<w:del w:id="42" w:author="B"><w:r><w:delText>x</w:delText></w:r></w:del>'
+    whole = '<w:ins w:id="43" w:author="B"><w:r><w:t xml:space="preserve">big </w:t></w:r></w:ins>'
+    source = body(
+        f"<w:p>{run('The hou')}{inserted}{run('e is big.')}</w:p>",
+        f"<w:p>{run('The hou')}{deleted}{run('se is big.')}</w:p>",
+        f"<w:p>{run('The ')}{whole}{run('house is here.')}</w:p>",  # a whole word: still an insertion
+    )
+    document = extract(source, format_for("a.docx"))
+    out = inject(document, engine.translate(document.segments, "en", "es"))
+    shown = ["".join(text.text or "" for text in p._p.iter(qn("w:t"))) for p in docx.Document(BytesIO(out)).paragraphs]
+    assert shown == ["La casa es grande.", "La casa es grande.", "La casa grande es aquí."]
+    body_xml = zipfile.ZipFile(BytesIO(out)).read("word/document.xml").decode()
+    assert re.search(r"La casa</w:t></w:r><w:del [^>]*><w:r><w:delText>x</w:delText>", body_xml)  # after its word
+    assert re.search(r"<w:ins [^>]*w:id=\"43\"[^>]*>.*?grande", body_xml)

@@ -74,7 +74,8 @@ _P, _PPR, _R, _RPR, _T, _FLDCHAR = _w("p"), _w("pPr"), _w("r"), _w("rPr"), _w("t
 _FLDCHAR_TYPE, _ID = _w("fldCharType"), _w("id")
 _SDT, _SDT_CONTENT = _w("sdt"), _w("sdtContent")
 _CARRIER, _PARAGRAPH = _w("dragomanCarrier"), _w("dragomanParagraph")  # only between prepare and restore
-_INSTRUCTION, _KEPT_TEXT = _w("instrText"), _w("dragomanKeptText")  # the second: wordruns.restore renames it back
+_INSTRUCTION, _KEPT_TEXT = _w("instrText"), _w("dragomanKeptText")
+_FIELD_SIMPLE, _FIELD_INSTRUCTION = _w("fldSimple"), _w("instr")  # the second: wordruns.restore renames it back
 # Fields whose result is a mail merge's placeholder («FirstName»), replaced when the letters are
 # merged: kept as written, never translated (their guillemets stay with them).
 _PLACEHOLDER_FIELDS = [["MERGEFIELD"], ["MERGEREC"], ["MERGESEQ"], ["ADDRESSBLOCK"], ["GREETINGLINE"], ["NEXT"]]
@@ -274,6 +275,9 @@ def _hide_texts(runs: Sequence[etree._Element]) -> None:
 
 
 def _wrapper(element: etree._Element) -> _Entry:
+    if element.tag == _FIELD_SIMPLE and element.get(_FIELD_INSTRUCTION, "").upper().split()[:1] in _PLACEHOLDER_FIELDS:
+        _hide_texts([element])  # «City»: a mail merge's placeholder, written as a simple field
+        return _Entry("anchor", [element])
     container = element.find(_SDT_CONTENT) if element.tag == _SDT else element
     if container is None:
         return _Entry("anchor", [element])

@@ -57,8 +57,10 @@ _STARTS = frozenset({f"{{{_W}}}bookmarkStart", f"{{{_W}}}commentRangeStart", f"{
 _ENDS = frozenset({f"{{{_W}}}bookmarkEnd", f"{{{_W}}}commentRangeEnd", f"{{{_W}}}permEnd"})
 _MARKS = (b"<w:bookmarkStart", b"<w:commentRangeStart", b"<w:permStart")
 _BREAK_MARKS = (b"<w:tab/>", b"<w:br", b"<w:cr", b"<w:ptab")
-_OTHER_MARKS = (b"<w:hyperlink", b"<w:moveFrom", b"Hyphen", b"<w:dropDownList", b"<w:comboBox")
+_OTHER_MARKS = (b"<w:hyperlink", b"<w:moveFrom", b"Hyphen", b"<w:dropDownList", b"<w:comboBox", b"<w:ins ", b"<w:del ")
 _WORD = re.compile(r"\w+")
+_WORD_START, _WORD_END = re.compile(r"\w+"), re.compile(r"\w\Z")
+_INSERTED, _DELETED = f"{{{_W}}}ins", f"{{{_W}}}del"
 # A tab, a line break (Shift+Enter, or a page break) or a carriage return inside a run: given a run of its
 # own, where Transfuse ends a block (breaks.py says why); in a run with text it became part of the
 # run's formatting, and runs of the same formatting were merged ("Item⇥Price⇥Quantity" -> "PriceQuantity").
@@ -170,6 +172,7 @@ def _split(xml: bytes, *, hide: bool = True) -> bytes | None:
         changed = _hide_moved_away(root) or changed
         changed = _hide_list_choices(root) or changed
     changed = _marks_to_edges(root) or changed
+    changed = _changes_out_of_words(root) or changed
     changed = _drop_empty_texts(root) or changed
     for run in list(root.iter(_RUN)):
         texts = [child for child in run if child.tag == _TEXT]
@@ -248,6 +251,58 @@ def _hide_list_choices(root: etree._Element) -> bool:
             text.tag = _KEPT_TEXT
             hidden = True
     return hidden
+
+
+def _changes_out_of_words(root: etree._Element) -> bool:
+    """Take tracked changes out of the words they cut (what Track Changes records for a typo fixed,
+    `hou<w:ins>s</w:ins>e`, `hou<w:del>x</w:del>se`), which the engine could not read as one word:
+    an insertion inside a word gives its letters to the word (the word is translated, so its new
+    letters are no longer a change of their own); a deletion goes after the word. Whether any did."""
+    changed = False
+    for change in list(root.iter(_INSERTED, _DELETED)):
+        parent = change.getparent()
+        if parent is None or parent.tag != _PARAGRAPH:
+            continue
+        before, after = change.getprevious(), change.getnext()
+        ends = before is not None and _only_text(before) is not None
+        ends = ends and before is not None and _WORD_END.search(before.findtext(_TEXT) or "") is not None
+        starts = after is not None and _only_text(after) is not None
+        starts = starts and after is not None and _WORD_START.match(after.findtext(_TEXT) or "") is not None
+        if change.tag == _INSERTED:
+            inserted = "".join(text.text or "" for text in change.iter(_TEXT))
+            runs = [child for child in change if child.tag == _RUN]
+            if (
+                not inserted
+                or len(runs) != len(change)
+                or not ((ends and _WORD_START.match(inserted)) or (starts and _WORD_END.search(inserted)))
+            ):
+                continue
+            position = parent.index(change)
+            tail = change.tail
+            parent.remove(change)
+            for offset, run in enumerate(runs):
+                parent.insert(position + offset, run)
+            runs[-1].tail = tail
+            changed = True
+        elif ends and starts and after is not None:
+            text = after.find(_TEXT)
+            assert text is not None  # noqa: S101 - `starts` found its text
+            content = text.text or ""
+            rest = _WORD_START.match(content)
+            assert rest is not None  # noqa: S101 - `starts` matched it
+            parent.remove(change)
+            if rest.end() < len(content):  # the word's end, then a run of what follows it
+                following = copy.deepcopy(after)
+                following_text = following.find(_TEXT)
+                assert following_text is not None  # noqa: S101 - a copy of `after`
+                following_text.text = content[rest.end() :]
+                following_text.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+                text.text = content[: rest.end()]
+                after.addnext(following)
+            after.addnext(change)
+            change.tail = None
+            changed = True
+    return changed
 
 
 def _drop_layout(root: etree._Element) -> bool:
