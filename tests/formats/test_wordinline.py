@@ -264,3 +264,15 @@ def test_a_drop_down_list_shows_one_of_its_translated_items(engine: ApertiumEngi
     assert "La casa roja" in first and first.count("La casa roja") == 1
     assert second == "Me gustan los perros"
     assert b"dragoman" not in out
+
+
+def test_a_mail_merge_placeholder_written_as_a_simple_field_is_kept_whole(engine: ApertiumEngine) -> None:
+    simple = '<w:fldSimple w:instr=" MERGEFIELD {0} "><w:r><w:t>«{0}»</w:t></w:r></w:fldSimple>'
+    source = word(
+        f"<w:p>{run('The house of ')}{simple.format('City')}{run(' is big.')}</w:p>",
+        f"<w:p>{simple.format('Company')}{run(' sells the red car.')}</w:p>",
+    )
+    out, _ = translate(source, engine)
+    first, second = (shown(paragraph) for paragraph in paragraphs(out))
+    assert first == "La casa de «City» es grande." and second == "«Company» vende el coche rojo."
+    assert b"dragoman" not in out
