@@ -106,3 +106,16 @@ def test_a_footnote_inside_a_sentence_stays_after_its_word_and_cuts_no_sentence(
     assert "<text:p>El jardín es verde[1] en el verano.</text:p>" in shown  # its word, wherever the engine put it
     assert "<text:p>La casa es roja.[1] Es grande.</text:p>" in shown  # after the punctuation that followed it
     assert content.count("La nota sobre el jardín.") == 2 and "dragoman" not in content
+
+
+def test_a_tracked_insertion_stays_marked_around_its_words_and_cuts_no_sentence(engine: ApertiumEngine) -> None:
+    """It came back "El <change-start/>grande <change-end/>la casa es aquí"."""
+    insertion = (
+        '<text:tracked-changes><text:changed-region text:id="ct2"><text:insertion><office:change-info>'
+        "<dc:creator>A</dc:creator><dc:date>2024-01-01T00:00:00</dc:date></office:change-info>"
+        "</text:insertion></text:changed-region></text:tracked-changes>"
+    )
+    start, end = '<text:change-start text:change-id="ct2"/>', '<text:change-end text:change-id="ct2"/>'
+    content, _ = translated_content(odt(f"{insertion}<text:p>The {start}big {end}house is here.</text:p>"), engine)
+    assert f"<text:p>La casa {start}grande{end} es aquí." in content
+    assert "dragoman" not in content

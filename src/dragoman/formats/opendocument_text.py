@@ -11,6 +11,11 @@ final document sees, into the shape Transfuse reads whole.
   carries with the word wherever the engine puts it; `restore` puts the note back after that word
   (after the punctuation that followed it, when some did) and unwraps the span. A note whose word
   the engine lost stays at its paragraph's end.
+- A tracked insertion's marks (`text:change-start` ... `text:change-end`, siblings in one paragraph)
+  cut the sentence three ways ("El <change-start/>grande <change-end/>la casa es aquí"). The words
+  between them are wrapped in a span of ours (`dragoman-change-<id>`) that travels with them, and
+  `restore` writes the marks back before the first of them and after the last, wherever the
+  engine put them: they stay marked as inserted.
 - Transfuse 0.5.8 ends a block at any element inside a paragraph that holds no text, so the mark
   of a deletion's place (`text:change`), a bookmark or a soft page break cut the sentence around it
   in two ("The house<change/> is red." came back "La casa Es rojo."). A soft page break is where
@@ -50,9 +55,13 @@ _SHOWN = {hidden: shown for shown, hidden in _HIDDEN.items()}
 _TO_START = frozenset({f"{{{_TEXT}}}bookmark-start"})
 _TO_END = frozenset({f"{{{_TEXT}}}change", f"{{{_TEXT}}}bookmark", f"{{{_TEXT}}}bookmark-end"})
 _RECOMPUTED = f"{{{_TEXT}}}soft-page-break"
-_TRIGGERS = (b"text:tracked-changes", b"<text:change ", b"<text:bookmark", b"<text:soft-page-break", b"<text:note ")
-_HIDDEN_MARKS = (b"dragoman-deleted-", b"dragoman-note-")
+_TRIGGERS = (
+    b"text:tracked-changes", b"<text:change ", b"<text:change-start", b"<text:bookmark", b"<text:soft-page-break",
+    b"<text:note ",
+)  # fmt: skip
+_HIDDEN_MARKS = (b"dragoman-deleted-", b"dragoman-note-", b"dragoman-change-")
 _NOTE, _SPAN = f"{{{_TEXT}}}note", f"{{{_TEXT}}}span"
+_CHANGE_START, _CHANGE_END, _CHANGE_ID = (f"{{{_TEXT}}}{name}" for name in ("change-start", "change-end", "change-id"))
 _STYLE, _NOTE_ID = f"{{{_TEXT}}}style-name", f"{{{_TEXT}}}id"
 _NOTE_STYLE = re.compile(r"^dragoman-note-(p-)?(.+)$")  # p-: punctuation followed the word, before the note
 _LAST_WORD = re.compile(r"(\w[\w'’-]*)([^\w\s]*)\Z")
@@ -110,7 +119,39 @@ def _prepare_part(root: etree._Element) -> bool:
                 paragraph.append(mark)
     for note in list(root.iter(_NOTE)):
         changed = _note_to_end(note) or changed
+    for start in list(root.iter(_CHANGE_START)):
+        changed = _insertion_to_span(start) or changed
     return changed
+
+
+def _insertion_to_span(start: etree._Element) -> bool:
+    """Wrap what lies between a tracked insertion's marks (siblings in one paragraph) in a span of
+    ours naming the change, the marks taken away; whether it did."""
+    parent, identifier = start.getparent(), start.get(_CHANGE_ID)
+    if parent is None or parent.tag not in _PARAGRAPHS or not identifier:
+        return False
+    end = next(
+        (
+            sibling
+            for sibling in start.itersiblings()
+            if sibling.tag == _CHANGE_END and sibling.get(_CHANGE_ID) == identifier
+        ),
+        None,
+    )
+    if end is None:
+        return False
+    inside = list(start.itersiblings())
+    inside = inside[: inside.index(end)]
+    words = (start.tail or "") + "".join("".join(str(t) for t in e.itertext()) + (e.tail or "") for e in inside)
+    if not words.strip() or any(element.tag in _PARAGRAPHS or element.tag == _NOTE for element in inside):
+        return False
+    span = etree.Element(_SPAN, {_STYLE: f"dragoman-change-{identifier}"})
+    span.text, span.tail = start.tail, end.tail
+    start.addprevious(span)
+    span.extend(inside)
+    parent.remove(start)
+    parent.remove(end)
+    return True
 
 
 def _note_to_end(note: etree._Element) -> bool:
@@ -146,6 +187,18 @@ def _restore_part(root: etree._Element) -> bool:
     hidden = [element for element in root.iter(*_SHOWN)]
     for element in hidden:
         element.tag = _SHOWN[str(element.tag)]
+    changes: dict[tuple[int, str], list[etree._Element]] = {}  # (paragraph, change id) -> its spans
+    for span in [span for span in root.iter(_SPAN) if (span.get(_STYLE) or "").startswith("dragoman-change-")]:
+        paragraph = next((ancestor for ancestor in span.iterancestors() if ancestor.tag in _PARAGRAPHS), span)
+        key = (id(paragraph), (span.get(_STYLE) or "").removeprefix("dragoman-change-"))
+        changes.setdefault(key, []).append(span)
+    for (_, identifier), pieces in changes.items():  # the marks around the inserted words, wherever they went
+        pieces[0].addprevious(etree.Element(_CHANGE_START, {_CHANGE_ID: identifier}))
+        closing = etree.Element(_CHANGE_END, {_CHANGE_ID: identifier})
+        closing.tail, pieces[-1].tail = pieces[-1].tail, None
+        pieces[-1].addnext(closing)
+        for piece in pieces:
+            _unwrap(piece)
     spans = [span for span in root.iter(_SPAN) if _NOTE_STYLE.match(span.get(_STYLE) or "")]
     notes = {note.get(_NOTE_ID): note for note in root.iter(_NOTE)}
     for span in spans:
@@ -159,7 +212,7 @@ def _restore_part(root: etree._Element) -> bool:
             note.tail, span.tail = (span.tail or "")[cut:], (span.tail or "")[:cut]
             span.addnext(note)
         _unwrap(span)
-    return bool(hidden or spans)
+    return bool(hidden or spans or changes)
 
 
 def _unwrap(element: etree._Element) -> None:
