@@ -168,3 +168,11 @@ def test_powerpoint_paragraphs_keep_the_spaces_and_tabs_at_their_edges(engine: A
     [shape] = [shape for shape in out.slides[0].shapes if shape.has_text_frame]
     texts = [paragraph.text for paragraph in shape.text_frame.paragraphs]
     assert texts == ["\tLa casa roja.", "El gato negro\t", "  El perro grande.", "Total:\t\t25 EUR"]
+
+
+def test_a_line_break_tag_in_a_catalogue_message_parts_its_lines(engine: ApertiumEngine) -> None:
+    """Words moved across it: "Línea una<br>línea dos de la línea<br/>de casa tres"."""
+    catalogue = 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\nmsgid "The red house<br>the black cat<br/>the big dog"\nmsgstr ""\n'  # noqa: E501
+    document = extract(catalogue.encode(), format_for("a.po"))
+    out = inject(document, engine.translate(document.segments, "en", "es")).decode()
+    assert 'msgstr "La casa roja<br>el gato negro<br/>el perro grande"' in out

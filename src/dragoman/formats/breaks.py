@@ -10,7 +10,8 @@ the engine: they are put back between the translated stretches as they were.
 What is a break depends on the format: a literal tab in a format whose text holds tabs as written
 (plain text, subtitles, catalogues, cells, slides), never in HTML, Markdown or XLIFF, where a tab in
 the source is only indentation; and the superblanks (`[...]`) that stand for a line-break element,
-which the converter names per document (`transfuse.break_blanks`). A break inside a word-bound span
+which the converter names per document (`transfuse.break_blanks`), or that hide an HTML `<br>` in
+a catalogue's message or a cue (`KEPT_LINE_BREAK`). A break inside a word-bound span
 (`[[...]]…[[/]]`) is left where it is: cutting there would part a span's marks.
 
 Every piece's translation also begins as its source does: with no more spaces before its first
@@ -24,12 +25,16 @@ segment, in order.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from dragoman.formats.stream import iter_tokens, tokens, visible_text
 
-__all__ = ["Breaks", "NO_BREAKS", "cut"]
+__all__ = ["KEPT_LINE_BREAK", "NO_BREAKS", "Breaks", "cut"]
+
+# An HTML line break in a plain-text message (a catalogue's, a cue's) as protect.keep hides it whole
+KEPT_LINE_BREAK = re.compile(r"\[dragoman-keep:\\\\<br\b(?:[^\]\\]|\\.)*\]", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)

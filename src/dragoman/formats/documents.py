@@ -341,10 +341,11 @@ def extract(
         segments = segments + [plaintext.escape(text.strip()) for text in page.texts]
         characters += sum(len(text.strip()) for text in page.texts) - len(html.PLACEHOLDER) * len(page.kept)
     segments = [protect(segment) for segment in segments]  # what is not prose is hidden from the engine
-    segment_breaks = breaks.Breaks(
-        tabs=fmt.transfuse not in _TABS_ARE_LAYOUT,
-        blanks=transfuse.break_blanks(skeleton) if isinstance(skeleton, transfuse.TransfuseSkeleton) else frozenset(),
-    )
+    if isinstance(skeleton, transfuse.TransfuseSkeleton):
+        break_blanks = transfuse.break_blanks(skeleton)
+    else:  # a <br> a message or a cue holds, hidden whole (gettext.py, subtitles.py)
+        break_blanks = frozenset(blank for segment in segments for blank in breaks.KEPT_LINE_BREAK.findall(segment))
+    segment_breaks = breaks.Breaks(tabs=fmt.transfuse not in _TABS_ARE_LAYOUT, blanks=break_blanks)
     pieces, join = breaks.cut(segments, segment_breaks)  # a tab or a line break ends a sentence
     document = ExtractedDocument(fmt, pieces, characters, skeleton, encoding, limits, parts, metadata, page)
     document.join = join
