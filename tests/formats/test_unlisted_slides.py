@@ -56,3 +56,23 @@ def test_an_unlisted_slide_and_its_notes_are_not_translated_nor_billed(engine: A
 def test_a_deck_whose_slides_are_all_listed_is_left_as_it_is() -> None:
     source = deck("The red house.", "The black cat.")
     assert hide(source) is source and restore(source) is source
+
+
+def test_an_unlisted_slides_picture_description_is_not_translated_nor_billed(engine: ApertiumEngine) -> None:
+    source = deck("The red house.", "The hidden slide.", unlisted=1)
+    with zipfile.ZipFile(io.BytesIO(source)) as package:
+        parts = {item.filename: package.read(item) for item in package.infolist()}
+    for name in ("ppt/slides/slide1.xml", "ppt/slides/slide2.xml"):  # a description on each slide's text box
+        parts[name] = parts[name].replace(b'name="TextBox', b'descr="A blue rectangle" name="TextBox', 1)
+    crafted = io.BytesIO()
+    with zipfile.ZipFile(crafted, "w") as package:
+        for name, content in parts.items():
+            package.writestr(name, content)
+    document = extract(crafted.getvalue(), format_for("a.pptx"))
+    assert document.characters == sum(
+        len(text) for text in ("The red house.", "Notes: The red house.", "A blue rectangle")
+    )
+    out = inject(document, engine.translate(document.segments, "en", "es"))
+    with zipfile.ZipFile(io.BytesIO(out)) as package:
+        assert b'descr="A blue rectangle"' in package.read("ppt/slides/slide2.xml")
+        assert b'descr="A blue rectangle"' not in package.read("ppt/slides/slide1.xml")

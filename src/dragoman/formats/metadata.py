@@ -26,6 +26,7 @@ from lxml import etree
 
 from dragoman.formats.packages import with_members
 from dragoman.formats.parts import natural_order
+from dragoman.formats.unlisted_slides import listed_slides
 
 __all__ = ["MetadataText", "extract_metadata", "inject_metadata"]
 
@@ -89,7 +90,10 @@ def extract_metadata(data: bytes, transfuse_format: str) -> list[MetadataText]:
                 if shown.strip() and shown not in (_item_text(item) for item in control.items):  # a combo box's own
                     found.append(MetadataText(_BODY, f"shown {number}", shown))
         described = _DESCRIBED.get(transfuse_format)
+        listed = listed_slides(data) if transfuse_format == "pptx" else None  # an unlisted slide: no reader
         for member in sorted((name for name in names if described and described.match(name)), key=natural_order):
+            if listed is not None and member not in listed:
+                continue
             root = _parse(package.read(member))
             if root is None:
                 continue

@@ -10,7 +10,7 @@ parts Transfuse leaves out are (parts.py). `restore` gives the names back: the p
 held. Sources: ECMA-376 Part 1 §19.2.1.34 (sldIdLst), Part 2 (relationships).
 
 Shapes: `hide(package) -> package`, `restore(package) -> package`; the same bytes when there is
-nothing to do.
+nothing to do. `listed_slides(package) -> set of member names | None`.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from lxml import etree
 
 from dragoman.formats.packages import with_members
 
-__all__ = ["hide", "restore"]
+__all__ = ["hide", "listed_slides", "restore"]
 
 _PRESENTATION, _PRESENTATION_RELS = "ppt/presentation.xml", "ppt/_rels/presentation.xml.rels"
 _SLIDE = re.compile(r"^ppt/slides/slide\d+\.xml$")
@@ -53,6 +53,13 @@ def hide(package: bytes) -> bytes:
                     folder, base = posixpath.split(name)
                     renamed[name] = posixpath.join(folder, _MARK + base)
     return with_members(package, {}, renamed)
+
+
+def listed_slides(package: bytes) -> set[str] | None:
+    """The slide parts of `package` (a .pptx) that its presentation lists, or None when its list
+    cannot be read."""
+    with zipfile.ZipFile(io.BytesIO(package)) as archive:
+        return _listed_slides(archive, set(archive.namelist()))
 
 
 def restore(package: bytes) -> bytes:
