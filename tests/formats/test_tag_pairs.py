@@ -12,6 +12,7 @@ import pytest
 from lxml import etree
 
 from dragoman.engines.apertium import ApertiumEngine
+from dragoman.errors import DocumentTooComplex
 from dragoman.formats import tag_pairs
 from dragoman.formats.documents import extract, format_for, inject
 from dragoman.formats.plaintext import unescape
@@ -89,18 +90,28 @@ def test_a_badly_nested_tag_is_kept_and_its_neighbours_still_pair() -> None:
 
 
 def test_thousands_of_tags_cost_their_number_not_its_square() -> None:
-    """Hostile messages: pairs nested 20,000 deep, 20,000 in a row, 20,000 closing tags no opening
-    one matches. Each word names the pairs around it by number, and at most MAX_CARRIED of them."""
+    """Hostile messages: pairs nested as deep as allowed, 20,000 in a row, 20,000 closing tags no
+    opening one matches. Each word names the pairs around it by number, and at most MAX_CARRIED."""
+    deep = tag_pairs.MAX_NESTING
     for pieces in (
-        chunks("x ", *["<b>", "a "] * 20_000, *["</b>"] * 20_000),
+        chunks("x ", *["<b>", "a "] * deep, *["</b>"] * deep),
         chunks("x ", *["<b>", "a", "</b>", " "] * 20_000),
-        chunks("x ", *["<b>"] * 20_000, *["</i>"] * 20_000, " y"),
+        chunks("x ", *["</i>"] * 20_000, " y"),
     ):
         source = "".join(text for text, _ in pieces)
         stream, tags = tag_pairs.to_stream(pieces, keep)
         assert len(stream) < 20 * len(source)  # a bounded blow-up, whatever the nesting
         assert max((mark.count(",") + 1 for mark in CARRIER.findall(stream)), default=0) <= tag_pairs.MAX_CARRIED
         assert back(stream, tags).replace(" ", "") == source.replace(" ", "")  # every tag, every word
+
+
+def test_tags_nested_deeper_than_allowed_are_refused() -> None:
+    """5,000 nested <i> around a cue came back "El La casa es Rojo": the words lost among the marks."""
+    with pytest.raises(DocumentTooComplex, match="200 levels"):
+        tag_pairs.to_stream(chunks(*["<i>"] * 5_000, "The house is red.", *["</i>"] * 5_000), keep)
+    cue = "1\n00:00:01,000 --> 00:00:02,000\n" + "<i>" * 5_000 + "The house is red." + "</i>" * 5_000 + "\n"
+    with pytest.raises(DocumentTooComplex):
+        extract(cue.encode(), format_for("a.srt"))
 
 
 def test_subtitle_and_catalogue_tags_follow_their_words(engine: ApertiumEngine) -> None:

@@ -27,11 +27,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
+from dragoman.errors import DocumentTooComplex
 from dragoman.formats.plaintext import escape
 from dragoman.formats.stream import tokens
 
-__all__ = ["MAX_CARRIED", "Tags", "resolve", "to_stream"]
+__all__ = ["MAX_CARRIED", "MAX_NESTING", "Tags", "resolve", "to_stream"]
 
+MAX_NESTING = 200  # tags open in one another in a message: past it, refused (as HTML is, html.MAX_DEPTH)
 MAX_CARRIED = 8  # pairs nested in one another that words carry; deeper ones stay in place (each word
 # carries every pair around it, so a message of thousands of nested pairs would grow as their square)
 
@@ -47,7 +49,8 @@ _WORD = re.compile(r"\w")
 
 
 def to_stream(chunks: Sequence[tuple[str, bool]], hide: Callable[[str], str]) -> tuple[str, Tags]:
-    """A message as engine stream text, and the tags of its carried pairs (what `resolve` needs).
+    """A message as engine stream text, and the tags of its carried pairs (what `resolve` needs);
+    DocumentTooComplex when its tags nest more than `MAX_NESTING` deep.
     `chunks` are its pieces in order, each (text, is_markup); markup that is not part of a carried
     pair goes through `hide` (given the escaped markup, it returns the superblank that keeps it)."""
     pairs = _pairs(chunks)
@@ -128,6 +131,11 @@ def _pairs(chunks: Sequence[tuple[str, bool]]) -> dict[int, int]:
             name = opening.group(1).lower()
             open_by_name.setdefault(name, []).append(len(stack))
             stack.append((name, index))
+            if len(stack) > MAX_NESTING:
+                raise DocumentTooComplex(
+                    f"a message nests tags more than {MAX_NESTING} levels deep: its words could not be read "
+                    "apart from its markup"
+                )
         elif closing is not None and open_by_name.get(name := closing.group(1).lower()):
             depth = open_by_name[name][-1]
             start = stack[depth][1]
