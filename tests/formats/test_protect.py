@@ -81,6 +81,7 @@ def test_code_paths_options_identifiers_placeholders_and_template_syntax_are_hid
     ]
     assert kept("Run with --dry-run and --out=x here.") == ["--dry-run", "--out=x"]
     assert kept("Call get_user_name() then run().") == ["get_user_name()", "run()"]
+    assert kept("Call user.getName() first.") == ["user.getName()"]
     assert kept("Press Ctrl+Shift+Esc.") == ["Ctrl+Shift+Esc"]
     assert kept("At 10:30 am or 5 pm.") == ["10:30 am", "5 pm"]
     assert kept("The screen is 27 in wide, the frame 2.5 in.") == ["27 in", "2.5 in"]  # inches, not "en"

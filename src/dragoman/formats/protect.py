@@ -53,6 +53,7 @@ _NOT_PROSE = re.compile(
     | \$\{[^{}\s]+\} | \$[A-Za-z_]\w*(?:/[\w.-]+)* | %[A-Za-z_]\w*%(?:\\[^\s"'<>|]+)?  # $HOME/x, %APPDATA%
     | \{[A-Za-z_]\w*\} | %\([A-Za-z_]\w*\)[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa]  # {name}, %(count)d
     | (?<![\w-])--[A-Za-z][\w-]*(?:=\S+)?                                # --dry-run, --out=x
+    | \b[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+\(\)                                  # user.getName()
     | \b[A-Za-z_]\w*_\w*(?:\(\))? | \b[A-Za-z_]\w*\(\)                       # get_user_name(), run()
     | \b(?:Ctrl|Alt|Shift|Cmd|Win|Meta|Option|Fn)(?:\+[\w-]+)+                # Ctrl+Shift+Esc
     | \b\d{1,2}(?::\d{2})?\s?(?:[ap]\.m\.|[AaPp][Mm]\b)                       # 10:30 am, 5 p.m.
