@@ -10,6 +10,7 @@ import time
 import zipfile
 from io import BytesIO
 
+import docx
 import pytest
 
 from dragoman.errors import DocumentError, DocumentTooComplex, DocumentTooLarge
@@ -22,6 +23,15 @@ LAUGHS = (
     + "]>"
 )
 SHARED = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+def word_paragraph(text: str) -> bytes:
+    """A .docx of one paragraph, as python-docx writes `add_paragraph(text)` (tabs and breaks in its run)."""
+    document = docx.Document()
+    document.add_paragraph(text)
+    buffer = BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
 
 
 def workbook(shared_strings: bytes | None = None, *, bomb: int = 0) -> bytes:
@@ -117,6 +127,15 @@ LONG_WORD = "a" * 200_000
             DocumentTooComplex,
         ),
         ("spaces.md", ("The cat" + " " * 200_000 + "is black.\n").encode(), DocumentTooComplex),
+        # tabs and breaks in one paragraph: each a block of the converter, which rebuilds them in square time
+        ("tabs.docx", word_paragraph("The house\t" * 50_000), DocumentTooComplex),
+        # tags nested past what any reader follows, around one cue or message
+        (
+            "deep.srt",
+            f"1\n00:00:01,000 --> 00:00:02,000\n{'<i>' * 5_000}The cat{'</i>' * 5_000}\n".encode(),
+            DocumentTooComplex,
+        ),
+        ("deep.po", f'msgid "{"<b>" * 5_000}The cat{"</b>" * 5_000}"\nmsgstr ""\n'.encode(), DocumentTooComplex),
         # nesting deeper than any parser should follow
         (
             "deep.xlf",

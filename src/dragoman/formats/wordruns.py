@@ -45,9 +45,14 @@ from io import BytesIO
 
 from lxml import etree
 
+from dragoman.errors import DocumentTooComplex
 from dragoman.formats.packages import with_members
 
-__all__ = ["fallback_characters", "restore", "split_multi_text_runs"]
+__all__ = ["MAX_BREAKS", "fallback_characters", "restore", "split_multi_text_runs"]
+
+# Tabs and line breaks in one paragraph: each ends a block of the converter (see `_BREAKS`), whose
+# rebuild takes time that grows with the square of a paragraph's blocks (10,000: some seconds).
+MAX_BREAKS = 10_000
 
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _RUN, _TEXT, _PROPERTIES = f"{{{_W}}}r", f"{{{_W}}}t", f"{{{_W}}}rPr"
@@ -90,7 +95,7 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=Fal
 def split_multi_text_runs(package: bytes) -> bytes:
     """`package` (a .docx) with every run of several text elements split into runs of one each; the
     same bytes when no run needs it. Parts that are not well-formed XML are left for the converter
-    to refuse."""
+    to refuse. Raises DocumentTooComplex for a paragraph of more than MAX_BREAKS tabs and breaks."""
     with zipfile.ZipFile(BytesIO(package)) as archive:
         members = archive.infolist()
         rewritten: dict[str, bytes] = {}
@@ -166,6 +171,7 @@ def _split(xml: bytes, *, hide: bool = True) -> bytes | None:
         root = etree.fromstring(xml, _PARSER)
     except etree.XMLSyntaxError:
         return None
+    _check_breaks(root)
     changed = _drop_layout(root)
     changed = _hyphens_to_text(root) or changed
     if hide:
@@ -211,6 +217,17 @@ def _split(xml: bytes, *, hide: bool = True) -> bytes | None:
         return None
     result: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
     return result
+
+
+def _check_breaks(root: etree._Element) -> None:
+    """Raise DocumentTooComplex when a paragraph holds more than MAX_BREAKS tabs and line breaks."""
+    for paragraph in root.iter(_PARAGRAPH):
+        count = sum(1 for _ in paragraph.iter(*_BREAKS))
+        if count > MAX_BREAKS:
+            raise DocumentTooComplex(
+                f"a paragraph of the Word document holds {count} tabs and line breaks, more than {MAX_BREAKS}: "
+                "the converter's time grows with the square of their number"
+            )
 
 
 def _hyphens_to_text(root: etree._Element) -> bool:
