@@ -6,16 +6,21 @@ markdown-it reads the text: `Parser` is markdown-it whose inline rules note each
 the text as they run (`meta["at"] = (start, end)`, a link's text in `meta["label"]`), and count
 their calls and look-aheads against a budget per character (`TooMuchWork` past it; a cancel is
 heard every `_CHECK_EVERY` calls). `InlineContent` reads one text's tokens into segments, one per
-stretch between hard breaks: inline code, autolinks, raw HTML, escapes, images and an element marked
-`translate="no"` or `class="notranslate"` are kept in superblanks; a link's text, emphasis and other
-inline HTML elements travel in word-bound blanks (`[[dragoman-md:span:opening:closing]]…[[/]]`,
-the Markdown around the words as hexadecimal), nested `_MAX_SPAN_DEPTH` deep at most; alternative
+stretch between hard breaks (and after a line of nothing but emphasis, a label): inline code,
+autolinks, raw HTML, escapes, images, an element marked `translate="no"` or `class="notranslate"`,
+footnote labels and runs of symbols (`_NOT_WORDS`) are kept in superblanks; a soft line break
+travels as a superblank of its own (`[dragoman-md-break:…]`, the newline and the next line's
+markers as hexadecimal); a link's text, emphasis, other inline HTML elements and a template's pair
+of block tags travel in word-bound blanks (`[[dragoman-md:span:opening:closing]]…[[/]]`, the
+Markdown around the words as hexadecimal), nested `_MAX_SPAN_DEPTH` deep at most; alternative
 texts and titles become segments of their own, standing in the text as placeholders (U+E000, the
 segment's number, U+E001: `PLACEHOLDER`). `to_markdown` turns a translated segment back into
-Markdown: each span around the words it ended up on, a link whose words were lost added after.
+Markdown: each span around the words it ended up on, each line break between the words it ended up
+between (`_BLOCK_START`), a link whose words were lost added after.
 
 Sources: CommonMark 0.31 §6 (inlines: §6.1 code spans, §6.2 emphasis, §6.3 links, §6.4 images,
-§6.5 autolinks, §6.6 raw HTML, §6.7 hard line breaks), GFM 0.29 §6.5 (strikethrough); HTML
+§6.5 autolinks, §6.6 raw HTML, §6.7 hard line breaks, §6.8 soft line breaks; §4 on what may
+interrupt a paragraph), GFM 0.29 §6.5 (strikethrough); Django and Jinja block tags; HTML
 `translate` attribute (WHATWG HTML §3.2.6.2); markdown-it-py's inline ruler and `StateInline`.
 
 Shapes: `Parser(block_nesting, should_abort).inline(content, env) -> tokens`;
@@ -26,6 +31,7 @@ Shapes: `Parser(block_nesting, should_abort).inline(content, env) -> tokens`;
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -33,7 +39,6 @@ from typing import TYPE_CHECKING, Any
 from dragoman.abort import AbortCheck, Aborted
 from dragoman.errors import DocumentTooComplex
 from dragoman.formats.plaintext import escape, unescape
-from dragoman.formats.protect import keep
 from dragoman.formats.stream import tokens, visible_text
 
 if TYPE_CHECKING:
@@ -60,10 +65,28 @@ _NO_TRANSLATE = re.compile(
 )
 _VERBATIM_TAGS = frozenset({"code", "kbd", "samp", "var", "tt", "pre", "script", "style", "math", "svg"})
 _MARK = re.compile(r"dragoman-md:([0-9]+):([0-9a-f]*):([0-9a-f]*)")  # a word-bound blank's mark (`_carried`)
+# A soft line break's superblank: the newline and the next line's prefix (`>`, indentation), as hexadecimal
+_BREAK = re.compile(r"\[dragoman-md-break:([0-9a-f]*)\]")
+# What a line may not begin with once its words moved across a soft break: it would start a block
+# (a heading, a quote, a list item, a thematic break, a setext underline, a fence, an HTML block)
+_BLOCK_START = re.compile(r"[#>=`~|<]|[-+*](?=[ \t]|\Z)|[-*_]{3}|[0-9]{1,9}[.)](?=[ \t]|\Z)")
+# Kept in a text: a footnote's label (`[^note]`, GFM), and a run of symbols without a letter or digit
+# (`----`, unmatched backticks): never prose, so neither sent as text nor counted as translated
+_NOT_WORDS = re.compile(r"\[\^[^\]\s]{1,200}\]|[^\w\s\ue000\ue001]{4,}")
+# A template's block tag (Django, Jinja, Liquid: `{% if x %}`, `{%- endfor -%}`), bounded
+_TEMPLATE_TAG = re.compile(r"\{%-?[ \t]*(end)?([A-Za-z_]\w{0,50})(?:[^%\n]|%(?!\})){0,300}%\}")
+# Tags that part a block tag's content into alternatives, or whose content is no text: such a pair is kept whole
+_TEMPLATE_BRANCHES = frozenset({"else", "elif", "elsif", "empty", "when", "plural"})
+_TEMPLATE_VERBATIM = frozenset({"raw", "verbatim", "comment"})
+_SPAN_NAMES = {"emphasis": "emphasis", "link": "links", "html": "inline HTML tags", "template": "template tags"}
 # Where an alternative text's or a title's own segment goes in its text's translation (its number)
 PLACEHOLDER = re.compile("\ue000([0-9]+)\ue001")
 # An alternative text or title translated as a segment of its own: plain text, with a letter
 PLAIN_ATTRIBUTE = re.compile(r"[^`*_\[\]<>\\&!\n\ue000\ue001]*[^\W\d_][^`*_\[\]<>\\&!\n\ue000\ue001]*")
+
+
+# A pair of template tags (opening start and end, closing start and end, kept whole) and the first token after it
+_Found = tuple[tuple[int, int, int, int, bool], int]
 
 
 class TooMuchWork(Exception):
@@ -195,6 +218,12 @@ class InlineContent:
         self.links: list[tuple[int, str]] = []
         self.inside: list[tuple[int, str]] = []
         self.pairs: dict[int, int] = {}
+        self.work = 0  # tokens looked at to place template tags
+        self.kinds: dict[int, str] = {}  # span -> what it is ("emphasis", "link", "html", "template")
+        self.newlines = [number for number, character in enumerate(content) if character == "\n"]
+        self.content_lines = content.split("\n")
+        self.templates = _template_pairs(content) if "{%" in content else []
+        self.template_starts = [pair[0] for pair in self.templates]
         opened: list[int] = []
         tags: dict[int, list[tuple[str, int]]] = {}
         for number, token in enumerate(children):  # each opening token's closing one, in one pass
@@ -218,16 +247,36 @@ class InlineContent:
                         break
 
     def pieces(self, start: int, segments: list[str]) -> None:
-        """The text's segments: one per stretch between hard breaks at its top level."""
+        """The text's segments: one per stretch between hard breaks at its top level, and after a line
+        that holds nothing but emphasis (`**Note**`, a label: its own segment, on its own line)."""
         content = self.content
         begin, lo = 0, start
         for number, token in enumerate([*self.children, None]):
-            if token is not None and not (token.type == "hardbreak" and token.level == 0 and "at" in token.meta):
-                continue
+            if token is not None:
+                if token.level != 0 or "at" not in token.meta or token.meta["at"][0] < lo:
+                    continue
+                if token.type != "hardbreak" and not (token.type == "softbreak" and self._label(begin, number, lo)):
+                    continue
             hi = token.meta["at"][0] if token is not None else len(content)
             self._piece(begin, number, lo, hi, segments)
             if token is not None:
                 begin, lo = number + 1, token.meta["at"][1]
+
+    def _label(self, begin: int, end: int, lo: int) -> bool:
+        """Whether tokens `begin`..`end` (a soft break), from `lo`, are one emphasis span alone on its line."""
+        children, content = self.children, self.content
+        number = begin
+        while number < end and (children[number].type == "text" or children[number].meta.get("at", (lo,))[0] < lo):
+            number += 1
+        opening = children[number] if number < end else None
+        closing = self.pairs.get(number, end) if opening is not None else end
+        if opening is None or opening.type not in ("strong_open", "em_open") or closing >= end:
+            return False
+        if any(children[after].type != "text" for after in range(closing + 1, end)):
+            return False
+        opening_start = opening.meta["at"][1] - len(opening.markup)
+        closing_end = children[closing].meta["at"][0] + len(children[closing].markup)
+        return not content[lo:opening_start].strip() and not content[closing_end : children[end].meta["at"][0]].strip()
 
     def cell(self, column: int, segments: list[str]) -> None:
         """The cell's one segment, whose text starts at `column` of its row."""
@@ -242,10 +291,10 @@ class InlineContent:
             lo += 1
         if not any(ch.isalpha() for ch in content[lo:hi]):
             return
-        first = content.count("\n", 0, lo)
-        last = first + content.count("\n", lo, hi)
-        first_text = content[lo : hi if first == last else content.index("\n", lo)].rstrip(" \t")
-        last_text = first_text if first == last else content[content.rfind("\n", 0, hi) + 1 : hi].lstrip(" \t")
+        first = bisect_left(self.newlines, lo)
+        last = bisect_left(self.newlines, hi)
+        first_text = content[lo : hi if first == last else self.newlines[first]].rstrip(" \t")
+        last_text = first_text if first == last else content[self.newlines[last - 1] + 1 : hi].lstrip(" \t")
         lines = self.lines
         if self.line + last >= len(lines):
             return
@@ -277,94 +326,161 @@ class InlineContent:
         """Stream text for tokens `begin`..`end` (exclusive), which cover the text's `lo`..`hi`, inside
         the spans `spans` (innermost last)."""
         if len(spans) >= _MAX_SPAN_DEPTH:
+            kinds = {self.kinds.get(span, "") for span in spans}
+            nested = " and ".join(name for kind, name in _SPAN_NAMES.items() if kind in kinds)
             raise DocumentTooComplex(
-                f"the Markdown text on line {self.line + 1} nests emphasis or links {_MAX_SPAN_DEPTH} deep or more"
+                f"the Markdown text on line {self.line + 1} nests {nested} {_MAX_SPAN_DEPTH} deep or more"
             )
         content, children = self.content, self.children
         out: list[str] = []
         position, number = lo, begin
-        while number < end:
-            token = children[number]
-            at = token.meta.get("at") if token.type != "text" else None
-            if at is None or at[0] < position:
+        while True:
+            while number < end and (
+                children[number].type == "text"
+                or children[number].meta.get("at") is None
+                or children[number].meta["at"][0] < position
+            ):
                 number += 1
-                continue
-            start, stop = at
+            if self.templates:  # a template's block tags around words, in the text before the next token
+                found = self._template(position, number, end, hi)
+                if found is not None:
+                    (open_start, open_end, close_start, close_end, whole), after = found
+                    out.append(self._text(position, open_start, spans))
+                    if whole:
+                        out.append(self._kept(content[open_start:close_end], spans))
+                    else:
+                        span = self._span("template")
+                        inner = self._stream(number, after, open_end, close_start, (*spans, span))
+                        opening_tag, closing_tag = content[open_start:open_end], content[close_start:close_end]
+                        out.append(_carried(span, opening_tag, closing_tag, inner))
+                    position, number = close_end, after
+                    continue
+            if number >= end:
+                break
+            token = children[number]
+            start, stop = token.meta["at"]
             closing = self.pairs.get(number)
             kind = token.type
             if kind in ("em_open", "strong_open", "s_open") and closing is not None and closing < end:
                 opening_start = stop - len(token.markup)
                 closing_start = children[closing].meta.get("at", (hi, hi))[0]
                 closing_end = closing_start + len(children[closing].markup)
-                out.append(self._text(position, opening_start))
-                span = self._span()
+                out.append(self._text(position, opening_start, spans))
+                span = self._span("emphasis")
                 inner = self._stream(number + 1, closing, stop, closing_start, (*spans, span))
                 out.append(_carried(span, content[opening_start:stop], content[closing_start:closing_end], inner))
                 position, number = closing_end, closing + 1
             elif kind == "link_open" and "label" in token.meta and closing is not None and closing < end:
                 label_start, label_end = token.meta["label"]
-                out.append(self._text(position, start))
-                span = self._span()
+                out.append(self._text(position, start, spans))
+                span = self._span("link")
                 tail = self._link_tail(content[label_start:label_end], content[label_end:stop], _title(token))
                 self.links.append((span, _SOFT_BREAK.sub(" ", content[start:stop])))
                 inner = self._stream(number + 1, closing, label_start, label_end, (*spans, span))
                 out.append(_carried(span, content[start:label_start], tail, inner))
                 position, number = stop, closing + 1
             elif kind == "image":
-                out.append(self._text(position, start))
+                out.append(self._text(position, start, spans))
                 image = self._image(content[start:stop], len(token.content), _title(token))
                 out.append(self._kept(image, spans))
                 position, number = stop, number + 1
             elif kind == "html_inline" and closing is not None and closing < end:
                 closing_start, closing_end = children[closing].meta["at"]
-                out.append(self._text(position, start))
+                out.append(self._text(position, start, spans))
                 tag = _TAG.match(token.content)
                 if _NO_TRANSLATE.search(token.content) or (tag is not None and tag.group(2).lower() in _VERBATIM_TAGS):
                     out.append(self._kept(content[start:closing_end], spans))
                 else:
-                    span = self._span()
+                    span = self._span("html")
                     inner = self._stream(number + 1, closing, stop, closing_start, (*spans, span))
                     out.append(_carried(span, content[start:stop], content[closing_start:closing_end], inner))
                 position, number = closing_end, closing + 1
-            elif kind == "softbreak":
-                out.append(self._text(position, start).rstrip(" \t") + " ")
+            elif kind == "softbreak":  # a blank standing for the newline and the next line's markers
+                out.append(self._text(position, position + len(content[position:start].rstrip(" \t")), spans))
+                line = bisect_right(self.newlines, stop - 1)
+                out.append(_soft_break("\n" + self._prefix(line)))
                 position, number = stop, number + 1
             elif kind == "hardbreak":  # inside a span: it travels as a blank, with the next line's markers
                 before = position + len(content[position:start].rstrip(" \t"))
-                out.append(self._text(position, before))
+                out.append(self._text(position, before, spans))
                 marker = content[before:start] + content[start:stop].split("\n")[0]
-                out.append(keep(escape(marker + "\n" + self._prefix(content.count("\n", 0, stop)))))
+                out.append(_keep(escape(marker + "\n" + self._prefix(bisect_right(self.newlines, stop - 1)))))
                 position, number = stop, number + 1
             else:  # code, escapes, entities, autolinks, raw HTML: kept
                 if kind == "link_open" and closing is not None:
                     stop = max(stop, children[closing].meta.get("at", (stop, stop))[1])
                     number = closing
-                out.append(self._text(position, start))
+                out.append(self._text(position, start, spans))
                 out.append(self._kept(content[start:stop], spans))
                 position, number = stop, number + 1
-        out.append(self._text(position, hi))
+        out.append(self._text(position, hi, spans))
         return "".join(out)
 
-    def _text(self, start: int, end: int) -> str:
-        return escape(self.content[start:end]) if end > start else ""
+    def _text(self, start: int, end: int, spans: tuple[int, ...]) -> str:
+        """The text from `start` to `end`, its footnote labels and runs of symbols kept (`_NOT_WORDS`)."""
+        if end <= start:
+            return ""
+        text = self.content[start:end]
+        out: list[str] = []
+        position = 0
+        for match in _NOT_WORDS.finditer(text):
+            out.append(escape(text[position : match.start()]))
+            out.append(self._kept(match.group(0), spans))
+            position = match.end()
+        out.append(escape(text[position:]))
+        return "".join(out)
+
+    def _template(self, position: int, number: int, end: int, hi: int) -> _Found | None:
+        """The first pair of template block tags whose opening tag stands in the text from `position`
+        to the next token (`number`), and whose closing one ends by `hi`, with every token between
+        whole inside it; and the number of the first token after it."""
+        children = self.children
+        limit = children[number].meta["at"][0] if number < end else hi
+        index = bisect_left(self.template_starts, position)
+        while index < len(self.templates) and self.templates[index][0] < limit:
+            pair = self.templates[index]
+            index += 1
+            if pair[1] > limit or pair[3] > hi:
+                continue
+            closing, depth, furthest = number, 0, -1
+            while closing < end:
+                self.work += 1
+                token = children[closing]
+                at = token.meta.get("at") if token.type != "text" else None
+                if at is not None and at[0] >= pair[2]:
+                    break
+                if at is not None and (at[1] > pair[2] or (token.nesting == -1 and depth == 0)):
+                    break
+                depth += token.nesting
+                furthest = max(furthest, self.pairs.get(closing, closing))
+                closing += 1
+            if self.work > _WORK_FLOOR + _WORK_PER_CHARACTER * len(self.content):
+                raise DocumentTooComplex(
+                    f"the Markdown text on line {self.line + 1} holds too many template tags around other markup"
+                )
+            at = children[closing].meta.get("at") if closing < end else None
+            if depth == 0 and furthest < closing and (closing >= end or (at is not None and at[0] >= pair[3])):
+                return pair, closing
+        return None
 
     def _kept(self, source: str, spans: tuple[int, ...]) -> str:
         stream = escape(_SOFT_BREAK.sub(" ", source))
         for span in (0, *spans):
             self.inside.append((span, unescape(stream)))
-        return keep(stream)
+        return _keep(stream)
 
-    def _span(self) -> int:
+    def _span(self, kind: str) -> int:
         self.spans += 1
+        self.kinds[self.spans] = kind
         return self.spans
 
     def _prefix(self, line: int) -> str:
         """What comes before the text on the text's line `line` (a quote's `>`, a list's indentation)."""
         lines = self.lines
-        if self.line + line >= len(lines):
+        if self.line + line >= len(lines) or line >= len(self.content_lines):
             return ""
         source = lines[self.line + line]
-        text = self.content.split("\n")[line].strip()
+        text = self.content_lines[line].strip()
         found = source.find(text) if text else -1
         return source[:found] if found > 0 else ""
 
@@ -434,6 +550,19 @@ def _carried(span: int, opening: str, closing: str, inner: str) -> str:
     return f"[[dragoman-md:{span}:{opening.encode().hex()}:{closing.encode().hex()}]]{inner}[[/]]"
 
 
+def _keep(stream: str) -> str:
+    """Stream text hidden from the engine whole, as `protect.keep` hides it (`protect.unprotect` gives
+    it back), with `^` and `$` escaped too: an escaped `^` (inline code `x^2`, a footnote's `[^note]`)
+    whose backslash alone is escaped again stalls Apertium's pipeline."""
+    return "[dragoman-keep:" + re.sub(r"([\\\[\]^$])", r"\\\1", stream) + "]"
+
+
+def _soft_break(source: str) -> str:
+    """A superblank standing for a soft line break: `source` (the newline and the next line's
+    markers), as hexadecimal."""
+    return f"[dragoman-md-break:{source.encode().hex()}]"
+
+
 def to_markdown(segment: str, place: Place) -> str:
     """A translated segment as Markdown: each word's carried marks (Apertium's `[[a; b]]`, or nested
     blanks) put back as nested spans around runs of words, text unescaped. The words between two of a
@@ -441,6 +570,7 @@ def to_markdown(segment: str, place: Place) -> str:
     it; a link whose words were all lost is added at the end as it was."""
     markers: dict[int, tuple[str, str]] = {}
     units: list[tuple[str, list[int] | None]] = []  # (text, spans outermost first), None for spaces
+    breaks: set[int] = set()  # the units that are soft line breaks (a newline and the next line's markers)
     stack: list[list[int]] = []
     word: list[str] = []
     word_spans: list[int] = []
@@ -471,6 +601,10 @@ def to_markdown(segment: str, place: Place) -> str:
             units.append((piece, None))
         elif kind == "blank" and piece == "[]":
             continue
+        elif kind == "blank" and (soft := _BREAK.fullmatch(piece)) is not None:
+            end_word()
+            breaks.add(len(units))
+            units.append((bytes.fromhex(soft.group(1)).decode(), None))
         else:
             text = unescape(piece) if kind == "text" else unescape(piece[1:-1])
             current = [span for spans in stack for span in spans]
@@ -483,20 +617,28 @@ def to_markdown(segment: str, place: Place) -> str:
     out: list[str] = []
     open_spans: list[int] = []
     spaces = ""
-    for text, carried in units:
+    line_break = ""  # a soft break before the next word: the spaces around it go, two in a row are one
+    for number, (text, carried) in enumerate(units):
         if carried is None:
-            spaces += text
+            if number in breaks:
+                line_break = line_break or text
+            else:
+                spaces += text
             continue
         common = 0
         while common < min(len(open_spans), len(carried)) and open_spans[common] == carried[common]:
             common += 1
         out.extend(markers[span][1] for span in reversed(open_spans[common:]))
         del open_spans[common:]
+        openings = "".join(markers[span][0] for span in carried[common:])
+        if line_break and out and not _BLOCK_START.match(openings + text):
+            spaces = line_break
+        elif line_break:  # at the start, or where the line would begin a block: the lines are joined
+            spaces = spaces or " "
         out.append(spaces)
-        spaces = ""
-        for span in carried[common:]:
-            out.append(markers[span][0])
-            open_spans.append(span)
+        spaces, line_break = "", ""
+        out.append(openings)
+        open_spans.extend(carried[common:])
         out.append(text)
     out.extend(markers[span][1] for span in reversed(open_spans))
     text = "".join(out).strip()
@@ -541,3 +683,25 @@ def _next_to(units: list[tuple[str, list[int] | None]], number: int, span: int) 
         if 0 <= other < len(units) and span in (units[other][1] or ()):
             return True
     return False
+
+
+def _template_pairs(content: str) -> list[tuple[int, int, int, int, bool]]:
+    """Each pair of block tags in `content` (`{% if x %}` ... `{% endif %}`), opening first, as
+    (opening start, opening end, closing start, closing end, whether it is kept whole: it holds
+    alternatives, `{% else %}`, or no text, `{% raw %}`), in the order of their openings."""
+    pairs: list[tuple[int, int, int, int, bool]] = []
+    opened: list[tuple[str, int, int, bool]] = []  # name, start, end, whether alternatives were seen
+    for match in _TEMPLATE_TAG.finditer(content):
+        name = match.group(2).lower()
+        if name in _TEMPLATE_BRANCHES and opened:
+            opened[-1] = (*opened[-1][:3], True)
+        elif match.group(1):
+            while opened:
+                other, start, stop, branched = opened.pop()
+                if other == name:
+                    pairs.append((start, stop, match.start(), match.end(), branched or name in _TEMPLATE_VERBATIM))
+                    break
+        else:
+            opened.append((name, match.start(), match.end(), False))
+    pairs.sort()
+    return pairs

@@ -7,7 +7,9 @@ segment of its own); and in the front matter, the values of the keys that hold a
 (`title`, `description`, `summary`, `subtitle`, `excerpt`; YAML or TOML, on one line), never a key.
 Kept byte for byte: the rest of the front matter, code blocks (fenced and indented), HTML blocks,
 thematic breaks, link reference definitions but their titles, the lines' own markers and
-indentation (`#`, `>`, `-`, `1.`, a task's `[ ]`), and every line that holds no translatable text.
+indentation (`#`, `>`, `-`, `1.`, a task's `[ ]`), a GitHub alert's marker on its line (`> [!NOTE]`),
+a footnote's label (`[^note]`, where it is used and where it is defined: GFM's syntax, read by
+markdown-it as text), and every line that holds no translatable text.
 What is kept although a reader sees it (an HTML block's text, an alternative text or title that
 holds Markdown or escapes, a text whose place in its line cannot be told) is said in
 `MarkdownSkeleton.warnings` (codes HtmlBlockNotTranslated, AlternativeTextNotTranslated,
@@ -16,19 +18,28 @@ TextNotTranslated).
 Inside a text, markdown-it's own inline tokens say what is what, and where (each token's place in
 the source is noted as it is parsed; that reading, and the writing back, are `_markdown_inline.py`'s
 job, this module's the blocks around it): inline code, autolinks, raw HTML, an element marked
-`translate="no"` or `class="notranslate"` (whole, with its text), images and escapes are hidden from
-the engine; a link's text, emphasis (`*`, `**`, `_`, `~~`) and other inline HTML elements travel in
-word-bound blanks that carry their markers (`[`...`](url "title")`), nested as they are, so the
-markers follow their words when the engine reorders them ("The **red** house" comes back "La casa
+`translate="no"` or `class="notranslate"` (whole, with its text), images, escapes, footnote labels
+and runs of four symbols or more with no letter (`----`, unmatched backticks: neither sent as text
+nor billed) are hidden from the engine; a link's text, emphasis (`*`, `**`, `_`, `~~`), other
+inline HTML elements and a template's pair of block tags (`{% if x %}big{% endif %}`: Django,
+Jinja, Liquid; a pair holding alternatives, `{% else %}`, or no text, `{% raw %}`, is kept whole)
+travel in word-bound blanks that carry their markers (`[`...`](url "title")`), nested as they are,
+so the markers follow their words when the engine reorders them ("The **red** house" comes back "La casa
 **roja**"). Apertium gives each word its own copy of its blanks, joined (`[[a; b]]`); a span's words
 are one span again afterwards, with the words the engine put between them ("**user guide**" comes
 back "**guía de usuario**"). A link whose words the engine dropped is added after its sentence as it
 was, so no target is lost. A reference link's label is never translated: a link whose text is its
 label (`[Change Log]`, `[Change Log][]`) becomes a full reference (`[Cambio Registro][Change Log]`).
 
-A paragraph spread over several lines comes back on its first line (Markdown joins a paragraph's
-lines anyway), except at a hard break (two trailing spaces, or `\\`), which ends a segment and is
-kept as written (inside a link or emphasis it travels as a blank, with the next line's markers).
+A paragraph spread over several lines keeps its lines (line-oriented diffs stay small): each soft
+line break travels as a superblank holding the newline and the next line's markers (`> `, a list's
+indentation), and comes back between the words the engine put around it: two it put side by side
+are one, one it put first or last goes, and where a word would begin a block on its line (`-`,
+`#`, `>`, `1.`, `===`...) the lines are joined there instead. A kept piece written over several lines
+(inline code, an HTML tag, a link's target) comes back on one. A hard break (two trailing spaces, or
+`\\`) ends a segment and is kept as written (inside a link or emphasis it travels as a blank, with
+the next line's markers); so does a soft break after a line holding nothing but emphasis (an
+old-style note's `**Note**`).
 Each text, alternative text, title and value is a segment of its own, so a translation whose source
 began with a small letter gets its first word back in small letters from `breaks.cut`, as in every
 format (the engine writes each with a capital).
@@ -37,11 +48,13 @@ Bounded work: markdown-it reads link labels in time quadratic in a paragraph's u
 (`![a` repeated: seconds for 100 KB). Its inline rules are counted as they run; a paragraph that
 needs more than its budget of steps per character is refused (DocumentTooComplex), and a cancel is
 heard as it runs (`_markdown_inline.Parser`). So is a document nesting blocks `MAX_NESTING` levels
-deep, or spans (emphasis, links) nested past `_markdown_inline._MAX_SPAN_DEPTH`.
+deep, or spans (emphasis, links, inline HTML tags, template tags, as the refusal says) nested past
+`_markdown_inline._MAX_SPAN_DEPTH`.
 
 Sources: CommonMark 0.31 (§4 leaf blocks, §4.7 link reference definitions, §6 inlines: §6.2
-emphasis, §6.3 links, §6.4 images, §6.7 hard line breaks), GFM 0.29 §4.10 (tables), §5.3 (task list
-items), §6.5 (strikethrough); HTML `translate` attribute (WHATWG HTML §3.2.6.2).
+emphasis, §6.3 links, §6.4 images, §6.7 hard line breaks, §6.8 soft line breaks), GFM 0.29 §4.10
+(tables), §5.3 (task list items), §6.5 (strikethrough); GitHub Docs, "Basic writing and formatting
+syntax" (alerts, footnotes); HTML `translate` attribute (WHATWG HTML §3.2.6.2).
 
 Shapes: `take_apart(text, should_abort) -> (MarkdownSkeleton, segments, characters)`;
 `rebuild(skeleton, translated) -> text`.
@@ -87,6 +100,10 @@ _DEFINITION = re.compile(
     r"(?P<title>\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'|\((?:[^()\\\n]|\\.)*\))[ \t]*$"
 )
 _TASK = re.compile(r"\[[ xX]\][ \t]+")  # GFM task list item's checkbox, at the start of its text
+# What begins a paragraph and is kept on its line: a GitHub alert's marker, first in a block quote
+# (`> [!NOTE]`, on its own line), and a footnote's label where it is defined (`[^note]: `)
+_ALERT = re.compile(r"\[!(?:NOTE|TIP|IMPORTANT|WARNING|CAUTION)\][ \t]*(?:\n[ \t]*)?", re.IGNORECASE)
+_FOOTNOTE = re.compile(r"\[\^[^\]\s]{1,200}\]:[ \t]*")
 _HTML_TEXT = re.compile(r"<!--.*?-->|<(script|style)\b.*?</\1\s*>|<[^>]*>|&[#\w]+;", re.DOTALL | re.IGNORECASE)
 
 
@@ -152,6 +169,8 @@ def take_apart(text: str, should_abort: AbortCheck = never_abort) -> tuple[Markd
                 "that reading its links would take too long"
             ) from None
         task = index >= 2 and block_tokens[index - 2].type == "list_item_open" and _TASK.match(content)
+        task = task or (index >= 2 and block_tokens[index - 2].type == "blockquote_open" and _ALERT.match(content))
+        task = task or (block_tokens[index - 1].type == "paragraph_open" and _FOOTNOTE.match(content))
         line = token.map[0] if not in_cell else row_line
         inline = InlineContent(lines, skeleton.places, content, children, line, kept)
         if in_cell:
