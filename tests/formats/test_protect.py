@@ -100,3 +100,16 @@ def test_prose_that_looks_a_little_like_code_is_still_translated() -> None:
     for text in ["and/or input/output km/h", "a 50% discount", "the e-mail is here", "I am here", "a+b", "C++",
                  "born in 1990 in Paris", "put 3 in the box"]:  # fmt: skip
         assert kept(text) == [], text
+
+
+def test_a_kept_stretch_holding_a_caret_or_a_dollar_does_not_stall_the_engine() -> None:
+    """A URL with `^` in a .txt failed after 60 s: the doubled backslash of its escape left a bare `^`,
+    which opens a lexical unit in Apertium's stream."""
+    from dragoman.engines.apertium import ApertiumEngine
+    from dragoman.formats.plaintext import escape
+
+    segment = escape("Visit https://e.com/a^b$c now.")
+    assert "^" not in protect(segment).replace("\\^", "")
+    with ApertiumEngine() as engine:
+        [translated] = engine.translate([protect(segment)], "en", "es")
+    assert "https://e.com/a^b$c" in unprotect(translated).replace("\\", "")

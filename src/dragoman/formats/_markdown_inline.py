@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 from dragoman.abort import AbortCheck, Aborted
 from dragoman.errors import DocumentTooComplex
 from dragoman.formats.plaintext import escape, unescape
+from dragoman.formats.protect import keep
 from dragoman.formats.stream import tokens, visible_text
 
 if TYPE_CHECKING:
@@ -404,7 +405,7 @@ class InlineContent:
                 before = position + len(content[position:start].rstrip(" \t"))
                 out.append(self._text(position, before, spans))
                 marker = content[before:start] + content[start:stop].split("\n")[0]
-                out.append(_keep(escape(marker + "\n" + self._prefix(bisect_right(self.newlines, stop - 1)))))
+                out.append(keep(escape(marker + "\n" + self._prefix(bisect_right(self.newlines, stop - 1)))))
                 position, number = stop, number + 1
             else:  # code, escapes, entities, autolinks, raw HTML: kept
                 if kind == "link_open" and closing is not None:
@@ -467,7 +468,7 @@ class InlineContent:
         stream = escape(_SOFT_BREAK.sub(" ", source))
         for span in (0, *spans):
             self.inside.append((span, unescape(stream)))
-        return _keep(stream)
+        return keep(stream)
 
     def _span(self, kind: str) -> int:
         self.spans += 1
@@ -548,13 +549,6 @@ def _carried(span: int, opening: str, closing: str, inner: str) -> str:
     around the words it ends up on (as hexadecimal: nothing in it can end the blank or mean
     anything to the engine)."""
     return f"[[dragoman-md:{span}:{opening.encode().hex()}:{closing.encode().hex()}]]{inner}[[/]]"
-
-
-def _keep(stream: str) -> str:
-    """Stream text hidden from the engine whole, as `protect.keep` hides it (`protect.unprotect` gives
-    it back), with `^` and `$` escaped too: an escaped `^` (inline code `x^2`, a footnote's `[^note]`)
-    whose backslash alone is escaped again stalls Apertium's pipeline."""
-    return "[dragoman-keep:" + re.sub(r"([\\\[\]^$])", r"\\\1", stream) + "]"
 
 
 def _soft_break(source: str) -> str:

@@ -37,6 +37,7 @@ _KIND = {"close": "close", "open": "open", "blank": "blank", "other": "blank", "
 _VERBATIM = re.compile(r"\[\[t:(?:kbd|var|samp|code|tt):")  # Transfuse's mark for such an element
 KEPT = re.compile(r"\[dragoman-keep:((?:[^\]\\]|\\.)*)\]")
 _ESCAPED = re.compile(r"\\(.)", re.DOTALL)
+_SPECIAL = re.compile(r"([\\\[\]^$])")
 # Matched on the visible text (escapes resolved); the order of the alternatives is their priority.
 _NOT_PROSE = re.compile(
     r"""
@@ -183,5 +184,7 @@ def unprotect(segment: str) -> str:
 
 
 def _escape(stream: str) -> str:
-    """Stream text as a superblank's content: every backslash and bracket escaped."""
-    return stream.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
+    """Stream text as a superblank's content: every backslash, bracket, `^` and `$` escaped. A bare
+    `^` or `$` (left by the stream's own escape of it, `\\^`, once its backslash is doubled) opens
+    a lexical unit in Apertium's stream, inside a blank too: the pipeline waited for its end."""
+    return _SPECIAL.sub(r"\\\1", stream)
