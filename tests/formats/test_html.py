@@ -46,7 +46,7 @@ def test_elements_marked_not_to_be_translated_are_kept_as_written(engine: Aperti
         '<div class="box notranslate"><p>The dog <img src="d.png" alt="A white dog"> is white.</p><p>The house.</div>'
     )
     assert kept in out
-    assert '<ul translate="NO"><li>The big garden<li>The small <b>garden</b></ul>' in out
+    assert "<ul translate=NO><li>The big garden<li>The small <b>garden</b></ul>" in out  # attributes as written
     assert 'alt="The black cat" translate="no"' in out
     assert "<p>La casa es grande.</p>" in out
 
@@ -166,8 +166,22 @@ def test_a_page_the_converter_leaves_alone_comes_back_as_it_was(page: str) -> No
         b"<code>" + b"<div>" * 100_000 + b"</span>" * 100_000,
         b"<code>" + b"<div>" * 100_000 + b"<li>" * 100_000,
         b'<b title="x">' * 100_000,
+        b"{{ {% {# <?php <% " * 100_000,
+        b"{{ a }}}" * 100_000 + b"{%" * 100_000,
+        b'<p><a href="{{' * 100_000,
+        b"<sup>" * 100_000 + b"</sup>" * 100_000,
     ],
-    ids=["unclosed-tags", "unclosed-quotes", "deep-and-stray-ends", "deep-and-implied-ends", "many-attributes"],
+    ids=[
+        "unclosed-tags",
+        "unclosed-quotes",
+        "deep-and-stray-ends",
+        "deep-and-implied-ends",
+        "many-attributes",
+        "unclosed-template-code",
+        "template-code",
+        "template-code-in-attributes",
+        "nested-marks",
+    ],  # fmt: skip
 )
 def test_hostile_pages_are_read_in_linear_time(page: bytes) -> None:
     """Each took minutes with the standard library's tokenizer (quadratic); here, about a second.
@@ -301,9 +315,9 @@ def test_spaces_between_blocks_and_text_around_them_survive(engine: ApertiumEngi
         "</body></html>\n"
     )
     out, _ = translate(page, engine)
-    assert '<p>El gato es negro.</p>\n<p translate="no">The dog.</p>\n<a href="/">La casa</a>\n<details>' in out
+    assert "<p>El gato es negro.</p>\n<p translate=\"no\">The dog.</p>\n<a href='/'>La casa</a>\n<details>" in out
     assert "</details>\n<abbr" in out and "bien.\n<div>" in out
-    assert "El coche <img" in out and '<img src="c.png" alt=""> es rojo.' in out
+    assert "El coche <img" in out and "<img src='c.png' alt=''> es rojo." in out
     assert "</div>\n</body>" in out and "dragoman-" not in out
 
 
@@ -413,4 +427,121 @@ def test_what_the_page_keeps_untranslated_is_said_on_the_document() -> None:
     page = b"<html><body><p>The cat is black.</p><pre>The prose in a preformatted block.</pre></body></html>"
     document = extract(page, format_for("a.html"))
     assert [warning.code for warning in document.warnings] == ["PreformattedTextNotTranslated"]
+    document.discard()
+
+
+def test_a_tooltip_of_an_element_that_is_all_its_block_holds_is_translated_and_billed(engine: ApertiumEngine) -> None:
+    # Given links, abbreviations and spans with a title, each all its block holds (red-team report
+    # 13b, finding 1: repro/html/bill2.html, nav.html: the title came back "dragoman-<nonce>-Texto-0")
+    page = (
+        '<html><body><p><a href="#top" title="The big garden">Top</a></p>'
+        '<nav><ul><li><a href="/" title="The home page">Home</a></li></ul></nav>'
+        '<table><tr><td><abbr title="World Health Organization">WHO</abbr></td></tr></table>'
+        '<h2><span title="The big house">The garden</span></h2></body></html>'
+    )
+    document = extract(page.encode(), format_for("a.html"))
+    # Then each tooltip is billed once, as its text, and comes back translated
+    assert document.characters == sum(map(len, ["Top", "The big garden", "Home", "The home page", "WHO"])) + len(
+        "World Health Organization"
+    ) + len("The big house") + len("The garden")
+    out = inject(document, engine.translate(document.segments, "en", "es"), target_language="es").decode()
+    assert 'title="El jardín grande"' in out and 'title="La página de casa"' in out
+    assert 'title="Organización Mundial de la Salud"' in out and 'title="La casa grande"' in out
+    assert "dragoman" not in out.lower()
+
+
+def test_an_epub_links_tooltip_is_translated(engine: ApertiumEngine) -> None:
+    chapter = (
+        '<?xml version="1.0" encoding="utf-8"?>\n<html xmlns="http://www.w3.org/1999/xhtml"><head><title>One</title>'
+        '</head><body><p><a href="ch2.xhtml" title="The next chapter">Next</a></p></body></html>\n'
+    )
+    out, _ = _translate_file("ch.xhtml", chapter.encode(), engine)
+    assert '<a href="ch2.xhtml" title="El capítulo próximo">' in out.decode()
+
+
+def test_an_xhtml_page_keeps_its_escaped_characters(engine: ApertiumEngine) -> None:
+    # Given an XHTML page with &amp;, &lt;, &gt;, &quot; and &#38; in its text (red-team report 13b,
+    # finding 2: repro/html/ent.xhtml, amp.xhtml: each was deleted)
+    page = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<html xmlns="http://www.w3.org/1999/xhtml"><head>'
+        "<title>Tom &amp; Jerry</title></head><body>\n<p>If a &lt; b and c &gt; d then the house is red.</p>\n"
+        "<p>The &quot;big&quot; house.</p>\n<p>The cat &#38; the dog.</p>\n</body></html>\n"
+    )
+    out, _ = _translate_file("ent.xhtml", page.encode(), engine)
+    text = out.decode()
+    assert "<title>Tom &amp; Jerry</title>" in text and "&lt; b" in text and "c &gt; d" in text
+    assert "El gato &amp; el perro." in text and '"' in text.split("<body>")[1]
+    root = etree.fromstring(out, etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False))
+    assert _found(root, ".//{http://www.w3.org/1999/xhtml}title").text == "Tom & Jerry"
+
+
+DJANGO_TEMPLATE = """{% load i18n static %}<!DOCTYPE html>
+<html lang="{{ LANGUAGE_CODE|default:"en-us" }}"><head><title>{% block title %}The site{% endblock %}</title>
+<link rel="stylesheet" href="{% static "admin/css/login.css" %}">
+</head><body>
+<table><tr>{% for header in result_headers %}
+<th scope="col"{{ header.class_attrib }}>{% if num_sorted_fields > 1 %}
+<span title="{% translate "Remove from sorting" %}">x</span>{% endif %}</th>{% endfor %}</tr></table>
+<p>Read <a href="{{ url }}">the guide</a> now, {# a note #}or <a href="<?php echo $url; ?>">the page</a>.</p>
+<p>Hello <%= user.name %>, the house is <%= color %>.</p>
+<form><input type="submit" value="{% translate 'Log in' %}"><input type="submit" value="Send the letter"></form>
+<p><a href="#x" title="Edit {{ name }} now">The house</a></p>
+</body></html>
+"""
+
+
+def test_template_code_comes_back_as_written_wherever_it_is(engine: ApertiumEngine) -> None:
+    # Given a Django template with code in text, in attribute values and between attributes, and
+    # PHP and ERB code (red-team report 13b, finding 3: Django's admin templates, repro/html/href.html)
+    out, segments = translate(DJANGO_TEMPLATE, engine)
+    constructs = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}|<\?php.*?\?>|<%.*?%>")
+    # Then every construct comes back as written, in its place, and none reached the engine
+    assert constructs.findall(out) == constructs.findall(DJANGO_TEMPLATE)
+    assert not any(re.search(r"\{[{%#]|<%|php", segment) for segment in segments)
+    assert '<html lang="{{ LANGUAGE_CODE|default:"en-us" }}">' in out
+    assert '<link rel="stylesheet" href="{% static "admin/css/login.css" %}">' in out
+    assert '<th scope="col"{{ header.class_attrib }}>{% if num_sorted_fields > 1 %}\n' in out
+    assert '<span title="{% translate "Remove from sorting" %}">x</span>' in out
+    assert 'Lee <a href="{{ url }}">la guía</a> ahora' in out or '<a href="{{ url }}">la guía</a>' in out
+    assert '<a href="<?php echo $url; ?>">' in out and "Hola <%= user.name %>, la casa es <%= color %>." in out
+    assert "value=\"{% translate 'Log in' %}\"" in out and 'value="Enviar la carta"' in out
+    # a translated attribute holding code is translated around it
+    assert 'title="Editar {{ name }} ahora"' in out or 'title="Edita {{ name }} ahora"' in out
+
+
+def test_attribute_values_come_back_byte_for_byte(engine: ApertiumEngine) -> None:
+    # Given URLs the converter's serializer percent-encoded (red-team report 13b, finding 3)
+    values = [
+        'href="my page.html"',
+        'href="https://de.wikipedia.org/wiki/Straße_(Begriffsklärung)"',
+        "href='page.html?a=1&amp;b=2#top'",
+        'href="mailto:a@b.org?subject=The house"',
+        "onclick=\"alert('The house')\"",
+        "data-x = 'a &amp; b'",
+        'style="color: red"',
+    ]
+    page = "<html><body>" + "".join(f"<p>Read <a {value}>the guide</a> now.</p>" for value in values)
+    out, _ = translate(page + "</body></html>", engine)
+    for value in values:
+        assert f"<a {value}>" in out
+    assert "la guía" in out
+
+
+def test_a_footnote_mark_does_not_cut_its_sentence(engine: ApertiumEngine) -> None:
+    # Given a footnote's mark, a link, between a noun and its verb (red-team report 13b, finding 4)
+    out, _ = translate(
+        '<html><body><p>The house<sup><a href="#fn1">1</a></sup> is red.</p><p>The house<sup>*</sup> is red.</p>'
+        "<p>The 1<sup>st</sup> house.</p></body></html>",
+        engine,
+    )
+    assert '<p>La casa<sup><a href="#fn1">1</a></sup> es roja.</p>' in out
+    assert "<p>La casa<sup>*</sup> es roja.</p>" in out
+    assert "<sup>st</sup>" in out and "dragoman" not in out
+
+
+def test_template_content_is_said_to_be_kept_untranslated() -> None:
+    document = extract(
+        b"<html><body><p>The cat.</p><template><p>The dog.</p></template></body></html>", format_for("a.html")
+    )
+    assert [warning.code for warning in document.warnings] == ["TemplateContentNotTranslated"]
     document.discard()

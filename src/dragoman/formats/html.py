@@ -18,16 +18,26 @@ sentences. Before the converter reads a page:
 - the texts of `<meta name="description">` (and Open Graph's and Twitter's title and description),
   of `aria-label` attributes, of a button's `value` and of an inline element's `title` become
   segments of their own (Transfuse translates `alt`, `placeholder`, `label` and the `title` of other
-  elements, but none of these); each is replaced by a numbered placeholder that `finish` fills with
-  its translation. Those of elements not to be translated are left alone;
-- a not-translated image keeps its `alt` text (renamed for the converter, which would translate it);
+  elements, but none of these; and took such an attribute for its block's text when the element
+  was all the block held); each is replaced by a numbered placeholder that `finish` fills with its
+  translation. Those of elements not to be translated are left alone;
+- every other attribute holding a value is hidden from the converter, as
+  `data-dragoman-<nonce>-a<n>`, and given back as written: its serializer percent-encoded URI
+  attributes (`my page.html`, `{{ url }}`), and it would translate the `alt` of an image not to be
+  translated. Only the attributes the converter translates, on an element it does not carry in a
+  sentence, and those of a `<meta>` declaring the charset (it decodes by them) are left to it;
+- template code (`{{ }}`, `{% %}`, `<?php ?>`, `<% %>`: `htmltemplates.py`) is hidden wherever it
+  is: between attributes and in their values with them, in a sentence as a hidden element (a word
+  the engine keeps), alone between two tags as a comment of ours;
+- a `<sub>`/`<sup>` holding no word (a footnote's mark) is set aside as a comment of ours, and one
+  written against a word is given a space on that side (`htmlmarks.py`);
 - the texts of SVG's `<text>`, `<title>` and `<desc>` (SVG 2, "Text" and "Document Structure"),
   which the converter leaves as written with the rest of a drawing, become segments too, one per
   text between two tags; so do those of an `<iframe srcdoc>` (the frame's document, HTML in an
   attribute: each translation is escaped for it, then for the attribute). What the page still
   shows untranslated is said in `PreparedPage.warnings`: the words of a `<pre>` (code, usually,
-  which the converter keeps as written) and those of a drawing outside its texts (a
-  `<foreignObject>`'s);
+  which the converter keeps as written), of a `<template>` (which it keeps too) and those of a
+  drawing outside its texts (a `<foreignObject>`'s);
 - a space between a block (`<p>`, `<img>`, `<svg>`: any element the converter does not carry in
   a sentence) and text or an inline element is given a comment of ours on its inner side: the
   converter dropped the spaces at the edges of a run of text outside a block (`</p>\n<a>Home</a>\n`
@@ -36,21 +46,17 @@ sentences. Before the converter reads a page:
   UTF-8 (the document layer decodes a page in the legacy charset it declares), and the converter
   decodes a page as its `<meta>` says.
 
-After it, `finish` gives the hidden elements back their names and content (a converter that lost
-one is a converter fault: nothing kept is dropped silently), fills the placeholders, takes our
-comments away, and sets `<html lang>` to the target language; an XHTML page (an XML declaration,
-or the XHTML namespace: an `.xhtml` file, an EPUB chapter) is written back as XML (`xhtml.py`).
-Every mark of ours carries a number drawn for the document, so no page's own text can be taken
-for one.
+An XHTML page (an XML declaration, or the XHTML namespace: an `.xhtml` file, an EPUB chapter)
+reaches the converter without its XML declaration: given one, it dropped every `&`, `<`, `>` and
+`"` of the text.
 
-A `<sub>` or `<sup>` written against a word (`cat<sup>1</sup>.`, a footnote's mark) is given a
-space on that side before the converter, so the engine reads the mark apart from the word, and
-marked with where (`data-dragoman-<nonce>-spaced`); `finish` takes the spaces away again. Transfuse
-does the same with `tf-added-before`/`tf-added-after` attributes, but took its spaces away only
-from an element whose text is its own (not from `<sup><a href="#n1">1</a></sup>`, a footnote's
-link) and, when a mark of a paragraph is followed by a space and a later one is not, marked the
-wrong element (`cat<sup>1</sup>is`); on every page, `finish` also takes away any space and
-attribute of its marks that are left.
+After it, `finish` gives back what was set aside: hidden elements' names and content (a converter
+that lost one, or template code, is a converter fault: nothing kept is dropped silently),
+attributes, footnotes' marks and template code as written; it fills the placeholders, takes our
+comments away, and sets `<html lang>` to the target language; an XHTML page is written back as
+XML (`xhtml.py`). Every mark of ours carries a number of 8 digits drawn for the document, so no
+page's own text can be taken for one, and none holds a word a dictionary knows: no placeholder is
+given to the converter where it translates.
 
 The page is read by a small tokenizer of our own (`_htmltags.py`), in time linear in its length
 whatever it holds (the standard library's `html.parser` takes quadratic time on a page of unclosed
@@ -75,8 +81,8 @@ from dataclasses import dataclass, field
 
 from dragoman.domain.specs import DocumentWarning
 from dragoman.errors import ConverterCrashed
-from dragoman.formats import xhtml
-from dragoman.formats._htmltags import RAW_TEXT, VOID, Tag, tags
+from dragoman.formats import htmlmarks, htmltemplates, xhtml
+from dragoman.formats._htmltags import ATTRIBUTE, RAW_TEXT, VOID, Tag, tags
 from dragoman.formats.screening import HTML_INLINE_TAGS
 
 __all__ = ["PLACEHOLDER", "PreparedPage", "finish", "prepare"]
@@ -110,13 +116,14 @@ _IMPLIED: dict[str, tuple[frozenset[str], frozenset[str]]] = {
 _META_NAMES = frozenset({"description", "og:title", "og:description", "twitter:title", "twitter:description"})
 _BUTTON_INPUTS = frozenset({"submit", "button", "reset"})
 # Only a page holding one of these has anything to prepare (most pages hold a title attribute or a <code>).
-_WORTH_READING = re.compile(
-    rb"translate\s*=|notranslate|<code|<meta|title\s*=|placeholder\s*=|aria-label\s*=|<input|<su[bp]\b|<svg|srcdoc|<pre",
-    re.IGNORECASE,
-)
+_WORTH_READING = re.compile(rb"=|<code|<su[bp]\b|<svg|<pre|<template", re.IGNORECASE)
 _HTML_START = re.compile(rb"<html\b[^>]*>", re.IGNORECASE)
 _LANG = re.compile(rb"""(\b(?:xml:)?lang\s*=\s*)(?:"[^"]*"|'[^']*'|[^\s>]+)""", re.IGNORECASE)
-_SUB_OR_SUP = re.compile(r"<(/?)(su[bp])\b[^>]*>", re.IGNORECASE)
+# The attributes whose texts the converter translates (Transfuse's `tag_attrs`).
+_CONVERTER_TRANSLATES = frozenset({"alt", "caption", "label", "summary", "title", "placeholder"})
+_TAG_NAME = re.compile(r"<\s*[^\s/<>]+")
+_SLASHES = re.compile(r"[\s/]+")
+_TAG_END = re.compile(r"\s*/?\s*>")
 _SVG_TEXTS = frozenset({"text", "title", "desc"})  # SVG's elements whose text a reader sees (SVG 2, §11, §5.9)
 _LETTER = re.compile(r"[^\W\d_]")
 _SPACES = " \t\n\r\f"  # ASCII whitespace (HTML Living Standard); a no-break space is text
@@ -146,6 +153,11 @@ class PreparedPage:
     # None for an HTML page
     prolog: str | None = None
     declared_charset: bool = False  # whether an XHTML page has its own `<meta charset>`
+    # each attribute hidden from the converter, as written (`data-dragoman-<nonce>-a<n>` in its place)
+    attributes: list[str] = field(default_factory=list)
+    # what each `<!--dragoman-<nonce>-c<n>-->` stands for: a footnote's mark, template code between tags
+    aside: list[str] = field(default_factory=list)
+    templates: list[str] = field(default_factory=list)  # the page's template code (`htmltemplates.py`)
 
 
 @dataclass(slots=True)
@@ -158,6 +170,7 @@ class _Open:
     pre: int = -1  # where the outermost `<pre>` it is in begins, or -1
     svg: int = -1  # where the outermost `<svg>` it is in begins, or -1
     svg_text: bool = False  # whether it is an SVG `<text>`, `<title>` or `<desc>`, or in one
+    template: int = -1  # where the outermost `<template>` it is in begins, or -1
 
 
 class _Marker:
@@ -168,23 +181,30 @@ class _Marker:
     def __init__(self, page: str, nonce: str) -> None:
         self.page = page
         self.nonce = nonce
+        self.sentinel = htmltemplates.sentinels(nonce)
         self.edits: list[tuple[int, int, str]] = []
         self.texts: list[str] = []
         self.kept: list[str] = []
+        self.attributes: list[str] = []  # each attribute hidden from the converter, as written
+        self.aside: list[str] = []  # what `<!--dragoman-<nonce>-c<n>-->` stands for
         self.stack: list[_Open] = []
         self.depths: dict[str, list[int]] = {}  # name -> where elements of that name are open in `stack`
         self.hiding = 0  # how many open elements are inside a hidden one, or are it
         self.inner: set[int] = set()  # texts written in HTML inside an attribute
         self.pre_with_text: set[int] = set()  # where each `<pre>` holding words begins
         self.svg_with_text: set[int] = set()  # where each `<svg>` holding words it does not show as text begins
+        self.template_with_text: set[int] = set()  # where each `<template>` holding words begins
 
     def read(self) -> None:
         """Read the whole page, recording the edits."""
         previous: Tag | None = None
-        for tag in tags(self.page):
+        for tag in [*tags(self.page), None]:
             raw = previous is not None and not previous.is_end and not previous.closed and previous.name in RAW_TEXT
-            if previous is not None and not (raw and not (previous.name == "title" and self._in_svg())):
-                self._text(previous.end, tag.start)
+            if not (raw and not (previous is not None and previous.name == "title" and self._in_svg())):
+                end = tag.start if tag is not None else len(self.page)
+                self._text(previous.end if previous is not None else 0, end)
+            if tag is None:
+                break
             if tag.is_end:
                 self._end(tag)
             else:
@@ -212,13 +232,7 @@ class _Marker:
             translated = False
         kept_code = tag == "code" and not parent.in_pre
         hide = opens and (not translated or kept_code) and tag not in _NEVER_HIDDEN
-        rewritten = raw
-        if translated and not kept_code:
-            rewritten = self._placeholders(tag, values, rewritten)
-            if tag == "iframe" and (values.get("srcdoc") or "").strip():
-                rewritten = self._srcdoc(values["srcdoc"], rewritten)
-        elif tag == "img":
-            rewritten = _rename_attribute(rewritten, "alt", f"data-dragoman-{self.nonce}-alt")
+        rewritten = self._attributes(tag, values, raw, translated and not kept_code and not hide)
         if hide:
             marks = f'<kbd data-dragoman-{self.nonce}="\\1" data-dragoman-{self.nonce}-keep="{len(self.kept)}"'
             rewritten = re.sub(r"^<\s*([^\s/>]+)", marks, rewritten, count=1)
@@ -227,6 +241,7 @@ class _Marker:
         if not opens:
             return
         entry = _Open(tag, translated and not kept_code, parent.in_pre or tag == "pre", pre=parent.pre, svg=parent.svg)
+        entry.template = start if tag == "template" and parent.template < 0 else parent.template
         if tag == "pre" and parent.pre < 0:
             entry.pre = start
         if tag == "svg" and parent.svg < 0:
@@ -238,24 +253,112 @@ class _Marker:
             self.hiding = 1
         self._push(entry)
 
+    def _attributes(self, tag: str, values: dict[str, str], raw: str, translated: bool) -> str:
+        """`raw` (a start tag) with each attribute the converter is not to read hidden from it (the
+        converter percent-encodes a URI attribute, and reads template code as markup): written
+        `data-dragoman-<nonce>-a<n>`, for `finish` to give back as written. A text a reader sees in
+        an attribute the converter does not translate becomes a placeholder; those it translates
+        (`alt`, `title`... of an element not carried in a sentence) are left to it, and so are the
+        attributes of a `<meta>` declaring the page's charset (the converter decodes by them)."""
+        ours = self._translated_attributes(tag, values) if translated else frozenset()
+        charset_meta = tag == "meta" and ("charset" in values or "http-equiv" in values)
+        name = _TAG_NAME.match(raw)
+        cursor = name.end() if name is not None else len(raw)
+        out = [raw[:cursor]]
+        while True:
+            gap = cursor  # the spaces (and slashes: `<a/b>`) before an attribute are written with it
+            slashes = _SLASHES.match(raw, cursor)
+            if slashes is not None and _TAG_END.match(raw, cursor) is None:
+                cursor = slashes.end()
+            attribute = ATTRIBUTE.match(raw, cursor)
+            if attribute is None:
+                cursor = gap
+                break
+            text, cursor = raw[gap : attribute.end()], attribute.end()
+            key = attribute.group("name").lower()
+            value = values.get(key) if "=" in text else None
+            has_code = self.sentinel.search(text) is not None
+            if (value is None and not has_code) or (charset_meta and key in ("charset", "http-equiv", "content")):
+                out.append(text)
+                continue
+            said = value is not None and _LETTER.search(self.sentinel.sub("", value)) is not None
+            if translated and said and key in _CONVERTER_TRANSLATES and key not in ours and not has_code:
+                out.append(text)  # the converter translates it
+                continue
+            if translated and said and (key in ours or key in _CONVERTER_TRANSLATES) and value is not None:
+                lead = raw[gap : attribute.start("name")]
+                placeholder = f"dragoman-{self.nonce}-{len(self.texts)}"
+                if key == "srcdoc":
+                    document = self._srcdoc(value)
+                    if document is None:
+                        out.append(self._hidden_attribute(text))
+                        continue
+                    placeholder = html.escape(document, quote=False).replace('"', "&quot;")
+                else:
+                    self.texts.append(value)
+                text = f'{lead}{attribute.group("name")}="{placeholder}"'
+            out.append(self._hidden_attribute(text))
+        out.append(raw[cursor:])
+        return "".join(out)
+
+    def _hidden_attribute(self, text: str) -> str:
+        self.attributes.append(text)
+        return f" data-dragoman-{self.nonce}-a{len(self.attributes) - 1}"
+
+    def _translated_attributes(self, tag: str, values: dict[str, str]) -> frozenset[str]:
+        """The attributes of a `tag` start tag whose texts become placeholders: those a reader sees
+        that the converter does not translate (it leaves the attributes of an element it carries in
+        a sentence, and may take them for the block's text when the element is all a block holds)."""
+        names = {"aria-label"}
+        if tag in HTML_INLINE_TAGS:
+            names |= _CONVERTER_TRANSLATES
+        if tag == "meta" and (values.get("name") or values.get("property") or "").strip().lower() in _META_NAMES:
+            names.add("content")
+        if tag == "input" and (values.get("type") or "").strip().lower() in _BUTTON_INPUTS:
+            names.add("value")
+        if tag == "iframe":
+            names.add("srcdoc")
+        return frozenset(names)
+
     def _in_svg(self) -> bool:
         return bool(self.stack) and self.stack[-1].svg >= 0
 
     def _text(self, start: int, end: int) -> None:
         """Note the text between two tags, `page[start:end]`: an SVG text's becomes a placeholder,
         words in a `<pre>` or elsewhere in an SVG drawing are noted for the page's warnings."""
-        if self.hiding or not self.stack or not _LETTER.search(self.page, start, end):
+        if self.hiding or start >= end:
             return
-        top = self.stack[-1]
-        if not top.translated:
+        top = self.stack[-1] if self.stack else _Open("", True, False)
+        if top.svg < 0 and top.pre < 0 and top.template < 0:
+            self._template_code(start, end)
+        if not self.stack or not top.translated or not _LETTER.search(self.sentinel.sub("", self.page[start:end])):
             return
-        if top.svg_text:
+        if top.template >= 0:
+            self.template_with_text.add(top.template)
+        elif top.svg_text:
             for piece_start, piece_end in _text_pieces(self.page, start, end):
                 self._text_placeholder(piece_start, piece_end)
         elif top.svg >= 0:
             self.svg_with_text.add(top.svg)
         elif top.pre >= 0:
             self.pre_with_text.add(top.pre)
+
+    def _template_code(self, start: int, end: int) -> None:
+        """Hide the template code in the text `page[start:end]` from the converter: in a sentence, as
+        a hidden element (a word the engine keeps); alone between two tags, the whole text with its
+        spaces, as a comment of ours."""
+        found = list(self.sentinel.finditer(self.page, start, end))
+        if not found:
+            return
+        rest = _NOT_TEXT.sub("", self.sentinel.sub("", self.page[start:end]))
+        if _LETTER.search(rest) is None:
+            self.edits.append((start, end, f"<!--dragoman-{self.nonce}-c{len(self.aside)}-->"))
+            self.aside.append(self.page[start:end])
+            return
+        for construct in found:
+            marks = f'<kbd data-dragoman-{self.nonce}="" data-dragoman-{self.nonce}-keep="{len(self.kept)}">'
+            self.edits.append((construct.start(), construct.end(), f"{marks}{PLACEHOLDER}</kbd>"))
+            self.kept.append(construct.group(0))
 
     def _text_placeholder(self, start: int, end: int) -> None:
         """Replace the text `page[start:end]` (no markup in it) by a placeholder, its spaces kept."""
@@ -264,12 +367,12 @@ class _Marker:
         if not core or not _LETTER.search(core):
             return
         at = start + len(text) - len(text.lstrip(_SPACES))
-        self.edits.append((at, at + len(core), f"dragoman-{self.nonce}-text-{len(self.texts)}"))
+        self.edits.append((at, at + len(core), f"dragoman-{self.nonce}-{len(self.texts)}"))
         self.texts.append(html.unescape(core))
 
-    def _srcdoc(self, document: str, raw: str) -> str:
-        """`raw` (an iframe's start tag) with the texts of its `srcdoc` (an HTML document, `document`)
-        replaced by placeholders; each translation is written escaped twice, for the document and for
+    def _srcdoc(self, document: str) -> str | None:
+        """`document` (an iframe's `srcdoc`, an HTML document) with its texts replaced by placeholders,
+        or None if it has none; each translation is written escaped twice, for the document and for
         the attribute. The document's texts are translated one by one: between two of its tags."""
         edits: list[tuple[int, int, str]] = []
         previous: Tag | None = None
@@ -284,12 +387,10 @@ class _Marker:
                 if core and _LETTER.search(core):
                     at = piece_start + len(text) - len(text.lstrip(_SPACES))
                     self.inner.add(len(self.texts))
-                    edits.append((at, at + len(core), f"dragoman-{self.nonce}-text-{len(self.texts)}"))
+                    edits.append((at, at + len(core), f"dragoman-{self.nonce}-{len(self.texts)}"))
                     self.texts.append(html.unescape(core))
             previous = tag
-        if not edits:
-            return raw
-        return _replace_value(raw, "srcdoc", html.escape(_apply(document, edits), quote=True))
+        return _apply(document, edits) if edits else None
 
     def warnings(self) -> list[DocumentWarning]:
         """What the page shows that is not translated: `<pre>` blocks' words, and SVG drawings'
@@ -302,6 +403,15 @@ class _Marker:
                     "PreformattedTextNotTranslated",
                     f"the text of {count} preformatted block{'s' if count > 1 else ''} (<pre>: code, usually) "
                     f"{'is' if count == 1 else 'are'} kept as written, not translated",
+                )
+            )
+        if self.template_with_text:
+            count = len(self.template_with_text)
+            found.append(
+                DocumentWarning(
+                    "TemplateContentNotTranslated",
+                    f"the content of {count} <template> element{'s' if count > 1 else ''} (markup a script "
+                    "shows later) is kept as written, not translated",
                 )
             )
         if self.svg_with_text:
@@ -322,25 +432,6 @@ class _Marker:
     def _nearest(self, names: frozenset[str]) -> int:
         """Where the innermost open element named one of `names` is in the stack, or -1."""
         return max((self.depths[name][-1] for name in names if self.depths.get(name)), default=-1)
-
-    def _placeholders(self, tag: str, values: dict[str, str], raw: str) -> str:
-        """`raw` (a start tag) with each text a reader sees in its attributes replaced by a placeholder."""
-        names = ["aria-label"] if values.get("aria-label") else []
-        if tag in HTML_INLINE_TAGS and values.get("title"):  # Transfuse translates the title of any other
-            names.append("title")
-        if tag == "meta" and (values.get("name") or values.get("property") or "").strip().lower() in _META_NAMES:
-            names.append("content")
-        if tag == "input" and (values.get("type") or "").strip().lower() in _BUTTON_INPUTS:
-            names.append("value")
-        for name in names:
-            text = values.get(name) or ""
-            if not text.strip():
-                continue
-            replaced = _replace_value(raw, name, f"dragoman-{self.nonce}-text-{len(self.texts)}")
-            if replaced != raw:
-                raw = replaced
-                self.texts.append(text)
-        return raw
 
     def _end(self, found: Tag) -> None:
         if self.depths.get(found.name):
@@ -401,25 +492,32 @@ def prepare(data: bytes) -> PreparedPage:
     left untranslated (`warnings`). A page with nothing to prepare comes back as it is (`data` is
     the very object given). Linear in the page's length, whatever it holds."""
     page = data.decode("utf-8", "surrogateescape")
-    nonce = secrets.token_hex(4)
-    prepared = page
-    marker = _Marker(page, nonce)
-    if _WORTH_READING.search(data):
+    nonce = f"{secrets.randbelow(10**8):08d}"  # digits: no word for the engine, nor for a dictionary
+    source, templates = htmltemplates.hide(page, nonce)
+    prepared = source
+    marker = _Marker(source, nonce)
+    if templates or _WORTH_READING.search(data):
         marker.read()
-        prepared = _apply(page, marker.edits)
-        prepared = _apply(prepared, _spaces_around_marks(prepared, nonce))
+        prepared = _apply(source, marker.edits)
+        prepared = _apply(prepared, htmlmarks.prepare(prepared, nonce, marker.aside))
     prepared = _apply(prepared, _edge_spaces(prepared, f"<!--dragoman-{nonce}-->"))
     prepared = _utf8_declared(prepared)
     is_xhtml = xhtml.is_xhtml(page)
+    if is_xhtml:
+        prepared = xhtml.without_declaration(prepared)
+    changed = prepared != page
     return PreparedPage(
-        data if prepared == page else prepared.encode("utf-8", "surrogateescape"),
-        marker.texts,
-        marker.kept,
-        nonce if prepared != page else "",
-        frozenset(marker.inner),
-        marker.warnings(),
-        xhtml.prolog(page) if is_xhtml else None,
-        xhtml.declares_charset(page) if is_xhtml else False,
+        data=prepared.encode("utf-8", "surrogateescape") if changed else data,
+        texts=marker.texts,
+        kept=marker.kept,
+        nonce=nonce if changed else "",
+        inner=frozenset(marker.inner),
+        warnings=marker.warnings(),
+        prolog=xhtml.prolog(page) if is_xhtml else None,
+        declared_charset=xhtml.declares_charset(page) if is_xhtml else False,
+        attributes=marker.attributes,
+        aside=marker.aside,
+        templates=templates,
     )
 
 
@@ -487,65 +585,45 @@ def _apply(page: str, edits: list[tuple[int, int, str]]) -> str:
     return "".join(out)
 
 
-def _spaces_around_marks(page: str, nonce: str) -> list[tuple[int, int, str]]:
-    """The edits that write a space before each `<sub>`/`<sup>` against a word and after its end,
-    marking the element with where (`data-dragoman-<nonce>-spaced`), so `finish` takes them away:
-    the engine reads the mark apart from its word. Transfuse does the same, but its marks land on
-    the wrong element when one of several marks of a paragraph is followed by a space."""
-    edits: list[tuple[int, int, str]] = []
-    open_tags: list[tuple[str, re.Match[str], list[str]]] = []
-
-    def against(position: int, other: str) -> bool:
-        return 0 <= position < len(page) and not page[position].isspace() and page[position] != other
-
-    for tag in _SUB_OR_SUP.finditer(page):
-        name = tag.group(2).lower()
-        if not tag.group(1):
-            if not tag.group(0).endswith("/>"):
-                open_tags.append((name, tag, ["before"] if against(tag.start() - 1, ">") else []))
-            continue
-        opener = next((index for index in range(len(open_tags) - 1, -1, -1) if open_tags[index][0] == name), None)
-        if opener is None:
-            continue
-        _, start_tag, sides = open_tags[opener]
-        del open_tags[opener:]
-        if against(tag.end(), "<"):
-            sides.append("after")
-            edits.append((tag.end(), tag.end(), " "))
-        if sides:
-            marked = f'<{start_tag.group(2)} data-dragoman-{nonce}-spaced="{" ".join(sides)}"'
-            edits.append((start_tag.start(), start_tag.start() + 1 + len(start_tag.group(2)), marked))
-            if "before" in sides:
-                edits.append((start_tag.start(), start_tag.start(), " "))
-    return edits
-
-
 def finish(data: bytes, page: PreparedPage, translations: list[str], language: str | None) -> bytes:
-    """`data` (the converter's translated page) with each hidden element given back its name and
-    content, each placeholder replaced by its translation (escaped for an attribute), and, with
-    `language` (a BCP 47 tag), the `<html>` start tag's `lang` and `xml:lang` saying it. Raises
-    ValueError if the number of translations is not the number of `page.texts`, and
-    ConverterCrashed if the converter lost an element it was given to keep."""
+    """`data` (the converter's translated page) with what was set aside given back (hidden elements'
+    names and content, attributes, template code, footnotes' marks), each placeholder replaced by its
+    translation (escaped for an attribute), and, with `language` (a BCP 47 tag), the `<html>` start
+    tag's `lang` and `xml:lang` saying it. Raises ValueError if the number of translations is not the
+    number of `page.texts`, and ConverterCrashed if the converter lost an element or template code it
+    was given to keep."""
     if len(translations) != len(page.texts):
         raise ValueError("one translation is needed per attribute text")
-    if page.nonce:
+    nonce = page.nonce
+    if nonce:
         text = data.decode("utf-8", "surrogateescape")
+        text, aside = re.subn(rf"<!--dragoman-{nonce}-c(\d+)-->", lambda m: _nth(page.aside, m), text)
         text, restored = _restore_hidden(text, page)
-        if restored != len(page.kept):
-            raise ConverterCrashed(
-                f"the converter lost {len(page.kept) - restored} of the page's elements not to be translated"
-            )
-        text = text.replace(f"data-dragoman-{page.nonce}-alt=", "alt=")
-        text = re.sub(rf"dragoman-{page.nonce}-text-(\d+)", lambda m: _filled(m, page, translations), text)
-        text = text.replace(f"<!--dragoman-{page.nonce}-->", "")
+        if restored != len(page.kept) or aside != len(page.aside):
+            lost = len(page.kept) + len(page.aside) - restored - aside
+            raise ConverterCrashed(f"the converter lost {lost} of the page's elements not to be translated")
+        text = re.sub(rf"""\s*data-dragoman-{nonce}-a(\d+)(?:=""|='')?""", lambda m: _nth(page.attributes, m), text)
+        text = re.sub(rf"dragoman-{nonce}-(\d+)", lambda m: _filled(m, page, translations), text, flags=re.IGNORECASE)
+        text = text.replace(f"<!--dragoman-{nonce}-->", "")
         data = text.encode("utf-8", "surrogateescape")
-    data = _drop_added_spaces(data, page.nonce)
+    data = htmlmarks.drop_added_spaces(data, nonce)
     if language is not None:
         data = _declare_language(data, language)
     if page.prolog is not None:
         text = data.decode("utf-8", "surrogateescape")
         data = xhtml.well_formed(text, page.prolog, page.declared_charset).encode("utf-8", "surrogateescape")
+    if page.templates:
+        text, restored = htmltemplates.restore(data.decode("utf-8", "surrogateescape"), nonce, page.templates)
+        if restored != len(page.templates):
+            raise ConverterCrashed(f"the converter lost {len(page.templates) - restored} of the page's template code")
+        data = text.encode("utf-8", "surrogateescape")
     return data
+
+
+def _nth(kept: list[str], found: re.Match[str]) -> str:
+    """What a mark of ours numbered `found.group(1)` stands for, in `kept`."""
+    index = int(found.group(1))
+    return kept[index] if index < len(kept) else found.group(0)
 
 
 def _filled(placeholder: re.Match[str], page: PreparedPage, translations: list[str]) -> str:
@@ -557,44 +635,7 @@ def _filled(placeholder: re.Match[str], page: PreparedPage, translations: list[s
     text = translations[index]
     if index in page.inner:
         text = html.escape(text, quote=False)
-    return html.escape(text, quote=True)
-
-
-def _drop_added_spaces(data: bytes, nonce: str) -> bytes:
-    """`data` (the converter's page) with each space added before a `<sub>`/`<sup>` or after its end
-    taken away, as its marks say (ours, `data-dragoman-<nonce>-spaced`, and Transfuse's
-    `tf-added-*`), and the marks with them."""
-    if b"tf-added-" not in data and not (nonce and f"data-dragoman-{nonce}-spaced".encode() in data):
-        return data
-    text = data.decode("utf-8", "surrogateescape")
-    ours = rf'|\s+data-dragoman-{nonce}-spaced\s*=\s*"(?P<sides>[a-z ]*)"' if nonce else ""
-    mark = re.compile(rf"""\s+tf-added-(?P<side>before|after)\s*=\s*["']?1["']?{ours}""", re.IGNORECASE)
-    marked = re.compile(rf"<(su[bp])\b[^>]*?(?:{mark.pattern})[^>]*>", re.IGNORECASE)
-    for found in reversed(list(marked.finditer(text))):  # from the end: earlier positions stay valid
-        sides = {side for m in mark.finditer(found.group(0)) for side in (m.group("side") or m.group("sides")).split()}
-        start, end = found.start(), found.end()
-        if "after" in sides:
-            close = _end_of(text, end, found.group(1).lower())
-            if close is not None:
-                rest = text[close:]
-                text = text[:close] + rest[len(rest) - len(rest.lstrip(" \t")) :]
-        text = text[:start] + mark.sub("", found.group(0)) + text[end:]
-        if "before" in sides:
-            kept = text[:start].rstrip(" \t")
-            text = kept + text[start:]
-    return text.encode("utf-8", "surrogateescape")
-
-
-def _end_of(text: str, position: int, name: str) -> int | None:
-    """Where the end tag of the `name` element whose content begins at `position` ends, or None."""
-    depth = 1
-    for tag in _SUB_OR_SUP.finditer(text, position):
-        if tag.group(2).lower() != name:
-            continue
-        depth += -1 if tag.group(1) else 1
-        if depth == 0:
-            return tag.end()
-    return None
+    return html.escape(text, quote=False).replace('"', "&quot;")
 
 
 def _restore_hidden(text: str, page: PreparedPage) -> tuple[str, int]:
@@ -613,20 +654,12 @@ def _restore_hidden(text: str, page: PreparedPage) -> tuple[str, int]:
         if name is None or keep is None or int(keep.group("value")) >= len(page.kept):
             return match.group(0)
         restored += 1
+        if not name.group("value"):  # template code in a sentence
+            return page.kept[int(keep.group("value"))]
         rest = keep_of.sub("", name_of.sub("", attributes, count=1), count=1)
         return f"<{name.group('value')}{rest}>{page.kept[int(keep.group('value'))]}"
 
     return hidden.sub(restore, text), restored
-
-
-def _replace_value(tag: str, name: str, value: str) -> str:
-    """`tag` (a start tag) with attribute `name`'s value replaced by `value` (double-quoted)."""
-    pattern = re.compile(rf"""(\s{re.escape(name)}\s*=\s*)(?:"[^"]*"|'[^']*'|[^\s"'>]+)""", re.IGNORECASE)
-    return pattern.sub(lambda m: m.group(1) + f'"{value}"', tag, count=1)
-
-
-def _rename_attribute(tag: str, name: str, new_name: str) -> str:
-    return re.sub(rf"(\s){re.escape(name)}(\s*=)", rf"\g<1>{new_name}\g<2>", tag, count=1, flags=re.IGNORECASE)
 
 
 def _declare_language(data: bytes, language: str) -> bytes:
@@ -634,7 +667,7 @@ def _declare_language(data: bytes, language: str) -> bytes:
     `language`; a start tag declaring none is left as it is. Source: HTML Living Standard, "The lang
     and xml:lang attributes"."""
     start = _HTML_START.search(data)
-    if start is None or not _LANG.search(start.group(0)):
+    if start is None or not _LANG.search(start.group(0)) or b"{dragoman_" in start.group(0):  # template code
         return data
     tag = _LANG.sub(lambda match: match.group(1) + b'"' + language.encode("ascii", "replace") + b'"', start.group(0))
     return data[: start.start()] + tag + data[start.end() :]

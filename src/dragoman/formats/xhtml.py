@@ -26,7 +26,7 @@ import re
 
 from dragoman.formats._htmltags import ATTRIBUTE, VOID, tags
 
-__all__ = ["declares_charset", "is_xhtml", "prolog", "well_formed"]
+__all__ = ["declares_charset", "is_xhtml", "prolog", "well_formed", "without_declaration"]
 
 _XML_DECLARATION = re.compile(r"\ufeff?\s*<\?xml\s[^<>]*\?>")
 _DECLARED_ENCODING = re.compile(r"""(\sencoding\s*=\s*)(?:"[^"]*"|'[^']*')""")
@@ -151,3 +151,12 @@ def _start_tag(raw: str, name: str, closed: bool) -> str:
     if name in VOID and not closed:
         rest = rest.rstrip().removesuffix(">").rstrip() + "/>"
     return "".join(parts) + rest
+
+
+def without_declaration(page: str) -> str:
+    """`page` without its XML declaration when it has an `<html>` start tag (`well_formed` writes
+    the prolog back): given one, the converter drops every `&`, `<`, `>` and `"` of the page's text."""
+    declaration = _XML_DECLARATION.match(page)
+    if declaration is None or _HTML_START.search(page) is None:
+        return page
+    return page[declaration.end() :]
