@@ -291,3 +291,12 @@ def test_an_office_part_declaring_a_doctype_is_refused_not_written_back() -> Non
             copy.writestr(member, data)
     with pytest.raises(UndecodableDocument, match="'word/document.xml' declares a DOCTYPE"):
         extract(crafted.getvalue(), format_for("a.docx"))
+
+
+def test_an_html_page_saved_as_text_is_translated_as_text_and_says_so() -> None:
+    document = extract(b"<!DOCTYPE html>\n<html><head><title>The cat</title></head></html>\n", format_for("page.txt"))
+    assert [warning.code for warning in document.warnings] == ["LooksLikeHtml"]
+    document.discard()
+    plain = extract(b"The cat is black.\n", format_for("a.txt"))
+    assert plain.warnings == []
+    plain.discard()

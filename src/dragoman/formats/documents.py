@@ -10,6 +10,7 @@ metadata (metadata.py) are translated besides."""
 from __future__ import annotations
 
 import codecs
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -130,6 +131,7 @@ FORMATS: tuple[DocumentFormat, ...] = (
     DocumentFormat("XLIFF", (".xlf", ".xliff"), ("application/xliff+xml", "application/x-xliff+xml"), "xliff"),
 )
 PLAIN_TEXT = FORMATS[0]
+_HTML_START = re.compile(r"\ufeff?\s*<(?:!doctype\s+html|html\b)", re.IGNORECASE)
 _LEGACY_EXTENSIONS = {".doc": ("Word", ".docx"), ".xls": ("Excel", ".xlsx"), ".ppt": ("PowerPoint", ".pptx")}
 # Formats in which a tab in the source is indentation, not text a reader sees (breaks.py)
 _TABS_ARE_LAYOUT = frozenset({"html", "md", "xliff"})
@@ -262,8 +264,17 @@ def extract(
     characters_twice = 0
     textless_body: NoTranslatableText | None = None
     encoding = _encoding(data, fmt) if text is not None else "utf-8"
+    kept_as_text: list[DocumentWarning] = []
     if text is not None and fmt.transfuse == "text":
         skeleton, segments, characters = plaintext.take_apart(text)
+        if _HTML_START.match(text):
+            kept_as_text.append(
+                DocumentWarning(
+                    "LooksLikeHtml",
+                    "the text file begins as an HTML page does (<!DOCTYPE html> or <html>): it was translated as "
+                    "text, tags included; name it .html to translate it as a page",
+                )
+            )
     elif text is not None and fmt.transfuse in ("srt", "vtt"):
         try:
             skeleton, segments, characters = subtitles.take_apart(text)
@@ -352,6 +363,7 @@ def extract(
     if fmt.zipped:
         document.warnings = coverage.untranslated(data, fmt.transfuse)
     _take_warnings(document)  # what the format's own handler keeps as written (formula texts, tables...)
+    document.warnings += kept_as_text
     if page is not None:  # <pre> and SVG text the page shows untranslated (html.py)
         document.warnings += page.warnings
     if characters == 0:
