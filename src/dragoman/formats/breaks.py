@@ -64,8 +64,9 @@ def cut(segments: Sequence[str], breaks: Breaks) -> tuple[list[str], Callable[[l
     layouts: list[list[str | None]] = []  # per segment: kept text, or None for the next translated piece
     for segment in segments:
         layout: list[str | None] = []
-        for text, is_break in _stretches(segment, breaks):
-            if is_break or not visible_text(text).strip():
+        stretches = _stretches(segment, breaks)
+        for text, is_break in stretches:
+            if is_break or (len(stretches) > 1 and not visible_text(text).strip()):  # a segment uncut is sent
                 layout.append(text)
                 continue
             openings.append(_source_opening(text))
