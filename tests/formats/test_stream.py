@@ -27,3 +27,23 @@ def test_split_prefers_sentence_ends_outside_word_bound_spans() -> None:
 
 def test_visible_text_drops_blanks_and_resolves_escapes() -> None:
     assert visible_text("Hi [<b>]there[</b>] \\[x\\] [[t:b:1]]you[[/]]") == "Hi there [x] you"
+
+
+def test_visible_text_reads_escapes_and_blanks_as_the_tokens_do() -> None:
+    """Its fast path (one expression) gives what the token reader gives, on every shape of stream."""
+    import random
+
+    from dragoman.formats.stream import tokens
+
+    def by_tokens(stream: str) -> str:
+        kept = (
+            stream[end - 1] if stream[start] == "\\" else stream[start:end]
+            for start, end, kind in tokens(stream)
+            if kind in ("text", "space")
+        )
+        return "".join(kept)
+
+    rng = random.Random(13)
+    for _ in range(20_000):
+        stream = "".join(rng.choice("ab [[]]\\ \n/.") for _ in range(rng.randint(0, 16)))
+        assert visible_text(stream) == by_tokens(stream), stream

@@ -566,6 +566,7 @@ def to_markdown(segment: str, place: Place) -> str:
     units: list[tuple[str, list[int] | None]] = []  # (text, spans outermost first), None for spaces
     breaks: set[int] = set()  # the units that are soft line breaks (a newline and the next line's markers)
     stack: list[list[int]] = []
+    current: list[int] = []  # the spans of every open blank, outermost first (kept with `stack`)
     word: list[str] = []
     word_spans: list[int] = []
 
@@ -586,10 +587,12 @@ def to_markdown(segment: str, place: Place) -> str:
                     markers[span] = (bytes.fromhex(match.group(2)).decode(), bytes.fromhex(match.group(3)).decode())
                     spans.append(span)
             stack.append(spans)
+            current = [span for spans in stack for span in spans]
         elif kind == "close":
             end_word()
             if stack:
                 stack.pop()
+                current = [span for spans in stack for span in spans]
         elif kind == "space":
             end_word()
             units.append((piece, None))
@@ -599,9 +602,8 @@ def to_markdown(segment: str, place: Place) -> str:
             end_word()
             breaks.add(len(units))
             units.append((bytes.fromhex(soft.group(1)).decode(), None))
-        else:
-            text = unescape(piece) if kind == "text" else unescape(piece[1:-1])
-            current = [span for spans in stack for span in spans]
+        else:  # a character, an escaped one (`\\x`), or a blank of the engine's, its brackets off
+            text = (piece[-1] if piece[0] == "\\" else piece) if kind == "text" else unescape(piece[1:-1])
             if word and current != word_spans:
                 end_word()
             word_spans[:] = current

@@ -7,6 +7,7 @@ ends at `[[/]]`. Splitting and counting must respect all three.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 __all__ = ["iter_tokens", "split_stream", "tokens", "visible_text"]
@@ -54,13 +55,17 @@ def iter_tokens(stream: str) -> Iterator[tuple[int, int, str]]:
     return _tokens(stream)
 
 
+# What `_tokens` reads as an escape or a blank, in one expression (the text between is kept as it is):
+# an escape; a word-bound mark, `[[` to the first unescaped `]` and one character more; a superblank,
+# `[` to the first unescaped `]`; an unclosed one runs to the end.
+_HIDDEN = re.compile(r"\\(.)|\[\[(?:[^\]\\]|\\.|\\\Z)*(?:\].?|\Z)|\[(?:[^\]\\]|\\.|\\\Z)*(?:\]|\Z)", re.DOTALL)
+
+
 def visible_text(stream: str) -> str:
     """The text a reader sees: escapes resolved, blanks dropped."""
-    out: list[str] = []
-    for start, end, kind in _tokens(stream):
-        if kind in ("text", "space"):
-            out.append(stream[end - 1] if stream[start] == "\\" else stream[start:end])
-    return "".join(out)
+    if "[" not in stream and "\\" not in stream:
+        return stream
+    return _HIDDEN.sub(lambda match: match.group(1) or "", stream)
 
 
 def split_stream(stream: str, max_chars: int) -> list[str]:
