@@ -43,6 +43,7 @@ from collections.abc import Callable
 from lxml import etree
 
 from dragoman.formats.packages import with_members
+from dragoman.formats.xmltree import remove_keeping_tail
 
 __all__ = ["MAX_PART_BYTES", "prepare", "restore"]
 
@@ -108,7 +109,7 @@ def _prepare_part(root: etree._Element) -> bool:
         for mark in list(paragraph.iter(_RECOMPUTED, *_TO_START, *_TO_END)):
             if mark is paragraph:
                 continue
-            _detach(mark)
+            remove_keeping_tail(mark)
             changed = True
             if mark.tag == _RECOMPUTED:
                 continue
@@ -178,7 +179,7 @@ def _note_to_end(note: etree._Element) -> bool:
     else:
         paragraph.text = kept
         paragraph.insert(0, span)
-    _detach(note)
+    remove_keeping_tail(note)
     paragraph.append(note)
     return True
 
@@ -206,7 +207,7 @@ def _restore_part(root: etree._Element) -> bool:
         assert found is not None  # noqa: S101 - chosen above
         note = notes.pop(found.group(2), None)
         if note is not None:
-            _detach(note)
+            remove_keeping_tail(note)
             punctuation = re.match(r"[^\w\s]*", span.tail or "") if found.group(1) else None
             cut = punctuation.end() if punctuation is not None else 0
             note.tail, span.tail = (span.tail or "")[cut:], (span.tail or "")[:cut]
@@ -234,17 +235,3 @@ def _unwrap(element: etree._Element) -> None:
         previous.tail = (previous.tail or "") + tail
     else:
         parent.text = (parent.text or "") + tail
-
-
-def _detach(element: etree._Element) -> None:
-    """Remove `element` from its parent, its tail text staying where it was."""
-    parent = element.getparent()
-    assert parent is not None  # noqa: S101 - a mark is never the root
-    if element.tail:
-        previous = element.getprevious()
-        if previous is not None:
-            previous.tail = (previous.tail or "") + element.tail
-        else:
-            parent.text = (parent.text or "") + element.tail
-    element.tail = None
-    parent.remove(element)

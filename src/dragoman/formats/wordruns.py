@@ -47,6 +47,7 @@ from lxml import etree
 
 from dragoman.errors import DocumentTooComplex
 from dragoman.formats.packages import with_members
+from dragoman.formats.xmltree import remove_keeping_tail
 
 __all__ = ["MAX_BREAKS", "fallback_characters", "restore", "split_multi_text_runs"]
 
@@ -237,7 +238,7 @@ def _hyphens_to_text(root: etree._Element) -> bool:
     for hyphen in list(root.iter(_NO_BREAK_HYPHEN, _SOFT_HYPHEN)):
         found = True
         if hyphen.tag == _SOFT_HYPHEN:
-            _remove_keeping_tail(hyphen)
+            remove_keeping_tail(hyphen)
             continue
         hyphen.tag = _TEXT
         hyphen.attrib.clear()
@@ -343,7 +344,7 @@ def _drop_empty_runs(root: etree._Element) -> bool:
     """Remove every run holding nothing but its properties (it shows nothing); whether any was."""
     empty = [run for run in root.iter(_RUN) if all(child.tag == _PROPERTIES for child in run)]
     for run in empty:
-        _remove_keeping_tail(run)
+        remove_keeping_tail(run)
     return bool(empty)
 
 
@@ -417,7 +418,7 @@ def _drop_empty_texts(root: etree._Element) -> bool:
     words cut by formatting); whether anything was removed."""
     removed = False
     for mark in [element for element in root.iter(*_RECOMPUTED)]:
-        _remove_keeping_tail(mark)
+        remove_keeping_tail(mark)
         removed = True
     for text in [text for text in root.iter(_TEXT) if not text.text]:
         run = text.getparent()
@@ -425,7 +426,7 @@ def _drop_empty_texts(root: etree._Element) -> bool:
         run.remove(text)
         removed = True
         if run.tag == _RUN and all(child.tag == _PROPERTIES for child in run):
-            _remove_keeping_tail(run)
+            remove_keeping_tail(run)
     return removed
 
 
@@ -491,17 +492,5 @@ def _rejoin_words(texts: list[etree._Element]) -> bool:
         else:
             run = text.getparent()
             assert run is not None  # noqa: S101 - a text element is never the root
-            _remove_keeping_tail(run)
+            remove_keeping_tail(run)
     return True
-
-
-def _remove_keeping_tail(element: etree._Element) -> None:
-    parent = element.getparent()
-    assert parent is not None  # noqa: S101 - never called on the root
-    if element.tail:
-        previous = element.getprevious()
-        if previous is not None:
-            previous.tail = (previous.tail or "") + element.tail
-        else:
-            parent.text = (parent.text or "") + element.tail
-    parent.remove(element)
