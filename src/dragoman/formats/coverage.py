@@ -34,6 +34,7 @@ import io
 import re
 import zipfile
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from dragoman.domain.specs import DocumentWarning
 
@@ -148,66 +149,59 @@ def _office(prefix: str, names: list[str], read: Callable[[str], bytes]) -> list
     return warnings
 
 
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    """What makes a warning: the members it looks at (a pattern of their names), what one of them
+    must hold to count (None: being there is enough), and the warning's code and message (given the
+    members found)."""
+
+    members: str
+    holds: re.Pattern[bytes] | None
+    code: str
+    message: Callable[[list[str]], str]
+
+
+_WORKBOOK_RULES = (
+    # Excel writes xl/comments1.xml and xl/threadedComments/threadedComment1.xml; openpyxl xl/comments/comment1.xml
+    _Rule(
+        r"^xl/(?:[^/]+/)?(?:comments?|threadedComment)[^/]*\.xml$", None, "CommentNotTranslated",
+        lambda found: f"the workbook's comments ({_listed(found)}) are not translated",
+    ),
+    _Rule(
+        r"^xl/drawings/drawing\d*\.xml$", _TEXT_RUN, "TextBoxNotTranslated",
+        lambda found: f"the text of shapes and text boxes in {_counted(len(found), 'drawing')} is not translated",
+    ),
+    _Rule(
+        r"^xl/charts/chart\d*\.xml$", _CHART_TITLE, "ChartTitleNotTranslated",
+        lambda found: f"the titles of {_counted(len(found), 'chart')} in the workbook are not translated",
+    ),
+    _Rule(
+        r"^xl/pivotCache/pivotCache(?:Definition|Records)\d*\.xml$", _PIVOT_ITEM, "PivotTableNotTranslated",
+        lambda found: "the workbook's pivot tables show their own copy of the cells (their cache), which is not "
+        "translated: refreshed, they show the translated cells",
+    ),
+    _Rule(
+        r"^xl/worksheets/sheet\d*\.xml$", _TOOLTIP, "TooltipNotTranslated",
+        lambda found: f"the screen tips of links in {_counted(len(found), 'sheet')} are not translated",
+    ),
+    _Rule(
+        r"^xl/styles\.xml$", _FORMAT_TEXT, "NumberFormatTextNotTranslated",
+        lambda found: "text written in the workbook's number formats (shown around the numbers) is not translated",
+    ),
+    _Rule(
+        r"^xl/worksheets/sheet\d*\.xml$", _SHEET_HEADER, "HeaderFooterNotTranslated",
+        lambda found: f"the printed headers and footers of {_counted(len(found), 'sheet')} are not translated",
+    ),
+)  # fmt: skip
+
+
 def _workbook(names: list[str], read: Callable[[str], bytes]) -> list[DocumentWarning]:
     warnings: list[DocumentWarning] = []
-    # Excel writes xl/comments1.xml and xl/threadedComments/threadedComment1.xml; openpyxl xl/comments/comment1.xml
-    comments = _matching(names, r"^xl/(?:[^/]+/)?(?:comments?|threadedComment)[^/]*\.xml$")
-    if comments:
-        warnings.append(
-            DocumentWarning("CommentNotTranslated", f"the workbook's comments ({_listed(comments)}) are not translated")
-        )
-    drawings = [name for name in _matching(names, r"^xl/drawings/drawing\d*\.xml$") if _TEXT_RUN.search(read(name))]
-    if drawings:
-        warnings.append(
-            DocumentWarning(
-                "TextBoxNotTranslated",
-                f"the text of shapes and text boxes in {_counted(len(drawings), 'drawing')} is not translated",
-            )
-        )
-    titled = [name for name in _matching(names, r"^xl/charts/chart\d*\.xml$") if _CHART_TITLE.search(read(name))]
-    if titled:
-        warnings.append(
-            DocumentWarning(
-                "ChartTitleNotTranslated",
-                f"the titles of {_counted(len(titled), 'chart')} in the workbook are not translated",
-            )
-        )
-    pivots = [
-        name for name in _matching(names, r"^xl/pivotCache/pivotCache(?:Definition|Records)\d*\.xml$")
-        if _PIVOT_ITEM.search(read(name))
-    ]  # fmt: skip
-    if pivots:
-        warnings.append(
-            DocumentWarning(
-                "PivotTableNotTranslated",
-                "the workbook's pivot tables show their own copy of the cells (their cache), which is not "
-                "translated: refreshed, they show the translated cells",
-            )
-        )
-    tipped = [name for name in _matching(names, r"^xl/worksheets/sheet\d*\.xml$") if _TOOLTIP.search(read(name))]
-    if tipped:
-        warnings.append(
-            DocumentWarning(
-                "TooltipNotTranslated",
-                f"the screen tips of links in {_counted(len(tipped), 'sheet')} are not translated",
-            )
-        )
-    formats = [name for name in _matching(names, r"^xl/styles\.xml$") if _FORMAT_TEXT.search(read(name))]
-    if formats:
-        warnings.append(
-            DocumentWarning(
-                "NumberFormatTextNotTranslated",
-                "text written in the workbook's number formats (shown around the numbers) is not translated",
-            )
-        )
-    headed = [name for name in _matching(names, r"^xl/worksheets/sheet\d*\.xml$") if _SHEET_HEADER.search(read(name))]
-    if headed:
-        warnings.append(
-            DocumentWarning(
-                "HeaderFooterNotTranslated",
-                f"the printed headers and footers of {_counted(len(headed), 'sheet')} are not translated",
-            )
-        )
+    for rule in _WORKBOOK_RULES:
+        holds = rule.holds
+        found = [name for name in _matching(names, rule.members) if holds is None or holds.search(read(name))]
+        if found:
+            warnings.append(DocumentWarning(rule.code, rule.message(found)))
     return warnings
 
 
