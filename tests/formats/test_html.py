@@ -545,3 +545,21 @@ def test_template_content_is_said_to_be_kept_untranslated() -> None:
     )
     assert [warning.code for warning in document.warnings] == ["TemplateContentNotTranslated"]
     document.discard()
+
+
+def test_template_code_right_after_a_tag_name_or_inside_a_link_comes_back_once_and_whole(
+    engine: ApertiumEngine,
+) -> None:
+    """Django's admin templates: `<li{% if x %} class="selected"{% endif %}>` failed the page ("the
+    converter lost 2 of the page's template code"), and code inside a link's words came back written
+    twice ("lost -3") or with the link cut into copies."""
+    page = (
+        '<ul><li{% if x %} class="selected"{% endif %}><a href="/">Home</a></li></ul><p{{ attrs }}>The red house.</p>'
+        '<p><a href="{% url "add" %}" class="addlink">{% blocktranslate %}Add {{ name }}{% endblocktranslate %}</a></p>'
+    )
+    document = extract(page.encode(), format_for("a.html"))
+    out = inject(document, engine.translate(document.segments, "en", "es")).decode()
+    assert '<li{% if x %} class="selected"{% endif %}>' in out and "<p{{ attrs }}>" in out
+    for construct in ("{% blocktranslate %}", "{{ name }}", "{% endblocktranslate %}", '{% url "add" %}'):
+        assert out.count(construct) == 1, construct
+    assert out.count("<a ") == 2 and "dragoman" not in out

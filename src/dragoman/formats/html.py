@@ -344,9 +344,9 @@ class _Marker:
             self.pre_with_text.add(top.pre)
 
     def _template_code(self, start: int, end: int) -> None:
-        """Hide the template code in the text `page[start:end]` from the converter: in a sentence, as
-        a hidden element (a word the engine keeps); alone between two tags, the whole text with its
-        spaces, as a comment of ours."""
+        """Hide the template code in the text `page[start:end]` from the converter: alone between two
+        tags, the whole text with its spaces, as a comment of ours; in a sentence its sentinel stays
+        text, which the engine's protection keeps whole."""
         found = list(self.sentinel.finditer(self.page, start, end))
         if not found:
             return
@@ -355,10 +355,9 @@ class _Marker:
             self.edits.append((start, end, f"<!--dragoman-{self.nonce}-c{len(self.aside)}-->"))
             self.aside.append(self.page[start:end])
             return
-        for construct in found:
-            marks = f'<kbd data-dragoman-{self.nonce}="" data-dragoman-{self.nonce}-keep="{len(self.kept)}">'
-            self.edits.append((construct.start(), construct.end(), f"{marks}{PLACEHOLDER}</kbd>"))
-            self.kept.append(construct.group(0))
+        # In a sentence the sentinel stays text: the engine's protection keeps it whole where it stands
+        # (as it keeps `{name}`). Made an element, inside a link it parted the link's words, and the
+        # converter wrote the link again around each of them.
 
     def _text_placeholder(self, start: int, end: int) -> None:
         """Replace the text `page[start:end]` (no markup in it) by a placeholder, its spaces kept."""

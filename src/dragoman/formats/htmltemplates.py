@@ -27,16 +27,20 @@ __all__ = ["hide", "restore", "sentinel", "sentinels"]
 _OPENERS = re.compile(r"\{\{|\{%|\{#|<\?(?:php\b|=)|<%")
 _CLOSERS = {"{{": "}}", "{%": "%}", "{#": "#}", "<?": "?>", "<%": "%>"}
 _LONGEST_BRACES = 2000
+_AFTER_TAG_NAME = re.compile(r"<[A-Za-z][\w:.-]*\Z")  # a tag's name, then the construct (`<p{{ attrs }}>`)
+_LONGEST_NAME = 100
 
 
-def sentinel(nonce: str, index: int) -> str:
-    """The word that stands for the page's construct number `index`."""
-    return f"{{dragoman_{nonce}_{index}}}"
+def sentinel(nonce: str, index: int, *, spaced: bool = False) -> str:
+    """The word that stands for the page's construct number `index`; `spaced`, one written right
+    after a tag's name, which a space of ours parts from it (taken away again by `restore`)."""
+    return f"{{dragoman_{nonce}_{index}{'_s' if spaced else ''}}}"
 
 
 def sentinels(nonce: str) -> re.Pattern[str]:
-    """Finds the sentinels of this page (group 1: the construct's number)."""
-    return re.compile(rf"\{{dragoman_{nonce}_(\d+)\}}")
+    """Finds the sentinels of this page (group 1: the construct's number), with the space of ours
+    before a spaced one."""
+    return re.compile(rf"(?: (?=\{{dragoman_{nonce}_\d+_s\}}))?\{{dragoman_{nonce}_(\d+)(?:_s)?\}}")
 
 
 def hide(page: str, nonce: str) -> tuple[str, list[str]]:
@@ -59,7 +63,10 @@ def hide(page: str, nonce: str) -> tuple[str, list[str]]:
             continue
         end = close + len(closer)
         out.append(page[last:start])
-        out.append(sentinel(nonce, len(constructs)))
+        if _AFTER_TAG_NAME.search(page, max(0, start - _LONGEST_NAME), start):  # <li{% if %}: the name ends
+            out.append(" " + sentinel(nonce, len(constructs), spaced=True))
+        else:
+            out.append(sentinel(nonce, len(constructs)))
         constructs.append(page[start:end])
         last = end
     if not constructs:
@@ -69,15 +76,19 @@ def hide(page: str, nonce: str) -> tuple[str, list[str]]:
 
 
 def restore(page: str, nonce: str, constructs: list[str]) -> tuple[str, int]:
-    """`page` with each sentinel given back its construct as written, and how many were."""
-    restored = 0
+    """`page` with each sentinel given back its construct as written, and how many were. A sentinel
+    the converter or the engine wrote twice (the engine copies a word-bound mark onto every word it
+    makes of one) is given back once, where it stands first: template code is never doubled."""
+    seen: set[int] = set()
 
     def construct(match: re.Match[str]) -> str:
-        nonlocal restored
         index = int(match.group(1))
         if index >= len(constructs):
             return match.group(0)
-        restored += 1
+        if index in seen:
+            return ""
+        seen.add(index)
         return constructs[index]
 
-    return sentinels(nonce).sub(construct, page), restored
+    restored = sentinels(nonce).sub(construct, page)
+    return restored, len(seen)
