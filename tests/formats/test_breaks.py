@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from io import BytesIO
 
 import docx
+import polib
 import pptx
 import pytest
 from pptx.util import Inches
@@ -176,3 +177,15 @@ def test_a_line_break_tag_in_a_catalogue_message_parts_its_lines(engine: Apertiu
     document = extract(catalogue.encode(), format_for("a.po"))
     out = inject(document, engine.translate(document.segments, "en", "es")).decode()
     assert 'msgstr "La casa roja<br>el gato negro<br/>el perro grande"' in out
+
+
+def test_words_never_cross_a_templates_block_tag(engine: ApertiumEngine) -> None:
+    """Each branch showed the other's words: "Bienvenido atrás, Registro de{% else %}amigo querido";
+    in a catalogue the `%` of `{% if user %}` was read as a placeholder ("{% if El usuario %}")."""
+    line = "{% if user %}Welcome back, dear friend{% else %}Log in{% endif %}"
+    out = translate(f"{line}\n".encode(), "a.txt", engine).decode()
+    assert out == "{% if user %}Bienvenido atrás, amigo querido{% else %}Registro en{% endif %}\n"
+    catalogue = f'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\nmsgid "{line}"\nmsgstr ""\n'
+    document = extract(catalogue.encode(), format_for("a.po"))
+    entries = polib.pofile(inject(document, engine.translate(document.segments, "en", "es")).decode())
+    assert [entry.msgstr for entry in entries] == [out.strip()]

@@ -11,7 +11,8 @@ What is a break depends on the format: a literal tab in a format whose text hold
 (plain text, subtitles, catalogues, cells, slides), never in HTML, Markdown or XLIFF, where a tab in
 the source is only indentation; and the superblanks (`[...]`) that stand for a line-break element,
 which the converter names per document (`transfuse.break_blanks`), or that hide an HTML `<br>` in
-a catalogue's message or a cue (`KEPT_LINE_BREAK`). A break inside a word-bound span
+a catalogue's message or a cue (`KEPT_LINE_BREAK`), or a template's block tag in any format
+(`KEPT_TEMPLATE_BLOCK`: `{% else %}` parts two branches). A break inside a word-bound span
 (`[[...]]…[[/]]`) is left where it is: cutting there would part a span's marks.
 
 Every piece's translation also begins as its source does: with no more spaces before its first
@@ -31,9 +32,16 @@ from dataclasses import dataclass
 
 from dragoman.formats.stream import iter_tokens, tokens, visible_text
 
-__all__ = ["KEPT_LINE_BREAK", "NO_BREAKS", "Breaks", "cut"]
+__all__ = ["KEPT_LINE_BREAK", "KEPT_TEMPLATE_BLOCK", "NO_BREAKS", "Breaks", "cut"]
 
 # An HTML line break in a plain-text message (a catalogue's, a cue's) as protect.keep hides it whole
+# A template's block tag as protect.keep hides it (`{% else %}`, `{% if x %}`, `{% endfor %}`): the
+# branches it parts are different texts, whose words must not cross it ("Bienvenido atrás, Registro
+# de{% else %}amigo querido"). A tag that writes a value (`{% url %}`, `{% translate %}`) is not one.
+KEPT_TEMPLATE_BLOCK = re.compile(
+    r"\[dragoman-keep:\\\\\{%-?\s*(?:end\w*|if|elif|else|for|empty|block|with|blocktrans\w*|plural|comment|unless"
+    r"|case|when|raw|verbatim|spaceless|autoescape|filter|ifchanged|macro|call)\b(?:[^\]\\]|\\.)*\]"
+)
 KEPT_LINE_BREAK = re.compile(r"\[dragoman-keep:\\\\<br\b(?:[^\]\\]|\\.)*\]", re.IGNORECASE)
 
 

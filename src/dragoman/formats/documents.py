@@ -356,6 +356,8 @@ def extract(
         break_blanks = transfuse.break_blanks(skeleton)
     else:  # a <br> a message or a cue holds, hidden whole (gettext.py, subtitles.py)
         break_blanks = frozenset(blank for segment in segments for blank in breaks.KEPT_LINE_BREAK.findall(segment))
+    blocks = (blank for segment in segments if "{%" in segment for blank in breaks.KEPT_TEMPLATE_BLOCK.findall(segment))
+    break_blanks |= frozenset(blocks)  # a template's {% else %}: words must not cross it
     segment_breaks = breaks.Breaks(tabs=fmt.transfuse not in _TABS_ARE_LAYOUT, blanks=break_blanks)
     pieces, join = breaks.cut(segments, segment_breaks)  # a tab or a line break ends a sentence
     document = ExtractedDocument(fmt, pieces, characters, skeleton, encoding, limits, parts, metadata, page)

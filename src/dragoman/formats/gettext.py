@@ -30,7 +30,8 @@ __all__ = ["CatalogueSkeleton", "rebuild", "take_apart"]
 # with their attributes (`<strong>`, `<a href="...#anchor">`: a catalogue's messages are often markup)
 # and character references, and command-line options in a program's help (`-a`, `--all`).
 _PLACEHOLDER = re.compile(
-    r"%(?:\([^)\s]*\))?[-#0 +]*(?:\d+|\*)?(?:\.\d+)?[hlLqjzt]*[diouxXeEfFgGcrsa%]|\{[^{}\s]*\}"
+    r"\{%.{0,2000}?%\}|\{\{.{0,2000}?\}\}|\{#.{0,2000}?#\}"  # template code ({% if user %}: not "% i")
+    r"|%(?:\([^)\s]*\))?[-#0 +]*(?:\d+|\*)?(?:\.\d+)?[hlLqjzt]*[diouxXeEfFgGcrsa%]|\{[^{}\s]*\}"
     r"|</?[A-Za-z][^<>]*>|&(?:#\d+|#x[0-9A-Fa-f]+|[A-Za-z]\w*);"
     r"|(?<![\w-])--?[A-Za-z][\w-]*(?:=\S*)?"
 )
