@@ -413,3 +413,10 @@ def test_runs_of_symbols_are_neither_sent_as_text_nor_billed() -> None:
     # Then what is billed is the letters, the spaces and the runs of up to three backticks, not every backtick
     assert characters == len(source.strip()) - sum(range(4, 300))
     assert rebuild(skeleton, [unprotect(segment) for segment in segments]) == source
+
+
+def test_a_template_block_kept_whole_with_its_prose_is_said() -> None:
+    source = b"# Title\n\nHello {% if user %}dear friend{% else %}visitor{% endif %} today.\n"
+    document = extract(source, format_for("a.md"))
+    assert [warning.code for warning in document.warnings] == ["TemplateTextNotTranslated"]
+    document.discard()

@@ -77,6 +77,7 @@ _NOT_WORDS = re.compile(r"\[\^[^\]\s]{1,200}\]|[^\w\s\ue000\ue001]{4,}")
 # A template's block tag (Django, Jinja, Liquid: `{% if x %}`, `{%- endfor -%}`), bounded
 _TEMPLATE_TAG = re.compile(r"\{%-?[ \t]*(end)?([A-Za-z_]\w{0,50})(?:[^%\n]|%(?!\})){0,300}%\}")
 # Tags that part a block tag's content into alternatives, or whose content is no text: such a pair is kept whole
+_LETTERS = re.compile(r"[^\W\d_]{2}")  # a word's worth of letters
 _TEMPLATE_BRANCHES = frozenset({"else", "elif", "elsif", "empty", "when", "plural"})
 _TEMPLATE_VERBATIM = frozenset({"raw", "verbatim", "comment"})
 _SPAN_NAMES = {"emphasis": "emphasis", "link": "links", "html": "inline HTML tags", "template": "template tags"}
@@ -349,6 +350,8 @@ class InlineContent:
                     out.append(self._text(position, open_start, spans))
                     if whole:
                         out.append(self._kept(content[open_start:close_end], spans))
+                        if _LETTERS.search(content[open_end:close_start]):  # prose between: said untranslated
+                            self.kept["template"].append(self.line + 1)
                     else:
                         span = self._span("template")
                         inner = self._stream(number, after, open_end, close_start, (*spans, span))

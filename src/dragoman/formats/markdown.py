@@ -142,7 +142,7 @@ def take_apart(text: str, should_abort: AbortCheck = never_abort) -> tuple[Markd
     cells: dict[int, int] = {}  # row line -> column searched from
     row_line = 0
     html_lines: list[int] = []
-    kept: dict[str, list[int]] = {"attribute": [], "unplaced": []}  # what is kept untranslated, by line
+    kept: dict[str, list[int]] = {"attribute": [], "unplaced": [], "template": []}  # kept untranslated, by line
     verbatim: set[int] = set()  # lines of code and HTML blocks
     for index, token in enumerate(block_tokens):
         if token.nesting == 1:
@@ -206,6 +206,14 @@ def take_apart(text: str, should_abort: AbortCheck = never_abort) -> tuple[Markd
                 "TextNotTranslated",
                 f"{_counted(len(kept['unplaced']), 'text')} whose place in its line could not be told (line "
                 f"{_listed(kept['unplaced'])}) kept as written",
+            )
+        )
+    if kept["template"]:
+        skeleton.warnings.append(
+            DocumentWarning(
+                "TemplateTextNotTranslated",
+                f"{_counted(len(kept['template']), 'template block')} with alternatives ({{% else %}}) or raw "
+                f"content (line {_listed(kept['template'])}) kept as written: its text is not translated",
             )
         )
     characters = sum(len(visible_text(segment).strip()) for segment in segments)
