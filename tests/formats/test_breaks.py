@@ -189,3 +189,9 @@ def test_words_never_cross_a_templates_block_tag(engine: ApertiumEngine) -> None
     document = extract(catalogue.encode(), format_for("a.po"))
     entries = polib.pofile(inject(document, engine.translate(document.segments, "en", "es")).decode())
     assert [entry.msgstr for entry in entries] == [out.strip()]
+
+
+def test_a_cell_after_a_tab_in_html_begins_as_its_source_did(engine: ApertiumEngine) -> None:
+    """In HTML a tab is layout, not a break; the engine still dropped "We" after it (" andamos")."""
+    out = translate(b"<table><tr><td>Name\tWe walk all day</td></tr></table>", "a.html", engine).decode()
+    assert "Nombre\tAndamos todo el día" in out

@@ -187,11 +187,14 @@ def _begin_as(stream: str, initial: str, spaces: int) -> str:
     return stream[:at] + changed + stream[at + 1 :]
 
 
+_LINE_STARTS = ("\n ", "\n\t", "\t ")  # a space the engine left where a line, or a cell after a tab, begins
+
+
 def _lines_begin_as(source: str, translation: str) -> str:
-    """`translation` with each of its lines beginning as the source's line does, when the engine
-    left a space at the start of a line the source did not begin with one (" veo el día", where it
-    dropped the line's first word) and both have the same lines."""
-    if not ("\n " in translation or "\n\t" in translation) or "\n " in source or "\n\t" in source:
+    """`translation` with each of its lines (or stretches after a tab) beginning as the source's line
+    does, when the engine left a space at the start of a line the source did not begin with one
+    (" veo el día", where it dropped the line's first word) and both have the same lines."""
+    if not any(mark in translation for mark in _LINE_STARTS) or any(mark in source for mark in _LINE_STARTS):
         return translation
     source_lines, lines = _lines(source), _lines(translation)
     if len(source_lines) != len(lines):
@@ -203,11 +206,11 @@ def _lines_begin_as(source: str, translation: str) -> str:
 
 
 def _lines(stream: str) -> list[str]:
-    """`stream` cut after each newline that is not inside a blank."""
+    """`stream` cut after each newline or tab that is not inside a blank."""
     lines: list[str] = []
     start = 0
     for token_start, token_end, kind in iter_tokens(stream):
-        if kind == "space" and stream[token_start] == "\n":
+        if kind == "space" and stream[token_start] in "\n\t":
             lines.append(stream[start:token_end])
             start = token_end
     lines.append(stream[start:])
