@@ -144,3 +144,31 @@ def test_a_workbooks_pivot_caches_screen_tips_and_number_format_texts_are_report
     # numbers only: nothing to say
     plain = with_members(out.getvalue(), {"xl/pivotCache/pivotCacheRecords1.xml": b'<r><n v="3"/></r>'})
     assert "PivotTableNotTranslated" not in codes(plain, "xlsx")
+
+
+def test_links_screen_tips_and_form_drop_down_items_are_reported() -> None:
+    """Left English with no warning in Word, PowerPoint and OpenDocument (only workbooks said so)."""
+    import zipfile
+
+    def package(members: dict[str, str]) -> bytes:
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as archive:
+            for name, content in members.items():
+                archive.writestr(name, content)
+        return out.getvalue()
+
+    word = package({
+        "word/document.xml": '<w:document><w:hyperlink w:tooltip="The home page"><w:r><w:t>Home</w:t></w:r>'
+        "</w:hyperlink>"
+        '<w:ffData><w:ddList><w:listEntry w:val="Dark red"/></w:ddList></w:ffData></w:document>',
+    })  # fmt: skip
+    assert codes(word, "docx") == ["TooltipNotTranslated", "FormFieldNotTranslated"]
+    deck = package({"ppt/slides/slide1.xml": '<p:sld><a:hlinkClick r:id="rId2" tooltip="The next page"/></p:sld>'})
+    assert codes(deck, "pptx") == ["TooltipNotTranslated"]
+    text = package({
+        "content.xml": '<office:document-content><text:a office:title="The home page">Home</text:a>'
+        '<text:drop-down text:name="x"><text:label text:value="Dark red"/></text:drop-down></office:document-content>',
+    })  # fmt: skip
+    assert codes(text, "odt") == ["TooltipNotTranslated", "FormFieldNotTranslated"]
+    plain = package({"word/document.xml": '<w:document><w:hyperlink w:tooltip="42"/></w:document>'})
+    assert codes(plain, "docx") == []

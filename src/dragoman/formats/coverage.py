@@ -75,7 +75,7 @@ def untranslated(data: bytes, transfuse_format: str) -> list[DocumentWarning]:
 
             if transfuse_format in _PREFIX:
                 return _office(_PREFIX[transfuse_format], names, read)
-            return _opendocument(names)
+            return _opendocument(names, read)
     except (zipfile.BadZipFile, OSError, KeyError, RuntimeError, EOFError):
         return []
 
@@ -132,6 +132,7 @@ def _office(prefix: str, names: list[str], read: Callable[[str], bytes]) -> list
             )
     if prefix == "xl":
         warnings += _workbook(names, read)
+    warnings += _by_rules(_DOCUMENT_RULES.get(prefix, ()), names, read)
     if prefix == "ppt":
         masters = [
             name
@@ -195,9 +196,49 @@ _WORKBOOK_RULES = (
 )  # fmt: skip
 
 
+_TIPPED = re.compile(rb"\b(?:w:tooltip|tooltip|office:title)=\"[^\"<]*" + _LETTER)  # a link's screen tip
+_LEGACY_LIST = re.compile(rb"<w:listEntry\b[^<>]*\bw:val=\"[^\"<]*" + _LETTER)  # a Word 97 form drop-down's items
+# an OpenDocument form list's or drop-down field's items (OpenDocument 1.3 §13.5.8, Part 3 §7.3.10 text:drop-down)
+_FORM_OPTION = re.compile(
+    rb"<(?:form:option|text:label)\b[^<>]*\b(?:form:label|form:value|text:value)=\"[^\"<]*" + _LETTER
+)
+_DOCUMENT_RULES: dict[str, tuple[_Rule, ...]] = {
+    "word": (
+        _Rule(
+            r"^word/(?:document|header\d*|footer\d*|footnotes|endnotes)\.xml$", _TIPPED, "TooltipNotTranslated",
+            lambda found: f"the screen tips of links in {_listed(found)} are not translated",
+        ),
+        _Rule(
+            r"^word/(?:document|header\d*|footer\d*)\.xml$", _LEGACY_LIST, "FormFieldNotTranslated",
+            lambda found: f"the items of legacy form drop-down lists in {_listed(found)} are not translated",
+        ),
+    ),
+    "ppt": (
+        _Rule(
+            r"^ppt/slides/slide\d+\.xml$", _TIPPED, "TooltipNotTranslated",
+            lambda found: f"the screen tips of links on {_counted(len(found), 'slide')} are not translated",
+        ),
+    ),
+}  # fmt: skip
+_OPENDOCUMENT_RULES = (
+    _Rule(
+        r"^(?:content|styles)\.xml$", _TIPPED, "TooltipNotTranslated",
+        lambda found: f"the screen tips of links in {_listed(found)} are not translated",
+    ),
+    _Rule(
+        r"^content\.xml$", _FORM_OPTION, "FormFieldNotTranslated",
+        lambda found: "the items of the document's form fields (drop-down lists) are not translated",
+    ),
+)  # fmt: skip
+
+
 def _workbook(names: list[str], read: Callable[[str], bytes]) -> list[DocumentWarning]:
+    return _by_rules(_WORKBOOK_RULES, names, read)
+
+
+def _by_rules(rules: tuple[_Rule, ...], names: list[str], read: Callable[[str], bytes]) -> list[DocumentWarning]:
     warnings: list[DocumentWarning] = []
-    for rule in _WORKBOOK_RULES:
+    for rule in rules:
         holds = rule.holds
         found = [name for name in _matching(names, rule.members) if holds is None or holds.search(read(name))]
         if found:
@@ -205,11 +246,12 @@ def _workbook(names: list[str], read: Callable[[str], bytes]) -> list[DocumentWa
     return warnings
 
 
-def _opendocument(names: list[str]) -> list[DocumentWarning]:
+def _opendocument(names: list[str], read: Callable[[str], bytes]) -> list[DocumentWarning]:
     objects = sorted({name.split("/", 1)[0] for name in names if re.match(r"^Object \d+/content\.xml$", name)})
+    ruled = _by_rules(_OPENDOCUMENT_RULES, names, read)
     if not objects:
-        return []
-    return [
+        return ruled
+    return ruled + [
         DocumentWarning(
             "EmbeddedObjectNotTranslated",
             f"{_counted(len(objects), 'embedded object')} {_be(len(objects))} not translated ({_listed(objects)}: "
