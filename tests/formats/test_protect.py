@@ -90,6 +90,9 @@ def test_code_paths_options_identifiers_placeholders_and_template_syntax_are_hid
         "%APPDATA%\\logs\\today.log",
     ]
     assert kept("Hi {name}, you have %(count)d cats.") == ["{name}", "%(count)d"]
+    assert kept("Hi {% comment %}The note for the team{% endcomment %} there.") == [
+        "{% comment %}The note for the team{% endcomment %}"
+    ]
     assert kept("{{ request.path_info }} and {% if reason and resolved %}") == [
         "{{ request.path_info }}",
         "{% if reason and resolved %}",

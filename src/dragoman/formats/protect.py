@@ -48,6 +48,7 @@ _NOT_PROSE = re.compile(
     | (?<![\w#&/])\#\w+                                                # #hashtags
     | (?<![\w/])(?:~[\w.-]*|\.{1,2})/[\w.-]+(?:/[\w.-]*)*                 # file paths: ~/a, ~user/a, ./a, ../a
     | (?<![\w/])/[\w.-]+(?:/[\w.-]+)+/?                                 # and /a/b
+    | \{%-?\s*comment\b.{0,4000}?\{%-?\s*endcomment\s*-?%\}                    # a template's comment, whole
     | \{\{.*?\}\} | \{%.*?%\} | \{\#.*?\#\}                               # template code: {{ x }}, {% if %}
     | (?<![\w\\])[A-Za-z]:\\[^\s"'<>|]+ | \\\\[^\s"'<>|]+                   # Windows paths C:\x, \\server\share
     | (?<![\w/.])(?:[\w.-]+/){2,}[\w.-]+ | (?<![\w/.])[\w-]+/[\w.-]*\.[A-Za-z]\w{0,4}\b  # docs/a/b, src/x.py
