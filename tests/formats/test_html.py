@@ -563,3 +563,12 @@ def test_template_code_right_after_a_tag_name_or_inside_a_link_comes_back_once_a
     for construct in ("{% blocktranslate %}", "{{ name }}", "{% endblocktranslate %}", '{% url "add" %}'):
         assert out.count(construct) == 1, construct
     assert out.count("<a ") == 2 and "dragoman" not in out
+
+
+def test_template_code_beside_symbols_only_is_kept_whole_not_lost(engine: ApertiumEngine) -> None:
+    """Django's date_hierarchy.html: `<a href="{{ back.link }}">&lsaquo; {{ back.title }}</a>` failed
+    ("the converter lost 1 of the page's template code"): an entity's name was read as a word."""
+    page = '<p>The dates.</p><a href="{{ back.link }}" class="date-back">&lsaquo; {{ back.title }}</a>{% endif %}'
+    document = extract(page.encode(), format_for("a.html"))
+    out = inject(document, engine.translate(document.segments, "en", "es")).decode()
+    assert '<a href="{{ back.link }}" class="date-back">&lsaquo; {{ back.title }}</a>{% endif %}' in out

@@ -350,7 +350,7 @@ class _Marker:
         found = list(self.sentinel.finditer(self.page, start, end))
         if not found:
             return
-        rest = _NOT_TEXT.sub("", self.sentinel.sub("", self.page[start:end]))
+        rest = html.unescape(_NOT_TEXT.sub("", self.sentinel.sub("", self.page[start:end])))  # &lsaquo; is no word
         if _LETTER.search(rest) is None:
             self.edits.append((start, end, f"<!--dragoman-{self.nonce}-c{len(self.aside)}-->"))
             self.aside.append(self.page[start:end])
