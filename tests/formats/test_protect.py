@@ -116,3 +116,11 @@ def test_a_kept_stretch_holding_a_caret_or_a_dollar_does_not_stall_the_engine() 
     with ApertiumEngine() as engine:
         [translated] = engine.translate([protect(segment)], "en", "es")
     assert "https://e.com/a^b$c" in unprotect(translated).replace("\\", "")
+
+
+def test_a_span_holding_only_symbols_beside_what_is_kept_is_kept_whole() -> None:
+    """The engine drops a word-bound span with no word in it: "‹ {{ title }}" in a link was lost."""
+    for segment in ("[[t:a:x]]‹ \\{name\\}[[/]]", "[[t:a:x]]→ https://x.com/a ←[[/]] now"):
+        protected = protect(segment)
+        assert protected.startswith("[dragoman-keep:\\[\\[t:a:x") and unprotect(protected) == segment
+    assert protect("[[t:a:x]]See https://x.com/a[[/]]").startswith("[[t:a:x]]See ")  # a word: the span stays

@@ -37,6 +37,7 @@ _KIND = {"close": "close", "open": "open", "blank": "blank", "other": "blank", "
 _VERBATIM = re.compile(r"\[\[t:(?:kbd|var|samp|code|tt):")  # Transfuse's mark for such an element
 KEPT = re.compile(r"\[dragoman-keep:((?:[^\]\\]|\\.)*)\]")
 _ESCAPED = re.compile(r"\\(.)", re.DOTALL)
+_ALNUM = re.compile(r"[^\W_]")
 _SPECIAL = re.compile(r"([\\\[\]^$])")
 # Matched on the visible text (escapes resolved); the order of the alternatives is their priority.
 _NOT_PROSE = re.compile(
@@ -159,8 +160,9 @@ def _protect_runs(segment: str) -> str:
             begin = positions[match.start()]
             end = positions[stop - 1]
             end += 2 if segment[end] == "\\" else 1
-            whole = match.start() == 0 and stop == len(visible) and before == "open" and after == "close"
-            if whole:  # take the span's opening and closing marks in too
+            whole = before == "open" and after == "close" and not _ALNUM.search(visible[: match.start()])
+            whole = whole and not _ALNUM.search(visible[stop:])  # nothing but it and symbols in its span ("‹ {x}")
+            if whole:  # take the span's opening and closing marks in too: a span left with no word is dropped
                 begin = segment.rindex("[[", 0, begin)
                 end = segment.index("]]", end) + 2
             out.append(segment[last:begin])
