@@ -28,6 +28,11 @@ __all__ = ["check_parts"]
 
 _HEAD_BYTES = 4096  # where a DOCTYPE would be: after the XML declaration and comments, before the root
 _DOCTYPE = re.compile(rb"(?:\xef\xbb\xbf)?(?:\s|<\?(?:[^?]|\?(?!>))*\?>|<!--(?:[^-]|-(?!->))*-->)*<!DOCTYPE")
+# Office Open XML forbids a DTD outright; OpenDocument applications simply never write one
+_WHY_NO_DOCTYPE = {
+    "docx": " (the Open Packaging Conventions forbid DTDs, ECMA-376 Part 2 'XML usage')",
+    "pptx": " (the Open Packaging Conventions forbid DTDs, ECMA-376 Part 2 'XML usage')",
+}
 _MAX_DEPTH = 256  # libxml2's limit without its "huge" option, which no reader here sets
 
 _PARTS = {
@@ -56,8 +61,8 @@ def check_parts(data: bytes, transfuse_format: str, label: str) -> None:
                 if _DOCTYPE.match(part.read(_HEAD_BYTES)):
                     raise UndecodableDocument(
                         f"the {label} document's part {name!r} declares a DOCTYPE, which office documents never "
-                        "hold (the Open Packaging Conventions forbid DTDs, ECMA-376 Part 2 'XML usage'): it was "
-                        "not written by an office application; open and save it again in one"
+                        f"hold{_WHY_NO_DOCTYPE.get(transfuse_format, '')}: it was not written by an office "
+                        "application; open and save it again in one"
                     )
             with package.open(name) as part:
                 try:
