@@ -76,8 +76,8 @@ from dragoman.formats._markdown_inline import (
     Parser,
     Place,
     TooMuchWork,
-    to_markdown,
 )
+from dragoman.formats._markdown_rebuild import to_markdown
 from dragoman.formats.plaintext import escape, unescape
 from dragoman.formats.stream import visible_text
 
