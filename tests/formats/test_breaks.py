@@ -195,3 +195,11 @@ def test_a_cell_after_a_tab_in_html_begins_as_its_source_did(engine: ApertiumEng
     """In HTML a tab is layout, not a break; the engine still dropped "We" after it (" andamos")."""
     out = translate(b"<table><tr><td>Name\tWe walk all day</td></tr></table>", "a.html", engine).decode()
     assert "Nombre\tAndamos todo el día" in out
+
+
+def test_words_never_cross_a_templates_block_tag_in_a_page_either(engine: ApertiumEngine) -> None:
+    """In a page the code stands in the text as sentinels of ours (htmltemplates.py), which part
+    the sentences as the tags themselves do elsewhere."""
+    page = b"<p>{% if user %}Welcome back, dear friend{% else %}Log in{% endif %}.</p>"
+    out = translate(page, "a.html", engine).decode()
+    assert "{% if user %}Bienvenido atrás, amigo querido{% else %}Registro en{% endif %}." in out

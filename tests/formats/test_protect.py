@@ -90,6 +90,7 @@ def test_code_paths_options_identifiers_placeholders_and_template_syntax_are_hid
         "%APPDATA%\\logs\\today.log",
     ]
     assert kept("Hi {name}, you have %(count)d cats.") == ["{name}", "%(count)d"]
+    assert kept("The %s result for %1$s, %.2f in all, a 50% discount, 100% sure.") == ["%s", "%1$s", "%.2f"]
     assert kept("Hi {% comment %}The note for the team{% endcomment %} there.") == [
         "{% comment %}The note for the team{% endcomment %}"
     ]

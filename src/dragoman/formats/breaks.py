@@ -32,16 +32,18 @@ from dataclasses import dataclass
 
 from dragoman.formats.stream import iter_tokens, tokens, visible_text
 
-__all__ = ["KEPT_LINE_BREAK", "KEPT_TEMPLATE_BLOCK", "NO_BREAKS", "Breaks", "cut"]
+__all__ = ["KEPT_LINE_BREAK", "KEPT_TEMPLATE_BLOCK", "NO_BREAKS", "TEMPLATE_BLOCK_TAG", "Breaks", "cut"]
 
 # An HTML line break in a plain-text message (a catalogue's, a cue's) as protect.keep hides it whole
 # A template's block tag as protect.keep hides it (`{% else %}`, `{% if x %}`, `{% endfor %}`): the
 # branches it parts are different texts, whose words must not cross it ("Bienvenido atrás, Registro
 # de{% else %}amigo querido"). A tag that writes a value (`{% url %}`, `{% translate %}`) is not one.
-KEPT_TEMPLATE_BLOCK = re.compile(
-    r"\[dragoman-keep:\\\\\{%-?\s*(?:end\w*|if|elif|else|for|empty|block|with|blocktrans\w*|plural|comment|unless"
-    r"|case|when|raw|verbatim|spaceless|autoescape|filter|ifchanged|macro|call)\b(?:[^\]\\]|\\.)*\]"
+_BLOCK_KEYWORDS = (
+    r"(?:end\w*|if|elif|else|for|empty|block|with|blocktrans\w*|plural|comment|unless|case|when|raw|verbatim"
+    r"|spaceless|autoescape|filter|ifchanged|macro|call)\b"
 )
+TEMPLATE_BLOCK_TAG = re.compile(r"\{%-?\s*" + _BLOCK_KEYWORDS)  # such a tag as written
+KEPT_TEMPLATE_BLOCK = re.compile(r"\[dragoman-keep:\\\\\{%-?\s*" + _BLOCK_KEYWORDS + r"(?:[^\]\\]|\\.)*\]")
 KEPT_LINE_BREAK = re.compile(r"\[dragoman-keep:\\\\<br\b(?:[^\]\\]|\\.)*\]", re.IGNORECASE)
 
 

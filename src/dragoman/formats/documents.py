@@ -25,6 +25,7 @@ from dragoman.formats import (
     gettext,
     html,
     htmlcharset,
+    htmltemplates,
     markdown,
     opendocument_spreadsheet,
     opendocument_text,
@@ -46,6 +47,7 @@ from dragoman.formats.metadata import MetadataText, extract_metadata, inject_met
 from dragoman.formats.opendocument_spreadsheet import SpreadsheetSkeleton
 from dragoman.formats.parts import PartSkeleton, extract_parts, inject_parts
 from dragoman.formats.plaintext import PlainTextSkeleton
+from dragoman.formats.protect import keep as protect_keep
 from dragoman.formats.protect import protect, unprotect
 from dragoman.formats.recognition import declared_encoding, legacy_office, package_kind, text_kind
 from dragoman.formats.spreadsheet import WorkbookSkeleton
@@ -358,6 +360,12 @@ def extract(
         break_blanks = frozenset(blank for segment in segments for blank in breaks.KEPT_LINE_BREAK.findall(segment))
     blocks = (blank for segment in segments if "{%" in segment for blank in breaks.KEPT_TEMPLATE_BLOCK.findall(segment))
     break_blanks |= frozenset(blocks)  # a template's {% else %}: words must not cross it
+    if page is not None:  # in a page, its template code stands in the text as sentinels (htmltemplates.py)
+        break_blanks |= frozenset(
+            protect_keep(plaintext.escape(htmltemplates.sentinel(page.nonce, number)))
+            for number, construct in enumerate(page.templates)
+            if breaks.TEMPLATE_BLOCK_TAG.match(construct)
+        )
     segment_breaks = breaks.Breaks(tabs=fmt.transfuse not in _TABS_ARE_LAYOUT, blanks=break_blanks)
     pieces, join = breaks.cut(segments, segment_breaks)  # a tab or a line break ends a sentence
     document = ExtractedDocument(fmt, pieces, characters, skeleton, encoding, limits, parts, metadata, page)

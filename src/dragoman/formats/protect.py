@@ -55,6 +55,7 @@ _NOT_PROSE = re.compile(
     | (?<![\w/.])(?:[\w.-]+/){2,}[\w.-]+ | (?<![\w/.])[\w-]+/[\w.-]*\.[A-Za-z]\w{0,4}\b  # docs/a/b, src/x.py
     | \$\{[^{}\s]+\} | \$[A-Za-z_]\w*(?:/[\w.-]+)* | %[A-Za-z_]\w*%(?:\\[^\s"'<>|]+)?  # $HOME/x, %APPDATA%
     | \{[A-Za-z_]\w*\} | %\([A-Za-z_]\w*\)[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa]  # {name}, %(count)d
+    | (?<![\w%])%(?:\d+\$)?[-#0+]*\d*(?:\.\d+)?[sdifuxXeEgGc](?!\w)               # %s, %1$s, %.2f
     | (?<![\w-])--[A-Za-z][\w-]*(?:=\S+)?                                # --dry-run, --out=x
     | \b[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+\(\)                                  # user.getName()
     | \b[A-Za-z_]\w*_\w*(?:\(\))? | \b[A-Za-z_]\w*\(\)                       # get_user_name(), run()
