@@ -160,12 +160,10 @@ def jobs_page(
 def job_page(
     request: Request, job_id: str, page: Annotated[int, Query(ge=0, le=100_000)] = 0, status: str | None = None
 ) -> Response:
-    who = signed_in(request)
-    if isinstance(who, Response):
-        return who
-    found = _job(request, who, job_id)
-    if isinstance(found, Response):
-        return found
+    seen = _own_job(request, job_id)
+    if isinstance(seen, Response):
+        return seen
+    who, found = seen
     context = _job_context(request, who, found, page, status)
     name = "job_live.html" if request.headers.get("HX-Request") else "job.html"
     return render(request, name, who, **context)
@@ -175,12 +173,10 @@ def job_page(
 def cancel_dialog(request: Request, job_id: str) -> Response:
     """The confirmation, with what a cancel would do now, in numbers; or, for a job no longer
     cancellable, what became of it (a page of its own without JavaScript)."""
-    who = signed_in(request)
-    if isinstance(who, Response):
-        return who
-    found = _job(request, who, job_id)
-    if isinstance(found, Response):
-        return found
+    seen = _own_job(request, job_id)
+    if isinstance(seen, Response):
+        return seen
+    who, found = seen
     return _cancel_state(request, who, found, pages.cancel_state(found))
 
 
@@ -188,12 +184,10 @@ def cancel_dialog(request: Request, job_id: str) -> Response:
 def cancel_consequences(request: Request, job_id: str) -> Response:
     """The open confirmation's numbers, polled; once the job can no longer be cancelled, the whole
     confirmation is replaced by what became of the job (a lost race, or someone else's cancel)."""
-    who = signed_in(request)
-    if isinstance(who, Response):
-        return who
-    found = _job(request, who, job_id)
-    if isinstance(found, Response):
-        return found
+    seen = _own_job(request, job_id)
+    if isinstance(seen, Response):
+        return seen
+    who, found = seen
     state = pages.cancel_state(found)
     if state.result is None:
         return render(request, "cancel_consequences.html", who, view=found, state=state)
@@ -258,6 +252,16 @@ def _cancel_state(request: Request, who: Visitor, view: JobView, state: pages.Ca
     """The cancel area's content (htmx), or a page of its own (no JavaScript)."""
     name = "cancel_dialog.html" if request.headers.get("HX-Request") else "cancel_page.html"
     return render(request, name, who, view=view, state=state)
+
+
+def _own_job(request: Request, job_id: str) -> tuple[Visitor, JobView] | Response:
+    """The signed-in visitor and their job `job_id`; else the sign-in page, or "not found" (for
+    another tenant's job too: whether it exists is not said)."""
+    who = signed_in(request)
+    if isinstance(who, Response):
+        return who
+    found = _job(request, who, job_id)
+    return found if isinstance(found, Response) else (who, found)
 
 
 def _job(request: Request, who: Visitor, job_id: str) -> JobView | Response:
