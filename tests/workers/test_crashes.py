@@ -20,6 +20,14 @@ from tests.workers.fake_engine import KILL_MARKER, gate_marker
 pytestmark = pytest.mark.slow
 
 
+def held_on_a_worker(deployment: Cluster) -> tuple[subprocess.Popen[bytes], str]:
+    """A worker (one task at a time) and a job of one document held running on it at gate "go"."""
+    worker = deployment.worker(concurrency=1)
+    job_id = one_held_document(deployment, "job", "go")
+    wait_until(lambda: running_on(deployment, job_id, worker), what="the task running")
+    return worker, job_id
+
+
 def running_on(deployment: Cluster, job_id: str, worker: subprocess.Popen[bytes]) -> set[str]:
     """Ids of the job's tasks running under `worker`'s claim."""
     rows = raw(
@@ -67,9 +75,7 @@ def test_a_worker_killed_between_recording_its_output_and_publishing_it_runs_it_
 ) -> None:
     with cluster(tmp_path, postgres.new_database()) as deployment:
         # Given a worker translating a document, and the job's row locked by the test
-        first = deployment.worker(concurrency=1)
-        job_id = one_held_document(deployment, "job", "go")
-        wait_until(lambda: running_on(deployment, job_id, first), what="the task running")
+        first, job_id = held_on_a_worker(deployment)
         lock = RowLock(deployment.database_url, job_id)
         try:
             lock.take()
@@ -100,9 +106,7 @@ def test_a_worker_killed_between_publishing_and_recording_its_outcome_leaves_it_
     with cluster(tmp_path, postgres.new_database()) as deployment:
         # Given a worker translating a document, and a trigger (the test's own) that holds any task's
         # change from running to succeeded while the test holds an advisory lock
-        first = deployment.worker(concurrency=1)
-        job_id = one_held_document(deployment, "job", "go")
-        wait_until(lambda: running_on(deployment, job_id, first), what="the task running")
+        first, job_id = held_on_a_worker(deployment)
         gate = OutcomeGate(deployment.database_url)
         try:
             # When it has published the document and waits to record that it succeeded, it is SIGKILLed
@@ -155,9 +159,7 @@ def test_a_task_delivered_again_while_its_first_run_is_alive_runs_once(
 ) -> None:
     with cluster(tmp_path, postgres.new_database()) as deployment:
         # Given a worker running a task
-        first = deployment.worker(concurrency=1)
-        job_id = one_held_document(deployment, "job", "go")
-        wait_until(lambda: running_on(deployment, job_id, first), what="the task running")
+        first, job_id = held_on_a_worker(deployment)
         (task_id,) = running_on(deployment, job_id, first)
         # When its message is delivered again (a second message for it), to another worker
         raw(
@@ -185,9 +187,7 @@ def test_a_worker_frozen_past_its_lease_publishes_nothing_over_the_run_that_repl
 ) -> None:
     with cluster(tmp_path, postgres.new_database()) as deployment:
         # Given a worker running a task, frozen (SIGSTOP) mid-translation
-        first = deployment.worker(concurrency=1)
-        job_id = one_held_document(deployment, "job", "go")
-        wait_until(lambda: running_on(deployment, job_id, first), what="the task running")
+        first, job_id = held_on_a_worker(deployment)
         (task_id,) = running_on(deployment, job_id, first)
         freeze_outside_a_transaction(first, deployment.database_url)
         try:
