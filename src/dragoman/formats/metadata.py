@@ -27,6 +27,7 @@ from lxml import etree
 from dragoman.formats.packages import with_members
 from dragoman.formats.parts import natural_order
 from dragoman.formats.unlisted_slides import listed_slides
+from dragoman.formats.wordruns import KEPT_TEXT
 
 __all__ = ["MetadataText", "extract_metadata", "inject_metadata"]
 
@@ -47,9 +48,9 @@ _FIELDS = ("title", "subject", "description")
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _BODY = "word/document.xml"
 _LIST_KINDS = frozenset({f"{{{_W}}}dropDownList", f"{{{_W}}}comboBox"})
-# A list's shown value is hidden from the converter by wordruns.py (`w:dragomanKeptText`) until the
-# package is restored; read from either name.
-_SHOWN_TEXT = (f"{{{_W}}}t", f"{{{_W}}}dragomanKeptText")
+# A list's shown value is hidden from the converter by wordruns.py until the package is restored;
+# read from either name.
+_SHOWN_TEXT = (f"{{{_W}}}t", KEPT_TEXT)
 # An image's "alternative text" that is only its file name, as python-pptx and older Office write it:
 # nothing for a reader, and nothing to translate.
 _FILE_NAME = re.compile(r"^[\w .-]+\.(?:png|jpe?g|gif|bmp|svg|emf|wmf|tiff?|webp|heic)$", re.IGNORECASE)

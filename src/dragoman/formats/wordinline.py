@@ -57,6 +57,8 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+from dragoman.formats.wordruns import hide_texts
+
 __all__ = ["MAX_PART_BYTES", "STASH", "prepare", "restore"]
 
 STASH = "dragoman/word-inline.xml"
@@ -74,8 +76,8 @@ _P, _PPR, _R, _RPR, _T, _FLDCHAR = _w("p"), _w("pPr"), _w("r"), _w("rPr"), _w("t
 _FLDCHAR_TYPE, _ID = _w("fldCharType"), _w("id")
 _SDT, _SDT_CONTENT = _w("sdt"), _w("sdtContent")
 _CARRIER, _PARAGRAPH = _w("dragomanCarrier"), _w("dragomanParagraph")  # only between prepare and restore
-_INSTRUCTION, _KEPT_TEXT = _w("instrText"), _w("dragomanKeptText")
-_FIELD_SIMPLE, _FIELD_INSTRUCTION = _w("fldSimple"), _w("instr")  # the second: wordruns.restore renames it back
+_INSTRUCTION = _w("instrText")
+_FIELD_SIMPLE, _FIELD_INSTRUCTION = _w("fldSimple"), _w("instr")
 # Fields whose result is a mail merge's placeholder («FirstName»), replaced when the letters are
 # merged: kept as written, never translated (their guillemets stay with them).
 _PLACEHOLDER_FIELDS = [["MERGEFIELD"], ["MERGEREC"], ["MERGESEQ"], ["ADDRESSBLOCK"], ["GREETINGLINE"], ["NEXT"]]
@@ -214,7 +216,7 @@ def _join_anchors(entries: list[_Entry]) -> list[_Entry]:
             and joined[-1].kind == "text" and not _shown(joined[-1].elements[0]).strip()
         ):  # fmt: skip
             space = joined.pop()
-            _hide_texts(space.elements)
+            hide_texts(space.elements)
             joined[-1] = _Entry("anchor", [*joined[-1].elements, *space.elements, *entry.elements])
         else:
             joined.append(entry)
@@ -245,7 +247,7 @@ def _field(children: Sequence[etree._Element], start: int) -> tuple[int, _Entry]
                 if separate < 0:  # no result: nothing shows
                     return index, _Entry("anchor", whole)
                 if _instruction(children[start:separate]).split()[:1] in _PLACEHOLDER_FIELDS:
-                    _hide_texts(children[separate + 1 : index])  # «FirstName»: a mail merge's placeholder
+                    hide_texts(children[separate + 1 : index])  # «FirstName»: a mail merge's placeholder
                     return index, _Entry("anchor", whole)
                 result = _entries(children[separate + 1 : index], nested=True)
                 if not _has_text(result):
@@ -266,17 +268,9 @@ def _instruction(runs: Sequence[etree._Element]) -> str:
     return "".join(text.text or "" for run in runs for text in run.iter(_INSTRUCTION)).upper()
 
 
-def _hide_texts(runs: Sequence[etree._Element]) -> None:
-    """Rename the text elements of `runs` so that the converter neither reads nor bills them;
-    `wordruns.restore` gives their name back."""
-    for run in runs:
-        for text in run.iter(_T):
-            text.tag = _KEPT_TEXT
-
-
 def _wrapper(element: etree._Element) -> _Entry:
     if element.tag == _FIELD_SIMPLE and element.get(_FIELD_INSTRUCTION, "").upper().split()[:1] in _PLACEHOLDER_FIELDS:
-        _hide_texts([element])  # «City»: a mail merge's placeholder, written as a simple field
+        hide_texts([element])  # «City»: a mail merge's placeholder, written as a simple field
         return _Entry("anchor", [element])
     container = element.find(_SDT_CONTENT) if element.tag == _SDT else element
     if container is None:

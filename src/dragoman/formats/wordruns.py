@@ -41,6 +41,7 @@ from __future__ import annotations
 import copy
 import re
 import zipfile
+from collections.abc import Iterable
 from io import BytesIO
 
 from lxml import etree
@@ -49,7 +50,7 @@ from dragoman.errors import DocumentTooComplex
 from dragoman.formats.packages import with_members
 from dragoman.formats.xmltree import remove_keeping_tail
 
-__all__ = ["MAX_BREAKS", "fallback_characters", "restore", "split_multi_text_runs"]
+__all__ = ["KEPT_TEXT", "MAX_BREAKS", "fallback_characters", "hide_texts", "restore", "split_multi_text_runs"]
 
 # Tabs and line breaks in one paragraph: each ends a block of the converter (see `_BREAKS`), whose
 # rebuild takes time that grows with the square of a paragraph's blocks (10,000: some seconds).
@@ -80,7 +81,7 @@ _HIDDEN_MARKS = (b"dragomanHyperlink", b"dragomanKeptText")
 # Text a reader of the final document does not see, hidden from the converter (not translated, not
 # billed) under another name that `restore` gives back: a tracked move's old place (`w:moveFrom`, shown
 # struck through, as a deletion is; its runs hold `w:t`, where a deletion's hold `w:delText`).
-_MOVED_AWAY, _KEPT_TEXT = f"{{{_W}}}moveFrom", f"{{{_W}}}dragomanKeptText"
+_MOVED_AWAY, KEPT_TEXT = f"{{{_W}}}moveFrom", f"{{{_W}}}dragomanKeptText"  # the second: see `hide_texts`
 # A content control's drop-down list or combo box (ECMA-376 Part 1 §17.5.2.15, §17.5.2.5): its shown value
 _CONTROL, _CONTROL_PROPERTIES, _CONTROL_CONTENT = f"{{{_W}}}sdt", f"{{{_W}}}sdtPr", f"{{{_W}}}sdtContent"
 _LISTS = (f"{{{_W}}}dropDownList", f"{{{_W}}}comboBox")
@@ -161,7 +162,7 @@ def restore(package: bytes) -> bytes:
                 continue
             for hidden in root.iter(_HIDDEN_HYPERLINK):
                 hidden.tag = _HYPERLINK
-            for hidden in root.iter(_KEPT_TEXT):
+            for hidden in root.iter(KEPT_TEXT):
                 hidden.tag = _TEXT
             rewritten[member.filename] = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
     return with_members(package, rewritten)
@@ -246,29 +247,31 @@ def _hyphens_to_text(root: etree._Element) -> bool:
     return found
 
 
-def _hide_moved_away(root: etree._Element) -> bool:
-    """Rename the text elements of every tracked move's old place (`_KEPT_TEXT`); whether any was."""
+def hide_texts(elements: Iterable[etree._Element]) -> bool:
+    """Rename the text elements inside `elements` (`KEPT_TEXT`), so that the converter neither
+    reads nor bills them; `restore` gives their name back. Whether there was any."""
     hidden = False
-    for moved in root.iter(_MOVED_AWAY):
-        for text in moved.iter(_TEXT):
-            text.tag = _KEPT_TEXT
+    for element in elements:
+        for text in element.iter(_TEXT):
+            text.tag = KEPT_TEXT
             hidden = True
     return hidden
+
+
+def _hide_moved_away(root: etree._Element) -> bool:
+    """Hide the text of every tracked move's old place (`hide_texts`); whether there was any."""
+    return hide_texts(list(root.iter(_MOVED_AWAY)))
 
 
 def _hide_list_choices(root: etree._Element) -> bool:
-    """Rename the text elements of the value shown by every drop-down list or combo box
-    (`_KEPT_TEXT`): it is translated with its list's items (metadata.py), so that it stays one of
-    them; whether any was."""
-    hidden = False
+    """Hide the text of the value shown by every drop-down list or combo box (`hide_texts`): it is
+    translated with its list's items (metadata.py), so that it stays one of them; whether any was."""
+    shown = []
     for control in root.iter(_CONTROL):
         properties, content = control.find(_CONTROL_PROPERTIES), control.find(_CONTROL_CONTENT)
-        if properties is None or content is None or not any(properties.find(kind) is not None for kind in _LISTS):
-            continue
-        for text in content.iter(_TEXT):
-            text.tag = _KEPT_TEXT
-            hidden = True
-    return hidden
+        if properties is not None and content is not None and any(properties.find(kind) is not None for kind in _LISTS):
+            shown.append(content)
+    return hide_texts(shown)
 
 
 def _changes_out_of_words(root: etree._Element) -> bool:
