@@ -18,7 +18,9 @@ a catalogue's message or a cue (`KEPT_LINE_BREAK`), or a template's block tag in
 Every piece's translation also begins as its source does: with no more spaces before its first
 word, and with a capital or a small letter as the source's first letter is. The engine capitalises
 every sentence (the second line of a poem, a cell that reads "yes"), and where it drops a first
-word it leaves a space and a small letter ("It costs" -> " Cuesta", "I see the day" -> " veo el día").
+word it leaves a space and a small letter ("It costs" -> " Cuesta", "I see the day" -> " veo el día"),
+at the start of a piece or of any of its lines. Where the source has no two spaces in a row, neither
+has its translation (the engine writes two after a word-bound span it reordered).
 
 Shapes: `cut(segments, breaks) -> (pieces, join)`; `join(translated pieces) -> segments`, one per
 segment, in order.
@@ -32,7 +34,7 @@ from dataclasses import dataclass
 
 from dragoman.formats.stream import iter_tokens, tokens, visible_text
 
-__all__ = ["KEPT_LINE_BREAK", "KEPT_TEMPLATE_BLOCK", "NO_BREAKS", "TEMPLATE_BLOCK_TAG", "Breaks", "cut"]
+__all__ = ["KEPT_LINE_BREAK", "KEPT_TEMPLATE_BLOCK", "TEMPLATE_BLOCK_TAG", "Breaks", "cut"]
 
 # An HTML line break in a plain-text message (a catalogue's, a cue's) as protect.keep hides it whole
 # A template's block tag as protect.keep hides it (`{% else %}`, `{% if x %}`, `{% endfor %}`): the
@@ -54,9 +56,6 @@ class Breaks:
 
     tabs: bool = False
     blanks: frozenset[str] = frozenset()
-
-
-NO_BREAKS = Breaks()
 
 
 def cut(segments: Sequence[str], breaks: Breaks) -> tuple[list[str], Callable[[list[str]], list[str]]]:
