@@ -58,7 +58,7 @@ $(STRAPI): tests/strapi/package.json tests/strapi/package-lock.json
 	npm ci --prefix .tools/strapi --no-audit --no-fund --loglevel=error
 	touch $@
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml scripts/dragoman
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
 	$(VENV)/bin/pip install -q -e '.[test]'

@@ -19,10 +19,14 @@ def _note_press(signum: int, frame: FrameType | None) -> None:
 
 
 def main() -> None:
-    """Load the command line with Ctrl-C noted, not raised, and run it: the note stands while typer
+    """Load the command line with Ctrl-C noted, not raised, and run it: a press held while Python
+    started (the `dragoman` script holds Ctrl-C until here) is noted too. The note stands while typer
     reads the arguments, until the command takes Ctrl-C over (`take_over`): `translate` installs
     its own handling; any other command gets Python's default back."""
     _signal.signal(_signal.SIGINT, _note_press)
+    # The `dragoman` script starts Python with Ctrl-C held (scripts/dragoman): a press while Python
+    # started is pending and is noted here, not lost.
+    _signal.pthread_sigmask(_signal.SIG_UNBLOCK, [_signal.SIGINT])
     try:
         from dragoman import cli
 
