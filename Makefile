@@ -19,7 +19,10 @@ serve: setup
 test: setup test-tools
 	$(VENV)/bin/pytest -n auto
 
+# Dragoman's own modules compiled ahead (pip compiles the installed libraries, not an editable
+# project's sources): a command run with PYTHONDONTWRITEBYTECODE set would compile them at every start.
 setup: system-packages $(VENV)/.installed
+	@$(VENV)/bin/python -m compileall -q src
 
 system-packages:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

@@ -12,6 +12,8 @@ import docx
 import polib
 import pptx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pptx.util import Inches
 
 from dragoman.engines.apertium import ApertiumEngine
@@ -135,6 +137,17 @@ def test_two_spaces_the_engine_writes_after_a_span_are_one_unless_the_source_had
         translated[1],  # the source had two: left as the engine wrote it
         "Un [a  b] c",  # never inside a blank
     ]
+
+
+@given(st.text(alphabet=" \t\nab\u00a0", max_size=40))
+def test_runs_of_spaces_read_the_same_with_or_without_a_blank_in_the_text(written: str) -> None:
+    # Text with no blank or escape is made single-spaced by one expression, not token by token: it
+    # must read as the token-by-token way reads it, which a blank at the end forces.
+    pieces, join = cut(["a b"], Breaks())
+    (plain,) = join(["X" + written])
+    (with_blank,) = join(["X" + written + "[]"])
+    assert plain == with_blank.removesuffix("[]")
+    assert "  " not in plain
 
 
 def test_a_name_written_with_a_small_first_letter_does_not_make_the_sentence_small() -> None:

@@ -82,6 +82,8 @@ def translate(
         service = open_service(with_runner=wait)
     except ServiceError as exc:
         raise fail(exc) from None
+    if wait:
+        _warm_engine(service, source, targets)
     try:
         spec, skipped = _plan(service, paths, out, targets, source, skip_existing=skip_existing)
     except ServiceError as exc:
@@ -96,6 +98,34 @@ def translate(
             output.say(f"nothing to translate: the {len(skipped)} translation(s) asked for already exist")
         raise typer.Exit(0)
     submit_and_follow(service, spec, ctrl_c, output, wait=wait, skipped=skipped, hint_paths=[*paths, out])
+
+
+def _warm_engine(service: Dragoman, source: str, targets: Sequence[str]) -> None:
+    """Start the engine's pipelines for the named pairs on a thread, while the job is planned and
+    created: their processes load their dictionaries on the other cores meanwhile (about 0.1 s, a
+    one-sentence job's whole translation time). Nothing for a source to be detected, or a pair the
+    engine does not have: the job's own checks say what is wrong."""
+    import threading
+
+    from dragoman.domain.specs import AUTO_LANGUAGE, primary_language
+
+    engine = service.engine
+    pairs = [
+        (primary_language(source), primary_language(target))
+        for target in targets
+        if source != AUTO_LANGUAGE and primary_language(source) != primary_language(target)
+    ]
+    pairs = [pair for pair in dict.fromkeys(pairs) if engine.supports(*pair)]
+
+    def warm() -> None:
+        for pair in pairs:
+            try:
+                engine.warm(*pair)
+            except (ServiceError, OSError):  # only a head start: the job starts what failed here, or says why
+                return
+
+    if pairs:
+        threading.Thread(target=warm, name="dragoman-engine-warm", daemon=True).start()
 
 
 def submit_and_follow(

@@ -67,6 +67,10 @@ class Engine(ABC):
         """Translate each segment, in order. Checks `should_abort` between segments and while waiting,
         and raises `dragoman.abort.Aborted` once it says yes."""
 
+    def warm(self, source: str, target: str) -> None:  # noqa: B027 - a no-op hook engines override
+        """Get ready to translate `source` into `target` (short codes a pair translates) ahead of the
+        first request, such as starting processes; by default nothing."""
+
     def close(self) -> None:  # noqa: B027 - a no-op hook engines override when they hold resources
         """Release processes and connections."""
 

@@ -259,6 +259,8 @@ def confirm_language(text: str, designated: str, candidates: Collection[str]) ->
     known = frozenset(_model_code(code) for code in {*candidates, designated} if detectable(code))
     overall = _overall(sample)
     detected = None
+    if overall.language == _model_code(designated):
+        return  # the likeliest of all: the likeliest among the candidates too, so no second look
     if overall.language not in known | {_NO_LANGUAGE} and overall.confidence >= MISMATCH_CONFIDENCE:
         detected = Detection(_our_code(overall.language), overall.confidence)
     else:

@@ -36,6 +36,8 @@ from dragoman.formats.stream import iter_tokens, tokens, visible_text
 
 __all__ = ["KEPT_LINE_BREAK", "KEPT_TEMPLATE_BLOCK", "TEMPLATE_BLOCK_TAG", "Breaks", "cut"]
 
+_SPACE_RUN = re.compile(" {2,}")
+
 # An HTML line break in a plain-text message (a catalogue's, a cue's) as protect.keep hides it whole
 # A template's block tag as protect.keep hides it (`{% else %}`, `{% if x %}`, `{% endfor %}`): the
 # branches it parts are different texts, whose words must not cross it ("Bienvenido atrás, Registro
@@ -220,6 +222,8 @@ def _lines(stream: str) -> list[str]:
 
 def _single_spaced(stream: str) -> str:
     """`stream` with each run of plain spaces between its words (never inside a blank) one space."""
+    if "[" not in stream and "\\" not in stream:  # no blank, no escape: every space is a plain one
+        return _SPACE_RUN.sub(" ", stream)
     out: list[str] = []
     previous_space = False
     for start, end, kind in iter_tokens(stream):

@@ -201,8 +201,6 @@ class InProcessRunner:
                     self._running.pop(task.id, None)
             if reported is None:  # could not be recorded: the lease lapses and recovery settles the task
                 return None
-            with self._progressed:
-                self._progressed.notify_all()
             if reported and outcome.status is TaskStatus.PENDING:  # a shutdown, or the state database failed
                 task_event(
                     "released", task.id, task.job_id, "stopped before it finished, it runs again", status="pending"
@@ -217,6 +215,9 @@ class InProcessRunner:
             finalize_jobs(self._store, self.finalizers, task.job_id)
         except ServiceError:
             log.exception("could not finalize a job", extra={"action": "finalize", "job_id": task.job_id})
+        if reported:  # told once the job is finalized too: a follower reads the job's end, not the moment before
+            with self._progressed:
+                self._progressed.notify_all()
         return following
 
     def _report(self, ctx: TaskContext, outcome: Outcome) -> tuple[bool | None, Claim | None]:
