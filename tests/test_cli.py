@@ -152,6 +152,17 @@ def test_from_auto_detects_each_document_and_a_wrong_from_fails_its_document(
             ["jobs", "list"],
             ["DRAGOMAN_DATABASE_URL", "cannot be opened"],
         ),
+        (  # SQLAlchemy's default PostgreSQL driver is psycopg2, which is not installed: psycopg 3 reads it
+            {"DRAGOMAN_DATABASE_URL": "postgresql://someone:hunter2@127.0.0.1:1/none"},
+            ["jobs", "list"],
+            ["DRAGOMAN_DATABASE_URL = postgresql+psycopg://someone:***@127.0.0.1:1/none", "cannot be opened"],
+        ),
+        (
+            {"DRAGOMAN_DATABASE_URL": "postgresql+psycopg2://someone:hunter2@127.0.0.1:1/none"},
+            ["jobs", "list"],
+            ["DRAGOMAN_DATABASE_URL names a database driver that is not installed (psycopg2)", "postgresql+psycopg://"],
+        ),
+        ({"DRAGOMAN_DATABASE_URL": "mysql://someone@127.0.0.1:1/none"}, ["jobs", "list"], ["(MySQLdb)"]),
         ({"DRAGOMAN_DATA_DIR": "{tmp}/a-file"}, ["jobs", "list"], ["DRAGOMAN_DATA_DIR"]),
         (
             {"DRAGOMAN_APERTIUM_MODES_DIR": "{tmp}/no-modes"},

@@ -273,7 +273,7 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _queue_needs_postgresql(self) -> Settings:
-        if self.queue == "procrastinate" and not (self.database_url or "").startswith("postgresql"):
+        if self.queue == "procrastinate" and not (self.database_url or "").startswith("postgres"):
             raise ValueError(
                 f"{setting_name('queue')}=procrastinate needs a PostgreSQL state database "
                 f"({setting_name('database_url')}=postgresql+psycopg://...)"
@@ -423,7 +423,15 @@ class Settings(BaseSettings):
 
     @property
     def database(self) -> str:
-        return self.database_url or f"sqlite:///{self.data_dir / 'dragoman.db'}"
+        """The state database's SQLAlchemy URL. A PostgreSQL URL that names no driver
+        (`postgresql://`, or `postgres://` as many hosts write it) is read with psycopg 3, the driver
+        the `postgresql` extra installs, not SQLAlchemy's default psycopg2."""
+        if self.database_url is None:
+            return f"sqlite:///{self.data_dir / 'dragoman.db'}"
+        scheme, separator, rest = self.database_url.partition("://")
+        if separator and scheme in ("postgresql", "postgres"):
+            return f"postgresql+psycopg://{rest}"
+        return self.database_url
 
     @classmethod
     def settings_customise_sources(

@@ -55,6 +55,12 @@ def _open_database(settings: Settings) -> Database:
         return open_database(settings.database)
     except (ArgumentError, NoSuchModuleError, ValueError) as exc:
         raise ConfigError(f"{setting} is not a database URL this service can use: {_redacted(str(exc))}") from None
+    except ImportError as exc:  # a dialect whose driver is not installed (psycopg2, MySQLdb, ...)
+        raise ConfigError(
+            f"{setting} names a database driver that is not installed ({exc.name or exc}): the state database is"
+            " SQLite (the default) or PostgreSQL through psycopg 3, as postgresql://user@host/db or"
+            " postgresql+psycopg://user@host/db (install the dragoman[postgresql] extra)"
+        ) from None
     except (SQLAlchemyError, OSError) as exc:
         reason = getattr(exc, "orig", None) or exc
         raise ConfigError(

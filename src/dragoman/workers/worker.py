@@ -240,7 +240,7 @@ def run_worker(service: Dragoman, concurrency: int, queues: Sequence[str] = ()) 
     pairs `queues` names (`en-es`), or from every pair. Running tasks stop at their next safe point
     when it ends, and go back to pending."""
     worker = TaskWorker(service)
-    app = build_app(service.settings.database_url or "", worker)
+    app = build_app(service.settings.database, worker)
     worker.start()
     try:
         app.run_worker(
