@@ -6,6 +6,11 @@ from pathlib import Path
 
 import httpx
 
+from dragoman.api.app import create_app
+from dragoman.config import Settings
+from dragoman.service import Dragoman
+from tests.api.test_metrics import get
+from tests.postgres import postgres_server
 from tests.processes import environment, serving
 
 
@@ -16,3 +21,23 @@ def test_health_reports_the_engine_and_the_runner(tmp_path: Path) -> None:
     assert body["engine"] == "apertium" and body["languagePairs"] >= 3
     assert body["runner"]["busy"] == 0
     assert "Application shutdown complete" in (tmp_path / "server.log").read_text()
+
+
+def test_health_is_unavailable_while_the_state_database_does_not_answer(tmp_path: Path) -> None:
+    # Before: "ok" while PostgreSQL was down, so a load balancer kept sending requests to a node that
+    # could only fail them. A server of this test's own, stopped as a crash would and started again.
+    with (
+        postgres_server() as server,
+        Dragoman.from_settings(
+            Settings(data_dir=tmp_path / "data", roots=[tmp_path], database_url=server.new_database())
+        ) as service,
+    ):
+        app = create_app(service)
+        assert get(app, "/health").json()["store"] == "ok"
+        server.stop()
+        down = get(app, "/health")
+        assert down.status_code == 503, down.text
+        assert down.json()["status"] == "unavailable" and "does not answer" in down.json()["store"]
+        server.start()
+        up = get(app, "/health")
+        assert up.status_code == 200 and up.json()["status"] == "ok", up.text

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 from starlette.middleware.sessions import SessionMiddleware
 
 from dragoman import __version__
@@ -22,6 +23,7 @@ from dragoman.api.metrics import router as metrics_router
 from dragoman.api.read_cache import ReadCache
 from dragoman.connector import sender
 from dragoman.connector.receiver import Receiver
+from dragoman.errors import StoreError
 from dragoman.service import Dragoman
 from dragoman.web import connector_routes as web_connector_routes
 from dragoman.web import routes as web_routes
@@ -95,14 +97,23 @@ def create_app(service: Dragoman) -> FastAPI:
         path=web_routes.PREFIX,
     )
 
-    @app.get("/health")
-    def health() -> dict[str, object]:
-        return {
+    @app.get("/health", response_model=None)
+    def health() -> dict[str, object] | JSONResponse:
+        """200 and "status": "ok" when this process can do its work; 503 and "unavailable" when the
+        state database does not answer (a load balancer then sends requests elsewhere)."""
+        body: dict[str, object] = {
             "status": "ok",
             "version": __version__,
             "engine": service.engine.name,
             "languagePairs": len(service.languages()),
             "runner": None if service.runner is None else {"owner": service.runner.owner, "busy": service.runner.busy},
+            "store": "ok",
         }
+        try:
+            service.store.ping()
+        except StoreError as exc:
+            body.update(status="unavailable", store=f"the state database does not answer: {exc.message}")
+            return JSONResponse(body, status_code=503)
+        return body
 
     return app

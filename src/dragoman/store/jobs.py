@@ -643,6 +643,11 @@ class JobStore:
 
     # --- the runner's side --------------------------------------------------------------------
 
+    def ping(self) -> None:
+        """A read that touches the schema (`/health`): raises StoreError when the database does not answer."""
+        with self._read() as connection:
+            connection.execute(ANY_PENDING).first()
+
     def has_pending(self) -> bool:
         """Whether any task waits to be claimed: a read, so idle workers never queue for the write lock."""
         with self._read() as connection:
