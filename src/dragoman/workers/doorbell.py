@@ -79,9 +79,7 @@ def unserved_queues(queues: Sequence[str], pairs: Sequence[LanguagePair]) -> lis
     can ever be on, given the engine's language `pairs`: a worker listening there would wait forever."""
     known = {f"{pair.source}-{pair.target}" for pair in pairs}
     targets = {pair.target for pair in pairs}
-    return [
-        name for name in queues if name not in known and not (name.startswith("auto-") and name[5:] in targets)
-    ]
+    return [name for name in queues if name not in known and not (name.startswith("auto-") and name[5:] in targets)]
 
 
 class ProcrastinateDoorbell:
