@@ -27,6 +27,7 @@ def main() -> None:
     # The `dragoman` script starts Python with Ctrl-C held (scripts/dragoman): a press while Python
     # started is pending and is noted here, not lost.
     _signal.pthread_sigmask(_signal.SIG_UNBLOCK, [_signal.SIGINT])
+    _fill_closed_streams()
     try:
         from dragoman import cli
 
@@ -35,6 +36,25 @@ def main() -> None:
         cli.main()
     except KeyboardInterrupt:  # a press that landed before the note was in place
         interrupted()
+
+
+def _fill_closed_streams() -> None:
+    """A standard stream the command was started without (`dragoman languages >&-`) is opened on
+    /dev/null: Python leaves it None, which the command line cannot print to, and the first file the
+    command opened would otherwise take its number, so that what is printed went into that file (the
+    state database, a translation)."""
+    import os
+
+    for number, name in ((0, "stdin"), (1, "stdout"), (2, "stderr")):
+        try:
+            os.fstat(number)
+        except OSError:
+            opened = os.open(os.devnull, os.O_RDONLY if number == 0 else os.O_WRONLY)
+            if opened != number:  # the lowest free number is taken: it is this one, unless a lower one is free too
+                os.dup2(opened, number)
+                os.close(opened)
+            if getattr(sys, name) is None:
+                setattr(sys, name, open(number, "r" if number == 0 else "w", closefd=False))  # noqa: SIM115
 
 
 def interrupted() -> None:
