@@ -3,12 +3,18 @@ runs, what it imports, and what it does with Ctrl-C and closed streams before an
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import time
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
+import pexpect
+
+from tests.conftest import ENGLISH_PARAGRAPHS
 from tests.processes import DRAGOMAN
 
 VERSION = f"dragoman {version('dragoman')}\n"
@@ -52,3 +58,69 @@ def test_a_closed_standard_output_or_error_is_no_traceback(tmp_path: Path) -> No
         )
         assert done.returncode == 0, (closed, done.stdout, done.stderr)
         assert "Traceback" not in (done.stdout or "") + (done.stderr or "")
+
+
+# Run in a pseudo-terminal as its foreground process group: `dragoman ... | READER` started by a
+# shell-like parent that itself ignores Ctrl-C and prints dragoman's exit code, so that Ctrl-C reaches
+# both ends of the pipe at once, as it does in a terminal.
+_PIPELINE = """
+import signal, subprocess, sys
+signal.signal(signal.SIGINT, signal.SIG_IGN)
+default = lambda: signal.signal(signal.SIGINT, signal.SIG_DFL)
+command = subprocess.Popen(sys.argv[2:], stdout=subprocess.PIPE, preexec_fn=default)
+reader = subprocess.Popen(sys.argv[1].split(), stdin=command.stdout, preexec_fn=default)
+command.stdout.close()
+reader.wait()
+print("STATUS", command.wait())
+"""
+
+
+def _translating_into_a_pipe(tmp_path: Path, reader: str) -> tuple[pexpect.spawn, Path]:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for number in range(40):
+        (docs / f"d{number:02}.txt").write_text("\n\n".join(ENGLISH_PARAGRAPHS * 12) + "\n")
+    out = tmp_path / "out"
+    env = {**os.environ, "DRAGOMAN_DATA_DIR": str(tmp_path / "data"), "DRAGOMAN_ROOTS": str(tmp_path)}
+    terminal = pexpect.spawn(
+        sys.executable,
+        ["-c", _PIPELINE, reader, DRAGOMAN, "translate", str(docs), "--to", "es", "--out", str(out)],
+        env=env,
+        encoding="utf-8",
+        timeout=300,
+    )
+    return terminal, out
+
+
+def _job_of(tmp_path: Path) -> dict[str, Any]:
+    env = {**os.environ, "DRAGOMAN_DATA_DIR": str(tmp_path / "data"), "DRAGOMAN_ROOTS": str(tmp_path)}
+    listed = subprocess.run([DRAGOMAN, "jobs", "list", "--json"], env=env, capture_output=True, text=True, timeout=60)
+    (job,) = json.loads(listed.stdout)
+    return job  # type: ignore[no-any-return]
+
+
+def test_ctrl_c_with_the_output_piped_cancels_and_exits_130(tmp_path: Path) -> None:
+    # Red team: `dragoman translate ... | cat`: the same Ctrl-C ended cat, printing the summary failed
+    # on the closed pipe, and the command exited 1 instead of 130.
+    terminal, out = _translating_into_a_pipe(tmp_path, "cat")
+    deadline = time.monotonic() + 120
+    while not (out / "es").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    terminal.sendintr()
+    terminal.expect(r"STATUS (-?\d+)")
+    assert terminal.match.group(1) == "130", terminal.before
+    job = _job_of(tmp_path)
+    assert job["status"] == "cancelled" and job["summary"]["failed"] == 0, job
+    written = sorted(path.name for path in (out / "es").iterdir())
+    assert len(written) == job["summary"]["succeeded"] and not [name for name in written if name.startswith(".")]
+
+
+def test_a_reader_that_stops_reading_leaves_no_job_behind(tmp_path: Path) -> None:
+    # Red team: `dragoman translate ... | head -1` exited 1 at once and left its job queued, with no one
+    # to run it until a `dragoman serve` did, later. Now the job is followed to its end, unread.
+    terminal, out = _translating_into_a_pipe(tmp_path, "head -1")
+    terminal.expect(r"STATUS (-?\d+)")
+    assert terminal.match.group(1) == "0", terminal.before
+    job = _job_of(tmp_path)
+    assert job["status"] == "succeeded" and job["summary"]["succeeded"] == 40, job
+    assert len(list((out / "es").iterdir())) == 40

@@ -2,9 +2,15 @@
 the command line (typer, rich, SQLAlchemy, ...) takes a noticeable moment, and a Ctrl-C in it must
 end the command with one line and exit 130, never a traceback, and create nothing."""
 
+from __future__ import annotations
+
 import _signal  # type: ignore[import-not-found]  # built in, unlike `signal`, whose enums take a moment to load under a busy machine
 import sys
-from types import FrameType
+
+TYPE_CHECKING = False  # typing itself is not loaded: this module runs before anything else
+if TYPE_CHECKING:
+    from types import FrameType
+    from typing import Any, TextIO
 
 __all__ = ["interrupted", "main", "take_over"]
 
@@ -28,6 +34,7 @@ def main() -> None:
     # started is pending and is noted here, not lost.
     _signal.pthread_sigmask(_signal.SIG_UNBLOCK, [_signal.SIGINT])
     _fill_closed_streams()
+    sys.stdout, sys.stderr = _UntilTheReaderGoes(sys.stdout), _UntilTheReaderGoes(sys.stderr)
     try:
         from dragoman import cli
 
@@ -55,6 +62,40 @@ def _fill_closed_streams() -> None:
                 os.close(opened)
             if getattr(sys, name) is None:
                 setattr(sys, name, open(number, "r" if number == 0 else "w", closefd=False))  # noqa: SIM115
+
+
+class _UntilTheReaderGoes:
+    """A standard stream, except that once nobody reads it (a pipe closed: `| head -1`, or a `| cat`
+    ended by the same Ctrl-C), what is written goes to /dev/null instead of raising BrokenPipeError.
+    The command goes on: a job it runs is followed to its end, a Ctrl-C's cancel is sent whole, and
+    it exits with the code that says how the job ended (it ended with exit 1 before, leaving a job it
+    had created queued with no one to run it)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            self._reader_gone()
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            self._reader_gone()
+
+    def _reader_gone(self) -> None:
+        import os
+
+        nowhere = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(nowhere, self._stream.fileno())  # what is still buffered is written there too
+        os.close(nowhere)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
 
 
 def interrupted() -> None:
