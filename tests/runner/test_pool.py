@@ -4,6 +4,7 @@ graceful stop hands back every task it holds, including one claimed in that last
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from pathlib import Path
 
 from dragoman.config import Settings
@@ -63,3 +64,21 @@ def test_a_one_line_job_is_not_stuck_behind_a_large_one(tmp_path: Path) -> None:
         wait_terminal(app, small)
         assert app.get(big).summary.not_yet_started >= 30
         wait_terminal(app, big)
+
+
+def test_a_stop_gives_its_claims_back_as_not_lost(settings: Settings, docs: Path) -> None:
+    # Red team: tasks handed back by clean stops (three `jobs wait` stopped by Ctrl-C) counted as workers
+    # lost, so that one later crash failed a healthy document as WorkerLost.
+    sources = docs / "in"
+    sources.mkdir()
+    for number in range(12):
+        (sources / f"d{number:02}.txt").write_text("\n\n".join(ENGLISH_PARAGRAPHS * 8) + "\n")
+    app = Dragoman.from_settings(settings, with_runner=True)
+    app.start()
+    job_id = app.submit(plan_local_job(app.local, [sources], docs / "out", ["es"], "en")).job.id
+    wait_for(lambda: app.get(job_id).summary.in_progress > 0)
+    app.close()  # stops at the tasks' safe points, handing them back
+    claims = [app.store.claim_task(task.id, "next-runner", timedelta(minutes=1)) for task in app.tasks(job_id)]
+    taken = [claim for claim in claims if claim is not None]
+    assert any(claim.attempt == 2 for claim in taken), taken  # claimed before, by the runner that stopped
+    assert {claim.lost for claim in taken} == {1}  # and yet none was lost before this claim

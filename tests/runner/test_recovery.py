@@ -75,6 +75,45 @@ def test_unpublished_work_of_a_dead_worker_runs_again(tmp_path: Path) -> None:
     assert tasks[0].status is TaskStatus.SUCCEEDED
 
 
+def test_only_claims_lost_with_their_worker_count_towards_worker_lost(tmp_path: Path) -> None:
+    # Red team: three `jobs wait` stopped cleanly by Ctrl-C (each gives its claim back at a safe point)
+    # and one kill -9 failed the document "WorkerLost ... stopped 4 times". A clean stop is no loss.
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("I like dogs.\n")
+    (docs / "b.txt").write_text("The cat is black.\n")
+    settings = Settings(data_dir=tmp_path / "data", roots=[docs], workers=1)
+    app = Dragoman.from_settings(settings)
+    jobs = {
+        name: app.submit(plan_local_job(app.local, [docs / f"{name}.txt"], docs / "out", ["es"], "en")).job.id
+        for name in ("a", "b")
+    }
+    (given_back,) = [task.id for task in app.tasks(jobs["a"])]
+    (lost,) = [task.id for task in app.tasks(jobs["b"])]
+    for number in range(3):  # three runners, each stopped cleanly while a.txt ran
+        owner = f"stopped-cleanly:{number}"
+        claim = app.store.claim_task(given_back, owner, timedelta(minutes=1))
+        assert claim is not None
+        assert app.store.finish(given_back, owner, TaskStatus.PENDING, attempt=claim.attempt, released=True)
+    last = app.store.claim_task(given_back, DEAD_OWNER, timedelta(seconds=-1))  # then its worker was lost, once
+    assert last is not None and (last.attempt, last.lost) == (4, 1)
+    for number in range(3):  # b.txt's worker, lost on each of three claims
+        assert app.store.claim_task(lost, f"{DEAD_OWNER}{number}", timedelta(seconds=-1)) is not None
+        if number < 2:  # settled as recovery settles a first and second loss: run again
+            (orphan,) = [
+                o for o in app.store.orphans(lambda owner, _: owner.startswith(DEAD_OWNER)) if o.task.id == lost
+            ]
+            assert orphan.lost == number + 1 and app.store.recover(orphan, TaskStatus.PENDING)
+    app.close()
+    with Dragoman.from_settings(settings, with_runner=True) as runner:
+        ran_again = wait_terminal(runner, jobs["a"])
+        failed = wait_terminal(runner, jobs["b"])
+        (lost_task,) = runner.tasks(jobs["b"])
+    assert ran_again.status.value == "succeeded", ran_again
+    assert failed.status.value == "failed" and lost_task.error is not None
+    assert lost_task.error.code == "WorkerLost" and "3 times" in lost_task.error.message
+
+
 def test_unpublished_work_of_a_cancelled_job_ends_cancelled(tmp_path: Path) -> None:
     settings, job_id, _, docs = start_orphan(tmp_path, cancel=True)
     with Dragoman.from_settings(settings, with_runner=True) as runner:

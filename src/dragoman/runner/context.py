@@ -14,10 +14,15 @@ class TaskContext:
     """A running task: the task, its job's tenant and origin (the front door it came through), and
     the claim's attempt (its fencing token)."""
 
-    def __init__(self, task: Task, *, tenant: str = "", attempt: int | None = None, origin: str = "") -> None:
+    def __init__(
+        self, task: Task, *, tenant: str = "", attempt: int | None = None, origin: str = "", lost: int | None = None
+    ) -> None:
+        """`lost`: the task's claims lost with their worker, this one included if it is (`Claim.lost`);
+        not given: every claim so far (`attempt`)."""
         self.task = task
         self.tenant = tenant
         self.attempt = attempt
+        self.lost = lost if lost is not None else attempt
         self.origin = origin
         self._event = threading.Event()
         self._reason: AbortReason | None = None

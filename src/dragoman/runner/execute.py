@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from dragoman.abort import Aborted, AbortReason
 from dragoman.domain.jobs import ErrorInfo, Task, broken_task, recover_task, stopped_task
@@ -36,6 +36,7 @@ class Outcome:
     status: TaskStatus
     error: ErrorInfo | None = None
     characters: int = 0  # of a succeeded task: the source characters it translated and is billed for
+    released: bool = False  # back to pending because its runner stopped cleanly: a claim not lost (rule 7)
 
 
 class TaskExecutor:
@@ -64,7 +65,7 @@ class TaskExecutor:
             outcome = Outcome(stopped_task(by_cancel=ctx.reason is not AbortReason.SHUTDOWN))
         except StoreError as exc:  # the state database failed under the task, not its document: as a lost worker
             status = recover_task(
-                published=False, cancel_requested=ctx.reason is AbortReason.USER_REQUEST, attempts=ctx.attempt
+                published=False, cancel_requested=ctx.reason is AbortReason.USER_REQUEST, attempts=ctx.lost
             )
             outcome = Outcome(status, ErrorInfo(exc.code, exc.message) if status is TaskStatus.FAILED else None)
         except ServiceError as exc:
@@ -77,6 +78,8 @@ class TaskExecutor:
             )
         if outcome.status is not TaskStatus.SUCCEEDED:
             self._discard_partials(ctx)
+        if outcome.status is TaskStatus.PENDING and outcome.error is None and ctx.reason is AbortReason.SHUTDOWN:
+            outcome = replace(outcome, released=True)  # stopped at a safe point by its runner's own stop
         return outcome
 
     def _discard_partials(self, ctx: TaskContext) -> None:

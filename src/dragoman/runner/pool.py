@@ -179,7 +179,7 @@ class InProcessRunner:
         """Run a claimed task and record its outcome; returns the next task, claimed in the same
         transaction unless the runner is stopping."""
         task = claim.task
-        ctx = TaskContext(task, tenant=claim.tenant, attempt=claim.attempt, origin=claim.origin)
+        ctx = TaskContext(task, tenant=claim.tenant, attempt=claim.attempt, origin=claim.origin, lost=claim.lost)
         if claim.cancel_requested:
             ctx.abort(AbortReason.USER_REQUEST)
         with self._lock:
@@ -227,9 +227,18 @@ class InProcessRunner:
 
         def write() -> tuple[bool, Claim | None]:
             if self._stopping.is_set():
-                return self._store.finish(task.id, self.owner, outcome.status, outcome.error, attempt=ctx.attempt), None
+                reported = self._store.finish(
+                    task.id, self.owner, outcome.status, outcome.error, attempt=ctx.attempt, released=outcome.released
+                )
+                return reported, None
             return self._store.finish_and_claim(
-                task.id, self.owner, outcome.status, outcome.error, self._lease, attempt=ctx.attempt
+                task.id,
+                self.owner,
+                outcome.status,
+                outcome.error,
+                self._lease,
+                attempt=ctx.attempt,
+                released=outcome.released,
             )
 
         return retried(write, task.id, self._lease.total_seconds()) or (None, None)

@@ -69,13 +69,13 @@ class Recovery:
             status = recover_task(
                 published=was_published(storage, orphan),
                 cancel_requested=orphan.cancel_requested,
-                attempts=orphan.attempt,
+                attempts=orphan.lost,
             )
             # Even a published task may leave its temporary file: the kill can land between the
             # publishing link and the removal of the temporary name. Removed here, with the task still
             # locked for the orphan's claim: once the decision commits, a new claim may be publishing.
             storage.discard_partials(orphan.task.target_url)
-            return status, worker_lost(orphan.attempt or 0) if status is TaskStatus.FAILED else None
+            return status, worker_lost(orphan.lost or 0) if status is TaskStatus.FAILED else None
 
         with job_finished_after():  # the task's recovery is logged before the end of its job
             try:

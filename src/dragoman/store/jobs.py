@@ -47,6 +47,7 @@ from dragoman.store.task_statements import (
     MOVE_COUNTERS,
     NEXT_PENDING,
     RECORD_OUTPUT,
+    RELEASE,
     SET_STATUS,
     TASK_COUNTERS,
     UPDATE_PROGRESS,
@@ -116,6 +117,7 @@ class Claim:
     tenant: str = ""
     attempt: int | None = None
     origin: str = ""  # the front door its job came through (`JobSpec.origin`)
+    lost: int | None = None  # claims lost with their worker, this one included if it is (rule 7); None: not counted
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +130,7 @@ class Orphan:
     output_sha256: str | None
     tenant: str = ""
     attempt: int | None = None
+    lost: int | None = None  # claims lost with their worker, this one included (rule 7): attempts - releases
 
 
 _ENDED = "dragoman.jobs_ended"  # a write transaction's connection.info: the jobs it ended
@@ -354,6 +357,7 @@ class JobStore:
                             "finished_at": None if item.error is None else now,
                             "progress": 0.0,
                             "attempts": 0,
+                            "releases": 0,
                             "created_at": now,
                             "updated_at": now,
                             "glossary_digest": digest,
@@ -703,7 +707,8 @@ class JobStore:
             updated_at=_utc(now),
             glossary=self._glossary(connection, candidate.job_id, candidate.glossary_digest),
         )
-        return Claim(task, view.job.cancel_requested, view.job.tenant, attempt, view.job.origin)
+        lost = attempt - (candidate.releases or 0)
+        return Claim(task, view.job.cancel_requested, view.job.tenant, attempt, view.job.origin, lost)
 
     @staticmethod
     def _glossary(connection: Connection, job_id: str, digest: str | None) -> tuple[tuple[str, str], ...]:
@@ -782,12 +787,14 @@ class JobStore:
         error: ErrorInfo | None = None,
         *,
         attempt: int | None = None,
+        released: bool = False,
     ) -> bool:
         """Report a running task's outcome. False when this claim (owner, and attempt if given) no
-        longer holds the task."""
+        longer holds the task. `released`: back to pending because its runner stopped cleanly (a
+        shutdown), a claim not counted as lost (rule 7)."""
         transition(TaskStatus.RUNNING, status)
         with self._write() as connection:
-            return self._finish(connection, task_id, owner, status, error, self._now(), attempt)
+            return self._finish(connection, task_id, owner, status, error, self._now(), attempt, released=released)
 
     def finish_and_claim(
         self,
@@ -798,6 +805,7 @@ class JobStore:
         lease: timedelta,
         *,
         attempt: int | None = None,
+        released: bool = False,
     ) -> tuple[bool, Claim | None]:
         """`finish`, then `claim_next`, in one transaction: a busy worker commits once between tasks.
 
@@ -805,11 +813,11 @@ class JobStore:
         job's, and two job locks in one transaction deadlock with a worker taking them the other way."""
         transition(TaskStatus.RUNNING, status)
         if self._row_locks:
-            reported = self.finish(task_id, owner, status, error, attempt=attempt)
+            reported = self.finish(task_id, owner, status, error, attempt=attempt, released=released)
             return reported, self.claim_next(owner, lease)
         with self._write() as connection:
             now = self._now()
-            reported = self._finish(connection, task_id, owner, status, error, now, attempt)
+            reported = self._finish(connection, task_id, owner, status, error, now, attempt, released=released)
             return reported, self._claim(connection, owner, lease, now)
 
     def _finish(
@@ -821,12 +829,14 @@ class JobStore:
         error: ErrorInfo | None,
         now: datetime,
         attempt: int | None = None,
+        *,
+        released: bool = False,
     ) -> bool:
         job_id = connection.execute(LOCK_JOB_OF_TASK, {"b_task": task_id}).scalar()
         if job_id is None:
             raise NotFound(f"task {task_id} not found")
         finished = connection.execute(
-            FINISH[status],
+            RELEASE if released and status is TaskStatus.PENDING else FINISH[status],
             {
                 "b_task": task_id,
                 "b_owner": owner,
@@ -888,6 +898,7 @@ class JobStore:
                     row.output_sha256,
                     row.tenant,
                     row.attempts,
+                    row.attempts - (row.releases or 0),
                 )
                 for row in rows
                 if is_gone(row.lease_owner or "", row.lease_expires_at)

@@ -91,7 +91,8 @@ tasks = Table(
     Column("error_message", Text(), nullable=True),
     Column("lease_owner", String(200), nullable=True),
     Column("lease_expires_at", DateTime(), nullable=True),
-    Column("attempts", Integer(), nullable=False, default=0),
+    Column("attempts", Integer(), nullable=False, default=0),  # claims, each one's number its fencing token
+    Column("releases", Integer(), nullable=False, default=0, server_default="0"),  # claims given back cleanly
     Column("created_at", DateTime(), nullable=False),
     Column("updated_at", DateTime(), nullable=False),
     Column("started_at", DateTime(), nullable=True),

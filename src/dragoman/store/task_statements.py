@@ -21,6 +21,7 @@ __all__ = [
     "ANY_PENDING",
     "CLAIM",
     "FINISH",
+    "RELEASE",
     "HELD",
     "JOB_BY_ID",
     "JOB_COLUMNS",
@@ -130,7 +131,7 @@ RECORD_OUTPUT = (
 )
 
 
-def _finish(status: TaskStatus) -> Any:
+def _finish(status: TaskStatus, *, released: bool = False) -> Any:
     values: dict[str, Any] = {
         "status": status.value,
         "updated_at": bindparam("b_now"),
@@ -145,11 +146,17 @@ def _finish(status: TaskStatus) -> Any:
         values["finished_at"] = bindparam("b_now")
     if status is TaskStatus.SUCCEEDED:
         values["progress"] = 1.0
+    if released:
+        values["releases"] = tasks.c.releases + 1
     return update(tasks).where(*_OWNED).values(**values).returning(tasks.c.characters)
 
 
 # A running task's outcome, per outcome; returns the characters to bill on success.
 FINISH: dict[TaskStatus, Any] = {status: _finish(status) for status in TaskStatus if status is not TaskStatus.RUNNING}
+
+# A running task given back to pending by its runner, stopped cleanly at a safe point (a shutdown):
+# a claim not lost, which rule 7's count of lost workers leaves out.
+RELEASE = _finish(TaskStatus.PENDING, released=True)
 
 # The task's job, locked before its tasks change (a cancel locks in the same order: job, then tasks).
 LOCK_JOB_OF_TASK = (

@@ -120,7 +120,7 @@ class TaskWorker:
         if claim is None:
             return  # ran already, runs elsewhere, cancelled, or held: nothing to do
         task = claim.task
-        ctx = TaskContext(task, tenant=claim.tenant, attempt=claim.attempt, origin=claim.origin)
+        ctx = TaskContext(task, tenant=claim.tenant, attempt=claim.attempt, origin=claim.origin, lost=claim.lost)
         if claim.cancel_requested:
             ctx.abort(AbortReason.USER_REQUEST)
         with self._lock:
@@ -165,7 +165,9 @@ class TaskWorker:
         task = ctx.task
 
         def write() -> bool:
-            return self._store.finish(task.id, self.owner, outcome.status, outcome.error, attempt=ctx.attempt)
+            return self._store.finish(
+                task.id, self.owner, outcome.status, outcome.error, attempt=ctx.attempt, released=outcome.released
+            )
 
         return bool(retried(write, task.id, self._lease.total_seconds()))
 
