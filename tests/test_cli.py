@@ -658,7 +658,7 @@ def test_jobs_list_and_show_in_a_narrow_terminal_keep_ids_and_paths_whole(tmp_pa
     assert f"  source       {docs}/a.txt\n" in shown and f"({docs}/out/0/a.txt)" in shown, shown
 
 
-@pytest.mark.parametrize("delay", [0.01, 0.02, 0.05, 0.08, 0.15])
+@pytest.mark.parametrize("delay", [0.01, 0.02, 0.05, 0.08, 0.15, 0.25, 0.35])
 def test_ctrl_c_while_the_command_starts_is_one_line_never_a_traceback(
     tmp_path: Path, env: dict[str, str], delay: float
 ) -> None:
@@ -666,16 +666,24 @@ def test_ctrl_c_while_the_command_starts_is_one_line_never_a_traceback(
     # command took it: a KeyboardInterrupt traceback through typer, or an exit with no word at all.
     # CI: a press at 0.02 s under load landed while Python itself started (importing `site`): "Fatal
     # Python error: init_import_site" and a traceback, before any of Dragoman's code ran.
+    # Red team 16: once `jobs list`, `languages` or `serve` had read their arguments, a press ended them
+    # with exit 130 and no word at all; a second press while the line was written ended the process
+    # by SIGINT.
     write_documents(tmp_path / "docs" / "few", count=1)
-    for args in (["jobs", "list"], ["translate", str(tmp_path / "docs" / "few"), "--to", "es", "--out",
-                                    str(tmp_path / "docs" / f"out{delay}")]):  # fmt: skip
+    for args in (["jobs", "list"], ["languages"], ["translate", str(tmp_path / "docs" / "few"), "--to", "es",
+                                                   "--out", str(tmp_path / "docs" / f"out{delay}")]):  # fmt: skip
         terminal = pexpect.spawn(DRAGOMAN, args, env={**env, "COLUMNS": "120"}, encoding="utf-8", timeout=120)
         time.sleep(delay)
+        terminal.sendintr()
+        time.sleep(0.03)
         terminal.sendintr()
         terminal.expect(pexpect.EOF)
         terminal.wait()
         assert "Traceback" not in terminal.before, terminal.before
         assert terminal.signalstatus is None and terminal.exitstatus in (0, 130), (args, terminal.before)
+        said = [line for line in terminal.before.replace("^C", "").splitlines() if line.strip()]
+        if terminal.exitstatus == 130 and args[0] != "translate":
+            assert len(said) == 1 and said[0].startswith("interrupted"), (args, said)
 
 
 def test_closing_the_terminal_cancels_the_job_and_leaves_nothing_running(tmp_path: Path, env: dict[str, str]) -> None:

@@ -16,7 +16,10 @@ __all__ = ["interrupted", "main", "take_over"]
 
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a command ended by Ctrl-C
 
-_pressed = False
+_pressed = False  # Ctrl-C came before the command took it over
+_taken = False  # the command took Ctrl-C over (`take_over`)
+_interrupted = False  # a Ctrl-C interrupted the command (`_interrupt`)
+_told = False  # the line that says so is written
 
 
 def _note_press(signum: int, frame: FrameType | None) -> None:
@@ -28,7 +31,9 @@ def main() -> None:
     """Load the command line with Ctrl-C noted, not raised, and run it: a press held while Python
     started (the `dragoman` script holds Ctrl-C until here) is noted too. The note stands while typer
     reads the arguments, until the command takes Ctrl-C over (`take_over`): `translate` installs
-    its own handling; any other command gets Python's default back."""
+    its own handling; any other command is interrupted (`_interrupt`). Whatever ended the command, a
+    Ctrl-C from then on is ignored: the exit code already says how it ended, and Python's own
+    handling, back while it shuts down, would end the process by SIGINT instead."""
     _signal.signal(_signal.SIGINT, _note_press)
     # The `dragoman` script starts Python with Ctrl-C held (scripts/dragoman): a press while Python
     # started is pending and is noted here, not lost.
@@ -41,8 +46,19 @@ def main() -> None:
         if _pressed:
             interrupted()
         cli.main()
+        if _pressed and not _taken:  # pressed while --help or --version answered: they said all
+            interrupted()
     except KeyboardInterrupt:  # a press that landed before the note was in place
         interrupted()
+    except SystemExit:
+        if _pressed and not _taken and not _told:
+            interrupted()
+        if _interrupted:
+            _ignore_ctrl_c()
+            sys.stderr.write("interrupted\n")
+        raise
+    finally:
+        _ignore_ctrl_c()
 
 
 def _fill_closed_streams() -> None:
@@ -100,14 +116,32 @@ class _UntilTheReaderGoes:
 
 def interrupted() -> None:
     """End the command after a Ctrl-C that came before anything was done: one line, exit 130."""
-    sys.stderr.write("interrupted before anything was done\n")
+    global _told
+    _ignore_ctrl_c()  # a second press while the line is written changes nothing
+    if not _told:
+        _told = True
+        sys.stderr.write("interrupted before anything was done\n")
     raise SystemExit(EXIT_INTERRUPTED)
 
 
 def take_over() -> None:
     """Called by the command line once it has read its arguments, before a command runs: end now
-    if Ctrl-C was pressed meanwhile, else give Ctrl-C back to Python's default (KeyboardInterrupt),
-    which a command may replace with its own."""
+    if Ctrl-C was pressed meanwhile, else a Ctrl-C interrupts the command (KeyboardInterrupt, which
+    the command line turns into exit 130, and the launcher into one line). A command may install
+    its own handling instead (`translate` cancels its job)."""
+    global _taken
     if _pressed:
         interrupted()
-    _signal.signal(_signal.SIGINT, _signal.default_int_handler)
+    _taken = True
+    _signal.signal(_signal.SIGINT, _interrupt)
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    global _interrupted
+    _interrupted = True
+    _ignore_ctrl_c()  # the command unwinds once, whatever its clean-up does
+    raise KeyboardInterrupt
+
+
+def _ignore_ctrl_c() -> None:
+    _signal.signal(_signal.SIGINT, _signal.SIG_IGN)

@@ -227,13 +227,12 @@ def jobs_retry(
 
     Same sources, targets and languages. It is followed as translate follows its job: Ctrl-C cancels
     it, and the exit code is translate's."""
+    ctrl_c = CtrlC()
+    ctrl_c.install()  # before anything loads; with --no-wait too, as translate does
     from dragoman.domain.specs import JobSpec, TaskSpec
     from dragoman.planning import existing_targets, without_tasks
 
     output = Output(json=as_json, quiet=quiet)
-    ctrl_c = CtrlC()
-    if wait:
-        ctrl_c.install()
     service, job_id = _resolved(job_id, with_runner=wait)
     try:
         view = service.get(job_id)

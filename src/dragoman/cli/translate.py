@@ -70,8 +70,8 @@ def translate(
     # the summary is printed) changes nothing, and the exit code still says how the job ended.
     output = Output(json=as_json, quiet=quiet)
     ctrl_c = CtrlC()
+    ctrl_c.install()  # --no-wait too: a press after the job was submitted changes nothing, exit 0
     if wait:
-        ctrl_c.install()
         from dragoman.engines.detect import preload
 
         preload()  # every document's language is detected or confirmed here: load the model meanwhile
