@@ -103,6 +103,11 @@ def test_languages_lists_installed_pairs(env: dict[str, str]) -> None:
             ["{docs}/a.txt/out cannot be made", "{docs}/a.txt is a file"],
         ),
         (["jobs", "show", "1234"], ["too short to name a job", "at least 8 characters"]),
+        # Red team 16: "" read as the current folder, and translated all of it (1,259 documents)
+        (["translate", "", "--to", "es", "--out", "{docs}/out"], ["a path given is empty"]),
+        (["translate", "{docs}/a.txt", "--to", "es", "--out", ""], ["--out is empty"]),
+        (["translate", "{docs}/a.txt", "--to", "", "--out", "{docs}/out"], ["name at least one target language"]),
+        (["jobs", "show", ""], ["the job id is empty"]),
     ],
 )
 def test_bad_input_is_a_clear_error_that_says_what_to_do_and_creates_nothing(

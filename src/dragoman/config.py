@@ -30,6 +30,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from dragoman.cpus import available_cpus
 from dragoman.errors import ConfigError
 from dragoman.storage.locations import parse_host_rules
 
@@ -102,6 +103,9 @@ def _default_roots() -> list[Path]:
     return [Path.home(), Path(tempfile.gettempdir())]
 
 
+MAX_WORKERS = 256  # tasks one runner runs at once, at most
+
+
 class Settings(BaseSettings):
     """Every knob, with the zero-configuration default for one machine."""
 
@@ -115,7 +119,7 @@ class Settings(BaseSettings):
     # One more task at a time than cores: a task waits on the engine's shared pipelines and on disk
     # writes for much of its time, and with one task per core the pipelines went idle between
     # documents (bench/cli.py: 0.82 of raw apertium with 2 tasks on 2 cores, 0.86-0.90 with 3).
-    workers: int = Field(default_factory=lambda: (os.cpu_count() or 1) + 1, ge=1, le=256)
+    workers: int = Field(default_factory=lambda: min(available_cpus() + 1, MAX_WORKERS), ge=1, le=MAX_WORKERS)
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
     apertium_modes_dir: Path = Path("/usr/share/apertium/modes")

@@ -22,6 +22,10 @@ def resolve_job_id(service: Dragoman, text: str) -> str:
     """The id of the job `text` names. Raises NotFound, or Invalid for a prefix too short or one
     that starts several jobs' ids (the error lists them)."""
     given = text.strip()
+    if not given:
+        raise Invalid(
+            "the job id is empty: give a job's id, or its first 8 characters (`dragoman jobs list` shows them)"
+        )
     try:
         return service.get(given).job.id
     except NotFound:

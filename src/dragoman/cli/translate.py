@@ -38,15 +38,15 @@ _PAIRS_NAMED = 12
 
 @app.command()
 def translate(
-    paths: Annotated[list[Path], typer.Argument(help=PATHS_HELP, metavar="PATH...")],
+    given_paths: Annotated[list[str], typer.Argument(help=PATHS_HELP, metavar="PATH...", show_default=False)],
     to: Annotated[
         list[str],
         typer.Option(
             "--to", "-t", help="Target language: repeat (--to es --to ca) or list (--to es,ca).", metavar="LANG"
         ),
     ],
-    out: Annotated[
-        Path, typer.Option("--out", "-o", help="Folder for translations: OUT/<lang>/<document>.", metavar="OUT")
+    given_out: Annotated[
+        str, typer.Option("--out", "-o", help="Folder for translations: OUT/<lang>/<document>.", metavar="OUT")
     ],
     source: Annotated[
         str, typer.Option("--from", "-f", help="Source language, or auto to detect each document's.", metavar="LANG")
@@ -76,6 +76,9 @@ def translate(
 
         preload()  # every document's language is detected or confirmed here: load the model meanwhile
     targets = list(dict.fromkeys(part.strip() for item in to for part in item.split(",") if part.strip()))
+    paths, out = given_paths_and_out(given_paths, given_out)
+    if not targets:
+        raise fail(Invalid("name at least one target language with --to (--to es, or --to es,ca)"))
     _refuse_languages_taken_for_paths(paths, targets)
     output.say(f"preparing the job: {len(paths)} path(s) into {', '.join(targets)}")  # before the slow part
     try:
@@ -98,6 +101,16 @@ def translate(
             output.say(f"nothing to translate: the {len(skipped)} translation(s) asked for already exist")
         raise typer.Exit(0)
     submit_and_follow(service, spec, ctrl_c, output, wait=wait, skipped=skipped, hint_paths=[*paths, out])
+
+
+def given_paths_and_out(paths: Sequence[str], out: str) -> tuple[list[Path], Path]:
+    """The paths as typed, refused when empty: an empty argument (`translate "" --to es`, an unset
+    shell variable) would read as the current folder, and translate everything in it."""
+    if any(not path.strip() for path in paths):
+        raise fail(Invalid("a path given is empty: name a document or a folder (the current one is .)"))
+    if not out.strip():
+        raise fail(Invalid("--out is empty: name the folder for translations (the current one is .)"))
+    return [Path(path) for path in paths], Path(out)
 
 
 def _warm_engine(service: Dragoman, source: str, targets: Sequence[str]) -> None:

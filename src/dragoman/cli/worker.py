@@ -3,7 +3,6 @@ the PostgreSQL state database (and the document storage) with the API nodes."""
 
 from __future__ import annotations
 
-import os
 import re
 from typing import Annotated
 
@@ -11,6 +10,7 @@ import typer
 
 from dragoman.cli.app import app, errors, fail
 from dragoman.cli.serve import LogFormat, LogLevel
+from dragoman.cpus import available_cpus
 from dragoman.errors import ServiceError
 
 __all__ = ["worker"]
@@ -60,7 +60,7 @@ def worker(
         service = Dragoman.from_settings(settings)
     except ServiceError as exc:
         raise fail(exc) from None
-    count = concurrency or os.cpu_count() or 1
+    count = concurrency or available_cpus()
     queues = [name.strip().lower() for name in queue or []]
     known = sorted(f"{pair.source}-{pair.target}" for pair in service.engine.languages())
     unknown = unserved_queues(queues, service.engine.languages())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
 import shutil
@@ -13,6 +12,7 @@ from pathlib import Path
 
 from dragoman import processes
 from dragoman.abort import AbortCheck, Aborted, never_abort
+from dragoman.cpus import available_cpus
 from dragoman.engines._blocks import pack, unpack, unpack_alone
 from dragoman.engines._pipeline import Pipeline, PipelineEnd
 from dragoman.engines.base import Engine, LanguagePair, ProgressCallback
@@ -50,7 +50,7 @@ class ApertiumEngine(Engine):
         self._max_block_chars = max_block_chars
         self._stall_seconds = stall_seconds
         self._memory_bytes = memory_bytes  # address space of each pipeline stage
-        self._pipelines_per_pair = pipelines_per_pair or max(1, (os.cpu_count() or 1) // 2)
+        self._pipelines_per_pair = pipelines_per_pair or max(1, available_cpus() // 2)
         self._commands: dict[Path, list[list[str]]] = {}
         self._shared: dict[Path, list[Pipeline]] = {}
         self._lock = threading.Lock()
