@@ -217,9 +217,14 @@ class ConverterCrashed(EngineCrashed):
 
 
 class StoreError(ServiceError):
-    """The state database failed."""
+    """The state database failed. `unreachable`: it did not answer (down, restarting, its
+    connection cut, busy past its timeout), as opposed to refusing what was asked of it."""
 
     code = "StoreError"
+
+    def __init__(self, message: str | None = None, *, unreachable: bool = False) -> None:
+        super().__init__(message)
+        self.unreachable = unreachable
 
 
 class SourceSystemError(ServiceError):

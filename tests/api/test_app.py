@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import pytest
 
 from dragoman.api.app import create_app
 from dragoman.config import Settings
+from dragoman.errors import StoreError
 from dragoman.service import Dragoman
 from tests.api.test_metrics import get
 from tests.postgres import postgres_server
@@ -38,6 +40,9 @@ def test_health_is_unavailable_while_the_state_database_does_not_answer(tmp_path
         down = get(app, "/health")
         assert down.status_code == 503, down.text
         assert down.json()["status"] == "unavailable" and "does not answer" in down.json()["store"]
+        with pytest.raises(StoreError) as failed:  # unreachable, not refused: tasks under it are run again
+            service.store.ping()
+        assert failed.value.unreachable
         server.start()
         up = get(app, "/health")
         assert up.status_code == 200 and up.json()["status"] == "ok", up.text

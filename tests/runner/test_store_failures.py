@@ -31,8 +31,10 @@ class FailingStore(JobStore):
     fail_at = ""
 
     def record_output(self, *args: object, **kwargs: object) -> bool:  # type: ignore[override]
-        if self.fail_at == "record_output":
+        if self.fail_at == "record_output":  # it refused what was written
             raise StoreError("the state database is unavailable or busy; try again")
+        if self.fail_at == "record_output, unreachable":  # it did not answer: down, restarting
+            raise StoreError("the state database is unavailable or busy; try again", unreachable=True)
         return super().record_output(*args, **kwargs)  # type: ignore[arg-type]
 
     @contextmanager
@@ -44,6 +46,11 @@ class FailingStore(JobStore):
 
 
 def run_once(tmp_path: Path, fail_at: str, attempts: int) -> tuple[TaskStatus, str | None, Path]:
+    status, error, out, _ = run_outcome(tmp_path, fail_at, attempts)
+    return status, error, out
+
+
+def run_outcome(tmp_path: Path, fail_at: str, attempts: int) -> tuple[TaskStatus, str | None, Path, bool]:
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "a.txt").write_text("I like dogs.\n")
@@ -60,7 +67,7 @@ def run_once(tmp_path: Path, fail_at: str, attempts: int) -> tuple[TaskStatus, s
         store.fail_at = fail_at
         ctx = TaskContext(claim.task, tenant=claim.tenant, attempt=claim.attempt, origin=claim.origin)
         outcome = TaskExecutor(store, UpperEngine(), service.storage, OWNER).run(ctx)
-        return outcome.status, None if outcome.error is None else outcome.error.code, docs / "out"
+        return outcome.status, None if outcome.error is None else outcome.error.code, docs / "out", outcome.released
 
 
 @pytest.mark.parametrize("attempts", [1, 2])
@@ -79,3 +86,11 @@ def test_a_task_whose_store_fails_once_its_document_is_published_succeeded(tmp_p
     status, error, out = run_once(tmp_path, "after publishing", 1)
     assert (status, error) == (TaskStatus.SUCCEEDED, None)
     assert [path.name for path in out.rglob("*") if path.is_file()] == ["a.txt"]
+
+
+@pytest.mark.parametrize("attempts", [1, 3, 5])
+def test_a_database_outage_under_a_task_runs_it_again_and_loses_no_worker(tmp_path: Path, attempts: int) -> None:
+    # Red team 17: three PostgreSQL outages while one document ran failed it as WorkerLost, though the
+    # service never stopped. An outage is no fault of the document, and its runner was not lost.
+    status, error, _, released = run_outcome(tmp_path, "record_output, unreachable", attempts)
+    assert (status, error, released) == (TaskStatus.PENDING, None, True)

@@ -63,11 +63,15 @@ class TaskExecutor:
             outcome = Outcome(TaskStatus.SUCCEEDED, characters=characters)
         except Aborted:  # partial output was never published
             outcome = Outcome(stopped_task(by_cancel=ctx.reason is not AbortReason.SHUTDOWN))
-        except StoreError as exc:  # the state database failed under the task, not its document: as a lost worker
-            status = recover_task(
-                published=False, cancel_requested=ctx.reason is AbortReason.USER_REQUEST, attempts=ctx.lost
-            )
-            outcome = Outcome(status, ErrorInfo(exc.code, exc.message) if status is TaskStatus.FAILED else None)
+        except StoreError as exc:  # the state database failed under the task, not its document
+            if exc.unreachable:  # an outage: the task runs again, and no worker was lost (rule 7)
+                cancelled = ctx.reason is AbortReason.USER_REQUEST
+                outcome = Outcome(TaskStatus.CANCELLED if cancelled else TaskStatus.PENDING, released=not cancelled)
+            else:  # it refused what the task wrote: as a lost worker, so that a document doing it every time ends
+                status = recover_task(
+                    published=False, cancel_requested=ctx.reason is AbortReason.USER_REQUEST, attempts=ctx.lost
+                )
+                outcome = Outcome(status, ErrorInfo(exc.code, exc.message) if status is TaskStatus.FAILED else None)
         except ServiceError as exc:
             outcome = self._stopped_or(ctx, ErrorInfo(exc.code, exc.message))
         except Exception:

@@ -39,6 +39,9 @@ __all__ = ["InProcessRunner"]
 log = logging.getLogger("dragoman.runner")
 
 
+COMPLAINT_SECONDS = 10.0  # a state database that does not answer is logged at most this often per loop
+
+
 class InProcessRunner:
     def __init__(
         self,
@@ -75,6 +78,7 @@ class InProcessRunner:
         self._progressed = threading.Condition()  # notified whenever a task's outcome is recorded
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._claim_complaint = -COMPLAINT_SECONDS  # when a failed claim was last logged (time.monotonic)
         self._registry = registry
         self._metrics = metrics or Metrics()
         self._recovery = Recovery(store, storage, self.finalizers, self.owner, self._is_running)
@@ -164,8 +168,11 @@ class InProcessRunner:
                 try:
                     if not idle or self._store.has_pending():
                         claim = self._store.claim_next(self.owner, self._lease)
-                except ServiceError:
-                    log.exception("could not claim a task", extra={"action": "claim"})
+                except ServiceError as exc:  # the database is away: tried again every second, said every 10 s
+                    now = time.monotonic()
+                    if now - self._claim_complaint >= COMPLAINT_SECONDS:
+                        self._claim_complaint = now
+                        log.warning("could not claim a task: %s", exc.message, extra={"action": "claim"})
                     self._stopping.wait(1.0)
                     continue
                 idle = claim is None
@@ -246,6 +253,7 @@ class InProcessRunner:
     def _monitor(self) -> None:
         renew_every = self._lease.total_seconds() / 3
         last_renewal = last_recovery = last_beat = time.monotonic()
+        last_complaint = -COMPLAINT_SECONDS
         while not self._stopping.wait(self._abort_poll):
             clock = time.monotonic()
             if clock - last_beat >= BEAT_SECONDS:
@@ -268,5 +276,8 @@ class InProcessRunner:
                 if clock - last_recovery >= self._recovery_every:
                     self.recover()
                     last_recovery = clock
-            except ServiceError:
-                log.exception("monitor round failed", extra={"action": "monitor"})
+            except ServiceError as exc:  # the database is away: said once every 10 s, not at every round
+                if clock - last_complaint >= COMPLAINT_SECONDS:
+                    last_complaint = clock
+                    log.warning("monitor round failed: %s", exc.message, extra={"action": "monitor"})
+                self._stopping.wait(1.0)  # each failing round also logs the driver's error: not 20 times a second

@@ -65,23 +65,26 @@ class Recovery:
     def _settle(self, orphan: Orphan) -> bool:
         storage = self._storage.for_tenant(orphan.tenant)
 
+        # This runner's own task, which it gave up on (its report could not be recorded through a
+        # database outage longer than a lease): its worker was not lost, so the claim is not counted.
+        own = orphan.owner == self._owner
+        lost = None if orphan.lost is None else orphan.lost - own
+
         def decide() -> tuple[TaskStatus, ErrorInfo | None]:
             status = recover_task(
-                published=was_published(storage, orphan),
-                cancel_requested=orphan.cancel_requested,
-                attempts=orphan.lost,
+                published=was_published(storage, orphan), cancel_requested=orphan.cancel_requested, attempts=lost
             )
             # Even a published task may leave its temporary file: the kill can land between the
             # publishing link and the removal of the temporary name. Removed here, with the task still
             # locked for the orphan's claim: once the decision commits, a new claim may be publishing.
             storage.discard_partials(orphan.task.target_url)
-            return status, worker_lost(orphan.lost or 0) if status is TaskStatus.FAILED else None
+            return status, worker_lost(lost or 0) if status is TaskStatus.FAILED else None
 
         with job_finished_after():  # the task's recovery is logged before the end of its job
             try:
                 # Decided with the task locked for the orphan's claim: a publication of that claim
                 # cannot land between the look at the target and the decision.
-                recovered = self._store.recover(orphan, decide)
+                recovered = self._store.recover(orphan, decide, released=own)
             except ServiceError:
                 log.exception("could not recover a task", extra={"action": "recover", "task_id": orphan.task.id})
                 return False

@@ -28,8 +28,8 @@ def retried(write: Callable[[], T], task_id: str, seconds: float) -> T | None:
         try:
             return write()
         except ServiceError:
-            if time.monotonic() + delay > deadline:
-                log.exception("could not report a task", extra={"action": "finish", "task_id": task_id})
+            if time.monotonic() + delay > deadline:  # no traceback: the store's own warning said why
+                log.error("could not report a task", extra={"action": "finish", "task_id": task_id})
                 return None
             log.warning("reporting a task failed; retrying", extra={"action": "finish", "task_id": task_id})
             time.sleep(delay)

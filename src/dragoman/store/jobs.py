@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, Engine, Select, and_, func, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError, SQLAlchemyError
 
 from dragoman.domain.jobs import (
     FINALIZE_ATTEMPTS,
@@ -141,7 +141,10 @@ _LIVE_TASK_STATES = (TaskStatus.PENDING.value, TaskStatus.RUNNING.value)
 def _unavailable(exc: SQLAlchemyError) -> StoreError:
     """The error callers see: what failed, in words; the driver's message (it may quote SQL) is logged."""
     log.warning("state database error: %s", exc)
-    return StoreError("the state database is unavailable or busy; try again")
+    unreachable = isinstance(exc, OperationalError | InterfaceError) or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated
+    )
+    return StoreError("the state database is unavailable or busy; try again", unreachable=unreachable)
 
 
 @contextmanager
@@ -908,6 +911,8 @@ class JobStore:
         self,
         orphan: Orphan,
         decide: TaskStatus | Callable[[], TaskStatus | tuple[TaskStatus, ErrorInfo | None]],
+        *,
+        released: bool = False,
     ) -> bool:
         """Apply the domain's recovery decision (a status, or a status and why it failed), unless
         someone else already did. `decide` is called while the task is locked for the orphan's
@@ -927,7 +932,9 @@ class JobStore:
             decided = decide() if callable(decide) else decide
             status, error = decided if isinstance(decided, tuple) else (decided, None)
             transition(TaskStatus.RUNNING, status)
-            return self._finish(connection, orphan.task.id, orphan.owner, status, error, now, orphan.attempt)
+            return self._finish(
+                connection, orphan.task.id, orphan.owner, status, error, now, orphan.attempt, released=released
+            )
 
     # --- helpers ------------------------------------------------------------------------------
 
