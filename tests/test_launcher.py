@@ -124,3 +124,20 @@ def test_a_reader_that_stops_reading_leaves_no_job_behind(tmp_path: Path) -> Non
     job = _job_of(tmp_path)
     assert job["status"] == "succeeded" and job["summary"]["succeeded"] == 40, job
     assert len(list((out / "es").iterdir())) == 40
+
+
+def test_output_that_cannot_be_written_changes_nothing(tmp_path: Path) -> None:
+    # Red team 17: a full disk (/dev/full) or a terminal gone without a hang-up (EIO) gave a traceback
+    # and exit 1, though the job succeeded.
+    (tmp_path / "a.txt").write_text("I like dogs.\n")
+    env = {**os.environ, "DRAGOMAN_DATA_DIR": str(tmp_path / "data"), "DRAGOMAN_ROOTS": str(tmp_path)}
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [DRAGOMAN, "translate", str(tmp_path / "a.txt"), "--to", "es", "--out", str(tmp_path / "out")],
+            env=env,
+            stdout=full,
+            stderr=full,
+            timeout=120,
+        )
+    assert done.returncode == 0
+    assert (tmp_path / "out" / "es" / "a.txt").read_text() == "Me gustan los perros.\n"

@@ -82,7 +82,8 @@ def _fill_closed_streams() -> None:
 
 class _UntilTheReaderGoes:
     """A standard stream, except that once nobody reads it (a pipe closed: `| head -1`, or a `| cat`
-    ended by the same Ctrl-C), what is written goes to /dev/null instead of raising BrokenPipeError.
+    ended by the same Ctrl-C; a terminal gone without a hang-up; a full disk), what is written goes to
+    /dev/null instead of raising BrokenPipeError or another OSError (EIO, ENOSPC).
     The command goes on: a job it runs is followed to its end, a Ctrl-C's cancel is sent whole, and
     it exits with the code that says how the job ended (it ended with exit 1 before, leaving a job it
     had created queued with no one to run it)."""
@@ -93,14 +94,14 @@ class _UntilTheReaderGoes:
     def write(self, text: str) -> int:
         try:
             return self._stream.write(text)
-        except BrokenPipeError:
+        except OSError:
             self._reader_gone()
             return len(text)
 
     def flush(self) -> None:
         try:
             self._stream.flush()
-        except BrokenPipeError:
+        except OSError:
             self._reader_gone()
 
     def _reader_gone(self) -> None:
