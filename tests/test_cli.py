@@ -737,3 +737,28 @@ def test_jobs_cancel_json_says_what_the_cancel_did(tmp_path: Path, env: dict[str
     answer = json.loads(cancelled.stdout)
     assert answer["id"] == job_id and answer["status"] == "cancelled" and answer["cancel_outcome"] == "took_effect"
     assert answer["summary"]["cancelled"] == 6 and answer["summary"]["characters_charged"] == 0
+
+
+def test_nohup_keeps_the_job_going_when_the_terminal_closes(tmp_path: Path, env: dict[str, str]) -> None:
+    # Red team 17: `nohup dragoman translate ... &`, then closing the terminal, cancelled the job: the
+    # command replaced the hang-up nohup ignores with its own cancel.
+    docs = tmp_path / "docs" / "many"
+    docs.mkdir()
+    for number in range(6):
+        (docs / f"d{number}.txt").write_text("\n\n".join(ENGLISH_PARAGRAPHS * 10) + "\n")
+    out = tmp_path / "docs" / "out"
+    process = subprocess.Popen(
+        [DRAGOMAN, "translate", str(docs), "--to", "es", "--out", str(out), "--quiet"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN),  # as nohup starts it
+    )
+    deadline = time.monotonic() + 120
+    while not (out / "es").exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    process.send_signal(signal.SIGHUP)
+    stdout, stderr = process.communicate(timeout=300)
+    assert process.returncode == 0, stdout + stderr
+    assert "succeeded · 6/6 translated" in stdout

@@ -20,6 +20,7 @@ _pressed = False  # Ctrl-C came before the command took it over
 _taken = False  # the command took Ctrl-C over (`take_over`)
 _interrupted = False  # a Ctrl-C interrupted the command (`_interrupt`)
 _told = False  # the line that says so is written
+_ignoring = False  # Ctrl-C was ignored when the command started, and stays so
 
 
 def _note_press(signum: int, frame: FrameType | None) -> None:
@@ -34,7 +35,10 @@ def main() -> None:
     its own handling; any other command is interrupted (`_interrupt`). Whatever ended the command, a
     Ctrl-C from then on is ignored: the exit code already says how it ended, and Python's own
     handling, back while it shuts down, would end the process by SIGINT instead."""
-    _signal.signal(_signal.SIGINT, _note_press)
+    global _ignoring
+    _ignoring = _signal.getsignal(_signal.SIGINT) == _signal.SIG_IGN  # `cmd &` in a script: left so
+    if not _ignoring:
+        _signal.signal(_signal.SIGINT, _note_press)
     # The `dragoman` script starts Python with Ctrl-C held (scripts/dragoman): a press while Python
     # started is pending and is noted here, not lost.
     _signal.pthread_sigmask(_signal.SIG_UNBLOCK, [_signal.SIGINT])
@@ -134,7 +138,8 @@ def take_over() -> None:
     if _pressed:
         interrupted()
     _taken = True
-    _signal.signal(_signal.SIGINT, _interrupt)
+    if not _ignoring:
+        _signal.signal(_signal.SIGINT, _interrupt)
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:

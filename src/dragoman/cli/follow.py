@@ -64,9 +64,12 @@ class CtrlC:
     def install(self) -> None:
         """Ctrl-C, and also SIGTERM and a closed terminal (SIGHUP): a job this command runs is not
         left behind half-run with its documents claimed (issue 11 red team: a closed tmux session
-        left a job "running" for good); each asks for the cancel the same way."""
+        left a job "running" for good); each asks for the cancel the same way. A signal ignored when
+        the command started stays ignored: `nohup dragoman translate ...` outlives its terminal, and a
+        command a script started in the background is not cancelled by a Ctrl-C meant for the script."""
         for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-            signal.signal(signum, self)
+            if signal.getsignal(signum) != signal.SIG_IGN:
+                signal.signal(signum, self)
 
 
 def follow_to_the_end(
