@@ -168,6 +168,11 @@ def test_from_auto_detects_each_document_and_a_wrong_from_fails_its_document(
             ["DRAGOMAN_DATABASE_URL names a database driver that is not installed (psycopg2)", "postgresql+psycopg://"],
         ),
         ({"DRAGOMAN_DATABASE_URL": "mysql://someone@127.0.0.1:1/none"}, ["jobs", "list"], ["(MySQLdb)"]),
+        (  # red team 17: accepted, and every job vanished with the process
+            {"DRAGOMAN_DATABASE_URL": "sqlite:///:memory:"},
+            ["translate", "{tmp}/docs", "--to", "es", "--out", "{tmp}/out", "--no-wait"],
+            ["DRAGOMAN_DATABASE_URL=sqlite:///:memory: is a database in memory", "leave it unset"],
+        ),
         ({"DRAGOMAN_DATA_DIR": "{tmp}/a-file"}, ["jobs", "list"], ["DRAGOMAN_DATA_DIR"]),
         (
             {"DRAGOMAN_APERTIUM_MODES_DIR": "{tmp}/no-modes"},
@@ -184,7 +189,10 @@ def test_configuration_errors_name_the_setting_and_print_no_traceback(
     (tmp_path / "a-file").write_text("")
     (tmp_path / "no-modes").mkdir()
     (tmp_path / "bad.toml").write_text("workers = \n")
-    result = run({**env, **{name: value.format(tmp=tmp_path) for name, value in variables.items()}}, *command)
+    result = run(
+        {**env, **{name: value.format(tmp=tmp_path) for name, value in variables.items()}},
+        *[part.format(tmp=tmp_path) for part in command],
+    )
     assert result.returncode == 1, result.stdout
     for message in messages:
         assert message in result.stderr, result.stderr
@@ -762,3 +770,9 @@ def test_nohup_keeps_the_job_going_when_the_terminal_closes(tmp_path: Path, env:
     stdout, stderr = process.communicate(timeout=300)
     assert process.returncode == 0, stdout + stderr
     assert "succeeded · 6/6 translated" in stdout
+
+
+def test_an_empty_database_url_is_the_default_database(tmp_path: Path, env: dict[str, str]) -> None:
+    # Red team 17: DRAGOMAN_DATABASE_URL="" (set empty, as a template leaves it) blamed DRAGOMAN_DATA_DIR.
+    result = run({**env, "DRAGOMAN_DATABASE_URL": ""}, "jobs", "list", "--json")
+    assert (result.returncode, json.loads(result.stdout)) == (0, []), result.stderr

@@ -276,6 +276,16 @@ class Settings(BaseSettings):
     s3_secret_access_key: SecretStr | None = None
 
     @model_validator(mode="after")
+    def _database_outlives_the_process(self) -> Settings:
+        url = (self.database_url or "").strip()
+        if url.startswith("sqlite:") and url.split("?")[0] in ("sqlite://", "sqlite:///", "sqlite:///:memory:"):
+            raise ValueError(
+                f"{setting_name('database_url')}={url} is a database in memory, which is gone when the process "
+                "ends, with every job in it: name a file (sqlite:////path/to/dragoman.db), or leave it unset"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _queue_needs_postgresql(self) -> Settings:
         if self.queue == "procrastinate" and not (self.database_url or "").startswith("postgres"):
             raise ValueError(
@@ -430,7 +440,7 @@ class Settings(BaseSettings):
         """The state database's SQLAlchemy URL. A PostgreSQL URL that names no driver
         (`postgresql://`, or `postgres://` as many hosts write it) is read with psycopg 3, the driver
         the `postgresql` extra installs, not SQLAlchemy's default psycopg2."""
-        if self.database_url is None:
+        if not self.database_url:  # unset, or set empty
             return f"sqlite:///{self.data_dir / 'dragoman.db'}"
         scheme, separator, rest = self.database_url.partition("://")
         if separator and scheme in ("postgresql", "postgres"):
