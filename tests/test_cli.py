@@ -776,3 +776,20 @@ def test_an_empty_database_url_is_the_default_database(tmp_path: Path, env: dict
     # Red team 17: DRAGOMAN_DATABASE_URL="" (set empty, as a template leaves it) blamed DRAGOMAN_DATA_DIR.
     result = run({**env, "DRAGOMAN_DATABASE_URL": ""}, "jobs", "list", "--json")
     assert (result.returncode, json.loads(result.stdout)) == (0, []), result.stderr
+
+
+def test_a_quick_second_ctrl_c_on_serve_still_stops_it_gracefully(tmp_path: Path, env: dict[str, str]) -> None:
+    # Red team 17: two presses 0.15 s apart made uvicorn exit at once: the application's shutdown (the
+    # runner handing its tasks back) was skipped, and tracebacks (KeyboardInterrupt, CancelledError)
+    # were printed.
+    port = free_port()
+    terminal = pexpect.spawn(DRAGOMAN, ["serve", "--port", str(port)], env=env, encoding="utf-8", timeout=60)
+    terminal.expect("listening on")
+    terminal.expect("Application startup complete")
+    terminal.sendintr()
+    time.sleep(0.05)
+    terminal.sendintr()
+    terminal.expect(pexpect.EOF)
+    terminal.wait()
+    assert terminal.exitstatus == 130 and terminal.signalstatus is None, terminal.before
+    assert "Application shutdown complete" in terminal.before and "Traceback" not in terminal.before

@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import errno
 import socket
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
-from dragoman.cli.app import app, errors, fail
+from dragoman.cli.app import EXIT_CANCELLED_HERE, app, errors, fail
 from dragoman.errors import ServiceError
+
+if TYPE_CHECKING:
+    from types import FrameType
+
+    import uvicorn
 
 __all__ = ["serve"]
 
@@ -83,8 +88,49 @@ def serve(
             listener.close()
             raise fail(exc) from None
     _announce(settings, address, listener.getsockname()[1], runner=not no_runner)
-    config = uvicorn.Config(create_app(service), log_config=None, log_level=log_level)
-    uvicorn.Server(config).run(sockets=[listener])
+    config = uvicorn.Config(
+        create_app(service), log_config=None, log_level=log_level, timeout_graceful_shutdown=_GRACEFUL_SECONDS
+    )
+    pressed = _note_ctrl_c()
+    _graceful_server(config).run(sockets=[listener])
+    if pressed:
+        raise typer.Exit(EXIT_CANCELLED_HERE)  # stopped by Ctrl-C: 130, as the README's table says
+
+
+_GRACEFUL_SECONDS = 10  # open connections get this long to finish once the service is stopping
+
+
+def _graceful_server(config: uvicorn.Config) -> uvicorn.Server:
+    """uvicorn's server, except that a second Ctrl-C while it stops does not cut the stop short:
+    uvicorn's forced exit skipped the application's shutdown, where the runner hands its running
+    tasks back at their safe points (they were left running, for recovery to count as lost), and
+    printed a CancelledError traceback. The stop is bounded by `_GRACEFUL_SECONDS` instead. (A class
+    made here: uvicorn is loaded by `serve` only.)"""
+    import signal
+
+    import uvicorn
+
+    class GracefulServer(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            if sig == signal.SIGINT and self.should_exit:
+                self._captured_signals.append(sig)  # sent again to the command's handler once stopped
+                return
+            super().handle_exit(sig, frame)
+
+    return GracefulServer(config)
+
+
+def _note_ctrl_c() -> list[int]:
+    """While uvicorn serves it takes Ctrl-C itself (the first press shuts down gracefully, a second
+    at once) and, once stopped, sends each press again to the handler it found: this one notes them
+    (the list it returns grows), where raising KeyboardInterrupt inside uvicorn's event loop printed
+    tracebacks after a quick double press. Ctrl-C ignored when the command started stays ignored."""
+    import signal
+
+    pressed: list[int] = []
+    if signal.getsignal(signal.SIGINT) != signal.SIG_IGN:
+        signal.signal(signal.SIGINT, lambda signum, frame: pressed.append(signum))
+    return pressed
 
 
 def _bind(host: str, port: int) -> socket.socket:
