@@ -26,6 +26,7 @@ from dragoman.service import Dragoman
 from dragoman.storage.local import path_to_url
 from tests.conftest import ENGLISH_PARAGRAPHS, write_documents
 from tests.hostile import odt, pptx
+from tests.postgres import postgres_server
 from tests.processes import DRAGOMAN, children, environment, free_port, serving
 
 pytestmark = pytest.mark.slow
@@ -793,3 +794,32 @@ def test_a_quick_second_ctrl_c_on_serve_still_stops_it_gracefully(tmp_path: Path
     terminal.wait()
     assert terminal.exitstatus == 130 and terminal.signalstatus is None, terminal.before
     assert "Application shutdown complete" in terminal.before and "Traceback" not in terminal.before
+
+
+def test_translate_waits_out_a_state_database_outage(tmp_path: Path, env: dict[str, str]) -> None:
+    # Red team 17: PostgreSQL stopped for 10 s under `dragoman translate`: 13 tracebacks, "the state
+    # database is unavailable", exit 1, and the job left queued with no one to run it.
+    docs = tmp_path / "docs" / "many"
+    docs.mkdir()
+    for number in range(8):
+        (docs / f"d{number}.txt").write_text("\n\n".join(ENGLISH_PARAGRAPHS * 12) + "\n")
+    out = tmp_path / "docs" / "out"
+    with postgres_server() as server:
+        process = subprocess.Popen(
+            [DRAGOMAN, "translate", str(docs), "--to", "es", "--out", str(out)],
+            env={**env, "DRAGOMAN_DATABASE_URL": server.new_database(), "DRAGOMAN_WORKERS": "1"},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 120
+        while not (out / "es").exists() and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        server.stop()
+        time.sleep(4)
+        server.start()
+        stdout, stderr = process.communicate(timeout=300)
+    assert process.returncode == 0, stdout + stderr
+    assert "waiting for it" in stdout and "answers again" in stdout, stdout
+    assert "Traceback" not in stdout + stderr, stderr
+    assert sorted(path.name for path in (out / "es").iterdir()) == sorted(path.name for path in docs.iterdir())

@@ -16,7 +16,7 @@ from rich.text import Text
 from dragoman.cli.app import EXIT_CANCELLED_ELSEWHERE, EXIT_CANCELLED_HERE, EXIT_FAILED, Output, errors, stdout
 from dragoman.cli.output import job_json, location, print_json, skipped_json, task_json
 from dragoman.cli.progress import JobProgress
-from dragoman.errors import ServiceError
+from dragoman.errors import ServiceError, StoreError
 
 if TYPE_CHECKING:
     from dragoman.domain.jobs import JobView, Task
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 __all__ = ["CtrlC", "follow_to_the_end", "job_exit_code", "print_outcome"]
 
 _POLL_SECONDS = 0.1
+_OUTAGE_POLL_SECONDS = 1.0  # how often a state database that does not answer is asked again
 _SKIPPED_LISTED = 20
 
 
@@ -55,6 +56,7 @@ class CtrlC:
         self.cancels = cancels
         self.presses = 0
         self.cancel_recorded = False
+        self.cancel_unsent = False  # asked for, but the state database did not answer
 
     def __call__(self, signum: int, frame: FrameType | None) -> None:
         self.presses += 1
@@ -89,6 +91,11 @@ def follow_to_the_end(
     except KeyboardInterrupt:  # stop waiting, without a traceback
         if ctrl_c.cancel_recorded:
             told = "an accepted cancel is honoured even if the process ends now"
+        elif ctrl_c.cancel_unsent:
+            told = (
+                "its cancel could not be recorded (the state database did not answer), so it goes on wherever a"
+                f" runner takes it up; `dragoman jobs cancel {job_id}` cancels it"
+            )
         elif ctrl_c.cancels:
             told = "it was being cancelled from elsewhere already, and that cancel stands"
         else:
@@ -117,18 +124,33 @@ def _follow(service: Dragoman, view: JobView, ctrl_c: CtrlC, output: Output) -> 
         live = Live(console=console, auto_refresh=False, transient=False, redirect_stdout=False, redirect_stderr=False)
         live.start()
     read_at = 0.0
+    outage = False
     try:
         while True:
-            view = service.get(job_id)
-            now = time.monotonic()
-            if shows and (now >= read_at or view.is_terminal):
-                # every task, for the estimate: as often as that takes a tenth of the time at most
-                snapshot = progress.snapshot(view, service.tasks(job_id))
-                read_at = now + max(_POLL_SECONDS, 10 * (time.monotonic() - now))
-                if live is not None:
-                    live.update(snapshot, refresh=True)
-                elif console is not None and view.is_terminal:
-                    console.print(snapshot)
+            try:
+                view = service.get(job_id)
+                now = time.monotonic()
+                if shows and (now >= read_at or view.is_terminal):
+                    # every task, for the estimate: as often as that takes a tenth of the time at most
+                    snapshot = progress.snapshot(view, service.tasks(job_id))
+                    read_at = now + max(_POLL_SECONDS, 10 * (time.monotonic() - now))
+                    if live is not None:
+                        live.update(snapshot, refresh=True)
+                    elif console is not None and view.is_terminal:
+                        console.print(snapshot)
+            except StoreError as exc:  # an outage (a restarting PostgreSQL): wait it out, Ctrl-C still works
+                if not exc.unreachable:
+                    raise
+                if not outage:
+                    output.say("the state database does not answer; waiting for it (Ctrl-C twice stops waiting)")
+                outage = True
+                if ctrl_c.presses > 1 or (ctrl_c.presses and not ctrl_c.cancels):
+                    raise KeyboardInterrupt from None
+                time.sleep(_OUTAGE_POLL_SECONDS)
+                continue
+            if outage:
+                output.say("the state database answers again")
+                outage = False
             if view.is_terminal:
                 return view
             if ctrl_c.presses and not ctrl_c.cancel_recorded:
@@ -137,6 +159,16 @@ def _follow(service: Dragoman, view: JobView, ctrl_c: CtrlC, output: Output) -> 
                 try:
                     view = service.cancel(job_id)
                     output.say("cancelling: finished documents are kept, the rest stop now")
+                except StoreError as exc:
+                    if not exc.unreachable:
+                        raise
+                    if not ctrl_c.cancel_unsent:
+                        output.say("the state database does not answer: the cancel is sent as soon as it does")
+                    ctrl_c.cancel_unsent = True
+                    if ctrl_c.presses > 1:
+                        raise KeyboardInterrupt from None
+                    time.sleep(_OUTAGE_POLL_SECONDS)
+                    continue
                 except ServiceError as exc:
                     output.say(f"cancel refused: {exc.message}")
                 ctrl_c.cancel_recorded = True

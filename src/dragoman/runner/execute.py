@@ -95,8 +95,10 @@ class TaskExecutor:
             with self._store.holding(task.id, self._owner, ctx.attempt) as held:
                 if held:
                     self._storage.for_tenant(ctx.tenant).discard_partials(task.target_url)
-        except ServiceError:  # the outcome must be recorded all the same; recovery sweeps what is left
-            log.exception("could not remove partial output", extra={"action": "discard", "task_id": task.id})
+        except ServiceError as exc:  # the outcome must be recorded all the same; recovery sweeps what is left
+            log.warning(
+                "could not remove partial output: %s", exc.message, extra={"action": "discard", "task_id": task.id}
+            )
 
     @staticmethod
     def _stopped_or(ctx: TaskContext, error: ErrorInfo) -> Outcome:

@@ -220,8 +220,10 @@ class InProcessRunner:
             log.warning("lost the task before reporting it", extra={"action": "finish", "task_id": task.id})
         try:
             finalize_jobs(self._store, self.finalizers, task.job_id)
-        except ServiceError:
-            log.exception("could not finalize a job", extra={"action": "finalize", "job_id": task.job_id})
+        except ServiceError as exc:
+            log.warning(
+                "could not finalize a job: %s", exc.message, extra={"action": "finalize", "job_id": task.job_id}
+            )
         if reported:  # told once the job is finalized too: a follower reads the job's end, not the moment before
             with self._progressed:
                 self._progressed.notify_all()

@@ -85,8 +85,10 @@ class Recovery:
                 # Decided with the task locked for the orphan's claim: a publication of that claim
                 # cannot land between the look at the target and the decision.
                 recovered = self._store.recover(orphan, decide, released=own)
-            except ServiceError:
-                log.exception("could not recover a task", extra={"action": "recover", "task_id": orphan.task.id})
+            except ServiceError as exc:
+                log.warning(
+                    "could not recover a task: %s", exc.message, extra={"action": "recover", "task_id": orphan.task.id}
+                )
                 return False
             if recovered:
                 task_event("recovered", orphan.task.id, orphan.task.job_id, f"its worker {orphan.owner} was gone")

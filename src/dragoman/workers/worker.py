@@ -114,8 +114,8 @@ class TaskWorker:
         """Claim task `task_id` and run it to an outcome, recorded in the tasks table."""
         try:
             claim = self._store.claim_task(task_id, self.owner, self._lease)
-        except ServiceError:
-            log.exception("could not claim a task", extra={"action": "claim", "task_id": task_id})
+        except ServiceError as exc:
+            log.warning("could not claim a task: %s", exc.message, extra={"action": "claim", "task_id": task_id})
             raise  # the message fails; the reconciliation rings again for a task still pending
         if claim is None:
             return  # ran already, runs elsewhere, cancelled, or held: nothing to do
@@ -156,8 +156,10 @@ class TaskWorker:
                 )
         try:
             finalize_jobs(self._store, self._finalizers, task.job_id)
-        except ServiceError:
-            log.exception("could not finalize a job", extra={"action": "finalize", "job_id": task.job_id})
+        except ServiceError as exc:
+            log.warning(
+                "could not finalize a job: %s", exc.message, extra={"action": "finalize", "job_id": task.job_id}
+            )
 
     def _report(self, ctx: TaskContext, outcome: Outcome) -> bool:
         """Record the outcome, retried for up to one lease (`runner.reporting`). False if this claim
