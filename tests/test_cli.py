@@ -748,14 +748,20 @@ def test_jobs_cancel_json_says_what_the_cancel_did(tmp_path: Path, env: dict[str
     assert answer["summary"]["cancelled"] == 6 and answer["summary"]["characters_charged"] == 0
 
 
+def many_documents(tmp_path: Path, count: int, *, paragraphs: int) -> tuple[Path, Path]:
+    """`count` English .txt documents of `paragraphs` times the test paragraphs in docs/many, and
+    the folder for their translations (docs/out, not made yet)."""
+    docs = tmp_path / "docs" / "many"
+    docs.mkdir()
+    for number in range(count):
+        (docs / f"d{number}.txt").write_text("\n\n".join(ENGLISH_PARAGRAPHS * paragraphs) + "\n")
+    return docs, tmp_path / "docs" / "out"
+
+
 def test_nohup_keeps_the_job_going_when_the_terminal_closes(tmp_path: Path, env: dict[str, str]) -> None:
     # Red team 17: `nohup dragoman translate ... &`, then closing the terminal, cancelled the job: the
     # command replaced the hang-up nohup ignores with its own cancel.
-    docs = tmp_path / "docs" / "many"
-    docs.mkdir()
-    for number in range(6):
-        (docs / f"d{number}.txt").write_text("\n\n".join(ENGLISH_PARAGRAPHS * 10) + "\n")
-    out = tmp_path / "docs" / "out"
+    docs, out = many_documents(tmp_path, 6, paragraphs=10)
     process = subprocess.Popen(
         [DRAGOMAN, "translate", str(docs), "--to", "es", "--out", str(out), "--quiet"],
         env=env,
@@ -799,11 +805,7 @@ def test_a_quick_second_ctrl_c_on_serve_still_stops_it_gracefully(tmp_path: Path
 def test_translate_waits_out_a_state_database_outage(tmp_path: Path, env: dict[str, str]) -> None:
     # Red team 17: PostgreSQL stopped for 10 s under `dragoman translate`: 13 tracebacks, "the state
     # database is unavailable", exit 1, and the job left queued with no one to run it.
-    docs = tmp_path / "docs" / "many"
-    docs.mkdir()
-    for number in range(8):
-        (docs / f"d{number}.txt").write_text("\n\n".join(ENGLISH_PARAGRAPHS * 12) + "\n")
-    out = tmp_path / "docs" / "out"
+    docs, out = many_documents(tmp_path, 8, paragraphs=12)
     with postgres_server() as server:
         process = subprocess.Popen(
             [DRAGOMAN, "translate", str(docs), "--to", "es", "--out", str(out)],

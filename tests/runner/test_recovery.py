@@ -26,12 +26,17 @@ from tests.conftest import wait_for, wait_terminal
 DEAD_OWNER = "some-other-host:1:dead"  # another host whose lease has run out
 
 
-def start_orphan(tmp_path: Path, *, cancel: bool) -> tuple[Settings, str, str, Path]:
+def two_documents(tmp_path: Path) -> tuple[Settings, Path]:
+    """docs/a.txt and docs/b.txt, and settings of one worker that may read and write there."""
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "a.txt").write_text("I like dogs.\n")
     (docs / "b.txt").write_text("The cat is black.\n")
-    settings = Settings(data_dir=tmp_path / "data", roots=[docs], workers=1)
+    return Settings(data_dir=tmp_path / "data", roots=[docs], workers=1), docs
+
+
+def start_orphan(tmp_path: Path, *, cancel: bool) -> tuple[Settings, str, str, Path]:
+    settings, docs = two_documents(tmp_path)
     app = Dragoman.from_settings(settings)
     job_id = app.submit(plan_local_job(app.local, [docs / "a.txt"], docs / "out", ["es"], "en")).job.id
     claim = app.store.claim_next(DEAD_OWNER, timedelta(seconds=-1))  # its lease is already over
@@ -78,11 +83,7 @@ def test_unpublished_work_of_a_dead_worker_runs_again(tmp_path: Path) -> None:
 def test_only_claims_lost_with_their_worker_count_towards_worker_lost(tmp_path: Path) -> None:
     # Red team: three `jobs wait` stopped cleanly by Ctrl-C (each gives its claim back at a safe point)
     # and one kill -9 failed the document "WorkerLost ... stopped 4 times". A clean stop is no loss.
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "a.txt").write_text("I like dogs.\n")
-    (docs / "b.txt").write_text("The cat is black.\n")
-    settings = Settings(data_dir=tmp_path / "data", roots=[docs], workers=1)
+    settings, docs = two_documents(tmp_path)
     app = Dragoman.from_settings(settings)
     jobs = {
         name: app.submit(plan_local_job(app.local, [docs / f"{name}.txt"], docs / "out", ["es"], "en")).job.id
