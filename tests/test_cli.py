@@ -174,6 +174,11 @@ def test_from_auto_detects_each_document_and_a_wrong_from_fails_its_document(
             ["translate", "{tmp}/docs", "--to", "es", "--out", "{tmp}/out", "--no-wait"],
             ["DRAGOMAN_DATABASE_URL=sqlite:///:memory: is a database in memory", "leave it unset"],
         ),
+        (  # red team 18: the driver named, or SQLite's own URI form, passed
+            {"DRAGOMAN_DATABASE_URL": "sqlite+pysqlite:///file::memory:?cache=shared&uri=true"},
+            ["jobs", "list"],
+            ["is a database in memory"],
+        ),
         ({"DRAGOMAN_DATA_DIR": "{tmp}/a-file"}, ["jobs", "list"], ["DRAGOMAN_DATA_DIR"]),
         (
             {"DRAGOMAN_APERTIUM_MODES_DIR": "{tmp}/no-modes"},

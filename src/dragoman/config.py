@@ -103,6 +103,14 @@ def _default_roots() -> list[Path]:
     return [Path.home(), Path(tempfile.gettempdir())]
 
 
+def _in_memory(url: str) -> bool:
+    """Whether a SQLite URL names a database in memory: no file (`sqlite://`, `sqlite:///`),
+    `:memory:`, or SQLite's URI forms of it (`file::memory:`, `mode=memory`), whatever the driver."""
+    path, _, query = url.partition("://")[2].partition("?")
+    name = path.removeprefix("/")
+    return name in ("", ":memory:") or name.startswith("file::memory:") or "mode=memory" in query + path
+
+
 MAX_WORKERS = 256  # tasks one runner runs at once, at most
 
 
@@ -278,7 +286,7 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _database_outlives_the_process(self) -> Settings:
         url = (self.database_url or "").strip()
-        if url.startswith("sqlite:") and url.split("?")[0] in ("sqlite://", "sqlite:///", "sqlite:///:memory:"):
+        if url.startswith("sqlite") and _in_memory(url):
             raise ValueError(
                 f"{setting_name('database_url')}={url} is a database in memory, which is gone when the process "
                 "ends, with every job in it: name a file (sqlite:////path/to/dragoman.db), or leave it unset"

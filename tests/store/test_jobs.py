@@ -55,3 +55,20 @@ def test_what_a_document_left_untranslated_is_kept_with_its_task(store: JobStore
     assert store.finish(claim.task.id, "w", TaskStatus.SUCCEEDED)
     [task] = store.tasks(job.id)
     assert task.warnings == warnings and task.billed_characters == 9
+
+
+def test_a_task_handed_back_after_its_jobs_cancel_is_cancelled_not_pending(store: JobStore) -> None:
+    # Red team 18: a Ctrl-C during a database outage: the cancel was recorded once the database was back,
+    # then the runner's report of the task it had handed back (pending, to run again) landed after it.
+    # The task stayed pending in a cancelled job, which nothing would ever run or end: "cancelling" for good.
+    spec = JobSpec(
+        "t", [TaskSpec("file:///s1", "file:///t1", "en", "es"), TaskSpec("file:///s2", "file:///t2", "en", "es")]
+    )
+    job_id = store.create_job(spec).job.id
+    claim = store.claim_next("owner", timedelta(seconds=60))
+    assert claim is not None
+    store.request_cancel(job_id)
+    assert store.finish(claim.task.id, "owner", TaskStatus.PENDING, attempt=claim.attempt, released=True)
+    view = store.get(job_id)
+    assert view.status.value == "cancelled", view
+    assert [task.status for task in store.tasks(job_id)] == [TaskStatus.CANCELLED, TaskStatus.CANCELLED]

@@ -144,6 +144,9 @@ def _follow(service: Dragoman, view: JobView, ctrl_c: CtrlC, output: Output) -> 
                 if not outage:
                     output.say("the state database does not answer; waiting for it (Ctrl-C twice stops waiting)")
                 outage = True
+                if ctrl_c.presses and ctrl_c.cancels and not ctrl_c.cancel_recorded and not ctrl_c.cancel_unsent:
+                    output.say("the cancel is sent as soon as the state database answers")
+                    ctrl_c.cancel_unsent = True
                 if ctrl_c.presses > 1 or (ctrl_c.presses and not ctrl_c.cancels):
                     raise KeyboardInterrupt from None
                 time.sleep(_OUTAGE_POLL_SECONDS)
@@ -163,7 +166,7 @@ def _follow(service: Dragoman, view: JobView, ctrl_c: CtrlC, output: Output) -> 
                     if not exc.unreachable:
                         raise
                     if not ctrl_c.cancel_unsent:
-                        output.say("the state database does not answer: the cancel is sent as soon as it does")
+                        output.say("the cancel is sent as soon as the state database answers")
                     ctrl_c.cancel_unsent = True
                     if ctrl_c.presses > 1:
                         raise KeyboardInterrupt from None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
@@ -138,9 +139,18 @@ _ENDED = "dragoman.jobs_ended"  # a write transaction's connection.info: the job
 _LIVE_TASK_STATES = (TaskStatus.PENDING.value, TaskStatus.RUNNING.value)
 
 
+_WARNED_EVERY_SECONDS = 10.0  # an outage fails every call: its driver message is logged this often at most
+_last_warning = -_WARNED_EVERY_SECONDS
+
+
 def _unavailable(exc: SQLAlchemyError) -> StoreError:
-    """The error callers see: what failed, in words; the driver's message (it may quote SQL) is logged."""
-    log.warning("state database error: %s", exc)
+    """The error callers see: what failed, in words; the driver's message (it may quote SQL) is
+    logged, its first line, once every `_WARNED_EVERY_SECONDS` (an outage fails every call)."""
+    global _last_warning
+    now = time.monotonic()
+    if now - _last_warning >= _WARNED_EVERY_SECONDS:
+        _last_warning = now
+        log.warning("state database error: %s", str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc))
     unreachable = isinstance(exc, OperationalError | InterfaceError) or (
         isinstance(exc, DBAPIError) and exc.connection_invalidated
     )
@@ -756,7 +766,7 @@ class JobStore:
         (recovery, a new claim) waits for the lock, so a runner that lost its claim publishes nothing.
         SQLite: the database's write lock; PostgreSQL: the job's and the task's row locks."""
         with self._write() as connection:
-            job_id = connection.execute(LOCK_JOB_OF_TASK, {"b_task": task_id}).scalar()
+            job_id = connection.execute(LOCK_JOB_OF_TASK, {"b_task": task_id}).scalar()  # its id, first column
             held = job_id is not None and (
                 connection.execute(HELD, {"b_task": task_id, "b_owner": owner, "b_attempt": attempt}).first()
                 is not None
@@ -835,9 +845,14 @@ class JobStore:
         *,
         released: bool = False,
     ) -> bool:
-        job_id = connection.execute(LOCK_JOB_OF_TASK, {"b_task": task_id}).scalar()
-        if job_id is None:
+        locked = connection.execute(LOCK_JOB_OF_TASK, {"b_task": task_id}).first()
+        if locked is None:
             raise NotFound(f"task {task_id} not found")
+        job_id = locked.id
+        if status is TaskStatus.PENDING and locked.cancel_requested:
+            # Handed back (a shutdown, an outage) after its job's cancel was accepted: rule 3 makes it
+            # cancelled, never pending in a cancelled job, where nothing would ever run or end it.
+            status, error, released = TaskStatus.CANCELLED, None, False
         finished = connection.execute(
             RELEASE if released and status is TaskStatus.PENDING else FINISH[status],
             {
@@ -920,7 +935,7 @@ class JobStore:
         decision."""
         now = self._now()
         with self._write() as connection:
-            job_id = connection.execute(LOCK_JOB_OF_TASK, {"b_task": orphan.task.id}).scalar()
+            job_id = connection.execute(LOCK_JOB_OF_TASK, {"b_task": orphan.task.id}).scalar()  # its id, first column
             held = job_id is not None and (
                 connection.execute(
                     HELD, {"b_task": orphan.task.id, "b_owner": orphan.owner, "b_attempt": orphan.attempt}

@@ -160,7 +160,7 @@ RELEASE = _finish(TaskStatus.PENDING, released=True)
 
 # The task's job, locked before its tasks change (a cancel locks in the same order: job, then tasks).
 LOCK_JOB_OF_TASK = (
-    select(jobs.c.id)
+    select(jobs.c.id, jobs.c.cancel_requested)
     .where(jobs.c.id == select(tasks.c.job_id).where(tasks.c.id == bindparam("b_task")).scalar_subquery())
     .with_for_update()
 )
