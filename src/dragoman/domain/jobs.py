@@ -281,8 +281,10 @@ def releasable(job: Job) -> bool:
 def stopped_task(*, by_cancel: bool) -> TaskStatus:
     """Rule 3: the fate of a running task stopped at a safe point, its partial output discarded.
 
-    A cancel stopped it: cancelled, never billed. The service shutting down stopped it: back to
-    pending, to run again after the restart (nothing was published, so nothing is billed twice).
+    A cancel stopped it: cancelled, never billed. The service shutting down (or a state database
+    that stopped answering) stopped it: back to pending, to run again after the restart (nothing was
+    published, so nothing is billed twice), unless its job's cancel was accepted meanwhile, which
+    `by_cancel` then says: a task left pending in a cancelled job would never run nor end.
     """
     return TaskStatus.CANCELLED if by_cancel else TaskStatus.PENDING
 

@@ -64,9 +64,9 @@ class TaskExecutor:
         except Aborted:  # partial output was never published
             outcome = Outcome(stopped_task(by_cancel=ctx.reason is not AbortReason.SHUTDOWN))
         except StoreError as exc:  # the state database failed under the task, not its document
-            if exc.unreachable:  # an outage: the task runs again, and no worker was lost (rule 7)
-                cancelled = ctx.reason is AbortReason.USER_REQUEST
-                outcome = Outcome(TaskStatus.CANCELLED if cancelled else TaskStatus.PENDING, released=not cancelled)
+            if exc.unreachable:  # an outage stopped it, as a shutdown would: no worker was lost (rule 7)
+                status = stopped_task(by_cancel=ctx.reason is AbortReason.USER_REQUEST)
+                outcome = Outcome(status, released=status is TaskStatus.PENDING)
             else:  # it refused what the task wrote: as a lost worker, so that a document doing it every time ends
                 status = recover_task(
                     published=False, cancel_requested=ctx.reason is AbortReason.USER_REQUEST, attempts=ctx.lost

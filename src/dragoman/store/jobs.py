@@ -30,6 +30,7 @@ from dragoman.domain.jobs import (
     decide_cancel,
     derive_status,
     releasable,
+    stopped_task,
 )
 from dragoman.domain.specs import DocumentWarning, JobSpec, shown_location
 from dragoman.domain.states import JobStatus, TaskStatus, transition
@@ -849,10 +850,8 @@ class JobStore:
         if locked is None:
             raise NotFound(f"task {task_id} not found")
         job_id = locked.id
-        if status is TaskStatus.PENDING and locked.cancel_requested:
-            # Handed back (a shutdown, an outage) after its job's cancel was accepted: rule 3 makes it
-            # cancelled, never pending in a cancelled job, where nothing would ever run or end it.
-            status, error, released = TaskStatus.CANCELLED, None, False
+        if status is TaskStatus.PENDING and locked.cancel_requested:  # handed back after its job's cancel
+            status, error, released = stopped_task(by_cancel=True), None, False
         finished = connection.execute(
             RELEASE if released and status is TaskStatus.PENDING else FINISH[status],
             {
