@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -69,6 +72,30 @@ def wait_for_view(
             return view
         time.sleep(0.02)
     raise AssertionError(f"job {job_id} did not get there in {timeout} s: {service.get(job_id)}")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def warm_start_helpers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The `dragoman` commands the tests run use warm start, as users' do (`dragoman.warm`), with
+    helpers of this test session's own (in a runtime folder of its own), ended with the session."""
+    runtime = tmp_path_factory.mktemp("runtime")
+    before = os.environ.get("XDG_RUNTIME_DIR")
+    os.environ["XDG_RUNTIME_DIR"] = str(runtime)
+    try:
+        yield runtime / "dragoman"
+    finally:
+        if before is None:
+            os.environ.pop("XDG_RUNTIME_DIR", None)
+        else:
+            os.environ["XDG_RUNTIME_DIR"] = before
+        end_helpers(runtime / "dragoman")
+
+
+def end_helpers(folder: Path) -> None:
+    """SIGTERM every warm-start helper of `folder` (its pid is in its lock file)."""
+    for lock in folder.glob("*.lock"):
+        with contextlib.suppress(ValueError, OSError):
+            os.kill(int(lock.read_text()), signal.SIGTERM)
 
 
 @pytest.fixture(scope="session")

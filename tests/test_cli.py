@@ -348,8 +348,9 @@ def check_job_invariants(data_dir: Path, roots: list[Path], job_id: str, out: Pa
     return statuses
 
 
+@pytest.mark.parametrize("warm_start", ["on", "off"])
 def test_ctrl_c_at_random_moments_in_a_terminal_cancels_and_never_fails_a_document(
-    tmp_path: Path, env: dict[str, str]
+    tmp_path: Path, env: dict[str, str], warm_start: str
 ) -> None:
     # Reproduction (2026 red team, tmux): Ctrl-C reaches the terminal's whole foreground process group;
     # Transfuse's converters died of it and 8 of 12 runs over .docx files recorded documents as failed
@@ -363,7 +364,7 @@ def test_ctrl_c_at_random_moments_in_a_terminal_cancels_and_never_fails_a_docume
         terminal = pexpect.spawn(
             DRAGOMAN,
             ["translate", str(docs), "--to", "es", "--to", "ca", "--out", str(out)],
-            env={**env, "COLUMNS": "120"},
+            env={**env, "COLUMNS": "120", "DRAGOMAN_WARM_START": warm_start},  # on: the job runs in the helper's child
             encoding="utf-8",
             codec_errors="replace",
             timeout=180,
@@ -623,7 +624,7 @@ def test_the_first_line_shows_before_the_service_loads(tmp_path: Path, env: dict
     result = subprocess.run(  # python -v reports each module as it is imported, in order with the output
         [sys.executable, "-v", "-c", "from dragoman.launcher import main; main()", "translate"]
         + [str(tmp_path / "docs" / "a.txt"), "--to", "es", "--out", str(tmp_path / "docs" / "out")],
-        env=env,
+        env={**env, "DRAGOMAN_WARM_START": "off"},  # loaded here: a warm-start helper loaded it before
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -156,7 +156,8 @@ def test_ctrl_c_at_a_terminal_cancels_the_job_and_never_kills_a_converter_behind
     temp.mkdir()
     for number in range(4):
         (docs / "in" / f"slow{number}.html").write_bytes(slow_html())
-    env = environment(tmp_path / "data", [docs], workers=2, TMPDIR=str(temp), COLUMNS="200")
+    # run in the command's own process (no warm start), whose children the test looks at
+    env = environment(tmp_path / "data", [docs], workers=2, TMPDIR=str(temp), COLUMNS="200", DRAGOMAN_WARM_START="off")
     with subprocess.Popen(
         [DRAGOMAN, "translate", str(docs / "in"), "--to", "es", "--out", str(docs / "out")],
         env=env,

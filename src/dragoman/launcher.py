@@ -34,7 +34,73 @@ def main() -> None:
     reads the arguments, until the command takes Ctrl-C over (`take_over`): `translate` installs
     its own handling; any other command is interrupted (`_interrupt`). Whatever ended the command, a
     Ctrl-C from then on is ignored: the exit code already says how it ended, and Python's own
-    handling, back while it shuts down, would end the process by SIGINT instead."""
+    handling, back while it shuts down, would end the process by SIGINT instead.
+
+    With warm start (`dragoman.warm`), the command runs in a child of the helper, which has loaded
+    all this already; this process passes signals on to it and ends as it ends. Without a helper it
+    runs here, and starts one for the commands to come."""
+    _prepare()
+    warm = _run_warm()
+    if warm is not None:
+        _end_as(warm)
+    try:
+        _run_here()
+    finally:
+        if warm is None and _start_helper:
+            from dragoman.warm.client import start_helper
+
+            start_helper()
+
+
+def run() -> None:
+    """Run the command in this process, as `main` does without warm start (in a helper's child,
+    which has taken over the command's streams, folder, environment and signals)."""
+    _prepare()
+    _run_here()
+
+
+_start_helper = False
+
+
+def _run_warm() -> int | str | None:
+    """The warm start's outcome (`dragoman.warm.client.run`), or None: run here."""
+    global _start_helper
+    arguments = sys.argv[1:]
+    try:
+        from dragoman.warm import enabled
+
+        if not enabled(arguments):
+            return None
+        from dragoman.warm import client
+
+        outcome = client.run(lambda: _pressed)
+    except KeyboardInterrupt:  # a press that landed before the note was in place
+        return "interrupted"
+    except Exception:  # noqa: BLE001  # warm start only saves time: anything wrong, and the command runs here
+        return None
+    _start_helper = client.outcome.start_helper
+    return outcome
+
+
+def _end_as(outcome: int | str) -> None:
+    """End as the command's child ended: its exit code, or the signal that ended it."""
+    _ignore_ctrl_c()
+    if outcome == "interrupted":
+        interrupted()
+    code = int(outcome)
+    if code < 0:  # killed by a signal: so is this process, as the shell expects
+        import os
+
+        sys.stdout.flush()
+        sys.stderr.flush()
+        _signal.signal(-code, _signal.SIG_DFL)
+        _signal.pthread_sigmask(_signal.SIG_UNBLOCK, [-code])
+        os.kill(os.getpid(), -code)
+        code = 128 - code
+    raise SystemExit(code)
+
+
+def _prepare() -> None:
     global _ignoring
     _ignoring = _signal.getsignal(_signal.SIGINT) == _signal.SIG_IGN  # `cmd &` in a script: left so
     if not _ignoring:
@@ -44,6 +110,9 @@ def main() -> None:
     _signal.pthread_sigmask(_signal.SIG_UNBLOCK, [_signal.SIGINT])
     _fill_closed_streams()
     sys.stdout, sys.stderr = _UntilTheReaderGoes(sys.stdout), _UntilTheReaderGoes(sys.stderr)
+
+
+def _run_here() -> None:
     try:
         from dragoman import cli
 

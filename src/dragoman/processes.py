@@ -41,7 +41,7 @@ from typing import IO, Any
 
 from dragoman.abort import AbortCheck, Aborted, never_abort
 
-__all__ = ["Bounds", "Exit", "kill", "kill_group", "pid_alive", "start", "wait"]
+__all__ = ["Bounds", "Exit", "find_tools", "kill", "kill_group", "pid_alive", "start", "wait"]
 
 log = logging.getLogger("dragoman.processes")
 
@@ -232,6 +232,12 @@ class _Tools:
 
 
 _tools_found: _Tools | None = None
+
+
+def find_tools() -> None:
+    """Find and try setpriv and prlimit now (two process starts), once for the process and those it
+    forks (a warm-start helper), instead of at the first child each of them starts."""
+    _tools()
 
 
 def _tools() -> _Tools:

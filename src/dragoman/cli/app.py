@@ -30,11 +30,13 @@ __all__ = [
     "EXIT_UNKNOWN_JOB",
     "Output",
     "app",
+    "build_commands_once",
     "errors",
     "fail",
     "jobs_app",
     "main",
     "open_service",
+    "reset_consoles",
     "stdout",
 ]
 
@@ -58,16 +60,42 @@ _EXIT_CODES: list[tuple[type[ServiceError], int]] = [
 _CONTEXT = {"help_option_names": ["-h", "--help"]}
 
 
-def _console(*, stderr: bool) -> Console:
+def _console_options(*, stderr: bool) -> dict[str, Any]:
     """A console on stdout or stderr. Off a terminal (a pipe, a file) nothing is wrapped or cut: a
     script reads whole ids, paths and messages, whatever COLUMNS says."""
     stream = sys.stderr if stderr else sys.stdout
     width = None if stream.isatty() else 100_000
-    return Console(stderr=stderr, width=width, highlight=False)
+    return {"stderr": stderr, "width": width, "highlight": False}
 
 
-stdout = _console(stderr=False)
-errors = _console(stderr=True)
+stdout = Console(**_console_options(stderr=False))
+errors = Console(**_console_options(stderr=True))
+
+
+def reset_consoles() -> None:
+    """Set the consoles up again for the standard streams and environment there are now (a
+    warm-start child, which took over its command's): whether they are terminals, their colours."""
+    for console, stderr in ((stdout, False), (errors, True)):
+        console.__init__(**_console_options(stderr=stderr))  # type: ignore[misc]  # the same objects: modules hold them
+
+
+def build_commands_once() -> None:
+    """typer builds the click commands from the functions' signatures at every call (about 30 ms for
+    these commands). For a warm-start helper, which forks many commands from one process: build
+    them once, now, and hand out the same ones (click commands keep no state between calls)."""
+    from typer import main as typer_main
+
+    build = typer_main.get_command
+    built: dict[int, Any] = {}
+
+    def get_command(instance: typer.Typer) -> Any:
+        command = built.get(id(instance))
+        if command is None:
+            command = built[id(instance)] = build(instance)
+        return command
+
+    typer_main.get_command = get_command
+    get_command(app)
 
 
 def fail(exc: ServiceError, hint: str | None = None) -> typer.Exit:

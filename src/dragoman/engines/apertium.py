@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shlex
 import shutil
+import subprocess
 import tempfile
 import threading
 from collections.abc import Callable, Sequence
@@ -19,7 +20,7 @@ from dragoman.engines.base import Engine, LanguagePair, ProgressCallback
 from dragoman.engines.languages import short_code
 from dragoman.errors import EngineCrashed, EngineError, EngineTimeout, UnsupportedLanguage
 
-__all__ = ["DEFAULT_MODES_DIR", "ApertiumEngine"]
+__all__ = ["DEFAULT_MODES_DIR", "ApertiumEngine", "derive_stages"]
 
 DEFAULT_MODES_DIR = Path("/usr/share/apertium/modes")
 _BASE_MODE = re.compile(r"^([a-z]{2,3})-([a-z]{2,3})$")
@@ -53,7 +54,9 @@ class ApertiumEngine(Engine):
         self._pipelines_per_pair = pipelines_per_pair or max(1, available_cpus() // 2)
         self._commands: dict[Path, list[list[str]]] = {}
         self._shared: dict[Path, list[Pipeline]] = {}
+        self._starting: dict[Path, int] = {}  # pipelines of a mode being started now
         self._lock = threading.Lock()
+        self._started = threading.Condition(self._lock)  # notified when a start ends
         self._closed = False
 
     def languages(self) -> list[LanguagePair]:
@@ -117,46 +120,65 @@ class ApertiumEngine(Engine):
             private.close()
 
     def warm(self, source: str, target: str) -> None:
-        """Start the pair's pipelines ahead of the first request."""
+        """Start one of the pair's pipelines ahead of the first request, unless one runs or is
+        starting: more start as requests find them all busy (`_shared_pipeline`), so a job of one
+        document starts one."""
         mode = self.mode_path(source, target)
-        while True:
-            with self._lock:
-                live = [pipeline for pipeline in self._shared.get(mode, []) if not pipeline.dead]
-                if len(live) >= self._pipelines_per_pair or self._closed:
-                    return
-            self._start(mode)
+        with self._lock:
+            live = [pipeline for pipeline in self._shared.get(mode, []) if not pipeline.dead]
+            if live or self._starting.get(mode) or self._closed:
+                return
+            self._starting[mode] = self._starting.get(mode, 0) + 1
+        self._start(mode)
 
     def close(self) -> None:
         with self._lock:
             self._closed = True
             shared, self._shared = self._shared, {}
+            self._started.notify_all()
         for pipelines in shared.values():
             for pipeline in pipelines:
                 pipeline.close()
 
     def _shared_pipeline(self, mode: Path) -> Pipeline:
         """The least loaded live pipeline of the pair; a new one while there are fewer than allowed
-        and all are busy."""
+        and all are busy. One being started counts: a request waits for it rather than start one
+        more (a one-document job would otherwise start two, each about 0.1 s of process starts)."""
         with self._lock:
-            if self._closed:
-                raise EngineCrashed("the engine is closed")
-            live = [pipeline for pipeline in self._shared.get(mode, []) if not pipeline.dead]
-            self._shared[mode] = live
-            idle = [pipeline for pipeline in live if pipeline.load == 0]
-            if idle:
-                return idle[0]
-            if live and len(live) >= self._pipelines_per_pair:
-                return min(live, key=lambda pipeline: pipeline.load)
+            while True:
+                if self._closed:
+                    raise EngineCrashed("the engine is closed")
+                live = [pipeline for pipeline in self._shared.get(mode, []) if not pipeline.dead]
+                self._shared[mode] = live
+                idle = [pipeline for pipeline in live if pipeline.load == 0]
+                if idle:
+                    return idle[0]
+                starting = self._starting.get(mode, 0)
+                if len(live) + starting < self._pipelines_per_pair:
+                    self._starting[mode] = starting + 1
+                    break
+                if live:
+                    return min(live, key=lambda pipeline: pipeline.load)
+                self._started.wait()  # only pipelines being started: the first one up serves
         return self._start(mode)
 
     def _start(self, mode: Path) -> Pipeline:
-        pipeline = Pipeline(
-            self._command(mode),
-            stall_seconds=self._stall_seconds,
-            memory_bytes=self._memory_bytes,
-            on_end=self._on_pipeline_end,
-        )
+        """Start a pipeline of `mode`, counted in `_starting` by the caller."""
+        try:
+            pipeline = Pipeline(
+                self._command(mode),
+                stall_seconds=self._stall_seconds,
+                memory_bytes=self._memory_bytes,
+                on_end=self._on_pipeline_end,
+            )
+        except BaseException:
+            with self._lock:
+                self._starting[mode] -= 1
+                self._started.notify_all()
+            raise
         with self._lock:
+            self._starting[mode] -= 1
+            self._started.notify_all()
             if not self._closed:
                 self._shared.setdefault(mode, []).append(pipeline)
                 return pipeline
@@ -167,7 +189,7 @@ class ApertiumEngine(Engine):
         with self._lock:
             command = self._commands.get(mode)
         if command is None:
-            command = _pipeline_stages(mode)
+            command = _derived.get(_mode_key(mode)) or _pipeline_stages(mode)
             with self._lock:
                 self._commands[mode] = command
         return command
@@ -184,14 +206,38 @@ def _discover(modes_dir: Path) -> dict[LanguagePair, Path]:
     return modes
 
 
-def _pipeline_stages(mode: Path) -> list[list[str]]:
-    """The mode's pipeline with null flushing and word-bound blanks, one argument list per stage.
+_derived: dict[tuple[str, int, int], list[list[str]]] = {}  # `derive_stages`: (mode, mtime, size) -> stages
 
-    The mode file is a shell pipeline; running its stages ourselves rather than through bash means
-    every stage is our child and is reaped, even when the pipeline is killed. `$1` becomes `-n`,
-    lt-proc's "no unknown-word marks" (documents should not come back sprinkled with `*`); `$2`, an
-    optional tagger flag, is dropped.
-    """
+
+def _mode_key(mode: Path) -> tuple[str, int, int]:
+    try:
+        info = mode.stat()
+    except OSError:
+        return (str(mode), -1, -1)
+    return (str(mode), info.st_mtime_ns, info.st_size)
+
+
+def derive_stages(modes_dir: Path = DEFAULT_MODES_DIR) -> None:
+    """Derive the stages of every installed mode now, once for the process and those it forks (a
+    warm-start helper), instead of once per mode in each process that uses it (a process start
+    each). Starts no thread: a helper must have none when it forks. A mode that changes later (its
+    package upgraded) is derived again where it is used."""
+    wblank = shutil.which("apertium-wblank-mode")
+    if wblank is None:
+        return
+    for mode in _discover(modes_dir).values():
+        try:
+            ended = subprocess.run(
+                [wblank, "-z", str(mode)], capture_output=True, timeout=_WBLANK_SECONDS, start_new_session=True
+            )
+            if ended.returncode == 0:
+                _derived[_mode_key(mode)] = _stages(ended.stdout.decode("utf-8", "replace"), mode)
+        except (OSError, subprocess.SubprocessError, EngineError):
+            continue  # derived where it is used, which says what is wrong
+
+
+def _pipeline_stages(mode: Path) -> list[list[str]]:
+    """The mode's pipeline with null flushing and word-bound blanks, one argument list per stage."""
     wblank = shutil.which("apertium-wblank-mode")
     if wblank is None:
         raise EngineError("apertium-wblank-mode is not installed (Debian package 'apertium')")
@@ -201,6 +247,17 @@ def _pipeline_stages(mode: Path) -> list[list[str]]:
         script = out.read().decode("utf-8", "replace")
     if ended.returncode != 0:
         raise EngineError(f"apertium-wblank-mode could not read the Apertium mode {mode.name}")
+    return _stages(script, mode)
+
+
+def _stages(script: str, mode: Path) -> list[list[str]]:
+    """`apertium-wblank-mode -z`'s pipeline, one argument list per stage.
+
+    The mode file is a shell pipeline; running its stages ourselves rather than through bash means
+    every stage is our child and is reaped, even when the pipeline is killed. `$1` becomes `-n`,
+    lt-proc's "no unknown-word marks" (documents should not come back sprinkled with `*`); `$2`, an
+    optional tagger flag, is dropped.
+    """
     lexer = shlex.shlex(script, posix=True, punctuation_chars="|")
     lexer.whitespace_split = True
     stages: list[list[str]] = [[]]

@@ -63,6 +63,7 @@ __all__ = [
     "detectable",
     "model_cache_file",
     "preload",
+    "preload_here",
 ]
 
 # Thresholds measured with bench/detect.py on short real sentences (Django's and Sphinx's
@@ -129,6 +130,11 @@ def preload() -> None:
     releases the GIL): a command that will detect or confirm a language loads it while it does its
     other start-up work, instead of after."""
     threading.Thread(target=_model, name="dragoman-detector-preload", daemon=True).start()
+
+
+def preload_here() -> None:
+    """Load the model now, on this thread (a warm-start helper, which must start no thread)."""
+    _model()
 
 
 def _model() -> LanguageIdentifier:

@@ -75,6 +75,7 @@ class InProcessRunner:
         self._running: dict[str, TaskContext] = {}
         self._lock = threading.Lock()
         self._wake = threading.Condition()
+        self._wakes = 0  # how many times `wake` was called: a worker that looked for work before a wake does not sleep through it
         self._progressed = threading.Condition()  # notified whenever a task's outcome is recorded
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -124,6 +125,7 @@ class InProcessRunner:
     def wake(self) -> None:
         """New work may be waiting."""
         with self._wake:
+            self._wakes += 1
             self._wake.notify_all()
 
     def abort_job(self, job_id: str) -> None:
@@ -165,6 +167,8 @@ class InProcessRunner:
         idle = True  # an idle worker looks before it queues for the write lock to claim
         while claim is not None or not self._stopping.is_set():
             if claim is None:
+                with self._wake:
+                    wakes = self._wakes
                 try:
                     if not idle or self._store.has_pending():
                         claim = self._store.claim_next(self.owner, self._lease)
@@ -178,7 +182,7 @@ class InProcessRunner:
                 idle = claim is None
                 if claim is None:
                     with self._wake:
-                        self._wake.wait(self._idle_poll)
+                        self._wake.wait_for(lambda: self._wakes != wakes, self._idle_poll)  # noqa: B023  # read at once
                     continue
             claim = self._run(claim)
 

@@ -1,0 +1,86 @@
+"""Warm start: short `dragoman` commands run in a process forked from a helper that has already
+loaded Dragoman, instead of loading it again (about 0.5 s of imports and the language model).
+
+How (a fork server, as Android's zygote or Ruby's Spring):
+- `helper`: started in the background by a `dragoman` command that found none, it loads the
+  command line's libraries and the language model, then waits on a Unix socket readable by this
+  user only. For each command it forks a child, which takes over the command's standard streams,
+  folder, environment, limits and signal settings, and runs the command exactly as a fresh process
+  would. It ends after IDLE_SECONDS without a command, or at once when a file it loaded changed
+  (an upgrade), so a command never runs stale code.
+- `client`: the `dragoman` command itself. It hands its command to the helper, passes the signals
+  it gets (Ctrl-C, SIGTERM, a hang-up, Ctrl-Z) on to the child, and ends as the child ends, with its
+  exit code. It dies, the child dies (as a command killed with `kill -9` does).
+- `context`: what a forked child must share with the command it runs, and what makes the helper
+  unusable for it (another user, cgroup, mount namespace, or limits it cannot take on): the command
+  then loads and runs itself, as without warm start.
+
+`serve` and `worker` always run in their own process: they run for long, and belong in the cgroup,
+limits and process tree their operator started them in. `DRAGOMAN_WARM_START=off` turns warm start
+off (and stops using a running helper).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+__all__ = ["IDLE_SECONDS", "enabled", "helper_folder", "socket_path"]
+
+IDLE_SECONDS = 600.0  # a helper without a command for this long ends (DRAGOMAN_WARM_START_IDLE)
+_OFF = {"0", "off", "false", "no"}
+_OWN_PROCESS = {"serve", "worker"}  # commands that never run in a forked child
+
+
+def enabled(arguments: list[str]) -> bool:
+    """Whether this command line may run warm: warm start is not turned off, and the command is one
+    that runs briefly (not `serve` or `worker`)."""
+    if os.environ.get("DRAGOMAN_WARM_START", "").strip().lower() in _OFF:
+        return False
+    command = next((argument for argument in arguments if not argument.startswith("-")), None)
+    return command not in _OWN_PROCESS
+
+
+def idle_seconds() -> float:
+    """How long a helper waits for a command before it ends: DRAGOMAN_WARM_START_IDLE, else IDLE_SECONDS."""
+    try:
+        return max(1.0, float(os.environ["DRAGOMAN_WARM_START_IDLE"]))
+    except (KeyError, ValueError):
+        return IDLE_SECONDS
+
+
+def helper_folder() -> str:
+    """The folder of this user's helpers: `$XDG_RUNTIME_DIR/dragoman`, else `/tmp/dragoman-<uid>`.
+    Created readable by this user only."""
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    if runtime and os.path.isabs(runtime):
+        return os.path.join(runtime, "dragoman")
+    return f"/tmp/dragoman-{os.getuid()}"  # noqa: S108  # checked to be this user's, mode 0700 (`private_folder`)
+
+
+def socket_path() -> str:
+    """The helper's socket for this Python and this installation of Dragoman: another virtualenv or
+    checkout has its own helper."""
+    import zlib
+
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    key = f"{os.path.realpath(sys.executable)}\0{package}\0{sys.version}"
+    return os.path.join(helper_folder(), f"warm-{zlib.crc32(key.encode()):08x}.sock")
+
+
+def private_folder(folder: str) -> bool:
+    """Make `folder` if missing (mode 0700); whether it is a real folder owned by this user that no
+    one else may enter (else no helper is used or started there)."""
+    import stat
+
+    try:
+        os.mkdir(folder, 0o700)
+    except FileExistsError:
+        pass
+    except OSError:
+        return False
+    try:
+        info = os.lstat(folder)
+    except OSError:
+        return False
+    return stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid() and not info.st_mode & 0o077

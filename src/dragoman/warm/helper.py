@@ -1,0 +1,360 @@
+"""The warm-start helper (`python -m dragoman.warm.helper`): a fork server for `dragoman` commands.
+
+It loads what commands load (the command line's libraries, SQLAlchemy, the formats, the engine's
+code and the language model), listens on `socket_path()`, and for each command:
+
+1. receives its context and descriptors (`context.capture`), and refuses it (`{"refused": why}`)
+   when a file it loaded has changed since (an upgrade: it then ends, and the next command starts a
+   fresh helper);
+2. forks a child, which takes the context over (`context.adopt`), says `{"started": pid}`, waits
+   for the command's go-ahead (a command interrupted meanwhile sends none, and nothing runs), and
+   runs the command as `dragoman.launcher.main` runs it in a fresh process; then it says
+   `{"exit": code}` and ends. It ends at once (SIGKILL, as a command's own process would with a
+   `kill -9`) when the command goes away;
+3. reaps the child, and says `{"signal": number}` if a signal ended it.
+
+Single-threaded, so that forking is safe. One helper per socket: a lock file, held for the helper's
+life, makes a second one started at the same moment end at once. It ends after `idle_seconds()`
+without a command or child, or on SIGTERM.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import selectors
+import signal
+import socket
+import struct
+import sys
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from dragoman.warm import helper_folder, idle_seconds, private_folder, socket_path
+
+__all__ = ["main", "serve_forever"]
+
+_HEADER = struct.Struct("!I")
+_MAX_REQUEST = 4 << 20  # bytes: arguments and environment
+_REQUEST_SECONDS = 5.0  # a command that connected sends its request in this time
+_GO_SECONDS = 10.0  # a child waits this long for the command's go-ahead
+_TICK_SECONDS = 0.5  # how often the helper looks at the time (idleness, SIGTERM)
+
+
+def main() -> None:
+    """Start unless a helper already runs on this socket; serve until idle."""
+    folder = helper_folder()
+    if not private_folder(folder):
+        return
+    path = socket_path()
+    lock = os.open(path + ".lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return  # another helper runs, or is starting
+    os.ftruncate(lock, 0)
+    os.write(lock, str(os.getpid()).encode())
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    _preload()
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    os.chmod(path, 0o600)
+    listener.listen(64)
+
+    def retire() -> None:
+        """Stop taking commands: the socket and the lock go now, so that a new helper can start
+        while this one's children end."""
+        with contextlib.suppress(OSError):
+            os.unlink(path)  # ours: the lock is held until here
+        listener.close()
+        os.close(lock)
+
+    serve_forever(listener, _loaded_files(), retire)
+
+
+def _preload() -> None:
+    """Import what commands use and load the language model: the work each command is spared."""
+    import click  # noqa: F401
+    import rich.console  # noqa: F401
+    import rich.progress  # noqa: F401
+    import sqlalchemy.dialects.sqlite  # noqa: F401
+    import typer  # noqa: F401
+
+    import dragoman.config  # noqa: F401
+    import dragoman.engines.apertium  # noqa: F401
+    import dragoman.formats.documents  # noqa: F401
+    import dragoman.planning  # noqa: F401
+    import dragoman.runner.pool  # noqa: F401
+    import dragoman.service  # noqa: F401
+    import dragoman.store.jobs  # noqa: F401
+    from dragoman import processes
+    from dragoman.config import load_settings
+    from dragoman.engines import detect
+    from dragoman.engines.apertium import derive_stages
+
+    # Work every command would do again, done once here. Anything that fails is done again, and
+    # reported, by the command that needs it.
+    with contextlib.suppress(Exception):
+        detect.preload_here()
+    with contextlib.suppress(Exception):
+        processes.find_tools()
+    with contextlib.suppress(Exception):
+        derive_stages(load_settings().apertium_modes_dir)
+    import dragoman.launcher  # noqa: F401  # the child runs it
+    import dragoman.warm.context  # noqa: F401
+    from dragoman.cli.app import build_commands_once
+
+    build_commands_once()
+
+
+def _loaded_files() -> dict[str, tuple[int, int]]:
+    """Every source file loaded, with its modification time and size: a change means an upgrade."""
+    files: dict[str, tuple[int, int]] = {}
+    for module in list(sys.modules.values()):
+        path = getattr(module, "__file__", None)
+        if not path:
+            continue
+        with contextlib.suppress(OSError):
+            info = os.stat(path)
+            files[path] = (info.st_mtime_ns, info.st_size)
+    return files
+
+
+def _changed(files: dict[str, tuple[int, int]]) -> bool:
+    for path, (mtime, size) in files.items():
+        try:
+            info = os.stat(path)
+        except OSError:
+            return True
+        if (info.st_mtime_ns, info.st_size) != (mtime, size):
+            return True
+    return False
+
+
+def serve_forever(
+    listener: socket.socket, files: dict[str, tuple[int, int]], retire: Callable[[], None]
+) -> None:
+    """Accept commands and reap children. Once idle for `idle_seconds()` (no command, no child), on
+    SIGTERM, or on finding itself out of date, it retires (`retire`: no more commands), and ends
+    when its children have."""
+    told_to_stop: list[int] = []
+    signal.signal(signal.SIGTERM, lambda number, _frame: told_to_stop.append(number))
+    selector = selectors.DefaultSelector()
+    selector.register(listener, selectors.EVENT_READ, None)
+    children: dict[int, socket.socket] = {}  # pid -> the command's connection
+    idle = idle_seconds()
+    taking = True
+    last_busy = time.monotonic()
+    while taking or children:
+        events = selector.select(timeout=_TICK_SECONDS)
+        for key, _mask in events:
+            if key.data is None:
+                started = _accept(listener, files) if taking else False
+                if started is None:
+                    taking = False  # out of date
+                elif started:
+                    pidfd, pid, connection = started
+                    children[pid] = connection
+                    selector.register(pidfd, selectors.EVENT_READ, pid)
+            else:
+                selector.unregister(key.fd)
+                _reap(key.data, key.fd, children.pop(key.data))
+        if children or events:
+            last_busy = time.monotonic()
+        if taking and (told_to_stop or time.monotonic() - last_busy >= idle):
+            taking = False
+        if not taking and listener.fileno() != -1:
+            selector.unregister(listener)
+            retire()
+    selector.close()
+
+
+def _accept(listener: socket.socket, files: dict[str, tuple[int, int]]) -> tuple[int, int, socket.socket] | None | bool:
+    """One command: a started child (pidfd, pid, connection); False if the request was unusable;
+    None if this helper is out of date (it refuses, and ends once its children have)."""
+    try:
+        connection, _address = listener.accept()
+    except OSError:
+        return False
+    try:
+        uid = struct.unpack("3i", connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12))[1]
+        if uid != os.getuid():
+            connection.close()
+            return False
+        connection.settimeout(_REQUEST_SECONDS)
+        context, fds = _receive(connection)
+    except (OSError, ValueError) as exc:
+        with contextlib.suppress(OSError):
+            _say(connection, {"refused": f"unreadable request ({exc})"})
+        connection.close()
+        return False
+    if _changed(files):
+        with contextlib.suppress(OSError):
+            _say(connection, {"refused": "Dragoman was upgraded: a new helper starts"})
+        for fd in fds:
+            os.close(fd)
+        connection.close()
+        return None
+    connection.settimeout(None)
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        _child(connection, context, fds, listener)
+    for fd in fds:
+        os.close(fd)
+    return os.pidfd_open(pid), pid, connection
+
+
+def _receive(connection: socket.socket) -> tuple[dict[str, Any], list[int]]:
+    data, fds, _flags, _address = socket.recv_fds(connection, 65536, 8)
+    if len(fds) != 4:
+        for fd in fds:
+            os.close(fd)
+        raise ValueError(f"{len(fds)} descriptors")
+    try:
+        while len(data) < _HEADER.size:
+            data += _recv_some(connection)
+        (length,) = _HEADER.unpack_from(data)
+        if length > _MAX_REQUEST:
+            raise ValueError("too large")
+        while len(data) < _HEADER.size + length:
+            data += _recv_some(connection)
+        return json.loads(data[_HEADER.size : _HEADER.size + length]), fds
+    except BaseException:
+        for fd in fds:
+            os.close(fd)
+        raise
+
+
+def _recv_some(connection: socket.socket) -> bytes:
+    chunk = connection.recv(65536)
+    if not chunk:
+        raise ValueError("the command went away")
+    return chunk
+
+
+def _say(connection: socket.socket, message: dict[str, Any]) -> None:
+    connection.sendall(json.dumps(message).encode() + b"\n")
+
+
+def _reap(pid: int, pidfd: int, connection: socket.socket) -> None:
+    with contextlib.suppress(ChildProcessError):
+        _pid, status = os.waitpid(pid, 0)
+        if os.WIFSIGNALED(status):
+            with contextlib.suppress(OSError):
+                _say(connection, {"signal": os.WTERMSIG(status)})
+    os.close(pidfd)
+    connection.close()
+
+
+def _child(
+    connection: socket.socket,
+    context: dict[str, Any],
+    fds: list[int],
+    listener: socket.socket,
+) -> None:
+    """Run one command in this forked child, then end the process (never returns)."""
+    code = 1
+    try:
+        listener.close()
+        _close_all_but({0, 1, 2, connection.fileno(), *fds})  # the lock, other commands' connections
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
+        code = _run_command(connection, context, fds)
+    except BaseException:  # noqa: BLE001  # nothing of the helper's may run in the child
+        with contextlib.suppress(BaseException):
+            import traceback
+
+            traceback.print_exc()
+    finally:
+        os._exit(code)
+
+
+def _close_all_but(kept: set[int]) -> None:
+    for name in os.listdir("/proc/self/fd"):
+        number = int(name)
+        if number not in kept:
+            with contextlib.suppress(OSError):
+                os.close(number)
+
+
+def _run_command(connection: socket.socket, context: dict[str, Any], fds: list[int]) -> int:
+    from dragoman import launcher
+    from dragoman.warm.context import Unusable, adopt
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # as a fresh process; `adopt` ignores it if the command did
+    try:
+        adopt(context, fds)
+    except Unusable as exc:
+        _say(connection, {"refused": str(exc)})
+        return 0
+    from dragoman.cli.app import reset_consoles
+
+    reset_consoles()  # made by the helper, for its own streams
+    if signal.getsignal(signal.SIGINT) != signal.SIG_IGN:
+        signal.signal(signal.SIGINT, launcher._note_press)  # a press passed on from the go-ahead is noted
+    _say(connection, {"started": os.getpid()})
+    connection.settimeout(_GO_SECONDS)
+    try:
+        go = connection.recv(1)
+    except OSError:
+        go = b""
+    if go != b"g":
+        return 0  # the command was interrupted, or went away: nothing ran
+    connection.settimeout(None)
+    threading.Thread(target=_die_with_the_command, args=(connection,), daemon=True).start()
+    code = _exit_code(launcher.run)
+    with contextlib.suppress(OSError):
+        _say(connection, {"exit": code})
+    return code
+
+
+def _die_with_the_command(connection: socket.socket) -> None:
+    """End this child when the command goes away (its end of the connection closes)."""
+    with contextlib.suppress(OSError):
+        while connection.recv(4096):
+            pass
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _exit_code(run: Any) -> int:
+    """Run the command as Python runs a program: its exit code; a traceback and 1 for an exception.
+    Then what Python does at exit: wait for the command's threads, run its exit handlers, flush."""
+    code = 0
+    try:
+        run()
+    except SystemExit as exc:
+        code = _system_exit_code(exc)
+    except BaseException:  # noqa: BLE001
+        sys.excepthook(*sys.exc_info())  # type: ignore[arg-type]
+        code = 1
+    with contextlib.suppress(BaseException):
+        threading._shutdown()  # type: ignore[attr-defined]  # as the interpreter does at exit
+    import atexit
+
+    with contextlib.suppress(BaseException):
+        atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(BaseException):
+            stream.flush()
+    return code
+
+
+def _system_exit_code(exc: SystemExit) -> int:
+    if exc.code is None:
+        return 0
+    if isinstance(exc.code, int):
+        return exc.code & 0xFF
+    with contextlib.suppress(BaseException):
+        print(exc.code, file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    main()
