@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from types import FrameType
     from typing import Any, TextIO
 
-__all__ = ["interrupted", "main", "take_over"]
+__all__ = ["interrupted", "interrupted_meanwhile", "main", "run", "take_over"]
 
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a command ended by Ctrl-C
 
@@ -215,7 +215,30 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
     global _interrupted
     _interrupted = True
     _ignore_ctrl_c()  # the command unwinds once, whatever its clean-up does
+    sys.unraisablehook = _raise_again
     raise KeyboardInterrupt
+
+
+def _raise_again(unraisable: Any) -> None:
+    """A Ctrl-C that landed where Python cannot raise it (a callback run while an object was freed,
+    such as the import system's): Python would print "Exception ignored" and a traceback, and the
+    command would go on as if no key had been pressed. It is raised again a moment later (SIGALRM in
+    5 ms: by then the command is back in code that can raise it; if not, this happens again)."""
+    if not isinstance(unraisable.exc_value, KeyboardInterrupt):
+        sys.__unraisablehook__(unraisable)
+        return
+    _signal.signal(_signal.SIGALRM, _interrupt_again)
+    _signal.setitimer(_signal.ITIMER_REAL, 0.005)
+
+
+def _interrupt_again(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def interrupted_meanwhile() -> bool:
+    """Whether a Ctrl-C interrupted the command (`take_over`): an error it ends with now is the
+    interruption's doing (a database call cut short), and is not the command's to report."""
+    return _interrupted
 
 
 def _ignore_ctrl_c() -> None:

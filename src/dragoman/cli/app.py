@@ -99,7 +99,13 @@ def build_commands_once() -> None:
 
 
 def fail(exc: ServiceError, hint: str | None = None) -> typer.Exit:
-    """Print the error (and a hint on what to do) on stderr; the exit that ends the command."""
+    """Print the error (and a hint on what to do) on stderr; the exit that ends the command. After a
+    Ctrl-C interrupted the command, the error is the interruption's (a database call cut short, say):
+    nothing is printed, and the exit is 130, as the interruption's (the launcher says `interrupted`)."""
+    from dragoman.launcher import interrupted_meanwhile
+
+    if interrupted_meanwhile():
+        return typer.Exit(EXIT_CANCELLED_HERE)
     message = exc.message if hint is None else f"{exc.message}\n{hint}"
     errors.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
     return typer.Exit(next(code for kind, code in _EXIT_CODES if isinstance(exc, kind)))

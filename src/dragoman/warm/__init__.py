@@ -59,13 +59,31 @@ def helper_folder() -> str:
 
 
 def socket_path() -> str:
-    """The helper's socket for this Python and this installation of Dragoman: another virtualenv or
-    checkout has its own helper."""
+    """The helper's socket for this Python, this installation of Dragoman, and this process's
+    cgroup and namespaces: another virtualenv or checkout has its own helper, and so has a command
+    in another cgroup (a terminal tab's own scope, `systemd-run --scope`, a container), so that its
+    child runs in the command's cgroup, under its resource controls."""
     import zlib
 
     package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    key = f"{os.path.realpath(sys.executable)}\0{package}\0{sys.version}"
+    key = "\0".join([os.path.realpath(sys.executable), package, sys.version, *_placement()])
     return os.path.join(helper_folder(), f"warm-{zlib.crc32(key.encode()):08x}.sock")
+
+
+def _placement() -> list[str]:
+    """This process's cgroup, mount and process namespaces ("" where Linux does not say)."""
+    placement = []
+    try:
+        with open("/proc/self/cgroup") as file:
+            placement.append(file.read())
+    except OSError:
+        placement.append("")
+    for kind in ("mnt", "pid"):
+        try:
+            placement.append(os.readlink(f"/proc/self/ns/{kind}"))
+        except OSError:
+            placement.append("")
+    return placement
 
 
 def private_folder(folder: str) -> bool:

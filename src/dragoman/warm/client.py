@@ -175,7 +175,9 @@ def start_helper() -> None:
     try:
         os.posix_spawn(
             sys.executable,
-            [sys.executable, "-P", "-m", "dragoman.warm.helper"],
+            # -c, as the `dragoman` script runs: the child's __main__ is then a command's (click names
+            # the program from it: `python -m ...` would show in its usage lines)
+            [sys.executable, "-P", "-c", "from dragoman.warm.helper import main; main()"],
             os.environ,
             file_actions=[
                 (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),

@@ -1,4 +1,4 @@
-"""The warm-start helper (`python -m dragoman.warm.helper`): a fork server for `dragoman` commands.
+"""The warm-start helper (`dragoman.warm.client.start_helper` starts it): a fork server for `dragoman` commands.
 
 It loads what commands load (the command line's libraries, SQLAlchemy, the formats, the engine's
 code and the language model), listens on `socket_path()`, and for each command:
@@ -60,6 +60,7 @@ def main() -> None:
     os.write(lock, str(os.getpid()).encode())
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    os.chdir("/")  # not the first command's folder: it stays unmountable and removable
     _preload()
     with contextlib.suppress(FileNotFoundError):
         os.unlink(path)
@@ -81,7 +82,6 @@ def main() -> None:
 
 def _preload() -> None:
     """Import what commands use and load the language model: the work each command is spared."""
-    import click  # noqa: F401
     import rich.console  # noqa: F401
     import rich.progress  # noqa: F401
     import sqlalchemy.dialects.sqlite  # noqa: F401

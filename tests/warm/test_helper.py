@@ -1,0 +1,194 @@
+"""Warm start end to end: real `dragoman` commands, a real helper, real signals (`dragoman.warm`)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pexpect
+import pytest
+
+from dragoman.warm import enabled
+from tests.conftest import end_helpers, write_documents
+from tests.processes import DRAGOMAN, environment
+
+SOURCE_FILE = Path(__file__).parents[2] / "src" / "dragoman" / "cpus.py"  # one file every helper has loaded
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """A store, documents, and a runtime folder of this test's own: its own helper, ended after it."""
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "run").mkdir()
+    yield environment(tmp_path / "data", [tmp_path / "docs"], XDG_RUNTIME_DIR=str(tmp_path / "run"))
+    end_helpers(tmp_path / "run" / "dragoman")
+
+
+def run(env: dict[str, str], *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([DRAGOMAN, *args], env={**env, **extra}, capture_output=True, text=True, timeout=120)
+
+
+def helper_pid(env: dict[str, str], timeout: float = 60.0) -> int:
+    """The pid of the helper once it takes commands (started by a first command if none runs)."""
+    folder = Path(env["XDG_RUNTIME_DIR"]) / "dragoman"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for path in folder.glob("*.sock"):
+            with socket.socket(socket.AF_UNIX) as probe:
+                try:
+                    probe.connect(str(path))
+                except OSError:
+                    continue
+            return int(path.with_name(path.name + ".lock").read_text())
+        if not folder.exists():
+            run(env, "languages")
+        time.sleep(0.05)
+    raise AssertionError("no helper took commands")
+
+
+def children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def wait_until(predicate, what: str, timeout: float = 60.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not reached: {what}")
+        time.sleep(0.02)
+
+
+def test_a_command_runs_in_a_child_of_the_helper_and_says_and_ends_as_it_would_alone(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    helper = helper_pid(env)
+    write_documents(tmp_path / "docs" / "in", count=10)
+    with subprocess.Popen(
+        [DRAGOMAN, "translate", str(tmp_path / "docs" / "in"), "--to", "es", "--out", str(tmp_path / "docs" / "out")],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as command:
+        wait_until(lambda: children(helper) or command.poll() is not None, "the helper forks the command's child")
+        assert children(helper), "the command did not run in the helper"
+        out, err = command.communicate(timeout=120)
+    assert command.returncode == 0, out + err
+    assert len(list((tmp_path / "docs" / "out" / "es").iterdir())) == 30
+    # the same words and exit codes as a command run in its own process
+    for args in (["languages", "--json"], ["jobs", "show", "nosuchjob"], ["translate", "x.txt", "--to", "es"]):
+        warm, alone = run(env, *args), run(env, *args, DRAGOMAN_WARM_START="off")
+        assert (warm.returncode, warm.stdout, warm.stderr) == (alone.returncode, alone.stdout, alone.stderr), args
+    assert helper_pid(env) == helper  # the same helper served them all
+
+
+def test_killing_the_command_ends_the_child_that_runs_it_and_its_processes(tmp_path: Path, env: dict[str, str]) -> None:
+    helper = helper_pid(env)
+    write_documents(tmp_path / "docs" / "in", count=30)
+    command = subprocess.Popen(
+        [DRAGOMAN, "translate", str(tmp_path / "docs" / "in"), "--to", "es", "--out", str(tmp_path / "docs" / "out")],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    wait_until(lambda: children(helper) and children(children(helper)[0]), "the child starts its processes")
+    (child,) = children(helper)
+    its_processes = children(child)
+    command.kill()  # kill -9: no chance to pass anything on
+    command.wait()
+    wait_until(lambda: not alive(child), "the child ends with its command", timeout=10)
+    wait_until(lambda: not any(alive(pid) for pid in its_processes), "its pipelines and converters end", timeout=10)
+    assert alive(helper)
+
+
+def test_ctrl_z_in_a_shell_stops_the_child_too_and_fg_resumes_it(tmp_path: Path, env: dict[str, str]) -> None:
+    helper = helper_pid(env)
+    write_documents(tmp_path / "docs" / "in", count=20)
+    shell = pexpect.spawn("bash", ["--norc", "--noprofile", "-i"], env={**env, "PS1": "$ "}, encoding="utf-8", timeout=120)
+    shell.expect_exact("$ ")
+    shell.sendline(f"{DRAGOMAN} translate {tmp_path / 'docs' / 'in'} --to es --out {tmp_path / 'docs' / 'out'}")
+    shell.expect("document translation")
+    (child,) = children(helper)
+    shell.sendcontrol("z")  # the terminal's SIGTSTP, to the job's process group
+    shell.expect("Stopped")
+    assert state(child) == "T"  # stopped with its command, not translating behind the shell's prompt
+    time.sleep(0.5)
+    assert state(child) == "T"
+    shell.sendline("fg")
+    shell.expect("characters billed")
+    shell.expect_exact("$ ")
+    shell.sendline("echo rc=$?")
+    shell.expect(r"rc=(\d+)")
+    assert shell.match.group(1) == "0"
+    shell.sendline("exit")
+    shell.expect(pexpect.EOF)
+    assert len(list((tmp_path / "docs" / "out" / "es").iterdir())) == 60
+
+
+def state(pid: int) -> str:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+
+
+def test_a_helper_whose_code_changed_hands_over_to_a_new_one(tmp_path: Path, env: dict[str, str]) -> None:
+    old = helper_pid(env)
+    (tmp_path / "docs" / "a.txt").write_text("The cat is black.\n")
+    before = SOURCE_FILE.stat()
+    try:
+        os.utime(SOURCE_FILE, ns=(before.st_atime_ns, before.st_mtime_ns + 1_000_000_000))  # as an upgrade does
+        done = run(env, "translate", str(tmp_path / "docs" / "a.txt"), "--to", "es", "--out", str(tmp_path / "docs" / "o"))
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert (tmp_path / "docs" / "o" / "es" / "a.txt").read_text() == "El gato es negro.\n"
+        wait_until(lambda: not alive(old), "the old helper ends", timeout=20)
+        assert helper_pid(env) != old  # the command started a new one
+    finally:
+        os.utime(SOURCE_FILE, ns=(before.st_atime_ns, before.st_mtime_ns))
+
+
+def test_an_idle_helper_ends_and_off_starts_none(tmp_path: Path, env: dict[str, str]) -> None:
+    idle = {**env, "DRAGOMAN_WARM_START_IDLE": "1"}
+    helper = helper_pid(idle)
+    wait_until(lambda: not alive(helper), "an idle helper ends", timeout=20)
+    assert not list((tmp_path / "run" / "dragoman").glob("*.sock"))
+    assert run(env, "languages", DRAGOMAN_WARM_START="off").returncode == 0
+    time.sleep(1)
+    assert not list((tmp_path / "run" / "dragoman").glob("*.sock"))
+
+
+def test_commands_at_once_each_get_a_child_of_their_own(tmp_path: Path, env: dict[str, str]) -> None:
+    helper_pid(env)
+    (tmp_path / "docs" / "a.txt").write_text("I like dogs.\n")
+    commands = [
+        subprocess.Popen(
+            [DRAGOMAN, "translate", str(tmp_path / "docs" / "a.txt"), "--to", "es", "--out", str(tmp_path / "docs" / f"o{n}")],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for n in range(4)
+    ]
+    for command in commands:
+        out, _ = command.communicate(timeout=120)
+        assert command.returncode == 0, out
+    assert {(tmp_path / "docs" / f"o{n}" / "es" / "a.txt").read_text() for n in range(4)} == {"Me gustan los perros.\n"}
+
+
+def test_serve_and_worker_always_run_in_their_own_process() -> None:
+    assert not enabled(["serve", "--port", "8080"]) and not enabled(["worker"])
+    assert enabled(["translate", "a.txt", "--to", "es"]) and enabled(["jobs", "list"])
