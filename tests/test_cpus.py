@@ -12,7 +12,7 @@ import dragoman.config
 from dragoman.config import MAX_WORKERS, Settings
 
 
-def test_a_process_bound_to_one_processor_runs_two_tasks_at_once() -> None:
+def test_a_process_bound_to_one_processor_runs_three_tasks_at_once() -> None:
     # Red team 16: os.cpu_count() counts the machine's processors, not those a `taskset` or a
     # container's cpuset leaves the process.
     done = subprocess.run(
@@ -24,12 +24,12 @@ def test_a_process_bound_to_one_processor_runs_two_tasks_at_once() -> None:
         timeout=60,
         check=True,
     )
-    assert done.stdout.strip() == "2"
+    assert done.stdout.strip() == "3"
 
 
 def test_a_machine_with_more_processors_than_the_maximum_starts_at_the_maximum(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # Red team 16: with 256 processors, processors + 1 broke every command ("DRAGOMAN_WORKERS ... <= 256").
+    # Red team 16: with 256 processors, processors + 1 (then) broke every command ("DRAGOMAN_WORKERS ... <= 256").
     monkeypatch.setattr(dragoman.config, "available_cpus", lambda: 300)
     assert Settings().workers == MAX_WORKERS

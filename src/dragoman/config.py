@@ -124,10 +124,11 @@ class Settings(BaseSettings):
     roots: Annotated[list[Path], NoDecode] = Field(
         default_factory=_default_roots, description="Folders documents may be read from and written to."
     )
-    # One more task at a time than cores: a task waits on the engine's shared pipelines and on disk
-    # writes for much of its time, and with one task per core the pipelines went idle between
-    # documents (bench/cli.py: 0.82 of raw apertium with 2 tasks on 2 cores, 0.86-0.90 with 3).
-    workers: int = Field(default_factory=lambda: min(available_cpus() + 1, MAX_WORKERS), ge=1, le=MAX_WORKERS)
+    # Three tasks at a time per core: an engine pipeline's dozen stages stay busy only with several
+    # documents in flight, and a task spends much of its time reading, writing and committing, when
+    # it has none there (1 MB job, 2 cores: 0.82 of raw apertium with 2 tasks, 0.85-0.87 with 3,
+    # 0.87-0.90 with 6: bench/throughput.py, bench/cli.py).
+    workers: int = Field(default_factory=lambda: min(3 * available_cpus(), MAX_WORKERS), ge=1, le=MAX_WORKERS)
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
     apertium_modes_dir: Path = Path("/usr/share/apertium/modes")
