@@ -115,6 +115,19 @@ def test_killing_the_command_ends_the_child_that_runs_it_and_its_processes(tmp_p
     wait_until(lambda: not alive(child), "the child ends with its command", timeout=10)
     wait_until(lambda: not any(alive(pid) for pid in its_processes), "its pipelines and converters end", timeout=10)
     assert alive(helper)
+    # And when its child was stopped (Ctrl-Z, then `kill -9 %1`): the helper ends the child itself
+    command = subprocess.Popen(
+        [DRAGOMAN, "translate", str(tmp_path / "docs" / "in"), "--to", "ca", "--out", str(tmp_path / "docs" / "out")],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    wait_until(lambda: bool(children(helper)), "the second command's child starts")
+    (child,) = children(helper)
+    os.kill(child, signal.SIGSTOP)
+    command.kill()
+    command.wait()
+    wait_until(lambda: not alive(child), "the stopped child ends with its command", timeout=10)
 
 
 def test_ctrl_z_in_a_shell_stops_the_child_too_and_fg_resumes_it(tmp_path: Path, env: dict[str, str]) -> None:

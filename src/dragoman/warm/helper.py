@@ -32,6 +32,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from dragoman.warm import helper_folder, idle_seconds, private_folder, socket_path
@@ -138,17 +139,29 @@ def _changed(files: dict[str, tuple[int, int]]) -> bool:
     return False
 
 
+@dataclass
+class _Child:
+    """A command's child: its pid and pidfd, the command's connection, and a pidfd on the command
+    itself (the process at the other end of the connection)."""
+
+    pid: int
+    pidfd: int
+    connection: socket.socket
+    command: int | None
+
+
 def serve_forever(
     listener: socket.socket, files: dict[str, tuple[int, int]], retire: Callable[[], None]
 ) -> None:
     """Accept commands and reap children. Once idle for `idle_seconds()` (no command, no child), on
     SIGTERM, or on finding itself out of date, it retires (`retire`: no more commands), and ends
-    when its children have."""
+    when its children have. A command that ends (killed, even while stopped by Ctrl-Z) takes its
+    child with it: SIGKILL, as its own process would have died."""
     told_to_stop: list[int] = []
     signal.signal(signal.SIGTERM, lambda number, _frame: told_to_stop.append(number))
     selector = selectors.DefaultSelector()
     selector.register(listener, selectors.EVENT_READ, None)
-    children: dict[int, socket.socket] = {}  # pid -> the command's connection
+    children: dict[int, _Child] = {}  # by pid
     idle = idle_seconds()
     taking = True
     last_busy = time.monotonic()
@@ -160,12 +173,26 @@ def serve_forever(
                 if started is None:
                     taking = False  # out of date
                 elif started:
-                    pidfd, pid, connection = started
-                    children[pid] = connection
-                    selector.register(pidfd, selectors.EVENT_READ, pid)
-            else:
+                    children[started.pid] = started
+                    selector.register(started.pidfd, selectors.EVENT_READ, ("child", started.pid))
+                    if started.command is not None:
+                        selector.register(started.command, selectors.EVENT_READ, ("command", started.pid))
+                continue
+            what, pid = key.data
+            child = children.get(pid)
+            if child is None:
+                continue
+            if what == "command":  # the command ended before its child
                 selector.unregister(key.fd)
-                _reap(key.data, key.fd, children.pop(key.data))
+                with contextlib.suppress(OSError):
+                    signal.pidfd_send_signal(child.pidfd, signal.SIGKILL)
+                continue
+            del children[pid]
+            selector.unregister(child.pidfd)
+            if child.command is not None:
+                with contextlib.suppress(KeyError, ValueError):
+                    selector.unregister(child.command)
+            _reap(child)
         if children or events:
             last_busy = time.monotonic()
         if taking and (told_to_stop or time.monotonic() - last_busy >= idle):
@@ -176,15 +203,15 @@ def serve_forever(
     selector.close()
 
 
-def _accept(listener: socket.socket, files: dict[str, tuple[int, int]]) -> tuple[int, int, socket.socket] | None | bool:
-    """One command: a started child (pidfd, pid, connection); False if the request was unusable;
-    None if this helper is out of date (it refuses, and ends once its children have)."""
+def _accept(listener: socket.socket, files: dict[str, tuple[int, int]]) -> _Child | None | bool:
+    """One command: its started child; False if the request was unusable; None if this helper is
+    out of date (it refuses, and ends once its children have)."""
     try:
         connection, _address = listener.accept()
     except OSError:
         return False
     try:
-        uid = struct.unpack("3i", connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12))[1]
+        command, uid, _gid = struct.unpack("3i", connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12))
         if uid != os.getuid():
             connection.close()
             return False
@@ -202,13 +229,17 @@ def _accept(listener: socket.socket, files: dict[str, tuple[int, int]]) -> tuple
             os.close(fd)
         connection.close()
         return None
+    try:
+        watched: int | None = os.pidfd_open(command)
+    except OSError:  # gone already: its child sees the connection closed and ends
+        watched = None
     connection.settimeout(None)
     pid = os.fork()
     if pid == 0:  # the child: never returns
         _child(connection, context, fds, listener)
     for fd in fds:
         os.close(fd)
-    return os.pidfd_open(pid), pid, connection
+    return _Child(pid, os.pidfd_open(pid), connection, watched)
 
 
 def _receive(connection: socket.socket) -> tuple[dict[str, Any], list[int]]:
@@ -243,14 +274,16 @@ def _say(connection: socket.socket, message: dict[str, Any]) -> None:
     connection.sendall(json.dumps(message).encode() + b"\n")
 
 
-def _reap(pid: int, pidfd: int, connection: socket.socket) -> None:
+def _reap(child: _Child) -> None:
     with contextlib.suppress(ChildProcessError):
-        _pid, status = os.waitpid(pid, 0)
+        _pid, status = os.waitpid(child.pid, 0)
         if os.WIFSIGNALED(status):
             with contextlib.suppress(OSError):
-                _say(connection, {"signal": os.WTERMSIG(status)})
-    os.close(pidfd)
-    connection.close()
+                _say(child.connection, {"signal": os.WTERMSIG(status)})
+    os.close(child.pidfd)
+    if child.command is not None:
+        os.close(child.command)
+    child.connection.close()
 
 
 def _child(
