@@ -15,6 +15,7 @@ paired ratios, so a noisy neighbour on this shared machine hurts both sides of a
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -109,7 +110,8 @@ def measure(root: Path, note: Path, *, warm: bool) -> tuple[float, float]:
     for round_number in range(ROUNDS):
         raw_job.append(raw_apertium_seconds(joined))
         cli_job.append(run_cli(root, folder, root / f"j{label}{round_number}", warm=warm))
-    job_ratio = paired(f"250 documents, {characters:,} characters ({label})", raw_job, cli_job, per_character=characters)
+    label = f"250 documents, {characters:,} characters ({label})"
+    job_ratio = paired(label, raw_job, cli_job, per_character=characters)
     return sentence_ratio, job_ratio
 
 
@@ -130,10 +132,8 @@ def wait_for_the_helper(folder: Path, timeout: float = 60.0) -> None:
 
 def end_helpers(folder: Path) -> None:
     for lock in folder.glob("*.lock"):
-        try:
+        with contextlib.suppress(ValueError, OSError):
             os.kill(int(lock.read_text()), signal.SIGTERM)
-        except (ValueError, OSError):
-            pass
 
 
 def _seconds(times: list[float]) -> str:

@@ -133,7 +133,9 @@ def test_killing_the_command_ends_the_child_that_runs_it_and_its_processes(tmp_p
 def test_ctrl_z_in_a_shell_stops_the_child_too_and_fg_resumes_it(tmp_path: Path, env: dict[str, str]) -> None:
     helper = helper_pid(env)
     write_documents(tmp_path / "docs" / "in", count=20)
-    shell = pexpect.spawn("bash", ["--norc", "--noprofile", "-i"], env={**env, "PS1": "$ "}, encoding="utf-8", timeout=120)
+    shell = pexpect.spawn(
+        "bash", ["--norc", "--noprofile", "-i"], env={**env, "PS1": "$ "}, encoding="utf-8", timeout=120
+    )
     shell.expect_exact("$ ")
     shell.sendline(f"{DRAGOMAN} translate {tmp_path / 'docs' / 'in'} --to es --out {tmp_path / 'docs' / 'out'}")
     shell.expect("document translation")
@@ -164,7 +166,8 @@ def test_a_helper_whose_code_changed_hands_over_to_a_new_one(tmp_path: Path, env
     before = SOURCE_FILE.stat()
     try:
         os.utime(SOURCE_FILE, ns=(before.st_atime_ns, before.st_mtime_ns + 1_000_000_000))  # as an upgrade does
-        done = run(env, "translate", str(tmp_path / "docs" / "a.txt"), "--to", "es", "--out", str(tmp_path / "docs" / "o"))
+        docs = tmp_path / "docs"
+        done = run(env, "translate", str(docs / "a.txt"), "--to", "es", "--out", str(docs / "o"))
         assert done.returncode == 0, done.stdout + done.stderr
         assert (tmp_path / "docs" / "o" / "es" / "a.txt").read_text() == "El gato es negro.\n"
         wait_until(lambda: not alive(old), "the old helper ends", timeout=20)
@@ -188,7 +191,7 @@ def test_commands_at_once_each_get_a_child_of_their_own(tmp_path: Path, env: dic
     (tmp_path / "docs" / "a.txt").write_text("I like dogs.\n")
     commands = [
         subprocess.Popen(
-            [DRAGOMAN, "translate", str(tmp_path / "docs" / "a.txt"), "--to", "es", "--out", str(tmp_path / "docs" / f"o{n}")],
+            [DRAGOMAN, "translate", str(tmp_path / "docs/a.txt"), "--to", "es", "--out", str(tmp_path / f"docs/o{n}")],
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,

@@ -94,7 +94,7 @@ def build_commands_once() -> None:
             command = built[id(instance)] = build(instance)
         return command
 
-    typer_main.get_command = get_command
+    typer_main.get_command = get_command  # type: ignore[assignment]  # click's Command, from typer's own
     get_command(app)
 
 

@@ -10,7 +10,6 @@ import typer
 
 from dragoman.cli.app import app, errors, fail
 from dragoman.cli.serve import LogFormat, LogLevel
-from dragoman.cpus import available_cpus
 from dragoman.errors import ServiceError
 
 __all__ = ["worker"]
@@ -20,7 +19,12 @@ __all__ = ["worker"]
 def worker(
     concurrency: Annotated[
         int | None,
-        typer.Option(help="Tasks run at a time (default: one per core).", min=1, max=256, metavar="N"),
+        typer.Option(
+            help="Tasks run at a time (default: DRAGOMAN_WORKERS, three per core, as `dragoman serve`).",
+            min=1,
+            max=256,
+            metavar="N",
+        ),
     ] = None,
     queue: Annotated[
         list[str] | None,
@@ -60,7 +64,7 @@ def worker(
         service = Dragoman.from_settings(settings)
     except ServiceError as exc:
         raise fail(exc) from None
-    count = concurrency or available_cpus()
+    count = concurrency or settings.workers
     queues = [name.strip().lower() for name in queue or []]
     known = sorted(f"{pair.source}-{pair.target}" for pair in service.engine.languages())
     unknown = unserved_queues(queues, service.engine.languages())

@@ -75,7 +75,8 @@ class InProcessRunner:
         self._running: dict[str, TaskContext] = {}
         self._lock = threading.Lock()
         self._wake = threading.Condition()
-        self._wakes = 0  # how many times `wake` was called: a worker that looked for work before a wake does not sleep through it
+        # How many times `wake` was called: a worker that looked for work before a wake does not sleep through it.
+        self._wakes = 0
         self._progressed = threading.Condition()  # notified whenever a task's outcome is recorded
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []

@@ -17,6 +17,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
     from types import FrameType
+    from typing import Any
 
 __all__ = ["INTERRUPTED", "RUN_HERE", "helper_ready", "run", "start_helper"]
 
@@ -78,7 +79,7 @@ def run(pressed: Callable[[], bool]) -> int | str | None:
 
 
 def _peer_uid(connection: socket.socket) -> int:
-    return struct.unpack("3i", connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12))[1]
+    return int(struct.unpack("3i", connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12))[1])
 
 
 class _Lines:
@@ -88,14 +89,15 @@ class _Lines:
         self._connection = connection
         self._buffer = b""
 
-    def next(self) -> dict | None:
+    def next(self) -> dict[str, Any] | None:
         while b"\n" not in self._buffer:
             chunk = self._connection.recv(4096)
             if not chunk:
                 return None
             self._buffer += chunk
         line, self._buffer = self._buffer.split(b"\n", 1)
-        return json.loads(line)
+        message: dict[str, Any] = json.loads(line)
+        return message
 
 
 def _follow(connection: socket.socket, reply: _Lines, pid: int, pressed: Callable[[], bool]) -> int | str | None:
@@ -153,7 +155,7 @@ class _Forwarder:
             _signal.signal(number, previous)
 
     def _send(self, number: int) -> None:
-        try:
+        try:  # noqa: SIM105  # contextlib is not loaded for this: the command's own start-up counts
             _signal.pidfd_send_signal(self._child, number)
         except OSError:  # it has ended
             pass
@@ -172,7 +174,7 @@ class _Forwarder:
 def start_helper() -> None:
     """Start a helper in the background for the commands to come (its own session, no terminal, its
     output nowhere): one that is starting or running already makes it end at once."""
-    try:
+    try:  # noqa: SIM105  # as above
         os.posix_spawn(
             sys.executable,
             # -c, as the `dragoman` script runs: the child's __main__ is then a command's (click names

@@ -49,9 +49,7 @@ def _limits() -> dict[str, list[int]]:
     import resource
 
     return {
-        name: list(resource.getrlimit(getattr(resource, name)))
-        for name in dir(resource)
-        if name.startswith("RLIMIT_")
+        name: list(resource.getrlimit(getattr(resource, name))) for name in dir(resource) if name.startswith("RLIMIT_")
     }
 
 
@@ -176,19 +174,10 @@ def _take_streams(streams: list[dict[str, Any]]) -> None:
     import io
 
     def text(number: int, spec: dict[str, Any], mode: str) -> io.TextIOWrapper:
-        raw = io.FileIO(number, mode, closefd=False)
-        terminal = raw.isatty()
-        if mode == "r":
-            buffered: io.BufferedIOBase = io.BufferedReader(raw)
-        else:
-            buffered = io.BufferedWriter(raw)
-        return io.TextIOWrapper(
-            buffered,
-            encoding=spec["encoding"],
-            errors=spec["errors"],
-            line_buffering=number == 2 or (mode == "w" and terminal),
-            write_through=number == 2,
-        )
+        stream = open(number, mode, encoding=spec["encoding"], errors=spec["errors"], closefd=False)  # noqa: SIM115
+        assert isinstance(stream, io.TextIOWrapper)
+        stream.reconfigure(line_buffering=number == 2 or (mode == "w" and stream.isatty()), write_through=number == 2)
+        return stream
 
     stdin, stdout, stderr = streams
     sys.stdin = sys.__stdin__ = text(0, stdin, "r")  # type: ignore[misc]

@@ -33,7 +33,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from dragoman.warm import helper_folder, idle_seconds, private_folder, socket_path
 
@@ -150,9 +150,7 @@ class _Child:
     command: int | None
 
 
-def serve_forever(
-    listener: socket.socket, files: dict[str, tuple[int, int]], retire: Callable[[], None]
-) -> None:
+def serve_forever(listener: socket.socket, files: dict[str, tuple[int, int]], retire: Callable[[], None]) -> None:
     """Accept commands and reap children. Once idle for `idle_seconds()` (no command, no child), on
     SIGTERM, or on finding itself out of date, it retires (`retire`: no more commands), and ends
     when its children have. A command that ends (killed, even while stopped by Ctrl-Z) takes its
@@ -172,7 +170,7 @@ def serve_forever(
                 started = _accept(listener, files) if taking else False
                 if started is None:
                     taking = False  # out of date
-                elif started:
+                elif isinstance(started, _Child):
                     children[started.pid] = started
                     selector.register(started.pidfd, selectors.EVENT_READ, ("child", started.pid))
                     if started.command is not None:
@@ -203,7 +201,7 @@ def serve_forever(
     selector.close()
 
 
-def _accept(listener: socket.socket, files: dict[str, tuple[int, int]]) -> _Child | None | bool:
+def _accept(listener: socket.socket, files: dict[str, tuple[int, int]]) -> _Child | None | Literal[False]:
     """One command: its started child; False if the request was unusable; None if this helper is
     out of date (it refuses, and ends once its children have)."""
     try:
@@ -321,7 +319,7 @@ def _run_command(connection: socket.socket, context: dict[str, Any], fds: list[i
     from dragoman import launcher
     from dragoman.warm.context import Unusable, adopt
 
-    signal.signal(signal.SIGINT, signal.default_int_handler)  # as a fresh process; `adopt` ignores it if the command did
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # as a fresh process's; `adopt` ignores it if need be
     try:
         adopt(context, fds)
     except Unusable as exc:
@@ -365,7 +363,7 @@ def _exit_code(run: Any) -> int:
     except SystemExit as exc:
         code = _system_exit_code(exc)
     except BaseException:  # noqa: BLE001
-        sys.excepthook(*sys.exc_info())  # type: ignore[arg-type]
+        sys.excepthook(*sys.exc_info())
         code = 1
     with contextlib.suppress(BaseException):
         threading._shutdown()  # type: ignore[attr-defined]  # as the interpreter does at exit
