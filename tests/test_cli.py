@@ -109,6 +109,7 @@ def test_languages_lists_installed_pairs(env: dict[str, str]) -> None:
         (["translate", "{docs}/a.txt", "--to", "es", "--out", ""], ["--out is empty"]),
         (["translate", "{docs}/a.txt", "--to", "", "--out", "{docs}/out"], ["name at least one target language"]),
         (["jobs", "show", ""], ["the job id is empty"]),
+        (["connector", "jobs", "show", ""], ["the connector job id is empty"]),  # exit 3 before: "not found"
     ],
 )
 def test_bad_input_is_a_clear_error_that_says_what_to_do_and_creates_nothing(

@@ -236,8 +236,11 @@ def entities_export(
 
 
 def _job_id(connector: Connector, text: str) -> str:
-    """The id of the job `text` names, whole or by a prefix. Raises NotFound, Invalid."""
+    """The id of the job `text` names, whole or by a prefix. Raises NotFound, Invalid (an empty id,
+    as `dragoman jobs show ""`: exit 2)."""
     given = text.strip()
+    if not given:
+        raise Invalid("the connector job id is empty: give a job's id, or 8 or more of its first characters")
     try:
         return connector.store.job(_tenant(), given).id
     except NotFound:
