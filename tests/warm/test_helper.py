@@ -142,7 +142,8 @@ def test_ctrl_z_in_a_shell_stops_the_child_too_and_fg_resumes_it(tmp_path: Path,
     (child,) = children(helper)
     shell.sendcontrol("z")  # the terminal's SIGTSTP, to the job's process group
     shell.expect("Stopped")
-    assert state(child) == "T"  # stopped with its command, not translating behind the shell's prompt
+    # stopped with its command (a moment later: every thread stops), not translating behind the prompt
+    wait_until(lambda: state(child) == "T", "the child stops", timeout=5)
     time.sleep(0.5)
     assert state(child) == "T"
     shell.sendline("fg")
@@ -208,3 +209,84 @@ def test_commands_at_once_each_get_a_child_of_their_own(tmp_path: Path, env: dic
 def test_serve_and_worker_always_run_in_their_own_process() -> None:
     assert not enabled(["serve", "--port", "8080"]) and not enabled(["worker"])
     assert enabled(["translate", "a.txt", "--to", "es"]) and enabled(["jobs", "list"])
+
+
+def helpers(env: dict[str, str]) -> dict[str, int]:
+    """Socket name -> pid of each helper that takes commands now."""
+    found = {}
+    for path in (Path(env["XDG_RUNTIME_DIR"]) / "dragoman").glob("*.sock"):
+        with socket.socket(socket.AF_UNIX) as probe:
+            try:
+                probe.connect(str(path))
+            except OSError:
+                continue
+        found[path.name] = int(path.with_name(path.name + ".lock").read_text())
+    return found
+
+
+def test_the_helper_keeps_nothing_the_first_command_had_open(tmp_path: Path, env: dict[str, str]) -> None:
+    # Red team 19: `flock -n lock dragoman ...` left the lock held by the helper for 10 minutes, and
+    # `{ dragoman languages 3>&1 >/dev/null; } | cat` waited as long for the end of its pipe.
+    reader, writer = os.pipe()
+    started = time.monotonic()
+    subprocess.run([DRAGOMAN, "languages"], env=env, stdout=subprocess.DEVNULL, pass_fds=[writer], timeout=60)
+    os.close(writer)
+    helper_pid(env)  # the command started a helper, which is running now
+    assert os.read(reader, 1) == b""  # end of the pipe: no one else holds it
+    assert time.monotonic() - started < 30
+    os.close(reader)
+
+
+def test_a_command_with_its_own_temp_folder_reads_and_writes_there(tmp_path: Path, env: dict[str, str]) -> None:
+    # Red team 19: the helper's temp folder (one of the default storage roots) stood for every command's
+    helper_pid(env)
+    temp = tmp_path / "own-temp"
+    temp.mkdir()
+    (temp / "a.txt").write_text("The dog is big.\n")
+    defaults = {name: value for name, value in env.items() if name != "DRAGOMAN_ROOTS"}
+    done = run(defaults, "translate", str(temp / "a.txt"), "--to", "es", "--out", str(temp / "out"), TMPDIR=str(temp))
+    assert done.returncode == 0, done.stderr
+    assert (temp / "out" / "es" / "a.txt").read_text() == "El perro es grande.\n"
+
+
+def test_commands_started_with_other_privileges_or_priority_get_a_helper_of_their_own(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    # Red team 19: a command run with capabilities dropped and no_new_privs (`setpriv`), or without
+    # network (`unshare -n`), ran in a child of a helper that had them; a `nice` first command made
+    # every later one run cold.
+    normal = helper_pid(env)
+    for prefix in (["setpriv", "--no-new-privs", "--"], ["nice", "-n", "5"]):
+        for _ in range(2):
+            done = subprocess.run([*prefix, DRAGOMAN, "languages"], env=env, capture_output=True, timeout=60)
+            assert done.returncode == 0, done.stderr
+            time.sleep(1)
+        wait_until(lambda: len(helpers(env)) >= 2, "a second helper", timeout=30)
+    by_pid = set(helpers(env).values())
+    assert normal in by_pid and len(by_pid) == 3
+    status = {pid: Path(f"/proc/{pid}/status").read_text() for pid in by_pid}
+    assert sum("NoNewPrivs:\t1" in text for text in status.values()) == 1
+    assert sorted(os.getpriority(os.PRIO_PROCESS, pid) for pid in by_pid) == sorted(
+        [os.getpriority(os.PRIO_PROCESS, 0)] * 2 + [os.getpriority(os.PRIO_PROCESS, 0) + 5]
+    )
+
+
+def test_a_helper_that_does_not_answer_costs_a_command_little(tmp_path: Path, env: dict[str, str]) -> None:
+    # Red team 19: a stopped helper cost each command 5 s, and once its backlog was full, forever
+    helper = helper_pid(env)
+    os.kill(helper, signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        assert run(env, "languages").returncode == 0
+        assert time.monotonic() - started < 10
+    finally:
+        os.kill(helper, signal.SIGCONT)
+
+
+def test_a_helper_whose_socket_folder_is_removed_ends(tmp_path: Path, env: dict[str, str]) -> None:
+    # Red team 19: after `rm -rf $XDG_RUNTIME_DIR/dragoman` the old helper stayed, beside a new one
+    helper = helper_pid(env)
+    for path in (tmp_path / "run" / "dragoman").iterdir():
+        path.unlink()
+    (tmp_path / "run" / "dragoman").rmdir()
+    wait_until(lambda: not alive(helper), "the helper ends", timeout=20)

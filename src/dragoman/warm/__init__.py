@@ -60,30 +60,54 @@ def helper_folder() -> str:
 
 def socket_path() -> str:
     """The helper's socket for this Python, this installation of Dragoman, and this process's
-    cgroup and namespaces: another virtualenv or checkout has its own helper, and so has a command
-    in another cgroup (a terminal tab's own scope, `systemd-run --scope`, a container), so that its
-    child runs in the command's cgroup, under its resource controls."""
+    standing (`standing()`): another virtualenv or checkout has its own helper, and so has a command
+    started in another cgroup, namespace, with other privileges, priority or hard limits. A helper
+    is started by a command of its standing, so a child forked from it runs as the command would."""
     import zlib
 
     package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    key = "\0".join([os.path.realpath(sys.executable), package, sys.version, *_placement()])
+    key = "\0".join([os.path.realpath(sys.executable), package, sys.version, *standing()])
     return os.path.join(helper_folder(), f"warm-{zlib.crc32(key.encode()):08x}.sock")
 
 
-def _placement() -> list[str]:
-    """This process's cgroup, mount and process namespaces ("" where Linux does not say)."""
-    placement = []
-    try:
-        with open("/proc/self/cgroup") as file:
-            placement.append(file.read())
-    except OSError:
-        placement.append("")
-    for kind in ("mnt", "pid"):
+_STATUS_FIELDS = ("Groups", "CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb", "NoNewPrivs", "Seccomp")
+
+
+def standing() -> list[str]:
+    """What a forked child cannot take on from its command, and must therefore share with the helper
+    it is forked from: the cgroup (a terminal tab's own scope, `systemd-run --scope`, a container);
+    every namespace (`unshare -n`: no network); groups, capabilities, no_new_privs and seccomp
+    (`setpriv`); the nice value; the hard resource limits ("" where Linux does not say)."""
+    import resource
+
+    found: list[str] = []
+    for path in ("/proc/self/cgroup", "/proc/self/status"):
         try:
-            placement.append(os.readlink(f"/proc/self/ns/{kind}"))
+            with open(path) as file:
+                text = file.read()
         except OSError:
-            placement.append("")
-    return placement
+            text = ""
+        if path.endswith("status"):
+            text = "\n".join(line for line in text.splitlines() if line.split(":", 1)[0] in _STATUS_FIELDS)
+        found.append(text)
+    try:
+        kinds = sorted(os.listdir("/proc/self/ns"))
+    except OSError:
+        kinds = []
+    for kind in kinds:
+        try:
+            found.append(f"{kind}={os.readlink(f'/proc/self/ns/{kind}')}")
+        except OSError:
+            found.append(f"{kind}=")
+    found.append(f"gid={os.getgid()} nice={os.getpriority(os.PRIO_PROCESS, 0)}")
+    found.append(
+        " ".join(
+            f"{name}={resource.getrlimit(getattr(resource, name))[1]}"
+            for name in sorted(dir(resource))
+            if name.startswith("RLIMIT_")
+        )
+    )
+    return found
 
 
 def private_folder(folder: str) -> bool:

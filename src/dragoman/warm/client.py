@@ -23,7 +23,8 @@ __all__ = ["INTERRUPTED", "RUN_HERE", "helper_ready", "run", "start_helper"]
 
 RUN_HERE = None  # `run`: the command runs in this process
 INTERRUPTED = "interrupted"  # `run`: a Ctrl-C came before the child started the command; nothing ran
-_REPLY_SECONDS = 5.0  # the helper answers a command in this time, or the command runs here
+_CONNECT_SECONDS = 1.0  # a helper that takes no connections (stopped, hung, its backlog full): run here
+_REPLY_SECONDS = 2.0  # the helper answers a command in this time (a fork: milliseconds), or the command runs here
 # Passed on to the child as they come: a terminal's Ctrl-C and Ctrl-\, `kill`, a hang-up, a resize.
 _PASSED_ON = ("SIGINT", "SIGQUIT", "SIGTERM", "SIGHUP", "SIGUSR1", "SIGUSR2", "SIGWINCH", "SIGCONT")
 
@@ -45,8 +46,12 @@ def run(pressed: Callable[[], bool]) -> int | str | None:
     if not private_folder(os.path.dirname(path)):
         return RUN_HERE
     connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM | socket.SOCK_CLOEXEC)
+    connection.settimeout(_CONNECT_SECONDS)
     try:
         connection.connect(path)
+    except TimeoutError:  # a helper there, not answering: not replaced while its lock is held
+        connection.close()
+        return RUN_HERE
     except OSError:
         connection.close()
         outcome.start_helper = True
@@ -59,14 +64,16 @@ def run(pressed: Callable[[], bool]) -> int | str | None:
         except Unusable:
             return RUN_HERE
         connection.settimeout(_REPLY_SECONDS)
+        reply = _Lines(connection)
         try:
             payload = json.dumps(context).encode()
-            socket.send_fds(connection, [struct.pack("!I", len(payload))], fds)
-            connection.sendall(payload)
+            connection.sendall(struct.pack("!I", len(payload)) + payload)
+            message = reply.next()  # descriptors go only to a helper that answers (`helper._accept`)
+            if message is not None and message.get("ready"):
+                socket.send_fds(connection, [b"F"], fds)
+                message = reply.next()
         finally:
             os.close(fds[3])
-        reply = _Lines(connection)
-        message = reply.next()
         if message is None or "started" not in message:
             if message is not None and "upgraded" in str(message.get("refused", "")):
                 outcome.start_helper = True

@@ -30,21 +30,6 @@ class Unusable(Exception):
     """This command cannot run in a forked child; the message says why."""
 
 
-def _cgroup() -> str:
-    try:
-        with open("/proc/self/cgroup") as file:
-            return file.read()
-    except OSError:
-        return ""
-
-
-def _namespace(kind: str) -> str:
-    try:
-        return os.readlink(f"/proc/self/ns/{kind}")
-    except OSError:
-        return ""
-
-
 def _limits() -> dict[str, list[int]]:
     import resource
 
@@ -68,6 +53,8 @@ def capture() -> tuple[dict[str, Any], list[int]]:
     Unusable if the current folder cannot be opened (deleted, or not readable)."""
     import _signal  # type: ignore[import-not-found]
 
+    from dragoman.warm import standing
+
     try:
         folder = os.open(".", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     except OSError as exc:
@@ -81,11 +68,7 @@ def capture() -> tuple[dict[str, Any], list[int]]:
         "environ": dict(os.environ),
         "umask": mask,
         "uid": os.getuid(),
-        "gid": os.getgid(),
-        "groups": sorted(os.getgroups()),
-        "cgroup": _cgroup(),
-        "mnt": _namespace("mnt"),
-        "pid_ns": _namespace("pid"),
+        "standing": standing(),
         "limits": _limits(),
         "nice": os.getpriority(os.PRIO_PROCESS, 0),
         "affinity": sorted(os.sched_getaffinity(0)),
@@ -117,8 +100,10 @@ def adopt(context: dict[str, Any], fds: list[int]) -> None:
     os.umask(context["umask"])
     os.environ.clear()
     os.environ.update(context["environ"])
+    import tempfile
     import time
 
+    tempfile.tempdir = None  # found again from TMPDIR: the helper's was found from its own
     time.tzset()
     try:
         import locale
@@ -134,17 +119,14 @@ def adopt(context: dict[str, Any], fds: list[int]) -> None:
 
 
 def _check_same(context: dict[str, Any]) -> None:
-    same = {
-        "user": (context["uid"], os.getuid()),
-        "group": (context["gid"], os.getgid()),
-        "groups": (context["groups"], sorted(os.getgroups())),
-        "cgroup": (context["cgroup"], _cgroup()),
-        "mount namespace": (context["mnt"], _namespace("mnt")),
-        "pid namespace": (context["pid_ns"], _namespace("pid")),
-    }
-    for what, (theirs, ours) in same.items():
-        if theirs != ours:
-            raise Unusable(f"the helper runs with another {what}")
+    """The helper's socket is chosen by this same standing (`dragoman.warm.standing`): a mismatch
+    here means a helper that is not what its socket says."""
+    from dragoman.warm import standing
+
+    if context["uid"] != os.getuid():
+        raise Unusable("the helper runs as another user")
+    if context["standing"] != standing():
+        raise Unusable("the helper runs with another cgroup, namespace, privileges, priority or limits")
 
 
 def _take_limits(context: dict[str, Any]) -> None:

@@ -3,9 +3,9 @@
 It loads what commands load (the command line's libraries, SQLAlchemy, the formats, the engine's
 code and the language model), listens on `socket_path()`, and for each command:
 
-1. receives its context and descriptors (`context.capture`), and refuses it (`{"refused": why}`)
-   when a file it loaded has changed since (an upgrade: it then ends, and the next command starts a
-   fresh helper);
+1. receives its context (`context.capture`), and refuses it (`{"refused": why}`) when a file it
+   loaded has changed since (an upgrade: it then ends, and the next command starts a fresh helper);
+   else it says `{"ready": true}` and receives the command's descriptors;
 2. forks a child, which takes the context over (`context.adopt`), says `{"started": pid}`, waits
    for the command's go-ahead (a command interrupted meanwhile sends none, and nothing runs), and
    runs the command as `dragoman.launcher.main` runs it in a fresh process; then it says
@@ -48,6 +48,9 @@ _TICK_SECONDS = 0.5  # how often the helper looks at the time (idleness, SIGTERM
 
 def main() -> None:
     """Start unless a helper already runs on this socket; serve until idle."""
+    # Nothing the first command had open stays open here: a lock it held (`flock cmd`), a pipe
+    # whose reader waits for the end (`cmd 3>&1 | cat`).
+    os.closerange(3, os.sysconf("SC_OPEN_MAX"))
     folder = helper_folder()
     if not private_folder(folder):
         return
@@ -70,15 +73,26 @@ def main() -> None:
     os.chmod(path, 0o600)
     listener.listen(64)
 
+    bound = os.stat(path).st_ino
+
+    def still_ours() -> bool:
+        """Whether the socket file is still this helper's: a removed runtime folder (a logout's
+        clean-up, `rm -rf`) or another helper bound in its place ends this one."""
+        try:
+            return os.stat(path).st_ino == bound
+        except OSError:
+            return False
+
     def retire() -> None:
         """Stop taking commands: the socket and the lock go now, so that a new helper can start
         while this one's children end."""
-        with contextlib.suppress(OSError):
-            os.unlink(path)  # ours: the lock is held until here
+        if still_ours():
+            with contextlib.suppress(OSError):
+                os.unlink(path)
         listener.close()
         os.close(lock)
 
-    serve_forever(listener, _loaded_files(), retire)
+    serve_forever(listener, _loaded_files(), retire, still_ours)
 
 
 def _preload() -> None:
@@ -108,6 +122,8 @@ def _preload() -> None:
         processes.find_tools()
     with contextlib.suppress(Exception):
         derive_stages(load_settings().apertium_modes_dir)
+    import ctypes  # noqa: F401  # each child uses it (`_resume_when_orphaned`)
+
     import dragoman.launcher  # noqa: F401  # the child runs it
     import dragoman.warm.context  # noqa: F401
     from dragoman.cli.app import build_commands_once
@@ -150,9 +166,15 @@ class _Child:
     command: int | None
 
 
-def serve_forever(listener: socket.socket, files: dict[str, tuple[int, int]], retire: Callable[[], None]) -> None:
+def serve_forever(
+    listener: socket.socket,
+    files: dict[str, tuple[int, int]],
+    retire: Callable[[], None],
+    still_ours: Callable[[], bool] = lambda: True,
+) -> None:
     """Accept commands and reap children. Once idle for `idle_seconds()` (no command, no child), on
-    SIGTERM, or on finding itself out of date, it retires (`retire`: no more commands), and ends
+    SIGTERM, on finding itself out of date, or once its socket file is no longer `still_ours()`, it
+    retires (`retire`: no more commands), and ends
     when its children have. A command that ends (killed, even while stopped by Ctrl-Z) takes its
     child with it: SIGKILL, as its own process would have died."""
     told_to_stop: list[int] = []
@@ -193,7 +215,7 @@ def serve_forever(listener: socket.socket, files: dict[str, tuple[int, int]], re
             _reap(child)
         if children or events:
             last_busy = time.monotonic()
-        if taking and (told_to_stop or time.monotonic() - last_busy >= idle):
+        if taking and (told_to_stop or time.monotonic() - last_busy >= idle or not still_ours()):
             taking = False
         if not taking and listener.fileno() != -1:
             selector.unregister(listener)
@@ -203,30 +225,39 @@ def serve_forever(listener: socket.socket, files: dict[str, tuple[int, int]], re
 
 def _accept(listener: socket.socket, files: dict[str, tuple[int, int]]) -> _Child | None | Literal[False]:
     """One command: its started child; False if the request was unusable; None if this helper is
-    out of date (it refuses, and ends once its children have)."""
+    out of date (it refuses, and ends once its children have).
+
+    The command sends its context, is told it is taken (`{"ready": true}`), and only then sends its
+    descriptors: a helper that stops or hangs before that holds none of them (a pipe's reader would
+    wait for its end as long)."""
     try:
         connection, _address = listener.accept()
     except OSError:
         return False
+    fds: list[int] = []
     try:
         command, uid, _gid = struct.unpack("3i", connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12))
         if uid != os.getuid():
             connection.close()
             return False
         connection.settimeout(_REQUEST_SECONDS)
-        context, fds = _receive(connection)
+        context = _receive(connection)
+        if _changed(files):
+            with contextlib.suppress(OSError):
+                _say(connection, {"refused": "Dragoman was upgraded: a new helper starts"})
+            connection.close()
+            return None
+        _say(connection, {"ready": True})
+        _data, fds, _flags, _address = socket.recv_fds(connection, 1, 4)
+        if len(fds) != 4:
+            raise ValueError(f"{len(fds)} descriptors")
     except (OSError, ValueError) as exc:
+        for fd in fds:
+            os.close(fd)
         with contextlib.suppress(OSError):
             _say(connection, {"refused": f"unreadable request ({exc})"})
         connection.close()
         return False
-    if _changed(files):
-        with contextlib.suppress(OSError):
-            _say(connection, {"refused": "Dragoman was upgraded: a new helper starts"})
-        for fd in fds:
-            os.close(fd)
-        connection.close()
-        return None
     try:
         watched: int | None = os.pidfd_open(command)
     except OSError:  # gone already: its child sees the connection closed and ends
@@ -240,25 +271,18 @@ def _accept(listener: socket.socket, files: dict[str, tuple[int, int]]) -> _Chil
     return _Child(pid, os.pidfd_open(pid), connection, watched)
 
 
-def _receive(connection: socket.socket) -> tuple[dict[str, Any], list[int]]:
-    data, fds, _flags, _address = socket.recv_fds(connection, 65536, 8)
-    if len(fds) != 4:
-        for fd in fds:
-            os.close(fd)
-        raise ValueError(f"{len(fds)} descriptors")
-    try:
-        while len(data) < _HEADER.size:
-            data += _recv_some(connection)
-        (length,) = _HEADER.unpack_from(data)
-        if length > _MAX_REQUEST:
-            raise ValueError("too large")
-        while len(data) < _HEADER.size + length:
-            data += _recv_some(connection)
-        return json.loads(data[_HEADER.size : _HEADER.size + length]), fds
-    except BaseException:
-        for fd in fds:
-            os.close(fd)
-        raise
+def _receive(connection: socket.socket) -> dict[str, Any]:
+    """The command's context: a 4-byte length, then that many bytes of JSON."""
+    data = b""
+    while len(data) < _HEADER.size:
+        data += _recv_some(connection)
+    (length,) = _HEADER.unpack_from(data)
+    if length > _MAX_REQUEST:
+        raise ValueError("too large")
+    while len(data) < _HEADER.size + length:
+        data += _recv_some(connection)
+    context: dict[str, Any] = json.loads(data[_HEADER.size : _HEADER.size + length])
+    return context
 
 
 def _recv_some(connection: socket.socket) -> bytes:
@@ -293,6 +317,7 @@ def _child(
     """Run one command in this forked child, then end the process (never returns)."""
     code = 1
     try:
+        _resume_when_orphaned()
         listener.close()
         _close_all_but({0, 1, 2, connection.fileno(), *fds})  # the lock, other commands' connections
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -305,6 +330,19 @@ def _child(
             traceback.print_exc()
     finally:
         os._exit(code)
+
+
+def _resume_when_orphaned() -> None:
+    """Have the kernel send this child SIGCONT if the helper dies (PR_SET_PDEATHSIG): a child
+    stopped by Ctrl-Z whose command is then killed is otherwise ended by the helper; with the helper
+    gone too, it resumes, sees its command gone, and ends (`_die_with_the_command`)."""
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGCONT))  # PR_SET_PDEATHSIG
+        if os.getppid() == 1:  # the helper died between fork and here
+            os.kill(os.getpid(), signal.SIGCONT)
 
 
 def _close_all_but(kept: set[int]) -> None:
