@@ -77,7 +77,8 @@ def standing() -> list[str]:
     """What a forked child cannot take on from its command, and must therefore share with the helper
     it is forked from: the cgroup (a terminal tab's own scope, `systemd-run --scope`, a container);
     every namespace (`unshare -n`: no network); groups, capabilities, no_new_privs and seccomp
-    (`setpriv`); the nice value; the hard resource limits ("" where Linux does not say)."""
+    (`setpriv`); the nice value; the hard resource limits; the environment Python read as it started
+    (PYTHONPATH and the other PYTHON* variables, the locale) ("" where Linux does not say)."""
     import resource
 
     found: list[str] = []
@@ -100,6 +101,15 @@ def standing() -> list[str]:
         except OSError:
             found.append(f"{kind}=")
     found.append(f"gid={os.getgid()} nice={os.getpriority(os.PRIO_PROCESS, 0)}")
+    # What Python read as it started, and cannot read again: its import path (PYTHONPATH: a
+    # DRAGOMAN_ENGINE module of the user's), its flags, and the locale its file names are encoded in.
+    found.append(
+        "\0".join(
+            f"{name}={value}"
+            for name, value in sorted(os.environ.items())
+            if name.startswith("PYTHON") or name in ("LANG", "LC_ALL", "LC_CTYPE")
+        )
+    )
     found.append(
         " ".join(
             f"{name}={resource.getrlimit(getattr(resource, name))[1]}"
