@@ -19,7 +19,6 @@ import contextlib
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -29,6 +28,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 from _common import make_corpus, raw_apertium_seconds, workspace  # noqa: E402
+
+from dragoman.warm.client import answering_helpers  # noqa: E402
 
 ROUNDS = 5
 DRAGOMAN = str(Path(sys.executable).parent / "dragoman")
@@ -119,13 +120,8 @@ def wait_for_the_helper(folder: Path, timeout: float = 60.0) -> None:
     """Until the helper the first command started takes commands (its start is not measured)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        for path in folder.glob("*.sock"):
-            with socket.socket(socket.AF_UNIX) as probe:
-                try:
-                    probe.connect(str(path))
-                    return
-                except OSError:
-                    pass
+        if answering_helpers(str(folder)):
+            return
         time.sleep(0.05)
     raise SystemExit("the warm-start helper did not start")
 

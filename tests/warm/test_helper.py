@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -14,6 +13,7 @@ import pexpect
 import pytest
 
 from dragoman.warm import enabled
+from dragoman.warm.client import answering_helpers
 from tests.conftest import end_helpers, write_documents
 from tests.processes import DRAGOMAN, environment
 
@@ -38,13 +38,9 @@ def helper_pid(env: dict[str, str], timeout: float = 60.0) -> int:
     folder = Path(env["XDG_RUNTIME_DIR"]) / "dragoman"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        for path in folder.glob("*.sock"):
-            with socket.socket(socket.AF_UNIX) as probe:
-                try:
-                    probe.connect(str(path))
-                except OSError:
-                    continue
-            return int(path.with_name(path.name + ".lock").read_text())
+        answering = helpers(env)
+        if answering:
+            return next(iter(answering.values()))
         if not folder.exists():
             run(env, "languages")
         time.sleep(0.05)
@@ -213,15 +209,7 @@ def test_serve_and_worker_always_run_in_their_own_process() -> None:
 
 def helpers(env: dict[str, str]) -> dict[str, int]:
     """Socket name -> pid of each helper that takes commands now."""
-    found = {}
-    for path in (Path(env["XDG_RUNTIME_DIR"]) / "dragoman").glob("*.sock"):
-        with socket.socket(socket.AF_UNIX) as probe:
-            try:
-                probe.connect(str(path))
-            except OSError:
-                continue
-        found[path.name] = int(path.with_name(path.name + ".lock").read_text())
-    return found
+    return answering_helpers(str(Path(env["XDG_RUNTIME_DIR"]) / "dragoman"))
 
 
 def test_the_helper_keeps_nothing_the_first_command_had_open(tmp_path: Path, env: dict[str, str]) -> None:

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from types import FrameType
     from typing import Any
 
-__all__ = ["INTERRUPTED", "RUN_HERE", "helper_ready", "run", "start_helper"]
+__all__ = ["INTERRUPTED", "RUN_HERE", "answering_helpers", "run", "start_helper"]
 
 RUN_HERE = None  # `run`: the command runs in this process
 INTERRUPTED = "interrupted"  # `run`: a Ctrl-C came before the child started the command; nothing ran
@@ -201,13 +201,24 @@ def start_helper() -> None:
         pass
 
 
-def helper_ready() -> bool:
-    """Whether a helper answers on this installation's socket now."""
-    connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM | socket.SOCK_CLOEXEC)
+def answering_helpers(folder: str) -> dict[str, int]:
+    """The helpers in `folder` (`dragoman.warm.helper_folder()`) that take commands now: socket file
+    name -> the helper's pid (from its lock file). For operators and tests: which run, to end them."""
+    found: dict[str, int] = {}
     try:
-        connection.connect(socket_path())
-        return True
+        names = sorted(name for name in os.listdir(folder) if name.endswith(".sock"))
     except OSError:
-        return False
-    finally:
-        connection.close()
+        return found
+    for name in names:
+        path = os.path.join(folder, name)
+        probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM | socket.SOCK_CLOEXEC)
+        probe.settimeout(_CONNECT_SECONDS)
+        try:
+            probe.connect(path)
+            with open(path + ".lock") as lock:
+                found[name] = int(lock.read())
+        except (OSError, ValueError):
+            continue
+        finally:
+            probe.close()
+    return found
