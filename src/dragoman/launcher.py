@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from types import FrameType
     from typing import Any, TextIO
 
-__all__ = ["interrupted", "interrupted_meanwhile", "main", "run", "take_over"]
+__all__ = ["interrupted", "interrupted_meanwhile", "main", "note_press", "run", "take_over"]
 
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a command ended by Ctrl-C
 
@@ -23,7 +23,9 @@ _told = False  # the line that says so is written
 _ignoring = False  # Ctrl-C was ignored when the command started, and stays so
 
 
-def _note_press(signum: int, frame: FrameType | None) -> None:
+def note_press(signum: int, frame: FrameType | None) -> None:
+    """The Ctrl-C handler until the command takes Ctrl-C over: the press is noted (`take_over`
+    then ends the command in one line), never raised in the middle of loading."""
     global _pressed
     _pressed = True
 
@@ -75,7 +77,9 @@ def _run_warm() -> int | str | None:
 
         outcome = client.run(lambda: _pressed)
     except KeyboardInterrupt:  # a press that landed before the note was in place
-        return "interrupted"
+        from dragoman.warm.client import INTERRUPTED
+
+        return INTERRUPTED
     except Exception:  # noqa: BLE001  # warm start only saves time: anything wrong, and the command runs here
         return None
     _start_helper = client.outcome.start_helper
@@ -84,8 +88,10 @@ def _run_warm() -> int | str | None:
 
 def _end_as(outcome: int | str) -> None:
     """End as the command's child ended: its exit code, or the signal that ended it."""
+    from dragoman.warm.client import INTERRUPTED
+
     _ignore_ctrl_c()
-    if outcome == "interrupted":
+    if outcome == INTERRUPTED:
         interrupted()
     code = int(outcome)
     if code < 0:  # killed by a signal: so is this process, as the shell expects
@@ -104,7 +110,7 @@ def _prepare() -> None:
     global _ignoring
     _ignoring = _signal.getsignal(_signal.SIGINT) == _signal.SIG_IGN  # `cmd &` in a script: left so
     if not _ignoring:
-        _signal.signal(_signal.SIGINT, _note_press)
+        _signal.signal(_signal.SIGINT, note_press)
     # The `dragoman` script starts Python with Ctrl-C held (scripts/dragoman): a press while Python
     # started is pending and is noted here, not lost.
     _signal.pthread_sigmask(_signal.SIG_UNBLOCK, [_signal.SIGINT])

@@ -11,9 +11,9 @@ How (a fork server, as Android's zygote or Ruby's Spring):
 - `client`: the `dragoman` command itself. It hands its command to the helper, passes the signals
   it gets (Ctrl-C, SIGTERM, a hang-up, Ctrl-Z) on to the child, and ends as the child ends, with its
   exit code. It dies, the child dies (as a command killed with `kill -9` does).
-- `context`: what a forked child must share with the command it runs, and what makes the helper
-  unusable for it (another user, cgroup, mount namespace, or limits it cannot take on): the command
-  then loads and runs itself, as without warm start.
+- `context`: what a forked child takes over from the command it runs. What it cannot take on (the
+  cgroup, namespaces, privileges, nice value, hard limits, Python's start-up environment: the
+  `standing()`) chooses the helper's socket instead: each standing has helpers of its own.
 
 `serve` and `worker` always run in their own process: they run for long, and belong in the cgroup,
 limits and process tree their operator started them in. `DRAGOMAN_WARM_START=off` turns warm start
@@ -25,7 +25,7 @@ from __future__ import annotations
 import os
 import sys
 
-__all__ = ["IDLE_SECONDS", "enabled", "helper_folder", "socket_path"]
+__all__ = ["IDLE_SECONDS", "enabled", "helper_folder", "idle_seconds", "private_folder", "socket_path", "standing"]
 
 IDLE_SECONDS = 600.0  # a helper without a command for this long ends (DRAGOMAN_WARM_START_IDLE)
 _OFF = {"0", "off", "false", "no"}

@@ -75,7 +75,7 @@ def run(pressed: Callable[[], bool]) -> int | str | None:
         finally:
             os.close(fds[3])
         if message is None or "started" not in message:
-            if message is not None and "upgraded" in str(message.get("refused", "")):
+            if message is not None and message.get("replace"):  # out of date: it retires
                 outcome.start_helper = True
             return RUN_HERE
         return _follow(connection, reply, int(message["started"]), pressed)

@@ -2,14 +2,14 @@
 
 `capture()` (in the `dragoman` command): a JSON-ready dict and the file descriptors to pass along
 (standard input, output, error, and the current folder). `adopt(context, fds)` (in the child): take
-them over. Raises Unusable when the child cannot be an exact stand-in for the command: another user
-or group, another cgroup (`systemd-run --scope`, a container) or mount namespace, a limit or
-priority it may not take on, or a current folder that cannot be opened. The command then runs in its
-own process instead.
+them over. Raises Unusable when the child cannot be an exact stand-in for the command: another user,
+or another standing (`dragoman.warm.standing`: cgroup, namespaces, privileges, nice value, hard
+limits, Python's start-up environment), which a helper's socket is chosen by, so that this is a
+check; or a current folder that cannot be opened. The command then runs in its own process instead.
 
 Taken over: standard streams (their encodings as the command's Python chose them), current folder
-(by descriptor, so a folder renamed meanwhile is still the one), environment, umask, resource limits,
-nice value, CPU affinity, ignored and blocked signals, arguments, time zone and locale.
+(by descriptor, so a folder renamed meanwhile is still the one), environment, umask, soft resource
+limits, CPU affinity, ignored and blocked signals, arguments, time zone, locale and temp folder.
 """
 
 from __future__ import annotations
@@ -70,7 +70,6 @@ def capture() -> tuple[dict[str, Any], list[int]]:
         "uid": os.getuid(),
         "standing": standing(),
         "limits": _limits(),
-        "nice": os.getpriority(os.PRIO_PROCESS, 0),
         "affinity": sorted(os.sched_getaffinity(0)),
         "ignored": ignored,
         "blocked": blocked,
@@ -130,21 +129,14 @@ def _check_same(context: dict[str, Any]) -> None:
 
 
 def _take_limits(context: dict[str, Any]) -> None:
-    """Take on the command's limits, nice value and CPU affinity, or raise Unusable before any is
-    changed if one cannot be (a limit above the helper's hard limit, a higher priority)."""
+    """Take on the command's soft limits and CPU affinity (its hard limits and nice value are the
+    helper's: they are part of the standing), or raise Unusable if one cannot be."""
     import resource
 
     wanted = {name: tuple(value) for name, value in context["limits"].items() if hasattr(resource, name)}
-    for name, (_soft, hard) in wanted.items():
-        _own_soft, own_hard = resource.getrlimit(getattr(resource, name))
-        if own_hard != resource.RLIM_INFINITY and (hard == resource.RLIM_INFINITY or hard > own_hard):
-            raise Unusable(f"the command's {name} is above the helper's")
-    if context["nice"] < os.getpriority(os.PRIO_PROCESS, 0):
-        raise Unusable("the command runs at a higher priority than the helper")
     try:
         for name, limit in wanted.items():
             resource.setrlimit(getattr(resource, name), limit)
-        os.setpriority(os.PRIO_PROCESS, 0, context["nice"])
         os.sched_setaffinity(0, context["affinity"])
     except (OSError, ValueError) as exc:
         raise Unusable(f"the command's limits cannot be taken on: {exc}") from None

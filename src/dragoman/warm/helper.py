@@ -14,8 +14,9 @@ code and the language model), listens on `socket_path()`, and for each command:
 3. reaps the child, and says `{"signal": number}` if a signal ended it.
 
 Single-threaded, so that forking is safe. One helper per socket: a lock file, held for the helper's
-life, makes a second one started at the same moment end at once. It ends after `idle_seconds()`
-without a command or child, or on SIGTERM.
+life, makes a second one started at the same moment end at once. It stops taking commands after
+`idle_seconds()` without a command or child, on SIGTERM, when out of date, or when its socket file is
+gone, and ends once its children have (`serve_forever`).
 """
 
 from __future__ import annotations
@@ -174,9 +175,9 @@ def serve_forever(
 ) -> None:
     """Accept commands and reap children. Once idle for `idle_seconds()` (no command, no child), on
     SIGTERM, on finding itself out of date, or once its socket file is no longer `still_ours()`, it
-    retires (`retire`: no more commands), and ends
-    when its children have. A command that ends (killed, even while stopped by Ctrl-Z) takes its
-    child with it: SIGKILL, as its own process would have died."""
+    retires (`retire`: no more commands), and ends when its children have. A command that ends
+    (killed, even while stopped by Ctrl-Z) takes its child with it: SIGKILL, as its own process
+    would have died."""
     told_to_stop: list[int] = []
     signal.signal(signal.SIGTERM, lambda number, _frame: told_to_stop.append(number))
     selector = selectors.DefaultSelector()
@@ -244,7 +245,7 @@ def _accept(listener: socket.socket, files: dict[str, tuple[int, int]]) -> _Chil
         context = _receive(connection)
         if _changed(files):
             with contextlib.suppress(OSError):
-                _say(connection, {"refused": "Dragoman was upgraded: a new helper starts"})
+                _say(connection, {"refused": "Dragoman was upgraded", "replace": True})  # the command starts a new one
             connection.close()
             return None
         _say(connection, {"ready": True})
@@ -367,7 +368,7 @@ def _run_command(connection: socket.socket, context: dict[str, Any], fds: list[i
 
     reset_consoles()  # made by the helper, for its own streams
     if signal.getsignal(signal.SIGINT) != signal.SIG_IGN:
-        signal.signal(signal.SIGINT, launcher._note_press)  # a press passed on from the go-ahead is noted
+        signal.signal(signal.SIGINT, launcher.note_press)  # a press passed on from the go-ahead is noted
     _say(connection, {"started": os.getpid()})
     connection.settimeout(_GO_SECONDS)
     try:
@@ -423,7 +424,3 @@ def _system_exit_code(exc: SystemExit) -> int:
     with contextlib.suppress(BaseException):
         print(exc.code, file=sys.stderr)
     return 1
-
-
-if __name__ == "__main__":
-    main()
