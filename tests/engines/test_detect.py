@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from dragoman.engines.detect import (
+    CONFIRM_FIRST_CHARACTERS,
     MISMATCH_CONFIDENCE,
     Detection,
     LanguageNotDetected,
@@ -124,3 +125,21 @@ def test_the_model_is_kept_decompressed_and_a_damaged_copy_is_not_trusted(
     assert fresh.classify(sentence) == detect._load_identifier().classify(sentence)  # read back the same
     detect.model_cache_file().write_bytes(b"not a model")
     assert detect._load_identifier().classify(sentence)[0] == "ca"  # the packaged model instead
+
+
+def test_a_long_document_is_confirmed_from_its_beginning_and_still_contradicted() -> None:
+    """Past CONFIRM_FIRST_CHARACTERS, a beginning beyond doubt in the named language confirms it; one
+    in another language is still read as far as CONFIRM_CHARACTERS and contradicted."""
+    english = " ".join(["The house is red and the garden behind it is very big."] * 60)
+    catalan = " ".join(["La casa és vermella i el jardí del darrere és molt gran."] * 60)
+    assert len(english) > CONFIRM_FIRST_CHARACTERS and len(catalan) > CONFIRM_FIRST_CHARACTERS
+    confirm_language(english, "en", INSTALLED)
+    confirm_language(catalan, "ca", INSTALLED)
+    with pytest.raises(SourceLanguageMismatch) as raised:
+        confirm_language(catalan, "en", INSTALLED)
+    assert raised.value.detected.language == "ca"
+    with pytest.raises(SourceLanguageMismatch) as raised:
+        confirm_language(english, "es", INSTALLED)
+    assert raised.value.detected.language == "en"
+    # an English beginning, then Catalan for the rest of the sample: confirmed from the beginning
+    confirm_language(english[:CONFIRM_FIRST_CHARACTERS] + catalan, "en", INSTALLED)

@@ -40,13 +40,14 @@ from dragoman.store.task_statements import (
     ABORT_REQUESTED,
     ANY_PENDING,
     CLAIM,
+    CLAIM_NEXT,
     FINISH,
     HELD,
     JOB_BY_ID,
     JOB_COLUMNS,
     LOCK_JOB_OF_TASK,
-    MARK_CLAIMED,
     MOVE_COUNTERS,
+    MOVE_COUNTERS_CLAIMED,
     NEXT_PENDING,
     RECORD_OUTPUT,
     RELEASE,
@@ -677,6 +678,9 @@ class JobStore:
             return self._claim(connection, owner, lease, self._now())
 
     def _claim(self, connection: Connection, owner: str, lease: timedelta, now: datetime) -> Claim | None:
+        if not self._row_locks:  # SQLite: the write lock serialises claims; one statement finds and takes
+            claimed = connection.execute(CLAIM_NEXT, {"b_owner": owner, "b_now": now, "b_expires": now + lease}).first()
+            return None if claimed is None else self._claimed(connection, claimed, now)
         while True:
             candidate = connection.execute(NEXT_PENDING).first()
             if candidate is None:
@@ -713,15 +717,20 @@ class JobStore:
         ).scalar()
         if attempt is None:
             return None
-        connection.execute(MARK_CLAIMED, {"b_job": candidate.job_id, "b_now": now})
-        view = self._touch_job(connection, candidate.job_id, now, {"n_pending": -1, "n_running": 1})
+        return self._claimed(connection, candidate, now, attempt)
+
+    def _claimed(self, connection: Connection, row: Any, now: datetime, attempt: int | None = None) -> Claim:
+        """The claim of the task `row` just took (its row before the claim with `attempt`, or after
+        it): its job's counters moved, the job marked served now."""
+        attempt = row.attempts if attempt is None else attempt
+        view = self._touch_job(connection, row.job_id, now, {"n_pending": -1, "n_running": 1}, claimed=True)
         task = replace(
-            _task_from_row(candidate),
+            _task_from_row(row),
             status=TaskStatus.RUNNING,
             updated_at=_utc(now),
-            glossary=self._glossary(connection, candidate.job_id, candidate.glossary_digest),
+            glossary=self._glossary(connection, row.job_id, row.glossary_digest),
         )
-        lost = attempt - (candidate.releases or 0)
+        lost = attempt - (row.releases or 0)
         return Claim(task, view.job.cancel_requested, view.job.tenant, attempt, view.job.origin, lost)
 
     @staticmethod
@@ -767,12 +776,14 @@ class JobStore:
         (recovery, a new claim) waits for the lock, so a runner that lost its claim publishes nothing.
         SQLite: the database's write lock; PostgreSQL: the job's and the task's row locks."""
         with self._write() as connection:
-            job_id = connection.execute(LOCK_JOB_OF_TASK, {"b_task": task_id}).scalar()  # its id, first column
-            held = job_id is not None and (
-                connection.execute(HELD, {"b_task": task_id, "b_owner": owner, "b_attempt": attempt}).first()
-                is not None
-            )
-            yield held
+            yield self._held(connection, task_id, owner, attempt)
+
+    def _held(self, connection: Connection, task_id: str, owner: str, attempt: int | None) -> bool:
+        """Whether this claim still holds the task, its job and then the task locked (PostgreSQL; the
+        order every writer keeps). SQLite's write lock is the one lock, held already."""
+        if self._row_locks and connection.execute(LOCK_JOB_OF_TASK, {"b_task": task_id}).first() is None:
+            return False
+        return connection.execute(HELD, {"b_task": task_id, "b_owner": owner, "b_attempt": attempt}).first() is not None
 
     def update_progress(
         self, task_id: str, owner: str, progress: float, *, attempt: int | None = None, characters: int | None = None
@@ -846,12 +857,14 @@ class JobStore:
         *,
         released: bool = False,
     ) -> bool:
-        locked = connection.execute(LOCK_JOB_OF_TASK, {"b_task": task_id}).first()
-        if locked is None:
-            raise NotFound(f"task {task_id} not found")
-        job_id = locked.id
-        if status is TaskStatus.PENDING and locked.cancel_requested:  # handed back after its job's cancel
-            status, error, released = stopped_task(by_cancel=True), None, False
+        # The job is locked first where rows are locked (PostgreSQL), and read whenever the task goes
+        # back to pending; SQLite's write lock is held already, so an outcome needs no statement more.
+        if self._row_locks or status is TaskStatus.PENDING:
+            locked = connection.execute(LOCK_JOB_OF_TASK, {"b_task": task_id}).first()
+            if locked is None:
+                raise NotFound(f"task {task_id} not found")
+            if status is TaskStatus.PENDING and locked.cancel_requested:  # handed back after its job's cancel
+                status, error, released = stopped_task(by_cancel=True), None, False
         finished = connection.execute(
             RELEASE if released and status is TaskStatus.PENDING else FINISH[status],
             {
@@ -864,7 +877,10 @@ class JobStore:
             },
         ).first()
         if finished is None:
+            if connection.execute(select(tasks.c.id).where(tasks.c.id == task_id)).first() is None:
+                raise NotFound(f"task {task_id} not found")
             return False
+        job_id = finished.job_id
         moved = {"n_running": -1, TASK_COUNTERS[status]: 1}
         if status is TaskStatus.SUCCEEDED:
             moved["characters_charged"] = finished.characters or 0
@@ -934,14 +950,7 @@ class JobStore:
         decision."""
         now = self._now()
         with self._write() as connection:
-            job_id = connection.execute(LOCK_JOB_OF_TASK, {"b_task": orphan.task.id}).scalar()  # its id, first column
-            held = job_id is not None and (
-                connection.execute(
-                    HELD, {"b_task": orphan.task.id, "b_owner": orphan.owner, "b_attempt": orphan.attempt}
-                ).first()
-                is not None
-            )
-            if not held:
+            if not self._held(connection, orphan.task.id, orphan.owner, orphan.attempt):
                 return False
             decided = decide() if callable(decide) else decide
             status, error = decided if isinstance(decided, tuple) else (decided, None)
@@ -952,12 +961,16 @@ class JobStore:
 
     # --- helpers ------------------------------------------------------------------------------
 
-    def _touch_job(self, connection: Connection, job_id: str, now: datetime, moved: dict[str, int]) -> JobView:
+    def _touch_job(
+        self, connection: Connection, job_id: str, now: datetime, moved: dict[str, int], *, claimed: bool = False
+    ) -> JobView:
         """Record that tasks of the job changed state: move its counters by `moved` (column -> change)
         and store the status the domain derives from them, in the transaction that changed the tasks.
         Counters move by exactly what the guarded task updates did, so a job of any size costs the
-        same to update; the property tests check them against the tasks themselves."""
-        row = connection.execute(MOVE_COUNTERS, {"b_job": job_id, "b_now": now, **counter_changes(moved)}).one()
+        same to update; the property tests check them against the tasks themselves. `claimed`: a task
+        of the job was claimed now (its turn at the workers)."""
+        statement = MOVE_COUNTERS_CLAIMED if claimed else MOVE_COUNTERS
+        row = connection.execute(statement, {"b_job": job_id, "b_now": now, **counter_changes(moved)}).one()
         view = JobView(_job_from_row(row), _summary_from_row(row))
         if view.status.value != row.status:  # the status moves a few times per job, the counters every time
             connection.execute(SET_STATUS, {"b_job": job_id, "b_status": view.status.value})

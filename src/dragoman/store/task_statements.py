@@ -20,14 +20,15 @@ __all__ = [
     "ABORT_REQUESTED",
     "ANY_PENDING",
     "CLAIM",
+    "CLAIM_NEXT",
     "FINISH",
     "RELEASE",
     "HELD",
     "JOB_BY_ID",
     "JOB_COLUMNS",
     "LOCK_JOB_OF_TASK",
-    "MARK_CLAIMED",
     "MOVE_COUNTERS",
+    "MOVE_COUNTERS_CLAIMED",
     "NEXT_PENDING",
     "RECORD_OUTPUT",
     "SET_STATUS",
@@ -54,6 +55,7 @@ TASK_COUNTERS = {
 }
 _MOVABLE = (*TASK_COUNTERS.values(), "characters_charged")
 
+# Compared one by one, not with IN: an IN list is expanded at every execution, these run per task.
 _ACTIVE_JOB_STATES = [JobStatus.QUEUED.value, JobStatus.RUNNING.value]
 
 ANY_PENDING = select(tasks.c.id).where(tasks.c.status == TaskStatus.PENDING.value).limit(1)
@@ -68,7 +70,7 @@ ANY_PENDING = select(tasks.c.id).where(tasks.c.status == TaskStatus.PENDING.valu
 # job, then cancels its pending tasks; locking the task first let the two deadlock on PostgreSQL).
 _FAIREST_JOB = (
     select(jobs.c.id)
-    .where(jobs.c.status.in_(_ACTIVE_JOB_STATES), jobs.c.n_pending > 0)
+    .where(or_(*(jobs.c.status == state for state in _ACTIVE_JOB_STATES)), jobs.c.n_pending > 0)
     .order_by(jobs.c.n_running, jobs.c.claimed_at.is_not(None), jobs.c.claimed_at, jobs.c.created_at, jobs.c.id)
     .limit(1)
     .scalar_subquery()
@@ -80,18 +82,33 @@ NEXT_PENDING = (
     .limit(1)
 )
 
+# A claim: a new attempt under a lease.
+_CLAIMED = {
+    "status": TaskStatus.RUNNING.value,
+    "lease_owner": bindparam("b_owner"),
+    "lease_expires_at": bindparam("b_expires"),
+    "attempts": tasks.c.attempts + 1,
+    "started_at": bindparam("b_now"),
+    "updated_at": bindparam("b_now"),
+}
+
 CLAIM = (
     update(tasks)
     .where(tasks.c.id == bindparam("b_task"), tasks.c.status == TaskStatus.PENDING.value)
-    .values(
-        status=TaskStatus.RUNNING.value,
-        lease_owner=bindparam("b_owner"),
-        lease_expires_at=bindparam("b_expires"),
-        attempts=tasks.c.attempts + 1,
-        started_at=bindparam("b_now"),
-        updated_at=bindparam("b_now"),
-    )
+    .values(**_CLAIMED)
     .returning(tasks.c.attempts)
+)
+
+# NEXT_PENDING and CLAIM in one statement, returning the claimed row: where the database's one write
+# lock already serialises every writer (SQLite), no job row is locked between the two.
+CLAIM_NEXT = (
+    update(tasks)
+    .where(
+        tasks.c.id == NEXT_PENDING.with_only_columns(tasks.c.id).scalar_subquery(),
+        tasks.c.status == TaskStatus.PENDING.value,
+    )
+    .values(**_CLAIMED)
+    .returning(*tasks.c)
 )
 
 # Guards every change a worker makes to its task: still running, still its own, and still the same
@@ -148,10 +165,10 @@ def _finish(status: TaskStatus, *, released: bool = False) -> Any:
         values["progress"] = 1.0
     if released:
         values["releases"] = tasks.c.releases + 1
-    return update(tasks).where(*_OWNED).values(**values).returning(tasks.c.characters)
+    return update(tasks).where(*_OWNED).values(**values).returning(tasks.c.characters, tasks.c.job_id)
 
 
-# A running task's outcome, per outcome; returns the characters to bill on success.
+# A running task's outcome, per outcome; returns the characters to bill on success, and its job.
 FINISH: dict[TaskStatus, Any] = {status: _finish(status) for status in TaskStatus if status is not TaskStatus.RUNNING}
 
 # A running task given back to pending by its runner, stopped cleanly at a safe point (a shutdown):
@@ -173,6 +190,10 @@ MOVE_COUNTERS = (
     .returning(*JOB_COLUMNS)
 )
 
+# MOVE_COUNTERS for a claim, which also marks the job served now (its turn at the workers, for
+# NEXT_PENDING).
+MOVE_COUNTERS_CLAIMED = MOVE_COUNTERS.values(claimed_at=bindparam("b_now"))
+
 # The owner's running tasks whose job has been cancelled (the monitor asks many times a second).
 ABORT_REQUESTED = (
     select(tasks.c.id)
@@ -183,9 +204,6 @@ ABORT_REQUESTED = (
         jobs.c.cancel_requested.is_(True),
     )
 )
-
-# The job was served a task now (its turn at the workers, for NEXT_PENDING).
-MARK_CLAIMED = update(jobs).where(jobs.c.id == bindparam("b_job")).values(claimed_at=bindparam("b_now"))
 
 SET_STATUS = update(jobs).where(jobs.c.id == bindparam("b_job")).values(status=bindparam("b_status"))
 
