@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 
-__all__ = ["AbortCheck", "AbortReason", "Aborted", "never_abort"]
+__all__ = ["AbortCheck", "AbortReason", "Aborted", "announce_abort", "never_abort", "woken_by_aborts"]
 
 AbortCheck = Callable[[], bool]
 
@@ -22,3 +24,29 @@ class Aborted(BaseException):  # noqa: N818 - an interrupt, like CancelledError
 
 def never_abort() -> bool:
     return False
+
+
+_waiting_lock = threading.Lock()
+_waiting: set[threading.Event] = set()
+
+
+def announce_abort() -> None:
+    """Tell every caller waiting under `woken_by_aborts` that an abort was asked for in this process
+    (`TaskContext.abort` does): each asks its own AbortCheck again now, instead of polling it."""
+    with _waiting_lock:
+        for event in _waiting:
+            event.set()
+
+
+@contextmanager
+def woken_by_aborts(event: threading.Event) -> Iterator[None]:
+    """While inside, `event` is also set whenever an abort is announced: a caller that waits on it
+    for its work (a pipeline's results) learns of an abort at once. It must still ask its AbortCheck
+    now and then: a check that is not announced (a deadline) is noticed only when asked."""
+    with _waiting_lock:
+        _waiting.add(event)
+    try:
+        yield
+    finally:
+        with _waiting_lock:
+            _waiting.discard(event)

@@ -6,13 +6,18 @@ import os
 import signal
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from dragoman.abort import Aborted
+from dragoman.abort import Aborted, AbortReason
+from dragoman.domain.jobs import Task
+from dragoman.domain.states import TaskStatus
+from dragoman.engines import _pipeline
 from dragoman.engines._pipeline import Pipeline
 from dragoman.errors import EngineCrashed, EngineTimeout
+from dragoman.runner.context import TaskContext
 
 # `sed -u -z` echoes each \0-ended block at once: a real process standing in for a null-flush stage.
 UPPER = [["sed", "-u", "-z", "s/.*/\\U&/"]]
@@ -78,6 +83,32 @@ def test_an_aborting_caller_leaves_the_pipeline_to_the_others(tmp_path: Path) ->
     assert len(seen.read_text().splitlines()) < 20 + 500 // 2
     assert pipeline.pid == pid and not pipeline.dead
     pipeline.close()
+
+
+def test_an_announced_abort_wakes_a_waiting_caller_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a caller waiting on a stage that never answers, whose abort check is asked only once an
+    # hour unless an abort is announced / When its task is aborted (TaskContext.abort announces it) /
+    # Then it raises Aborted now, and the pipeline serves the next caller
+    monkeypatch.setattr(_pipeline, "_ABORT_POLL_SECONDS", 3600.0)
+    pipeline = Pipeline([["bash", "-c", "read -r -d '' x; sleep 600"]], stall_seconds=3600)
+    now = datetime.now(UTC)
+    task = Task("t", "j", 0, "file:///a.txt", "file:///b.txt", "en", "es", TaskStatus.RUNNING, now, now)
+    ctx = TaskContext(task)
+    outcome: dict[str, object] = {}
+
+    def waiting() -> None:
+        try:
+            pipeline.translate([b"never answered"], ctx.should_abort)
+        except Aborted:
+            outcome["aborted"] = True
+
+    caller = threading.Thread(target=waiting, daemon=True)
+    caller.start()
+    time.sleep(0.2)  # it waits for its result
+    ctx.abort(AbortReason.USER_REQUEST)
+    caller.join(timeout=60)
+    pipeline.close()
+    assert outcome == {"aborted": True}
 
 
 def test_a_dying_pipeline_fails_every_waiting_caller() -> None:

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from dragoman import processes
-from dragoman.abort import AbortCheck, Aborted
+from dragoman.abort import AbortCheck, Aborted, woken_by_aborts
 from dragoman.errors import EngineCrashed, EngineError, EngineTimeout
 
 __all__ = ["Pipeline", "PipelineEnd"]
@@ -44,7 +44,10 @@ log = logging.getLogger("dragoman.engines")
 PipelineEnd = Literal["crashed", "stalled"]
 
 _STALL_CHECK_SECONDS = 0.1  # how often an idle pump looks for a stall
-_ABORT_POLL_SECONDS = 0.01  # how often a waiting caller asks whether to abort
+# How often a waiting caller asks whether to abort when nothing woke it. An announced abort
+# (`dragoman.abort.announce_abort`: a task's cancel or shutdown) wakes it at once; this bounds only
+# checks that nobody announces.
+_ABORT_POLL_SECONDS = 0.1
 _CHUNK = 65536
 _DEFAULT_WINDOW = 16 * 1024
 
@@ -57,6 +60,7 @@ class _Request:
     abandoned: bool = False
     error: EngineError | None = None
     finished: threading.Event = field(default_factory=threading.Event)
+    changed: threading.Event = field(default_factory=threading.Event)  # a result came, it finished, or an abort
 
 
 class Pipeline:
@@ -141,13 +145,18 @@ class Pipeline:
             self._queued_bytes += sum(len(block) for block in request.blocks)
         self._wake()
         reported = 0
-        while not request.finished.wait(_ABORT_POLL_SECONDS):
-            if should_abort():
-                self._abandon(request)
-                raise Aborted()
-            if on_block is not None and len(request.results) > reported:
-                reported = len(request.results)
-                on_block(reported)
+        with woken_by_aborts(request.changed):
+            while not request.finished.is_set():
+                request.changed.wait(_ABORT_POLL_SECONDS)
+                request.changed.clear()  # what set it is looked at below; a later change sets it again
+                if request.finished.is_set():
+                    break
+                if should_abort():
+                    self._abandon(request)
+                    raise Aborted()
+                if on_block is not None and len(request.results) > reported:
+                    reported = len(request.results)
+                    on_block(reported)
         if request.error is not None:
             raise request.error
         return request.results
@@ -262,6 +271,7 @@ class Pipeline:
                 request.results.append(result)
                 if len(request.results) == len(request.blocks):
                     request.finished.set()
+                request.changed.set()
 
     def _fail_all(self, error: EngineError) -> None:
         self.kill()
@@ -273,6 +283,7 @@ class Pipeline:
         for request in waiting:
             request.error = error
             request.finished.set()
+            request.changed.set()
 
     def _crashed(self) -> EngineCrashed:
         self._stderr.seek(0)

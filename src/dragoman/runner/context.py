@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from dragoman.abort import Aborted, AbortReason
+from dragoman.abort import Aborted, AbortReason, announce_abort
 from dragoman.domain.jobs import Task
 
 __all__ = ["TaskContext"]
@@ -34,6 +34,7 @@ class TaskContext:
             if self._reason is None or reason is AbortReason.USER_REQUEST:
                 self._reason = reason
             self._event.set()
+        announce_abort()  # a caller waiting for its engine's results asks at once
 
     @property
     def reason(self) -> AbortReason | None:
