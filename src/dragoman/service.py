@@ -298,6 +298,11 @@ class Dragoman:
         else:
             time.sleep(timeout)
 
+    @property
+    def running_here(self) -> int:
+        """Tasks the embedded runner is running now (0 without one)."""
+        return 0 if self.runner is None else self.runner.busy
+
     def get(self, job_id: str, *, tenant: str | None = None) -> JobView:
         return self.store.get(job_id, tenant=tenant)
 

@@ -178,10 +178,23 @@ def _follow(service: Dragoman, view: JobView, ctrl_c: CtrlC, output: Output) -> 
                 if ctrl_c.presses > 1:
                     raise KeyboardInterrupt
                 continue
-            service.wait_for_progress(_POLL_SECONDS)  # woken as soon as a task's outcome is recorded
+            _wait_for_news(service, every_outcome=shows)
     finally:
         if live is not None:
             live.stop()
+
+
+def _wait_for_news(service: Dragoman, *, every_outcome: bool) -> None:
+    """Until the job may have changed in a way the loop shows: woken as soon as a task's outcome is
+    recorded. When no progress is shown (`--quiet`, `--json`, a pipe), only the job's end matters:
+    the wait goes on while the embedded runner still runs tasks, for _POLL_SECONDS at most (a
+    Ctrl-C, or a job run by another process, is seen then), so a job of many documents is not read
+    again after each one."""
+    deadline = time.monotonic() + _POLL_SECONDS
+    while (left := deadline - time.monotonic()) > 0:
+        service.wait_for_progress(left)
+        if every_outcome or not service.running_here:
+            return
 
 
 def print_outcome(service: Dragoman, view: JobView, output: Output, skipped: Sequence[TaskSpec] = ()) -> None:
