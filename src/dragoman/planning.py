@@ -68,8 +68,9 @@ def plan_local_job(
     inside_out = 0
     for path in paths:
         base = storage.resolve(str(path))
-        urls = storage.list_documents(str(path))
-        if base.is_dir():
+        if not base.is_dir():
+            urls = storage.list_documents(str(path))  # the document itself, or SourceMissing
+        else:
             urls, unusable = storage.walk(base)
             refused += [  # a document of the folder that cannot be read by its name: it fails, seen
                 TaskSpec(f"file://{quote(name)}", "", source_code, target, error=ErrorInfo("InvalidDocumentName", why))
