@@ -124,11 +124,13 @@ class Settings(BaseSettings):
     roots: Annotated[list[Path], NoDecode] = Field(
         default_factory=_default_roots, description="Folders documents may be read from and written to."
     )
-    # Three tasks at a time per core: an engine pipeline's dozen stages stay busy only with several
-    # documents in flight, and a task spends much of its time reading, writing and committing, when
-    # it has none there (1 MB job, 2 cores: 0.82 of raw apertium with 2 tasks, 0.85-0.87 with 3,
-    # 0.87-0.90 with 6: bench/throughput.py, bench/cli.py).
-    workers: int = Field(default_factory=lambda: min(3 * available_cpus(), MAX_WORKERS), ge=1, le=MAX_WORKERS)
+    # Eight tasks at a time per core, sixteen per engine pipeline (one per two cores): a pipeline's
+    # dozen stages stay busy only while documents wait to go in, and a task spends part of its time
+    # reading, taking apart, writing and committing, with nothing there. 1 MB job of 250 documents,
+    # 2 cores, in a running service: 0.82 of raw apertium with 2 tasks, 0.85-0.87 with 3, 0.89-0.90
+    # with 6, 0.91-0.92 with 10 and 16-24 (bench/throughput.py, bench/cli.py). Each task holds its
+    # document (at most max_document_bytes) and maybe a converter process: lower it on a small machine.
+    workers: int = Field(default_factory=lambda: min(8 * available_cpus(), MAX_WORKERS), ge=1, le=MAX_WORKERS)
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
     apertium_modes_dir: Path = Path("/usr/share/apertium/modes")

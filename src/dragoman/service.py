@@ -52,7 +52,8 @@ def _open_database(settings: Settings) -> Database:
     """The state database, migrated; ConfigError naming the setting when it cannot be opened."""
     setting = setting_name("database_url") if settings.database_url else setting_name("data_dir")
     try:
-        return open_database(settings.database)
+        # a connection per task the runner runs at once, and some for the monitor, followers and requests
+        return open_database(settings.database, connections=settings.workers + 10)
     except (ArgumentError, NoSuchModuleError, ValueError) as exc:
         raise ConfigError(f"{setting} is not a database URL this service can use: {_redacted(str(exc))}") from None
     except ImportError as exc:  # a dialect whose driver is not installed (psycopg2, MySQLdb, ...)

@@ -20,7 +20,7 @@ def worker(
     concurrency: Annotated[
         int | None,
         typer.Option(
-            help="Tasks run at a time (default: DRAGOMAN_WORKERS, three per core, as `dragoman serve`).",
+            help="Tasks run at a time (default: DRAGOMAN_WORKERS, eight per core, as `dragoman serve`).",
             min=1,
             max=256,
             metavar="N",

@@ -21,9 +21,11 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 HEAD_REVISION = "0015"
 
 
-def open_database(url: str) -> Engine:
-    """An engine for `url`, with the schema migrated to the newest revision."""
-    engine = _create(url)
+def open_database(url: str, *, connections: int = 10) -> Engine:
+    """An engine for `url`, with the schema migrated to the newest revision, that keeps up to
+    `connections` open (one per task a runner runs at once, and some for readers; twice that while
+    many wait at once)."""
+    engine = _create(url, connections)
     upgrade(engine)
     return engine
 
@@ -48,13 +50,15 @@ def database_exists(url: str) -> bool:
     return not ancestor.is_dir()
 
 
-def _create(url: str) -> Engine:
+def _create(url: str, connections: int = 10) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        # a server's connections are shared by every process: at most 10 are kept open when idle
+        return create_engine(url, pool_pre_ping=True, pool_size=min(10, connections), max_overflow=connections)
+    pool = {"pool_size": connections, "max_overflow": connections}
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 60}, pool_size=10)
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 60}, **pool)
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection: Any, _record: Any) -> None:
