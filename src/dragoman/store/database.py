@@ -55,9 +55,10 @@ def _create(url: str, connections: int = 10) -> Engine:
     if parsed.get_backend_name() != "sqlite":
         # a server's connections are shared by every process: at most 10 are kept open when idle
         return create_engine(url, pool_pre_ping=True, pool_size=min(10, connections), max_overflow=connections)
-    pool = {"pool_size": connections, "max_overflow": connections}
+    pool: dict[str, int] = {}  # in memory (a read-only command's empty store): SQLAlchemy's one-connection pool
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        pool = {"pool_size": connections, "max_overflow": connections}
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 60}, **pool)
 
     @event.listens_for(engine, "connect")
