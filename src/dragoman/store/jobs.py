@@ -711,27 +711,23 @@ class JobStore:
     ) -> Claim | None:
         """Claim the pending task `candidate` (a tasks row) for `owner`, its job locked: a new attempt
         under a lease. None if it was no longer pending."""
-        attempt = connection.execute(
+        claimed = connection.execute(
             CLAIM,
             {"b_task": candidate.id, "b_owner": owner, "b_now": now, "b_expires": now + lease},
-        ).scalar()
-        if attempt is None:
-            return None
-        return self._claimed(connection, candidate, now, attempt)
+        ).first()
+        return None if claimed is None else self._claimed(connection, claimed, now)
 
-    def _claimed(self, connection: Connection, row: Any, now: datetime, attempt: int | None = None) -> Claim:
-        """The claim of the task `row` just took (its row before the claim with `attempt`, or after
-        it): its job's counters moved, the job marked served now."""
-        attempt = row.attempts if attempt is None else attempt
+    def _claimed(self, connection: Connection, row: Any, now: datetime) -> Claim:
+        """The claim of the task whose claimed row (CLAIM's or CLAIM_NEXT's) is `row`: its job's
+        counters moved, the job marked served now."""
         view = self._touch_job(connection, row.job_id, now, {"n_pending": -1, "n_running": 1}, claimed=True)
         task = replace(
             _task_from_row(row),
-            status=TaskStatus.RUNNING,
             updated_at=_utc(now),
             glossary=self._glossary(connection, row.job_id, row.glossary_digest),
         )
-        lost = attempt - (row.releases or 0)
-        return Claim(task, view.job.cancel_requested, view.job.tenant, attempt, view.job.origin, lost)
+        lost = row.attempts - (row.releases or 0)
+        return Claim(task, view.job.cancel_requested, view.job.tenant, row.attempts, view.job.origin, lost)
 
     @staticmethod
     def _glossary(connection: Connection, job_id: str, digest: str | None) -> tuple[tuple[str, str], ...]:

@@ -96,7 +96,7 @@ CLAIM = (
     update(tasks)
     .where(tasks.c.id == bindparam("b_task"), tasks.c.status == TaskStatus.PENDING.value)
     .values(**_CLAIMED)
-    .returning(tasks.c.attempts)
+    .returning(*tasks.c)  # the claimed row, as CLAIM_NEXT's
 )
 
 # NEXT_PENDING and CLAIM in one statement, returning the claimed row: where the database's one write
