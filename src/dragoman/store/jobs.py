@@ -35,6 +35,7 @@ from dragoman.domain.jobs import (
 from dragoman.domain.specs import DocumentWarning, JobSpec, shown_location
 from dragoman.domain.states import JobStatus, TaskStatus, transition
 from dragoman.errors import NotFound, ServiceError, StoreError, TargetExists
+from dragoman.store.database import writer
 from dragoman.store.schema import glossaries, glossary_digest, jobs, target_key, tasks
 from dragoman.store.task_statements import (
     ABORT_REQUESTED,
@@ -213,6 +214,7 @@ class JobStore:
         `doorbell`: rung in every transaction that makes tasks runnable (a job created or released, a
         task back to pending) and in every accepted cancel (many machines: `dragoman.workers`)."""
         self._engine = engine
+        self._writer = writer(engine)  # SQLite: one connection the process's writers take in turn
         self._doorbell = doorbell
         self._now = clock
         self._on_job_ended = on_job_ended
@@ -248,6 +250,8 @@ class JobStore:
             if self._marker_connection is not None:
                 self._marker_connection.close()
                 self._marker_connection = None
+        if self._writer is not self._engine:
+            self._writer.dispose()
         self._engine.dispose()
 
     # --- transactions -------------------------------------------------------------------------
@@ -255,7 +259,7 @@ class JobStore:
     @contextmanager
     def _write(self) -> Iterator[Connection]:
         ended: list[JobView] = []  # jobs this transaction ended (`_touch_job`), told once it committed
-        with map_db_errors(), self._engine.begin() as connection:
+        with map_db_errors(), self._writer.begin() as connection:
             connection.info[_ENDED] = ended
             try:
                 yield connection
@@ -310,7 +314,7 @@ class JobStore:
         return view
 
     def _create_job(self, job_id: str, spec: JobSpec, validated: bool, error: ErrorInfo | None) -> JobView:
-        with map_db_errors_except_integrity(), self._engine.begin() as connection:
+        with map_db_errors_except_integrity(), self._writer.begin() as connection:
             now = self._now()
             job = Job(
                 id=job_id,
