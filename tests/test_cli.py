@@ -547,6 +547,18 @@ def test_json_is_one_whole_document_and_quiet_prints_only_the_final_line(tmp_pat
     assert re.fullmatch(r"job [0-9a-f-]{36}: succeeded · 3/3 translated · \d+ characters billed\n", quiet.stdout)
 
 
+def test_quiet_names_each_failed_document_on_stderr_and_exits_non_zero(tmp_path: Path, env: dict[str, str]) -> None:
+    docs = tmp_path / "docs" / "en"
+    write_documents(docs, count=1)
+    (docs / "broken.docx").write_bytes(b"not a Word document at all")
+    result = run(env, "translate", str(docs), "--to", "es", "--out", str(docs.parent / "out"), "--quiet")
+    assert result.returncode == 1, result
+    final = r"job [0-9a-f-]{36}: partially_failed · 3/4 translated · \d+ characters billed\n"
+    assert re.fullmatch(final, result.stdout)
+    failures = result.stderr.splitlines()
+    assert len(failures) == 1 and failures[0].startswith(f"failed {docs / 'broken.docx'} -> es: "), result.stderr
+
+
 def test_no_wait_warns_when_no_service_runs_and_jobs_wait_runs_the_job(tmp_path: Path, env: dict[str, str]) -> None:
     port = free_port()
     env = {**env, "DRAGOMAN_PORT": str(port)}

@@ -211,7 +211,7 @@ def print_outcome(service: Dragoman, view: JobView, output: Output, skipped: Seq
         return
     summary = view.summary
     if output.quiet:
-        for task in service.tasks(job_id):
+        for task in _unsucceeded(service, view):
             if task.error is not None:
                 errors.print(_failure_line(task), soft_wrap=True, markup=False)
         line = f"job {job_id}: {view.status.value} · {summary.succeeded}/{summary.total} translated"
@@ -220,6 +220,18 @@ def print_outcome(service: Dragoman, view: JobView, output: Output, skipped: Seq
         stdout.print(f"{line} · {summary.characters_charged} characters billed", soft_wrap=True, markup=False)
         return
     print_summary(service, view, skipped)
+
+
+def _unsucceeded(service: Dragoman, view: JobView) -> list[Task]:
+    """The ended job's tasks that did not succeed (the only ones with an error to tell): none read
+    when every one succeeded, so a job of many documents ends without reading them all again."""
+    summary = view.summary
+    if not summary.failed and not summary.cancelled:
+        return []
+    from dragoman.domain.states import TaskStatus
+    from dragoman.store.jobs import TaskQuery
+
+    return service.tasks(view.job.id, query=TaskQuery(statuses=(TaskStatus.FAILED, TaskStatus.CANCELLED)))
 
 
 def _failure_line(task: Task) -> str:
