@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -164,6 +165,15 @@ class FlakyStore(JobStore):
     def finish_and_claim(self, *args: Any, **kwargs: Any) -> tuple[bool, Claim | None]:
         self._fail_if_broken()
         return super().finish_and_claim(*args, **kwargs)
+
+    def publish_and_finish(
+        self, task_id: str, owner: str, attempt: int | None, publish: Callable[[], None], lease: timedelta | None
+    ) -> tuple[bool, Claim | None]:
+        def then_fail() -> None:  # the document is published; recording that it succeeded fails
+            publish()
+            self._fail_if_broken()
+
+        return super().publish_and_finish(task_id, owner, attempt, then_fail, lease)
 
 
 def flaky_service(tmp_path: Path, lease: float) -> tuple[Dragoman, FlakyStore, Path]:

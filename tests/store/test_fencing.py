@@ -75,10 +75,54 @@ def test_an_older_attempt_changes_nothing_once_the_task_was_claimed_again(store:
     with store.holding(old.task.id, "runner-a", 1) as held:
         assert not held
     assert not store.finish(old.task.id, "runner-a", TaskStatus.SUCCEEDED, attempt=1)
+
+    def must_not_publish() -> None:
+        raise AssertionError("an attempt that lost its claim published")
+
+    assert store.publish_and_finish(old.task.id, "runner-a", 1, must_not_publish, timedelta(seconds=60)) == (
+        False,
+        None,
+    )
     # while the new one can
     with store.holding(new.task.id, "runner-a", 2) as held:
         assert held
     assert store.finish(new.task.id, "runner-a", TaskStatus.SUCCEEDED, attempt=2)
+
+
+def test_publishing_and_finishing_are_one_transaction_that_a_failed_publication_undoes(store: JobStore) -> None:
+    # Given a job of three documents, the first one's output recorded
+    job_id = store.create_job(
+        JobSpec("t", [TaskSpec("file:///s.txt", f"file:///out/{name}.txt", "en", "es") for name in "abc"])
+    ).job.id
+    first = store.claim_next("w", timedelta(seconds=60))
+    assert first is not None
+    assert store.record_output(first.task.id, "w", characters=5, output_sha256="a" * 64, attempt=first.attempt)
+
+    # When its publication fails (the target was taken meanwhile, say)
+    def taken() -> None:
+        raise TargetExists("out/a.txt already exists")
+
+    with pytest.raises(TargetExists):
+        store.publish_and_finish(first.task.id, "w", first.attempt, taken, timedelta(seconds=60))
+    # Then nothing was recorded: the task still runs, nothing billed, nothing more claimed
+    view = store.get(job_id)
+    assert (view.summary.in_progress, view.summary.succeeded, view.summary.not_yet_started) == (1, 0, 2)
+    assert view.summary.characters_charged == 0
+    # When it publishes, under the task's lock
+    seen: list[bool] = []
+    reported, following = store.publish_and_finish(
+        first.task.id, "w", first.attempt, lambda: seen.append(True), timedelta(seconds=60)
+    )
+    # Then the task succeeded, billed, and the next task was claimed in the same transaction
+    assert seen == [True] and reported and following is not None
+    assert following.task.job_id == job_id and following.task.id != first.task.id
+    view = store.get(job_id)
+    assert (view.summary.in_progress, view.summary.succeeded, view.summary.not_yet_started) == (1, 1, 1)
+    assert view.summary.characters_charged == 5
+    # And without a lease (a runner stopping) nothing more is claimed
+    assert store.record_output(following.task.id, "w", characters=2, output_sha256="b" * 64, attempt=following.attempt)
+    assert store.publish_and_finish(following.task.id, "w", following.attempt, lambda: None, None) == (True, None)
+    assert store.get(job_id).summary.not_yet_started == 1
 
 
 def test_recovery_waits_for_a_publication_under_way_and_sees_it(database_url: str) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from dragoman.abort import Aborted, AbortReason
@@ -22,7 +23,11 @@ from dragoman.storage.deadline import abortable
 from dragoman.storage.scopes import StorageScopes
 from dragoman.store.jobs import JobStore
 
-__all__ = ["Outcome", "TaskExecutor"]
+__all__ = ["Finisher", "Outcome", "TaskExecutor"]
+
+# Publishes a task's document (the callable it is given) and records the task succeeded, in one
+# transaction; says whether this claim still held the task (False: nothing was published).
+Finisher = Callable[[Callable[[], None]], bool]
 
 log = logging.getLogger("dragoman.runner")
 
@@ -54,12 +59,18 @@ class TaskExecutor:
         self._owner = owner
         self._limits = limits  # what one document may cost
 
-    def run(self, ctx: TaskContext) -> Outcome:
-        """Run the task to an outcome, decided in one place; the runner records it."""
+    def run(self, ctx: TaskContext, finisher: Finisher | None = None) -> Outcome:
+        """Run the task to an outcome, decided in one place; the runner records it.
+
+        With a `finisher`, a translated document is published through it: `finisher(publish)`
+        publishes and records the task succeeded in one transaction (`JobStore.publish_and_finish`),
+        and says whether it did; the runner then has nothing left to record for a succeeded task
+        the finisher recorded. Without one, the document is published while the task is locked and
+        the runner records every outcome."""
         task = ctx.task
         outcome = Outcome(TaskStatus.FAILED)
         try:
-            characters = self._translate_and_publish(task, ctx)
+            characters = self._translate_and_publish(task, ctx, finisher)
             outcome = Outcome(TaskStatus.SUCCEEDED, characters=characters)
         except Aborted:  # partial output was never published
             outcome = Outcome(stopped_task(by_cancel=ctx.reason is not AbortReason.SHUTDOWN))
@@ -106,7 +117,7 @@ class TaskExecutor:
         status = broken_task(stopping=ctx.should_abort(), by_cancel=ctx.reason is not AbortReason.SHUTDOWN)
         return Outcome(status, error if status is TaskStatus.FAILED else None)
 
-    def _translate_and_publish(self, task: Task, ctx: TaskContext) -> int:
+    def _translate_and_publish(self, task: Task, ctx: TaskContext, finisher: Finisher | None = None) -> int:
         """Returns the characters billed for the published document."""
         storage = self._storage.for_tenant(ctx.tenant)
         with abortable(ctx.should_abort):  # a cancel stops a slow download at once
@@ -142,12 +153,21 @@ class TaskExecutor:
         # Publication is fenced by the claim (rule 9): it happens while the task is locked for this
         # claim, so a runner that lost it (stopped past its lease, say) publishes nothing.
         published = False
+
+        def publish() -> None:
+            nonlocal published
+            storage.publish(task.target_url, translated.output, fmt.content_types[0])
+            published = True
+
         try:
-            with self._store.holding(task.id, self._owner, ctx.attempt) as held:
-                if not held:
+            if finisher is not None:
+                if not finisher(publish):
                     raise Aborted()
-                storage.publish(task.target_url, translated.output, fmt.content_types[0])
-                published = True
+            else:
+                with self._store.holding(task.id, self._owner, ctx.attempt) as held:
+                    if not held:
+                        raise Aborted()
+                    publish()
         except StoreError:
             if not published:
                 raise

@@ -14,7 +14,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 
 from dragoman.abort import AbortReason
@@ -26,7 +26,7 @@ from dragoman.formats.limits import DEFAULT_LIMITS, DocumentLimits
 from dragoman.heartbeat import BEAT_SECONDS, SERVE
 from dragoman.metrics import Metrics
 from dragoman.runner.context import TaskContext
-from dragoman.runner.execute import Outcome, TaskExecutor
+from dragoman.runner.execute import Finisher, Outcome, TaskExecutor
 from dragoman.runner.finalize import Finalizer, finalize_jobs
 from dragoman.runner.recovery import Recovery
 from dragoman.runner.reporting import retried
@@ -202,8 +202,13 @@ class InProcessRunner:
                 if self._stopping.is_set():
                     ctx.abort(AbortReason.SHUTDOWN)
                 began = time.monotonic()
-                outcome = self._executor.run(ctx)
-                reported, following = self._report(ctx, outcome)
+                finished: list[tuple[bool, Claim | None]] = []
+                outcome = self._executor.run(ctx, self._finisher(ctx, finished))
+                reported: bool | None
+                if finished and outcome.status is TaskStatus.SUCCEEDED:  # recorded with its publication
+                    reported, following = finished[0]
+                else:
+                    reported, following = self._report(ctx, outcome)
                 if reported:  # observed while the task still counts as busy: an idle runner has said all
                     self._metrics.task_ran(outcome.status, time.monotonic() - began)
                     if outcome.status is TaskStatus.SUCCEEDED:
@@ -233,6 +238,18 @@ class InProcessRunner:
             with self._progressed:
                 self._progressed.notify_all()
         return following
+
+    def _finisher(self, ctx: TaskContext, finished: list[tuple[bool, Claim | None]]) -> Finisher:
+        """Publish the task's document and record it succeeded in one transaction, claiming the next
+        task in it unless the runner is stopping; what the store answered goes into `finished`."""
+
+        def finish(publish: Callable[[], None]) -> bool:
+            lease = None if self._stopping.is_set() else self._lease
+            answer = self._store.publish_and_finish(ctx.task.id, self.owner, ctx.attempt, publish, lease)
+            finished.append(answer)
+            return answer[0]
+
+        return finish
 
     def _report(self, ctx: TaskContext, outcome: Outcome) -> tuple[bool | None, Claim | None]:
         """Record the outcome (and claim the next task unless stopping), retried for up to one lease

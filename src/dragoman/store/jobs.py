@@ -778,6 +778,35 @@ class JobStore:
         with self._write() as connection:
             yield self._held(connection, task_id, owner, attempt)
 
+    def publish_and_finish(
+        self, task_id: str, owner: str, attempt: int | None, publish: Callable[[], None], lease: timedelta | None
+    ) -> tuple[bool, Claim | None]:
+        """`holding` and `finish_and_claim` in one transaction, for a task whose output is recorded
+        (`record_output`): if this claim still holds the task, `publish()` runs with the task locked
+        (lifecycle rule 9), the task succeeds, and, with a `lease`, the next task is claimed.
+        Returns (False, None), publishing nothing, when the claim no longer holds the task.
+
+        An exception from `publish` rolls everything back and is raised: nothing was recorded. A
+        failure to commit after `publish` returned (StoreError) leaves the document at its target,
+        whole, and the task running with its digest recorded: reporting it succeeded again, or
+        recovery, finishes it. Where rows are locked (PostgreSQL) the next task is claimed in a
+        transaction of its own, as `finish_and_claim` does."""
+        with self._write() as connection:
+            if not self._held(connection, task_id, owner, attempt):
+                return False, None
+            publish()
+            now = self._now()
+            reported = self._finish(connection, task_id, owner, TaskStatus.SUCCEEDED, None, now, attempt)
+            claim = None
+            if reported and lease is not None and not self._row_locks:
+                claim = self._claim(connection, owner, lease, now)
+        if reported and lease is not None and self._row_locks:
+            try:
+                claim = self.claim_next(owner, lease)
+            except ServiceError:  # the task is recorded; the worker claims again when it next looks for work
+                claim = None
+        return reported, claim
+
     def _held(self, connection: Connection, task_id: str, owner: str, attempt: int | None) -> bool:
         """Whether this claim still holds the task, its job and then the task locked (PostgreSQL; the
         order every writer keeps). SQLite's write lock is the one lock, held already."""
