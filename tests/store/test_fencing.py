@@ -125,6 +125,21 @@ def test_publishing_and_finishing_are_one_transaction_that_a_failed_publication_
     assert store.get(job_id).summary.not_yet_started == 1
 
 
+def test_publishing_the_last_task_of_a_job_ends_it_and_claims_another_jobs_task(store: JobStore) -> None:
+    first = store.create_job(one("file:///out/1.txt")).job.id
+    second = store.create_job(one("file:///out/2.txt")).job.id
+    claim = store.claim_next("w", timedelta(seconds=60))
+    assert claim is not None and claim.task.job_id == first
+    assert store.record_output(claim.task.id, "w", characters=4, output_sha256="c" * 64, attempt=claim.attempt)
+    reported, following = store.publish_and_finish(
+        claim.task.id, "w", claim.attempt, lambda: None, timedelta(seconds=60)
+    )
+    assert reported and following is not None and following.task.job_id == second
+    ended, started = store.get(first), store.get(second)
+    assert ended.status.value == "succeeded" and ended.summary.characters_charged == 4
+    assert started.status.value == "running" and started.summary.in_progress == 1
+
+
 def test_recovery_waits_for_a_publication_under_way_and_sees_it(database_url: str) -> None:
     engines = [open_database(database_url) for _ in range(2)]
     runner, recoverer = JobStore(engines[0]), JobStore(engines[1])

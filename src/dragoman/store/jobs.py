@@ -725,6 +725,10 @@ class JobStore:
         """The claim of the task whose claimed row (CLAIM's or CLAIM_NEXT's) is `row`: its job's
         counters moved, the job marked served now."""
         view = self._touch_job(connection, row.job_id, now, {"n_pending": -1, "n_running": 1}, claimed=True)
+        return self._claim_of(connection, row, view, now)
+
+    def _claim_of(self, connection: Connection, row: Any, view: JobView, now: datetime) -> Claim:
+        """The claim of the task whose claimed row is `row`, its job's counters already moved (`view`)."""
         task = replace(
             _task_from_row(row),
             updated_at=_utc(now),
@@ -791,21 +795,41 @@ class JobStore:
         whole, and the task running with its digest recorded: reporting it succeeded again, or
         recovery, finishes it. Where rows are locked (PostgreSQL) the next task is claimed in a
         transaction of its own, as `finish_and_claim` does."""
+        claim = None
         with self._write() as connection:
             if not self._held(connection, task_id, owner, attempt):
                 return False, None
             publish()
             now = self._now()
+            if lease is not None and not self._row_locks:
+                return True, self._succeed_and_claim(connection, task_id, owner, attempt, lease, now)
             reported = self._finish(connection, task_id, owner, TaskStatus.SUCCEEDED, None, now, attempt)
-            claim = None
-            if reported and lease is not None and not self._row_locks:
-                claim = self._claim(connection, owner, lease, now)
         if reported and lease is not None and self._row_locks:
             try:
                 claim = self.claim_next(owner, lease)
             except ServiceError:  # the task is recorded; the worker claims again when it next looks for work
                 claim = None
         return reported, claim
+
+    def _succeed_and_claim(
+        self, connection: Connection, task_id: str, owner: str, attempt: int | None, lease: timedelta, now: datetime
+    ) -> Claim | None:
+        """SQLite, the task held: it succeeds and the next task is claimed, the job's counters moved
+        once when both are of one job (a job cannot end while one of its tasks is being claimed, so
+        the status derived from the moved counters is the one two moves would leave)."""
+        finished = connection.execute(
+            FINISH[TaskStatus.SUCCEEDED],
+            {"b_task": task_id, "b_owner": owner, "b_attempt": attempt, "b_now": now}
+            | {"b_error_code": None, "b_error_message": None},
+        ).one()
+        moved = {"n_running": -1, "n_succeeded": 1, "characters_charged": finished.characters or 0}
+        claimed = connection.execute(CLAIM_NEXT, {"b_owner": owner, "b_now": now, "b_expires": now + lease}).first()
+        if claimed is None or claimed.job_id != finished.job_id:
+            self._touch_job(connection, finished.job_id, now, moved)
+            return None if claimed is None else self._claimed(connection, claimed, now)
+        moved |= {"n_pending": -1, "n_running": 0}  # the finished task's running place goes to the claimed one
+        view = self._touch_job(connection, finished.job_id, now, moved, claimed=True)
+        return self._claim_of(connection, claimed, view, now)
 
     def _held(self, connection: Connection, task_id: str, owner: str, attempt: int | None) -> bool:
         """Whether this claim still holds the task, its job and then the task locked (PostgreSQL; the
