@@ -547,6 +547,26 @@ def test_json_is_one_whole_document_and_quiet_prints_only_the_final_line(tmp_pat
     assert re.fullmatch(r"job [0-9a-f-]{36}: succeeded · 3/3 translated · \d+ characters billed\n", quiet.stdout)
 
 
+def test_the_roots_suggested_allow_every_path_outside_them_at_once(tmp_path: Path, env: dict[str, str]) -> None:
+    # Red team 2026-12-01: the suggestion added the first path outside the roots only; applied, the
+    # command failed again on the next (--out), and a path that did not exist was suggested as a root.
+    docs, elsewhere = tmp_path / "docs", tmp_path / "elsewhere"
+    result = run(env, "translate", "/etc/hostname", "/nowhere/x.txt", "--to", "es", "--out", str(elsewhere))
+    assert result.returncode == 2 and "outside the allowed storage roots" in result.stderr
+    suggested = re.search(r"DRAGOMAN_ROOTS=(\S+)", result.stderr)
+    assert suggested is not None and suggested.group(1) == f"{docs}:/etc:{elsewhere}", result.stderr
+    allowed = run(
+        {**env, "DRAGOMAN_ROOTS": suggested.group(1)},
+        "translate",
+        "/etc/hostname",
+        "--to",
+        "es",
+        "--out",
+        str(elsewhere),
+    )
+    assert "outside the allowed storage roots" not in allowed.stderr, allowed.stderr
+
+
 def test_quiet_names_each_failed_document_on_stderr_and_exits_non_zero(tmp_path: Path, env: dict[str, str]) -> None:
     docs = tmp_path / "docs" / "en"
     write_documents(docs, count=1)

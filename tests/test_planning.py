@@ -86,3 +86,19 @@ def test_an_out_that_is_the_folder_translated_is_refused_saying_why(tmp_path: Pa
     (docs / "a.txt").write_text("I like dogs.\n")
     with pytest.raises(Invalid, match="inside --out"):
         plan_local_job(LocalStorage([tmp_path]), [docs], docs, ["es"], "en")
+
+
+def test_a_link_to_nothing_in_a_folder_fails_by_its_own_name_and_the_rest_is_planned(tmp_path: Path) -> None:
+    # Red team 2026-12-01: a broken link in a folder refused the whole command, naming a path that
+    # was nowhere in the folder (the link's target)
+    docs = tmp_path / "docs"
+    (docs / "sub").mkdir(parents=True)
+    (docs / "a.txt").write_text("The cat is black.\n")
+    (docs / "sub" / "up").symlink_to("../gone")
+    spec = plan_local_job(LocalStorage([tmp_path]), [docs], tmp_path / "out", ["es"], "en")
+    planned = [task for task in spec.tasks if task.error is None]
+    failed = [task for task in spec.tasks if task.error is not None]
+    assert [task.source_url.rsplit("/", 1)[-1] for task in planned] == ["a.txt"]
+    assert len(failed) == 1 and failed[0].source_url.endswith("/docs/sub/up")
+    assert failed[0].error is not None and failed[0].error.code == "SourceMissing"
+    assert f"{docs / 'gone'} does not exist" in failed[0].error.message

@@ -73,8 +73,8 @@ def plan_local_job(
         else:
             urls, unusable = storage.walk(base)
             refused += [  # a document of the folder that cannot be read by its name: it fails, seen
-                TaskSpec(f"file://{quote(name)}", "", source_code, target, error=ErrorInfo("InvalidDocumentName", why))
-                for name, why in unusable
+                TaskSpec(f"file://{quote(name)}", "", source_code, target, error=ErrorInfo(code, why))
+                for name, code, why in unusable
                 for target in target_codes
             ]
         for url in urls:

@@ -280,22 +280,29 @@ def _hint(
 
 
 def roots_hint(service: Dragoman, paths: Sequence[Path]) -> str:
-    """How to allow a folder: the roots setting now, and the value that would add the folder of the
-    first path outside them."""
+    """How to allow a folder: the roots setting now, and a value that adds every path of `paths`
+    outside them at once (a folder as it is, a document's folder, a folder still to be made whose
+    parent exists, as `--out` often is), so that the value suggested is one that works."""
     from dragoman.config import setting_name
 
     roots = [str(root) for root in service.settings.roots]
-    real_roots = [Path(os.path.realpath(root)) for root in roots]
-    outside = "/path/to/folder"
+    allowed = [Path(os.path.realpath(root)) for root in roots]
+    added: list[Path] = []
     for path in paths:
         real = Path(os.path.realpath(path))
-        if not any(real == root or real.is_relative_to(root) for root in real_roots):
-            outside = str(real if real.is_dir() or not real.exists() else real.parent)
-            break
+        if real.is_dir() or (not real.exists() and real.parent.is_dir()):
+            folder = real
+        elif real.exists():
+            folder = real.parent
+        else:
+            continue  # neither there nor to be made: the error about it says so, not a root to add
+        if not any(folder == root or folder.is_relative_to(root) for root in [*allowed, *added]):
+            added = [kept for kept in added if not kept.is_relative_to(folder)] + [folder]
+    suggested = ":".join([*roots, *(str(folder) for folder in added)]) if added else None
+    example = f", e.g. DRAGOMAN_ROOTS={suggested}" if suggested else ""
     return (
         f"Dragoman reads and writes documents only under {', '.join(roots) or 'no folder'}. To allow another "
-        f"folder, add it to {setting_name('roots')} (folders separated by ':'), "
-        f"e.g. DRAGOMAN_ROOTS={':'.join([*roots, outside])}"
+        f"folder, add it to {setting_name('roots')} (folders separated by ':'){example}"
     )
 
 

@@ -122,14 +122,15 @@ class LocalStorage(Storage):
             raise SourceMissing(f"{path} does not exist")
         return self.walk(path)[0]
 
-    def walk(self, path: Path) -> tuple[list[str], list[tuple[str, str]]]:
+    def walk(self, path: Path) -> tuple[list[str], list[tuple[str, str, str]]]:
         """(document URLs, refused) under the folder `path` (already resolved), sorted. Hidden files
         and folders (a name starting with `.`) are not documents, nor are links out of the roots;
-        `refused` holds (path as text, why) for files that are documents of the folder but cannot be
-        used: a name that is not printable text, or too long (`resolve`'s limits). Callers say so
-        instead of leaving them out unseen."""
+        `refused` holds (path as text, error code, why) for files that are documents of the folder
+        but cannot be used: a name that is not printable text, or too long (`resolve`'s limits,
+        InvalidDocumentName), or a link to nothing (SourceMissing). Callers say so instead of leaving
+        them out unseen."""
         found: list[str] = []
-        refused: list[tuple[str, str]] = []
+        refused: list[tuple[str, str, str]] = []
         for folder, dirs, files in os.walk(path):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             for name in sorted(files):
@@ -137,15 +138,16 @@ class LocalStorage(Storage):
                     continue
                 where = os.path.join(folder, name)
                 try:
-                    found.append(path_to_url(self.resolve(where)))
+                    real = self.resolve(where)
                 except AccessDenied as exc:
                     if not os.path.islink(where):  # a link out of the roots is not a document of this folder
-                        shown = os.fsencode(where).decode("utf-8", errors="backslashreplace")
-                        printable = "".join(
-                            char if char.isprintable() else char.encode("unicode_escape").decode("ascii")
-                            for char in shown
-                        )
-                        refused.append((printable, exc.message))
+                        refused.append((_printable(where), "InvalidDocumentName", exc.message))
+                    continue
+                if not real.exists():  # a link to nothing (or gone meanwhile): fails by its own name, not the folder
+                    shown = _printable(where)
+                    refused.append((shown, "SourceMissing", f"a link to nothing: {real} does not exist"))
+                    continue
+                found.append(path_to_url(real))
         return sorted(found), refused
 
     def check_source(self, url: str) -> None:
@@ -184,6 +186,12 @@ class LocalStorage(Storage):
         if path.parent.is_dir():
             for part in path.parent.glob(f".{_glob_escape(path.name)}.*{_PART_SUFFIX}"):
                 part.unlink(missing_ok=True)
+
+
+def _printable(path: str) -> str:
+    """A path as a message shows it: undecodable bytes and unprintable characters escaped."""
+    shown = os.fsencode(path).decode("utf-8", errors="backslashreplace")
+    return "".join(char if char.isprintable() else char.encode("unicode_escape").decode("ascii") for char in shown)
 
 
 def _glob_escape(name: str) -> str:
