@@ -109,6 +109,9 @@ def test_languages_lists_installed_pairs(env: dict[str, str]) -> None:
         (["translate", "{docs}/a.txt", "--to", "es", "--out", ""], ["--out is empty"]),
         (["translate", "{docs}/a.txt", "--to", "", "--out", "{docs}/out"], ["name at least one target language"]),
         (["jobs", "show", ""], ["the job id is empty"]),
+        # Red team 2026-12-01: typer's own words, "Value error, 'bogus' is not one of ..."
+        (["jobs", "list", "--status", "bogus"], ["'bogus' is not a job status", "partially_failed"]),
+        (["jobs", "show", "12345678", "-s", "done"], ["'done' is not a document's status", "succeeded"]),
         (["connector", "jobs", "show", ""], ["the connector job id is empty"]),  # exit 3 before: "not found"
     ],
 )
@@ -180,7 +183,21 @@ def test_from_auto_detects_each_document_and_a_wrong_from_fails_its_document(
             ["jobs", "list"],
             ["is a database in memory"],
         ),
-        ({"DRAGOMAN_DATA_DIR": "{tmp}/a-file"}, ["jobs", "list"], ["DRAGOMAN_DATA_DIR"]),
+        (  # red team 2026-12-01: said "DRAGOMAN_DATA_DIR = sqlite:///…/dragoman.db: [Errno 17] File exists"
+            {"DRAGOMAN_DATA_DIR": "{tmp}/a-file"},
+            ["jobs", "list"],
+            ["DRAGOMAN_DATA_DIR ({tmp}/a-file) is a file: it must name a folder"],
+        ),
+        (
+            {"DRAGOMAN_DATA_DIR": "{tmp}/a-file/state"},
+            ["translate", "{tmp}/docs", "--to", "es", "--out", "{tmp}/out"],
+            ["DRAGOMAN_DATA_DIR ({tmp}/a-file/state) is under {tmp}/a-file, which is a file"],
+        ),
+        (  # red team 2026-12-01: said "Can't load plugin: sqlalchemy.dialects:bogus"
+            {"DRAGOMAN_DATABASE_URL": "bogus://x"},
+            ["jobs", "list"],
+            ["DRAGOMAN_DATABASE_URL names a kind of database Dragoman cannot use ('bogus')", "postgresql://"],
+        ),
         (
             {"DRAGOMAN_APERTIUM_MODES_DIR": "{tmp}/no-modes"},
             ["languages"],
@@ -202,7 +219,7 @@ def test_configuration_errors_name_the_setting_and_print_no_traceback(
     )
     assert result.returncode == 1, result.stdout
     for message in messages:
-        assert message in result.stderr, result.stderr
+        assert message.format(tmp=tmp_path) in result.stderr, result.stderr
     assert "Traceback" not in result.stderr and "hunter2" not in result.stderr
 
 
@@ -565,6 +582,20 @@ def test_the_roots_suggested_allow_every_path_outside_them_at_once(tmp_path: Pat
         str(elsewhere),
     )
     assert "outside the allowed storage roots" not in allowed.stderr, allowed.stderr
+
+
+def test_every_skipped_translation_is_listed_off_a_terminal(tmp_path: Path, env: dict[str, str]) -> None:
+    # Red team 2026-12-01: piped, the list stopped at 20 with "... and 11 more"
+    docs = tmp_path / "docs" / "en"
+    docs.mkdir()
+    for number in range(25):
+        (docs / f"d{number:02}.txt").write_text("I like dogs.\n")
+    out = tmp_path / "docs" / "out"
+    assert run(env, "translate", str(docs), "--to", "es", "--out", str(out), "--quiet").returncode == 0
+    (docs / "new.txt").write_text("The cat is black.\n")
+    result = run(env, "translate", str(docs), "--to", "es", "--out", str(out), "--skip-existing")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count(f"  skipped {out}/") == 25 and "more (" not in result.stdout, result.stdout
 
 
 def test_quiet_names_each_failed_document_on_stderr_and_exits_non_zero(tmp_path: Path, env: dict[str, str]) -> None:

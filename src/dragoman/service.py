@@ -51,10 +51,25 @@ __all__ = ["Dragoman"]
 def _open_database(settings: Settings) -> Database:
     """The state database, migrated; ConfigError naming the setting when it cannot be opened."""
     setting = setting_name("database_url") if settings.database_url else setting_name("data_dir")
+    if not settings.database_url:
+        folder = settings.data_dir
+        blocking = next((part for part in (folder, *folder.parents) if part.exists() and not part.is_dir()), None)
+        if blocking is not None:
+            where = "is a file" if blocking == folder else f"is under {blocking}, which is a file"
+            raise ConfigError(
+                f"{setting} ({folder}) {where}: it must name a folder, where Dragoman keeps its state (a folder "
+                "that does not exist yet is made)"
+            )
     try:
         # a connection per task the runner runs at once, and some for the monitor, followers and requests
         return open_database(settings.database, connections=settings.workers + 10)
-    except (ArgumentError, NoSuchModuleError, ValueError) as exc:
+    except NoSuchModuleError:  # a URL of a kind SQLAlchemy has no dialect for: bogus://, mysql+nothing://
+        kind = settings.database.split(":", 1)[0]
+        raise ConfigError(
+            f"{setting} names a kind of database Dragoman cannot use ({kind!r}): the state database is SQLite "
+            "(the default; or sqlite:////path/to/state.db) or PostgreSQL (postgresql://user@host/db)"
+        ) from None
+    except (ArgumentError, ValueError) as exc:
         raise ConfigError(f"{setting} is not a database URL this service can use: {_redacted(str(exc))}") from None
     except ImportError as exc:  # a dialect whose driver is not installed (psycopg2, MySQLdb, ...)
         raise ConfigError(

@@ -276,11 +276,14 @@ def print_summary(service: Dragoman, view: JobView, skipped: Sequence[TaskSpec] 
 
 
 def print_skipped(output: Output, skipped: Sequence[TaskSpec]) -> None:
-    """The document translations left out by --skip-existing (the first few, and how many)."""
-    if not skipped or output.messages is None:
+    """The document translations left out by --skip-existing: on a terminal the first few and how
+    many; elsewhere (a pipe, a file) every one, as nothing is cut off a terminal."""
+    console = output.messages
+    if not skipped or console is None:
         return
+    listed = skipped[:_SKIPPED_LISTED] if console.is_terminal else skipped
     output.say(f"skipping {len(skipped)} document translation(s) whose target already exists:")
-    for task in skipped[:_SKIPPED_LISTED]:
+    for task in listed:
         output.say(f"  skipped {location(task.target_url)}")
-    if len(skipped) > _SKIPPED_LISTED:
+    if len(skipped) > len(listed):
         output.say(f"  ... and {len(skipped) - _SKIPPED_LISTED} more (--json lists every one)")

@@ -3,7 +3,9 @@ takes it whole, without its dashes, or as an unambiguous prefix (`ids.resolve_jo
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from collections.abc import Callable
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.measure import Measurement
@@ -30,6 +32,25 @@ AsJson = Annotated[bool, typer.Option("--json", help=JSON_HELP)]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help=QUIET_HELP)]
 
 
+_Status = TypeVar("_Status", bound=StrEnum)
+
+
+def _statuses(kind: type[_Status], what: str) -> Callable[[list[str] | None], list[_Status] | None]:
+    """A --status option's reading: each value one of `kind`'s, else a usage error that lists them
+    (typer's own said "Value error, 'x' is not one of ...")."""
+
+    def read(values: list[str] | None) -> list[_Status] | None:
+        if not values:
+            return None
+        known = {status.value: status for status in kind}
+        for value in values:
+            if value.strip().lower() not in known:
+                raise typer.BadParameter(f"{value!r} is not {what}; one of: {', '.join(known)}")
+        return [known[value.strip().lower()] for value in values]
+
+    return read
+
+
 def _resolved(job_id: str, *, with_runner: bool = False) -> tuple[Dragoman, str]:
     try:
         service = open_service(with_runner=with_runner, reading=True)  # no store yet: no job of that id
@@ -53,8 +74,14 @@ def _table(*columns: str) -> Table:
 @jobs_app.command("list")
 def jobs_list(
     status: Annotated[
-        list[JobStatus] | None,
-        typer.Option("--status", "-s", help="Only jobs in this status; repeat for several.", metavar="STATUS"),
+        list[str] | None,
+        typer.Option(
+            "--status",
+            "-s",
+            help="Only jobs in this status; repeat for several.",
+            metavar="STATUS",
+            callback=_statuses(JobStatus, "a job status"),
+        ),
     ] = None,
     limit: Annotated[int, typer.Option(min=1, max=1000, help="How many of the newest jobs.", metavar="N")] = 20,
     as_json: AsJson = False,
@@ -67,7 +94,8 @@ def jobs_list(
 
     try:
         service = open_service(reading=True)
-        views = service.list_jobs(limit=limit, query=JobQuery(statuses=set(status) if status else None))
+        statuses = {JobStatus(value) for value in status} if status else None
+        views = service.list_jobs(limit=limit, query=JobQuery(statuses=statuses))
     except ServiceError as exc:
         raise fail(exc) from None
     if as_json:
@@ -113,12 +141,13 @@ def _print_table_or_blocks(table: Table, blocks: list[list[str]]) -> None:
 def jobs_show(
     job_id: JobId,
     status: Annotated[
-        list[TaskStatus] | None,
+        list[str] | None,
         typer.Option(
             "--status",
             "-s",
             help="Only documents in this status (pending, running, succeeded, failed, cancelled); repeat for several.",
             metavar="STATUS",
+            callback=_statuses(TaskStatus, "a document's status"),
         ),
     ] = None,
     as_json: AsJson = False,
@@ -129,7 +158,8 @@ def jobs_show(
     service, job_id = _resolved(job_id)
     try:
         view = service.get(job_id)
-        tasks = service.tasks(job_id, query=TaskQuery(statuses=set(status) if status else None))
+        statuses = {TaskStatus(value) for value in status} if status else None
+        tasks = service.tasks(job_id, query=TaskQuery(statuses=statuses))
     except ServiceError as exc:
         raise fail(exc) from None
     if as_json:
