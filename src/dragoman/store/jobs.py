@@ -407,7 +407,10 @@ class JobStore:
                 .limit(1)
             ).first()
             if taken is not None:
-                raise TargetExists(f"{shown_location(taken.target_url)} is already being written by another job")
+                raise TargetExists(
+                    f"{shown_location(taken.target_url)} is already being written by another job: try again once "
+                    "that job has ended, or write the translations elsewhere"
+                )
 
     @staticmethod
     def _store_glossaries(
