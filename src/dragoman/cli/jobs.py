@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.measure import Measurement
@@ -51,6 +51,11 @@ def _statuses(kind: type[_Status], what: str) -> Callable[[list[str] | None], li
     return read
 
 
+def _status_option(kind: type[StrEnum], what: str, help_text: str) -> Any:
+    """The `--status` / `-s` option, repeatable, read by `_statuses`."""
+    return typer.Option("--status", "-s", help=help_text, metavar="STATUS", callback=_statuses(kind, what))
+
+
 def _resolved(job_id: str, *, with_runner: bool = False) -> tuple[Dragoman, str]:
     try:
         service = open_service(with_runner=with_runner, reading=True)  # no store yet: no job of that id
@@ -74,14 +79,7 @@ def _table(*columns: str) -> Table:
 @jobs_app.command("list")
 def jobs_list(
     status: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--status",
-            "-s",
-            help="Only jobs in this status; repeat for several.",
-            metavar="STATUS",
-            callback=_statuses(JobStatus, "a job status"),
-        ),
+        list[str] | None, _status_option(JobStatus, "a job status", "Only jobs in this status; repeat for several.")
     ] = None,
     limit: Annotated[int, typer.Option(min=1, max=1000, help="How many of the newest jobs.", metavar="N")] = 20,
     as_json: AsJson = False,
@@ -142,12 +140,10 @@ def jobs_show(
     job_id: JobId,
     status: Annotated[
         list[str] | None,
-        typer.Option(
-            "--status",
-            "-s",
-            help="Only documents in this status (pending, running, succeeded, failed, cancelled); repeat for several.",
-            metavar="STATUS",
-            callback=_statuses(TaskStatus, "a document's status"),
+        _status_option(
+            TaskStatus,
+            "a document's status",
+            "Only documents in this status (pending, running, succeeded, failed, cancelled); repeat for several.",
         ),
     ] = None,
     as_json: AsJson = False,
