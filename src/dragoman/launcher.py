@@ -99,8 +99,11 @@ def _end_as(outcome: int | str) -> None:
 
         sys.stdout.flush()
         sys.stderr.flush()
-        _signal.signal(-code, _signal.SIG_DFL)
-        _signal.pthread_sigmask(_signal.SIG_UNBLOCK, [-code])
+        try:  # SIGKILL and SIGSTOP take no handler and cannot be blocked: they are sent as they are
+            _signal.signal(-code, _signal.SIG_DFL)
+            _signal.pthread_sigmask(_signal.SIG_UNBLOCK, [-code])
+        except (OSError, ValueError):
+            pass
         os.kill(os.getpid(), -code)
         code = 128 - code
     raise SystemExit(code)

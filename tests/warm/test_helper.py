@@ -126,6 +126,26 @@ def test_killing_the_command_ends_the_child_that_runs_it_and_its_processes(tmp_p
     wait_until(lambda: not alive(child), "the stopped child ends with its command", timeout=10)
 
 
+def test_a_child_killed_with_sigkill_ends_its_command_by_sigkill(tmp_path: Path, env: dict[str, str]) -> None:
+    # Red team 2026-12-01: `kill -9` of the child made the command print a traceback (a handler
+    # cannot be set for SIGKILL) and exit 1, which says "documents failed"
+    helper = helper_pid(env)
+    write_documents(tmp_path / "docs" / "in", count=30)
+    with subprocess.Popen(
+        [DRAGOMAN, "translate", str(tmp_path / "docs" / "in"), "--to", "es", "--out", str(tmp_path / "docs" / "out")],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as command:
+        wait_until(lambda: children(helper) and children(children(helper)[0]), "the child starts its processes")
+        (child,) = children(helper)
+        os.kill(child, signal.SIGKILL)
+        out, err = command.communicate(timeout=60)
+    assert command.returncode == -signal.SIGKILL, (command.returncode, out, err)
+    assert "Traceback" not in err, err
+
+
 def test_ctrl_z_in_a_shell_stops_the_child_too_and_fg_resumes_it(tmp_path: Path, env: dict[str, str]) -> None:
     helper = helper_pid(env)
     write_documents(tmp_path / "docs" / "in", count=20)

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote, unquote, urlsplit
 
-from dragoman.errors import AccessDenied, DocumentError, SourceMissing, TargetExists
+from dragoman.errors import AccessDenied, DocumentError, SourceMissing, TargetAccessDenied, TargetExists
 from dragoman.storage.base import Storage
 
 __all__ = ["LocalStorage", "path_to_url"]
@@ -164,10 +164,14 @@ class LocalStorage(Storage):
         """Written to a hidden part file, synced, then linked into place (atomic, never replacing a
         file). A file keeps no content type: `content_type` is not recorded."""
         path = self.resolve(url)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.resolve(str(path.parent))  # the folders just made must still be inside a root
-        part = path.parent / f".{path.name}.{uuid.uuid4().hex}{_PART_SUFFIX}"
-        fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.resolve(str(path.parent))  # the folders just made must still be inside a root
+            part = path.parent / f".{path.name}.{uuid.uuid4().hex}{_PART_SUFFIX}"
+            fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+        except OSError as exc:  # a folder that may not be written, a read-only or full file system
+            raise TargetAccessDenied(f"{path.parent} cannot be written: {exc.strerror}") from None
+        linked = False
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
@@ -177,7 +181,12 @@ class LocalStorage(Storage):
                 os.link(part, path)  # atomic, and refuses to replace an existing file
             except FileExistsError:
                 raise TargetExists(f"{path} already exists; Dragoman never overwrites a document") from None
+            linked = True
             _fsync_dir(path.parent)
+        except OSError as exc:  # a full disk, a quota, an I/O error: nothing is published
+            if linked:  # in place but not known to last: taken back, as the task will not succeed
+                path.unlink(missing_ok=True)
+            raise TargetAccessDenied(f"{path} cannot be written: {exc.strerror}") from None
         finally:
             part.unlink(missing_ok=True)
 
