@@ -70,18 +70,23 @@ def wait_until(predicate, what: str, timeout: float = 60.0) -> None:  # type: ig
         time.sleep(0.02)
 
 
-def test_a_command_runs_in_a_child_of_the_helper_and_says_and_ends_as_it_would_alone(
-    tmp_path: Path, env: dict[str, str]
-) -> None:
-    helper = helper_pid(env)
-    write_documents(tmp_path / "docs" / "in", count=10)
-    with subprocess.Popen(
+def translating(tmp_path: Path, env: dict[str, str]) -> subprocess.Popen[str]:
+    """`dragoman translate` of the folder docs/in into Spanish, started, its output read by the caller."""
+    return subprocess.Popen(
         [DRAGOMAN, "translate", str(tmp_path / "docs" / "in"), "--to", "es", "--out", str(tmp_path / "docs" / "out")],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-    ) as command:
+    )
+
+
+def test_a_command_runs_in_a_child_of_the_helper_and_says_and_ends_as_it_would_alone(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    helper = helper_pid(env)
+    write_documents(tmp_path / "docs" / "in", count=10)
+    with translating(tmp_path, env) as command:
         wait_until(lambda: children(helper) or command.poll() is not None, "the helper forks the command's child")
         assert children(helper), "the command did not run in the helper"
         out, err = command.communicate(timeout=120)
@@ -131,13 +136,7 @@ def test_a_child_killed_with_sigkill_ends_its_command_by_sigkill(tmp_path: Path,
     # cannot be set for SIGKILL) and exit 1, which says "documents failed"
     helper = helper_pid(env)
     write_documents(tmp_path / "docs" / "in", count=30)
-    with subprocess.Popen(
-        [DRAGOMAN, "translate", str(tmp_path / "docs" / "in"), "--to", "es", "--out", str(tmp_path / "docs" / "out")],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    ) as command:
+    with translating(tmp_path, env) as command:
         wait_until(lambda: children(helper) and children(children(helper)[0]), "the child starts its processes")
         (child,) = children(helper)
         os.kill(child, signal.SIGKILL)
