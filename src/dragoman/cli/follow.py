@@ -286,4 +286,4 @@ def print_skipped(output: Output, skipped: Sequence[TaskSpec]) -> None:
     for task in listed:
         output.say(f"  skipped {location(task.target_url)}")
     if len(skipped) > len(listed):
-        output.say(f"  ... and {len(skipped) - _SKIPPED_LISTED} more (--json lists every one)")
+        output.say(f"  ... and {len(skipped) - len(listed)} more (--json lists every one)")

@@ -686,7 +686,7 @@ class JobStore:
 
     def _claim(self, connection: Connection, owner: str, lease: timedelta, now: datetime) -> Claim | None:
         if not self._row_locks:  # SQLite: the write lock serialises claims; one statement finds and takes
-            claimed = connection.execute(CLAIM_NEXT, {"b_owner": owner, "b_now": now, "b_expires": now + lease}).first()
+            claimed = self._claim_next_row(connection, owner, lease, now)
             return None if claimed is None else self._claimed(connection, claimed, now)
         while True:
             candidate = connection.execute(NEXT_PENDING).first()
@@ -696,6 +696,11 @@ class JobStore:
             claim = self._take(connection, candidate, owner, lease, now)
             if claim is not None:
                 return claim
+
+    @staticmethod
+    def _claim_next_row(connection: Connection, owner: str, lease: timedelta, now: datetime) -> Any:
+        """SQLite: the next pending task taken for `owner` in one statement, its claimed row; or None."""
+        return connection.execute(CLAIM_NEXT, {"b_owner": owner, "b_now": now, "b_expires": now + lease}).first()
 
     def claim_task(self, task_id: str, owner: str, lease: timedelta) -> Claim | None:
         """Hand this one task to `owner` (a worker told to run it), or None when it is not to run
@@ -821,12 +826,10 @@ class JobStore:
         once when both are of one job (a job cannot end while one of its tasks is being claimed, so
         the status derived from the moved counters is the one two moves would leave)."""
         finished = connection.execute(
-            FINISH[TaskStatus.SUCCEEDED],
-            {"b_task": task_id, "b_owner": owner, "b_attempt": attempt, "b_now": now}
-            | {"b_error_code": None, "b_error_message": None},
+            FINISH[TaskStatus.SUCCEEDED], _outcome_parameters(task_id, owner, attempt, now, None)
         ).one()
-        moved = {"n_running": -1, "n_succeeded": 1, "characters_charged": finished.characters or 0}
-        claimed = connection.execute(CLAIM_NEXT, {"b_owner": owner, "b_now": now, "b_expires": now + lease}).first()
+        moved = _ended_task_moves(TaskStatus.SUCCEEDED, finished)
+        claimed = self._claim_next_row(connection, owner, lease, now)
         if claimed is None or claimed.job_id != finished.job_id:
             self._touch_job(connection, finished.job_id, now, moved)
             return None if claimed is None else self._claimed(connection, claimed, now)
@@ -923,24 +926,14 @@ class JobStore:
                 status, error, released = stopped_task(by_cancel=True), None, False
         finished = connection.execute(
             RELEASE if released and status is TaskStatus.PENDING else FINISH[status],
-            {
-                "b_task": task_id,
-                "b_owner": owner,
-                "b_attempt": attempt,
-                "b_now": now,
-                "b_error_code": error.code if error else None,
-                "b_error_message": error.message if error else None,
-            },
+            _outcome_parameters(task_id, owner, attempt, now, error),
         ).first()
         if finished is None:
             if connection.execute(select(tasks.c.id).where(tasks.c.id == task_id)).first() is None:
                 raise NotFound(f"task {task_id} not found")
             return False
         job_id = finished.job_id
-        moved = {"n_running": -1, TASK_COUNTERS[status]: 1}
-        if status is TaskStatus.SUCCEEDED:
-            moved["characters_charged"] = finished.characters or 0
-        view = self._touch_job(connection, job_id, now, moved)
+        view = self._touch_job(connection, job_id, now, _ended_task_moves(status, finished))
         if status is TaskStatus.PENDING and self._doorbell is not None and not view.job.cancel_requested:
             self._doorbell.ring(connection, job_id, [task_id])  # released by a shutdown, or recovered: again
         return True
@@ -1040,6 +1033,28 @@ class JobStore:
         if row is None:
             raise NotFound(f"job {job_id} not found")
         return JobView(_job_from_row(row), _summary_from_row(row))
+
+
+def _outcome_parameters(
+    task_id: str, owner: str, attempt: int | None, now: datetime, error: ErrorInfo | None
+) -> dict[str, Any]:
+    """FINISH's and RELEASE's parameters: the task, the claim that must still hold it, and why it ended."""
+    return {
+        "b_task": task_id,
+        "b_owner": owner,
+        "b_attempt": attempt,
+        "b_now": now,
+        "b_error_code": error.code if error else None,
+        "b_error_message": error.message if error else None,
+    }
+
+
+def _ended_task_moves(status: TaskStatus, finished: Any) -> dict[str, int]:
+    """How a job's counters move when its running task (the `finished` row) ends in `status`."""
+    moved = {"n_running": -1, TASK_COUNTERS[status]: 1}
+    if status is TaskStatus.SUCCEEDED:
+        moved["characters_charged"] = finished.characters or 0
+    return moved
 
 
 def _utc(value: datetime) -> datetime:
