@@ -764,7 +764,9 @@ def test_ctrl_c_while_the_command_starts_is_one_line_never_a_traceback(
         terminal.expect(pexpect.EOF)
         terminal.wait()
         assert "Traceback" not in terminal.before, terminal.before
-        assert terminal.signalstatus is None and terminal.exitstatus in (0, 130), (args, terminal.before)
+        assert terminal.signalstatus is None and terminal.exitstatus in (0, 130), (
+            args, terminal.exitstatus, terminal.signalstatus, terminal.before,
+        )  # fmt: skip
         said = [line for line in terminal.before.replace("^C", "").splitlines() if line.strip()]
         if terminal.exitstatus == 130 and args[0] != "translate":
             assert len(said) == 1 and said[0].startswith("interrupted"), (args, said)
