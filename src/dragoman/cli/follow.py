@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import signal
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import FrameType
 from typing import TYPE_CHECKING
 
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 __all__ = ["CtrlC", "follow_to_the_end", "job_exit_code", "print_outcome"]
 
 _POLL_SECONDS = 0.1
+_QUIET_POLL_SECONDS = 1.0  # how often a job is read while only its end matters (`_wait_for_news`)
 _OUTAGE_POLL_SECONDS = 1.0  # how often a state database that does not answer is asked again
 _SKIPPED_LISTED = 20
 
@@ -57,10 +58,14 @@ class CtrlC:
         self.presses = 0
         self.cancel_recorded = False
         self.cancel_unsent = False  # asked for, but the state database did not answer
+        # The job ended, or waiting for it stopped: a press has nothing left to interrupt. Raised
+        # while the service closes (its runner stopping, its database connections closing), it
+        # would cut that short and print the traceback SQLAlchemy's pool logs for it.
+        self.settled = False
 
     def __call__(self, signum: int, frame: FrameType | None) -> None:
         self.presses += 1
-        if self.cancel_recorded:
+        if self.cancel_recorded and not self.settled:
             raise KeyboardInterrupt
 
     def install(self) -> None:
@@ -86,7 +91,10 @@ def follow_to_the_end(
     job_id = view.job.id
     try:
         with service:  # leaving stops the embedded runner at its tasks' safe points
-            view = _follow(service, view, ctrl_c, output)
+            try:
+                view = _follow(service, view, ctrl_c, output)
+            finally:
+                ctrl_c.settled = True
         print_outcome(service, service.get(job_id), output, skipped)
     except KeyboardInterrupt:  # stop waiting, without a traceback
         if ctrl_c.cancel_recorded:
@@ -178,22 +186,23 @@ def _follow(service: Dragoman, view: JobView, ctrl_c: CtrlC, output: Output) -> 
                 if ctrl_c.presses > 1:
                     raise KeyboardInterrupt
                 continue
-            _wait_for_news(service, every_outcome=shows)
+            _wait_for_news(service, every_outcome=shows, pressed=lambda: ctrl_c.presses > 0)
     finally:
         if live is not None:
             live.stop()
 
 
-def _wait_for_news(service: Dragoman, *, every_outcome: bool) -> None:
+def _wait_for_news(service: Dragoman, *, every_outcome: bool, pressed: Callable[[], bool]) -> None:
     """Until the job may have changed in a way the loop shows: woken as soon as a task's outcome is
     recorded. When no progress is shown (`--quiet`, `--json`, a pipe), only the job's end matters:
-    the wait goes on while the embedded runner still runs tasks, for _POLL_SECONDS at most (a
-    Ctrl-C, or a job run by another process, is seen then), so a job of many documents is not read
-    again after each one."""
-    deadline = time.monotonic() + _POLL_SECONDS
+    while the embedded runner still runs tasks, the wait goes on for up to _QUIET_POLL_SECONDS (a job
+    run by another process, or cancelled from elsewhere, is seen then), so a job of many documents is
+    not read again after each one, nor ten times a second. A Ctrl-C (`pressed()`) is seen within
+    _POLL_SECONDS either way."""
+    deadline = time.monotonic() + (_POLL_SECONDS if every_outcome else _QUIET_POLL_SECONDS)
     while (left := deadline - time.monotonic()) > 0:
-        service.wait_for_progress(left)
-        if every_outcome or not service.running_here:
+        service.wait_for_progress(min(left, _POLL_SECONDS))
+        if every_outcome or not service.running_here or pressed():
             return
 
 
