@@ -41,7 +41,7 @@ from typing import IO, Any
 
 from dragoman.abort import AbortCheck, Aborted, never_abort
 
-__all__ = ["Bounds", "Exit", "find_tools", "kill", "kill_group", "pid_alive", "start", "wait"]
+__all__ = ["Bounds", "Exit", "circumstances", "find_tools", "kill", "kill_group", "pid_alive", "start", "wait"]
 
 log = logging.getLogger("dragoman.processes")
 
@@ -126,6 +126,26 @@ def wait(
         return Exit(process.wait())
     finally:
         kill(process)
+
+
+def circumstances() -> tuple[object, ...]:
+    """What a child `start`ed now takes from this process besides its arguments and bounds: the
+    program search path (PATH) and locale from the environment, the soft resource limits and the
+    CPU affinity. Children started under equal circumstances, with the same arguments and bounds,
+    are started alike (`dragoman.engines.apertium.start_ahead` relies on it)."""
+    import resource
+
+    environment = tuple(
+        (name, value) for name, value in sorted(os.environ.items()) if name == "PATH" or name in _LOCALE_VARIABLES
+    )
+    names = sorted(name for name in dir(resource) if name.startswith("RLIMIT_"))
+    limits = tuple((name, resource.getrlimit(getattr(resource, name))[0]) for name in names)
+    return environment, limits, tuple(sorted(os.sched_getaffinity(0)))
+
+
+_LOCALE_VARIABLES = frozenset(
+    ("LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "LC_COLLATE", "LC_MESSAGES", "LC_NUMERIC", "LC_TIME", "LC_MONETARY")
+)
 
 
 def pid_alive(pid: int) -> bool:

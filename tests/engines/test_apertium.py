@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from dragoman.abort import Aborted
-from dragoman.engines.apertium import ApertiumEngine
+from dragoman.engines.apertium import ApertiumEngine, PipelineRecipe, discard_ahead, pipelines_used, start_ahead
 from dragoman.engines.base import LanguagePair
 from dragoman.engines.languages import normalize
 from dragoman.errors import UnsupportedLanguage
@@ -131,3 +131,50 @@ def test_a_segment_that_ends_in_no_punctuation_keeps_its_last_word(engine: Apert
     shared = engine.translate(["The cat is black.", "I like the day", "the end of the day"], "en", "es")
     assert shared[1:] == ["Me gusta el día", "El fin del día"]
     assert engine.translate(["I like the day  "], "en", "es") == ["Me gusta el día  "]  # its own blanks kept
+
+
+def own_children() -> set[int]:
+    """This process's child processes (pipeline stages among them)."""
+    found: set[int] = set()
+    for task in Path(f"/proc/{os.getpid()}/task").iterdir():
+        found |= {int(child) for child in (task / "children").read_text().split()}
+    return found
+
+
+def test_an_engine_takes_the_pipeline_started_ahead_for_its_recipe_instead_of_starting_one() -> None:
+    with ApertiumEngine(pipelines_per_pair=1) as probe:
+        recipe = probe.recipe("en", "es")
+    before = own_children()
+    start_ahead(recipe)
+    ahead = own_children() - before
+    assert len(ahead) == len(recipe.stages)
+    try:
+        with ApertiumEngine(pipelines_per_pair=1) as engine:
+            assert engine.translate(["The cat is black."], "en", "es") == ["El gato es negro."]
+            assert own_children() - before == ahead  # it translated on the pipeline started ahead
+            assert recipe in pipelines_used()
+        assert not ahead & own_children()  # and closed it with itself, as its own
+    finally:
+        discard_ahead()
+
+
+@pytest.mark.parametrize("differs", ["memory bound", "program search path"])
+def test_a_pipeline_started_ahead_otherwise_is_not_taken(differs: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Stages started with another address-space bound, or that would find their programs on
+    # another PATH, are not what the engine would start: it starts its own.
+    with ApertiumEngine(pipelines_per_pair=1) as probe:
+        recipe = probe.recipe("en", "es")
+    before = own_children()
+    start_ahead(PipelineRecipe(recipe.stages, 4 << 30) if differs == "memory bound" else recipe)
+    ahead = own_children() - before
+    if differs == "program search path":
+        monkeypatch.setenv("PATH", os.environ["PATH"] + os.pathsep + "/nonexistent")
+    try:
+        with ApertiumEngine(pipelines_per_pair=1) as engine:
+            assert engine.translate(["The cat is black."], "en", "es") == ["El gato es negro."]
+            started = own_children() - before - ahead
+            assert len(started) == len(recipe.stages)
+        assert ahead <= own_children()  # still there, for no one
+    finally:
+        discard_ahead()
+    assert not ahead & own_children()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -297,3 +299,78 @@ def test_a_helper_whose_socket_folder_is_removed_ends(tmp_path: Path, env: dict[
         path.unlink()
     (tmp_path / "run" / "dragoman").rmdir()
     wait_until(lambda: not alive(helper), "the helper ends", timeout=20)
+
+
+def spare_of(helper: int, env: dict[str, str]) -> tuple[int, set[int]] | None:
+    """The helper's spare child and its pipelines' stages once all are started, while no command
+    runs: the one child with processes of its own, as many as the pipelines noted for the spares
+    (the `.pipelines` file beside the helper's socket) have stages."""
+    expected = -1
+    for noted in (Path(env["XDG_RUNTIME_DIR"]) / "dragoman").glob("*.pipelines"):
+        with contextlib.suppress(OSError, ValueError):
+            expected = sum(len(recipe["stages"]) for recipe in json.loads(noted.read_text()))
+    for child in children(helper):
+        with contextlib.suppress(OSError):
+            stages = set(children(child))
+            if stages and len(stages) == expected:
+                return child, stages
+    return None
+
+
+def one_text(folder: Path, name: str = "a.txt", count: int = 1) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for number in range(count):
+        (folder / f"{number}{name}").write_text("The cat is black.\n\n" * 40)
+
+
+def test_after_a_translation_a_spare_child_waits_with_its_pipeline_started_for_the_next(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    docs = tmp_path / "docs"
+    helper = helper_pid(env)
+    one_text(docs / "in")
+    first = run(env, "translate", str(docs / "in"), "--to", "es", "--out", str(docs / "out1"))
+    assert first.returncode == 0, first.stderr
+    wait_until(lambda: spare_of(helper, env) is not None, "a spare child starts the pipeline the translation used")
+    spare, stages = spare_of(helper, env)  # type: ignore[misc]
+    # A command that runs no documents gets a child of its own: the spare and its pipeline stay.
+    assert run(env, "jobs", "list").returncode == 0
+    assert spare_of(helper, env) == (spare, stages)
+    # The next translation runs in the spare, on the pipeline started ahead: no stage is started.
+    seen: set[int] = set()
+    with translating(tmp_path, env) as command:
+        while command.poll() is None:
+            with contextlib.suppress(OSError):
+                seen |= set(children(spare))
+            time.sleep(0.001)
+        out, err = command.communicate()
+    assert command.returncode == 0, out + err
+    assert "gato" in (docs / "out" / "es" / "0a.txt").read_text()
+    assert seen and seen <= stages
+    wait_until(lambda: not alive(spare), "the spare ends with its command")
+    wait_until(lambda: not any(alive(pid) for pid in stages), "and its pipeline with it", timeout=10)
+    wait_until(lambda: (spare_of(helper, env) or (spare,))[0] != spare, "a new spare for the next")
+    new_spare, new_stages = spare_of(helper, env)  # type: ignore[misc]
+    os.kill(helper, signal.SIGTERM)  # the helper retires: no command will take the spare
+    for pid in (helper, new_spare, *new_stages):
+        wait_until(lambda pid=pid: not alive(pid), f"{pid} ends with the helper", timeout=10)  # type: ignore[misc]
+
+
+def test_a_spare_ends_with_its_command_or_its_helper_killed_with_sigkill(tmp_path: Path, env: dict[str, str]) -> None:
+    docs = tmp_path / "docs"
+    helper = helper_pid(env)
+    one_text(docs / "in", count=40)
+    assert run(env, "translate", str(docs / "in" / "0a.txt"), "--to", "es", "--out", str(docs / "one")).returncode == 0
+    wait_until(lambda: spare_of(helper, env) is not None, "a spare child starts")
+    spare, stages = spare_of(helper, env)  # type: ignore[misc]
+    with translating(tmp_path, env) as command:  # runs in the spare
+        wait_until(lambda: any((docs / "out").rglob("*.txt")), "the command translates")
+        command.kill()  # kill -9: the command's child, the spare, ends, and its pipeline
+        command.wait()
+    for pid in (spare, *stages):
+        wait_until(lambda pid=pid: not alive(pid), f"{pid} ends with the command", timeout=10)  # type: ignore[misc]
+    wait_until(lambda: spare_of(helper, env) is not None, "a new spare")
+    spare, stages = spare_of(helper, env)  # type: ignore[misc]
+    os.kill(helper, signal.SIGKILL)  # the helper dies: its spare, waiting for a command, ends, and its pipeline
+    for pid in (spare, *stages):
+        wait_until(lambda pid=pid: not alive(pid), f"{pid} ends with the helper", timeout=10)  # type: ignore[misc]

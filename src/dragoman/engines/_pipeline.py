@@ -114,6 +114,12 @@ class Pipeline:
         self._pump = threading.Thread(target=self._run_pump, name=f"apertium-pump-{self.pid}", daemon=True)
         self._pump.start()
 
+    def hand_over(self, *, stall_seconds: float, on_end: Callable[[PipelineEnd], None] | None) -> None:
+        """Take on what an engine gives the pipelines it starts, for one started ahead of it
+        (`dragoman.engines.apertium.start_ahead`)."""
+        self._stall_seconds = stall_seconds
+        self._on_end = on_end
+
     @property
     def pid(self) -> int:
         """The first stage's process id (and process group)."""

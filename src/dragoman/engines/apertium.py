@@ -9,6 +9,7 @@ import subprocess
 import tempfile
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from dragoman import processes
@@ -20,7 +21,15 @@ from dragoman.engines.base import Engine, LanguagePair, ProgressCallback
 from dragoman.engines.languages import short_code
 from dragoman.errors import EngineCrashed, EngineError, EngineTimeout, UnsupportedLanguage
 
-__all__ = ["DEFAULT_MODES_DIR", "ApertiumEngine", "derive_stages"]
+__all__ = [
+    "DEFAULT_MODES_DIR",
+    "ApertiumEngine",
+    "PipelineRecipe",
+    "derive_stages",
+    "discard_ahead",
+    "pipelines_used",
+    "start_ahead",
+]
 
 DEFAULT_MODES_DIR = Path("/usr/share/apertium/modes")
 _BASE_MODE = re.compile(r"^([a-z]{2,3})-([a-z]{2,3})$")
@@ -140,6 +149,11 @@ class ApertiumEngine(Engine):
             for pipeline in pipelines:
                 pipeline.close()
 
+    def recipe(self, source: str, target: str) -> PipelineRecipe:
+        """What this engine starts a pipeline of the pair from (for `start_ahead`). Raises
+        UnsupportedLanguage, EngineError (the mode cannot be read)."""
+        return PipelineRecipe(self._command(self.mode_path(source, target)), self._memory_bytes)
+
     def _shared_pipeline(self, mode: Path) -> Pipeline:
         """The least loaded live pipeline of the pair; a new one while there are fewer than allowed
         and all are busy. One being started counts: a request waits for it rather than start one
@@ -163,14 +177,21 @@ class ApertiumEngine(Engine):
         return self._start(mode)
 
     def _start(self, mode: Path) -> Pipeline:
-        """Start a pipeline of `mode`, counted in `_starting` by the caller."""
+        """Start a pipeline of `mode`, counted in `_starting` by the caller: one started ahead for
+        the same stages, bounds and circumstances (`start_ahead`) if there is one."""
         try:
-            pipeline = Pipeline(
-                self._command(mode),
-                stall_seconds=self._stall_seconds,
-                memory_bytes=self._memory_bytes,
-                on_end=self._on_pipeline_end,
-            )
+            command = self._command(mode)
+            pipeline = _take_ahead(command, self._memory_bytes)
+            if pipeline is None:
+                pipeline = Pipeline(
+                    command,
+                    stall_seconds=self._stall_seconds,
+                    memory_bytes=self._memory_bytes,
+                    on_end=self._on_pipeline_end,
+                )
+            else:
+                pipeline.hand_over(stall_seconds=self._stall_seconds, on_end=self._on_pipeline_end)
+            _note_used(PipelineRecipe(command, self._memory_bytes))
         except BaseException:
             with self._lock:
                 self._starting[mode] -= 1
@@ -193,6 +214,72 @@ class ApertiumEngine(Engine):
             with self._lock:
                 self._commands[mode] = command
         return command
+
+
+@dataclass(frozen=True)
+class PipelineRecipe:
+    """What a pipeline is started from: its stages (one argument list each) and the address space
+    each stage may use (None: as inherited)."""
+
+    stages: tuple[tuple[str, ...], ...]
+    memory_bytes: int | None = None
+
+    def __init__(self, stages: Sequence[Sequence[str]], memory_bytes: int | None = None) -> None:
+        object.__setattr__(self, "stages", tuple(tuple(stage) for stage in stages))
+        object.__setattr__(self, "memory_bytes", memory_bytes)
+
+
+# Pipelines started ahead of the engine that will use them (`start_ahead`), with the circumstances
+# they were started in; and the recipes of the pipelines this process's engines used.
+_ahead: list[tuple[PipelineRecipe, tuple[object, ...], Pipeline]] = []
+_used: list[PipelineRecipe] = []
+_ahead_lock = threading.Lock()
+
+
+def start_ahead(recipe: PipelineRecipe) -> None:
+    """Start a pipeline now, for an engine of this process to take instead of starting its own: the
+    first one that needs a pipeline of the same recipe, started in the same circumstances
+    (`dragoman.processes.circumstances`: PATH, locale, soft limits, CPU affinity). A warm start's
+    spare process (`dragoman.warm.helper`) starts the pipelines the last command used this way, so
+    that the next command finds them started and loaded (about 0.15 s on two cores). One never
+    taken ends with the process, as every pipeline does. Raises EngineCrashed."""
+    pipeline = Pipeline(recipe.stages, memory_bytes=recipe.memory_bytes)
+    with _ahead_lock:
+        _ahead.append((recipe, processes.circumstances(), pipeline))
+
+
+def discard_ahead() -> None:
+    """End every pipeline started ahead (`start_ahead`) that no engine took."""
+    with _ahead_lock:
+        left = [pipeline for _recipe, _then, pipeline in _ahead]
+        _ahead.clear()
+    for pipeline in left:
+        pipeline.close()
+
+
+def pipelines_used() -> list[PipelineRecipe]:
+    """The recipes of the pipelines this process's engines started or took, each once, oldest first."""
+    with _ahead_lock:
+        return list(_used)
+
+
+def _take_ahead(stages: Sequence[Sequence[str]], memory_bytes: int | None) -> Pipeline | None:
+    recipe = PipelineRecipe(stages, memory_bytes)
+    with _ahead_lock:
+        if not _ahead:
+            return None
+        now = processes.circumstances()
+        for index, (started, then, pipeline) in enumerate(_ahead):
+            if started == recipe and then == now and not pipeline.dead:
+                del _ahead[index]
+                return pipeline
+    return None
+
+
+def _note_used(recipe: PipelineRecipe) -> None:
+    with _ahead_lock:
+        if recipe not in _used:
+            _used.append(recipe)
 
 
 def _discover(modes_dir: Path) -> dict[LanguagePair, Path]:

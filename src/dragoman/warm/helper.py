@@ -93,7 +93,7 @@ def main() -> None:
         listener.close()
         os.close(lock)
 
-    serve_forever(listener, _loaded_files(), retire, still_ours)
+    serve_forever(listener, _loaded_files(), retire, still_ours, path + ".pipelines")
 
 
 def _preload() -> None:
@@ -172,12 +172,18 @@ def serve_forever(
     files: dict[str, tuple[int, int]],
     retire: Callable[[], None],
     still_ours: Callable[[], bool] = lambda: True,
+    recipes_path: str | None = None,
 ) -> None:
     """Accept commands and reap children. Once idle for `idle_seconds()` (no command, no child), on
     SIGTERM, on finding itself out of date, or once its socket file is no longer `still_ours()`, it
     retires (`retire`: no more commands), and ends when its children have. A command that ends
     (killed, even while stopped by Ctrl-Z) takes its child with it: SIGKILL, as its own process
-    would have died."""
+    would have died.
+
+    With `recipes_path` (the file where each command's child notes the engine pipelines it used),
+    it keeps a spare child while no command runs: forked ahead, with those pipelines started and
+    loaded (`_start_spare`), it runs the next command instead of a child forked then. It is ended
+    when the helper retires."""
     told_to_stop: list[int] = []
     signal.signal(signal.SIGTERM, lambda number, _frame: told_to_stop.append(number))
     selector = selectors.DefaultSelector()
@@ -186,11 +192,22 @@ def serve_forever(
     idle = idle_seconds()
     taking = True
     last_busy = time.monotonic()
-    while taking or children:
+    spare: _Spare | None = None
+    spare_wanted = True  # at the start, and after each command: not again after one that died unused
+    while taking or children or spare is not None:
+        if taking and spare is None and spare_wanted and not children:
+            spare_wanted = False
+            spare = _start_spare(listener, recipes_path)
+            if spare is not None:
+                selector.register(spare.pidfd, selectors.EVENT_READ, ("spare", spare.pid))
         events = selector.select(timeout=_TICK_SECONDS)
         for key, _mask in events:
             if key.data is None:
-                started = _accept(listener, files) if taking else False
+                started = _accept(listener, files, spare, recipes_path) if taking else False
+                if spare is not None and isinstance(started, _Child) and started.pid == spare.pid:
+                    selector.unregister(spare.pidfd)  # a command's child now, watched as one
+                    spare.let_go()
+                    spare = None
                 if started is None:
                     taking = False  # out of date
                 elif isinstance(started, _Child):
@@ -200,6 +217,12 @@ def serve_forever(
                         selector.register(started.command, selectors.EVENT_READ, ("command", started.pid))
                 continue
             what, pid = key.data
+            if what == "spare":  # it ended before it was given a command
+                if spare is not None and spare.pid == pid:
+                    selector.unregister(spare.pidfd)
+                    spare.end()
+                    spare = None
+                continue
             child = children.get(pid)
             if child is None:
                 continue
@@ -214,6 +237,7 @@ def serve_forever(
                 with contextlib.suppress(KeyError, ValueError):
                     selector.unregister(child.command)
             _reap(child)
+            spare_wanted = True
         if children or events:
             last_busy = time.monotonic()
         if taking and (told_to_stop or time.monotonic() - last_busy >= idle or not still_ours()):
@@ -221,10 +245,169 @@ def serve_forever(
         if not taking and listener.fileno() != -1:
             selector.unregister(listener)
             retire()
+        if not taking and spare is not None:  # no command will take it
+            selector.unregister(spare.pidfd)
+            spare.end()
+            spare = None
     selector.close()
 
 
-def _accept(listener: socket.socket, files: dict[str, tuple[int, int]]) -> _Child | None | Literal[False]:
+_MAX_RECIPES = 4  # pipelines a spare starts at most: those of the last command's language pairs
+_MAX_RECIPES_BYTES = 64 * 1024
+
+
+@dataclass
+class _Spare:
+    """A child forked ahead of the next command, with the engine pipelines the last command used
+    started and loaded (`_start_spare`). Given a command (`take`), it runs it exactly as a child
+    forked then would, and becomes that command's child."""
+
+    pid: int
+    pidfd: int
+    channel: socket.socket  # the helper's end: the command's descriptors and context go through it
+
+    def take(self, connection: socket.socket, context: dict[str, Any], fds: list[int]) -> bool:
+        """Hand it the command's connection, descriptors and context; False (and it is killed, to be
+        reaped as it ends) if it cannot take them: it has ended, or is not listening."""
+        try:
+            socket.send_fds(self.channel, [b"C"], [connection.fileno(), *fds])
+            payload = json.dumps(context).encode()
+            self.channel.sendall(_HEADER.pack(len(payload)) + payload)
+        except OSError:
+            with contextlib.suppress(OSError):
+                signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
+            return False
+        return True
+
+    def let_go(self) -> None:
+        """It runs a command now, watched as that command's child: the helper keeps nothing of it here."""
+        os.close(self.pidfd)
+        self.channel.close()
+
+    def end(self) -> None:
+        """Kill it (its pipelines die with it) and reap it."""
+        with contextlib.suppress(OSError):
+            signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self.pid, 0)
+        self.let_go()
+
+
+_DOCUMENT_COMMANDS = (("translate",), ("jobs", "wait"), ("jobs", "retry"), ("connector",))
+
+
+def _runs_documents(argv: Any) -> bool:
+    """Whether a command line may run documents here, through the engine's pipelines (`translate`,
+    `jobs wait`, ...): only such a command is given the spare; any other (`jobs list`) gets a child
+    forked now, and the spare, its pipelines started, stays for the next."""
+    if not isinstance(argv, list):
+        return False
+    words = tuple(str(argument) for argument in argv[1:] if not str(argument).startswith("-"))
+    return any(words[: len(command)] == command for command in _DOCUMENT_COMMANDS)
+
+
+def _start_spare(listener: socket.socket, recipes_path: str | None) -> _Spare | None:
+    """Fork a spare child that starts the pipelines noted at `recipes_path` (by the last command's
+    child), or None when none are noted."""
+    recipes = _read_recipes(recipes_path) if recipes_path is not None else []
+    if not recipes:
+        return None
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    pid = os.fork()
+    if pid == 0:  # the spare: never returns
+        ours.close()
+        _spare(theirs, listener, recipes, recipes_path)
+    theirs.close()
+    return _Spare(pid, os.pidfd_open(pid), ours)
+
+
+def _spare(channel: socket.socket, listener: socket.socket, recipes: list[Any], recipes_path: str | None) -> None:
+    """The spare child: start the pipelines, wait for a command, run it, end (never returns). A
+    helper that ends first closes the channel: the spare then ends without running anything."""
+    code = 0
+    try:
+        _resume_when_orphaned()
+        listener.close()
+        _close_all_but({0, 1, 2, channel.fileno()})
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
+        from dragoman.engines.apertium import start_ahead
+
+        for recipe in recipes:
+            with contextlib.suppress(Exception):  # the command starts its own, and says what is wrong
+                start_ahead(recipe)
+        fds: list[int] = []
+        try:
+            _data, fds, _flags, _address = socket.recv_fds(channel, 1, 5)
+            context = _receive(channel) if len(fds) == 5 else None
+        except (OSError, ValueError):
+            context = None
+        channel.close()
+        if context is None:
+            for fd in fds:
+                os.close(fd)
+            return
+        code = _run_command(socket.socket(fileno=fds[0]), context, fds[1:], recipes_path)
+    except BaseException:  # noqa: BLE001  # nothing of the helper's may run in the child
+        with contextlib.suppress(BaseException):
+            import traceback
+
+            traceback.print_exc()
+        code = 1
+    finally:
+        os._exit(code)
+
+
+def _read_recipes(path: str) -> list[Any]:
+    """The pipeline recipes noted at `path` (`_note_recipes`); [] if none, or not readable as such."""
+    from dragoman.engines.apertium import PipelineRecipe
+
+    try:
+        with open(path, "rb") as file:
+            noted = json.loads(file.read(_MAX_RECIPES_BYTES + 1)[:_MAX_RECIPES_BYTES])
+        return [PipelineRecipe(item["stages"], item["memory_bytes"]) for item in noted[-_MAX_RECIPES:] if _recipe(item)]
+    except (OSError, ValueError, TypeError, KeyError):
+        return []
+
+
+def _recipe(item: Any) -> bool:
+    """Whether a noted item is a recipe: {"stages": [[str, ...], ...], "memory_bytes": int or null}."""
+    stages, memory = item["stages"], item["memory_bytes"]
+    return (
+        isinstance(stages, list)
+        and bool(stages)
+        and all(isinstance(stage, list) and stage and all(isinstance(arg, str) for arg in stage) for stage in stages)
+        and (memory is None or (isinstance(memory, int) and memory > 0))
+    )
+
+
+def _note_recipes(path: str) -> None:
+    """Note, for the helper's next spare, the pipelines this command's engines used (nothing when it
+    used none: a `jobs list` keeps what the last translation noted). Written whole or not at all."""
+    from dragoman.engines.apertium import pipelines_used
+
+    used = pipelines_used()[-_MAX_RECIPES:]
+    if not used:
+        return
+    data = json.dumps([{"stages": recipe.stages, "memory_bytes": recipe.memory_bytes} for recipe in used]).encode()
+    temporary = f"{path}.{os.getpid()}.part"
+    with contextlib.suppress(OSError):
+        try:
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+            with os.fdopen(fd, "wb") as file:
+                file.write(data)
+            os.replace(temporary, path)
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+
+
+def _accept(
+    listener: socket.socket,
+    files: dict[str, tuple[int, int]],
+    spare: _Spare | None = None,
+    recipes_path: str | None = None,
+) -> _Child | None | Literal[False]:
     """One command: its started child; False if the request was unusable; None if this helper is
     out of date (it refuses, and ends once its children have).
 
@@ -264,12 +447,16 @@ def _accept(listener: socket.socket, files: dict[str, tuple[int, int]]) -> _Chil
     except OSError:  # gone already: its child sees the connection closed and ends
         watched = None
     connection.settimeout(None)
-    pid = os.fork()
-    if pid == 0:  # the child: never returns
-        _child(connection, context, fds, listener)
+    if spare is not None and _runs_documents(context.get("argv")) and spare.take(connection, context, fds):
+        pid, pidfd = spare.pid, os.dup(spare.pidfd)
+    else:
+        pid = os.fork()
+        if pid == 0:  # the child: never returns
+            _child(connection, context, fds, listener, recipes_path)
+        pidfd = os.pidfd_open(pid)
     for fd in fds:
         os.close(fd)
-    return _Child(pid, os.pidfd_open(pid), connection, watched)
+    return _Child(pid, pidfd, connection, watched)
 
 
 def _receive(connection: socket.socket) -> dict[str, Any]:
@@ -314,6 +501,7 @@ def _child(
     context: dict[str, Any],
     fds: list[int],
     listener: socket.socket,
+    recipes_path: str | None = None,
 ) -> None:
     """Run one command in this forked child, then end the process (never returns)."""
     code = 1
@@ -323,7 +511,7 @@ def _child(
         _close_all_but({0, 1, 2, connection.fileno(), *fds})  # the lock, other commands' connections
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGHUP, signal.SIG_DFL)
-        code = _run_command(connection, context, fds)
+        code = _run_command(connection, context, fds, recipes_path)
     except BaseException:  # noqa: BLE001  # nothing of the helper's may run in the child
         with contextlib.suppress(BaseException):
             import traceback
@@ -354,7 +542,9 @@ def _close_all_but(kept: set[int]) -> None:
                 os.close(number)
 
 
-def _run_command(connection: socket.socket, context: dict[str, Any], fds: list[int]) -> int:
+def _run_command(
+    connection: socket.socket, context: dict[str, Any], fds: list[int], recipes_path: str | None = None
+) -> int:
     from dragoman import launcher
     from dragoman.warm.context import Unusable, adopt
 
@@ -380,6 +570,8 @@ def _run_command(connection: socket.socket, context: dict[str, Any], fds: list[i
     connection.settimeout(None)
     threading.Thread(target=_die_with_the_command, args=(connection,), daemon=True).start()
     code = _exit_code(launcher.run)
+    if recipes_path is not None:
+        _note_recipes(recipes_path)
     with contextlib.suppress(OSError):
         _say(connection, {"exit": code})
     return code
