@@ -165,8 +165,9 @@ class LocalStorage(Storage):
         file). A file keeps no content type: `content_type` is not recorded."""
         path = self.resolve(url)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self.resolve(str(path.parent))  # the folders just made must still be inside a root
+            if not path.parent.is_dir():  # resolved with the target above while it stands; made now:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self.resolve(str(path.parent))  # the folders just made must still be inside a root
             part = path.parent / f".{path.name}.{uuid.uuid4().hex}{_PART_SUFFIX}"
             fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
         except OSError as exc:  # a folder that may not be written, a read-only or full file system
