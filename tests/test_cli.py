@@ -897,3 +897,22 @@ def test_translate_waits_out_a_state_database_outage(tmp_path: Path, env: dict[s
     assert "waiting for it" in stdout and "answers again" in stdout, stdout
     assert "Traceback" not in stdout + stderr, stderr
     assert sorted(path.name for path in (out / "es").iterdir()) == sorted(path.name for path in docs.iterdir())
+
+
+@pytest.mark.parametrize("warm", ["on", "off"])
+def test_a_relative_path_from_a_removed_folder_is_a_clear_error(tmp_path: Path, env: dict[str, str], warm: str) -> None:
+    # Red team 2026-12-01: `cd g && rmdir ../g && dragoman translate ../docs/a.txt ...` printed a
+    # FileNotFoundError traceback from resolving the path (the current folder cannot be asked for).
+    write_documents(tmp_path / "docs" / "en", count=1)
+    (tmp_path / "gone").mkdir()
+    command = f"cd {tmp_path / 'gone'} && rmdir ../gone && exec {DRAGOMAN} translate ../docs/en/doc0.txt --to es"
+    done = subprocess.run(
+        ["sh", "-c", command + f" --out {tmp_path / 'docs' / 'out'}"],
+        env={**env, "DRAGOMAN_WARM_START": warm},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2, (done.returncode, done.stderr)
+    assert "Traceback" not in done.stderr and "current folder no longer exists" in done.stderr, done.stderr
+    assert not (tmp_path / "docs" / "out").exists()

@@ -187,3 +187,27 @@ def test_memory_is_limited() -> None:
 def test_a_missing_program_is_reported_as_not_installed() -> None:
     with pytest.raises(FileNotFoundError, match="not installed"):
         processes.start(["dragoman-no-such-program"])
+
+
+def test_a_process_whose_program_file_was_replaced_is_told_apart(tmp_path: Path) -> None:
+    # An upgrade replaces a program's file (a new inode under the same name): a process started
+    # before still runs the old one, and a pipeline started ahead with it must not be used.
+    program = tmp_path / "sleep"
+    program.write_bytes(Path("/bin/sleep").read_bytes())
+    program.chmod(0o755)
+    child = processes.start([str(program), "30"])
+    try:
+        deadline = time.monotonic() + 10
+        while os.readlink(f"/proc/{child.pid}/exe") != str(program) and time.monotonic() < deadline:
+            time.sleep(0.01)  # its bounding wrappers exec it
+        assert not processes.runs_replaced_files(child.pid)
+        before = processes.circumstances([[str(program), "30"]])
+        replacement = tmp_path / "sleep.new"
+        replacement.write_bytes(program.read_bytes())
+        replacement.chmod(0o755)
+        replacement.replace(program)
+        assert processes.runs_replaced_files(child.pid)
+        assert processes.circumstances([[str(program), "30"]]) != before  # the file named differs too
+    finally:
+        processes.kill(child)
+    assert processes.runs_replaced_files(child.pid)  # gone: nothing to take either

@@ -41,7 +41,18 @@ from typing import IO, Any
 
 from dragoman.abort import AbortCheck, Aborted, never_abort
 
-__all__ = ["Bounds", "Exit", "circumstances", "find_tools", "kill", "kill_group", "pid_alive", "start", "wait"]
+__all__ = [
+    "Bounds",
+    "Exit",
+    "circumstances",
+    "find_tools",
+    "kill",
+    "kill_group",
+    "pid_alive",
+    "runs_replaced_files",
+    "start",
+    "wait",
+]
 
 log = logging.getLogger("dragoman.processes")
 
@@ -128,24 +139,44 @@ def wait(
         kill(process)
 
 
-def circumstances() -> tuple[object, ...]:
-    """What a child `start`ed now takes from this process besides its arguments and bounds: the
-    program search path (PATH) and locale from the environment, the soft resource limits and the
-    CPU affinity. Children started under equal circumstances, with the same arguments and bounds,
-    are started alike (`dragoman.engines.apertium.start_ahead` relies on it)."""
+def circumstances(argv_list: Sequence[Sequence[str]]) -> tuple[object, ...]:
+    """What children `start`ed now with these argument lists would take from this process and the
+    machine besides the arguments and bounds themselves: the whole environment, the soft resource
+    limits, the CPU affinity, and each program and file they name as it is now (where PATH finds
+    the program; each one's device, inode, size and modification time, so a file replaced by an
+    upgrade differs). Children started under equal circumstances are started alike
+    (`dragoman.engines.apertium.start_ahead` relies on it)."""
     import resource
 
-    environment = tuple(
-        (name, value) for name, value in sorted(os.environ.items()) if name == "PATH" or name in _LOCALE_VARIABLES
-    )
     names = sorted(name for name in dir(resource) if name.startswith("RLIMIT_"))
     limits = tuple((name, resource.getrlimit(getattr(resource, name))[0]) for name in names)
-    return environment, limits, tuple(sorted(os.sched_getaffinity(0)))
+    files: list[object] = []
+    for argv in argv_list:
+        program = shutil.which(argv[0]) if argv else None
+        files.append((program, _identity(program)))
+        files.extend(_identity(argument) for argument in argv[1:] if argument.startswith("/"))
+    return tuple(sorted(os.environ.items())), limits, tuple(sorted(os.sched_getaffinity(0))), tuple(files)
 
 
-_LOCALE_VARIABLES = frozenset(
-    ("LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "LC_COLLATE", "LC_MESSAGES", "LC_NUMERIC", "LC_TIME", "LC_MONETARY")
-)
+def _identity(path: str | None) -> tuple[int, int, int, int] | None:
+    if path is None:
+        return None
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns
+
+
+def runs_replaced_files(pid: int) -> bool:
+    """Whether the running process `pid` runs a program or library whose file has been replaced or
+    removed since it started (an upgrade): its memory maps name it "(deleted)". True also when
+    the process cannot be read (gone)."""
+    try:
+        with open(f"/proc/{pid}/maps", "rb") as maps:
+            return any(line.rstrip().endswith(b" (deleted)") for line in maps)
+    except OSError:
+        return True
 
 
 def pid_alive(pid: int) -> bool:

@@ -158,19 +158,35 @@ def test_an_engine_takes_the_pipeline_started_ahead_for_its_recipe_instead_of_st
         discard_ahead()
 
 
-@pytest.mark.parametrize("differs", ["memory bound", "program search path"])
-def test_a_pipeline_started_ahead_otherwise_is_not_taken(differs: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Stages started with another address-space bound, or that would find their programs on
-    # another PATH, are not what the engine would start: it starts its own.
-    with ApertiumEngine(pipelines_per_pair=1) as probe:
+@pytest.mark.parametrize("differs", ["memory bound", "program search path", "environment", "dictionary replaced"])
+def test_a_pipeline_started_ahead_otherwise_is_not_taken(
+    differs: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Stages started with another address-space bound, that would find their programs on another
+    # PATH, that another environment would start differently (LD_LIBRARY_PATH), or whose dictionary
+    # was replaced since (a package upgrade) are not what the engine would start now: it starts its own.
+    modes = tmp_path / "modes"
+    modes.mkdir()
+    generator = "/usr/share/apertium/apertium-eng-spa/eng-spa.autogen.bin"
+    copied = tmp_path / "eng-spa.autogen.bin"
+    copied.write_bytes(Path(generator).read_bytes())
+    mode = Path("/usr/share/apertium/modes/eng-spa.mode").read_text().replace(generator, str(copied))
+    (modes / "eng-spa.mode").write_text(mode)
+    with ApertiumEngine(modes, pipelines_per_pair=1) as probe:
         recipe = probe.recipe("en", "es")
+    assert any(str(copied) in stage for stage in recipe.stages)
     before = own_children()
     start_ahead(PipelineRecipe(recipe.stages, 4 << 30) if differs == "memory bound" else recipe)
     ahead = own_children() - before
     if differs == "program search path":
         monkeypatch.setenv("PATH", os.environ["PATH"] + os.pathsep + "/nonexistent")
+    elif differs == "environment":
+        monkeypatch.setenv("LD_LIBRARY_PATH", str(tmp_path))
+    elif differs == "dictionary replaced":
+        (tmp_path / "new.bin").write_bytes(copied.read_bytes())
+        (tmp_path / "new.bin").replace(copied)
     try:
-        with ApertiumEngine(pipelines_per_pair=1) as engine:
+        with ApertiumEngine(modes, pipelines_per_pair=1) as engine:
             assert engine.translate(["The cat is black."], "en", "es") == ["El gato es negro."]
             started = own_children() - before - ahead
             assert len(started) == len(recipe.stages)

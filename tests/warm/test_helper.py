@@ -374,3 +374,37 @@ def test_a_spare_ends_with_its_command_or_its_helper_killed_with_sigkill(tmp_pat
     os.kill(helper, signal.SIGKILL)  # the helper dies: its spare, waiting for a command, ends, and its pipeline
     for pid in (spare, *stages):
         wait_until(lambda pid=pid: not alive(pid), f"{pid} ends with the helper", timeout=10)  # type: ignore[misc]
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs two CPUs to tell affinities apart")
+def test_a_command_run_in_a_spare_gives_its_cpu_affinity_to_the_processes_it_starts(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    # Red team 2026-12-01: `taskset -c 0 dragoman translate` run in a spare started its own pipeline
+    # (the spare's was started with every CPU) from the spare's process-starting thread, which still
+    # had the helper's affinity: the stages ran on every CPU.
+    docs = tmp_path / "docs"
+    helper = helper_pid(env)
+    one_text(docs / "in", count=30)
+    assert run(env, "translate", str(docs / "in" / "0a.txt"), "--to", "es", "--out", str(docs / "one")).returncode == 0
+    wait_until(lambda: spare_of(helper, env) is not None, "a spare child starts")
+    spare, ahead = spare_of(helper, env)  # type: ignore[misc]
+    cpu = min(os.sched_getaffinity(0))
+    affinities: dict[int, str] = {}
+    with subprocess.Popen(
+        [DRAGOMAN, "translate", str(docs / "in"), "--to", "es", "--out", str(docs / "out")],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: os.sched_setaffinity(0, {cpu}),  # as `taskset -c` starts it
+    ) as command:
+        while command.poll() is None:
+            with contextlib.suppress(OSError):
+                for pid in set(children(spare)) - ahead:
+                    status = Path(f"/proc/{pid}/status").read_text()
+                    affinities[pid] = status.split("Cpus_allowed_list:")[1].split()[0]
+            time.sleep(0.005)
+        out, err = command.communicate()
+    assert command.returncode == 0, out + err
+    assert affinities and set(affinities.values()) == {str(cpu)}, affinities

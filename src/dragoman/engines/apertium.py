@@ -238,14 +238,17 @@ _ahead_lock = threading.Lock()
 
 def start_ahead(recipe: PipelineRecipe) -> None:
     """Start a pipeline now, for an engine of this process to take instead of starting its own: the
-    first one that needs a pipeline of the same recipe, started in the same circumstances
-    (`dragoman.processes.circumstances`: PATH, locale, soft limits, CPU affinity). A warm start's
-    spare process (`dragoman.warm.helper`) starts the pipelines the last command used this way, so
-    that the next command finds them started and loaded (about 0.15 s on two cores). One never
-    taken ends with the process, as every pipeline does. Raises EngineCrashed."""
+    first one that needs a pipeline of the same recipe while the circumstances are still those it
+    was started in (`dragoman.processes.circumstances`: the whole environment, soft limits, CPU
+    affinity, and the programs and dictionaries the stages name, unchanged on disk) and its stages
+    still run the program files they started with. A warm start's spare process
+    (`dragoman.warm.helper`) starts the pipelines the last command used this way, so that the next
+    command finds them started and loaded (about 0.15 s on two cores). One never taken ends with
+    the process, as every pipeline does. Raises EngineCrashed."""
+    then = processes.circumstances(recipe.stages)
     pipeline = Pipeline(recipe.stages, memory_bytes=recipe.memory_bytes)
     with _ahead_lock:
-        _ahead.append((recipe, processes.circumstances(), pipeline))
+        _ahead.append((recipe, then, pipeline))
 
 
 def discard_ahead() -> None:
@@ -268,9 +271,11 @@ def _take_ahead(stages: Sequence[Sequence[str]], memory_bytes: int | None) -> Pi
     with _ahead_lock:
         if not _ahead:
             return None
-        now = processes.circumstances()
+        now = processes.circumstances(recipe.stages)
         for index, (started, then, pipeline) in enumerate(_ahead):
             if started == recipe and then == now and not pipeline.dead:
+                if any(processes.runs_replaced_files(pid) for pid in pipeline.pids):
+                    continue  # a program or library upgraded since: not what a start now would run
                 del _ahead[index]
                 return pipeline
     return None

@@ -54,7 +54,12 @@ class LocalStorage(Storage):
                 f"{raw[:200]!r} is not a valid path (printable characters, at most {_MAX_NAME_BYTES} bytes a "
                 f"name and {_MAX_PATH_BYTES} in all)"
             )
-        real = os.path.realpath(os.path.expanduser(raw))  # absolute, normalised, every link followed
+        try:
+            real = os.path.realpath(os.path.expanduser(raw))  # absolute, normalised, every link followed
+        except FileNotFoundError:  # relative, and the current folder was removed (getcwd fails)
+            raise AccessDenied(
+                f"{raw} is a relative path, and the current folder no longer exists: give the full path"
+            ) from None
         if not any(real == root or real.startswith(prefix) for root, prefix in self._root_prefixes):
             # the roots themselves are not named: callers of a shared service may not learn its layout
             raise AccessDenied(

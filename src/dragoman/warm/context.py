@@ -130,14 +130,17 @@ def _check_same(context: dict[str, Any]) -> None:
 
 def _take_limits(context: dict[str, Any]) -> None:
     """Take on the command's soft limits and CPU affinity (its hard limits and nice value are the
-    helper's: they are part of the standing), or raise Unusable if one cannot be."""
+    helper's: they are part of the standing), or raise Unusable if one cannot be. The affinity is
+    each thread's own on Linux: it is set for every thread, so that children started from one that
+    already runs (a spare's process-starting thread, `dragoman.processes`) get it too."""
     import resource
 
     wanted = {name: tuple(value) for name, value in context["limits"].items() if hasattr(resource, name)}
     try:
         for name, limit in wanted.items():
             resource.setrlimit(getattr(resource, name), limit)
-        os.sched_setaffinity(0, context["affinity"])
+        for thread in os.listdir("/proc/self/task"):  # every thread's: a spare's (`helper`) run already
+            os.sched_setaffinity(int(thread), context["affinity"])
     except (OSError, ValueError) as exc:
         raise Unusable(f"the command's limits cannot be taken on: {exc}") from None
 
