@@ -408,3 +408,22 @@ def test_a_command_run_in_a_spare_gives_its_cpu_affinity_to_the_processes_it_sta
         out, err = command.communicate()
     assert command.returncode == 0, out + err
     assert affinities and set(affinities.values()) == {str(cpu)}, affinities
+
+
+def test_a_stopped_spare_is_not_given_a_command(tmp_path: Path, env: dict[str, str]) -> None:
+    # Red team 2026-12-01: with its spare stopped (SIGSTOP), the next translate waited 2 s for the
+    # spare to answer, then ran in its own process. It now gets a child forked for it at once.
+    docs = tmp_path / "docs"
+    helper = helper_pid(env)
+    one_text(docs / "in")
+    assert run(env, "translate", str(docs / "in"), "--to", "es", "--out", str(docs / "one")).returncode == 0
+    wait_until(lambda: spare_of(helper, env) is not None, "a spare child starts")
+    spare, stages = spare_of(helper, env)  # type: ignore[misc]
+    os.kill(spare, signal.SIGSTOP)
+    with translating(tmp_path, env) as command:
+        wait_until(lambda: bool(set(children(helper)) - {spare}) or command.poll() is not None, "a child is forked")
+        assert set(children(helper)) - {spare}, "the command did not run in a child of the helper"
+        out, err = command.communicate(timeout=120)
+    assert command.returncode == 0, out + err
+    for pid in (spare, *stages):  # killed, as no command will take it
+        wait_until(lambda pid=pid: not alive(pid), f"{pid} ends", timeout=10)  # type: ignore[misc]

@@ -268,8 +268,12 @@ class _Spare:
 
     def take(self, connection: socket.socket, context: dict[str, Any], fds: list[int]) -> bool:
         """Hand it the command's connection, descriptors and context; False (and it is killed, to be
-        reaped as it ends) if it cannot take them: it has ended, or is not listening."""
+        reaped as it ends) if it cannot take them: it has ended, is stopped (SIGSTOP: the command
+        would wait for it), or is not listening."""
         try:
+            with open(f"/proc/{self.pid}/stat", "rb") as stat:
+                if stat.read().rsplit(b")", 1)[1].split()[0] in (b"T", b"t", b"Z", b"X"):
+                    raise OSError("the spare is stopped or has ended")
             socket.send_fds(self.channel, [b"C"], [connection.fileno(), *fds])
             payload = json.dumps(context).encode()
             self.channel.sendall(_HEADER.pack(len(payload)) + payload)
