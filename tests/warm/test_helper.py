@@ -10,6 +10,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pexpect
 import pytest
@@ -72,14 +73,16 @@ def wait_until(predicate, what: str, timeout: float = 60.0) -> None:  # type: ig
         time.sleep(0.02)
 
 
-def translating(tmp_path: Path, env: dict[str, str]) -> subprocess.Popen[str]:
-    """`dragoman translate` of the folder docs/in into Spanish, started, its output read by the caller."""
+def translating(tmp_path: Path, env: dict[str, str], **options: Any) -> subprocess.Popen[str]:
+    """`dragoman translate` of the folder docs/in into Spanish, started (with Popen's `options`),
+    its output read by the caller."""
     return subprocess.Popen(
         [DRAGOMAN, "translate", str(tmp_path / "docs" / "in"), "--to", "es", "--out", str(tmp_path / "docs" / "out")],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        **options,
     )
 
 
@@ -317,22 +320,26 @@ def spare_of(helper: int, env: dict[str, str]) -> tuple[int, set[int]] | None:
     return None
 
 
-def one_text(folder: Path, name: str = "a.txt", count: int = 1) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    for number in range(count):
-        (folder / f"{number}{name}").write_text("The cat is black.\n\n" * 40)
+def spare_after_a_translation(tmp_path: Path, env: dict[str, str], documents: int = 1) -> tuple[int, int, set[int]]:
+    """`documents` English texts in docs/in (0a.txt, 1a.txt, ...), the first translated through the
+    helper: (the helper, the spare it then starts, the spare's pipeline stages)."""
+    docs = tmp_path / "docs"
+    helper = helper_pid(env)
+    (docs / "in").mkdir(parents=True, exist_ok=True)
+    for number in range(documents):
+        (docs / "in" / f"{number}a.txt").write_text("The cat is black.\n\n" * 40)
+    first = run(env, "translate", str(docs / "in" / "0a.txt"), "--to", "es", "--out", str(docs / "first"))
+    assert first.returncode == 0, first.stderr
+    wait_until(lambda: spare_of(helper, env) is not None, "a spare child starts the pipeline the translation used")
+    spare, stages = spare_of(helper, env)  # type: ignore[misc]
+    return helper, spare, stages
 
 
 def test_after_a_translation_a_spare_child_waits_with_its_pipeline_started_for_the_next(
     tmp_path: Path, env: dict[str, str]
 ) -> None:
     docs = tmp_path / "docs"
-    helper = helper_pid(env)
-    one_text(docs / "in")
-    first = run(env, "translate", str(docs / "in"), "--to", "es", "--out", str(docs / "out1"))
-    assert first.returncode == 0, first.stderr
-    wait_until(lambda: spare_of(helper, env) is not None, "a spare child starts the pipeline the translation used")
-    spare, stages = spare_of(helper, env)  # type: ignore[misc]
+    helper, spare, stages = spare_after_a_translation(tmp_path, env)
     # A command that runs no documents gets a child of its own: the spare and its pipeline stay.
     assert run(env, "jobs", "list").returncode == 0
     assert spare_of(helper, env) == (spare, stages)
@@ -358,11 +365,7 @@ def test_after_a_translation_a_spare_child_waits_with_its_pipeline_started_for_t
 
 def test_a_spare_ends_with_its_command_or_its_helper_killed_with_sigkill(tmp_path: Path, env: dict[str, str]) -> None:
     docs = tmp_path / "docs"
-    helper = helper_pid(env)
-    one_text(docs / "in", count=40)
-    assert run(env, "translate", str(docs / "in" / "0a.txt"), "--to", "es", "--out", str(docs / "one")).returncode == 0
-    wait_until(lambda: spare_of(helper, env) is not None, "a spare child starts")
-    spare, stages = spare_of(helper, env)  # type: ignore[misc]
+    helper, spare, stages = spare_after_a_translation(tmp_path, env, documents=40)
     with translating(tmp_path, env) as command:  # runs in the spare
         wait_until(lambda: any((docs / "out").rglob("*.txt")), "the command translates")
         command.kill()  # kill -9: the command's child, the spare, ends, and its pipeline
@@ -383,22 +386,11 @@ def test_a_command_run_in_a_spare_gives_its_cpu_affinity_to_the_processes_it_sta
     # Red team 2026-12-01: `taskset -c 0 dragoman translate` run in a spare started its own pipeline
     # (the spare's was started with every CPU) from the spare's process-starting thread, which still
     # had the helper's affinity: the stages ran on every CPU.
-    docs = tmp_path / "docs"
-    helper = helper_pid(env)
-    one_text(docs / "in", count=30)
-    assert run(env, "translate", str(docs / "in" / "0a.txt"), "--to", "es", "--out", str(docs / "one")).returncode == 0
-    wait_until(lambda: spare_of(helper, env) is not None, "a spare child starts")
-    spare, ahead = spare_of(helper, env)  # type: ignore[misc]
+    _helper, spare, ahead = spare_after_a_translation(tmp_path, env, documents=30)
     cpu = min(os.sched_getaffinity(0))
     affinities: dict[int, str] = {}
-    with subprocess.Popen(
-        [DRAGOMAN, "translate", str(docs / "in"), "--to", "es", "--out", str(docs / "out")],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=lambda: os.sched_setaffinity(0, {cpu}),  # as `taskset -c` starts it
-    ) as command:
+    # as `taskset -c` starts it
+    with translating(tmp_path, env, preexec_fn=lambda: os.sched_setaffinity(0, {cpu})) as command:
         while command.poll() is None:
             with contextlib.suppress(OSError):
                 for pid in set(children(spare)) - ahead:
@@ -413,12 +405,7 @@ def test_a_command_run_in_a_spare_gives_its_cpu_affinity_to_the_processes_it_sta
 def test_a_stopped_spare_is_not_given_a_command(tmp_path: Path, env: dict[str, str]) -> None:
     # Red team 2026-12-01: with its spare stopped (SIGSTOP), the next translate waited 2 s for the
     # spare to answer, then ran in its own process. It now gets a child forked for it at once.
-    docs = tmp_path / "docs"
-    helper = helper_pid(env)
-    one_text(docs / "in")
-    assert run(env, "translate", str(docs / "in"), "--to", "es", "--out", str(docs / "one")).returncode == 0
-    wait_until(lambda: spare_of(helper, env) is not None, "a spare child starts")
-    spare, stages = spare_of(helper, env)  # type: ignore[misc]
+    helper, spare, stages = spare_after_a_translation(tmp_path, env)
     os.kill(spare, signal.SIGSTOP)
     forked: set[int] = set()
     with translating(tmp_path, env) as command:
