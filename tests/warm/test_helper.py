@@ -320,15 +320,17 @@ def spare_of(helper: int, env: dict[str, str]) -> tuple[int, set[int]] | None:
     return None
 
 
-def spare_after_a_translation(tmp_path: Path, env: dict[str, str], documents: int = 1) -> tuple[int, int, set[int]]:
+def spare_after_a_translation(
+    tmp_path: Path, env: dict[str, str], documents: int = 1, **extra: str
+) -> tuple[int, int, set[int]]:
     """`documents` English texts in docs/in (0a.txt, 1a.txt, ...), the first translated through the
-    helper: (the helper, the spare it then starts, the spare's pipeline stages)."""
+    helper (with the `extra` environment): (the helper, the spare it then starts, its pipeline's stages)."""
     docs = tmp_path / "docs"
     helper = helper_pid(env)
     (docs / "in").mkdir(parents=True, exist_ok=True)
     for number in range(documents):
         (docs / "in" / f"{number}a.txt").write_text("The cat is black.\n\n" * 40)
-    first = run(env, "translate", str(docs / "in" / "0a.txt"), "--to", "es", "--out", str(docs / "first"))
+    first = run(env, "translate", str(docs / "in" / "0a.txt"), "--to", "es", "--out", str(docs / "first"), **extra)
     assert first.returncode == 0, first.stderr
     wait_until(lambda: spare_of(helper, env) is not None, "a spare child starts the pipeline the translation used")
     spare, stages = spare_of(helper, env)  # type: ignore[misc]
@@ -412,11 +414,32 @@ def test_a_stopped_spare_is_not_given_a_command(tmp_path: Path, env: dict[str, s
         while command.poll() is None:
             with contextlib.suppress(OSError):
                 forked |= set(children(helper)) - {spare}
+                # the `dragoman` script finds its Python with `$(readlink ...)`: a subshell, then readlink
                 started_here = {Path(f"/proc/{pid}/comm").read_text().strip() for pid in children(command.pid)}
-                assert started_here <= {"readlink"}, f"the command runs in its own process: {started_here}"
+                assert started_here <= {"sh", "readlink"}, f"the command runs in its own process: {started_here}"
             time.sleep(0.002)
         out, err = command.communicate(timeout=120)
     assert command.returncode == 0, out + err
     assert forked, "the command did not run in a child of the helper"
     for pid in (spare, *stages):  # killed, as no command will take it
         wait_until(lambda pid=pid: not alive(pid), f"{pid} ends", timeout=10)  # type: ignore[misc]
+
+
+def test_the_spare_starts_its_pipeline_in_the_last_translations_environment(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    # Red team 2026-12-01: the spare started its pipeline in the helper's own environment, that of
+    # the command that started the helper. After a `cd` (PWD), or from a shell started by a script
+    # (SHLVL), no later command could take it until the helper ended.
+    helper = helper_pid(env)  # started by a command without the variable below
+    _helper, spare, stages = spare_after_a_translation(tmp_path, env, FROM_A_SCRIPT="1")
+    assert helper == _helper
+    seen: set[int] = set()
+    with translating(tmp_path, {**env, "FROM_A_SCRIPT": "1"}) as command:
+        while command.poll() is None:
+            with contextlib.suppress(OSError):
+                seen |= set(children(spare))
+            time.sleep(0.001)
+        out, err = command.communicate()
+    assert command.returncode == 0, out + err
+    assert seen and seen <= stages  # its pipeline, started ahead in that environment, translated

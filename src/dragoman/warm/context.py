@@ -21,7 +21,7 @@ TYPE_CHECKING = False  # typing is not loaded: this runs in the `dragoman` comma
 if TYPE_CHECKING:
     from typing import Any
 
-__all__ = ["Unusable", "adopt", "capture"]
+__all__ = ["Unusable", "adopt", "capture", "take_circumstances"]
 
 _SIGNALS = ("SIGHUP", "SIGINT", "SIGQUIT", "SIGTERM", "SIGTSTP", "SIGTTIN", "SIGTTOU", "SIGUSR1", "SIGUSR2", "SIGPIPE")
 
@@ -115,6 +115,16 @@ def adopt(context: dict[str, Any], fds: list[int]) -> None:
     for name in context["ignored"]:
         signal.signal(getattr(signal, name), signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_SETMASK, context["blocked"])
+
+
+def take_circumstances(context: dict[str, Any]) -> None:
+    """Take on what processes started from here inherit of the command whose `context` this is:
+    its environment, soft limits and CPU affinity (a warm start's spare, which starts the next
+    command's engine pipelines ahead as the last command would have, `dragoman.warm.helper`).
+    Raises Unusable if the limits cannot be."""
+    _take_limits(context)
+    os.environ.clear()
+    os.environ.update(context["environ"])
 
 
 def _check_same(context: dict[str, Any]) -> None:

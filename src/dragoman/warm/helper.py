@@ -165,6 +165,7 @@ class _Child:
     pidfd: int
     connection: socket.socket
     command: int | None
+    context: dict[str, Any] | None = None  # of a command that runs documents: its spare's, next
 
 
 def serve_forever(
@@ -194,10 +195,11 @@ def serve_forever(
     last_busy = time.monotonic()
     spare: _Spare | None = None
     spare_wanted = True  # at the start, and after each command: not again after one that died unused
+    last_context: dict[str, Any] | None = None  # of the last command that ran documents
     while taking or children or spare is not None:
         if taking and spare is None and spare_wanted and not children:
             spare_wanted = False
-            spare = _start_spare(listener, recipes_path)
+            spare = _start_spare(listener, recipes_path, last_context)
             if spare is not None:
                 selector.register(spare.pidfd, selectors.EVENT_READ, ("spare", spare.pid))
         events = selector.select(timeout=_TICK_SECONDS)
@@ -238,6 +240,7 @@ def serve_forever(
                     selector.unregister(child.command)
             _reap(child)
             spare_wanted = True
+            last_context = child.context or last_context
         if children or events:
             last_busy = time.monotonic()
         if taking and (told_to_stop or time.monotonic() - last_busy >= idle or not still_ours()):
@@ -310,9 +313,13 @@ def _runs_documents(argv: Any) -> bool:
     return any(words[: len(command)] == command for command in _DOCUMENT_COMMANDS)
 
 
-def _start_spare(listener: socket.socket, recipes_path: str | None) -> _Spare | None:
+def _start_spare(
+    listener: socket.socket, recipes_path: str | None, circumstances: dict[str, Any] | None = None
+) -> _Spare | None:
     """Fork a spare child that starts the pipelines noted at `recipes_path` (by the last command's
-    child), or None when none are noted."""
+    child) in the `circumstances` of the last command that ran documents (its environment, soft
+    limits and CPU affinity: the next command from the same shell has the same), or None when
+    none are noted."""
     recipes = _read_recipes(recipes_path) if recipes_path is not None else []
     if not recipes:
         return None
@@ -320,12 +327,18 @@ def _start_spare(listener: socket.socket, recipes_path: str | None) -> _Spare | 
     pid = os.fork()
     if pid == 0:  # the spare: never returns
         ours.close()
-        _spare(theirs, listener, recipes, recipes_path)
+        _spare(theirs, listener, recipes, recipes_path, circumstances)
     theirs.close()
     return _Spare(pid, os.pidfd_open(pid), ours)
 
 
-def _spare(channel: socket.socket, listener: socket.socket, recipes: list[Any], recipes_path: str | None) -> None:
+def _spare(
+    channel: socket.socket,
+    listener: socket.socket,
+    recipes: list[Any],
+    recipes_path: str | None,
+    circumstances: dict[str, Any] | None,
+) -> None:
     """The spare child: start the pipelines, wait for a command, run it, end (never returns). A
     helper that ends first closes the channel: the spare then ends without running anything."""
     code = 0
@@ -336,7 +349,10 @@ def _spare(channel: socket.socket, listener: socket.socket, recipes: list[Any], 
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGHUP, signal.SIG_DFL)
         from dragoman.engines.apertium import start_ahead
+        from dragoman.warm.context import take_circumstances
 
+        if circumstances is not None:
+            take_circumstances(circumstances)  # raises Unusable: the spare ends, and no command waits on it
         for recipe in recipes:
             with contextlib.suppress(Exception):  # the command starts its own, and says what is wrong
                 start_ahead(recipe)
@@ -451,7 +467,8 @@ def _accept(
     except OSError:  # gone already: its child sees the connection closed and ends
         watched = None
     connection.settimeout(None)
-    if spare is not None and _runs_documents(context.get("argv")) and spare.take(connection, context, fds):
+    documents = _runs_documents(context.get("argv"))
+    if spare is not None and documents and spare.take(connection, context, fds):
         pid, pidfd = spare.pid, os.dup(spare.pidfd)
     else:
         pid = os.fork()
@@ -460,7 +477,8 @@ def _accept(
         pidfd = os.pidfd_open(pid)
     for fd in fds:
         os.close(fd)
-    return _Child(pid, pidfd, connection, watched)
+    circumstances = {key: context[key] for key in ("environ", "limits", "affinity")} if documents else None
+    return _Child(pid, pidfd, connection, watched, circumstances)
 
 
 def _receive(connection: socket.socket) -> dict[str, Any]:
