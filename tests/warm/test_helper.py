@@ -337,6 +337,19 @@ def spare_after_a_translation(
     return helper, spare, stages
 
 
+def translated_by(tmp_path: Path, env: dict[str, str], spare: int) -> set[int]:
+    """Run `translating` to its successful end: every process the spare had meanwhile."""
+    seen: set[int] = set()
+    with translating(tmp_path, env) as command:
+        while command.poll() is None:
+            with contextlib.suppress(OSError):
+                seen |= set(children(spare))
+            time.sleep(0.001)
+        out, err = command.communicate()
+    assert command.returncode == 0, out + err
+    return seen
+
+
 def test_after_a_translation_a_spare_child_waits_with_its_pipeline_started_for_the_next(
     tmp_path: Path, env: dict[str, str]
 ) -> None:
@@ -346,14 +359,7 @@ def test_after_a_translation_a_spare_child_waits_with_its_pipeline_started_for_t
     assert run(env, "jobs", "list").returncode == 0
     assert spare_of(helper, env) == (spare, stages)
     # The next translation runs in the spare, on the pipeline started ahead: no stage is started.
-    seen: set[int] = set()
-    with translating(tmp_path, env) as command:
-        while command.poll() is None:
-            with contextlib.suppress(OSError):
-                seen |= set(children(spare))
-            time.sleep(0.001)
-        out, err = command.communicate()
-    assert command.returncode == 0, out + err
+    seen = translated_by(tmp_path, env, spare)
     assert "gato" in (docs / "out" / "es" / "0a.txt").read_text()
     assert seen and seen <= stages
     wait_until(lambda: not alive(spare), "the spare ends with its command")
@@ -434,12 +440,5 @@ def test_the_spare_starts_its_pipeline_in_the_last_translations_environment(
     helper = helper_pid(env)  # started by a command without the variable below
     _helper, spare, stages = spare_after_a_translation(tmp_path, env, FROM_A_SCRIPT="1")
     assert helper == _helper
-    seen: set[int] = set()
-    with translating(tmp_path, {**env, "FROM_A_SCRIPT": "1"}) as command:
-        while command.poll() is None:
-            with contextlib.suppress(OSError):
-                seen |= set(children(spare))
-            time.sleep(0.001)
-        out, err = command.communicate()
-    assert command.returncode == 0, out + err
+    seen = translated_by(tmp_path, {**env, "FROM_A_SCRIPT": "1"}, spare)
     assert seen and seen <= stages  # its pipeline, started ahead in that environment, translated
