@@ -152,7 +152,10 @@ class ApertiumEngine(Engine):
     def recipe(self, source: str, target: str) -> PipelineRecipe:
         """What this engine starts a pipeline of the pair from (for `start_ahead`). Raises
         UnsupportedLanguage, EngineError (the mode cannot be read)."""
-        return PipelineRecipe(self._command(self.mode_path(source, target)), self._memory_bytes)
+        return self._recipe(self.mode_path(source, target))
+
+    def _recipe(self, mode: Path) -> PipelineRecipe:
+        return PipelineRecipe(self._command(mode), self._memory_bytes)
 
     def _shared_pipeline(self, mode: Path) -> Pipeline:
         """The least loaded live pipeline of the pair; a new one while there are fewer than allowed
@@ -180,18 +183,18 @@ class ApertiumEngine(Engine):
         """Start a pipeline of `mode`, counted in `_starting` by the caller: one started ahead for
         the same stages, bounds and circumstances (`start_ahead`) if there is one."""
         try:
-            command = self._command(mode)
-            pipeline = _take_ahead(command, self._memory_bytes)
+            recipe = self._recipe(mode)
+            pipeline = _take_ahead(recipe)
             if pipeline is None:
                 pipeline = Pipeline(
-                    command,
+                    recipe.stages,
                     stall_seconds=self._stall_seconds,
-                    memory_bytes=self._memory_bytes,
+                    memory_bytes=recipe.memory_bytes,
                     on_end=self._on_pipeline_end,
                 )
             else:
                 pipeline.hand_over(stall_seconds=self._stall_seconds, on_end=self._on_pipeline_end)
-            _note_used(PipelineRecipe(command, self._memory_bytes))
+            _note_used(recipe)
         except BaseException:
             with self._lock:
                 self._starting[mode] -= 1
@@ -266,8 +269,7 @@ def pipelines_used() -> list[PipelineRecipe]:
         return list(_used)
 
 
-def _take_ahead(stages: Sequence[Sequence[str]], memory_bytes: int | None) -> Pipeline | None:
-    recipe = PipelineRecipe(stages, memory_bytes)
+def _take_ahead(recipe: PipelineRecipe) -> Pipeline | None:
     with _ahead_lock:
         if not _ahead:
             return None

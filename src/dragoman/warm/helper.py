@@ -341,13 +341,8 @@ def _spare(
 ) -> None:
     """The spare child: start the pipelines, wait for a command, run it, end (never returns). A
     helper that ends first closes the channel: the spare then ends without running anything."""
-    code = 0
-    try:
-        _resume_when_orphaned()
-        listener.close()
-        _close_all_but({0, 1, 2, channel.fileno()})
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        signal.signal(signal.SIGHUP, signal.SIG_DFL)
+
+    def run() -> int:
         from dragoman.engines.apertium import start_ahead
         from dragoman.warm.context import take_circumstances
 
@@ -366,16 +361,10 @@ def _spare(
         if context is None:
             for fd in fds:
                 os.close(fd)
-            return
-        code = _run_command(socket.socket(fileno=fds[0]), context, fds[1:], recipes_path)
-    except BaseException:  # noqa: BLE001  # nothing of the helper's may run in the child
-        with contextlib.suppress(BaseException):
-            import traceback
+            return 0
+        return _run_command(socket.socket(fileno=fds[0]), context, fds[1:], recipes_path)
 
-            traceback.print_exc()
-        code = 1
-    finally:
-        os._exit(code)
+    _in_a_child(listener, {channel.fileno()}, run)
 
 
 def _read_recipes(path: str) -> list[Any]:
@@ -526,19 +515,28 @@ def _child(
     recipes_path: str | None = None,
 ) -> None:
     """Run one command in this forked child, then end the process (never returns)."""
+    _in_a_child(listener, {connection.fileno(), *fds}, lambda: _run_command(connection, context, fds, recipes_path))
+
+
+def _in_a_child(listener: socket.socket, kept: set[int], run: Callable[[], int]) -> None:
+    """In a child just forked from the helper: leave the helper behind (its socket, the lock, other
+    commands' connections: every descriptor but the standard streams and `kept`; its SIGTERM and
+    SIGHUP handling), `run()`, and end the process with its exit code (never returns). An exception
+    is printed and ends it with 1: nothing of the helper's may run in the child."""
     code = 1
     try:
         _resume_when_orphaned()
         listener.close()
-        _close_all_but({0, 1, 2, connection.fileno(), *fds})  # the lock, other commands' connections
+        _close_all_but({0, 1, 2, *kept})
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGHUP, signal.SIG_DFL)
-        code = _run_command(connection, context, fds, recipes_path)
-    except BaseException:  # noqa: BLE001  # nothing of the helper's may run in the child
+        code = run()
+    except BaseException:  # noqa: BLE001
         with contextlib.suppress(BaseException):
             import traceback
 
             traceback.print_exc()
+        code = 1
     finally:
         os._exit(code)
 
