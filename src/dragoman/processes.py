@@ -150,12 +150,20 @@ def circumstances(argv_list: Sequence[Sequence[str]]) -> tuple[object, ...]:
 
     names = sorted(name for name in dir(resource) if name.startswith("RLIMIT_"))
     limits = tuple((name, resource.getrlimit(getattr(resource, name))[0]) for name in names)
+    environment = tuple(sorted(os.environ.items()))
+    return environment, limits, tuple(sorted(os.sched_getaffinity(0))), program_files(argv_list)
+
+
+def program_files(argv_list: Sequence[Sequence[str]]) -> tuple[object, ...]:
+    """Each program (where PATH finds it) and each file (an absolute argument) these argument lists
+    name, as it is now: device, inode, size and modification time, None for one that is missing. A
+    file an upgrade replaced (a new inode) or rewrote (a new size or time) differs."""
     files: list[object] = []
     for argv in argv_list:
         program = shutil.which(argv[0]) if argv else None
         files.append((program, _identity(program)))
         files.extend(_identity(argument) for argument in argv[1:] if argument.startswith("/"))
-    return tuple(sorted(os.environ.items())), limits, tuple(sorted(os.sched_getaffinity(0))), tuple(files)
+    return tuple(files)
 
 
 def _identity(path: str | None) -> tuple[int, int, int, int] | None:

@@ -194,3 +194,76 @@ def test_a_pipeline_started_ahead_otherwise_is_not_taken(
     finally:
         discard_ahead()
     assert not ahead & own_children()
+
+
+@pytest.mark.parametrize("upgraded", ["a file a stage reads", "the mode"])
+def test_after_an_upgrade_a_pair_translates_as_upgraded_without_a_restart(
+    upgraded: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # A long-lived engine (`dragoman serve`) whose pair is upgraded under it (a dictionary replaced,
+    # or the mode rewritten to other stages): its kept-alive pipeline must not go on translating
+    # with what it loaded before. A sed script stands in for a dictionary, so the change shows.
+    monkeypatch.setattr("dragoman.engines.apertium._UPGRADE_CHECK_SECONDS", 0.0)
+    modes = tmp_path / "modes"
+    modes.mkdir()
+    script = tmp_path / "pair.sed"
+    script.write_text("s/cat/gato/g\n")
+    (modes / "eng-spa.mode").write_text(f"sed -u -z -f {script}\n")
+    before = own_children()
+    with ApertiumEngine(modes, pipelines_per_pair=1) as engine:
+        assert engine.translate(["the cat"], "en", "es") == ["the gato"]
+        first = own_children() - before
+        assert engine.translate(["the cat"], "en", "es") == ["the gato"]
+        assert own_children() - before == first  # nothing changed on disk: the same pipeline serves
+        if upgraded == "a file a stage reads":
+            (tmp_path / "new.sed").write_text("s/cat/GATO/g\n")
+            (tmp_path / "new.sed").replace(script)  # as a package upgrade does: a new file in its place
+        else:
+            other = tmp_path / "other.sed"
+            other.write_text("s/cat/GATO/g\n")
+            (modes / "new.mode").write_text(f"sed -u -z -f {other}\n")
+            (modes / "new.mode").replace(modes / "eng-spa.mode")
+        assert engine.translate(["the cat"], "en", "es") == ["the GATO"]
+        deadline = time.monotonic() + 5
+        while first & own_children() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert not first & own_children(), "the outdated pipeline was left running"
+        assert len(own_children() - before) == 1  # one fresh pipeline serves now
+    assert not own_children() - before
+
+
+def test_a_request_on_a_pipeline_retired_by_an_upgrade_gets_its_whole_translation(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Given a pipeline busy with a long request (a slow stage)
+    monkeypatch.setattr("dragoman.engines.apertium._UPGRADE_CHECK_SECONDS", 0.0)
+    script = tmp_path / "pair.sed"
+    script.write_text("s/cat/gato/g\n")
+    slow = tmp_path / "slow.sh"
+    slow.write_text(
+        "#!/bin/bash\nwhile IFS= read -r -d '' x; do sleep 0.02; printf '%s\\0' \"$x\"; done | sed -u -z -f \"${@: -1}\"\n"
+    )
+    slow.chmod(0o755)
+    (tmp_path / "eng-spa.mode").write_text(f"{slow} {script}\n")  # the script is named: an upgrade of it shows
+    with ApertiumEngine(tmp_path, pipelines_per_pair=1, max_block_chars=10) as engine:
+        assert engine.translate(["the cat"], "en", "es") == ["the gato"]
+        long_request: list[list[str]] = []
+        errors: list[BaseException] = []
+
+        def translate_long() -> None:
+            try:
+                long_request.append(engine.translate([f"cat {i}." for i in range(60)], "en", "es"))
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+
+        worker = threading.Thread(target=translate_long)
+        worker.start()
+        time.sleep(0.2)
+        # When the pair is upgraded meanwhile and another request comes
+        (tmp_path / "new.sed").write_text("s/cat/GATO/g\n")
+        (tmp_path / "new.sed").replace(script)
+        assert engine.translate(["the cat"], "en", "es") == ["the GATO"]
+        worker.join(timeout=30)
+        # Then the long request got all of its translation from the pipeline it started on
+        assert not errors
+        assert long_request == [[f"gato {i}." for i in range(60)]]

@@ -211,3 +211,28 @@ def test_a_pipeline_says_once_why_it_died_on_its_own_and_nothing_when_closed() -
         pipeline.close()
     # Then each death on its own was told once, as what it was, before its caller saw it
     assert ends == ["crashed", "stalled"]
+
+
+def test_a_retired_pipeline_delivers_what_it_was_given_then_ends() -> None:
+    # Given a pipeline with a caller's blocks in flight through a slow stage
+    pipeline = Pipeline([["bash", "-c", "while IFS= read -r -d '' x; do sleep 0.05; printf '%s\\0' \"${x^^}\"; done"]])
+    pids = pipeline.pids
+    results: list[list[bytes]] = []
+    caller = threading.Thread(
+        target=lambda: results.append(pipeline.translate([f"block {i}".encode() for i in range(10)], lambda: False))
+    )
+    caller.start()
+    time.sleep(0.1)
+    # When it is retired meanwhile
+    pipeline.retire()
+    caller.join(timeout=10)
+    # Then the caller gets every block, and the pipeline ends with nothing left running
+    assert results == [[f"BLOCK {i}".encode() for i in range(10)]]
+    deadline = time.monotonic() + 5
+    while any(Path(f"/proc/{pid}").exists() for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert pipeline.dead
+    assert not any(Path(f"/proc/{pid}").exists() for pid in pids), "a retired pipeline's stage was left running"
+    with pytest.raises(EngineCrashed):  # a request after its end goes elsewhere (its engine retries it)
+        pipeline.translate([b"late"], lambda: False)
+    pipeline.close()  # closing an ended pipeline again is harmless

@@ -15,6 +15,9 @@ flight (at most `window` bytes), however large the other requests are.
 Every stage is a bounded child (`dragoman.processes`): its own session and process group (out of
 reach of a terminal's signals), killed if Dragoman dies, with `memory_bytes` of address space.
 Killing the pipeline (when it dies, hangs or is closed) kills every stage's process group.
+
+A retired pipeline (`retire`: its engine found its programs or dictionaries upgraded) ends once the
+blocks it was given are done: nobody waiting on it loses a result.
 """
 
 from __future__ import annotations
@@ -111,6 +114,7 @@ class Pipeline:
         self._in_flight_bytes = 0
         self._queued_bytes = 0
         self.dead = False
+        self._retired = False
         self._pump = threading.Thread(target=self._run_pump, name=f"apertium-pump-{self.pid}", daemon=True)
         self._pump.start()
 
@@ -119,6 +123,13 @@ class Pipeline:
         (`dragoman.engines.apertium.start_ahead`)."""
         self._stall_seconds = stall_seconds
         self._on_end = on_end
+
+    def retire(self) -> None:
+        """End the pipeline as soon as it has nothing queued or in flight (at once when idle): the
+        blocks it was given are translated and delivered first. Its engine gives it no new request."""
+        with self._lock:
+            self._retired = True
+        self._wake()
 
     @property
     def pid(self) -> int:
@@ -190,6 +201,8 @@ class Pipeline:
             while not self.dead:
                 if not pending:
                     pending = memoryview(self._next_writes())
+                if not pending and self._end_if_retired():
+                    return
                 if bool(pending) != writing:
                     writing = bool(pending)
                     if writing:
@@ -296,12 +309,27 @@ class Pipeline:
         tail = self._stderr.read()[-500:].decode("utf-8", "replace").strip()
         return EngineCrashed(f"the Apertium pipeline died{': ' + tail if tail else ''}")
 
+    def _end_if_retired(self) -> bool:
+        """The pump's check: a retired pipeline with nothing queued or in flight ends now (a request
+        that comes after finds it dead: its engine retries it on another)."""
+        with self._lock:
+            if not self._retired or self._queue or self._in_flight or self.dead:
+                return False
+            self.dead = True
+        self._shut_down()
+        return True
+
     def kill(self) -> None:
         """End every process of the pipeline now; callers still waiting get EngineCrashed."""
         with self._lock:
             if self.dead:
                 return
             self.dead = True
+        self._shut_down()
+
+    def _shut_down(self) -> None:
+        """End the processes and the pump (unless called from it), fail who still waits, and close
+        every stream, once `dead` is set."""
         self._end_processes()
         self._wake()
         if threading.current_thread() is not self._pump:

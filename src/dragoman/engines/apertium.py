@@ -1,13 +1,16 @@
-"""Apertium, the default engine: installed modes, kept-alive pipelines, recycled when they hang or die."""
+"""Apertium, the default engine: installed modes, kept-alive pipelines, recycled when they hang or
+die, and replaced when a package upgrade changes what they run."""
 
 from __future__ import annotations
 
+import logging
 import re
 import shlex
 import shutil
 import subprocess
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,13 +37,25 @@ __all__ = [
 DEFAULT_MODES_DIR = Path("/usr/share/apertium/modes")
 _BASE_MODE = re.compile(r"^([a-z]{2,3})-([a-z]{2,3})$")
 _WBLANK_SECONDS = 30.0
+# How often, at most, a pair's kept-alive pipelines are compared with what a start would run now
+# (`ApertiumEngine._retire_outdated`): about a millisecond of stat calls and /proc reads.
+_UPGRADE_CHECK_SECONDS = 5.0
+
+log = logging.getLogger("dragoman.engines")
 
 
 class ApertiumEngine(Engine):
     """Translation through shared, kept-alive pipelines: `pipelines_per_pair` per language pair
     (default: one per two cores, as one pipeline's stages already keep about two cores busy).
     `on_pipeline_end(why)` is told each time one of them dies on its own (crashed or stalled): the
-    next request starts another."""
+    next request starts another.
+
+    A long-lived engine (`dragoman serve`, a worker) outlives package upgrades: at most every
+    _UPGRADE_CHECK_SECONDS, a request compares its pair's pipelines with what starting one now would
+    run (the mode's stages, the programs, libraries and dictionaries on disk, as
+    `dragoman.processes.program_files` and `runs_replaced_files` see them). Pipelines that differ
+    are retired: they finish the blocks they were given, and new requests go to a pipeline started
+    afresh, so an upgraded pair translates as upgraded without a restart."""
 
     name = "apertium"
 
@@ -61,8 +76,11 @@ class ApertiumEngine(Engine):
         self._stall_seconds = stall_seconds
         self._memory_bytes = memory_bytes  # address space of each pipeline stage
         self._pipelines_per_pair = pipelines_per_pair or max(1, available_cpus() // 2)
-        self._commands: dict[Path, list[list[str]]] = {}
+        self._commands: dict[tuple[str, int, int], list[list[str]]] = {}  # by the mode file as it is (`_mode_key`)
         self._shared: dict[Path, list[Pipeline]] = {}
+        self._started_in: dict[Pipeline, tuple[object, ...]] = {}  # each shared pipeline's program files at its start
+        self._next_check: dict[Path, float] = {}  # monotonic time of a pair's next `_retire_outdated`
+        self._retired: list[Pipeline] = []  # finishing their blocks before they end
         self._starting: dict[Path, int] = {}  # pipelines of a mode being started now
         self._lock = threading.Lock()
         self._started = threading.Condition(self._lock)  # notified when a start ends
@@ -144,10 +162,11 @@ class ApertiumEngine(Engine):
         with self._lock:
             self._closed = True
             shared, self._shared = self._shared, {}
+            retired, self._retired = self._retired, []
+            self._started_in.clear()
             self._started.notify_all()
-        for pipelines in shared.values():
-            for pipeline in pipelines:
-                pipeline.close()
+        for pipeline in [*retired, *(pipeline for pipelines in shared.values() for pipeline in pipelines)]:
+            pipeline.close()
 
     def recipe(self, source: str, target: str) -> PipelineRecipe:
         """What this engine starts a pipeline of the pair from (for `start_ahead`). Raises
@@ -161,12 +180,14 @@ class ApertiumEngine(Engine):
         """The least loaded live pipeline of the pair; a new one while there are fewer than allowed
         and all are busy. One being started counts: a request waits for it rather than start one
         more (a one-document job would otherwise start two, each about 0.1 s of process starts)."""
+        self._retire_outdated(mode)
         with self._lock:
             while True:
                 if self._closed:
                     raise EngineCrashed("the engine is closed")
                 live = [pipeline for pipeline in self._shared.get(mode, []) if not pipeline.dead]
                 self._shared[mode] = live
+                self._retired = [pipeline for pipeline in self._retired if not pipeline.dead]
                 idle = [pipeline for pipeline in live if pipeline.load == 0]
                 if idle:
                     return idle[0]
@@ -184,6 +205,7 @@ class ApertiumEngine(Engine):
         the same stages, bounds and circumstances (`start_ahead`) if there is one."""
         try:
             recipe = self._recipe(mode)
+            files = processes.program_files(recipe.stages)
             pipeline = _take_ahead(recipe)
             if pipeline is None:
                 pipeline = Pipeline(
@@ -205,17 +227,55 @@ class ApertiumEngine(Engine):
             self._started.notify_all()
             if not self._closed:
                 self._shared.setdefault(mode, []).append(pipeline)
+                self._started_in = {started: then for started, then in self._started_in.items() if not started.dead}
+                self._started_in[pipeline] = files
                 return pipeline
         pipeline.close()
         raise EngineCrashed("the engine is closed")
 
-    def _command(self, mode: Path) -> list[list[str]]:
+    def _retire_outdated(self, mode: Path) -> None:
+        """Retire the pair's pipelines that no longer run what a start now would (see the class
+        docstring); at most every _UPGRADE_CHECK_SECONDS. A mode that cannot be read now leaves them
+        running: the next start says what is wrong."""
+        checked = time.monotonic()
         with self._lock:
-            command = self._commands.get(mode)
+            if checked < self._next_check.get(mode, 0.0) or not self._shared.get(mode):
+                return
+            self._next_check[mode] = checked + _UPGRADE_CHECK_SECONDS
+            pipelines = [(pipeline, self._started_in.get(pipeline)) for pipeline in self._shared[mode]]
+        try:
+            now = processes.program_files(self._recipe(mode).stages)
+        except EngineError:
+            return
+        outdated = [
+            pipeline
+            for pipeline, then in pipelines
+            if not pipeline.dead and (then != now or any(processes.runs_replaced_files(pid) for pid in pipeline.pids))
+        ]
+        if not outdated:
+            return
+        with self._lock:
+            self._shared[mode] = [pipeline for pipeline in self._shared.get(mode, []) if pipeline not in outdated]
+            for pipeline in outdated:
+                self._started_in.pop(pipeline, None)
+            self._retired.extend(outdated)
+        for pipeline in outdated:
+            log.info(
+                "an Apertium pipeline of %s is replaced: its programs, libraries or dictionaries changed on disk",
+                mode.stem,
+                extra={"action": "pipeline"},
+            )
+            pipeline.retire()
+
+    def _command(self, mode: Path) -> list[list[str]]:
+        """The mode's stages as its file is now: derived again once an upgrade changed the file."""
+        key = _mode_key(mode)
+        with self._lock:
+            command = self._commands.get(key)
         if command is None:
-            command = _derived.get(_mode_key(mode)) or _pipeline_stages(mode)
+            command = _derived.get(key) or _pipeline_stages(mode)
             with self._lock:
-                self._commands[mode] = command
+                self._commands[key] = command
         return command
 
 
