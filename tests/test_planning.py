@@ -102,3 +102,28 @@ def test_a_link_to_nothing_in_a_folder_fails_by_its_own_name_and_the_rest_is_pla
     assert len(failed) == 1 and failed[0].source_url.endswith("/docs/sub/up")
     assert failed[0].error is not None and failed[0].error.code == "SourceMissing"
     assert f"{docs / 'gone'} does not exist" in failed[0].error.message
+
+
+@pytest.mark.skipif(not Path("/sys/kernel").is_dir(), reason="needs sysfs")
+def test_an_output_folder_on_a_file_system_that_refuses_folders_is_refused_up_front(tmp_path: Path) -> None:
+    # Red team, issue 11: as root every permission says yes, so a folder on a read-only or special
+    # file system (/sys here) was accepted, and each document failed after its translation
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("The cat is black.\n")
+    storage = LocalStorage([tmp_path, Path("/sys/kernel")])
+    out = Path("/sys/kernel/dragoman-out")
+    spec = plan_local_job(storage, [docs / "a.txt"], out, ["es"], "en")
+    with pytest.raises(Invalid, match="cannot be made for the translations: /sys/kernel is not writable"):
+        check_output_folders(storage, out, spec)
+    assert not out.exists()
+
+
+def test_an_output_folder_that_can_be_made_is_accepted_and_the_check_leaves_nothing(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("The cat is black.\n")
+    storage = LocalStorage([tmp_path])
+    spec = plan_local_job(storage, [docs / "a.txt"], tmp_path / "out", ["es"], "en")
+    check_output_folders(storage, tmp_path / "out", spec)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["docs"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import tempfile
 from collections.abc import Collection, Sequence
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
@@ -101,21 +102,38 @@ def plan_local_job(
 
 def check_output_folders(storage: LocalStorage, out: Path, spec: JobSpec) -> None:
     """Raise Invalid unless OUT and every folder the translations go in is a folder or can be made:
-    refused up front, not document by document when each is written."""
+    refused up front, not document by document when each is written. Where permissions say yes,
+    the nearest existing folder is tried for real (a folder made and removed in it), as only that
+    tells a read-only or special file system (`/proc`, `/sys`, an immutable folder) as root."""
     out_dir = storage.resolve(str(out))
     if out_dir.exists() and not out_dir.is_dir():
         raise Invalid(f"--out {out} is a file; it must be a folder (translations go in OUT/<lang>/)")
     folders = {Path(unquote(urlsplit(task.target_url).path)).parent for task in spec.tasks if task.error is None}
+    tried: set[Path] = set()
     for folder in sorted(folders | {out_dir}):
         existing = folder
         while not existing.exists() and existing != existing.parent:
             existing = existing.parent
         if not existing.is_dir():
             raise Invalid(f"{folder} cannot be made for the translations: {existing} is a file, not a folder")
-        if existing != folder and not os.access(existing, os.W_OK | os.X_OK):
-            raise Invalid(f"{folder} cannot be made for the translations: {existing} is not writable")
-        if existing == folder and not os.access(folder, os.W_OK | os.X_OK):
-            raise Invalid(f"{folder} is not writable: the translations cannot be written there")
+        why = None if os.access(existing, os.W_OK | os.X_OK) else "permission denied"
+        if why is None and existing not in tried:
+            tried.add(existing)
+            why = _cannot_write_in(existing)
+        if why is not None and existing != folder:
+            raise Invalid(f"{folder} cannot be made for the translations: {existing} is not writable ({why})")
+        if why is not None:
+            raise Invalid(f"{folder} is not writable ({why}): the translations cannot be written there")
+
+
+def _cannot_write_in(folder: Path) -> str | None:
+    """Why nothing can be made in `folder` (the system's reason), or None when a folder can be: one is
+    made there and removed at once."""
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".dragoman-probe-", dir=folder))
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return None
 
 
 def existing_targets(storage: Storage, spec: JobSpec) -> list[TaskSpec]:

@@ -241,7 +241,8 @@ def test_a_request_on_a_pipeline_retired_by_an_upgrade_gets_its_whole_translatio
     script.write_text("s/cat/gato/g\n")
     slow = tmp_path / "slow.sh"
     slow.write_text(
-        "#!/bin/bash\nwhile IFS= read -r -d '' x; do sleep 0.02; printf '%s\\0' \"$x\"; done | sed -u -z -f \"${@: -1}\"\n"
+        "#!/bin/bash\nwhile IFS= read -r -d '' x; do sleep 0.02; printf '%s\\0' \"$x\"; done"
+        ' | sed -u -z -f "${@: -1}"\n'  # the last argument: the mode's stages get -z before it
     )
     slow.chmod(0o755)
     (tmp_path / "eng-spa.mode").write_text(f"{slow} {script}\n")  # the script is named: an upgrade of it shows
@@ -267,3 +268,25 @@ def test_a_request_on_a_pipeline_retired_by_an_upgrade_gets_its_whole_translatio
         # Then the long request got all of its translation from the pipeline it started on
         assert not errors
         assert long_request == [[f"gato {i}." for i in range(60)]]
+
+
+def test_a_pair_removed_under_a_running_engine_is_refused_as_unsupported(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Red team: `apt remove` of a pair under `dragoman serve` made every request a 500 ("-z is not
+    # installed"); it is a pair that is not installed: refused as such, its pipelines ended
+    monkeypatch.setattr("dragoman.engines.apertium._UPGRADE_CHECK_SECONDS", 0.0)
+    (tmp_path / "eng-spa.mode").write_text("sed -u -z s/cat/gato/g\n")
+    before = own_children()
+    with ApertiumEngine(tmp_path, pipelines_per_pair=1) as engine:
+        assert engine.translate(["the cat"], "en", "es") == ["the gato"]
+        assert engine.translate(["the cat"], "en", "es") == ["the gato"]
+        (tmp_path / "eng-spa.mode").unlink()
+        with pytest.raises(UnsupportedLanguage, match="no longer installed"):
+            engine.translate(["the cat"], "en", "es")
+        deadline = time.monotonic() + 5
+        while own_children() - before and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert not own_children() - before
+        (tmp_path / "eng-spa.mode").write_text("sed -u -z s/cat/gato/g\n")  # reinstalled
+        assert engine.translate(["the cat"], "en", "es") == ["the gato"]

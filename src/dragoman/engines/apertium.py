@@ -244,13 +244,16 @@ class ApertiumEngine(Engine):
             self._next_check[mode] = checked + _UPGRADE_CHECK_SECONDS
             pipelines = [(pipeline, self._started_in.get(pipeline)) for pipeline in self._shared[mode]]
         try:
-            now = processes.program_files(self._recipe(mode).stages)
+            now: tuple[object, ...] | None = processes.program_files(self._recipe(mode).stages)
+        except UnsupportedLanguage:  # the pair was removed: its pipelines go, its requests are refused
+            now = None
         except EngineError:
             return
         outdated = [
             pipeline
             for pipeline, then in pipelines
-            if not pipeline.dead and (then != now or any(processes.runs_replaced_files(pid) for pid in pipeline.pids))
+            if not pipeline.dead
+            and (now is None or then != now or any(processes.runs_replaced_files(pid) for pid in pipeline.pids))
         ]
         if not outdated:
             return
@@ -261,15 +264,23 @@ class ApertiumEngine(Engine):
             self._retired.extend(outdated)
         for pipeline in outdated:
             log.info(
-                "an Apertium pipeline of %s is replaced: its programs, libraries or dictionaries changed on disk",
+                "an Apertium pipeline of %s ends: %s",
                 mode.stem,
+                "the pair was removed" if now is None else "its programs, libraries or dictionaries changed on disk",
                 extra={"action": "pipeline"},
             )
             pipeline.retire()
 
     def _command(self, mode: Path) -> list[list[str]]:
-        """The mode's stages as its file is now: derived again once an upgrade changed the file."""
+        """The mode's stages as its file is now: derived again once an upgrade changed the file.
+        Raises UnsupportedLanguage once the file is gone (the pair's package removed), EngineError
+        when it cannot be read."""
         key = _mode_key(mode)
+        if key[1:] == (-1, -1):
+            raise UnsupportedLanguage(
+                f"the Apertium pair {mode.stem} is no longer installed (its mode file {mode} is gone);"
+                " reinstall its package or choose another pair"
+            )
         with self._lock:
             command = self._commands.get(key)
         if command is None:
