@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from dragoman.errors import CancelRefused
 from dragoman.planning import plan_local_job
 from dragoman.service import Dragoman
 from tests.conftest import ENGLISH_PARAGRAPHS, wait_for, wait_terminal
-from tests.runner.test_recovery import start_orphan
+from tests.runner.test_recovery import DEAD_OWNER, start_orphan
 
 
 def lines(caplog: pytest.LogCaptureFixture) -> list[str]:
@@ -67,3 +68,23 @@ def test_a_task_stopped_by_a_shutdown_is_logged_released_not_finished(
     assert task.status.value == "pending"
     assert any(line.startswith(f"task {task.id} of job {job_id} released") for line in logged), logged
     assert not any("finished: pending" in line for line in logged)
+
+
+def test_a_cancel_that_lost_the_race_is_said_so_in_the_finished_line(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Red team, issue 11 §6: the text log said "cancel_accepted: cancelling" then "finished:
+    # succeeded", and only the JSON field told that the cancel lost the race
+    settings, job_id, task_id, docs = start_orphan(tmp_path, cancel=False)
+    app = Dragoman.from_settings(settings)
+    output = b"Me gustan los perros.\n"
+    assert app.store.record_output(task_id, DEAD_OWNER, characters=12, output_sha256=hashlib.sha256(output).hexdigest())
+    app.storage.for_tenant("default").publish(str(docs / "out" / "es" / "a.txt"), output)
+    assert app.cancel(job_id).status.value == "cancelling"  # its one document runs, already published
+    app.close()
+    caplog.set_level(logging.INFO, logger="dragoman.events")
+    with Dragoman.from_settings(settings, with_runner=True) as runner:
+        assert wait_terminal(runner, job_id).status.value == "succeeded"
+    [finished] = [line for line in lines(caplog) if line.startswith(f"job {job_id} finished")]
+    assert finished.startswith(f"job {job_id} finished: succeeded")
+    assert "the cancel lost the race" in finished

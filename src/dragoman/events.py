@@ -62,7 +62,7 @@ def job_finished_after() -> Iterator[None]:
 
 def job_finished(view: JobView) -> None:
     """Log `job <id> finished: <status> · S succeeded, F failed, C cancelled of T · N characters
-    billed` when a job reaches its final state, with `event="job.finished"` and the fields `status`,
+    billed` (and, for a cancel that lost the race, that it did) when a job reaches its final state, with `event="job.finished"` and the fields `status`,
     `total`, `succeeded`, `failed`, `cancelled`, `characters_charged`, `cancel_outcome` (None when no
     cancel was asked for), `tenant` and `origin`."""
     held: list[JobView] | None = getattr(_held, "views", None)
@@ -75,6 +75,8 @@ def job_finished(view: JobView) -> None:
         f"{view.status.value} · {summary.succeeded} succeeded, {summary.failed} failed, {summary.cancelled} "
         f"cancelled of {summary.total} · {summary.characters_charged} characters billed"
     )
+    if outcome == "lost_race":  # rule 4: said in words, not only as a field
+        detail += " · the cancel lost the race: every document had finished before it could stop one"
     job_event(
         "finished",
         view.job.id,
