@@ -62,9 +62,10 @@ def job_finished_after() -> Iterator[None]:
 
 def job_finished(view: JobView) -> None:
     """Log `job <id> finished: <status> · S succeeded, F failed, C cancelled of T · N characters
-    billed` (and, for a cancel that lost the race, that it did) when a job reaches its final state, with `event="job.finished"` and the fields `status`,
-    `total`, `succeeded`, `failed`, `cancelled`, `characters_charged`, `cancel_outcome` (None when no
-    cancel was asked for), `tenant` and `origin`."""
+    billed` (and, for a cancel that lost the race, that it did) when a job reaches its final state,
+    with `event="job.finished"` and the fields `status`, `total`, `succeeded`, `failed`,
+    `cancelled`, `characters_charged`, `cancel_outcome` (None when no cancel was asked for),
+    `tenant` and `origin`."""
     held: list[JobView] | None = getattr(_held, "views", None)
     if held is not None:
         held.append(view)
