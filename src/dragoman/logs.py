@@ -11,6 +11,7 @@ import logging
 import sys
 from typing import Literal
 
+from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.json import JsonFormatter
 
 __all__ = ["LOG_LEVELS", "LogFormat", "configure_logging"]
@@ -28,6 +29,8 @@ def configure_logging(level: str = "info", log_format: LogFormat = "text") -> No
             JsonFormatter(
                 "%(asctime)s %(levelname)s %(name)s %(message)s",
                 rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+                # uvicorn's copy of its message with terminal colour codes, and Python 3.12's asyncio task
+                reserved_attrs=[*RESERVED_ATTRS, "color_message", "taskName"],
             )
         )
     else:

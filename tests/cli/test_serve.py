@@ -56,13 +56,49 @@ def test_it_says_where_it_listens_warns_of_built_in_keys_and_logs_json(tmp_path:
         process.terminate()
         _, stderr = process.communicate(timeout=30)
     log.write_text(stderr)
-    lines = stderr.splitlines()
-    [announced] = [line for line in lines if "Dragoman listening on" in line]
-    assert f"http://127.0.0.1:{port}" in announced and str(tmp_path / "data") in announced
-    assert any("warning:" in line and "built-in keys" in line for line in lines)
-    records = [json.loads(line) for line in lines if line.startswith("{")]
+    # every line is a JSON object (red team: the banner and the warning were plain text among them)
+    records = [json.loads(line) for line in stderr.splitlines()]
+    [announced] = [record for record in records if record.get("event") == "serve.listening"]
+    assert announced["url"] == f"http://127.0.0.1:{port}" and announced["data_dir"] == str(tmp_path / "data")
+    assert f"Dragoman listening on http://127.0.0.1:{port}" in announced["message"]
+    [warned] = [record for record in records if record.get("event") == "serve.default_keys"]
+    assert warned["level"] == "WARNING" and "built-in keys" in warned["message"]
     assert any(record["message"] == "Application startup complete." for record in records)
     assert all({"time", "level", "logger", "message"} <= set(record) for record in records)
+    assert not any("color_message" in record for record in records)  # uvicorn's copy with terminal colours
+    assert "\x1b" not in stderr
+
+
+def test_it_says_where_it_listens_and_warns_of_built_in_keys_in_plain_text(tmp_path: Path) -> None:
+    env = environment(tmp_path / "data", [tmp_path])
+    env.pop("DRAGOMAN_TENANTS", None)
+    with serving(env, tmp_path / "server.log"):
+        pass
+    lines = (tmp_path / "server.log").read_text().splitlines()
+    [announced] = [line for line in lines if line.startswith("Dragoman listening on")]
+    assert str(tmp_path / "data") in announced
+    assert any(line.startswith("warning: tenant default accepts the built-in keys") for line in lines)
+
+
+def test_a_service_with_no_language_pair_says_so_as_it_starts(tmp_path: Path) -> None:
+    # Red team: it started as if all was well, and every translation was then refused
+    (tmp_path / "modes").mkdir()
+    env = environment(tmp_path / "data", [tmp_path], DRAGOMAN_APERTIUM_MODES_DIR=str(tmp_path / "modes"))
+    with serving(env, tmp_path / "server.log"):
+        pass
+    logged = (tmp_path / "server.log").read_text()
+    assert f"warning: no language pairs are installed in {tmp_path / 'modes'} (DRAGOMAN_APERTIUM_MODES_DIR)" in logged
+
+
+def test_an_address_not_of_this_machine_points_at_host_not_port(tmp_path: Path) -> None:
+    env = environment(tmp_path / "data", [tmp_path])
+    done = subprocess.run(
+        [DRAGOMAN, "serve", "--host", "192.0.2.1", "--port", str(free_port())],  # TEST-NET-1: no one's address
+        env=env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert "cannot listen on 192.0.2.1:" in done.stderr and "--host (or DRAGOMAN_HOST)" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
 
 
 def test_lifecycle_events_reach_the_log_with_their_ids(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ when the built-in keys (the README's) are what let callers in.
 from __future__ import annotations
 
 import errno
+import logging
 import socket
 from typing import TYPE_CHECKING, Annotated, Literal
 
@@ -87,7 +88,16 @@ def serve(
             service.close()
             listener.close()
             raise fail(exc) from None
-    _announce(settings, address, listener.getsockname()[1], runner=not no_runner)
+    _announce(settings, address, listener.getsockname()[1], runner=not no_runner, log_format=log_format)
+    if not service.engine.languages():
+        _say(
+            log_format,
+            "warning",
+            f"no language pairs are installed in {settings.apertium_modes_dir} (DRAGOMAN_APERTIUM_MODES_DIR): "
+            "every translation will be refused; install one (the Debian package apertium-eng-spa, say) or "
+            "point DRAGOMAN_APERTIUM_MODES_DIR at a folder of Apertium modes",
+            event="serve.no_languages",
+        )
     config = uvicorn.Config(
         create_app(service), log_config=None, log_level=log_level, timeout_graceful_shutdown=_GRACEFUL_SECONDS
     )
@@ -148,21 +158,37 @@ def _bind(host: str, port: int) -> socket.socket:
         listener.listen(2048)
     except OSError as exc:
         listener.close()
+        in_use = exc.errno == errno.EADDRINUSE
         reason = (
             "the port is in use (another dragoman serve, or `make serve`, may be running)"
-            if exc.errno == errno.EADDRINUSE
+            if in_use
             else exc.strerror or "the operating system refused it"
         )
-        errors.print(
-            f"[bold red]error:[/] cannot listen on {host}:{port}: {reason}; choose another with --port "
-            "(or DRAGOMAN_PORT)",
-            highlight=False,
+        other = (
+            "choose another with --port (or DRAGOMAN_PORT)"
+            if in_use or exc.errno == errno.EACCES  # a port below 1024 needs privileges
+            else "choose an address of this machine with --host (or DRAGOMAN_HOST)"
         )
+        errors.print(f"[bold red]error:[/] cannot listen on {host}:{port}: {reason}; {other}", highlight=False)
         raise typer.Exit(1) from None
     return listener
 
 
-def _announce(settings: object, host: str, port: int, *, runner: bool = True) -> None:
+def _say(
+    log_format: LogFormat, level: Literal["info", "warning"], message: str, *, event: str, **fields: object
+) -> None:
+    """What `serve` tells its operator as it starts: a plain line on stderr, or, with `--log-format
+    json`, a log record like every other (`event` and `fields` as its fields), so that a JSON log
+    holds nothing but JSON."""
+    if log_format == "json":
+        logger = logging.getLogger("dragoman.serve")
+        (logger.warning if level == "warning" else logger.info)(message, extra={"event": event, **fields})
+        return
+    prefix = "[yellow]warning:[/] " if level == "warning" else ""
+    errors.print(f"{prefix}{message}", highlight=False)
+
+
+def _announce(settings: object, host: str, port: int, *, runner: bool = True, log_format: LogFormat = "text") -> None:
     from dragoman.config import DEFAULT_AWS_ACCESS_KEY_ID, DEFAULT_AZURE_KEY, Settings
 
     assert isinstance(settings, Settings)
@@ -171,9 +197,16 @@ def _announce(settings: object, host: str, port: int, *, runner: bool = True) ->
     work = f"{settings.workers} workers" if runner else "no runner (`dragoman worker` processes run the tasks)"
     if settings.queue == "procrastinate":
         work += " · tasks queued for `dragoman worker` too"
-    errors.print(
-        f"Dragoman listening on http://{shown}:{port} · data {settings.data_dir} · storage roots {roots} · {work}",
-        highlight=False,
+    url = f"http://{shown}:{port}"
+    _say(
+        log_format,
+        "info",
+        f"Dragoman listening on {url} · data {settings.data_dir} · storage roots {roots} · {work}",
+        event="serve.listening",
+        url=url,
+        data_dir=str(settings.data_dir),
+        roots=[str(root) for root in settings.roots],
+        workers=settings.workers if runner else 0,
     )
     defaults = [
         name
@@ -182,9 +215,12 @@ def _announce(settings: object, host: str, port: int, *, runner: bool = True) ->
         or DEFAULT_AWS_ACCESS_KEY_ID in tenant.aws_keys
     ]
     if defaults:
-        errors.print(
-            f"[yellow]warning:[/] tenant {', '.join(defaults)} accepts the built-in keys printed in the README "
+        _say(
+            log_format,
+            "warning",
+            f"tenant {', '.join(defaults)} accepts the built-in keys printed in the README "
             "(dragoman-local-key, AKIADRAGOMANLOCAL000): anyone who can reach this port can use it. "
             "Set DRAGOMAN_TENANTS with your own keys before exposing it.",
-            highlight=False,
+            event="serve.default_keys",
+            tenants=defaults,
         )
