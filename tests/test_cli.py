@@ -610,6 +610,18 @@ def test_quiet_names_each_failed_document_on_stderr_and_exits_non_zero(tmp_path:
     assert len(failures) == 1 and failures[0].startswith(f"failed {docs / 'broken.docx'} -> es: "), result.stderr
 
 
+def test_a_job_where_nothing_succeeded_offers_no_list_of_kept_documents(tmp_path: Path, env: dict[str, str]) -> None:
+    # Red team: "kept: dragoman jobs show ... --status succeeded" was offered with nothing kept
+    docs = tmp_path / "docs" / "en"
+    docs.mkdir(parents=True)
+    (docs / "broken.docx").write_bytes(b"not a Word document at all")
+    result = run(env, "translate", str(docs), "--to", "es", "--out", str(docs.parent / "out"))
+    assert result.returncode == 1, result
+    job_id = job_id_in(result.stdout)
+    assert "kept:" not in result.stdout and "--status succeeded" not in result.stdout
+    assert f"the rest: dragoman jobs retry {job_id}" in result.stdout
+
+
 def test_no_wait_warns_when_no_service_runs_and_jobs_wait_runs_the_job(tmp_path: Path, env: dict[str, str]) -> None:
     port = free_port()
     env = {**env, "DRAGOMAN_PORT": str(port)}

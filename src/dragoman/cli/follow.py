@@ -278,7 +278,8 @@ def print_summary(service: Dragoman, view: JobView, skipped: Sequence[TaskSpec] 
                 Text.assemble(("warning", "yellow"), f" {location(task.source_url)}: {warning.message}"), soft_wrap=True
             )
     if summary.cancelled or summary.failed:
-        stdout.print(f"kept:     dragoman jobs show {job_id} --status succeeded", soft_wrap=True)
+        if summary.succeeded:  # a hint listing nothing is no hint (red team)
+            stdout.print(f"kept:     dragoman jobs show {job_id} --status succeeded", soft_wrap=True)
         if summary.cancelled:
             stdout.print(f"stopped:  dragoman jobs show {job_id} --status cancelled", soft_wrap=True)
         stdout.print(f"the rest: dragoman jobs retry {job_id}", soft_wrap=True)

@@ -91,8 +91,9 @@ class Snapshot:
         for line in _packed(self.numbers(), width):
             yield Text(line)
         if self.current and not self.ended:
-            now = self.current[0] + (f" (+{len(self.current) - 1} more)" if len(self.current) > 1 else "")
-            yield Text(_left_cropped("now: " + now, width), style="dim", no_wrap=True)
+            more = f" (+{len(self.current) - 1} more)" if len(self.current) > 1 else ""
+            name = _middle_cropped(self.current[0], width - len("now: ") - len(more))
+            yield Text(f"now: {name}{more}"[:width], style="dim", no_wrap=True)
 
 
 def _packed(parts: list[str], width: int) -> list[str]:
@@ -111,9 +112,16 @@ def _packed(parts: list[str], width: int) -> list[str]:
     return lines
 
 
-def _left_cropped(text: str, width: int) -> str:
-    """The end of `text` when it is too long (a path's file name matters more than its folders)."""
-    return text if len(text) <= width else "…" + text[len(text) - width + 1 :]
+def _middle_cropped(text: str, width: int) -> str:
+    """`text` in at most `width` characters: its start and its end with `…` between them when it is
+    too long. Documents of one job often differ only at the start of their names (`r1_doc00_…`), or
+    only at the end (`…_part3.txt -> es`): both are kept."""
+    if len(text) <= width:
+        return text
+    if width < 3:
+        return text[:width]
+    head = (width - 1) // 2
+    return text[:head] + "…" + text[len(text) - (width - 1 - head) :]
 
 
 def _local_path(url: str) -> str | None:

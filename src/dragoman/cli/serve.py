@@ -38,9 +38,13 @@ def serve(
         int | None,
         typer.Option(help="Port to listen on (default: DRAGOMAN_PORT, 8080).", metavar="PORT", min=0, max=65535),
     ] = None,
-    log_level: Annotated[LogLevel, typer.Option(help="Least severe log records shown.")] = "info",
+    log_level: Annotated[
+        LogLevel,
+        typer.Option(help="Least severe log records shown: debug, info, warning or error.", metavar="LEVEL"),
+    ] = "info",
     log_format: Annotated[
-        LogFormat, typer.Option(help="text: one plain line per record; json: one JSON object per line.")
+        LogFormat,
+        typer.Option(help="text: one plain line per record; json: one JSON object per line.", metavar="text|json"),
     ] = "text",
     no_runner: Annotated[
         bool,

@@ -35,9 +35,13 @@ def worker(
             metavar="PAIR",
         ),
     ] = None,
-    log_level: Annotated[LogLevel, typer.Option(help="Least severe log records shown.")] = "info",
+    log_level: Annotated[
+        LogLevel,
+        typer.Option(help="Least severe log records shown: debug, info, warning or error.", metavar="LEVEL"),
+    ] = "info",
     log_format: Annotated[
-        LogFormat, typer.Option(help="text: one plain line per record; json: one JSON object per line.")
+        LogFormat,
+        typer.Option(help="text: one plain line per record; json: one JSON object per line.", metavar="text|json"),
     ] = "text",
 ) -> None:
     """Run translation tasks from the queue (DRAGOMAN_QUEUE=procrastinate, PostgreSQL). SIGTERM or
