@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pexpect
+import pyte
 import pytest
 
 from dragoman.batches import BatchInput, BatchTarget
@@ -693,6 +694,45 @@ def test_progress_in_a_narrow_terminal_keeps_every_number(tmp_path: Path, env: d
     assert re.search(r" +\d+%$", screen, re.MULTILINE) and "40/40 translated" in screen
     job_id = job_id_in(screen)
     assert f"job {job_id}\n" in screen  # the summary's id, whole on its own line
+
+
+def test_ctrl_c_in_a_narrow_terminal_leaves_one_bar_and_whole_ids_on_the_screen(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    # Red team, 60 columns: the `^C` the terminal echoed wrapped a full-width progress line, so the
+    # redraw began a line too low and left a stale bar above "cancelling"; and the terminal cut the
+    # job id of the closing hints at its last column. What the screen shows, through a terminal
+    # emulator fed everything the command and the terminal wrote.
+    docs = tmp_path / "docs" / "many"
+    docs.mkdir()
+    for number in range(40):
+        name = f"r1_doc{number:02}_with_a_rather_long_file_name_for_testing.txt"
+        (docs / name).write_text("\n\n".join(ENGLISH_PARAGRAPHS * 60) + "\n")
+    terminal = pexpect.spawn(
+        DRAGOMAN,
+        ["translate", str(docs), "--to", "es", "--out", str(tmp_path / "docs" / "out")],
+        env=env,
+        encoding="utf-8",
+        dimensions=(200, 60),
+        timeout=180,
+    )
+    terminal.expect("now: ")
+    seen = terminal.before + terminal.after
+    terminal.expect(r"[1-9]\d*/40 translated")  # redrawn since: a document is kept
+    seen += terminal.before + terminal.after
+    terminal.sendintr()  # as the key: the terminal echoes ^C and signals the foreground group
+    terminal.expect(pexpect.EOF)
+    terminal.wait()
+    assert terminal.exitstatus == 130, terminal.before
+    screen = pyte.Screen(60, 200)
+    pyte.Stream(screen).feed((seen + terminal.before).replace("\n", "\r\n").replace("\r\r\n", "\r\n"))
+    lines = [line.rstrip() for line in screen.display if line.strip()]
+    bars = [line for line in lines if re.search(r" +\d+%$", line)]
+    assert len(bars) == 1, "\n".join(lines)
+    job_id = job_id_in("\n".join(lines))
+    for line in lines:  # wherever the id is shown (not the bar's 8-character label), it is whole
+        assert job_id[:8] not in line or job_id in line or line in bars, "\n".join(lines)
+    assert f"{job_id} --status succeeded" in "\n".join(lines)
 
 
 def test_the_first_line_shows_before_the_service_loads(tmp_path: Path, env: dict[str, str]) -> None:

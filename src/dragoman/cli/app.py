@@ -62,7 +62,9 @@ _CONTEXT = {"help_option_names": ["-h", "--help"]}
 
 def _console_options(*, stderr: bool) -> dict[str, Any]:
     """A console on stdout or stderr. Off a terminal (a pipe, a file) nothing is wrapped or cut: a
-    script reads whole ids, paths and messages, whatever COLUMNS says."""
+    script reads whole ids, paths and messages, whatever COLUMNS says. On a terminal, a line that
+    holds a job id is printed without `soft_wrap`: rich wraps it at its spaces, where the terminal
+    would cut it at its last column, in the middle of the id."""
     stream = sys.stderr if stderr else sys.stdout
     width = None if stream.isatty() else 100_000
     return {"stderr": stderr, "width": width, "highlight": False}

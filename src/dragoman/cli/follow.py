@@ -226,7 +226,7 @@ def print_outcome(service: Dragoman, view: JobView, output: Output, skipped: Seq
         line = f"job {job_id}: {view.status.value} · {summary.succeeded}/{summary.total} translated"
         if skipped:
             line += f" · {len(skipped)} skipped"
-        stdout.print(f"{line} · {summary.characters_charged} characters billed", soft_wrap=True, markup=False)
+        stdout.print(f"{line} · {summary.characters_charged} characters billed", markup=False)
         return
     print_summary(service, view, skipped)
 
@@ -279,10 +279,10 @@ def print_summary(service: Dragoman, view: JobView, skipped: Sequence[TaskSpec] 
             )
     if summary.cancelled or summary.failed:
         if summary.succeeded:  # a hint listing nothing is no hint (red team)
-            stdout.print(f"kept:     dragoman jobs show {job_id} --status succeeded", soft_wrap=True)
+            stdout.print(f"kept:     dragoman jobs show {job_id} --status succeeded")
         if summary.cancelled:
-            stdout.print(f"stopped:  dragoman jobs show {job_id} --status cancelled", soft_wrap=True)
-        stdout.print(f"the rest: dragoman jobs retry {job_id}", soft_wrap=True)
+            stdout.print(f"stopped:  dragoman jobs show {job_id} --status cancelled")
+        stdout.print(f"the rest: dragoman jobs retry {job_id}")
 
 
 def print_skipped(output: Output, skipped: Sequence[TaskSpec]) -> None:

@@ -204,7 +204,6 @@ def print_headline(view: JobView) -> None:
         f"job {view.job.id}: [bold]{view.status.value}[/] · {summary.succeeded} succeeded, {summary.failed} failed, "
         f"{summary.cancelled} cancelled, {summary.in_progress} running, {summary.not_yet_started} waiting · "
         f"{summary.characters_charged} characters billed",
-        soft_wrap=True,
     )
     failure = view.job.failure
     if failure is not None:

@@ -77,7 +77,10 @@ class Snapshot:
         return parts
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        width = max(options.max_width, 20)
+        # Two columns short of the terminal's: the `^C` a terminal echoes at the end of the last
+        # line must not wrap it, or the redrawn lines start one line too low and leave a stale bar
+        # above them (red team, at 60 columns)
+        width = max(options.max_width - 2, 20)
         percent = f"{100 * self.fraction:3.0f}%"
         bar_width = min(_MAX_BAR, width - len(self.label) - len(percent) - 2)
         head = Text(self.label + " ", style="bold")

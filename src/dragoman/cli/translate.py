@@ -170,7 +170,7 @@ def submit_and_follow(
         view = _cancel_or_release(service, view, ctrl_c, output)
     console = output.messages
     if console is not None:
-        console.print(f"job [bold]{view.job.id}[/]: {view.summary.total} document translation(s)", soft_wrap=True)
+        console.print(f"job [bold]{view.job.id}[/]: {view.summary.total} document translation(s)")
     if not wait:
         _submitted_only(service, view, output)
         service.close()
@@ -203,13 +203,12 @@ def _submitted_only(service: Dragoman, view: JobView, output: Output) -> None:
         errors.print(
             f"warning: no `dragoman serve` or `dragoman worker` runs on this store ({_store_named(service)}): the job "
             f"waits until one runs on it, or until `dragoman jobs wait {view.job.id}` runs it here",
-            soft_wrap=True,
             markup=False,
         )
     if output.json:
         print_json({"job": job_json(view), "tasks": [task_json(task) for task in service.tasks(view.job.id)]})
     elif output.quiet:
-        stdout.print(f"job {view.job.id}: {view.status.value}", soft_wrap=True, markup=False)
+        stdout.print(f"job {view.job.id}: {view.status.value}", markup=False)
 
 
 def _serving_here(service: Dragoman) -> bool:
