@@ -206,6 +206,17 @@ def test_from_auto_detects_each_document_and_a_wrong_from_fails_its_document(
         ),
         ({"DRAGOMAN_TENANTS": "{{"}, ["jobs", "list"], ["DRAGOMAN_TENANTS is not valid JSON"]),
         ({"DRAGOMAN_CONFIG": "{tmp}/bad.toml"}, ["jobs", "list"], ["DRAGOMAN_CONFIG names", "not valid TOML"]),
+        (  # red team 2026-12-01: a relative root meant another folder for each process; an empty one, none
+            {"DRAGOMAN_ROOTS": "docs"},
+            ["jobs", "list"],
+            ["DRAGOMAN_ROOTS: docs is not a full path: name each folder from /"],
+        ),
+        ({"DRAGOMAN_ROOTS": ""}, ["jobs", "list"], ["DRAGOMAN_ROOTS: no folder is named"]),
+        (  # red team 2026-12-01: said "DRAGOMAN_WROKERS (wrokers in ...): Extra inputs are not permitted"
+            {"DRAGOMAN_CONFIG": "{tmp}/typo.toml"},
+            ["jobs", "list"],
+            ["wrokers in {tmp}/typo.toml: no setting has this name"],
+        ),
     ],
 )
 def test_configuration_errors_name_the_setting_and_print_no_traceback(
@@ -214,6 +225,7 @@ def test_configuration_errors_name_the_setting_and_print_no_traceback(
     (tmp_path / "a-file").write_text("")
     (tmp_path / "no-modes").mkdir()
     (tmp_path / "bad.toml").write_text("workers = \n")
+    (tmp_path / "typo.toml").write_text("wrokers = 3\n")
     result = run(
         {**env, **{name: value.format(tmp=tmp_path) for name, value in variables.items()}},
         *[part.format(tmp=tmp_path) for part in command],
@@ -222,6 +234,7 @@ def test_configuration_errors_name_the_setting_and_print_no_traceback(
     for message in messages:
         assert message.format(tmp=tmp_path) in result.stderr, result.stderr
     assert "Traceback" not in result.stderr and "hunter2" not in result.stderr
+    assert "Value error," not in result.stderr and "DRAGOMAN_WROKERS" not in result.stderr  # pydantic's words
 
 
 def translating_many(tmp_path: Path, env: dict[str, str], documents: int) -> tuple[subprocess.Popen[str], Path]:

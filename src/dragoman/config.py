@@ -446,6 +446,18 @@ class Settings(BaseSettings):
             return [part for part in text.split(os.pathsep) if part]
         return value
 
+    @field_validator("roots")
+    @classmethod
+    def _absolute_roots(cls, value: list[Path]) -> list[Path]:
+        """At least one folder, each named from `/`: a relative root would mean another folder in
+        each process (the current one of whoever starts it)."""
+        if not value:
+            raise ValueError("no folder is named: name at least one, or leave it unset for the default (home and /tmp)")
+        for root in value:
+            if not root.expanduser().is_absolute():
+                raise ValueError(f"{root} is not a full path: name each folder from / (say {Path.cwd() / root})")
+        return [root.expanduser() for root in value]
+
     @property
     def database(self) -> str:
         """The state database's SQLAlchemy URL. A PostgreSQL URL that names no driver
@@ -485,13 +497,24 @@ def setting_name(field: str) -> str:
 
 
 def _problem(error: Any) -> str:
+    """One pydantic error as a user reads it: the setting they set, and what is wrong, in our words
+    where we have them (a validator's own message, without pydantic's "Value error, ")."""
     location = [str(part) for part in error["loc"]]
+    message = (
+        str(error["ctx"]["error"])
+        if error["type"] == "value_error" and "error" in error.get("ctx", {})
+        else error["msg"]
+    )
     if not location:
-        return f"settings: {error['msg']}"
+        return f"settings: {message}"
+    if error["type"] == "extra_forbidden" and len(location) == 1:  # a key of the file that is no setting
+        config_file = os.environ.get("DRAGOMAN_CONFIG")
+        where = f"{location[0]} in {config_file}" if config_file else location[0]
+        return f"{where}: no setting has this name (the README's Configuration section lists them)"
     where = setting_name(location[0])
     if len(location) > 1:
         where += f" at {'.'.join(location[1:])}"
-    return f"{where}: {error['msg']}"
+    return f"{where}: {message}"
 
 
 def load_settings(**overrides: Any) -> Settings:
