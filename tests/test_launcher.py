@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pexpect
+import pytest
 
 from tests.conftest import ENGLISH_PARAGRAPHS
 from tests.processes import DRAGOMAN
@@ -141,3 +142,29 @@ def test_output_that_cannot_be_written_changes_nothing(tmp_path: Path) -> None:
         )
     assert done.returncode == 0
     assert (tmp_path / "out" / "es" / "a.txt").read_text() == "Me gustan los perros.\n"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("DRAGOMAN_WARM_START", "maybe"),  # red team: taken as on
+        ("DRAGOMAN_WARM_START_IDLE", "abc"),  # red team: silently 600 s
+        ("DRAGOMAN_WARM_START_IDLE", "-5"),  # red team: silently 1 s
+        ("DRAGOMAN_WARM_START_IDLE", "nan"),
+    ],
+)
+def test_a_warm_start_setting_that_means_nothing_is_named_and_nothing_runs(
+    tmp_path: Path, variable: str, value: str
+) -> None:
+    env = {**os.environ, variable: value, "DRAGOMAN_DATA_DIR": str(tmp_path / "data")}
+    done = subprocess.run([DRAGOMAN, "jobs", "list"], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert done.stderr.startswith(f"error: invalid configuration: {variable}: {value!r} ")
+    assert "Traceback" not in done.stderr and not (tmp_path / "data").exists()
+
+
+@pytest.mark.parametrize("value", ["on", "off", "OFF", "1", "0", ""])
+def test_warm_start_on_and_off_in_their_usual_spellings_run(value: str) -> None:
+    env = {**os.environ, "DRAGOMAN_WARM_START": value}
+    done = subprocess.run([DRAGOMAN, "--version"], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.startswith("dragoman "), done.stderr

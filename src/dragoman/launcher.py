@@ -68,6 +68,12 @@ def _run_warm() -> int | str | None:
     """The warm start's outcome (`dragoman.warm.client.run`), or None: run here."""
     global _start_helper
     arguments = sys.argv[1:]
+    from dragoman.warm import setting_problem
+
+    problem = setting_problem()
+    if problem is not None:  # as every other setting: named, and nothing runs
+        sys.stderr.write(f"error: invalid configuration: {problem}\n")
+        raise SystemExit(1)
     try:
         from dragoman.warm import enabled
 

@@ -25,10 +25,41 @@ from __future__ import annotations
 import os
 import sys
 
-__all__ = ["IDLE_SECONDS", "enabled", "helper_folder", "idle_seconds", "private_folder", "socket_path", "standing"]
+__all__ = [
+    "IDLE_SECONDS",
+    "enabled",
+    "helper_folder",
+    "idle_seconds",
+    "private_folder",
+    "setting_problem",
+    "socket_path",
+    "standing",
+]
 
 IDLE_SECONDS = 600.0  # a helper without a command for this long ends (DRAGOMAN_WARM_START_IDLE)
 _OFF = {"0", "off", "false", "no"}
+_ON = {"", "1", "on", "true", "yes"}
+
+
+def setting_problem() -> str | None:
+    """What is wrong with the warm start's settings, naming the variable, or None: a value that is
+    neither on nor off (DRAGOMAN_WARM_START), an idle time that is not a number of seconds above 0
+    (DRAGOMAN_WARM_START_IDLE). Read by each command, which refuses to run with one (the helper,
+    which has no one to tell, keeps its defaults)."""
+    value = os.environ.get("DRAGOMAN_WARM_START", "")
+    if value.strip().lower() not in _ON | _OFF:
+        return f"DRAGOMAN_WARM_START: {value!r} is neither on nor off (on, off, 1, 0, true, false, yes, no)"
+    idle = os.environ.get("DRAGOMAN_WARM_START_IDLE")
+    if idle is not None:
+        try:
+            seconds = float(idle)
+        except ValueError:
+            seconds = float("nan")
+        if not seconds > 0 or seconds == float("inf"):
+            return f"DRAGOMAN_WARM_START_IDLE: {idle!r} is not a number of seconds above 0 (the default is 600)"
+    return None
+
+
 _OWN_PROCESS = {"serve", "worker"}  # commands that never run in a forked child
 
 
