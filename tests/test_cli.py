@@ -212,6 +212,16 @@ def test_from_auto_detects_each_document_and_a_wrong_from_fails_its_document(
             ["DRAGOMAN_ROOTS: docs is not a full path: name each folder from /"],
         ),
         ({"DRAGOMAN_ROOTS": ""}, ["jobs", "list"], ["DRAGOMAN_ROOTS: no folder is named"]),
+        (  # red team 2026-12-01: accepted, and put in every Operation-Location
+            {"DRAGOMAN_PUBLIC_URL": "notaurl"},
+            ["jobs", "list"],
+            ["DRAGOMAN_PUBLIC_URL: 'notaurl' is not an http:// or https:// URL with a host"],
+        ),
+        (  # red team 2026-12-01: said "Value should have at least 16 items after validation, not 5"
+            {"DRAGOMAN_METRICS_TOKEN": "short"},
+            ["jobs", "list"],
+            ["DRAGOMAN_METRICS_TOKEN: too short: at least 16 characters"],
+        ),
         (  # red team 2026-12-01: said "DRAGOMAN_WROKERS (wrokers in ...): Extra inputs are not permitted"
             {"DRAGOMAN_CONFIG": "{tmp}/typo.toml"},
             ["jobs", "list"],

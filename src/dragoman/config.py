@@ -11,6 +11,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     BaseModel,
@@ -446,6 +447,17 @@ class Settings(BaseSettings):
             return [part for part in text.split(os.pathsep) if part]
         return value
 
+    @field_validator("public_url", "s3_endpoint_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        """A base URL: http:// or https://, and a host."""
+        if value is None or not value.strip():
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"{value!r} is not an http:// or https:// URL with a host (say https://host.example.com)")
+        return value.strip()
+
     @field_validator("roots")
     @classmethod
     def _absolute_roots(cls, value: list[Path]) -> list[Path]:
@@ -500,11 +512,12 @@ def _problem(error: Any) -> str:
     """One pydantic error as a user reads it: the setting they set, and what is wrong, in our words
     where we have them (a validator's own message, without pydantic's "Value error, ")."""
     location = [str(part) for part in error["loc"]]
-    message = (
-        str(error["ctx"]["error"])
-        if error["type"] == "value_error" and "error" in error.get("ctx", {})
-        else error["msg"]
-    )
+    context = error.get("ctx", {})
+    message = error["msg"]
+    if error["type"] == "value_error" and "error" in context:
+        message = str(context["error"])
+    elif error["type"] == "too_short" and "min_length" in context:  # a token: "at least 16 items" said pydantic
+        message = f"too short: at least {context['min_length']} characters"
     if not location:
         return f"settings: {message}"
     if error["type"] == "extra_forbidden" and len(location) == 1:  # a key of the file that is no setting

@@ -260,7 +260,7 @@ class Dragoman:
         if failure is not None:
             detail = f"failed validation ({failure.code}: {failure.message})"
         else:
-            detail = f"{view.summary.total} tasks" + (
+            detail = f"{view.summary.total} task{'' if view.summary.total == 1 else 's'}" + (
                 f", {view.summary.failed} failed at once" if view.summary.failed else ""
             )
         job_event("submitted", view.job.id, detail, tenant=view.job.tenant, origin=view.job.origin)
