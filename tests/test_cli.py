@@ -646,6 +646,69 @@ def test_a_job_where_nothing_succeeded_offers_no_list_of_kept_documents(tmp_path
     assert f"the rest: dragoman jobs retry {job_id}" in result.stdout
 
 
+def test_retry_of_a_job_with_a_document_refused_by_its_name_retries_the_rest(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    # Red team: a dangling link (or a name with a newline) failed as the job was planned, with no
+    # target; after a cancel, `jobs retry` said "error: '' is not a valid path" for the whole job
+    docs = tmp_path / "docs" / "en"
+    docs.mkdir(parents=True)
+    (docs / "a.txt").write_text("The cat is black.\n")
+    (docs / "old-link.txt").symlink_to(docs.parent / "gone.txt")  # inside the roots, to nothing
+    env = {**env, "DRAGOMAN_PORT": str(free_port())}
+    submitted = run(env, "translate", str(docs), "--to", "es", "--out", str(docs.parent / "out"), "--no-wait")
+    job_id = job_id_in(submitted.stdout)
+    assert run(env, "jobs", "cancel", job_id).returncode == 0
+    retried = run(env, "jobs", "retry", job_id, "--json")
+    assert retried.returncode == 1, retried.stderr  # the refused document fails again; the other succeeds
+    outcome = json.loads(retried.stdout)
+    statuses = {task["source"].rsplit("/", 1)[-1]: task["status"] for task in outcome["tasks"]}
+    assert statuses == {"a.txt": "succeeded", "old-link.txt": "failed"}, outcome
+    assert (docs.parent / "out" / "es" / "a.txt").read_text() == "El gato es negro.\n"
+
+
+def test_a_second_language_after_to_is_refused_also_when_a_folder_has_its_name(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    # Red team: from an earlier --out (it holds es/ and ca/), `--to es ca` translated the folder ca
+    docs = tmp_path / "docs"
+    (docs / "a.txt").write_text("I like dogs.\n")
+    (docs / "ca").mkdir()
+    (docs / "ca" / "a.txt").write_text("M'agraden els gossos.\n")
+    for args in (["--to", "es", "ca"], ["--to=es", "ca"], ["-t", "es", "ca"]):
+        result = subprocess.run(
+            [DRAGOMAN, "translate", "a.txt", *args, "--out", str(tmp_path / "docs" / "out")],
+            env=env, cwd=docs, capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert "ca is a folder here, but it comes right after --to es" in result.stderr, result.stderr
+        assert "--to es,ca" in result.stderr and "write ./ca" in result.stderr
+    written = subprocess.run(  # the folder, said so, is translated
+        [DRAGOMAN, "translate", "./ca", "--from", "ca", "--to", "es", "--out", str(tmp_path / "docs" / "out")],
+        env=env, cwd=docs, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert written.returncode == 0, written.stderr
+    assert (docs / "out" / "es" / "a.txt").exists()
+
+
+def test_a_folder_translated_again_with_another_out_leaves_out_the_earlier_translations(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    # Red team: the first run's out (inside the folder) became sources of the second: 24 documents
+    # failed SourceLanguageMismatch, and with --from auto they would have been translated and billed
+    docs = tmp_path / "docs" / "c3"
+    docs.mkdir()
+    (docs / "a.txt").write_text("The cat is black.\n")
+    (docs / "b.txt").write_text("I like dogs.\n")
+    first = run(env, "translate", str(docs), "--to", "es", "--to", "ca", "--out", str(docs / "out"))
+    assert first.returncode == 0, first.stderr
+    again = run(env, "translate", str(docs), "--to", "es", "--out", str(docs / "out2"), "--json")
+    assert again.returncode == 0, again.stderr
+    sources = sorted(task["source"].rsplit("/", 1)[-1] for task in json.loads(again.stdout)["tasks"])
+    assert sources == ["a.txt", "b.txt"]
+    assert sorted(path.name for path in (docs / "out2" / "es").iterdir()) == ["a.txt", "b.txt"]
+
+
 def test_no_wait_warns_when_no_service_runs_and_jobs_wait_runs_the_job(tmp_path: Path, env: dict[str, str]) -> None:
     port = free_port()
     env = {**env, "DRAGOMAN_PORT": str(port)}

@@ -7,8 +7,15 @@ from pathlib import Path
 import pytest
 
 from dragoman.errors import Invalid
-from dragoman.planning import check_output_folders, existing_targets, plan_local_job, without_tasks
-from dragoman.storage.local import LocalStorage
+from dragoman.planning import (
+    OUTPUT_MARKER,
+    check_output_folders,
+    existing_targets,
+    mark_output_folder,
+    plan_local_job,
+    without_tasks,
+)
+from dragoman.storage.local import LocalStorage, path_to_url
 
 
 def test_outputs_of_an_earlier_run_inside_the_folder_translated_are_not_inputs(tmp_path: Path) -> None:
@@ -127,3 +134,51 @@ def test_an_output_folder_that_can_be_made_is_accepted_and_the_check_leaves_noth
     spec = plan_local_job(storage, [docs / "a.txt"], tmp_path / "out", ["es"], "en")
     check_output_folders(storage, tmp_path / "out", spec)
     assert sorted(path.name for path in tmp_path.iterdir()) == ["docs"]
+
+
+def test_links_in_a_folder_are_documents_named_as_the_links(tmp_path: Path) -> None:
+    # Red team: a link to a file elsewhere in the roots was a traceback ("is not in the subpath"),
+    # and a link to a sibling refused the whole folder ("would both be written to ... a.txt")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "plain.txt").write_text("I like dogs.\n")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("The cat is black.\n")
+    (docs / "link.txt").symlink_to(elsewhere / "plain.txt")
+    (docs / "inner.txt").symlink_to("a.txt")
+    storage = LocalStorage([tmp_path])
+    spec = plan_local_job(storage, [docs], tmp_path / "out", ["es"], "en")
+    planned = {task.target_url.rsplit("/", 1)[-1]: task.source_url for task in spec.tasks}
+    assert planned == {
+        "a.txt": path_to_url(docs / "a.txt"),
+        "inner.txt": path_to_url(docs / "a.txt"),  # the same file, under the name the folder gives it
+        "link.txt": path_to_url(elsewhere / "plain.txt"),
+    }
+    assert all(task.error is None for task in spec.tasks)
+
+
+def test_a_link_given_by_name_is_written_under_its_own_name(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("The cat is black.\n")
+    (tmp_path / "shortcut.txt").symlink_to(tmp_path / "a.txt")
+    spec = plan_local_job(LocalStorage([tmp_path]), [tmp_path / "shortcut.txt"], tmp_path / "out", ["es"], "en")
+    [task] = spec.tasks
+    assert task.target_url.endswith("/out/es/shortcut.txt") and task.source_url == path_to_url(tmp_path / "a.txt")
+
+
+def test_an_earlier_jobs_out_inside_a_folder_is_no_source_for_a_later_job_with_another_out(tmp_path: Path) -> None:
+    # Red team: `translate c3 --out c3/out`, then `translate c3 --out c3/out2` took c3/out/es/* for sources
+    docs = tmp_path / "docs"
+    (docs / "sub").mkdir(parents=True)
+    (docs / "a.txt").write_text("The cat is black.\n")
+    (docs / "sub" / "b.txt").write_text("I like dogs.\n")
+    (docs / "out" / "es").mkdir(parents=True)
+    (docs / "out" / "es" / "a.txt").write_text("El gato es negro.\n")
+    mark_output_folder(docs / "out")
+    assert (docs / "out" / OUTPUT_MARKER).is_file()
+    storage = LocalStorage([tmp_path])
+    spec = plan_local_job(storage, [docs], docs / "out2", ["ca"], "en")
+    assert sorted(task.source_url.rsplit("/docs/", 1)[-1] for task in spec.tasks) == ["a.txt", "sub/b.txt"]
+    # named itself, the folder of translations is translated
+    spec = plan_local_job(storage, [docs / "out" / "es"], tmp_path / "elsewhere", ["ca"], "es")
+    assert [task.source_url.rsplit("/docs/", 1)[-1] for task in spec.tasks] == ["out/es/a.txt"]

@@ -16,6 +16,8 @@ from dragoman.storage.base import Storage
 from dragoman.storage.local import LocalStorage, path_to_url
 
 __all__ = [
+    "OUTPUT_MARKER",
+    "mark_output_folder",
     "CLI_TENANT",
     "check_output_folders",
     "existing_targets",
@@ -58,7 +60,8 @@ def plan_local_job(
     """One task per document × target, written to OUT/<target>/<path relative to the argument>, the
     target as a locale tag (`--to es-MX` writes OUT/es-MX/; `ES` and `es` are one target).
     `source` "auto": each document's language is detected when it runs. Documents inside OUT are
-    outputs, never inputs, when OUT lies inside a folder given."""
+    outputs, never inputs, when OUT lies inside a folder given; so are those in a folder below a
+    folder given that holds OUTPUT_MARKER (an earlier job's --out, `mark_output_folder`)."""
     if not targets:
         raise Invalid("name at least one target language")
     target_codes = list(dict.fromkeys(locale(target) for target in targets))  # `es-MX` stays es-MX
@@ -69,27 +72,30 @@ def plan_local_job(
     inside_out = 0
     for path in paths:
         base = storage.resolve(str(path))
-        if not base.is_dir():
-            urls = storage.list_documents(str(path))  # the document itself, or SourceMissing
+        if not base.is_dir():  # the document itself (named as given: a link by its own name), or SourceMissing
+            found = [
+                (url, path.name or Path(unquote(urlsplit(url).path)).name) for url in storage.list_documents(str(path))
+            ]
         else:
-            urls, unusable = storage.walk(base)
+            found, unusable = storage.walk(base)
             refused += [  # a document of the folder that cannot be read by its name: it fails, seen
                 TaskSpec(f"file://{quote(name)}", "", source_code, target, error=ErrorInfo(code, why))
                 for name, code, why in unusable
                 for target in target_codes
             ]
-        for url in urls:
+        marked = _MarkedFolders(base)
+        for url, name in found:
             real = Path(unquote(urlsplit(url).path))
-            if out_dir in real.parents:
+            if out_dir in real.parents or (base.is_dir() and out_dir in (base / name).parents) or marked.holds(name):
                 inside_out += 1
-                continue  # an output of an earlier run, when OUT lies inside a folder translated
-            relative = real.relative_to(base) if real != base else Path(real.name)
-            documents.append((url, relative))
+                continue  # an output of an earlier run: OUT, or an earlier --out, inside a folder translated
+            documents.append((url, Path(name)))
     if not documents and not refused:
         if inside_out:
             raise Invalid(
-                f"every document found ({inside_out}) is inside --out {out}, where translations go and which is "
-                "never read: choose an --out outside the folders translated"
+                f"every document found ({inside_out}) is inside --out {out}, or an earlier job's --out (marked by "
+                f"its {OUTPUT_MARKER} file), where translations go and which is never read: choose an --out "
+                "outside the folders translated, or name a folder of translations itself to translate it"
             )
         raise Invalid("no documents found in the given paths")
     tasks = [
@@ -98,6 +104,45 @@ def plan_local_job(
         for target in target_codes
     ]
     return JobSpec(tenant=tenant, tasks=[*tasks, *refused], name=name)
+
+
+OUTPUT_MARKER = ".dragoman-translations"
+_MARKER_TEXT = (
+    "Dragoman wrote translations into this folder (dragoman translate --out). Documents below it are\n"
+    "never read as sources when a folder holding it is translated; name this folder itself to do so.\n"
+)
+
+
+def mark_output_folder(out: Path) -> None:
+    """Leave OUTPUT_MARKER in OUT once a job writes there, so that translating a folder that holds
+    OUT later (with another --out) does not take the translations for documents. Best effort: a
+    folder that cannot take it is left as it is."""
+    marker = out / OUTPUT_MARKER
+    try:
+        if not marker.exists():
+            out.mkdir(parents=True, exist_ok=True)
+            marker.write_text(_MARKER_TEXT)
+    except OSError:
+        return
+
+
+class _MarkedFolders:
+    """Which folders below `base` hold OUTPUT_MARKER, looked up once each."""
+
+    def __init__(self, base: Path) -> None:
+        self._base = base
+        self._marked: dict[str, bool] = {}
+
+    def holds(self, name: str) -> bool:
+        """Whether the document `name` (relative to base, `/`-separated) lies in a marked folder below base."""
+        folder = ""
+        for part in name.split("/")[:-1]:
+            folder = f"{folder}/{part}" if folder else part
+            if folder not in self._marked:
+                self._marked[folder] = (self._base / folder / OUTPUT_MARKER).is_file()
+            if self._marked[folder]:
+                return True
+        return False
 
 
 def check_output_folders(storage: LocalStorage, out: Path, spec: JobSpec) -> None:

@@ -93,3 +93,17 @@ def test_serve_logs_name_decoded_paths(tmp_path: Path, docs: Path) -> None:
     assert f"found at {empty}" in line, line
     events = [line for line in logged.splitlines() if "dragoman.events" in line]
     assert events and all("file://" not in line and "%20" not in line and "%C3" not in line for line in events), events
+
+
+def test_a_name_that_looks_like_an_emoji_code_is_shown_as_it_is(tmp_path: Path) -> None:
+    # Red team: `:thumbs_up:.txt` was listed as `👍.txt` (rich's emoji codes) among the skipped
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / ":thumbs_up:.txt").write_text("The cat is black.\n")
+    env = {**environment(tmp_path / "data", [tmp_path]), "COLUMNS": "200"}
+    first = run(env, "translate", str(docs), "--to", "es", "--out", str(tmp_path / "out"))
+    assert first.returncode == 0, first.stderr
+    again = run(env, "translate", str(docs), "--to", "es", "--out", str(tmp_path / "out"), "--skip-existing")
+    shown = run(env, "jobs", "show", first.stdout.split("job ", 1)[1][:8])
+    for text in (again.stdout + again.stderr, shown.stdout):
+        assert ":thumbs_up:.txt" in text and "\N{THUMBS UP SIGN}" not in text, text

@@ -83,7 +83,10 @@ def _seconds_until_a_job_appears(env: dict[str, str], source: Path, out: Path, d
     return appeared
 
 
-def test_ctrl_c_while_the_job_is_created_never_lets_a_running_serve_start_any_of_it(tmp_path: Path) -> None:
+@pytest.mark.parametrize("extra", [(), ("--no-wait",)])  # red team: with --no-wait the press was ignored
+def test_ctrl_c_while_the_job_is_created_never_lets_a_running_serve_start_any_of_it(
+    tmp_path: Path, extra: tuple[str, ...]
+) -> None:
     docs = tmp_path / "docs"
     _big_folder(docs / "big")
     env = environment(tmp_path / "data", [docs], workers=8)
@@ -101,7 +104,7 @@ def test_ctrl_c_while_the_job_is_created_never_lets_a_running_serve_start_any_of
         delay = appears * 0.9
         for attempt in range(16):
             out = docs / f"out{attempt}"
-            process = _translate(env, docs / "big", out)
+            process = _translate(env, docs / "big", out, *extra)
             began = _until_line(process, "preparing the job")
             time.sleep(max(0.0, began + delay - time.monotonic()))
             os.killpg(process.pid, signal.SIGINT)  # the terminal's Ctrl-C: the whole foreground group

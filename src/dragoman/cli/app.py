@@ -62,12 +62,12 @@ _CONTEXT = {"help_option_names": ["-h", "--help"]}
 
 def _console_options(*, stderr: bool) -> dict[str, Any]:
     """A console on stdout or stderr. Off a terminal (a pipe, a file) nothing is wrapped or cut: a
-    script reads whole ids, paths and messages, whatever COLUMNS says. On a terminal, a line that
-    holds a job id is printed without `soft_wrap`: rich wraps it at its spaces, where the terminal
-    would cut it at its last column, in the middle of the id."""
+    script reads whole ids, paths and messages, whatever COLUMNS says. On a terminal, messages are
+    printed without `soft_wrap`: rich wraps them at their spaces, where the terminal would cut a
+    job id at its last column. Emoji codes are text: a file may be named `:smile:.txt`."""
     stream = sys.stderr if stderr else sys.stdout
     width = None if stream.isatty() else 100_000
-    return {"stderr": stderr, "width": width, "highlight": False}
+    return {"stderr": stderr, "width": width, "highlight": False, "emoji": False}  # `:smile:.txt` is a name
 
 
 stdout = Console(**_console_options(stderr=False))
@@ -109,7 +109,7 @@ def fail(exc: ServiceError, hint: str | None = None) -> typer.Exit:
     if interrupted_meanwhile():
         return typer.Exit(EXIT_CANCELLED_HERE)
     message = exc.message if hint is None else f"{exc.message}\n{hint}"
-    errors.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
+    errors.print(f"[bold red]error:[/] {escape(message)}")
     return typer.Exit(next(code for kind, code in _EXIT_CODES if isinstance(exc, kind)))
 
 
@@ -136,7 +136,7 @@ class Output:
     def say(self, text: str) -> None:
         console = self.messages
         if console is not None:
-            console.print(text, soft_wrap=True, markup=False)
+            console.print(text, markup=False)
 
 
 def open_service(*, with_runner: bool = False, reading: bool = False) -> Dragoman:

@@ -109,7 +109,7 @@ def follow_to_the_end(
         else:
             told = "it was not cancelled: it goes on wherever a runner takes it up (`dragoman serve`, `jobs wait`)"
         message = f"stopped waiting for job {job_id}; {told}. `dragoman jobs show {job_id}` tells how it ended."
-        (errors if output.json or output.quiet else stdout).print(message, soft_wrap=True, markup=False)
+        (errors if output.json or output.quiet else stdout).print(message, markup=False)
         raise typer.Exit(EXIT_CANCELLED_HERE) from None
     code = job_exit_code(service.get(job_id), cancelled_here=ctrl_c.cancel_recorded)
     # The outcome is told: a Ctrl-C from now on has nothing to stop. Ignored, not defaulted: Python
@@ -222,7 +222,7 @@ def print_outcome(service: Dragoman, view: JobView, output: Output, skipped: Seq
     if output.quiet:
         for task in _unsucceeded(service, view):
             if task.error is not None:
-                errors.print(_failure_line(task), soft_wrap=True, markup=False)
+                errors.print(_failure_line(task), markup=False)
         line = f"job {job_id}: {view.status.value} · {summary.succeeded}/{summary.total} translated"
         if skipped:
             line += f" · {len(skipped)} skipped"
@@ -272,11 +272,9 @@ def print_summary(service: Dragoman, view: JobView, skipped: Sequence[TaskSpec] 
         stdout.print(f"  {name:<18} {value!s:<6} {note}".rstrip(), soft_wrap=True, markup=False)
     for task in service.tasks(job_id):
         if task.error is not None:
-            stdout.print(Text.assemble(("failed", "red"), _failure_line(task).removeprefix("failed")), soft_wrap=True)
+            stdout.print(Text.assemble(("failed", "red"), _failure_line(task).removeprefix("failed")))
         for warning in task.warnings:  # translated, but not all of it
-            stdout.print(
-                Text.assemble(("warning", "yellow"), f" {location(task.source_url)}: {warning.message}"), soft_wrap=True
-            )
+            stdout.print(Text.assemble(("warning", "yellow"), f" {location(task.source_url)}: {warning.message}"))
     if summary.cancelled or summary.failed:
         if summary.succeeded:  # a hint listing nothing is no hint (red team)
             stdout.print(f"kept:     dragoman jobs show {job_id} --status succeeded")

@@ -259,7 +259,7 @@ def jobs_retry(
     it, and the exit code is translate's."""
     ctrl_c = CtrlC()
     ctrl_c.install()  # before anything loads; with --no-wait too, as translate does
-    from dragoman.domain.specs import JobSpec, TaskSpec
+    from dragoman.domain.specs import ErrorInfo, JobSpec, TaskSpec
     from dragoman.planning import existing_targets, without_tasks
 
     output = Output(json=as_json, quiet=quiet)
@@ -278,6 +278,9 @@ def jobs_retry(
                     task.target_language,
                     task.glossary,
                     task.document_format,
+                    # refused as the job was planned (a link to nothing, a name that cannot be used):
+                    # it has no target, and fails again, saying why, while the rest are retried
+                    error=None if task.target_url else task.error or ErrorInfo("InvalidDocumentName", "no target"),
                 )
                 for task in left
             ],

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
+from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.text import Text
 
@@ -96,7 +97,7 @@ class Snapshot:
         if self.current and not self.ended:
             more = f" (+{len(self.current) - 1} more)" if len(self.current) > 1 else ""
             name = _middle_cropped(self.current[0], width - len("now: ") - len(more))
-            yield Text(f"now: {name}{more}"[:width], style="dim", no_wrap=True)
+            yield Text(_cells_from_start(f"now: {name}{more}", width), style="dim", no_wrap=True)
 
 
 def _packed(parts: list[str], width: int) -> list[str]:
@@ -105,7 +106,7 @@ def _packed(parts: list[str], width: int) -> list[str]:
     line = ""
     for part in parts:
         candidate = f"{line}{_SEPARATOR}{part}" if line else part
-        if line and len(candidate) > width:
+        if line and cell_len(candidate) > width:
             lines.append(line)
             line = part
         else:
@@ -116,15 +117,26 @@ def _packed(parts: list[str], width: int) -> list[str]:
 
 
 def _middle_cropped(text: str, width: int) -> str:
-    """`text` in at most `width` characters: its start and its end with `…` between them when it is
-    too long. Documents of one job often differ only at the start of their names (`r1_doc00_…`), or
-    only at the end (`…_part3.txt -> es`): both are kept."""
-    if len(text) <= width:
+    """`text` in at most `width` terminal cells (a CJK character takes two): its start and its end
+    with `…` between them when it is too long. Documents of one job often differ only at the start
+    of their names (`r1_doc00_…`), or only at the end (`…_part3.txt -> es`): both are kept."""
+    if cell_len(text) <= width:
         return text
     if width < 3:
-        return text[:width]
-    head = (width - 1) // 2
-    return text[:head] + "…" + text[len(text) - (width - 1 - head) :]
+        return _cells_from_start(text, width)
+    head = _cells_from_start(text, (width - 1) // 2)
+    tail = _cells_from_start(text[::-1], width - 1 - cell_len(head))[::-1]
+    return head + "…" + tail
+
+
+def _cells_from_start(text: str, width: int) -> str:
+    """The longest start of `text` that takes at most `width` terminal cells."""
+    taken = 0
+    for index, character in enumerate(text):
+        taken += cell_len(character)
+        if taken > width:
+            return text[:index]
+    return text
 
 
 def _local_path(url: str) -> str | None:

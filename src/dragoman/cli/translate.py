@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -100,7 +101,7 @@ def translate(
         else:
             output.say(f"nothing to translate: the {len(skipped)} translation(s) asked for already exist")
         raise typer.Exit(0)
-    submit_and_follow(service, spec, ctrl_c, output, wait=wait, skipped=skipped, hint_paths=[*paths, out])
+    submit_and_follow(service, spec, ctrl_c, output, wait=wait, skipped=skipped, hint_paths=[*paths, out], out=out)
 
 
 def given_paths_and_out(paths: Sequence[str], out: str) -> tuple[list[Path], Path]:
@@ -150,28 +151,38 @@ def submit_and_follow(
     wait: bool,
     skipped: Sequence[TaskSpec] = (),
     hint_paths: Sequence[Path] = (),
+    out: Path | None = None,
 ) -> None:
     """Submit the job and follow it to its end (translate, jobs retry); with `wait` off, only submit it.
+    `out`: the job's --out, marked as a folder of translations once the job goes on
+    (`planning.mark_output_folder`).
     A Ctrl-C pressed before the job exists creates none. One pressed while it is being created
-    cancels it before anything of it runs, here or in a `dragoman serve` on the same store: the job is
-    created held (no runner claims it) and released only once this command has decided to go on."""
+    cancels it before anything of it runs, here or in a `dragoman serve` on the same store, `--no-wait`
+    or not: the job is created held (no runner claims it) and released only once this command has
+    decided to go on."""
     if ctrl_c.presses:
         service.close()
         (errors if output.quiet or output.json else stdout).print("stopped before a job was created")
         raise typer.Exit(EXIT_CANCELLED_HERE)
     try:
-        view = service.submit(spec, held=wait)
+        view = service.submit(spec, held=True)
     except ServiceError as exc:
         service.close()
         source = spec.tasks[0].source_language if spec.tasks else "en"
         targets = list(dict.fromkeys(task.target_language for task in spec.tasks))
         raise fail(exc, _hint(service, exc, hint_paths, source, targets)) from None
-    if wait:
-        view = _cancel_or_release(service, view, ctrl_c, output)
+    view = _cancel_or_release(service, view, ctrl_c, output)
+    if out is not None and not ctrl_c.presses:
+        from dragoman.planning import mark_output_folder
+
+        mark_output_folder(service.local.resolve(str(out)))
     console = output.messages
     if console is not None:
         console.print(f"job [bold]{view.job.id}[/]: {view.summary.total} document translation(s)")
     if not wait:
+        if ctrl_c.presses:  # cancelled as it was created (or, the store busy, once this command has ended)
+            service.close()
+            raise typer.Exit(EXIT_CANCELLED_HERE)
         _submitted_only(service, view, output)
         service.close()
         raise typer.Exit(0)
@@ -232,15 +243,37 @@ def _store_named(service: Dragoman) -> str:
 
 
 def _refuse_languages_taken_for_paths(paths: Sequence[Path], targets: Sequence[str]) -> None:
-    """`--to es ca`: typer takes `ca` for a path. Say how to ask for several languages instead."""
+    """`--to es ca`: typer takes `ca` for a path. Say how to ask for several languages instead, also
+    when a folder of that name is here (an earlier --out holds es/ and ca/), if `ca` came right
+    after the value of a --to: written `./ca`, or before --to, it is taken as the folder it names."""
     for path in paths:
-        if _LANGUAGE_TAG.match(str(path)) and not os.path.lexists(path):
-            first = targets[0] if targets else "es"
-            raise fail(
-                Invalid(f"{path} is not a file or folder"),
-                f"to translate into several languages, repeat --to (--to {first} --to {path}) or list them "
-                f"(--to {first},{path})",
-            )
+        if not _LANGUAGE_TAG.match(str(path)):
+            continue
+        exists = os.path.lexists(path)
+        if exists and not _right_after_a_to_value(str(path)):
+            continue
+        first = targets[0] if targets else "es"
+        raise fail(
+            Invalid(
+                f"{path} is a folder here, but it comes right after --to {first}, as a second language would"
+                if exists
+                else f"{path} is not a file or folder"
+            ),
+            f"to translate into several languages, repeat --to (--to {first} --to {path}) or list them "
+            f"(--to {first},{path})" + (f"; to translate the folder, write ./{path}" if exists else ""),
+        )
+
+
+def _right_after_a_to_value(argument: str) -> bool:
+    """Whether `argument` follows the value of a --to (or -t) on this command line: `--to es ca`,
+    `--to=es ca`, `-t es ca`."""
+    words = sys.argv[1:]
+    for index, word in enumerate(words):
+        value_inside = word.startswith("--to=") or (word.startswith("-t") and len(word) > 2 and word[1] != "-")
+        after = index + 1 if value_inside else index + 2 if word in ("--to", "-t") else None
+        if after is not None and after < len(words) and words[after] == argument:
+            return True
+    return False
 
 
 def _plan(

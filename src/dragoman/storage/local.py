@@ -107,11 +107,7 @@ class LocalStorage(Storage):
         base = self.resolve(url)
         if not base.is_dir():
             raise SourceMissing(f"{base} is not a folder that exists")
-        named = []
-        for document in self.list_documents(url):
-            path = Path(unquote(urlsplit(document).path))
-            named.append((document, path.relative_to(base).as_posix()))
-        return sorted(named, key=lambda item: item[1])
+        return self.walk(base)[0]
 
     def child(self, folder_url: str, name: str) -> str:
         relative = PurePosixPath(name)
@@ -125,16 +121,18 @@ class LocalStorage(Storage):
             return [path_to_url(path)]
         if not path.is_dir():
             raise SourceMissing(f"{path} does not exist")
-        return self.walk(path)[0]
+        return sorted(document for document, _name in self.walk(path)[0])
 
-    def walk(self, path: Path) -> tuple[list[str], list[tuple[str, str, str]]]:
-        """(document URLs, refused) under the folder `path` (already resolved), sorted. Hidden files
-        and folders (a name starting with `.`) are not documents, nor are links out of the roots;
-        `refused` holds (path as text, error code, why) for files that are documents of the folder
-        but cannot be used: a name that is not printable text, or too long (`resolve`'s limits,
-        InvalidDocumentName), or a link to nothing (SourceMissing). Callers say so instead of leaving
-        them out unseen."""
-        found: list[str] = []
+    def walk(self, path: Path) -> tuple[list[tuple[str, str]], list[tuple[str, str, str]]]:
+        """(documents, refused) under the folder `path` (already resolved), sorted by name. Each
+        document is (the URL of the file it is, its name in the folder as found there, `/`-separated):
+        a link is named as the link, wherever in the roots its file lies, and two links to one file
+        are two documents. Hidden files and folders (a name starting with `.`) are not documents, nor
+        are links out of the roots; `refused` holds (path as text, error code, why) for files that
+        are documents of the folder but cannot be used: a name that is not printable text, or too
+        long (`resolve`'s limits, InvalidDocumentName), or a link to nothing (SourceMissing). Callers
+        say so instead of leaving them out unseen."""
+        found: list[tuple[str, str]] = []
         refused: list[tuple[str, str, str]] = []
         for folder, dirs, files in os.walk(path):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
@@ -152,8 +150,8 @@ class LocalStorage(Storage):
                     shown = _printable(where)
                     refused.append((shown, "SourceMissing", f"a link to nothing: {real} does not exist"))
                     continue
-                found.append(path_to_url(real))
-        return sorted(found), refused
+                found.append((path_to_url(real), os.path.relpath(where, path).replace(os.sep, "/")))
+        return sorted(found, key=lambda document: document[1]), refused
 
     def check_source(self, url: str) -> None:
         path = self.resolve(url)
