@@ -22,7 +22,7 @@ import pytest
 from dragoman.batches import BatchInput, BatchTarget
 from dragoman.config import Settings
 from dragoman.domain.specs import JobSpec, TaskSpec
-from dragoman.planning import CLI_TENANT
+from dragoman.planning import CLI_TENANT, OUTPUT_MARKER
 from dragoman.service import Dragoman
 from dragoman.storage.local import path_to_url
 from tests.conftest import ENGLISH_PARAGRAPHS, write_documents
@@ -383,7 +383,7 @@ def check_job_invariants(data_dir: Path, roots: list[Path], job_id: str, out: Pa
     assert view.is_terminal and set(statuses) <= {"succeeded", "cancelled"}, [
         (task.source_url, task.status, task.error) for task in tasks if task.status.value != "succeeded"
     ]
-    written = {path for path in out.rglob("*") if path.is_file()}
+    written = {path for path in out.rglob("*") if path.is_file() and path.name != OUTPUT_MARKER}
     succeeded = {Path(unquote(urlsplit(task.target_url).path)) for task in tasks if task.status.value == "succeeded"}
     assert written == succeeded
     assert view.summary.characters_charged == sum(task.billed_characters for task in tasks)

@@ -22,6 +22,7 @@ from dragoman.config import Settings
 from dragoman.domain.jobs import JobView, Summary, Task
 from dragoman.domain.states import JobStatus, TaskStatus
 from dragoman.formats.documents import extract, format_for
+from dragoman.planning import OUTPUT_MARKER
 from dragoman.runner.translate import translate_document
 from dragoman.service import Dragoman
 from dragoman.store.jobs import _job_from_row, _summary_from_row, _task_from_row
@@ -191,7 +192,11 @@ class Cluster:
         view = self.check_counters(job_id)
         found = self.service.tasks(job_id)
         out = self.out(folder)
-        on_disk = {path for path in out.rglob("*") if path.is_file()} if out.exists() else set()
+        on_disk = (
+            {path for path in out.rglob("*") if path.is_file() and path.name != OUTPUT_MARKER}
+            if out.exists()
+            else set()
+        )
         assert not [path for path in on_disk if path.name.startswith(".")], "a temporary file was left"
         succeeded = [task for task in found if task.status is TaskStatus.SUCCEEDED]
         assert on_disk == {Path(task.target_url.removeprefix("file://")) for task in succeeded}
