@@ -794,10 +794,12 @@ def test_ctrl_c_in_a_narrow_terminal_leaves_one_bar_and_whole_ids_on_the_screen(
     for number in range(40):
         name = f"r1_doc{number:02}_with_a_rather_long_file_name_for_testing.txt"
         (docs / name).write_text("\n\n".join(ENGLISH_PARAGRAPHS * 60) + "\n")
+    # the width as a terminal tells it: not COLUMNS, which an earlier test of this process may have set
+    terminal_env = {name: value for name, value in env.items() if name not in ("COLUMNS", "LINES")}
     terminal = pexpect.spawn(
         DRAGOMAN,
         ["translate", str(docs), "--to", "es", "--out", str(tmp_path / "docs" / "out")],
-        env=env,
+        env=terminal_env,
         encoding="utf-8",
         dimensions=(200, 60),
         timeout=180,

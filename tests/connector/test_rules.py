@@ -159,7 +159,7 @@ def test_a_rule_s_languages_are_normalised_and_its_job_names_prefixed() -> None:
 @pytest.mark.parametrize(
     ("rules", "words"),
     [
-        ({"n": rule(select="some")}, "DRAGOMAN_CONNECTOR_RULES: Value error, rule 'n': select: must be \"all\""),
+        ({"n": rule(select="some")}, "DRAGOMAN_CONNECTOR_RULES: rule 'n': select: must be \"all\""),
         ({"n": rule(select={"field": "status"})}, "NAME and VALUE text"),
         ({"n": rule(target_languages=["en-GB"])}, "the source language en is a target"),
         ({"n": rule(target_languages=[])}, "target_languages"),
