@@ -1056,3 +1056,32 @@ def test_a_relative_path_from_a_removed_folder_is_a_clear_error(tmp_path: Path, 
     assert done.returncode == 2, (done.returncode, done.stderr)
     assert "Traceback" not in done.stderr and "current folder no longer exists" in done.stderr, done.stderr
     assert not (tmp_path / "docs" / "out").exists()
+
+
+def test_statuses_may_be_listed_with_commas_as_languages_are(tmp_path: Path, env: dict[str, str]) -> None:
+    # Red team: `jobs list --status failed,cancelled` was refused while `--to es,ca` works
+    listed = run(env, "jobs", "list", "--status", "failed,cancelled", "--json")
+    assert listed.returncode == 0, listed.stderr
+    assert json.loads(listed.stdout) == []
+    wrong = run(env, "jobs", "list", "--status", "failed,bogus")
+    assert wrong.returncode == 2 and "'bogus' is not a job status" in wrong.stderr
+
+
+def test_retry_with_nothing_left_lists_the_skipped_in_its_json(tmp_path: Path, env: dict[str, str]) -> None:
+    # Red team: `jobs retry --skip-existing --json` printed "skipped": [] while stderr listed them
+    docs = tmp_path / "docs" / "en"
+    docs.mkdir(parents=True)
+    (docs / "a.txt").write_text("The cat is black.\n")
+    env = {**env, "DRAGOMAN_PORT": str(free_port())}
+    job_id = job_id_in(
+        run(env, "translate", str(docs), "--to", "es", "--out", str(docs.parent / "out"), "--no-wait").stdout
+    )
+    assert run(env, "jobs", "cancel", job_id).returncode == 0
+    (docs.parent / "out" / "es").mkdir(parents=True)
+    (docs.parent / "out" / "es" / "a.txt").write_text("El gato es negro (written meanwhile).\n")
+    retried = run(env, "jobs", "retry", job_id, "--skip-existing", "--json")
+    assert retried.returncode == 0, retried.stderr
+    document = json.loads(retried.stdout)
+    assert document["job"] is None and [item["target"] for item in document["skipped"]] == [
+        str(docs.parent / "out" / "es" / "a.txt")
+    ]

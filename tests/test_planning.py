@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -182,3 +183,17 @@ def test_an_earlier_jobs_out_inside_a_folder_is_no_source_for_a_later_job_with_a
     # named itself, the folder of translations is translated
     spec = plan_local_job(storage, [docs / "out" / "es"], tmp_path / "elsewhere", ["ca"], "es")
     assert [task.source_url.rsplit("/docs/", 1)[-1] for task in spec.tasks] == ["out/es/a.txt"]
+
+
+def test_a_named_pipe_in_a_folder_fails_by_its_own_name_and_is_never_read(tmp_path: Path) -> None:
+    # Red team: a FIFO refused the whole job ("is not a document that exists"); reading one would wait for ever
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("I like dogs.\n")
+    os.mkfifo(docs / "pipe.txt")
+    spec = plan_local_job(LocalStorage([tmp_path]), [docs], tmp_path / "out", ["es"], "en")
+    [good] = [task for task in spec.tasks if task.error is None]
+    [refused] = [task for task in spec.tasks if task.error is not None]
+    assert good.source_url.endswith("/a.txt")
+    assert refused.source_url.endswith("pipe.txt") and refused.error is not None
+    assert "not a regular file" in refused.error.message

@@ -15,7 +15,7 @@ from rich.text import Text
 from dragoman.cli.app import Output, fail, jobs_app, open_service, stdout
 from dragoman.cli.follow import CtrlC, follow_to_the_end, print_skipped
 from dragoman.cli.ids import resolve_job_id
-from dragoman.cli.output import job_json, location, print_json, task_json
+from dragoman.cli.output import job_json, location, print_json, skipped_json, task_json
 from dragoman.cli.translate import JSON_HELP, QUIET_HELP, refuse_existing, submit_and_follow
 from dragoman.domain.jobs import CancelOutcome
 from dragoman.domain.states import JobStatus, TaskStatus
@@ -37,17 +37,19 @@ _Status = TypeVar("_Status", bound=StrEnum)
 
 
 def _statuses(kind: type[_Status], what: str) -> Callable[[list[str] | None], list[_Status] | None]:
-    """A --status option's reading: each value one of `kind`'s, else a usage error that lists them
-    (typer's own said "Value error, 'x' is not one of ...")."""
+    """A --status option's reading: repeated or comma-separated (`-s failed,cancelled`, as `--to es,ca`),
+    each value one of `kind`'s, else a usage error that lists them (typer's own said "Value error,
+    'x' is not one of ...")."""
 
     def read(values: list[str] | None) -> list[_Status] | None:
         if not values:
             return None
         known = {status.value: status for status in kind}
-        for value in values:
-            if value.strip().lower() not in known:
-                raise typer.BadParameter(f"{value!r} is not {what}; one of: {', '.join(known)}")
-        return [known[value.strip().lower()] for value in values]
+        words = [word.strip().lower() for value in values for word in value.split(",") if word.strip()]
+        for word in words:
+            if word not in known:
+                raise typer.BadParameter(f"{word!r} is not {what}; one of: {', '.join(known)}")
+        return [known[word] for word in dict.fromkeys(words)] or None
 
     return read
 
@@ -80,7 +82,10 @@ def _table(*columns: str) -> Table:
 @jobs_app.command("list")
 def jobs_list(
     status: Annotated[
-        list[str] | None, _status_option(JobStatus, "a job status", "Only jobs in this status; repeat for several.")
+        list[str] | None,
+        _status_option(
+            JobStatus, "a job status", "Only jobs in this status; repeat, or list them (-s failed,cancelled)."
+        ),
     ] = None,
     limit: Annotated[int, typer.Option(min=1, max=1000, help="How many of the newest jobs.", metavar="N")] = 20,
     as_json: AsJson = False,
@@ -144,7 +149,7 @@ def jobs_show(
         _status_option(
             TaskStatus,
             "a document's status",
-            "Only documents in this status (pending, running, succeeded, failed, cancelled); repeat for several.",
+            "Only documents in this status (pending, running, succeeded, failed, cancelled); repeat, or list them.",
         ),
     ] = None,
     as_json: AsJson = False,
@@ -297,7 +302,7 @@ def jobs_retry(
     if not spec.tasks:
         service.close()
         if as_json:
-            print_json({"job": None, "tasks": [], "skipped": []})
+            print_json({"job": None, "tasks": [], "skipped": [skipped_json(task) for task in existing]})
         else:
             output.say(f"nothing to retry: every document of job {job_id} succeeded, or its translation exists")
         raise typer.Exit(0)

@@ -356,7 +356,8 @@ def language_hint(service: Dragoman, source: str, targets: Sequence[str]) -> str
     package = _debian_package(source, missing) if missing is not None else "apertium-xxx-yyy"
     return (
         f"installed pairs: {listed} (`dragoman languages` lists them). To add a pair, install its Debian "
-        f"package, named by three-letter codes: {package} (`apt-cache search apertium-` lists what there is)"
+        f"package if Debian has one (not every pair exists), named by three-letter codes: {package} "
+        "(`apt-cache search apertium-` lists what there is)"
     )
 
 

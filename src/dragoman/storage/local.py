@@ -150,6 +150,11 @@ class LocalStorage(Storage):
                     shown = _printable(where)
                     refused.append((shown, "SourceMissing", f"a link to nothing: {real} does not exist"))
                     continue
+                if not real.is_file():  # a named pipe, socket or device: reading it could wait for ever
+                    refused.append(
+                        (_printable(where), "UnsupportedFormat", "not a regular file (a pipe, socket or device)")
+                    )
+                    continue
                 found.append((path_to_url(real), os.path.relpath(where, path).replace(os.sep, "/")))
         return sorted(found, key=lambda document: document[1]), refused
 
