@@ -64,6 +64,23 @@ def serving(env: dict[str, str], log: Path, port: int | None = None) -> Iterator
         process.wait(30)
 
 
+def per_thread(pid: int, name: str) -> list[str]:
+    """The file `name` (`children`, `stat`) of each live thread of process `pid`, from /proc: a thread
+    that ends while they are read is left out (a pipeline's pump, a worker), not an error, and a
+    process that has ended has none."""
+    texts: list[str] = []
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except (FileNotFoundError, ProcessLookupError):
+        return texts
+    for task in tasks:
+        try:
+            texts.append((task / name).read_text())
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return texts
+
+
 def children(pid: int) -> dict[int, str]:
     """Live (not yet reaped or zombie) child processes of `pid`, by name, from /proc."""
     found = {}

@@ -18,7 +18,7 @@ from dragoman.formats.documents import extract, format_for
 from dragoman.planning import plan_local_job
 from dragoman.service import Dragoman
 from tests.conftest import ENGLISH_PARAGRAPHS, wait_terminal
-from tests.processes import environment, free_port, serving, start_server
+from tests.processes import environment, free_port, per_thread, serving, start_server
 
 pytestmark = pytest.mark.slow
 
@@ -50,10 +50,7 @@ def wait_until(predicate, timeout: float = 60.0) -> None:  # type: ignore[no-unt
 
 def stopped(pid: int) -> bool:
     """Every thread of the process is in the stopped state."""
-    states = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        stat = (task / "stat").read_text()
-        states.append(stat[stat.rindex(")") + 2])
+    states = [stat[stat.rindex(")") + 2] for stat in per_thread(pid, "stat")]
     return all(state in "tT" for state in states)
 
 

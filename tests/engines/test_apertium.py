@@ -16,6 +16,7 @@ from dragoman.engines.apertium import ApertiumEngine, PipelineRecipe, discard_ah
 from dragoman.engines.base import LanguagePair
 from dragoman.engines.languages import normalize
 from dragoman.errors import UnsupportedLanguage
+from tests.processes import per_thread
 
 
 @pytest.fixture(scope="module")
@@ -135,10 +136,7 @@ def test_a_segment_that_ends_in_no_punctuation_keeps_its_last_word(engine: Apert
 
 def own_children() -> set[int]:
     """This process's child processes (pipeline stages among them)."""
-    found: set[int] = set()
-    for task in Path(f"/proc/{os.getpid()}/task").iterdir():
-        found |= {int(child) for child in (task / "children").read_text().split()}
-    return found
+    return {int(child) for text in per_thread(os.getpid(), "children") for child in text.split()}
 
 
 def test_an_engine_takes_the_pipeline_started_ahead_for_its_recipe_instead_of_starting_one() -> None:
