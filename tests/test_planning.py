@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dragoman.errors import Invalid
+from dragoman.errors import Invalid, SourceMissing
 from dragoman.planning import (
     OUTPUT_MARKER,
     check_output_folders,
@@ -197,3 +197,22 @@ def test_a_named_pipe_in_a_folder_fails_by_its_own_name_and_is_never_read(tmp_pa
     assert good.source_url.endswith("/a.txt")
     assert refused.source_url.endswith("pipe.txt") and refused.error is not None
     assert "not a regular file" in refused.error.message
+
+
+def test_a_link_out_of_the_roots_fails_by_its_own_name_and_is_not_left_out_unseen(tmp_path: Path) -> None:
+    # Red team: `ln -s /etc/hostname docs/esc.txt` was left out, and the job "succeeded"
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "ok.txt").write_text("Good day.\n")
+    (docs / "esc.txt").symlink_to("/etc/hostname")
+    spec = plan_local_job(LocalStorage([docs]), [docs], docs / "out", ["es"], "en")
+    [refused] = [task for task in spec.tasks if task.error is not None]
+    assert refused.source_url.endswith("esc.txt") and refused.error is not None
+    assert refused.error.code == "InvalidDocumentAccessLevel" and "/etc" not in refused.error.message
+    assert [task.source_url.rsplit("/", 1)[-1] for task in spec.tasks if task.error is None] == ["ok.txt"]
+
+
+def test_a_named_pipe_given_by_name_is_refused_as_no_regular_file(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe.txt")
+    with pytest.raises(SourceMissing, match="not a regular file"):
+        plan_local_job(LocalStorage([tmp_path]), [tmp_path / "pipe.txt"], tmp_path / "out", ["es"], "en")

@@ -171,8 +171,8 @@ def submit_and_follow(
         source = spec.tasks[0].source_language if spec.tasks else "en"
         targets = list(dict.fromkeys(task.target_language for task in spec.tasks))
         raise fail(exc, _hint(service, exc, hint_paths, source, targets)) from None
-    view = _cancel_or_release(service, view, ctrl_c, output)
-    if out is not None and not ctrl_c.presses:
+    view, stopped = _cancel_or_release(service, view, ctrl_c, output)
+    if out is not None and not stopped:
         from dragoman.planning import mark_output_folder
 
         mark_output_folder(service.local.resolve(str(out)))
@@ -180,7 +180,10 @@ def submit_and_follow(
     if console is not None:
         console.print(f"job [bold]{view.job.id}[/]: {view.summary.total} document translation(s)")
     if not wait:
-        if ctrl_c.presses:  # cancelled as it was created (or, the store busy, once this command has ended)
+        # Stopped as it was created (cancelled, or, the store busy, once this command has ended); a
+        # press after the job went on changes nothing: it was submitted (red team: a press landing
+        # just after the release exited 130 and left the job queued)
+        if stopped:
             service.close()
             raise typer.Exit(EXIT_CANCELLED_HERE)
         _submitted_only(service, view, output)
@@ -189,24 +192,25 @@ def submit_and_follow(
     follow_to_the_end(service, view, ctrl_c, output, skipped)
 
 
-def _cancel_or_release(service: Dragoman, view: JobView, ctrl_c: CtrlC, output: Output) -> JobView:
-    """The decision on a job this command created held: cancel it if a Ctrl-C came while it was
-    being created (nothing of it has run anywhere), else release it to the runners. A press from here
-    on is an ordinary cancel. If the cancel cannot be recorded now (the store is busy), the job stays
-    held and the follow loop asks again."""
+def _cancel_or_release(service: Dragoman, view: JobView, ctrl_c: CtrlC, output: Output) -> tuple[JobView, bool]:
+    """The decision on a job this command created held, and whether it was stopped: cancel it if a
+    Ctrl-C came while it was being created (nothing of it has run anywhere), else release it to the
+    runners. A press from here on is an ordinary cancel. If the cancel cannot be recorded now (the
+    store is busy), the job stays held (stopped all the same): the follow loop asks again, and
+    recovery cancels it once this command has ended."""
     if not ctrl_c.presses:
         try:
-            return service.release(view.job.id)
+            return service.release(view.job.id), False
         except ServiceError as exc:
             service.close()
             raise fail(exc) from None
     try:
         view = service.cancel(view.job.id)
     except ServiceError:
-        return view
+        return view, True
     ctrl_c.cancel_recorded = True
     (errors if output.quiet or output.json else stdout).print("cancelling: the job was cancelled as it was created")
-    return view
+    return view, True
 
 
 def _submitted_only(service: Dragoman, view: JobView, output: Output) -> None:

@@ -119,6 +119,8 @@ class LocalStorage(Storage):
         path = self.resolve(url)
         if path.is_file():
             return [path_to_url(path)]
+        if path.exists() and not path.is_dir():
+            raise SourceMissing(f"{path} is not a regular file (a pipe, socket or device): name a document or a folder")
         if not path.is_dir():
             raise SourceMissing(f"{path} does not exist")
         return sorted(document for document, _name in self.walk(path)[0])
@@ -127,11 +129,12 @@ class LocalStorage(Storage):
         """(documents, refused) under the folder `path` (already resolved), sorted by name. Each
         document is (the URL of the file it is, its name in the folder as found there, `/`-separated):
         a link is named as the link, wherever in the roots its file lies, and two links to one file
-        are two documents. Hidden files and folders (a name starting with `.`) are not documents, nor
-        are links out of the roots; `refused` holds (path as text, error code, why) for files that
-        are documents of the folder but cannot be used: a name that is not printable text, or too
-        long (`resolve`'s limits, InvalidDocumentName), or a link to nothing (SourceMissing). Callers
-        say so instead of leaving them out unseen."""
+        are two documents. Hidden files and folders (a name starting with `.`) are not documents;
+        `refused` holds (path as text, error code, why) for files that are documents of the folder
+        but cannot be used: a name that is not printable text, or too long (`resolve`'s limits,
+        InvalidDocumentName), a link out of the roots (InvalidDocumentAccessLevel), a link to nothing
+        (SourceMissing), a pipe, socket or device (UnsupportedFormat). Callers say so instead of
+        leaving them out unseen."""
         found: list[tuple[str, str]] = []
         refused: list[tuple[str, str, str]] = []
         for folder, dirs, files in os.walk(path):
@@ -143,7 +146,11 @@ class LocalStorage(Storage):
                 try:
                     real = self.resolve(where)
                 except AccessDenied as exc:
-                    if not os.path.islink(where):  # a link out of the roots is not a document of this folder
+                    if os.path.islink(where):  # a document of the folder, that may not be read: fails by its own name
+                        # (its target is not named: callers of a shared service may not learn its layout)
+                        why = "a link to a file outside the allowed storage roots"
+                        refused.append((_printable(where), "InvalidDocumentAccessLevel", why))
+                    else:
                         refused.append((_printable(where), "InvalidDocumentName", exc.message))
                     continue
                 if not real.exists():  # a link to nothing (or gone meanwhile): fails by its own name, not the folder

@@ -62,7 +62,7 @@ def main() -> None:
     except OSError:
         return  # another helper runs, or is starting
     os.ftruncate(lock, 0)
-    os.write(lock, str(os.getpid()).encode())
+    os.write(lock, f"{os.getpid()}\n".encode())  # a line: `cat *.lock` lists one pid a line
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
     os.chdir("/")  # not the first command's folder: it stays unmountable and removable
