@@ -11,7 +11,6 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
 
 from pydantic import (
     BaseModel,
@@ -33,7 +32,7 @@ from pydantic_settings import (
 
 from dragoman.cpus import available_cpus
 from dragoman.errors import ConfigError
-from dragoman.storage.locations import parse_host_rules
+from dragoman.storage.locations import http_url, parse_host_rules
 
 __all__ = ["DEFAULT_AZURE_KEY", "Settings", "StorageScope", "Tenant", "load_settings", "setting_name"]
 
@@ -453,10 +452,7 @@ class Settings(BaseSettings):
         """A base URL: http:// or https://, and a host."""
         if value is None or not value.strip():
             return None
-        parts = urlsplit(value.strip())
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"{value!r} is not an http:// or https:// URL with a host (say https://host.example.com)")
-        return value.strip()
+        return http_url(value.strip(), repr(value))
 
     @field_validator("roots")
     @classmethod

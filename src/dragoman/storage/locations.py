@@ -19,11 +19,11 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote, urlsplit
 
 from dragoman.errors import AccessDenied
 
-__all__ = ["HostRule", "Location", "parse_host_rules", "parse_location", "remove_dot_segments"]
+__all__ = ["HostRule", "Location", "http_url", "parse_host_rules", "parse_location", "remove_dot_segments"]
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _URL = re.compile(
@@ -203,3 +203,13 @@ class HostRule:
 def parse_host_rules(texts: list[str] | tuple[str, ...]) -> tuple[HostRule, ...]:
     """Host rules from configuration. Raises ValueError naming the first malformed one."""
     return tuple(HostRule.parse(text) for text in texts)
+
+
+def http_url(value: str, what: str) -> str:
+    """`value` if it is an http:// or https:// URL with a host (an endpoint, a base URL), else
+    ValueError saying so of `what` (a name, or the value itself where it is no secret: a container
+    URL may carry a SAS token)."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{what} is not an http:// or https:// URL with a host")
+    return value

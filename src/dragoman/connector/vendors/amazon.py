@@ -45,7 +45,6 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any
-from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints, field_validator, model_validator
 
@@ -62,6 +61,7 @@ from dragoman.connector.vendors.remote import (
     fold,
     setting,
 )
+from dragoman.storage.locations import http_url
 
 __all__ = ["AmazonVendor", "Options", "create"]
 
@@ -92,14 +92,6 @@ CREDENTIALS = frozenset(
 Prefix = Annotated[str, StringConstraints(pattern=r"^([A-Za-z0-9._-]+/){0,8}$", max_length=512)]
 
 
-def _http_url(value: str | None) -> str | None:
-    if value is not None:
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError("must be an http(s) URL")
-    return value
-
-
 class Options(BaseModel):
     """The options of an `amazon` vendor (README, "Content connector")."""
 
@@ -125,7 +117,7 @@ class Options(BaseModel):
     @field_validator("endpoint_url", "s3_endpoint_url")
     @classmethod
     def _urls(cls, value: str | None) -> str | None:
-        return _http_url(value)
+        return None if value is None else http_url(value, "the endpoint")
 
     @model_validator(mode="after")
     def _pairs(self) -> Options:

@@ -75,6 +75,7 @@ from dragoman.connector.vendors.remote import (
     fold,
     setting,
 )
+from dragoman.storage.locations import http_url
 
 if TYPE_CHECKING:
     from azure.ai.translation.document import DocumentTranslationClient
@@ -101,13 +102,6 @@ STATES = {
 Prefix = Annotated[str, StringConstraints(pattern=r"^([A-Za-z0-9._-]+/){0,8}$", max_length=512)]
 
 
-def _http_url(value: str, what: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError(f"{what} must be an http(s) URL")
-    return value
-
-
 class Options(BaseModel):
     """The options of an `azure` vendor (README, "Content connector")."""
 
@@ -128,12 +122,12 @@ class Options(BaseModel):
     @field_validator("endpoint")
     @classmethod
     def _endpoint(cls, value: str) -> str:
-        return _http_url(value, "endpoint")
+        return http_url(value, "the endpoint")
 
     @field_validator("source_container_url", "target_container_url")
     @classmethod
     def _container(cls, value: SecretStr) -> SecretStr:
-        url = _http_url(value.get_secret_value(), "a container URL")
+        url = http_url(value.get_secret_value(), "a container URL")
         if not urlsplit(url).path.strip("/"):
             raise ValueError(
                 "a container URL must name a container (https://<account>.blob.core.windows.net/<c>?<sas>)"
