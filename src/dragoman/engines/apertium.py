@@ -187,7 +187,6 @@ class ApertiumEngine(Engine):
                     raise EngineCrashed("the engine is closed")
                 live = [pipeline for pipeline in self._shared.get(mode, []) if not pipeline.dead]
                 self._shared[mode] = live
-                self._retired = [pipeline for pipeline in self._retired if not pipeline.dead]
                 idle = [pipeline for pipeline in live if pipeline.load == 0]
                 if idle:
                     return idle[0]
@@ -261,7 +260,7 @@ class ApertiumEngine(Engine):
             self._shared[mode] = [pipeline for pipeline in self._shared.get(mode, []) if pipeline not in outdated]
             for pipeline in outdated:
                 self._started_in.pop(pipeline, None)
-            self._retired.extend(outdated)
+            self._retired = [pipeline for pipeline in self._retired if not pipeline.dead] + outdated
         for pipeline in outdated:
             log.info(
                 "an Apertium pipeline of %s ends: %s",
