@@ -77,7 +77,9 @@ def job_finished(view: JobView) -> None:
         f"cancelled of {summary.total} · {summary.characters_charged} characters billed"
     )
     if outcome == "lost_race":  # rule 4: said in words, not only as a field
-        detail += " · the cancel lost the race: every document had finished before it could stop one"
+        from dragoman.domain.jobs import LOST_RACE
+
+        detail += f" · the cancel lost the race: {LOST_RACE}"
     job_event(
         "finished",
         view.job.id,

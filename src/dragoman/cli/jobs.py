@@ -17,7 +17,7 @@ from dragoman.cli.follow import CtrlC, follow_to_the_end, print_skipped
 from dragoman.cli.ids import resolve_job_id
 from dragoman.cli.output import job_json, location, print_json, skipped_json, task_json
 from dragoman.cli.translate import JSON_HELP, QUIET_HELP, refuse_existing, submit_and_follow
-from dragoman.domain.jobs import CancelOutcome
+from dragoman.domain.jobs import LOST_RACE, CancelOutcome
 from dragoman.domain.states import JobStatus, TaskStatus
 from dragoman.errors import Conflict, ServiceError
 
@@ -214,7 +214,7 @@ def print_headline(view: JobView) -> None:
     if failure is not None:
         stdout.print(f"reason: {failure.code}: {failure.message}", soft_wrap=True, markup=False)
     if view.cancel_outcome is CancelOutcome.LOST_RACE:
-        stdout.print("a cancel was asked for and lost the race: every document had finished before it could stop one")
+        stdout.print(f"a cancel was asked for and lost the race: {LOST_RACE}")
     elif view.cancel_outcome is CancelOutcome.IN_PROGRESS:
         stdout.print("a cancel was accepted: running documents stop at their next safe point, not billed")
 

@@ -26,6 +26,7 @@ from dragoman.errors import CancelRefused
 
 __all__ = [
     "FINALIZE_ATTEMPTS",
+    "LOST_RACE",
     "CancelOutcome",
     "ErrorInfo",
     "Job",
@@ -218,6 +219,10 @@ class CancelOutcome(StrEnum):
     IN_PROGRESS = "in_progress"  # accepted; running tasks are still stopping
     TOOK_EFFECT = "took_effect"  # at least one task (or the whole unvalidated job) was cancelled
     LOST_RACE = "lost_race"  # every task had finished before the cancel could stop any (rule 4)
+
+
+# What a cancel that lost the race means, as every place that tells a person says it (rule 4)
+LOST_RACE = "every document had finished before the cancel could stop one"
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from dragoman.api.aws.wire import AWS_ORIGIN
 from dragoman.api.aws.wire import JOB_STATUS as AMAZON_STATUS
 from dragoman.api.azure.wire import JOB_STATUS as AZURE_STATUS
-from dragoman.domain.jobs import CancelOutcome, JobView
+from dragoman.domain.jobs import LOST_RACE, CancelOutcome, JobView
 from dragoman.domain.specs import CLI_ORIGIN
 from dragoman.domain.states import CANCELLABLE_JOB_STATES, JobStatus
 
@@ -136,7 +136,7 @@ def cancel_result(view: JobView) -> CancelResult:
     if view.cancel_outcome is CancelOutcome.LOST_RACE:
         return CancelResult(
             "lost the race",
-            f"every document had finished before the cancel could stop one: the job {view.status}; {kept}",
+            f"{LOST_RACE}: the job {view.status}; {kept}",
         )
     if view.cancel_outcome is CancelOutcome.IN_PROGRESS:
         return CancelResult(
