@@ -94,12 +94,15 @@ def serve(
             raise fail(exc) from None
     _announce(settings, address, listener.getsockname()[1], runner=not no_runner, log_format=log_format)
     if not service.engine.languages():
+        from dragoman.config import setting_name
+
+        named = setting_name("apertium_modes_dir")  # the variable, or the TOML key where the file set it
         _say(
             log_format,
             "warning",
-            f"no language pairs are installed in {settings.apertium_modes_dir} (DRAGOMAN_APERTIUM_MODES_DIR): "
-            "every translation will be refused; install one (the Debian package apertium-eng-spa, say) or "
-            "point DRAGOMAN_APERTIUM_MODES_DIR at a folder of Apertium modes",
+            f"no language pairs are installed in {settings.apertium_modes_dir} ({named}): every translation "
+            f"will be refused; install one (the Debian package apertium-eng-spa, say) or point {named} at a "
+            "folder of Apertium modes",
             event="serve.no_languages",
         )
     config = uvicorn.Config(
