@@ -11,7 +11,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-__all__ = ["HEAD_REVISION", "EMPTY_DATABASE", "database_exists", "open_database", "upgrade", "writer"]
+__all__ = ["DURABLE", "HEAD_REVISION", "EMPTY_DATABASE", "database_exists", "open_database", "upgrade", "writer"]
 
 EMPTY_DATABASE = "sqlite://"  # in memory: what a read-only command reads when the store does not exist
 
@@ -89,8 +89,20 @@ def _create(url: str, connections: int = 10) -> Engine:
     return engine
 
 
+DURABLE = "dragoman_durable"
+"""Execution option: False for a transaction whose commit need not survive a power cut or an
+operating-system crash (it survives the process's own death either way). Such a commit does not
+wait for the database's log to reach the disk (SQLite: `synchronous=NORMAL` in WAL mode;
+PostgreSQL: `synchronous_commit = off`). Both logs are sequential: a lost commit takes every later
+one with it, and the next durable commit makes every earlier one durable too. So a transaction may
+use it only when losing it, and everything after it, leaves a state recovery already settles, as a
+crash just before it would (`JobStore` says which)."""
+_SYNCHRONOUS = "dragoman_synchronous"
+
+
 def _configure_sqlite(engine: Engine) -> None:
-    """WAL, full sync, foreign keys and a busy timeout on every connection; BEGIN IMMEDIATE for writers."""
+    """WAL, full sync (unless a transaction is not `DURABLE`), foreign keys and a busy timeout on every
+    connection; BEGIN IMMEDIATE for writers."""
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection: Any, _record: Any) -> None:
@@ -106,9 +118,19 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:
+        options = connection.get_execution_options()
+        if options.get("readonly", False):
+            connection.exec_driver_sql("BEGIN")
+            return
+        # A transaction that may be lost to a power cut (see DURABLE) commits without syncing
+        # the log; SQLite takes the level only between transactions, so it is set before BEGIN.
+        level = "FULL" if options.get(DURABLE, True) else "NORMAL"
+        info = connection.connection.info
+        if info.get(_SYNCHRONOUS, "FULL") != level:
+            connection.exec_driver_sql(f"PRAGMA synchronous={level}")
+            info[_SYNCHRONOUS] = level
         # Writers take the lock up front so a read-then-write transaction never fails half way.
-        readonly = connection.get_execution_options().get("readonly", False)
-        connection.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def upgrade(engine: Engine) -> None:

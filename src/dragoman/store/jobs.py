@@ -35,7 +35,7 @@ from dragoman.domain.jobs import (
 from dragoman.domain.specs import DocumentWarning, JobSpec, shown_location
 from dragoman.domain.states import JobStatus, TaskStatus, transition
 from dragoman.errors import NotFound, ServiceError, StoreError, TargetExists
-from dragoman.store.database import writer
+from dragoman.store.database import DURABLE, writer
 from dragoman.store.schema import glossaries, glossary_digest, jobs, target_key, tasks
 from dragoman.store.task_statements import (
     ABORT_REQUESTED,
@@ -215,6 +215,7 @@ class JobStore:
         task back to pending) and in every accepted cancel (many machines: `dragoman.workers`)."""
         self._engine = engine
         self._writer = writer(engine)  # SQLite: one connection the process's writers take in turn
+        self._deferred_writer = self._writer.execution_options(**{DURABLE: False})
         self._doorbell = doorbell
         self._now = clock
         self._on_job_ended = on_job_ended
@@ -257,9 +258,18 @@ class JobStore:
     # --- transactions -------------------------------------------------------------------------
 
     @contextmanager
-    def _write(self) -> Iterator[Connection]:
+    def _write(self, *, durable: bool = True) -> Iterator[Connection]:
+        """A write transaction. `durable=False` (`database.DURABLE`) only where losing the commit to a
+        power cut, and every commit after it, leaves what a crash just before it would leave, which
+        recovery settles: a claim (the task is pending again; nothing of it left the process before
+        its output is recorded, durably), a progress report, and a success recorded after its
+        document was published and its digest recorded (recovery finds the document whole at its
+        target and the task succeeds again). Everything a caller is told was accepted (a job, a
+        cancel) or that guards a publication (the digest) is durable."""
         ended: list[JobView] = []  # jobs this transaction ended (`_touch_job`), told once it committed
-        with map_db_errors(), self._writer.begin() as connection:
+        with map_db_errors(), (self._writer if durable else self._deferred_writer).begin() as connection:
+            if not durable and self._row_locks:  # PostgreSQL: this transaction only
+                connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
             connection.info[_ENDED] = ended
             try:
                 yield connection
@@ -680,8 +690,9 @@ class JobStore:
             return connection.execute(ANY_PENDING).first() is not None
 
     def claim_next(self, owner: str, lease: timedelta) -> Claim | None:
-        """Hand the oldest pending task to `owner`, or None when there is nothing to do."""
-        with self._write() as connection:
+        """Hand the oldest pending task to `owner`, or None when there is nothing to do. Not durable
+        (`_write`): a claim lost to a power cut leaves the task pending."""
+        with self._write(durable=False) as connection:
             return self._claim(connection, owner, lease, self._now())
 
     def _claim(self, connection: Connection, owner: str, lease: timedelta, now: datetime) -> Claim | None:
@@ -804,7 +815,9 @@ class JobStore:
         recovery, finishes it. Where rows are locked (PostgreSQL) the next task is claimed in a
         transaction of its own, as `finish_and_claim` does."""
         claim = None
-        with self._write() as connection:
+        # Not durable (`_write`): the document is published and synced and its digest recorded
+        # durably, so a success lost to a power cut is found again by recovery.
+        with self._write(durable=False) as connection:
             if not self._held(connection, task_id, owner, attempt):
                 return False, None
             publish()
@@ -849,8 +862,8 @@ class JobStore:
     ) -> None:
         """A running task's progress (0 to 1) and, once its document was taken apart, its characters:
         what a follower's progress counts in (a task's characters are what it bills once it succeeds,
-        recorded again then)."""
-        with self._write() as connection:
+        recorded again then). Not durable (`_write`)."""
+        with self._write(durable=False) as connection:
             connection.execute(
                 UPDATE_PROGRESS,
                 {
