@@ -4,6 +4,7 @@ succeeded (billed once, never translated again); one that was not is run again o
 from __future__ import annotations
 
 import hashlib
+import uuid
 import threading
 from collections.abc import Callable
 from datetime import timedelta
@@ -56,7 +57,7 @@ def test_published_output_of_a_dead_worker_is_kept_and_billed_once(tmp_path: Pat
     assert app.store.record_output(task_id, DEAD_OWNER, characters=12, output_sha256=hashlib.sha256(output).hexdigest())
     app.storage.for_tenant("default").publish(str(target), output)
     # the kill landed after the publishing link but before the temporary name was removed
-    leftover = target.parent / f".{target.name}.0123456789abcdef.dragoman.part"
+    leftover = target.parent / f".{target.name}.{uuid.uuid4().hex}.dragoman.part"
     leftover.write_bytes(output)
     app.close()
 
@@ -71,7 +72,7 @@ def test_published_output_of_a_dead_worker_is_kept_and_billed_once(tmp_path: Pat
 def test_unpublished_work_of_a_dead_worker_runs_again(tmp_path: Path) -> None:
     settings, job_id, _, docs = start_orphan(tmp_path, cancel=False)
     (docs / "out" / "es").mkdir(parents=True)
-    (docs / "out" / "es" / ".a.txt.123.dragoman.part").write_text("Me gust")  # its half-written file
+    (docs / "out" / "es" / f".a.txt.{uuid.uuid4().hex}.dragoman.part").write_text("Me gust")  # its half-written file
     with Dragoman.from_settings(settings, with_runner=True) as runner:
         view = wait_terminal(runner, job_id)
         tasks = runner.tasks(job_id)

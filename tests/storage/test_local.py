@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import uuid
 from pathlib import Path
 
 import pytest
@@ -106,43 +107,65 @@ def test_concurrent_publishers_of_one_target_leave_exactly_one_winner(storage: L
 def test_discard_partials_removes_interrupted_writes(storage: LocalStorage, root: Path) -> None:
     target = root / "out" / "a.txt"
     target.parent.mkdir()
-    (target.parent / ".a.txt.0123.dragoman.part").write_bytes(b"half")
+    (target.parent / f".a.txt.{uuid.uuid4().hex}.dragoman.part").write_bytes(b"half")
     (target.parent / "keep.txt").write_bytes(b"x")
     storage.discard_partials(str(target))
     assert sorted(p.name for p in target.parent.iterdir()) == ["keep.txt"]
 
 
-def test_a_target_folder_that_cannot_be_written_is_refused_by_name_and_nothing_is_left(
+def test_discarding_a_targets_partials_leaves_those_of_a_target_whose_name_extends_it(
     storage: LocalStorage, root: Path
 ) -> None:
-    # Red team 2026-12-01: a folder that could not be written failed every document as an internal
-    # error, with a traceback each on stderr
-    (root / "out").write_text("a file where the output folder should be")
-    with pytest.raises(TargetAccessDenied, match=f"{root / 'out'}/es cannot be written"):
-        storage.publish(path_to_url(root / "out" / "es" / "a.txt"), b"hola")
+    """`a.txt` and `a.txt.md` are two targets: a task of the first that ends must not remove the part
+    file the second one's runner is writing (with row locks, PostgreSQL, both run at once)."""
+    folder = root / "out"
+    folder.mkdir()
+    other = folder / f".a.txt.md.{uuid.uuid4().hex}.dragoman.part"
+    other.write_bytes(b"being written")
+    storage.discard_partials(str(folder / "a.txt"))
+    assert other.exists()
 
 
-@pytest.mark.parametrize("failing", ["fsync", "link", "directory fsync"])
-def test_a_full_disk_while_publishing_leaves_neither_the_target_nor_a_part_file(
-    storage: LocalStorage, root: Path, monkeypatch: pytest.MonkeyPatch, failing: str
+@pytest.mark.parametrize(
+    "name",
+    [
+        "翻訳" * 36 + ".txt",  # 220 bytes: too long for `.NAME.UUID.dragoman.part`
+        "a" * 251 + ".txt",  # the longest a file system allows
+        "é" * 100 + "x" * 50 + ".txt",  # cut inside a two-byte character
+    ],
+    ids=["cjk-220-bytes", "255-bytes", "cut-inside-a-character"],
+)
+def test_a_name_up_to_what_file_systems_allow_is_published_and_its_partials_found(
+    storage: LocalStorage, root: Path, name: str
 ) -> None:
-    real_fsync, real_link = os.fsync, os.link
-    calls: list[int] = []
+    target = root / "out" / name
+    storage.publish(path_to_url(target), b"hola")
+    assert target.read_bytes() == b"hola"
+    assert sorted(p.name for p in target.parent.iterdir()) == [name]  # no temporary name left
+    # a publication interrupted by a crash leaves its part file: found again by the target's name
+    sibling = root / "out" / ("b" + name[1:])
+    storage.publish(path_to_url(sibling), b"adios")
+    parts = _interrupted_publication(storage, root / "out" / ("c" + name[1:]))
+    assert parts and all(len(os.fsencode(part.name)) <= 255 for part in parts)
+    storage.discard_partials(path_to_url(root / "out" / ("c" + name[1:])))
+    assert sorted(p.name for p in target.parent.iterdir()) == sorted([name, sibling.name])
 
-    def fsync(fd: int) -> None:
-        calls.append(fd)
-        if failing == "fsync" or (failing == "directory fsync" and len(calls) == 2):
-            raise OSError(28, "No space left on device")
-        real_fsync(fd)
 
-    def link(source: str | Path, target: str | Path) -> None:
-        if failing == "link":
-            raise OSError(28, "No space left on device")
-        real_link(source, target)
+def test_a_name_longer_than_file_systems_allow_is_refused_by_name(storage: LocalStorage, root: Path) -> None:
+    with pytest.raises(AccessDenied, match="at most 255 bytes a name"):
+        storage.resolve(path_to_url(root / ("a" * 252 + ".txt")))
 
-    monkeypatch.setattr(os, "fsync", fsync)
-    monkeypatch.setattr(os, "link", link)
-    target = root / "out" / "a.txt"
-    with pytest.raises(TargetAccessDenied, match="No space left on device"):
-        storage.publish(path_to_url(target), b"hola")
-    assert sorted(path.name for path in (root / "out").iterdir()) == []  # nothing in place, no part file
+
+def _interrupted_publication(storage: LocalStorage, target: Path) -> list[Path]:
+    """The part files left by a publication of `target` whose process died just before linking (a
+    child process that ends at once in `os.link`, as a kill would end it: no clean-up runs)."""
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child
+        os.link = lambda *args, **kwargs: os._exit(9)  # type: ignore[assignment]
+        try:
+            storage.publish(path_to_url(target), b"half")
+        finally:
+            os._exit(1)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 9
+    return [p for p in target.parent.iterdir() if p.name.endswith(".dragoman.part")]

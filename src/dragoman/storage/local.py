@@ -19,7 +19,9 @@ from dragoman.storage.base import Storage
 __all__ = ["LocalStorage", "path_to_url"]
 
 _PART_SUFFIX = ".dragoman.part"
-_MAX_NAME_BYTES = 200  # a target's temporary name adds 48 bytes; file systems allow 255
+_MAX_NAME_BYTES = 255  # NAME_MAX of Linux file systems (ext4, XFS, Btrfs, tmpfs)
+_PART_EXTRA_BYTES = 2 + 32 + len(_PART_SUFFIX)  # what a temporary name adds to a target's: ".", ".", a uuid
+_NAME_DIGEST_CHARACTERS = 16
 _MAX_PATH_BYTES = 4000  # PATH_MAX is 4096
 _READ_CHUNK = 1 << 20
 
@@ -183,7 +185,7 @@ class LocalStorage(Storage):
             if not path.parent.is_dir():  # resolved with the target above while it stands; made now:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 self.resolve(str(path.parent))  # the folders just made must still be inside a root
-            part = path.parent / f".{path.name}.{uuid.uuid4().hex}{_PART_SUFFIX}"
+            part = path.parent / f"{_part_stem(path.name)}{uuid.uuid4().hex}{_PART_SUFFIX}"
             fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
         except OSError as exc:  # a folder that may not be written, a read-only or full file system
             raise TargetAccessDenied(f"{path.parent} cannot be written: {exc.strerror}") from None
@@ -209,7 +211,8 @@ class LocalStorage(Storage):
     def discard_partials(self, url: str) -> None:
         path = self.resolve(url)
         if path.parent.is_dir():
-            for part in path.parent.glob(f".{_glob_escape(path.name)}.*{_PART_SUFFIX}"):
+            # exactly a uuid after the stem: the target `a` must not take the part files of `a.b`
+            for part in path.parent.glob(f"{_glob_escape(_part_stem(path.name))}{'[0-9a-f]' * 32}{_PART_SUFFIX}"):
                 part.unlink(missing_ok=True)
 
 
@@ -217,6 +220,20 @@ def _printable(path: str) -> str:
     """A path as a message shows it: undecodable bytes and unprintable characters escaped."""
     shown = os.fsencode(path).decode("utf-8", errors="backslashreplace")
     return "".join(char if char.isprintable() else char.encode("unicode_escape").decode("ascii") for char in shown)
+
+
+def _part_stem(name: str) -> str:
+    """How the temporary names of a target called `name` begin: `.NAME.`, hidden; for a name too long
+    to carry a temporary name's additions within _MAX_NAME_BYTES, as many of its first bytes as fit
+    (whole characters) and a digest of the whole name, `.START~DIGEST.`, which still tells targets
+    apart."""
+    encoded = os.fsencode(name)
+    if len(encoded) + _PART_EXTRA_BYTES <= _MAX_NAME_BYTES:
+        return f".{name}."
+    digest = hashlib.sha256(encoded).hexdigest()[:_NAME_DIGEST_CHARACTERS]
+    room = _MAX_NAME_BYTES - _PART_EXTRA_BYTES - 1 - _NAME_DIGEST_CHARACTERS
+    start = encoded[:room].decode("utf-8", errors="ignore")  # a character cut in two is left out
+    return f".{start}~{digest}."
 
 
 def _glob_escape(name: str) -> str:
