@@ -4,8 +4,8 @@ succeeded (billed once, never translated again); one that was not is run again o
 from __future__ import annotations
 
 import hashlib
-import uuid
 import threading
+import uuid
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path

@@ -156,6 +156,42 @@ def test_a_name_longer_than_file_systems_allow_is_refused_by_name(storage: Local
         storage.resolve(path_to_url(root / ("a" * 252 + ".txt")))
 
 
+def test_a_target_folder_that_cannot_be_written_is_refused_by_name_and_nothing_is_left(
+    storage: LocalStorage, root: Path
+) -> None:
+    # Red team 2026-12-01: a folder that could not be written failed every document as an internal
+    # error, with a traceback each on stderr
+    (root / "out").write_text("a file where the output folder should be")
+    with pytest.raises(TargetAccessDenied, match=f"{root / 'out'}/es cannot be written"):
+        storage.publish(path_to_url(root / "out" / "es" / "a.txt"), b"hola")
+
+
+@pytest.mark.parametrize("failing", ["fsync", "link", "directory fsync"])
+def test_a_full_disk_while_publishing_leaves_neither_the_target_nor_a_part_file(
+    storage: LocalStorage, root: Path, monkeypatch: pytest.MonkeyPatch, failing: str
+) -> None:
+    real_fsync, real_link = os.fsync, os.link
+    calls: list[int] = []
+
+    def fsync(fd: int) -> None:
+        calls.append(fd)
+        if failing == "fsync" or (failing == "directory fsync" and len(calls) == 2):
+            raise OSError(28, "No space left on device")
+        real_fsync(fd)
+
+    def link(source: str | Path, target: str | Path) -> None:
+        if failing == "link":
+            raise OSError(28, "No space left on device")
+        real_link(source, target)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "link", link)
+    target = root / "out" / "a.txt"
+    with pytest.raises(TargetAccessDenied, match="No space left on device"):
+        storage.publish(path_to_url(target), b"hola")
+    assert sorted(path.name for path in (root / "out").iterdir()) == []  # nothing in place, no part file
+
+
 def _interrupted_publication(storage: LocalStorage, target: Path) -> list[Path]:
     """The part files left by a publication of `target` whose process died just before linking (a
     child process that ends at once in `os.link`, as a kill would end it: no clean-up runs)."""
