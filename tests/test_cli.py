@@ -709,6 +709,28 @@ def test_a_folder_translated_again_with_another_out_leaves_out_the_earlier_trans
     assert sorted(path.name for path in (docs / "out2" / "es").iterdir()) == ["a.txt", "b.txt"]
 
 
+@pytest.mark.parametrize("where", ["data directory", "database file"])
+def test_the_services_own_state_inside_a_folder_translated_is_never_a_document(tmp_path: Path, where: str) -> None:
+    # Found 2026-12-01: with DRAGOMAN_DATA_DIR inside the folder translated, dragoman.db, its -wal
+    # and -shm files and the migration lock were taken for documents and failed the job
+    docs = tmp_path / "docs" / "project"
+    docs.mkdir(parents=True)
+    (docs / "a.txt").write_text("The cat is black.\n")
+    if where == "data directory":
+        env = environment(docs / "state", [tmp_path / "docs"])
+    else:
+        env = environment(
+            tmp_path / "data", [tmp_path / "docs"], DRAGOMAN_DATABASE_URL=f"sqlite:///{docs / 'state.db'}"
+        )
+    for attempt in ("first", "again"):  # the second run finds the database written by the first
+        out = docs / f"out-{attempt}"
+        result = run(env, "translate", str(docs), "--to", "es", "--out", str(out), "--json")
+        assert result.returncode == 0, result.stderr + result.stdout
+        sources = sorted(task["source"].rsplit("/", 1)[-1] for task in json.loads(result.stdout)["tasks"])
+        assert sources == ["a.txt"]
+        assert sorted(path.name for path in (out / "es").iterdir()) == ["a.txt"]
+
+
 def test_no_wait_warns_when_no_service_runs_and_jobs_wait_runs_the_job(tmp_path: Path, env: dict[str, str]) -> None:
     port = free_port()
     env = {**env, "DRAGOMAN_PORT": str(port)}

@@ -467,6 +467,17 @@ class Settings(BaseSettings):
         return [root.expanduser() for root in value]
 
     @property
+    def state_paths(self) -> list[Path]:
+        """What holds this service's own state on disk, never a document: the data directory and, for a
+        SQLite database elsewhere, its file and the files SQLite and Dragoman keep beside it."""
+        paths = [self.data_dir]
+        if self.database_url and self.database_url.startswith("sqlite:///"):
+            database = self.database_url.removeprefix("sqlite:///")
+            if database and database != ":memory:":
+                paths += [Path(database + suffix) for suffix in ("", "-wal", "-shm", "-journal", ".migrate-lock")]
+        return paths
+
+    @property
     def database(self) -> str:
         """The state database's SQLAlchemy URL. A PostgreSQL URL that names no driver
         (`postgresql://`, or `postgres://` as many hosts write it) is read with psycopg 3, the driver

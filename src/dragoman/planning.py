@@ -56,12 +56,15 @@ def plan_local_job(
     *,
     tenant: str = CLI_TENANT,
     name: str | None = None,
+    private: Sequence[Path] = (),
 ) -> JobSpec:
     """One task per document × target, written to OUT/<target>/<path relative to the argument>, the
     target as a locale tag (`--to es-MX` writes OUT/es-MX/; `ES` and `es` are one target).
     `source` "auto": each document's language is detected when it runs. Documents inside OUT are
     outputs, never inputs, when OUT lies inside a folder given; so are those in a folder below a
-    folder given that holds OUTPUT_MARKER (an earlier job's --out, `mark_output_folder`)."""
+    folder given that holds OUTPUT_MARKER (an earlier job's --out, `mark_output_folder`). Nor are the
+    files and folders `private` names (the service's own state, `Settings.state_paths`) found in a
+    folder given."""
     if not targets:
         raise Invalid("name at least one target language")
     target_codes = list(dict.fromkeys(locale(target) for target in targets))  # `es-MX` stays es-MX
@@ -70,6 +73,7 @@ def plan_local_job(
     documents: list[tuple[str, Path]] = []
     refused: list[TaskSpec] = []
     inside_out = 0
+    state = [Path(os.path.realpath(path)) for path in private]
     for path in paths:
         base = storage.resolve(str(path))
         if not base.is_dir():  # the document itself (named as given: a link by its own name), or SourceMissing
@@ -86,6 +90,8 @@ def plan_local_job(
         marked = _MarkedFolders(base)
         for url, name in found:
             real = Path(unquote(urlsplit(url).path))
+            if base.is_dir() and any(real == held or held in real.parents for held in state):
+                continue  # the state database and its folder: Dragoman's own files, never a document
             if out_dir in real.parents or (base.is_dir() and out_dir in (base / name).parents) or marked.holds(name):
                 inside_out += 1
                 continue  # an output of an earlier run: OUT, or an earlier --out, inside a folder translated

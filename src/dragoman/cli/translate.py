@@ -285,7 +285,7 @@ def _plan(
 ) -> tuple[JobSpec, list[TaskSpec]]:
     from dragoman.planning import check_output_folders, existing_targets, plan_local_job, without_tasks
 
-    spec = plan_local_job(service.local, paths, out, targets, source)
+    spec = plan_local_job(service.local, paths, out, targets, source, private=service.settings.state_paths)
     check_output_folders(service.local, out, spec)
     existing = existing_targets(service.local, spec)
     if not existing:
