@@ -280,11 +280,48 @@ def test_a_pair_removed_under_a_running_engine_is_refused_as_unsupported(
         assert engine.translate(["the cat"], "en", "es") == ["the gato"]
         assert engine.translate(["the cat"], "en", "es") == ["the gato"]
         (tmp_path / "eng-spa.mode").unlink()
-        with pytest.raises(UnsupportedLanguage, match="no longer installed"):
+        with pytest.raises(UnsupportedLanguage, match="no longer installed|no installed pair"):
             engine.translate(["the cat"], "en", "es")
         deadline = time.monotonic() + 5
         while own_children() - before and time.monotonic() < deadline:
             time.sleep(0.01)
         assert not own_children() - before
         (tmp_path / "eng-spa.mode").write_text("sed -u -z s/cat/gato/g\n")  # reinstalled
+        assert engine.translate(["the cat"], "en", "es") == ["the gato"]
+
+
+def test_a_pair_installed_under_a_running_engine_is_offered_and_translates(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Left over from the issue 11 red team: `apt install apertium-xxx-yyy` under `dragoman serve` was
+    # not offered until a restart
+    monkeypatch.setattr("dragoman.engines.apertium._UPGRADE_CHECK_SECONDS", 0.0)
+    (tmp_path / "eng-spa.mode").write_text("sed -u -z s/cat/gato/g\n")
+    with ApertiumEngine(tmp_path, pipelines_per_pair=1) as engine:
+        assert engine.languages() == [LanguagePair("en", "es")]
+        assert not engine.supports("en", "ca") and "ca" not in engine.known_languages()
+        with pytest.raises(UnsupportedLanguage):
+            engine.translate(["the cat"], "en", "ca")
+        (tmp_path / "eng-cat.mode").write_text("sed -u -z s/cat/gat/g\n")  # the package installed
+        assert engine.languages() == [LanguagePair("en", "ca"), LanguagePair("en", "es")]
+        assert engine.supports("en", "ca") and "ca" in engine.known_languages()
+        assert engine.translate(["the cat"], "en", "ca") == ["the gat"]
+        assert engine.translate(["the cat"], "en", "es") == ["the gato"]
+
+
+def test_a_pair_removed_under_a_running_engine_is_no_longer_offered_and_its_pipelines_end(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr("dragoman.engines.apertium._UPGRADE_CHECK_SECONDS", 0.0)
+    (tmp_path / "eng-spa.mode").write_text("sed -u -z s/cat/gato/g\n")
+    (tmp_path / "eng-cat.mode").write_text("sed -u -z s/cat/gat/g\n")
+    before = own_children()
+    with ApertiumEngine(tmp_path, pipelines_per_pair=1) as engine:
+        assert engine.translate(["the cat"], "en", "ca") == ["the gat"]
+        (tmp_path / "eng-cat.mode").unlink()
+        assert engine.languages() == [LanguagePair("en", "es")]  # looked at without a request for the pair
+        deadline = time.monotonic() + 5
+        while own_children() - before and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert not own_children() - before, "the removed pair's pipeline was left running"
         assert engine.translate(["the cat"], "en", "es") == ["the gato"]

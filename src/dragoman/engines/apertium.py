@@ -11,7 +11,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,9 +69,12 @@ class ApertiumEngine(Engine):
         memory_bytes: int | None = None,
         on_pipeline_end: Callable[[PipelineEnd], None] | None = None,
     ) -> None:
+        self._modes_dir = modes_dir
+        self._modes_version = _folder_version(modes_dir)
         self._modes = _discover(modes_dir)
+        self._next_discovery = time.monotonic() + _UPGRADE_CHECK_SECONDS
         self._on_pipeline_end = on_pipeline_end
-        self._known = frozenset(code for pair in self._modes for code in (pair.source, pair.target))
+        self._known = _languages_of(self._modes)
         self._max_block_chars = max_block_chars
         self._stall_seconds = stall_seconds
         self._memory_bytes = memory_bytes  # address space of each pipeline stage
@@ -87,19 +90,50 @@ class ApertiumEngine(Engine):
         self._closed = False
 
     def languages(self) -> list[LanguagePair]:
-        return sorted(self._modes)
+        return sorted(self._installed())
 
     def known_languages(self) -> frozenset[str]:
+        self._installed()
         return self._known
 
     def has_pair(self, pair: LanguagePair) -> bool:
-        return pair in self._modes  # a dict lookup, not the base's list scan
+        return pair in self._installed()  # a dict lookup, not the base's list scan
 
     def mode_path(self, source: str, target: str) -> Path:
         try:
-            return self._modes[LanguagePair(source, target)]
+            return self._installed()[LanguagePair(source, target)]
         except KeyError:
             raise UnsupportedLanguage(f"Apertium has no installed pair {source!r} -> {target!r}") from None
+
+    def _installed(self) -> dict[LanguagePair, Path]:
+        """The installed pairs and their modes, looked for again when the modes folder changed (a
+        pair's package installed or removed under a long-lived engine), at most every
+        _UPGRADE_CHECK_SECONDS: one stat of the folder."""
+        now = time.monotonic()
+        if now < self._next_discovery:
+            return self._modes
+        self._next_discovery = now + _UPGRADE_CHECK_SECONDS
+        version = _folder_version(self._modes_dir)
+        if version == self._modes_version:
+            return self._modes
+        modes = _discover(self._modes_dir)
+        with self._lock:
+            added, removed = modes.keys() - self._modes.keys(), self._modes.keys() - modes.keys()
+            gone = [self._modes[pair] for pair in removed if self._modes[pair] not in modes.values()]
+            self._modes, self._known, self._modes_version = modes, _languages_of(modes), version
+        for mode in gone:  # a removed pair's pipelines end once their blocks are done, as after an upgrade
+            self._next_check.pop(mode, None)
+            self._retire_outdated(mode)
+        if added or removed:
+            log.info(
+                "language pairs changed in %s: %d installed (added: %s; removed: %s)",
+                self._modes_dir,
+                len(modes),
+                ", ".join(f"{pair.source}-{pair.target}" for pair in sorted(added)) or "none",
+                ", ".join(f"{pair.source}-{pair.target}" for pair in sorted(removed)) or "none",
+                extra={"action": "languages"},
+            )
+        return modes
 
     def translate(
         self,
@@ -357,6 +391,20 @@ def _note_used(recipe: PipelineRecipe) -> None:
     with _ahead_lock:
         if recipe not in _used:
             _used.append(recipe)
+
+
+def _folder_version(folder: Path) -> tuple[int, int] | None:
+    """What changes when a file is added to or removed from `folder` (its inode and modification
+    time), or None when it cannot be read."""
+    try:
+        info = folder.stat()
+    except OSError:
+        return None
+    return (info.st_ino, info.st_mtime_ns)
+
+
+def _languages_of(modes: Mapping[LanguagePair, Path]) -> frozenset[str]:
+    return frozenset(code for pair in modes for code in (pair.source, pair.target))
 
 
 def _discover(modes_dir: Path) -> dict[LanguagePair, Path]:
