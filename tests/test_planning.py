@@ -111,7 +111,7 @@ def test_a_link_to_nothing_in_a_folder_fails_by_its_own_name_and_the_rest_is_pla
     failed = [task for task in spec.tasks if task.error is not None]
     assert [task.source_url.rsplit("/", 1)[-1] for task in planned] == ["a.txt"]
     assert len(failed) == 1 and failed[0].source_url.endswith("/docs/sub/up")
-    assert failed[0].error is not None and failed[0].error.code == "SourceMissing"
+    assert failed[0].error is not None and failed[0].error.code == "SourceDocumentNotFound"
     assert f"{docs / 'gone'} does not exist" in failed[0].error.message
 
 

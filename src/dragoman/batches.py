@@ -77,6 +77,7 @@ def plan_batch(storage: Storage, inputs: Sequence[BatchInput], job: JobSpec) -> 
         source_language = AUTO_LANGUAGE if item.source_language is None else language(item.source_language)
         named_format = _named_format(item.content_type)
         documents = _documents(storage, item, named_format)
+        unusable = _unusable(storage, item, named_format)
         format_name = None if named_format is None else named_format.name
         for target in item.targets:
             target_language = locale(target.language)  # as asked: `es-MX` names outputs and is echoed
@@ -99,6 +100,14 @@ def plan_batch(storage: Storage, inputs: Sequence[BatchInput], job: JobSpec) -> 
                     tasks.append(TaskSpec(url, asked, source_language, target_language, glossary, format_name, failed))
                     continue
                 tasks.append(TaskSpec(url, target_url, source_language, target_language, glossary, format_name))
+            for relative, failed in unusable:  # a document of the folder that cannot be read: fails by its name
+                output_name = _language_prefixed(relative, target_language) if target.language_prefix else relative
+                try:
+                    source = storage.child(item.source_url, relative)
+                except AccessDenied:
+                    source = f"{_redact(item.source_url).rstrip('/')}/{relative}"
+                asked = f"{_redact(target.url).rstrip('/')}/{output_name}"
+                tasks.append(TaskSpec(source, asked, source_language, target_language, glossary, format_name, failed))
     return dataclasses.replace(job, tasks=tasks)
 
 
@@ -153,6 +162,23 @@ def _documents(storage: Storage, item: BatchInput, named_format: DocumentFormat 
         raise NoDocuments(f"no documents in a supported format were found at {_redact(item.source_url)}")
     _check_readable(storage, [url for url, _ in documents[:_READ_PROBES]])
     return documents
+
+
+def _unusable(storage: Storage, item: BatchInput, named_format: DocumentFormat | None) -> list[tuple[str, ErrorInfo]]:
+    """The folder's documents that cannot be used (`Storage.list_unusable`), by the same filters as
+    `_documents`, each with why: their tasks fail, seen, instead of being left out."""
+    if item.single_file:
+        return []
+    unusable = []
+    for relative, code, why in storage.list_unusable(item.source_url):
+        if not relative.startswith(item.prefix) or not relative.endswith(item.suffix):
+            continue
+        if item.screen is not None and not item.screen(relative):
+            continue
+        if named_format is None and not _named_by_file(relative):
+            continue
+        unusable.append((relative, ErrorInfo(code, f"{relative}: {why}")))
+    return unusable
 
 
 _READ_PROBES = 3

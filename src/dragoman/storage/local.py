@@ -13,7 +13,14 @@ from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote, unquote, urlsplit
 
-from dragoman.errors import AccessDenied, DocumentError, SourceMissing, TargetAccessDenied, TargetExists
+from dragoman.errors import (
+    AccessDenied,
+    DocumentError,
+    SourceMissing,
+    TargetAccessDenied,
+    TargetExists,
+    UnsupportedFormat,
+)
 from dragoman.storage.base import Storage
 
 __all__ = ["LocalStorage", "path_to_url"]
@@ -111,6 +118,18 @@ class LocalStorage(Storage):
             raise SourceMissing(f"{base} is not a folder that exists")
         return self.walk(base)[0]
 
+    def list_unusable(self, url: str) -> list[tuple[str, str, str]]:
+        """`walk`'s refused files of the folder `url`, named relative to it. A link to nothing is not
+        told where it points (a shared service's callers may not learn its layout)."""
+        base = self.resolve(url)
+        if not base.is_dir():
+            raise SourceMissing(f"{base} is not a folder that exists")
+        prefix = _printable(str(base)).rstrip("/") + "/"
+        return [
+            (where.removeprefix(prefix), code, "a link to nothing" if code == SourceMissing.code else why)
+            for where, code, why in self.walk(base)[1]
+        ]
+
     def child(self, folder_url: str, name: str) -> str:
         relative = PurePosixPath(name)
         if relative.is_absolute() or ".." in relative.parts:
@@ -151,17 +170,17 @@ class LocalStorage(Storage):
                     if os.path.islink(where):  # a document of the folder, that may not be read: fails by its own name
                         # (its target is not named: callers of a shared service may not learn its layout)
                         why = "a link to a file outside the allowed storage roots"
-                        refused.append((_printable(where), "InvalidDocumentAccessLevel", why))
+                        refused.append((_printable(where), AccessDenied.code, why))
                     else:
                         refused.append((_printable(where), "InvalidDocumentName", exc.message))
                     continue
                 if not real.exists():  # a link to nothing (or gone meanwhile): fails by its own name, not the folder
                     shown = _printable(where)
-                    refused.append((shown, "SourceMissing", f"a link to nothing: {real} does not exist"))
+                    refused.append((shown, SourceMissing.code, f"a link to nothing: {real} does not exist"))
                     continue
                 if not real.is_file():  # a named pipe, socket or device: reading it could wait for ever
                     refused.append(
-                        (_printable(where), "UnsupportedFormat", "not a regular file (a pipe, socket or device)")
+                        (_printable(where), UnsupportedFormat.code, "not a regular file (a pipe, socket or device)")
                     )
                     continue
                 found.append((path_to_url(real), os.path.relpath(where, path).replace(os.sep, "/")))

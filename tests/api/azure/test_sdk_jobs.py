@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 
 import docx
@@ -210,6 +211,38 @@ def test_a_folder_s_files_without_an_extension_are_read_by_content_and_its_clutt
     assert documents["page"].status == "Succeeded" and "Me gustan los perros." in (target / "page").read_text()
     assert documents["blob"].status == "Failed" and documents["blob"].error is not None
     assert "no extension" in documents["blob"].error.message  # said as what it is, in its own task
+
+
+def test_a_folder_s_documents_that_cannot_be_read_fail_by_their_names_and_the_rest_are_translated(
+    azure_server: AzureServer, tmp_path: Path
+) -> None:
+    # Left over from the issue 11 red team: a link out of the storage roots, a link to nothing and a
+    # named pipe in a source folder were left out of the job unseen, and the job "succeeded"
+    source = azure_server.folder("unusable")
+    (source / "ok.txt").write_text("The cat is black.\n")
+    secret = tmp_path / "outside.txt"  # not under the tenant's roots
+    secret.write_text("The house is red.\n")
+    (source / "outside.txt").symlink_to(secret)
+    (source / "dangling.txt").symlink_to(source / "gone.txt")
+    os.mkfifo(source / "pipe.txt")
+    target = azure_server.folder("unusable-es")
+    poller = azure_server.client().begin_translation(
+        azure_server.url(source), azure_server.url(target), "es", source_language="en", polling_interval=0.2
+    )
+    documents = {doc.source_document_url.rsplit("/", 1)[-1]: doc for doc in poller.result()}
+    assert set(documents) == {"ok.txt", "outside.txt", "dangling.txt", "pipe.txt"}
+    assert all(doc.source_document_url.startswith("file:///") for doc in documents.values())
+    assert documents["ok.txt"].status == "Succeeded" and (target / "ok.txt").read_text() == "El gato es negro.\n"
+    codes = {name: (doc.status, doc.error.code if doc.error else None) for name, doc in documents.items()}
+    assert codes["outside.txt"] == ("Failed", "InvalidDocumentAccessLevel")
+    assert codes["dangling.txt"] == ("Failed", "SourceDocumentNotFound")
+    assert codes["pipe.txt"] == ("Failed", "UnsupportedFormat")
+    messages = " ".join(doc.error.message for doc in documents.values() if doc.error)
+    assert str(tmp_path) not in messages and "gone.txt" not in messages  # where links point is not told
+    status = azure_server.client().get_translation_status(poller.id)
+    assert status.documents_total_count == 4 and status.documents_failed_count == 3
+    assert status.total_characters_charged == characters(source / "ok.txt")  # only the translated document
+    assert sorted(path.name for path in target.iterdir()) == ["ok.txt"]
 
 
 def test_one_document_without_an_extension_or_a_content_type_is_read_by_content(azure_server: AzureServer) -> None:
