@@ -219,3 +219,15 @@ def test_a_named_pipe_given_by_name_is_refused_as_no_regular_file(tmp_path: Path
     os.mkfifo(tmp_path / "pipe.txt")
     with pytest.raises(SourceMissing, match="not a regular file"):
         plan_local_job(LocalStorage([tmp_path]), [tmp_path / "pipe.txt"], tmp_path / "out", ["es"], "en")
+
+
+def test_a_folder_job_is_named_as_asked_not_after_its_last_document(tmp_path: Path) -> None:
+    # Found 2026-12-01: the loop over a folder's documents reused the name parameter, so a folder job
+    # was named after its last document (`jobs list --json` said "name": "b.txt")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("I like dogs.\n")
+    (docs / "b.txt").write_text("The cat is black.\n")
+    storage = LocalStorage([tmp_path])
+    assert plan_local_job(storage, [docs], tmp_path / "out", ["es"], "en").name is None
+    assert plan_local_job(storage, [docs], tmp_path / "out", ["es"], "en", name="weekly").name == "weekly"

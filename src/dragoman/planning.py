@@ -83,19 +83,23 @@ def plan_local_job(
         else:
             found, unusable = storage.walk(base)
             refused += [  # a document of the folder that cannot be read by its name: it fails, seen
-                TaskSpec(f"file://{quote(name)}", "", source_code, target, error=ErrorInfo(code, why))
-                for name, code, why in unusable
+                TaskSpec(f"file://{quote(where)}", "", source_code, target, error=ErrorInfo(code, why))
+                for where, code, why in unusable
                 for target in target_codes
             ]
         marked = _MarkedFolders(base)
-        for url, name in found:
+        for url, found_name in found:
             real = Path(unquote(urlsplit(url).path))
             if base.is_dir() and any(real == held or held in real.parents for held in state):
                 continue  # the state database and its folder: Dragoman's own files, never a document
-            if out_dir in real.parents or (base.is_dir() and out_dir in (base / name).parents) or marked.holds(name):
+            if (
+                out_dir in real.parents
+                or (base.is_dir() and out_dir in (base / found_name).parents)
+                or marked.holds(found_name)
+            ):
                 inside_out += 1
                 continue  # an output of an earlier run: OUT, or an earlier --out, inside a folder translated
-            documents.append((url, Path(name)))
+            documents.append((url, Path(found_name)))
     if not documents and not refused:
         if inside_out:
             raise Invalid(
