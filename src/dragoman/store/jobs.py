@@ -198,6 +198,9 @@ class Doorbell(Protocol):
     def close_stalled(self, connection: Connection, seconds: float) -> int:
         """Close what dead workers held (silent for `seconds`); how many."""
 
+    def prune(self, connection: Connection, hours: int) -> int:
+        """Delete what ended more than `hours` ago; how many."""
+
 
 class JobStore:
     """Jobs and tasks in a SQL database (SQLite or PostgreSQL) through SQLAlchemy Core."""
@@ -960,6 +963,13 @@ class JobStore:
             closed = self._doorbell.close_stalled(connection, stalled_seconds)
             rung = self._doorbell.ring_unqueued(connection)
         return closed, rung
+
+    def prune_doorbell(self, hours: int) -> int:
+        """With a doorbell: delete its messages that ended more than `hours` ago; how many (0 without)."""
+        if self._doorbell is None:
+            return 0
+        with self._write() as connection:
+            return self._doorbell.prune(connection, hours)
 
     def abort_requested(self, owner: str) -> set[str]:
         """Ids of `owner`'s running tasks whose job has been cancelled."""

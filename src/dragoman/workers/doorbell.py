@@ -65,6 +65,16 @@ _CLOSE_STALLED = text(
     "WHERE last_heartbeat < now() - make_interval(secs => :seconds)))"
 )
 
+# Messages that ended (run, failed, dropped by a cancel, aborted) with nothing happening to them for
+# `hours`: deleted with their events, so the queue holds what is live and the recent past, not every
+# message ever sent. Dragoman's tasks table is the record; a message only rang for a task.
+_PRUNE_ENDED = text(
+    "DELETE FROM procrastinate_jobs p WHERE p.task_name = 'dragoman.run_task' "
+    "AND p.status::text IN ('succeeded', 'failed', 'cancelled', 'aborted') "
+    "AND NOT EXISTS (SELECT 1 FROM procrastinate_events e WHERE e.job_id = p.id "
+    "AND e.at >= now() - make_interval(hours => :hours))"
+)
+
 
 def queue_of(source_language: str, target_language: str) -> str:
     """The queue of a language pair's messages (`dragoman.en-es`), as `dragoman worker --queue en-es`
@@ -105,3 +115,7 @@ class ProcrastinateDoorbell:
     def close_stalled(self, connection: Connection, seconds: float) -> int:
         """Close the messages of workers silent for `seconds`; how many."""
         return connection.execute(_CLOSE_STALLED, {"seconds": seconds}).rowcount
+
+    def prune(self, connection: Connection, hours: int) -> int:
+        """Delete Dragoman's messages that ended more than `hours` ago, with their events; how many."""
+        return connection.execute(_PRUNE_ENDED, {"hours": hours}).rowcount

@@ -11,7 +11,8 @@ with nothing done. While tasks run, a monitor thread, every 50 ms:
 
 and every `recovery_seconds`: settles tasks whose worker is gone (`runner.recovery`: the lease
 reaper; a task whose worker was lost on every attempt fails), closes the messages of dead
-Procrastinate workers, and rings for pending tasks no message rings for.
+Procrastinate workers, and rings for pending tasks no message rings for; hourly, it deletes the
+messages that ended over ENDED_MESSAGES_KEPT_HOURS ago.
 
 On SIGTERM or Ctrl-C (Procrastinate's signal handling), running tasks stop at their next safe point
 and go back to pending, rung for again in the same commit: another worker takes them.
@@ -59,6 +60,8 @@ __all__ = ["TaskWorker", "build_app", "run_worker"]
 log = logging.getLogger("dragoman.worker")
 
 STALLED_SECONDS = 30.0  # a Procrastinate worker silent this long is dead (it beats every 10 s)
+ENDED_MESSAGES_KEPT_HOURS = 24  # Procrastinate messages that ended are deleted after this long
+_PRUNE_EVERY_SECONDS = 3600.0
 
 
 class TaskWorker:
@@ -78,6 +81,7 @@ class TaskWorker:
         self._running: dict[str, tuple[TaskContext, JobContext]] = {}
         self._lock = threading.Lock()
         self._stopping = threading.Event()
+        self._next_prune = 0.0  # monotonic time of the next deletion of ended queue messages
         self._abort_poll = abort_poll_seconds
         self._recovery_every = settings.recovery_seconds
         self._monitor = threading.Thread(target=self._watch, name="dragoman-worker-monitor", daemon=True)
@@ -214,6 +218,16 @@ class TaskWorker:
 
     def _recover(self) -> None:
         self._recovery.run()
+        if time.monotonic() >= self._next_prune:  # at the first round, then hourly
+            self._next_prune = time.monotonic() + _PRUNE_EVERY_SECONDS
+            pruned = self._store.prune_doorbell(ENDED_MESSAGES_KEPT_HOURS)
+            if pruned:
+                log.info(
+                    "deleted %d queue messages that ended over %d hours ago",
+                    pruned,
+                    ENDED_MESSAGES_KEPT_HOURS,
+                    extra={"action": "reconcile"},
+                )
         closed, rung = self._store.reconcile_doorbell(STALLED_SECONDS)
         if closed or rung:
             log.info(
