@@ -130,6 +130,19 @@ def test_an_output_folder_on_a_file_system_that_refuses_folders_is_refused_up_fr
     assert not out.exists()
 
 
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs procfs")
+def test_an_output_folder_in_proc_is_refused_as_a_special_file_system(tmp_path: Path) -> None:
+    # Red team 2026-12-01: `--out /proc/x` was "not writable (No such file or directory)"
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("The cat is black.\n")
+    storage = LocalStorage([tmp_path, Path("/proc")])
+    out = Path("/proc/dragoman-out")
+    spec = plan_local_job(storage, [docs / "a.txt"], out, ["es"], "en")
+    with pytest.raises(Invalid, match=r"/proc is not writable \(a special file system, which takes no new folders\)"):
+        check_output_folders(storage, out, spec)
+
+
 def test_an_output_folder_that_can_be_made_is_accepted_and_the_check_leaves_nothing(tmp_path: Path) -> None:
     docs = tmp_path / "docs"
     docs.mkdir()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import errno
 import os
 import tempfile
 from collections.abc import Collection, Sequence
@@ -187,6 +188,9 @@ def _cannot_write_in(folder: Path) -> str | None:
     try:
         os.rmdir(tempfile.mkdtemp(prefix=".dragoman-probe-", dir=folder))
     except OSError as exc:
+        if exc.errno in (errno.ENOENT, errno.EINVAL, errno.EOPNOTSUPP):
+            # what `/proc` answers ("No such file or directory" of the folder just being made)
+            return "a special file system, which takes no new folders"
         return exc.strerror or str(exc)
     return None
 
