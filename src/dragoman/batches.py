@@ -76,8 +76,7 @@ def plan_batch(storage: Storage, inputs: Sequence[BatchInput], job: JobSpec) -> 
     for item in inputs:
         source_language = AUTO_LANGUAGE if item.source_language is None else language(item.source_language)
         named_format = _named_format(item.content_type)
-        documents = _documents(storage, item, named_format)
-        unusable = _unusable(storage, item, named_format)
+        documents, unusable = _documents(storage, item, named_format)
         format_name = None if named_format is None else named_format.name
         for target in item.targets:
             target_language = locale(target.language)  # as asked: `es-MX` names outputs and is echoed
@@ -141,44 +140,33 @@ def _named_format(content_type: str | None) -> DocumentFormat | None:
     return fmt
 
 
-def _documents(storage: Storage, item: BatchInput, named_format: DocumentFormat | None) -> list[tuple[str, str]]:
+def _documents(
+    storage: Storage, item: BatchInput, named_format: DocumentFormat | None
+) -> tuple[list[tuple[str, str]], list[tuple[str, ErrorInfo]]]:
+    """The item's documents, (URL, name relative to its folder), and those of its folder that cannot
+    be used (`Storage.list_named_and_unusable`), (name, why): their tasks fail, seen, instead of being
+    left out. Both are taken by the item's filters."""
     if item.single_file:
         storage.check_source(item.source_url)
-        return [(storage.canonical(item.source_url), "")]
+        return [(storage.canonical(item.source_url), "")], []
     try:
-        listed = storage.list_named(item.source_url)
+        listed, refused = storage.list_named_and_unusable(item.source_url)
     except SourceMissing as exc:
         raise AccessDenied(f"the source location cannot be listed: {exc.message}") from None
-    documents = []
-    for url, relative in listed:
+
+    def taken(relative: str) -> bool:
         if not relative.startswith(item.prefix) or not relative.endswith(item.suffix):
-            continue
+            return False
         if item.screen is not None and not item.screen(relative):
-            continue
-        if named_format is None and not _named_by_file(relative):
-            continue  # not a document this batch can translate
-        documents.append((url, relative))
+            return False
+        return named_format is not None or _named_by_file(relative)  # else not a document this batch can translate
+
+    documents = [(url, relative) for url, relative in listed if taken(relative)]
     if not documents:
         raise NoDocuments(f"no documents in a supported format were found at {_redact(item.source_url)}")
     _check_readable(storage, [url for url, _ in documents[:_READ_PROBES]])
-    return documents
-
-
-def _unusable(storage: Storage, item: BatchInput, named_format: DocumentFormat | None) -> list[tuple[str, ErrorInfo]]:
-    """The folder's documents that cannot be used (`Storage.list_unusable`), by the same filters as
-    `_documents`, each with why: their tasks fail, seen, instead of being left out."""
-    if item.single_file:
-        return []
-    unusable = []
-    for relative, code, why in storage.list_unusable(item.source_url):
-        if not relative.startswith(item.prefix) or not relative.endswith(item.suffix):
-            continue
-        if item.screen is not None and not item.screen(relative):
-            continue
-        if named_format is None and not _named_by_file(relative):
-            continue
-        unusable.append((relative, ErrorInfo(code, f"{relative}: {why}")))
-    return unusable
+    unusable = [(relative, ErrorInfo(code, f"{relative}: {why}")) for relative, code, why in refused if taken(relative)]
+    return documents, unusable
 
 
 _READ_PROBES = 3

@@ -45,12 +45,13 @@ class Storage(ABC):
         """(document URL, its name relative to `url`) for every document under the folder `url`, sorted
         by name. Raises SourceMissing, AccessDenied."""
 
-    def list_unusable(self, url: str) -> list[tuple[str, str, str]]:
-        """(name relative to `url`, error code, why) for every file under the folder `url` that is one
-        of its documents but cannot be used, which `list_named` leaves out: a caller fails each by its
-        name rather than leave it out unseen. None in an object store, whose listing holds objects
-        only; a folder's links and special files (`LocalStorage`). Raises SourceMissing, AccessDenied."""
-        return []
+    def list_named_and_unusable(self, url: str) -> tuple[list[tuple[str, str]], list[tuple[str, str, str]]]:
+        """`list_named`, and (name relative to `url`, error code, why) for every file under the folder
+        that is one of its documents but cannot be used, which `list_named` leaves out: a caller fails
+        each by its name rather than leave it out unseen. An object store has none (its listing holds
+        objects only); a folder's links and special files may be (`LocalStorage`). Raises
+        SourceMissing, AccessDenied."""
+        return self.list_named(url), []
 
     @abstractmethod
     def child(self, folder_url: str, name: str) -> str:

@@ -118,16 +118,17 @@ class LocalStorage(Storage):
             raise SourceMissing(f"{base} is not a folder that exists")
         return self.walk(base)[0]
 
-    def list_unusable(self, url: str) -> list[tuple[str, str, str]]:
-        """`walk`'s refused files of the folder `url`, named relative to it. A link to nothing is not
-        told where it points (a shared service's callers may not learn its layout)."""
+    def list_named_and_unusable(self, url: str) -> tuple[list[tuple[str, str]], list[tuple[str, str, str]]]:
+        """`walk` of the folder `url`, its refused files named relative to it. A link to nothing is
+        not told where it points (a shared service's callers may not learn its layout)."""
         base = self.resolve(url)
         if not base.is_dir():
             raise SourceMissing(f"{base} is not a folder that exists")
+        found, refused = self.walk(base)
         prefix = _printable(str(base)).rstrip("/") + "/"
-        return [
+        return found, [
             (where.removeprefix(prefix), code, "a link to nothing" if code == SourceMissing.code else why)
-            for where, code, why in self.walk(base)[1]
+            for where, code, why in refused
         ]
 
     def child(self, folder_url: str, name: str) -> str:

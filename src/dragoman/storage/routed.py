@@ -65,8 +65,8 @@ class RoutedStorage(Storage):
     def list_named(self, url: str) -> list[tuple[str, str]]:
         return self.for_url(url).list_named(url)
 
-    def list_unusable(self, url: str) -> list[tuple[str, str, str]]:
-        return self.for_url(url).list_unusable(url)
+    def list_named_and_unusable(self, url: str) -> tuple[list[tuple[str, str]], list[tuple[str, str, str]]]:
+        return self.for_url(url).list_named_and_unusable(url)
 
     def child(self, folder_url: str, name: str) -> str:
         return self.for_url(folder_url).child(folder_url, name)
