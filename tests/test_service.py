@@ -119,3 +119,27 @@ def test_a_target_finishing_between_the_checks_is_still_refused(settings: Settin
         submit_local(app, [docs / "a.txt"], docs / "out", ["es"])
     assert len(app.list_jobs()) == 1
     app.close()
+
+
+def test_a_runner_whose_view_of_the_pairs_is_older_than_a_job_runs_it_after_looking_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Red team 2026-12-01: a pair installed while `dragoman serve` ran, then a `dragoman translate`
+    # into it at once: serve's runner claimed 258 of its 300 tasks and failed them "no installed engine
+    # translates into 'ca'" (it would have looked again only at its next check, seconds later)
+    monkeypatch.setattr("dragoman.engines.apertium._UPGRADE_CHECK_SECONDS", 600.0)
+    modes, docs = tmp_path / "modes", tmp_path / "docs"
+    modes.mkdir()
+    docs.mkdir()
+    (modes / "eng-spa.mode").write_text("sed -u -z s/cat/gato/g\n")
+    for number in range(6):
+        (docs / f"d{number}.txt").write_text("The cat is black.\n")
+    settings = Settings(data_dir=tmp_path / "data", roots=[docs], apertium_modes_dir=modes, workers=2)
+    with Dragoman.from_settings(settings, with_runner=True) as serving:
+        assert [(pair.source, pair.target) for pair in serving.languages()] == [("en", "es")]
+        (modes / "eng-cat.mode").write_text("sed -u -z s/cat/gat/g\n")  # the package installed now
+        with Dragoman.from_settings(settings) as command:  # another process on the same store, no runner
+            job = command.submit(plan_local_job(command.local, [docs], docs / "out", ["ca"], "en"))
+        view = wait_terminal(serving, job.job.id)
+        assert view.status.value == "succeeded", [task.error for task in serving.tasks(job.job.id)]
+        assert (docs / "out" / "ca" / "d0.txt").read_text() == "The gat is black.\n"

@@ -12,10 +12,12 @@ from pathlib import Path
 import pytest
 
 from dragoman.abort import Aborted
+from dragoman.config import Settings
 from dragoman.engines.apertium import ApertiumEngine, PipelineRecipe, discard_ahead, pipelines_used, start_ahead
 from dragoman.engines.base import LanguagePair
 from dragoman.engines.languages import normalize
 from dragoman.errors import UnsupportedLanguage
+from dragoman.service import Dragoman
 from tests.processes import per_thread
 
 
@@ -325,3 +327,35 @@ def test_a_pair_removed_under_a_running_engine_is_no_longer_offered_and_its_pipe
             time.sleep(0.01)
         assert not own_children() - before, "the removed pair's pipeline was left running"
         assert engine.translate(["the cat"], "en", "es") == ["the gato"]
+
+
+def test_a_pair_just_installed_is_found_at_once_when_asked_for(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # Red team 2026-12-01: between its periodic looks (every few seconds) an engine refused a pair
+    # installed a moment before; asked for and not found, it looks again at once
+    monkeypatch.setattr("dragoman.engines.apertium._UPGRADE_CHECK_SECONDS", 600.0)
+    (tmp_path / "eng-spa.mode").write_text("sed -u -z s/cat/gato/g\n")
+    with ApertiumEngine(tmp_path, pipelines_per_pair=1) as engine:
+        assert engine.languages() == [LanguagePair("en", "es")]
+        (tmp_path / "eng-cat.mode").write_text("sed -u -z s/cat/gat/g\n")
+        assert engine.supports("en", "ca")
+        assert engine.translate(["the cat"], "en", "ca") == ["the gat"]
+
+
+def test_an_idle_service_ends_a_removed_pairs_pipelines_without_a_request(tmp_path: Path) -> None:
+    # Red team 2026-12-01: with `dragoman serve` idle, a removed pair's 14 processes ran on until the
+    # next request; the runner's periodic round looks again (`Engine.refresh`)
+    (tmp_path / "modes").mkdir()
+    (tmp_path / "modes" / "eng-cat.mode").write_text("sed -u -z s/cat/gat/g\n")
+    settings = Settings(
+        data_dir=tmp_path / "data", roots=[tmp_path], apertium_modes_dir=tmp_path / "modes", recovery_seconds=0.2
+    )
+    before = own_children()
+    with Dragoman.from_settings(settings, with_runner=True) as service:
+        assert service.engine.translate(["the cat"], "en", "ca") == ["the gat"]
+        assert own_children() - before
+        (tmp_path / "modes" / "eng-cat.mode").unlink()
+        deadline = time.monotonic() + 15  # the engine's next look (every 5 s) at the runner's next round
+        while own_children() - before and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not own_children() - before, "the removed pair's pipeline outlived the idle service's next look"
+        assert service.languages() == []

@@ -40,6 +40,7 @@ _WBLANK_SECONDS = 30.0
 # How often, at most, a pair's kept-alive pipelines are compared with what a start would run now
 # (`ApertiumEngine._retire_outdated`): about a millisecond of stat calls and /proc reads.
 _UPGRADE_CHECK_SECONDS = 5.0
+_RESCAN_SECONDS = 0.5  # at most this often, a pair asked for and not installed makes the modes folder read again
 
 log = logging.getLogger("dragoman.engines")
 
@@ -73,6 +74,7 @@ class ApertiumEngine(Engine):
         self._modes_version = _folder_version(modes_dir)
         self._modes = _discover(modes_dir)
         self._next_discovery = time.monotonic() + _UPGRADE_CHECK_SECONDS
+        self._next_rescan = 0.0  # monotonic time before which a pair not found is not looked for again
         self._on_pipeline_end = on_pipeline_end
         self._known = _languages_of(self._modes)
         self._max_block_chars = max_block_chars
@@ -96,25 +98,45 @@ class ApertiumEngine(Engine):
         self._installed()
         return self._known
 
+    def supports(self, source: str, target: str) -> bool:
+        """As `Engine.supports`; what it does not support yet is looked for again at once (a pair just
+        installed), not after the next _UPGRADE_CHECK_SECONDS."""
+        if super().supports(source, target):
+            return True
+        self._installed(rescan=True)
+        return super().supports(source, target)
+
     def has_pair(self, pair: LanguagePair) -> bool:
         return pair in self._installed()  # a dict lookup, not the base's list scan
 
+    def refresh(self) -> None:
+        self._installed()
+
     def mode_path(self, source: str, target: str) -> Path:
+        pair = LanguagePair(source, target)
         try:
-            return self._installed()[LanguagePair(source, target)]
+            return self._installed()[pair]
+        except KeyError:
+            pass
+        try:
+            return self._installed(rescan=True)[pair]
         except KeyError:
             raise UnsupportedLanguage(f"Apertium has no installed pair {source!r} -> {target!r}") from None
 
-    def _installed(self) -> dict[LanguagePair, Path]:
+    def _installed(self, *, rescan: bool = False) -> dict[LanguagePair, Path]:
         """The installed pairs and their modes, looked for again when the modes folder changed (a
         pair's package installed or removed under a long-lived engine), at most every
-        _UPGRADE_CHECK_SECONDS: one stat of the folder."""
+        _UPGRADE_CHECK_SECONDS (one stat of the folder); with `rescan`, the folder read again now
+        (a pair asked for and not found: maybe installed this very moment)."""
         now = time.monotonic()
-        if now < self._next_discovery:
+        if rescan and now < self._next_rescan:  # a flood of requests for a pair that is not there
+            return self._modes
+        if now < self._next_discovery and not rescan:
             return self._modes
         self._next_discovery = now + _UPGRADE_CHECK_SECONDS
+        self._next_rescan = now + _RESCAN_SECONDS if rescan else self._next_rescan
         version = _folder_version(self._modes_dir)
-        if version == self._modes_version:
+        if version == self._modes_version and not rescan:
             return self._modes
         modes = _discover(self._modes_dir)
         with self._lock:

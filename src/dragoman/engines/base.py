@@ -74,6 +74,10 @@ class Engine(ABC):
     def close(self) -> None:  # noqa: B027 - a no-op hook engines override when they hold resources
         """Release processes and connections."""
 
+    def refresh(self) -> None:  # noqa: B027 - a no-op hook engines override when what they offer can change
+        """Look again at what is installed, as a long-lived runner does now and then while idle (a
+        language pair installed or removed under it); by default nothing."""
+
     def __enter__(self) -> Self:
         return self
 

@@ -65,6 +65,7 @@ class InProcessRunner:
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
         self._store = store
         self._storage = storage
+        self._engine = engine
         self._executor = TaskExecutor(store, engine, storage, self.owner, limits)
         self._workers = workers
         self._lease = lease
@@ -299,6 +300,7 @@ class InProcessRunner:
                     last_renewal = clock
                 if clock - last_recovery >= self._recovery_every:
                     self.recover()
+                    self._engine.refresh()  # a pair removed while idle: its pipelines end now, not at a request
                     last_recovery = clock
             except ServiceError as exc:  # the database is away: said once every 10 s, not at every round
                 if clock - last_complaint >= COMPLAINT_SECONDS:

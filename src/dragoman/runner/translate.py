@@ -61,7 +61,7 @@ def translate_document(
     LanguageNotDetected, UnsupportedLanguage (a detected language no pair reads), EngineError, and
     dragoman.abort.Aborted as soon as `should_abort` says so, converters included."""
     wanted, target = target, primary_language(target)  # a locale (`es-MX`) is written in its language
-    if target not in engine.known_languages():
+    if not engine.supports(AUTO_LANGUAGE, target):  # the engine's own answer: it may look again
         raise UnsupportedLanguage(f"no installed engine translates into {wanted!r}")
     document = extract(data, document_format, limits=limits, should_abort=should_abort)
     try:

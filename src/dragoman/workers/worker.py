@@ -218,6 +218,7 @@ class TaskWorker:
 
     def _recover(self) -> None:
         self._recovery.run()
+        self._service.engine.refresh()  # a pair removed while idle: its pipelines end now, not at a request
         if time.monotonic() >= self._next_prune:  # at the first round, then hourly
             self._next_prune = time.monotonic() + _PRUNE_EVERY_SECONDS
             pruned = self._store.prune_doorbell(ENDED_MESSAGES_KEPT_HOURS)
