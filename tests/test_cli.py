@@ -25,7 +25,7 @@ from dragoman.domain.specs import JobSpec, TaskSpec
 from dragoman.planning import CLI_TENANT, OUTPUT_MARKER
 from dragoman.service import Dragoman
 from dragoman.storage.local import path_to_url
-from tests.conftest import ENGLISH_PARAGRAPHS, write_documents
+from tests.conftest import ENGLISH_PARAGRAPHS, wait_for, write_documents
 from tests.hostile import odt, pptx
 from tests.postgres import postgres_server
 from tests.processes import DRAGOMAN, children, environment, free_port, serving
@@ -709,7 +709,9 @@ def test_a_folder_translated_again_with_another_out_leaves_out_the_earlier_trans
     assert sorted(path.name for path in (docs / "out2" / "es").iterdir()) == ["a.txt", "b.txt"]
 
 
-@pytest.mark.parametrize("where", ["data directory", "database file"])
+@pytest.mark.parametrize(
+    "where", ["data directory", "database file", "database file, another spelling", "warm-start helpers"]
+)
 def test_the_services_own_state_inside_a_folder_translated_is_never_a_document(tmp_path: Path, where: str) -> None:
     # Found 2026-12-01: with DRAGOMAN_DATA_DIR inside the folder translated, dragoman.db, its -wal
     # and -shm files and the migration lock were taken for documents and failed the job
@@ -718,17 +720,35 @@ def test_the_services_own_state_inside_a_folder_translated_is_never_a_document(t
     (docs / "a.txt").write_text("The cat is black.\n")
     if where == "data directory":
         env = environment(docs / "state", [tmp_path / "docs"])
-    else:
+    elif where == "database file":
         env = environment(
             tmp_path / "data", [tmp_path / "docs"], DRAGOMAN_DATABASE_URL=f"sqlite:///{docs / 'state.db'}"
         )
-    for attempt in ("first", "again"):  # the second run finds the database written by the first
-        out = docs / f"out-{attempt}"
-        result = run(env, "translate", str(docs), "--to", "es", "--out", str(out), "--json")
-        assert result.returncode == 0, result.stderr + result.stdout
-        sources = sorted(task["source"].rsplit("/", 1)[-1] for task in json.loads(result.stdout)["tasks"])
-        assert sources == ["a.txt"]
-        assert sorted(path.name for path in (out / "es").iterdir()) == ["a.txt"]
+    elif where == "database file, another spelling":  # red team: these two spellings were missed
+        env = environment(
+            tmp_path / "data",
+            [tmp_path / "docs"],
+            DRAGOMAN_DATABASE_URL=f"sqlite+pysqlite:///{docs / 'state.txt'}?timeout=20",
+        )
+    else:  # red team: the helpers' sockets and locks there failed as documents
+        (docs / "run").mkdir(mode=0o700)
+        env = environment(
+            tmp_path / "data", [tmp_path / "docs"], XDG_RUNTIME_DIR=str(docs / "run"), DRAGOMAN_WARM_START="on"
+        )
+    try:
+        for attempt in ("first", "again"):  # the second run finds the database (and helper) the first left
+            out = docs / f"out-{attempt}"
+            result = run(env, "translate", str(docs), "--to", "es", "--out", str(out), "--json")
+            assert result.returncode == 0, result.stderr + result.stdout
+            sources = sorted(task["source"].rsplit("/", 1)[-1] for task in json.loads(result.stdout)["tasks"])
+            assert sources == ["a.txt"]
+            assert sorted(path.name for path in (out / "es").iterdir()) == ["a.txt"]
+            if where == "warm-start helpers" and attempt == "first":
+                wait_for(lambda: any((docs / "run" / "dragoman").glob("*.lock")), timeout=60)
+    finally:
+        for lock in (docs / "run" / "dragoman").glob("*.lock"):  # the helper the first run started
+            with contextlib.suppress(ValueError, OSError):
+                os.kill(int(lock.read_text()), signal.SIGTERM)
 
 
 def test_no_wait_warns_when_no_service_runs_and_jobs_wait_runs_the_job(tmp_path: Path, env: dict[str, str]) -> None:

@@ -470,11 +470,16 @@ class Settings(BaseSettings):
     def state_paths(self) -> list[Path]:
         """What holds this service's own state on disk, never a document: the data directory and, for a
         SQLite database elsewhere, its file and the files SQLite and Dragoman keep beside it."""
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
         paths = [self.data_dir]
-        if self.database_url and self.database_url.startswith("sqlite:///"):
-            database = self.database_url.removeprefix("sqlite:///")
-            if database and database != ":memory:":
-                paths += [Path(database + suffix) for suffix in ("", "-wal", "-shm", "-journal", ".migrate-lock")]
+        try:
+            url = make_url(self.database)  # any spelling: `sqlite+pysqlite:///`, a query string
+        except (ArgumentError, ValueError):
+            return paths
+        if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+            paths += [Path(url.database + suffix) for suffix in ("", "-wal", "-shm", "-journal", ".migrate-lock")]
         return paths
 
     @property

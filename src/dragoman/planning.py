@@ -75,6 +75,10 @@ def plan_local_job(
     refused: list[TaskSpec] = []
     inside_out = 0
     state = [Path(os.path.realpath(path)) for path in private]
+
+    def held(real: Path) -> bool:  # the service's own state: never a document
+        return any(real == folder or folder in real.parents for folder in state)
+
     for path in paths:
         base = storage.resolve(str(path))
         if not base.is_dir():  # the document itself (named as given: a link by its own name), or SourceMissing
@@ -86,12 +90,13 @@ def plan_local_job(
             refused += [  # a document of the folder that cannot be read by its name: it fails, seen
                 TaskSpec(f"file://{quote(where)}", "", source_code, target, error=ErrorInfo(code, why))
                 for where, code, why in unusable
+                if not held(Path(os.path.realpath(os.path.dirname(where))) / os.path.basename(where))
                 for target in target_codes
             ]
         marked = _MarkedFolders(base)
         for url, found_name in found:
             real = Path(unquote(urlsplit(url).path))
-            if base.is_dir() and any(real == held or held in real.parents for held in state):
+            if base.is_dir() and held(real):
                 continue  # the state database and its folder: Dragoman's own files, never a document
             if (
                 out_dir in real.parents

@@ -284,8 +284,11 @@ def _plan(
     service: Dragoman, paths: Sequence[Path], out: Path, targets: Sequence[str], source: str, *, skip_existing: bool
 ) -> tuple[JobSpec, list[TaskSpec]]:
     from dragoman.planning import check_output_folders, existing_targets, plan_local_job, without_tasks
+    from dragoman.warm import helper_folder
 
-    spec = plan_local_job(service.local, paths, out, targets, source, private=service.settings.state_paths)
+    # the service's own files, and the warm-start helpers' (their sockets and locks), are no documents
+    private = [*service.settings.state_paths, Path(helper_folder())]
+    spec = plan_local_job(service.local, paths, out, targets, source, private=private)
     check_output_folders(service.local, out, spec)
     existing = existing_targets(service.local, spec)
     if not existing:
