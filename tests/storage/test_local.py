@@ -9,7 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from dragoman.errors import AccessDenied, DocumentError, SourceMissing, TargetAccessDenied, TargetExists
+from dragoman.errors import (
+    AccessDenied,
+    DocumentError,
+    SourceMissing,
+    TargetAccessDenied,
+    TargetExists,
+    UnsupportedFormat,
+)
 from dragoman.storage.local import LocalStorage, path_to_url
 
 
@@ -190,6 +197,24 @@ def test_a_full_disk_while_publishing_leaves_neither_the_target_nor_a_part_file(
     with pytest.raises(TargetAccessDenied, match="No space left on device"):
         storage.publish(path_to_url(target), b"hola")
     assert sorted(path.name for path in (root / "out").iterdir()) == []  # nothing in place, no part file
+
+
+def test_a_source_that_is_a_link_or_a_pipe_is_told_by_its_own_name(storage: LocalStorage, root: Path) -> None:
+    # Red team 2026-12-01: a dangling link given as one document was "<its target> is not a document
+    # that exists" (where the link leads, on a shared service), and a named pipe "does not exist"
+    (root / "in" / "dangling.txt").symlink_to(root / "secret-target.txt")
+    os.mkfifo(root / "in" / "pipe.txt")
+    with pytest.raises(SourceMissing) as missing:
+        storage.check_source(path_to_url(root / "in" / "dangling.txt"))
+    assert "dangling.txt" in missing.value.message and "secret-target" not in missing.value.message
+    with pytest.raises(UnsupportedFormat, match="pipe.txt is not a regular file"):
+        storage.check_source(path_to_url(root / "in" / "pipe.txt"))
+
+
+def test_a_file_swapped_for_a_pipe_is_refused_when_read_not_waited_on(storage: LocalStorage, root: Path) -> None:
+    os.mkfifo(root / "in" / "swapped.txt")  # no writer will ever come: opening it to read would block
+    with pytest.raises(UnsupportedFormat, match="not a regular file"):
+        storage.read(path_to_url(root / "in" / "swapped.txt"))
 
 
 def _interrupted_publication(storage: LocalStorage, target: Path) -> list[Path]:

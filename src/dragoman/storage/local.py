@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import uuid
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
@@ -96,16 +97,20 @@ class LocalStorage(Storage):
 
     def read(self, url: str) -> bytes:
         path = self.resolve(url)
-        try:
-            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        try:  # not blocking: a file swapped for a named pipe since it was listed must not hang its reader
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
         except FileNotFoundError:
-            raise SourceMissing(f"{path} does not exist") from None
+            raise SourceMissing(f"{_given(url)} does not exist") from None
         except (IsADirectoryError, PermissionError, OSError) as exc:
-            raise AccessDenied(f"{path} cannot be read: {exc.strerror}") from None
+            raise AccessDenied(f"{_given(url)} cannot be read: {exc.strerror}") from None
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise UnsupportedFormat(f"{_given(url)} is not a regular file (a pipe, socket or device)")
+        os.set_blocking(fd, True)
         with os.fdopen(fd, "rb") as handle:
             data = handle.read(self.max_document_bytes + 1)
         if len(data) > self.max_document_bytes:
-            raise DocumentError(f"{path} is larger than the {self.max_document_bytes} byte limit")
+            raise DocumentError(f"{_given(url)} is larger than the {self.max_document_bytes} byte limit")
         return data
 
     def handles(self, url: str) -> bool:
@@ -188,9 +193,15 @@ class LocalStorage(Storage):
         return sorted(found, key=lambda document: document[1]), refused
 
     def check_source(self, url: str) -> None:
+        """Raise unless `url` names a regular file in the roots: SourceMissing, or UnsupportedFormat for a
+        pipe, socket or device. Messages name the document as given, never where a link leads (a
+        shared service's callers may not learn its layout)."""
         path = self.resolve(url)
-        if not path.is_file():
-            raise SourceMissing(f"{path} is not a document that exists")
+        if path.is_file():
+            return
+        if path.exists():
+            raise UnsupportedFormat(f"{_given(url)} is not a regular file (a pipe, socket or device)")
+        raise SourceMissing(f"{_given(url)} is not a document that exists")
 
     def check_target(self, url: str) -> None:
         path = self.resolve(url)
@@ -234,6 +245,12 @@ class LocalStorage(Storage):
             # exactly a uuid after the stem: the target `a` must not take the part files of `a.b`
             for part in path.parent.glob(f"{_glob_escape(_part_stem(path.name))}{'[0-9a-f]' * 32}{_PART_SUFFIX}"):
                 part.unlink(missing_ok=True)
+
+
+def _given(url: str) -> str:
+    """The document's location as the caller gave it (a link by its own name), fit for a message."""
+    parts = urlsplit(url)
+    return _printable(unquote(parts.path) if parts.scheme else url)
 
 
 def _printable(path: str) -> str:
