@@ -217,6 +217,30 @@ def test_a_file_swapped_for_a_pipe_is_refused_when_read_not_waited_on(storage: L
         storage.read(path_to_url(root / "in" / "swapped.txt"))
 
 
+def test_links_out_of_the_roots_fail_by_name_alike_whether_they_lead_to_a_folder_a_file_or_nothing(
+    tmp_path: Path, root: Path
+) -> None:
+    # Red team 2026-12-01: a link to a folder out of the roots was left out unseen while one to a
+    # missing place failed, which told a shared service's caller what exists outside its roots
+    outside = tmp_path / "outside"
+    (outside / "folder").mkdir(parents=True)
+    (outside / "file.txt").write_text("secret")
+    folder = root / "in" / "links"
+    folder.mkdir()
+    (folder / "to-folder").symlink_to(outside / "folder")
+    (folder / "to-file").symlink_to(outside / "file.txt")
+    (folder / "to-nothing").symlink_to(outside / "missing")
+    (folder / "ok.txt").write_text("The cat is black.\n")
+    (folder / "inside").symlink_to(root / "in")  # a linked folder in the roots: not followed (loops), not refused
+    storage = LocalStorage([root])
+    found, unusable = storage.list_named_and_unusable(path_to_url(folder))
+    assert [name for _, name in found] == ["ok.txt"]
+    assert sorted(unusable) == [
+        (name, "InvalidDocumentAccessLevel", "a link that leads outside the allowed storage roots")
+        for name in ("to-file", "to-folder", "to-nothing")
+    ]
+
+
 def _interrupted_publication(storage: LocalStorage, target: Path) -> list[Path]:
     """The part files left by a publication of `target` whose process died just before linking (a
     child process that ends at once in `os.link`, as a kill would end it: no clean-up runs)."""

@@ -70,7 +70,7 @@ class LocalStorage(Storage):
             raise AccessDenied(
                 f"{raw} is a relative path, and the current folder no longer exists: give the full path"
             ) from None
-        if not any(real == root or real.startswith(prefix) for root, prefix in self._root_prefixes):
+        if not self._inside_roots(real):
             # the roots themselves are not named: callers of a shared service may not learn its layout
             raise AccessDenied(
                 f"{raw} is outside the allowed storage roots (to allow a folder, add it to the roots setting, "
@@ -164,8 +164,13 @@ class LocalStorage(Storage):
         leaving them out unseen."""
         found: list[tuple[str, str]] = []
         refused: list[tuple[str, str, str]] = []
+        outside = "a link that leads outside the allowed storage roots"  # the same for a file or a folder, there or not
         for folder, dirs, files in os.walk(path):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in dirs:  # a linked folder is not followed (loops); one leading out of the roots fails by name
+                where = os.path.join(folder, name)
+                if os.path.islink(where) and not self._inside_roots(os.path.realpath(where)):
+                    refused.append((_printable(where), AccessDenied.code, outside))
             for name in sorted(files):
                 if name.startswith("."):
                     continue
@@ -175,8 +180,7 @@ class LocalStorage(Storage):
                 except AccessDenied as exc:
                     if os.path.islink(where):  # a document of the folder, that may not be read: fails by its own name
                         # (its target is not named: callers of a shared service may not learn its layout)
-                        why = "a link to a file outside the allowed storage roots"
-                        refused.append((_printable(where), AccessDenied.code, why))
+                        refused.append((_printable(where), AccessDenied.code, outside))
                     else:
                         refused.append((_printable(where), "InvalidDocumentName", exc.message))
                     continue
@@ -191,6 +195,10 @@ class LocalStorage(Storage):
                     continue
                 found.append((path_to_url(real), os.path.relpath(where, path).replace(os.sep, "/")))
         return sorted(found, key=lambda document: document[1]), refused
+
+    def _inside_roots(self, real: str) -> bool:
+        """Whether the real (resolved) path `real` is a root or lies under one."""
+        return any(real == root or real.startswith(prefix) for root, prefix in self._root_prefixes)
 
     def check_source(self, url: str) -> None:
         """Raise unless `url` names a regular file in the roots: SourceMissing, or UnsupportedFormat for a
