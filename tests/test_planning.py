@@ -244,3 +244,17 @@ def test_a_folder_job_is_named_as_asked_not_after_its_last_document(tmp_path: Pa
     storage = LocalStorage([tmp_path])
     assert plan_local_job(storage, [docs], tmp_path / "out", ["es"], "en").name is None
     assert plan_local_job(storage, [docs], tmp_path / "out", ["es"], "en", name="weekly").name == "weekly"
+
+
+def test_lock_files_and_thumbnails_beside_documents_are_left_out_and_other_formats_fail_by_name(tmp_path: Path) -> None:
+    # Red team 2026-12-01: `~$report.docx` (Word's lock file while the document is open) and `Thumbs.db`
+    # failed as documents; the README said such files are left out by name
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "doc.txt").write_text("The cat is black.\n")
+    (docs / "~$report.docx").write_bytes(b"\0lock")
+    (docs / "Thumbs.db").write_bytes(b"\xd0\xcf\x11\xe0")
+    (docs / "desktop.ini").write_text("[.ShellClassInfo]\n")
+    (docs / "scan.pdf").write_bytes(b"%PDF-1.4")
+    spec = plan_local_job(LocalStorage([tmp_path]), [docs], tmp_path / "out", ["es"], "en")
+    assert sorted(unquote(task.source_url.rsplit("/", 1)[-1]) for task in spec.tasks) == ["doc.txt", "scan.pdf"]

@@ -22,7 +22,7 @@ from dragoman.errors import (
     TargetExists,
     UnsupportedFormat,
 )
-from dragoman.formats.documents import DocumentFormat, format_for, format_of_content_type
+from dragoman.formats.documents import DocumentFormat, format_for, format_of_content_type, only_accompanies_documents
 from dragoman.formats.glossary import Glossary, parse_glossary
 from dragoman.planning import language, locale
 from dragoman.storage.base import Storage
@@ -196,7 +196,7 @@ def _named_by_file(relative: str) -> bool:
     documents are left out by name, before anything is read: dotfiles (`.DS_Store`), Office's lock
     files (`~$report.docx`), and any other extension (`Thumbs.db`, `desktop.ini`, `scan.pdf`)."""
     name = PurePosixPath(relative).name
-    if not name or name.startswith((".", "~$")):
+    if not name or only_accompanies_documents(name):
         return False
     if not PurePosixPath(name).suffix:
         return True

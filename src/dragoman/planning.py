@@ -13,6 +13,7 @@ from urllib.parse import quote, unquote, urlsplit
 from dragoman.domain.specs import AUTO_LANGUAGE, ErrorInfo, JobSpec, TaskSpec
 from dragoman.engines.languages import locale_tag, normalize
 from dragoman.errors import Invalid, TargetExists
+from dragoman.formats.documents import only_accompanies_documents
 from dragoman.storage.base import Storage
 from dragoman.storage.local import LocalStorage, path_to_url
 
@@ -64,8 +65,9 @@ def plan_local_job(
     `source` "auto": each document's language is detected when it runs. Documents inside OUT are
     outputs, never inputs, when OUT lies inside a folder given; so are those in a folder below a
     folder given that holds OUTPUT_MARKER (an earlier job's --out, `mark_output_folder`). Nor are the
-    files and folders `private` names (the service's own state, `Settings.state_paths`) found in a
-    folder given."""
+    files and folders `private` names (the service's own state, `Settings.state_paths`), or files
+    that only accompany documents (`only_accompanies_documents`: lock files, `Thumbs.db`), found in
+    a folder given; other files of a format Dragoman does not read fail by their names."""
     if not targets:
         raise Invalid("name at least one target language")
     target_codes = list(dict.fromkeys(locale(target) for target in targets))  # `es-MX` stays es-MX
@@ -91,13 +93,14 @@ def plan_local_job(
                 TaskSpec(f"file://{quote(where)}", "", source_code, target, error=ErrorInfo(code, why))
                 for where, code, why in unusable
                 if not held(Path(os.path.realpath(os.path.dirname(where))) / os.path.basename(where))
+                and not only_accompanies_documents(where)
                 for target in target_codes
             ]
         marked = _MarkedFolders(base)
         for url, found_name in found:
             real = Path(unquote(urlsplit(url).path))
-            if base.is_dir() and held(real):
-                continue  # the state database and its folder: Dragoman's own files, never a document
+            if base.is_dir() and (held(real) or only_accompanies_documents(found_name)):
+                continue  # Dragoman's own state, or a lock file or `Thumbs.db` beside the documents
             if (
                 out_dir in real.parents
                 or (base.is_dir() and out_dir in (base / found_name).parents)

@@ -65,6 +65,7 @@ __all__ = [
     "format_of",
     "format_of_content_type",
     "inject",
+    "only_accompanies_documents",
     "text_encoding",
 ]
 
@@ -172,6 +173,19 @@ def format_of(name: str, data: bytes) -> DocumentFormat:
             f"name it with one of {known}"
         )
     return fmt
+
+
+# Files the operating system or an office suite leaves beside documents: never documents themselves.
+_COMPANION_NAMES = frozenset({"thumbs.db", "ehthumbs.db", "desktop.ini", "icon\r"})
+
+
+def only_accompanies_documents(name: str) -> bool:
+    """Whether a file called `name` (its last part) only accompanies documents in a folder, by its
+    name: a dotfile (`.DS_Store`), an office suite's lock file (`~$report.docx`, LibreOffice's
+    `.~lock.report.odt#`), Windows' `Thumbs.db` or `desktop.ini`. A folder's listing leaves these
+    out, unread, wherever it is asked for."""
+    base = PurePosixPath(name).name
+    return base.startswith((".", "~$")) or base.lower() in _COMPANION_NAMES
 
 
 def format_for(name: str) -> DocumentFormat:
