@@ -8,6 +8,7 @@ from urllib.parse import unquote
 
 import pytest
 
+from dragoman.domain.specs import shown_location
 from dragoman.errors import Invalid, SourceMissing
 from dragoman.planning import (
     OUTPUT_MARKER,
@@ -258,3 +259,19 @@ def test_lock_files_and_thumbnails_beside_documents_are_left_out_and_other_forma
     (docs / "scan.pdf").write_bytes(b"%PDF-1.4")
     spec = plan_local_job(LocalStorage([tmp_path]), [docs], tmp_path / "out", ["es"], "en")
     assert sorted(unquote(task.source_url.rsplit("/", 1)[-1]) for task in spec.tasks) == ["doc.txt", "scan.pdf"]
+
+
+def test_a_name_that_cannot_be_used_keeps_its_own_location_and_is_shown_escaped(tmp_path: Path) -> None:
+    # Red team 2026-12-01: `tab<TAB>name.txt` was recorded as `tab\tname.txt` (escaped), the very name
+    # of another file beside it, so both reported one location; one succeeded, one failed
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "tab\tname.txt").write_text("The cat is black.\n")
+    (docs / "tab\\tname.txt").write_text("The cat is black.\n")  # a backslash and a t
+    (docs / "\x1b[31mred.txt").write_text("The cat is black.\n")  # a terminal's escape in a name
+    spec = plan_local_job(LocalStorage([tmp_path]), [docs], tmp_path / "out", ["es"], "en")
+    sources = sorted(task.source_url.rsplit("/", 1)[-1] for task in spec.tasks)
+    assert sources == ["%1B%5B31mred.txt", "tab%09name.txt", "tab%5Ctname.txt"]
+    failed = {shown_location(task.source_url).rsplit("/", 1)[-1] for task in spec.tasks if task.error is not None}
+    assert failed == {"\\x1b[31mred.txt", "tab\\tname.txt"}  # escaped as a message shows them
+    assert all(char.isprintable() for task in spec.tasks for char in shown_location(task.source_url))

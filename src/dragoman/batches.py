@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from dragoman.domain.specs import AUTO_LANGUAGE, ErrorInfo, JobSpec, TaskSpec, shown_location
+from dragoman.domain.specs import AUTO_LANGUAGE, ErrorInfo, JobSpec, TaskSpec, printable, shown_location
 from dragoman.errors import (
     AccessDenied,
     Invalid,
@@ -101,11 +101,8 @@ def plan_batch(storage: Storage, inputs: Sequence[BatchInput], job: JobSpec) -> 
                 tasks.append(TaskSpec(url, target_url, source_language, target_language, glossary, format_name))
             for relative, failed in unusable:  # a document of the folder that cannot be read: fails by its name
                 output_name = _language_prefixed(relative, target_language) if target.language_prefix else relative
-                try:
-                    source = storage.child(item.source_url, relative)
-                except AccessDenied:
-                    source = f"{_redact(item.source_url).rstrip('/')}/{relative}"
-                asked = f"{_redact(target.url).rstrip('/')}/{output_name}"
+                source = _named_in(storage, item.source_url, relative)
+                asked = _named_in(storage, target.url, output_name)
                 tasks.append(TaskSpec(source, asked, source_language, target_language, glossary, format_name, failed))
     return dataclasses.replace(job, tasks=tasks)
 
@@ -165,7 +162,11 @@ def _documents(
     if not documents:
         raise NoDocuments(f"no documents in a supported format were found at {_redact(item.source_url)}")
     _check_readable(storage, [url for url, _ in documents[:_READ_PROBES]])
-    unusable = [(relative, ErrorInfo(code, f"{relative}: {why}")) for relative, code, why in refused if taken(relative)]
+    unusable = [
+        (relative, ErrorInfo(code, f"{printable(relative)}: {why}"))
+        for relative, code, why in refused
+        if taken(relative)
+    ]
     return documents, unusable
 
 
@@ -205,6 +206,14 @@ def _named_by_file(relative: str) -> bool:
     except UnsupportedFormat:
         return False
     return True
+
+
+def _named_in(storage: Storage, folder_url: str, relative: str) -> str:
+    """The URL of `relative` in the folder, or, where the folder gives none, how a message shows it."""
+    try:
+        return storage.child(folder_url, relative)
+    except AccessDenied:
+        return f"{_redact(folder_url).rstrip('/')}/{printable(relative)}"
 
 
 def _target(storage: Storage, folder_url: str, relative: str) -> str:

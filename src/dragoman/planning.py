@@ -90,7 +90,7 @@ def plan_local_job(
         else:
             found, unusable = storage.walk(base)
             refused += [  # a document of the folder that cannot be read by its name: it fails, seen
-                TaskSpec(f"file://{quote(where)}", "", source_code, target, error=ErrorInfo(code, why))
+                TaskSpec(f"file://{quote(os.fsencode(where))}", "", source_code, target, error=ErrorInfo(code, why))
                 for where, code, why in unusable
                 if not held(Path(os.path.realpath(os.path.dirname(where))) / os.path.basename(where))
                 and not only_accompanies_documents(where)

@@ -95,8 +95,16 @@ def shown_location(url: str) -> str:
     and its errors) shows it so."""
     parts = urlsplit(url)
     if parts.scheme == "file":
-        return unquote(parts.path)
+        return printable(unquote(parts.path, errors="surrogateescape"))
     return location_identity(url)
+
+
+def printable(text: str) -> str:
+    """`text` (a path, a name) as a message may show it: bytes that are no UTF-8 and characters that
+    are not printable (a tab, a terminal's escape) written as escapes (`tab\\tname.txt`), so that
+    no name can move a terminal's cursor or hide in a log line."""
+    shown = text.encode("utf-8", errors="surrogateescape").decode("utf-8", errors="backslashreplace")
+    return "".join(char if char.isprintable() else char.encode("unicode_escape").decode("ascii") for char in shown)
 
 
 def location_identity(url: str) -> str:

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote, unquote, urlsplit
 
+from dragoman.domain.specs import printable
 from dragoman.errors import (
     AccessDenied,
     DocumentError,
@@ -35,7 +36,8 @@ _READ_CHUNK = 1 << 20
 
 
 def path_to_url(path: Path) -> str:
-    return "file://" + quote(str(path.absolute()))
+    """The `file://` URL of `path`, every byte of its name kept (a name that is no UTF-8 too)."""
+    return "file://" + quote(os.fsencode(path.absolute()))
 
 
 class LocalStorage(Storage):
@@ -130,7 +132,7 @@ class LocalStorage(Storage):
         if not base.is_dir():
             raise SourceMissing(f"{base} is not a folder that exists")
         found, refused = self.walk(base)
-        prefix = _printable(str(base)).rstrip("/") + "/"
+        prefix = str(base).rstrip("/") + "/"
         return found, [
             (where.removeprefix(prefix), code, "a link to nothing" if code == SourceMissing.code else why)
             for where, code, why in refused
@@ -157,11 +159,12 @@ class LocalStorage(Storage):
         document is (the URL of the file it is, its name in the folder as found there, `/`-separated):
         a link is named as the link, wherever in the roots its file lies, and two links to one file
         are two documents. Hidden files and folders (a name starting with `.`) are not documents;
-        `refused` holds (path as text, error code, why) for files that are documents of the folder
+        `refused` holds (path as found, error code, why) for files that are documents of the folder
         but cannot be used: a name that is not printable text, or too long (`resolve`'s limits,
         InvalidDocumentName), a link out of the roots (InvalidDocumentAccessLevel), a link to nothing
         (SourceMissing), a pipe, socket or device (UnsupportedFormat). Callers say so instead of
-        leaving them out unseen."""
+        leaving them out unseen; a path as found may hold any character: a message shows it through
+        `domain.specs.printable`, a URL names it by its bytes."""
         found: list[tuple[str, str]] = []
         refused: list[tuple[str, str, str]] = []
         outside = "a link that leads outside the allowed storage roots"  # the same for a file or a folder, there or not
@@ -170,7 +173,7 @@ class LocalStorage(Storage):
             for name in dirs:  # a linked folder is not followed (loops); one leading out of the roots fails by name
                 where = os.path.join(folder, name)
                 if os.path.islink(where) and not self._inside_roots(os.path.realpath(where)):
-                    refused.append((_printable(where), AccessDenied.code, outside))
+                    refused.append((where, AccessDenied.code, outside))
             for name in sorted(files):
                 if name.startswith("."):
                     continue
@@ -180,18 +183,16 @@ class LocalStorage(Storage):
                 except AccessDenied as exc:
                     if os.path.islink(where):  # a document of the folder, that may not be read: fails by its own name
                         # (its target is not named: callers of a shared service may not learn its layout)
-                        refused.append((_printable(where), AccessDenied.code, outside))
+                        refused.append((where, AccessDenied.code, outside))
                     else:
-                        refused.append((_printable(where), "InvalidDocumentName", exc.message))
+                        refused.append((where, "InvalidDocumentName", exc.message))
                     continue
                 if not real.exists():  # a link to nothing (or gone meanwhile): fails by its own name, not the folder
-                    shown = _printable(where)
-                    refused.append((shown, SourceMissing.code, f"a link to nothing: {real} does not exist"))
+                    why = f"a link to nothing: {_printable(str(real))} does not exist"
+                    refused.append((where, SourceMissing.code, why))
                     continue
                 if not real.is_file():  # a named pipe, socket or device: reading it could wait for ever
-                    refused.append(
-                        (_printable(where), UnsupportedFormat.code, "not a regular file (a pipe, socket or device)")
-                    )
+                    refused.append((where, UnsupportedFormat.code, "not a regular file (a pipe, socket or device)"))
                     continue
                 found.append((path_to_url(real), os.path.relpath(where, path).replace(os.sep, "/")))
         return sorted(found, key=lambda document: document[1]), refused
@@ -262,9 +263,8 @@ def _given(url: str) -> str:
 
 
 def _printable(path: str) -> str:
-    """A path as a message shows it: undecodable bytes and unprintable characters escaped."""
-    shown = os.fsencode(path).decode("utf-8", errors="backslashreplace")
-    return "".join(char if char.isprintable() else char.encode("unicode_escape").decode("ascii") for char in shown)
+    """A path as a message shows it (`domain.specs.printable`)."""
+    return printable(path)
 
 
 def _part_stem(name: str) -> str:
