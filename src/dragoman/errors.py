@@ -53,6 +53,7 @@ __all__ = [
     "SourceMissing",
     "StoreError",
     "TargetAccessDenied",
+    "TargetBeingWritten",
     "TargetExists",
     "UndecodableDocument",
     "UnsupportedFormat",
@@ -172,6 +173,15 @@ class TargetExists(DocumentError):
     """The target document already exists and is never overwritten."""
 
     code = "TargetFileAlreadyExists"
+
+
+class TargetBeingWritten(TargetExists):
+    """A live task of another job writes the target (lifecycle rule 9). `job_id`: that job, when the
+    caller may know it (a job of its own tenant); else None."""
+
+    def __init__(self, message: str, job_id: str | None = None) -> None:
+        super().__init__(message)
+        self.job_id = job_id
 
 
 class DocumentTooLarge(DocumentError):

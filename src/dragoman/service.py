@@ -216,7 +216,7 @@ class Dragoman:
             spec = canonical_spec(storage, spec)
             check_job_spec(spec, self.engine.supports)
             live = [task for task in spec.tasks if task.error is None]  # the rest failed already
-            self.store.refuse_live_targets([task.target_url for task in live])
+            self.store.refuse_live_targets([task.target_url for task in live], spec.tenant)
             for task in live:
                 storage.check_source(task.source_url)
             check_targets(storage, spec)
@@ -244,7 +244,8 @@ class Dragoman:
                 check_job_spec(spec, self.engine.supports)
                 # live tasks first, then the storage: a task publishes before it stops being live,
                 # so each target is seen either still being written or already written
-                self.store.refuse_live_targets([task.target_url for task in spec.tasks if task.error is None])
+                live = [task.target_url for task in spec.tasks if task.error is None]
+                self.store.refuse_live_targets(live, job.tenant)
                 check_targets(storage, spec)
             except (Invalid, DocumentError) as exc:
                 return self._created(self.store.create_job(job, error=ErrorInfo(exc.code, exc.message)))

@@ -14,7 +14,7 @@ import typer
 from dragoman.cli.app import EXIT_CANCELLED_HERE, Output, app, errors, fail, open_service, stdout
 from dragoman.cli.follow import CtrlC, follow_to_the_end, print_skipped
 from dragoman.cli.output import job_json, location, print_json, skipped_json, task_json
-from dragoman.errors import Invalid, ServiceError, TargetExists, UnsupportedLanguage
+from dragoman.errors import Invalid, ServiceError, TargetBeingWritten, TargetExists, UnsupportedLanguage
 
 if TYPE_CHECKING:
     from dragoman.domain.jobs import JobView
@@ -315,6 +315,12 @@ def _hint(
         return language_hint(service, source, targets)
     if "outside the allowed storage roots" in exc.message:
         return roots_hint(service, paths)
+    if isinstance(exc, TargetBeingWritten) and exc.job_id is not None:  # a job of this store's command line
+        return (
+            f"`dragoman jobs wait {exc.job_id}` runs it to its end here (a command stopped by a kill leaves its job"
+            f" to be finished); `dragoman jobs cancel {exc.job_id}` stops it; then run this again with"
+            " --skip-existing"
+        )
     return None
 
 

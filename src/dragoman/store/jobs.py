@@ -34,7 +34,7 @@ from dragoman.domain.jobs import (
 )
 from dragoman.domain.specs import DocumentWarning, JobSpec, shown_location
 from dragoman.domain.states import JobStatus, TaskStatus, transition
-from dragoman.errors import NotFound, ServiceError, StoreError, TargetExists
+from dragoman.errors import NotFound, ServiceError, StoreError, TargetBeingWritten, TargetExists
 from dragoman.store.database import DURABLE, writer
 from dragoman.store.schema import glossaries, glossary_digest, jobs, target_key, tasks
 from dragoman.store.task_statements import (
@@ -403,27 +403,37 @@ class JobStore:
                 self._doorbell.ring(connection, job_id)
             return self._view(connection, job_id)
 
-    def refuse_live_targets(self, target_urls: Sequence[str]) -> None:
-        """Rule 9: raise TargetExists if a live (pending or running) task of any job writes one of
-        these targets. `create_job` checks again, atomically with the insert; checking first as well
-        lets a caller look at the storage only after it (a task publishes before it stops being live)."""
+    def refuse_live_targets(self, target_urls: Sequence[str], tenant: str | None = None) -> None:
+        """Rule 9: raise TargetBeingWritten if a live (pending or running) task of any job writes one of
+        these targets, naming that job when it is `tenant`'s. `create_job` checks again, atomically
+        with the insert; checking first as well lets a caller look at the storage only after it (a
+        task publishes before it stops being live)."""
         with self._read() as connection:
-            self._refuse_live_targets(connection, [target_key(url) for url in target_urls])
+            self._refuse_live_targets(connection, [target_key(url) for url in target_urls], tenant)
 
     @staticmethod
-    def _refuse_live_targets(connection: Connection, keys: list[str]) -> None:
-        """Rule 9: raise TargetExists if a live task of any job already writes one of these targets."""
+    def _refuse_live_targets(connection: Connection, keys: list[str], tenant: str | None = None) -> None:
+        """Rule 9: raise TargetBeingWritten if a live task of any job already writes one of these targets."""
         for start in range(0, len(keys), 500):
             taken = connection.execute(
-                select(tasks.c.target_url)
+                select(tasks.c.target_url, tasks.c.job_id, jobs.c.tenant)
+                .join(jobs, jobs.c.id == tasks.c.job_id)
                 .where(tasks.c.target_key.in_(keys[start : start + 500]), tasks.c.status.in_(_LIVE_TASK_STATES))
                 .limit(1)
             ).first()
-            if taken is not None:
-                raise TargetExists(
-                    f"{shown_location(taken.target_url)} is already being written by another job: try again once "
-                    "that job has ended, or write the translations elsewhere"
+            if taken is None:
+                continue
+            where = shown_location(taken.target_url)
+            if tenant is not None and taken.tenant == tenant:  # another tenant's job is not named
+                raise TargetBeingWritten(
+                    f"{where} is already being written by job {taken.job_id}: try again once it has ended, or "
+                    "write the translations elsewhere",
+                    job_id=taken.job_id,
                 )
+            raise TargetBeingWritten(
+                f"{where} is already being written by another job: try again once that job has ended, or write "
+                "the translations elsewhere"
+            )
 
     @staticmethod
     def _store_glossaries(
