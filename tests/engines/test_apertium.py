@@ -336,6 +336,7 @@ def test_a_pair_just_installed_is_found_at_once_when_asked_for(monkeypatch: pyte
     (tmp_path / "eng-spa.mode").write_text("sed -u -z s/cat/gato/g\n")
     with ApertiumEngine(tmp_path, pipelines_per_pair=1) as engine:
         assert engine.languages() == [LanguagePair("en", "es")]
+        assert not engine.supports("en", "ca")  # refused a moment before it is installed (red team 2)
         (tmp_path / "eng-cat.mode").write_text("sed -u -z s/cat/gat/g\n")
         assert engine.supports("en", "ca")
         assert engine.translate(["the cat"], "en", "ca") == ["the gat"]

@@ -40,7 +40,6 @@ _WBLANK_SECONDS = 30.0
 # How often, at most, a pair's kept-alive pipelines are compared with what a start would run now
 # (`ApertiumEngine._retire_outdated`): about a millisecond of stat calls and /proc reads.
 _UPGRADE_CHECK_SECONDS = 5.0
-_RESCAN_SECONDS = 0.5  # at most this often, a pair asked for and not installed makes the modes folder read again
 
 log = logging.getLogger("dragoman.engines")
 
@@ -74,7 +73,6 @@ class ApertiumEngine(Engine):
         self._modes_version = _folder_version(modes_dir)
         self._modes = _discover(modes_dir)
         self._next_discovery = time.monotonic() + _UPGRADE_CHECK_SECONDS
-        self._next_rescan = 0.0  # monotonic time before which a pair not found is not looked for again
         self._on_pipeline_end = on_pipeline_end
         self._known = _languages_of(self._modes)
         self._max_block_chars = max_block_chars
@@ -124,20 +122,21 @@ class ApertiumEngine(Engine):
             raise UnsupportedLanguage(f"Apertium has no installed pair {source!r} -> {target!r}") from None
 
     def _installed(self, *, rescan: bool = False) -> dict[LanguagePair, Path]:
-        """The installed pairs and their modes, looked for again when the modes folder changed (a
-        pair's package installed or removed under a long-lived engine), at most every
-        _UPGRADE_CHECK_SECONDS (one stat of the folder); with `rescan`, the folder read again now
-        (a pair asked for and not found: maybe installed this very moment)."""
+        """The installed pairs and their modes (a pair's package installed or removed under a
+        long-lived engine): the modes folder is read again every _UPGRADE_CHECK_SECONDS, and, with
+        `rescan` (a pair asked for and not found: maybe installed this very moment), at once if the
+        folder changed since it was last read (one stat: a flood of requests for a pair that is not
+        there reads nothing more)."""
         now = time.monotonic()
-        if rescan and now < self._next_rescan:  # a flood of requests for a pair that is not there
+        if rescan:
+            version = _folder_version(self._modes_dir)
+            if version == self._modes_version:
+                return self._modes
+        elif now < self._next_discovery:
             return self._modes
-        if now < self._next_discovery and not rescan:
-            return self._modes
+        else:  # the periodic read, whatever the folder's time says (two changes within one clock tick)
+            version = _folder_version(self._modes_dir)
         self._next_discovery = now + _UPGRADE_CHECK_SECONDS
-        self._next_rescan = now + _RESCAN_SECONDS if rescan else self._next_rescan
-        version = _folder_version(self._modes_dir)
-        if version == self._modes_version and not rescan:
-            return self._modes
         modes = _discover(self._modes_dir)
         with self._lock:
             added, removed = modes.keys() - self._modes.keys(), self._modes.keys() - modes.keys()
