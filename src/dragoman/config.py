@@ -468,12 +468,15 @@ class Settings(BaseSettings):
 
     @property
     def state_paths(self) -> list[Path]:
-        """What holds this service's own state on disk, never a document: the data directory and, for a
-        SQLite database elsewhere, its file and the files SQLite and Dragoman keep beside it."""
+        """What holds this service's own state on disk, never a document: the data directory (its own
+        files), the configuration file (DRAGOMAN_CONFIG) and, for a SQLite database elsewhere, its file
+        and the files SQLite and Dragoman keep beside it."""
         from sqlalchemy.engine import make_url
         from sqlalchemy.exc import ArgumentError
 
         paths = [self.data_dir]
+        if os.environ.get("DRAGOMAN_CONFIG"):  # its tenants' keys
+            paths.append(Path(os.environ["DRAGOMAN_CONFIG"]))
         try:
             url = make_url(self.database)  # any spelling: `sqlite+pysqlite:///`, a query string
         except (ArgumentError, ValueError):

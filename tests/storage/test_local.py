@@ -241,6 +241,26 @@ def test_links_out_of_the_roots_fail_by_name_alike_whether_they_lead_to_a_folder
     ]
 
 
+def test_the_services_own_state_inside_a_root_is_never_read_or_listed(root: Path) -> None:
+    # Red team 2026-12-01: with the data directory inside a tenant's root, the Azure door translated
+    # and published the dashboard's session secret (and a DRAGOMAN_CONFIG file, keys included)
+    data = root / "in" / "state"
+    (data / "connector" / "acme").mkdir(parents=True)
+    (data / "web-session-secret").write_text("s3cr3t")
+    (data / "dragoman.db").write_bytes(b"SQLite format 3\0")
+    (data / "connector" / "acme" / "job.xlf").write_text("<xliff/>")  # the connector's work: a document's place
+    (root / "in" / "settings").write_text('azure_keys = ["k"]')
+    storage = LocalStorage([root], state=[data, root / "in" / "settings"])
+    for private in (data / "web-session-secret", data / "dragoman.db", root / "in" / "settings"):
+        with pytest.raises(AccessDenied, match="the service's own state"):
+            storage.read(path_to_url(private))
+    with pytest.raises(AccessDenied, match="the service's own state"):  # nor is anything written among them
+        storage.publish(path_to_url(data / "web-session-secret.es"), b"x")
+    found, unusable = storage.list_named_and_unusable(path_to_url(root / "in"))
+    assert [name for _, name in found] == ["a.txt", "state/connector/acme/job.xlf"] and unusable == []
+    assert storage.read(path_to_url(data / "connector" / "acme" / "job.xlf")) == b"<xliff/>"
+
+
 def _interrupted_publication(storage: LocalStorage, target: Path) -> list[Path]:
     """The part files left by a publication of `target` whose process died just before linking (a
     child process that ends at once in `os.link`, as a kill would end it: no clean-up runs)."""

@@ -41,8 +41,14 @@ def path_to_url(path: Path) -> str:
 
 
 class LocalStorage(Storage):
-    def __init__(self, roots: Iterable[Path], *, max_document_bytes: int = 50 * 1024 * 1024) -> None:
+    def __init__(
+        self, roots: Iterable[Path], *, max_document_bytes: int = 50 * 1024 * 1024, state: Iterable[Path] = ()
+    ) -> None:
+        """`state`: the service's own files (its database, its configuration file) and folders whose
+        files are its own (the data directory: its subfolders, such as the connector's work folders,
+        are documents' places), never read or written as documents even inside a root."""
         self.roots = tuple(Path(os.path.realpath(root)) for root in roots)
+        self._state = frozenset(os.path.realpath(path) for path in state)
         # what a resolved path must equal or start with, as text: compared per task and per document
         # of a submission, where pathlib's relative_to costs more than the lstat calls of realpath
         self._root_prefixes = tuple((str(root), str(root).rstrip("/") + "/") for root in self.roots)
@@ -72,6 +78,8 @@ class LocalStorage(Storage):
             raise AccessDenied(
                 f"{raw} is a relative path, and the current folder no longer exists: give the full path"
             ) from None
+        if self._is_state(real):  # the service's secrets and database, even where a root holds them
+            raise AccessDenied(f"{_printable(raw)} is a file of the service's own state, never a document")
         if not self._inside_roots(real):
             # the roots themselves are not named: callers of a shared service may not learn its layout
             raise AccessDenied(
@@ -178,6 +186,8 @@ class LocalStorage(Storage):
                 if name.startswith("."):
                     continue
                 where = os.path.join(folder, name)
+                if self._is_state(os.path.realpath(where)):
+                    continue  # the service's own files: never documents, not even failed ones
                 try:
                     real = self.resolve(where)
                 except AccessDenied as exc:
@@ -196,6 +206,9 @@ class LocalStorage(Storage):
                     continue
                 found.append((path_to_url(real), os.path.relpath(where, path).replace(os.sep, "/")))
         return sorted(found, key=lambda document: document[1]), refused
+
+    def _is_state(self, real: str) -> bool:
+        return bool(self._state) and (real in self._state or os.path.dirname(real) in self._state)
 
     def _inside_roots(self, real: str) -> bool:
         """Whether the real (resolved) path `real` is a root or lies under one."""

@@ -5,7 +5,8 @@ AccessDenied, the same refusal as a location that does not exist for anyone."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from dragoman.config import Settings, StorageScope
@@ -29,7 +30,10 @@ class StorageScopes:
     def from_settings(cls, settings: Settings) -> StorageScopes:
         def build(tenant: str) -> RoutedStorage:
             return storage_for_scope(
-                settings.storage_scope(tenant), settings.max_document_bytes, settings.storage_call_seconds
+                settings.storage_scope(tenant),
+                settings.max_document_bytes,
+                settings.storage_call_seconds,
+                state=settings.state_paths,
             )
 
         return cls(build)
@@ -54,7 +58,9 @@ class StorageScopes:
         raise ConfigError("no local storage is configured")
 
 
-def storage_for_scope(scope: StorageScope, max_document_bytes: int, call_seconds: float = 60.0) -> RoutedStorage:
+def storage_for_scope(
+    scope: StorageScope, max_document_bytes: int, call_seconds: float = 60.0, state: Sequence[Path] = ()
+) -> RoutedStorage:
     """The stores one scope allows: local roots, blob hosts and S3 (a scope with no buckets reaches none).
     `call_seconds` bounds each call to a blob host (hosts a tenant may choose). The blob and S3 stores
     are built (their SDKs imported) on their first URL."""
@@ -80,7 +86,7 @@ def storage_for_scope(scope: StorageScope, max_document_bytes: int, call_seconds
 
     return RoutedStorage(
         [
-            LocalStorage(scope.roots, max_document_bytes=max_document_bytes),
+            LocalStorage(scope.roots, max_document_bytes=max_document_bytes, state=state),
             Deferred(lambda url: url[:8].lower().startswith(("http://", "https://")), blobs),
             Deferred(lambda url: urlsplit(url).scheme == "s3", s3),
         ]
