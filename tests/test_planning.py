@@ -267,9 +267,12 @@ def test_a_name_that_cannot_be_used_keeps_its_own_location_and_is_shown_escaped(
     (docs / "tab\tname.txt").write_text("The cat is black.\n")
     (docs / "tab\\tname.txt").write_text("The cat is black.\n")  # a backslash and a t
     (docs / "\x1b[31mred.txt").write_text("The cat is black.\n")  # a terminal's escape in a name
+    (docs / os.fsdecode(b"caf\xe9.txt")).write_text("The cat is black.\n")  # a byte that is no UTF-8
+    (docs / "caf\\xe9.txt").write_text("The cat is black.\n")  # a backslash, an x, an e and a 9
     spec = plan_local_job(LocalStorage([tmp_path]), [docs], tmp_path / "out", ["es"], "en")
     sources = sorted(task.source_url.rsplit("/", 1)[-1] for task in spec.tasks)
-    assert sources == ["%1B%5B31mred.txt", "tab%09name.txt", "tab%5Ctname.txt"]
-    failed = {shown_location(task.source_url).rsplit("/", 1)[-1] for task in spec.tasks if task.error is not None}
-    assert failed == {"\\x1b[31mred.txt", "tab\\tname.txt"}  # escaped as a message shows them
+    assert sources == ["%1B%5B31mred.txt", "caf%5Cxe9.txt", "caf%E9.txt", "tab%09name.txt", "tab%5Ctname.txt"]
+    shown = {shown_location(task.source_url).rsplit("/", 1)[-1] for task in spec.tasks}
+    # escaped as a message shows them, and never two alike (red team 2: a backslash was not escaped)
+    assert shown == {"\\x1b[31mred.txt", "caf\\xe9.txt", "caf\\\\xe9.txt", "tab\\tname.txt", "tab\\\\tname.txt"}
     assert all(char.isprintable() for task in spec.tasks for char in shown_location(task.source_url))

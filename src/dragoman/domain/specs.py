@@ -103,8 +103,19 @@ def printable(text: str) -> str:
     """`text` (a path, a name) as a message may show it: bytes that are no UTF-8 and characters that
     are not printable (a tab, a terminal's escape) written as escapes (`tab\\tname.txt`), so that
     no name can move a terminal's cursor or hide in a log line."""
-    shown = text.encode("utf-8", errors="surrogateescape").decode("utf-8", errors="backslashreplace")
-    return "".join(char if char.isprintable() else char.encode("unicode_escape").decode("ascii") for char in shown)
+    return "".join(_shown_character(char) for char in text)
+
+
+def _shown_character(char: str) -> str:
+    """One character of `printable`: a backslash doubled, so that no escape can be read as a name's
+    own characters (`a\\tb.txt` is a backslash and a t; `a\tb.txt` a tab)."""
+    if char == "\\":
+        return "\\\\"
+    if "\udc80" <= char <= "\udcff":  # a byte that is no UTF-8, as os.fsdecode keeps it
+        return f"\\x{ord(char) - 0xDC00:02x}"
+    if char.isprintable():
+        return char
+    return char.encode("unicode_escape", errors="backslashreplace").decode("ascii")
 
 
 def location_identity(url: str) -> str:

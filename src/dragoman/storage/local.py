@@ -69,8 +69,8 @@ class LocalStorage(Storage):
             or any(len(part) > _MAX_NAME_BYTES for part in encoded.split(b"/"))
         ):
             raise AccessDenied(
-                f"{raw[:200]!r} is not a valid path (printable characters, at most {_MAX_NAME_BYTES} bytes a "
-                f"name and {_MAX_PATH_BYTES} in all)"
+                f"'{_printable(raw[:200])}' is not a valid path (printable characters, at most {_MAX_NAME_BYTES} "
+                f"bytes a name and {_MAX_PATH_BYTES} in all)"
             )
         try:
             real = os.path.realpath(os.path.expanduser(raw))  # absolute, normalised, every link followed
