@@ -231,6 +231,12 @@ def test_a_named_pipe_given_by_name_is_refused_as_no_regular_file(tmp_path: Path
     os.mkfifo(tmp_path / "pipe.txt")
     with pytest.raises(SourceMissing, match="not a regular file"):
         plan_local_job(LocalStorage([tmp_path]), [tmp_path / "pipe.txt"], tmp_path / "out", ["es"], "en")
+    (tmp_path / "to-pipe.txt").symlink_to(tmp_path / "pipe.txt")  # red team 2: named the link's target
+    with pytest.raises(SourceMissing, match="to-pipe.txt is not a regular file"):
+        plan_local_job(LocalStorage([tmp_path]), [tmp_path / "to-pipe.txt"], tmp_path / "out", ["es"], "en")
+    (tmp_path / "dangling.txt").symlink_to(tmp_path / "none.txt")
+    with pytest.raises(SourceMissing, match="dangling.txt does not exist"):
+        plan_local_job(LocalStorage([tmp_path]), [tmp_path / "dangling.txt"], tmp_path / "out", ["es"], "en")
 
 
 def test_a_folder_job_is_named_as_asked_not_after_its_last_document(tmp_path: Path) -> None:

@@ -157,9 +157,11 @@ class LocalStorage(Storage):
         if path.is_file():
             return [path_to_url(path)]
         if path.exists() and not path.is_dir():
-            raise SourceMissing(f"{path} is not a regular file (a pipe, socket or device): name a document or a folder")
+            raise SourceMissing(
+                f"{_given(url)} is not a regular file (a pipe, socket or device): name a document or a folder"
+            )
         if not path.is_dir():
-            raise SourceMissing(f"{path} does not exist")
+            raise SourceMissing(f"{_given(url)} does not exist")  # by its own name, not where a link leads
         return sorted(document for document, _name in self.walk(path)[0])
 
     def walk(self, path: Path) -> tuple[list[tuple[str, str]], list[tuple[str, str, str]]]:
