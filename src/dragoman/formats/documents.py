@@ -176,7 +176,7 @@ def format_of(name: str, data: bytes) -> DocumentFormat:
 
 
 # Files the operating system or an office suite leaves beside documents: never documents themselves.
-_COMPANION_NAMES = frozenset({"thumbs.db", "ehthumbs.db", "desktop.ini", "icon\r"})
+_COMPANION_NAMES = frozenset({"thumbs.db", "ehthumbs.db", "ehthumbs_vista.db", "desktop.ini", "icon\r"})
 
 
 def only_accompanies_documents(name: str) -> bool:
