@@ -128,17 +128,15 @@ class LocalStorage(Storage):
         return scheme in ("", "file")
 
     def list_named(self, url: str) -> list[tuple[str, str]]:
-        base = self.resolve(url)
-        if not base.is_dir():
-            raise SourceMissing(f"{base} is not a folder that exists")
-        return self.walk(base)[0]
+        return self.list_named_and_unusable(url)[0]
 
     def list_named_and_unusable(self, url: str) -> tuple[list[tuple[str, str]], list[tuple[str, str, str]]]:
-        """`walk` of the folder `url`, its refused files named relative to it. A link to nothing is
-        not told where it points (a shared service's callers may not learn its layout)."""
+        """`walk` of the folder `url`, its refused files named relative to it. Neither a missing
+        folder's message nor a link to nothing tells where a link points (a shared service's callers
+        may not learn its layout)."""
         base = self.resolve(url)
         if not base.is_dir():
-            raise SourceMissing(f"{base} is not a folder that exists")
+            raise SourceMissing(f"{_given(url)} is not a folder that exists")
         found, refused = self.walk(base)
         prefix = str(base).rstrip("/") + "/"
         return found, [
