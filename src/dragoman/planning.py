@@ -79,11 +79,12 @@ def plan_local_job(
     state = [Path(os.path.realpath(path)) for path in private]
 
     def held(real: Path) -> bool:  # the service's own state: never a document
-        return any(real == folder or folder in real.parents for folder in state)
+        return any(real == folder or _below(real, folder) for folder in state)
 
     for path in paths:
         base = storage.resolve(str(path))
-        if not base.is_dir():  # the document itself (named as given: a link by its own name), or SourceMissing
+        folder_given = base.is_dir()
+        if not folder_given:  # the document itself (named as given: a link by its own name), or SourceMissing
             found = [
                 (url, path.name or Path(unquote(urlsplit(url).path)).name) for url in storage.list_documents(str(path))
             ]
@@ -99,11 +100,11 @@ def plan_local_job(
         marked = _MarkedFolders(base)
         for url, found_name in found:
             real = Path(unquote(urlsplit(url).path))
-            if base.is_dir() and (held(real) or only_accompanies_documents(found_name)):
+            if folder_given and (held(real) or only_accompanies_documents(found_name)):
                 continue  # Dragoman's own state, or a lock file or `Thumbs.db` beside the documents
             if (
-                out_dir in real.parents
-                or (base.is_dir() and out_dir in (base / found_name).parents)
+                _below(real, out_dir)
+                or (folder_given and _below(base / found_name, out_dir))
                 or marked.holds(found_name)
             ):
                 inside_out += 1
@@ -123,6 +124,15 @@ def plan_local_job(
         for target in target_codes
     ]
     return JobSpec(tenant=tenant, tasks=[*tasks, *refused], name=name)
+
+
+def _below(path: Path, folder: Path) -> bool:
+    """Whether `path` lies below `folder` (`folder in path.parents`), both absolute and normalised, as
+    text: checked for every document found, where making each of its parents costs more than its
+    listing."""
+    inside, below = str(folder), str(path)
+    prefix = inside if inside.endswith(os.sep) else inside + os.sep
+    return below != inside and below.startswith(prefix)
 
 
 OUTPUT_MARKER = ".dragoman-translations"
