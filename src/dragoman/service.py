@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import os
 import re
+import socket
 import threading
 import time
+import uuid
 from collections.abc import Sequence
 from datetime import timedelta
 from types import TracebackType
@@ -34,6 +37,7 @@ from dragoman.metrics import Metrics
 from dragoman.planning import CLI_TENANT
 from dragoman.runner.finalize import finalize_jobs
 from dragoman.runner.pool import InProcessRunner
+from dragoman.runner.recovery import Recovery
 from dragoman.runner.translate import Translated, translate_document
 from dragoman.storage.local import LocalStorage
 from dragoman.storage.scopes import StorageScopes
@@ -306,6 +310,19 @@ class Dragoman:
             if view.is_terminal or view.owes_output:  # nothing was running: the job ended in the cancel
                 finalize_jobs(self.store, self.runner.finalizers, job_id)
         return view
+
+    def settle_orphans(self) -> int:
+        """One recovery round (lifecycle rule 7) from a process that runs no tasks: what workers that
+        are gone left running is settled as any runner settles it (a cancelled job's orphans are
+        cancelled, a published one succeeded), and the jobs held by a submitter that died are
+        cancelled. With a runner, its own round. Returns how many tasks were settled.
+
+        `dragoman jobs cancel` calls it, so that a job whose command was killed (`kill -9`) is
+        cancelled at once rather than left cancelling until a runner next looks at the store."""
+        if self.runner is not None:
+            return self.runner.recover()
+        owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+        return Recovery(self.store, self.storage, {}, owner, lambda _task_id: False).run()
 
     def wait_for_progress(self, timeout: float) -> None:
         """Return when the embedded runner records a task's outcome, or after `timeout` seconds; with no

@@ -225,6 +225,11 @@ def jobs_cancel(job_id: JobId, as_json: AsJson = False) -> None:
     service, job_id = _resolved(job_id)
     try:
         view = service.cancel(job_id)
+        # Documents still running: their runner stops them at the next safe point, unless it is gone
+        # (a command killed with kill -9, no service running): then they are settled now, as any
+        # runner would, instead of the job staying cancelling until one looks.
+        if not view.is_terminal and service.settle_orphans():
+            view = service.get(job_id)
     except ServiceError as exc:
         raise fail(exc) from None
     if as_json:

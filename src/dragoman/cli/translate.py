@@ -318,8 +318,8 @@ def _hint(
     if isinstance(exc, TargetBeingWritten) and exc.job_id is not None:  # a job of this store's command line
         return (
             f"`dragoman jobs wait {exc.job_id}` runs it to its end here (a command stopped by a kill leaves its job"
-            f" to be finished), or `dragoman jobs cancel {exc.job_id}` and then that `jobs wait` stop it (a cancel"
-            " is settled by a runner); then run this again with --skip-existing"
+            f" to be finished), or `dragoman jobs cancel {exc.job_id}` stops it; then run this again with"
+            " --skip-existing"
         )
     return None
 
