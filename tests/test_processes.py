@@ -211,3 +211,30 @@ def test_a_process_whose_program_file_was_replaced_is_told_apart(tmp_path: Path)
     finally:
         processes.kill(child)
     assert processes.runs_replaced_files(child.pid)  # gone: nothing to take either
+
+
+def test_children_run_as_batch_work_and_dragoman_itself_does_not() -> None:
+    child = processes.start(["sleep", "30"])
+    try:
+        assert os.sched_getscheduler(child.pid) == os.SCHED_BATCH
+        assert os.sched_getparam(child.pid).sched_priority == 0
+    finally:
+        processes.kill(child)
+    assert os.sched_getscheduler(0) == os.SCHED_OTHER  # the calling thread is left as it was
+
+
+POLICY = """
+import os
+from dragoman import processes
+child = processes.start(["sleep", "30"])
+print(os.sched_getscheduler(child.pid), flush=True)
+processes.kill(child)
+"""
+
+
+def test_a_policy_the_operator_chose_is_passed_on_unchanged() -> None:
+    # `chrt --idle 0 dragoman serve`: its children must not be raised to batch, above idle
+    ran = subprocess.run(
+        ["chrt", "--idle", "0", sys.executable, "-c", POLICY], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert int(ran.stdout) == os.SCHED_IDLE, ran.stderr

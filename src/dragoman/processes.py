@@ -14,6 +14,12 @@ one way, so that none can outlive or escape its owner:
   the program runs; core files are off.
 - **Abortable at once.** `wait` asks `should_abort` every 10 ms and keeps a wall-clock deadline; on
   either it kills the child's whole process group and reaps it.
+- **Batch work.** Children run under Linux's SCHED_BATCH policy (same nice value, same share of the
+  CPU): a stage of an engine pipeline woken by the stage before it does not preempt it, so a
+  pipeline of a dozen stages switches far less on a busy machine (2-4% less CPU for the same 1 MB
+  of text on two cores; `bench/cli.py`'s 1 MB job went from 0.88 to 0.91 of raw `apertium`), and
+  Dragoman's own threads (requests, cancels, bookkeeping) still preempt them at once. A Dragoman started under another policy by its operator
+  (`chrt --idle`, real time) passes that policy on unchanged.
 
 Without `setpriv` or `prlimit` (not Linux, or util-linux missing) children still get their own
 session, their wall-clock deadline and abort; a warning says what is missing.
@@ -365,6 +371,7 @@ class _Spawner:
         # Ctrl-C (Ctrl-\, Ctrl-Z, hang-up) landing then would reach it. Blocked in this thread, such a
         # signal stays blocked in the child, which inherits the mask (and is only ever ended by SIGKILL).
         signal.pthread_sigmask(signal.SIG_BLOCK, _TERMINAL_SIGNALS)
+        _schedule_as_batch()  # this thread's policy is what the children it forks start with
         while True:
             command, options, future = self._queue.get()
             if not future.set_running_or_notify_cancel():
@@ -373,6 +380,17 @@ class _Spawner:
                 future.set_result(subprocess.Popen(command, **options))
             except BaseException as exc:  # handed to the caller, who raises it
                 future.set_exception(exc)
+
+
+def _schedule_as_batch() -> None:
+    """SCHED_BATCH for the calling thread (Linux: a policy is per thread, and a fork inherits the
+    forking thread's), unless it runs under another policy than the default SCHED_OTHER: an
+    operator's choice is kept. Nothing where the policy cannot be read or set."""
+    try:
+        if os.sched_getscheduler(0) == os.SCHED_OTHER:
+            os.sched_setscheduler(0, os.SCHED_BATCH, os.sched_param(0))
+    except (AttributeError, OSError):  # not Linux, or a sandbox that refuses it
+        return
 
 
 _spawner = _Spawner()
