@@ -18,8 +18,9 @@ one way, so that none can outlive or escape its owner:
   CPU): a stage of an engine pipeline woken by the stage before it does not preempt it, so a
   pipeline of a dozen stages switches far less on a busy machine (2-4% less CPU for the same 1 MB
   of text on two cores; `bench/cli.py`'s 1 MB job went from 0.88 to 0.91 of raw `apertium`), and
-  Dragoman's own threads (requests, cancels, bookkeeping) still preempt them at once. A Dragoman started under another policy by its operator
-  (`chrt --idle`, real time) passes that policy on unchanged.
+  Dragoman's own threads (requests, cancels, bookkeeping) still preempt them at once. A Dragoman
+  started under another policy by its operator (`chrt --idle`, real time) passes that policy on
+  unchanged.
 
 Without `setpriv` or `prlimit` (not Linux, or util-linux missing) children still get their own
 session, their wall-clock deadline and abort; a warning says what is missing.
