@@ -236,3 +236,33 @@ def test_a_retired_pipeline_delivers_what_it_was_given_then_ends() -> None:
     with pytest.raises(EngineCrashed):  # a request after its end goes elsewhere (its engine retries it)
         pipeline.translate([b"late"], lambda: False)
     pipeline.close()  # closing an ended pipeline again is harmless
+
+
+def test_no_request_waits_for_all_the_requests_that_came_after_it(tmp_path: Path) -> None:
+    # bench 2026-12-01: the first documents of a 250-document job finished last, after 7 s "running",
+    # each new request having gone ahead of those already waiting. Eight workers each send one block
+    # at a time, as a job's workers do; a request may be overtaken by those already waiting or in
+    # flight when it came, about one per worker, never by the whole job.
+    slow = [["bash", "-c", "while IFS= read -r -d '' b; do sleep 0.002; printf '%s\\0' \"$b\"; done"]]
+    pipeline = Pipeline(slow, window=40)  # blocks of 32 bytes: one in flight, the others queue
+    numbers = iter(range(10_000))
+    finished: list[int] = []
+    lock = threading.Lock()
+
+    def worker() -> None:
+        for _ in range(25):
+            with lock:
+                number = next(numbers)
+            assert pipeline.translate([b"request %05d " % number + b"x" * 18], lambda: False)
+            with lock:
+                finished.append(number)
+
+    workers = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in workers:
+        thread.start()
+    for thread in workers:
+        thread.join()
+    pipeline.close()
+    assert sorted(finished) == list(range(200))
+    overtaken = max(sum(1 for later in finished[: finished.index(n)] if later > n) for n in finished)
+    assert overtaken <= 3 * len(workers), f"a request was overtaken by {overtaken} that came after it"

@@ -9,8 +9,11 @@ interest in at most that much work: its unwritten blocks are dropped, its in-fli
 away, and the pipeline goes on serving others.
 
 Callers take turns: the pump writes one block of each waiting request in turn (round robin), and a
-new request's first block goes next, so a one-sentence request waits only for the blocks already in
-flight (at most `window` bytes), however large the other requests are.
+new request joins the round at its end, so a one-sentence request waits for at most one block of
+each request already waiting (and the blocks in flight, at most `window` bytes), however large
+they are. None waits for ever: when a new request's first block went next, the requests queued
+first were overtaken by every one that came after, and the first documents of a long job finished
+last.
 
 Every stage is a bounded child (`dragoman.processes`): its own session and process group (out of
 reach of a terminal's signals), killed if Dragoman dies, with `memory_bytes` of address space.
@@ -158,7 +161,7 @@ class Pipeline:
         with self._lock:
             if self.dead:
                 raise EngineCrashed("the pipeline was already stopped")
-            self._queue.appendleft(request)  # next in turn: it has had no block in this round
+            self._queue.append(request)  # its turn comes after one block of each request waiting
             self._queued_bytes += sum(len(block) for block in request.blocks)
         self._wake()
         reported = 0
