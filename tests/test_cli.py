@@ -824,6 +824,32 @@ def test_progress_in_a_narrow_terminal_keeps_every_number(tmp_path: Path, env: d
     assert f"job {job_id}\n" in screen  # the summary's id, whole on its own line
 
 
+def test_with_the_output_redirected_progress_shows_on_the_terminal_and_the_file_keeps_the_summary(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    # `dragoman translate docs ... > log.txt`: nothing showed on the terminal until the job ended
+    docs = tmp_path / "docs" / "many"
+    docs.mkdir()
+    for number in range(40):
+        (docs / f"d{number:02}.txt").write_text("\n\n".join(ENGLISH_PARAGRAPHS * 20) + "\n")
+    log = tmp_path / "log.txt"
+    command = f"exec {DRAGOMAN} translate {docs} --to es --out {tmp_path / 'docs' / 'out'} > {log}"
+    terminal = pexpect.spawn("sh", ["-c", command], env=env, encoding="utf-8", dimensions=(24, 80), timeout=180)
+    seen = ""
+    for shown in ("now: ", "chars/s", "left"):  # on stderr, the terminal, while the job runs
+        terminal.expect(shown)
+        seen += terminal.before + terminal.after
+    terminal.expect(pexpect.EOF)
+    terminal.wait()
+    assert terminal.exitstatus == 0
+    written = log.read_text()
+    assert "40/40 translated" in written and "job " in written, written  # the outcome, once, in the file
+    assert "\x1b" not in written  # no redrawing in a file
+    screen = pyte.Screen(80, 24)
+    pyte.Stream(screen).feed(seen + terminal.before)
+    assert not "".join(screen.display).strip(), screen.display  # cleared at the end: the file has the outcome
+
+
 def test_ctrl_c_in_a_narrow_terminal_leaves_one_bar_and_whole_ids_on_the_screen(
     tmp_path: Path, env: dict[str, str]
 ) -> None:

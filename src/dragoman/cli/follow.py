@@ -122,14 +122,22 @@ def follow_to_the_end(
 def _follow(service: Dragoman, view: JobView, ctrl_c: CtrlC, output: Output) -> JobView:
     """Show progress until the job ends; the first Ctrl-C cancels it, a second one stops waiting.
     On a terminal the progress lines are redrawn; elsewhere (a pipe, a file) they are printed once,
-    as the job ended."""
+    as the job ended. With the output redirected and stderr still a terminal (`... > log.txt`), the
+    progress is redrawn there meanwhile and cleared at the end, as curl and wget show theirs."""
     job_id = view.job.id
     progress = JobProgress(job_id[:8])
     console = output.messages
     shows = console is not None and output.shows_progress
     live = None
-    if console is not None and shows and console.is_terminal:
-        live = Live(console=console, auto_refresh=False, transient=False, redirect_stdout=False, redirect_stderr=False)
+    screen = None if console is None or not shows else console if console.is_terminal else errors
+    if screen is not None and screen.is_terminal:
+        live = Live(
+            console=screen,
+            auto_refresh=False,
+            transient=screen is not console,  # the output keeps the lines; the terminal is left clean
+            redirect_stdout=False,
+            redirect_stderr=False,
+        )
         live.start()
     read_at = 0.0
     outage = False
@@ -144,7 +152,7 @@ def _follow(service: Dragoman, view: JobView, ctrl_c: CtrlC, output: Output) -> 
                     read_at = now + max(_POLL_SECONDS, 10 * (time.monotonic() - now))
                     if live is not None:
                         live.update(snapshot, refresh=True)
-                    elif console is not None and view.is_terminal:
+                    if console is not None and view.is_terminal and screen is not console:
                         console.print(snapshot)
             except StoreError as exc:  # an outage (a restarting PostgreSQL): wait it out, Ctrl-C still works
                 if not exc.unreachable:
