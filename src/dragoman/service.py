@@ -5,12 +5,9 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
-import os
 import re
-import socket
 import threading
 import time
-import uuid
 from collections.abc import Sequence
 from datetime import timedelta
 from types import TracebackType
@@ -37,7 +34,7 @@ from dragoman.metrics import Metrics
 from dragoman.planning import CLI_TENANT
 from dragoman.runner.finalize import finalize_jobs
 from dragoman.runner.pool import InProcessRunner
-from dragoman.runner.recovery import Recovery
+from dragoman.runner.recovery import Recovery, new_owner
 from dragoman.runner.translate import Translated, translate_document
 from dragoman.storage.local import LocalStorage
 from dragoman.storage.scopes import StorageScopes
@@ -321,8 +318,7 @@ class Dragoman:
         cancelled at once rather than left cancelling until a runner next looks at the store."""
         if self.runner is not None:
             return self.runner.recover()
-        owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
-        return Recovery(self.store, self.storage, {}, owner, lambda _task_id: False).run()
+        return Recovery(self.store, self.storage, {}, new_owner(), lambda _task_id: False).run()
 
     def wait_for_progress(self, timeout: float) -> None:
         """Return when the embedded runner records a task's outcome, or after `timeout` seconds; with no

@@ -9,11 +9,8 @@ as the domain decides (lifecycle rule 7).
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import threading
 import time
-import uuid
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 
@@ -28,7 +25,7 @@ from dragoman.metrics import Metrics
 from dragoman.runner.context import TaskContext
 from dragoman.runner.execute import Finisher, Outcome, TaskExecutor
 from dragoman.runner.finalize import Finalizer, finalize_jobs
-from dragoman.runner.recovery import Recovery
+from dragoman.runner.recovery import Recovery, new_owner
 from dragoman.runner.reporting import retried
 from dragoman.storage.scopes import StorageScopes
 from dragoman.store.jobs import Claim, JobStore
@@ -62,7 +59,7 @@ class InProcessRunner:
         """`registry`: where this runner writes its heartbeat while it runs (`dragoman.heartbeat`), so
         that others can tell a service runs on this store; None (a command's embedded runner): none.
         `metrics`: where it records how long each task took and the characters it translated."""
-        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+        self.owner = new_owner()
         self._store = store
         self._storage = storage
         self._engine = engine

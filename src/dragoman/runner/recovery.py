@@ -10,7 +10,9 @@ Shape: `Recovery(store, storage, finalizers, owner, is_running).run() -> int` (t
 from __future__ import annotations
 
 import logging
+import os
 import socket
+import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
@@ -26,9 +28,15 @@ from dragoman.storage.base import Storage
 from dragoman.storage.scopes import StorageScopes
 from dragoman.store.jobs import JobStore, Orphan, utcnow
 
-__all__ = ["Recovery", "was_published"]
+__all__ = ["Recovery", "new_owner", "was_published"]
 
 log = logging.getLogger("dragoman.runner")
+
+
+def new_owner() -> str:
+    """A name for a runner or worker of this process, as claims record it: `host:pid:id`, which
+    `Recovery.is_gone` reads (a dead pid of this host is a worker that is gone)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
 
 
 class Recovery:

@@ -23,11 +23,8 @@ Shapes: `TaskWorker(service)`, `.run(task_id, context)`; `run_worker(service, co
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import threading
 import time
-import uuid
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -47,7 +44,7 @@ from dragoman.heartbeat import BEAT_SECONDS, WORKER
 from dragoman.runner.context import TaskContext
 from dragoman.runner.execute import Outcome, TaskExecutor
 from dragoman.runner.finalize import finalize_jobs
-from dragoman.runner.recovery import Recovery
+from dragoman.runner.recovery import Recovery, new_owner
 from dragoman.runner.reporting import retried
 from dragoman.store.runners import RunnerRegistry
 from dragoman.workers.doorbell import QUEUE_PREFIX, TASK_NAME
@@ -69,7 +66,7 @@ class TaskWorker:
 
     def __init__(self, service: Dragoman, *, abort_poll_seconds: float = 0.05) -> None:
         settings = service.settings
-        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+        self.owner = new_owner()
         self._service = service
         self._store = service.store
         self._lease = timedelta(seconds=settings.lease_seconds)
