@@ -308,6 +308,12 @@ class Dragoman:
                 finalize_jobs(self.store, self.runner.finalizers, job_id)
         return view
 
+    def run_only(self, job_id: str) -> None:
+        """The embedded runner (before `start`) runs this job's tasks and no other job's: a command
+        runs the job it follows (`InProcessRunner.serve_only`). Nothing without a runner."""
+        if self.runner is not None:
+            self.runner.serve_only(job_id)
+
     def settle_orphans(self) -> int:
         """One recovery round (lifecycle rule 7) from a process that runs no tasks: what workers that
         are gone left running is settled as any runner settles it (a cancelled job's orphans are

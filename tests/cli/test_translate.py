@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import docx
 import pytest
@@ -51,3 +52,32 @@ def test_files_with_no_extension_are_translated_as_what_their_content_is(tmp_pat
     assert "<b>negro</b>" in (out / "page").read_text()
     assert "00:00:01,000 --> 00:00:02,000\nEl gato es negro." in (out / "episode").read_text()
     assert docx.Document(str(out / "report")).paragraphs[0].text == "La casa roja"
+
+
+def test_a_command_runs_its_own_job_and_leaves_the_others_to_their_runners(tmp_path: Path) -> None:
+    # Red team 2026-12-01: a `translate` also ran a --no-wait job's documents (17 s instead of 2), and
+    # killing such commands failed another job's documents as lost workers
+    env = environment(tmp_path / "data", [tmp_path])
+    for name in ("queued", "mine"):
+        (tmp_path / name).mkdir()
+        for number in range(3):
+            (tmp_path / name / f"d{number}.txt").write_text("The cat is black.\n")
+
+    def translate(name: str, *more: str) -> subprocess.CompletedProcess[str]:
+        command = [DRAGOMAN, "translate", str(tmp_path / name), "--to", "es", "--out", str(tmp_path / f"out-{name}")]
+        return subprocess.run([*command, *more], env=env, capture_output=True, text=True, timeout=180)
+
+    assert translate("queued", "--no-wait").returncode == 0
+    assert translate("mine", "--quiet").returncode == 0
+    jobs = {job["status"]: job for job in _jobs(env)}
+    assert set(jobs) == {"queued", "succeeded"}, jobs  # the --no-wait job waits for a service or `jobs wait`
+    assert not (tmp_path / "out-queued").exists() or not any((tmp_path / "out-queued").rglob("*.txt"))
+    wait = [DRAGOMAN, "jobs", "wait", jobs["queued"]["id"], "--quiet"]
+    waited = subprocess.run(wait, env=env, capture_output=True, text=True, timeout=180)
+    assert waited.returncode == 0, waited.stderr
+    assert len(list((tmp_path / "out-queued").rglob("*.txt"))) == 3
+
+
+def _jobs(env: dict[str, str]) -> list[dict[str, Any]]:
+    listed = subprocess.run([DRAGOMAN, "jobs", "list", "--json"], env=env, capture_output=True, text=True, timeout=60)
+    return list(json.loads(listed.stdout))

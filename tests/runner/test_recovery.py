@@ -168,13 +168,19 @@ class FlakyStore(JobStore):
         return super().finish_and_claim(*args, **kwargs)
 
     def publish_and_finish(
-        self, task_id: str, owner: str, attempt: int | None, publish: Callable[[], None], lease: timedelta | None
+        self,
+        task_id: str,
+        owner: str,
+        attempt: int | None,
+        publish: Callable[[], None],
+        lease: timedelta | None,
+        **kwargs: Any,
     ) -> tuple[bool, Claim | None]:
         def then_fail() -> None:  # the document is published; recording that it succeeded fails
             publish()
             self._fail_if_broken()
 
-        return super().publish_and_finish(task_id, owner, attempt, then_fail, lease)
+        return super().publish_and_finish(task_id, owner, attempt, then_fail, lease, **kwargs)
 
 
 def flaky_service(tmp_path: Path, lease: float) -> tuple[Dragoman, FlakyStore, Path]:

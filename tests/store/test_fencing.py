@@ -213,6 +213,33 @@ def test_claims_share_the_workers_between_jobs(store: JobStore) -> None:
     assert third is not None and third.task.job_id == big and third.task.seq == 1
 
 
+def test_a_runner_that_serves_one_job_claims_its_tasks_and_no_other_jobs(store: JobStore) -> None:
+    # Red team 2026-12-01: a `dragoman translate` ran a --no-wait job's documents (and a killed
+    # command's), and its own kills then failed them as lost workers
+    lease = timedelta(seconds=60)
+    other = store.create_job(
+        JobSpec("acme", [TaskSpec(f"file:///o{n}.txt", f"file:///other/{n}.txt", "en", "es") for n in range(3)])
+    ).job.id
+    mine = store.create_job(
+        JobSpec("acme", [TaskSpec(f"file:///m{n}.txt", f"file:///mine/{n}.txt", "en", "es") for n in range(2)])
+    ).job.id
+    assert store.has_pending(other) and store.has_pending(mine)
+    first = store.claim_next("w", lease, only_job=mine)
+    assert first is not None and first.task.job_id == mine and first.task.seq == 0  # not the older job's
+    # the next claim, in the transaction that records a success or another outcome, keeps to the job
+    done, second = store.publish_and_finish(first.task.id, "w", first.attempt, lambda: None, lease, only_job=mine)
+    assert done and second is not None and second.task.job_id == mine
+    reported, third = store.finish_and_claim(
+        second.task.id, "w", TaskStatus.FAILED, None, lease, attempt=second.attempt, only_job=mine
+    )
+    assert reported and third is None  # the job has nothing left: the other job's tasks stay pending
+    assert not store.has_pending(mine) and store.get(other).summary.not_yet_started == 3
+    held = store.create_job(one("file:///held/x.txt"), validated=False).job.id  # created held: not claimable
+    assert store.has_pending(held) and store.claim_next("w", lease, only_job=held) is None
+    anyone = store.claim_next("w", lease)  # a runner that serves every job takes the other job's
+    assert anyone is not None and anyone.task.job_id == other
+
+
 def test_two_access_tokens_for_one_blob_are_one_target_and_never_shown(store: JobStore) -> None:
     blob = "https://acct.blob.core.windows.net/out/x.txt"
     store.create_job(one(f"{blob}?sv=1&sig=first-secret"))

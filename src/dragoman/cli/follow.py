@@ -89,6 +89,7 @@ def follow_to_the_end(
     """Run the service's runner, follow the job until it ends, print how it ended, and exit with the
     code that says so. A second Ctrl-C (or the first, for `jobs wait`) stops waiting: exit 130."""
     job_id = view.job.id
+    service.run_only(job_id)  # this job's documents, never another job's of the store
     try:
         with service:  # leaving stops the embedded runner at its tasks' safe points
             try:

@@ -82,8 +82,16 @@ class InProcessRunner:
         self._registry = registry
         self._metrics = metrics or Metrics()
         self._recovery = Recovery(store, storage, self.finalizers, self.owner, self._is_running)
+        self._only_job: str | None = None  # `serve_only`
 
     # --- life cycle ---------------------------------------------------------------------------
+
+    def serve_only(self, job_id: str) -> None:
+        """Claim the tasks of this job and of no other (before `start`): a command's embedded runner
+        runs the job it follows, never another of the store (a `--no-wait` job waits for a service
+        or its own `jobs wait`; a killed command's job must not have a later command's kills counted
+        as lost workers against it). Recovery rounds still settle any job's orphans."""
+        self._only_job = job_id
 
     def start(self) -> None:
         self._beat()
@@ -169,8 +177,8 @@ class InProcessRunner:
                 with self._wake:
                     wakes = self._wakes
                 try:
-                    if not idle or self._store.has_pending():
-                        claim = self._store.claim_next(self.owner, self._lease)
+                    if not idle or self._store.has_pending(self._only_job):
+                        claim = self._store.claim_next(self.owner, self._lease, only_job=self._only_job)
                 except ServiceError as exc:  # the database is away: tried again every second, said every 10 s
                     now = time.monotonic()
                     if now - self._claim_complaint >= COMPLAINT_SECONDS:
@@ -243,7 +251,9 @@ class InProcessRunner:
 
         def finish(publish: Callable[[], None]) -> bool:
             lease = None if self._stopping.is_set() else self._lease
-            answer = self._store.publish_and_finish(ctx.task.id, self.owner, ctx.attempt, publish, lease)
+            answer = self._store.publish_and_finish(
+                ctx.task.id, self.owner, ctx.attempt, publish, lease, only_job=self._only_job
+            )
             finished.append(answer)
             return answer[0]
 
@@ -268,6 +278,7 @@ class InProcessRunner:
                 self._lease,
                 attempt=ctx.attempt,
                 released=outcome.released,
+                only_job=self._only_job,
             )
 
         return retried(write, task.id, self._lease.total_seconds()) or (None, None)

@@ -40,8 +40,10 @@ from dragoman.store.schema import glossaries, glossary_digest, jobs, target_key,
 from dragoman.store.task_statements import (
     ABORT_REQUESTED,
     ANY_PENDING,
+    ANY_PENDING_OF_JOB,
     CLAIM,
     CLAIM_NEXT,
+    CLAIM_NEXT_OF_JOB,
     FINISH,
     HELD,
     JOB_BY_ID,
@@ -50,6 +52,7 @@ from dragoman.store.task_statements import (
     MOVE_COUNTERS,
     MOVE_COUNTERS_CLAIMED,
     NEXT_PENDING,
+    NEXT_PENDING_OF_JOB,
     RECORD_OUTPUT,
     RELEASE,
     SET_STATUS,
@@ -697,23 +700,32 @@ class JobStore:
         with self._read() as connection:
             connection.execute(ANY_PENDING).first()
 
-    def has_pending(self) -> bool:
-        """Whether any task waits to be claimed: a read, so idle workers never queue for the write lock."""
+    def has_pending(self, only_job: str | None = None) -> bool:
+        """Whether any task (of `only_job`, if given) waits to be claimed: a read, so idle workers never
+        queue for the write lock."""
         with self._read() as connection:
-            return connection.execute(ANY_PENDING).first() is not None
+            if only_job is None:
+                return connection.execute(ANY_PENDING).first() is not None
+            return connection.execute(ANY_PENDING_OF_JOB, {"b_job": only_job}).first() is not None
 
-    def claim_next(self, owner: str, lease: timedelta) -> Claim | None:
-        """Hand the oldest pending task to `owner`, or None when there is nothing to do. Not durable
-        (`_write`): a claim lost to a power cut leaves the task pending."""
+    def claim_next(self, owner: str, lease: timedelta, *, only_job: str | None = None) -> Claim | None:
+        """Hand the next pending task to `owner` (the fairest job's first, or `only_job`'s), or None when
+        there is nothing to do. Not durable (`_write`): a claim lost to a power cut leaves the task
+        pending. `only_job`: a command's embedded runner, which runs the job it follows and no other."""
         with self._write(durable=False) as connection:
-            return self._claim(connection, owner, lease, self._now())
+            return self._claim(connection, owner, lease, self._now(), only_job)
 
-    def _claim(self, connection: Connection, owner: str, lease: timedelta, now: datetime) -> Claim | None:
+    def _claim(
+        self, connection: Connection, owner: str, lease: timedelta, now: datetime, only_job: str | None = None
+    ) -> Claim | None:
         if not self._row_locks:  # SQLite: the write lock serialises claims; one statement finds and takes
-            claimed = self._claim_next_row(connection, owner, lease, now)
+            claimed = self._claim_next_row(connection, owner, lease, now, only_job)
             return None if claimed is None else self._claimed(connection, claimed, now)
         while True:
-            candidate = connection.execute(NEXT_PENDING).first()
+            if only_job is None:
+                candidate = connection.execute(NEXT_PENDING).first()
+            else:
+                candidate = connection.execute(NEXT_PENDING_OF_JOB, {"b_job": only_job}).first()
             if candidate is None:
                 return None
             self._lock_job(connection, candidate.job_id)
@@ -722,9 +734,15 @@ class JobStore:
                 return claim
 
     @staticmethod
-    def _claim_next_row(connection: Connection, owner: str, lease: timedelta, now: datetime) -> Any:
-        """SQLite: the next pending task taken for `owner` in one statement, its claimed row; or None."""
-        return connection.execute(CLAIM_NEXT, {"b_owner": owner, "b_now": now, "b_expires": now + lease}).first()
+    def _claim_next_row(
+        connection: Connection, owner: str, lease: timedelta, now: datetime, only_job: str | None = None
+    ) -> Any:
+        """SQLite: the next pending task (of `only_job`, if given) taken for `owner` in one statement,
+        its claimed row; or None."""
+        parameters = {"b_owner": owner, "b_now": now, "b_expires": now + lease}
+        if only_job is None:
+            return connection.execute(CLAIM_NEXT, parameters).first()
+        return connection.execute(CLAIM_NEXT_OF_JOB, {**parameters, "b_job": only_job}).first()
 
     def claim_task(self, task_id: str, owner: str, lease: timedelta) -> Claim | None:
         """Hand this one task to `owner` (a worker told to run it), or None when it is not to run
@@ -815,7 +833,14 @@ class JobStore:
             yield self._held(connection, task_id, owner, attempt)
 
     def publish_and_finish(
-        self, task_id: str, owner: str, attempt: int | None, publish: Callable[[], None], lease: timedelta | None
+        self,
+        task_id: str,
+        owner: str,
+        attempt: int | None,
+        publish: Callable[[], None],
+        lease: timedelta | None,
+        *,
+        only_job: str | None = None,
     ) -> tuple[bool, Claim | None]:
         """`holding` and `finish_and_claim` in one transaction, for a task whose output is recorded
         (`record_output`): if this claim still holds the task, `publish()` runs with the task locked
@@ -826,7 +851,7 @@ class JobStore:
         failure to commit after `publish` returned (StoreError) leaves the document at its target,
         whole, and the task running with its digest recorded: reporting it succeeded again, or
         recovery, finishes it. Where rows are locked (PostgreSQL) the next task is claimed in a
-        transaction of its own, as `finish_and_claim` does."""
+        transaction of its own, as `finish_and_claim` does. `only_job`: as `claim_next`."""
         claim = None
         # Not durable (`_write`): the document is published and synced and its digest recorded
         # durably, so a success lost to a power cut is found again by recovery.
@@ -836,17 +861,24 @@ class JobStore:
             publish()
             now = self._now()
             if lease is not None and not self._row_locks:
-                return True, self._succeed_and_claim(connection, task_id, owner, attempt, lease, now)
+                return True, self._succeed_and_claim(connection, task_id, owner, attempt, lease, now, only_job)
             reported = self._finish(connection, task_id, owner, TaskStatus.SUCCEEDED, None, now, attempt)
         if reported and lease is not None and self._row_locks:
             try:
-                claim = self.claim_next(owner, lease)
+                claim = self.claim_next(owner, lease, only_job=only_job)
             except ServiceError:  # the task is recorded; the worker claims again when it next looks for work
                 claim = None
         return reported, claim
 
     def _succeed_and_claim(
-        self, connection: Connection, task_id: str, owner: str, attempt: int | None, lease: timedelta, now: datetime
+        self,
+        connection: Connection,
+        task_id: str,
+        owner: str,
+        attempt: int | None,
+        lease: timedelta,
+        now: datetime,
+        only_job: str | None = None,
     ) -> Claim | None:
         """SQLite, the task held: it succeeds and the next task is claimed, the job's counters moved
         once when both are of one job (a job cannot end while one of its tasks is being claimed, so
@@ -855,7 +887,7 @@ class JobStore:
             FINISH[TaskStatus.SUCCEEDED], _outcome_parameters(task_id, owner, attempt, now, None)
         ).one()
         moved = _ended_task_moves(TaskStatus.SUCCEEDED, finished)
-        claimed = self._claim_next_row(connection, owner, lease, now)
+        claimed = self._claim_next_row(connection, owner, lease, now, only_job)
         if claimed is None or claimed.job_id != finished.job_id:
             self._touch_job(connection, finished.job_id, now, moved)
             return None if claimed is None else self._claimed(connection, claimed, now)
@@ -916,19 +948,21 @@ class JobStore:
         *,
         attempt: int | None = None,
         released: bool = False,
+        only_job: str | None = None,
     ) -> tuple[bool, Claim | None]:
-        """`finish`, then `claim_next`, in one transaction: a busy worker commits once between tasks.
+        """`finish`, then `claim_next` (of `only_job`, if given), in one transaction: a busy worker
+        commits once between tasks.
 
         Where rows are locked (PostgreSQL) they stay two transactions: the next task may be another
         job's, and two job locks in one transaction deadlock with a worker taking them the other way."""
         transition(TaskStatus.RUNNING, status)
         if self._row_locks:
             reported = self.finish(task_id, owner, status, error, attempt=attempt, released=released)
-            return reported, self.claim_next(owner, lease)
+            return reported, self.claim_next(owner, lease, only_job=only_job)
         with self._write() as connection:
             now = self._now()
             reported = self._finish(connection, task_id, owner, status, error, now, attempt, released=released)
-            return reported, self._claim(connection, owner, lease, now)
+            return reported, self._claim(connection, owner, lease, now, only_job)
 
     def _finish(
         self,

@@ -19,8 +19,10 @@ from dragoman.store.schema import jobs, tasks
 __all__ = [
     "ABORT_REQUESTED",
     "ANY_PENDING",
+    "ANY_PENDING_OF_JOB",
     "CLAIM",
     "CLAIM_NEXT",
+    "CLAIM_NEXT_OF_JOB",
     "FINISH",
     "RELEASE",
     "HELD",
@@ -30,6 +32,7 @@ __all__ = [
     "MOVE_COUNTERS",
     "MOVE_COUNTERS_CLAIMED",
     "NEXT_PENDING",
+    "NEXT_PENDING_OF_JOB",
     "RECORD_OUTPUT",
     "SET_STATUS",
     "TASK_COUNTERS",
@@ -75,11 +78,32 @@ _FAIREST_JOB = (
     .limit(1)
     .scalar_subquery()
 )
-NEXT_PENDING = (
-    select(tasks)
-    .where(tasks.c.job_id == _FAIREST_JOB, tasks.c.status == TaskStatus.PENDING.value)
-    .order_by(tasks.c.seq)
-    .limit(1)
+# The one job a command's embedded runner serves (`b_job`), while it has pending tasks to hand out:
+# that runner never runs another job of the store (a `--no-wait` job, or one whose command was killed).
+_ONLY_JOB = (
+    select(jobs.c.id)
+    .where(
+        jobs.c.id == bindparam("b_job"),
+        or_(*(jobs.c.status == state for state in _ACTIVE_JOB_STATES)),
+        jobs.c.n_pending > 0,
+    )
+    .scalar_subquery()
+)
+
+
+def _next_pending(job: Any) -> Any:
+    return (
+        select(tasks)
+        .where(tasks.c.job_id == job, tasks.c.status == TaskStatus.PENDING.value)
+        .order_by(tasks.c.seq)
+        .limit(1)
+    )
+
+
+NEXT_PENDING = _next_pending(_FAIREST_JOB)
+NEXT_PENDING_OF_JOB = _next_pending(_ONLY_JOB)
+ANY_PENDING_OF_JOB = (
+    select(tasks.c.id).where(tasks.c.job_id == bindparam("b_job"), tasks.c.status == TaskStatus.PENDING.value).limit(1)
 )
 
 # A claim: a new attempt under a lease.
@@ -99,17 +123,23 @@ CLAIM = (
     .returning(*tasks.c)  # the claimed row, as CLAIM_NEXT's
 )
 
+
 # NEXT_PENDING and CLAIM in one statement, returning the claimed row: where the database's one write
 # lock already serialises every writer (SQLite), no job row is locked between the two.
-CLAIM_NEXT = (
-    update(tasks)
-    .where(
-        tasks.c.id == NEXT_PENDING.with_only_columns(tasks.c.id).scalar_subquery(),
-        tasks.c.status == TaskStatus.PENDING.value,
+def _claim_next(next_pending: Any) -> Any:
+    return (
+        update(tasks)
+        .where(
+            tasks.c.id == next_pending.with_only_columns(tasks.c.id).scalar_subquery(),
+            tasks.c.status == TaskStatus.PENDING.value,
+        )
+        .values(**_CLAIMED)
+        .returning(*tasks.c)
     )
-    .values(**_CLAIMED)
-    .returning(*tasks.c)
-)
+
+
+CLAIM_NEXT = _claim_next(NEXT_PENDING)
+CLAIM_NEXT_OF_JOB = _claim_next(NEXT_PENDING_OF_JOB)
 
 # Guards every change a worker makes to its task: still running, still its own, and still the same
 # attempt (the claim's fencing token: a worker that lost its task and claimed it again is two
