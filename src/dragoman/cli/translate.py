@@ -171,14 +171,17 @@ def submit_and_follow(
         source = spec.tasks[0].source_language if spec.tasks else "en"
         targets = list(dict.fromkeys(task.target_language for task in spec.tasks))
         raise fail(exc, _hint(service, exc, hint_paths, source, targets)) from None
-    view, stopped = _cancel_or_release(service, view, ctrl_c, output)
-    if out is not None and not stopped:
+    # Told, and its --out marked, before it goes to the runners: a command killed right after the
+    # release leaves a job its user has seen, whose translations are never read as sources (red team:
+    # a kill -9 in between left a queued job nobody was told of, writing into an unmarked folder).
+    if out is not None and not ctrl_c.presses:
         from dragoman.planning import mark_output_folder
 
         mark_output_folder(service.local.resolve(str(out)))
     console = output.messages
     if console is not None:
         console.print(f"job [bold]{view.job.id}[/]: {view.summary.total} document translation(s)")
+    view, stopped = _cancel_or_release(service, view, ctrl_c, output)
     if not wait:
         # Stopped as it was created (cancelled, or, the store busy, once this command has ended); a
         # press after the job went on changes nothing: it was submitted (red team: a press landing
