@@ -850,6 +850,30 @@ def test_with_the_output_redirected_progress_shows_on_the_terminal_and_the_file_
     assert not "".join(screen.display).strip(), screen.display  # cleared at the end: the file has the outcome
 
 
+def test_through_a_pipe_onto_the_same_terminal_the_outcome_is_shown_once_and_whole(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    # Red team 2026-12-01, `| tee log.txt`: a progress display on stderr and tee's copy of stdout met
+    # on one screen: `300/300 translated · 72k chars/se875d0a1 ━━━ 100%`
+    docs = tmp_path / "docs" / "many"
+    docs.mkdir()
+    for number in range(40):
+        (docs / f"d{number:02}.txt").write_text("\n\n".join(ENGLISH_PARAGRAPHS * 20) + "\n")
+    log = tmp_path / "log.txt"
+    command = f"{DRAGOMAN} translate {docs} --to es --out {tmp_path / 'docs' / 'out'} | tee {log}"
+    terminal = pexpect.spawn("sh", ["-c", command], env=env, encoding="utf-8", dimensions=(40, 100), timeout=180)
+    terminal.expect(pexpect.EOF)
+    terminal.wait()
+    assert terminal.exitstatus == 0
+    screen = pyte.Screen(100, 40)
+    pyte.Stream(screen).feed(terminal.before)
+    shown = [line.rstrip() for line in screen.display if line.strip()]
+    assert sum("translated ·" in line for line in shown) == 1, shown  # the outcome once
+    bars = [line for line in shown if "━" in line]
+    assert len(bars) == 1 and re.fullmatch(r"[0-9a-f]{8} ━+ +100%", bars[0]), shown  # one bar, run into nothing
+    assert "40/40 translated" in log.read_text()
+
+
 def test_ctrl_c_in_a_narrow_terminal_leaves_one_bar_and_whole_ids_on_the_screen(
     tmp_path: Path, env: dict[str, str]
 ) -> None:

@@ -3,7 +3,9 @@ the exit code a script reads."""
 
 from __future__ import annotations
 
+import os
 import signal
+import stat
 import time
 from collections.abc import Callable, Sequence
 from types import FrameType
@@ -19,6 +21,8 @@ from dragoman.cli.progress import JobProgress
 from dragoman.errors import ServiceError, StoreError
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from dragoman.domain.jobs import JobView, Task
     from dragoman.domain.specs import TaskSpec
     from dragoman.service import Dragoman
@@ -123,15 +127,17 @@ def follow_to_the_end(
 def _follow(service: Dragoman, view: JobView, ctrl_c: CtrlC, output: Output) -> JobView:
     """Show progress until the job ends; the first Ctrl-C cancels it, a second one stops waiting.
     On a terminal the progress lines are redrawn; elsewhere (a pipe, a file) they are printed once,
-    as the job ended. With the output redirected and stderr still a terminal (`... > log.txt`), the
-    progress is redrawn there meanwhile and cleared at the end, as curl and wget show theirs."""
+    as the job ended. With the output redirected to a file and stderr still a terminal (`... >
+    log.txt`), the progress is redrawn there meanwhile and cleared at the end, as curl and wget show
+    theirs; not when the output goes into a pipe (`| tee log.txt`), whose reader may be writing onto
+    the same terminal."""
     job_id = view.job.id
     progress = JobProgress(job_id[:8])
     console = output.messages
     shows = console is not None and output.shows_progress
     live = None
     screen = None if console is None or not shows else console if console.is_terminal else errors
-    if screen is not None and screen.is_terminal:
+    if screen is not None and screen.is_terminal and (screen is console or _into_a_file(console)):
         live = Live(
             console=screen,
             auto_refresh=False,
@@ -154,6 +160,9 @@ def _follow(service: Dragoman, view: JobView, ctrl_c: CtrlC, output: Output) -> 
                     if live is not None:
                         live.update(snapshot, refresh=True)
                     if console is not None and view.is_terminal and screen is not console:
+                        if live is not None:  # cleared before the outcome is written
+                            live.stop()
+                            live = None
                         console.print(snapshot)
             except StoreError as exc:  # an outage (a restarting PostgreSQL): wait it out, Ctrl-C still works
                 if not exc.unreachable:
@@ -199,6 +208,16 @@ def _follow(service: Dragoman, view: JobView, ctrl_c: CtrlC, output: Output) -> 
     finally:
         if live is not None:
             live.stop()
+
+
+def _into_a_file(console: Console | None) -> bool:
+    """Whether the console writes into a file or a device that is not a terminal (`> log.txt`,
+    `> /dev/null`), not into a pipe or socket, whose reader may show it on the terminal."""
+    try:
+        mode = os.fstat(console.file.fileno()).st_mode if console is not None else 0
+    except (AttributeError, OSError, ValueError):  # not a real file (a test's buffer)
+        return False
+    return stat.S_ISREG(mode) or stat.S_ISCHR(mode)
 
 
 def _wait_for_news(service: Dragoman, *, every_outcome: bool, pressed: Callable[[], bool]) -> None:
