@@ -874,6 +874,33 @@ def test_through_a_pipe_onto_the_same_terminal_the_outcome_is_shown_once_and_who
     assert "40/40 translated" in log.read_text()
 
 
+def test_on_a_narrow_terminal_lines_wrap_between_words_never_inside_one(tmp_path: Path, env: dict[str, str]) -> None:
+    # Red team 2026-12-01, 44 to 60 columns: `· 181 cancell` / `ed · 498065 billed`, `not written, not bille` / `d`
+    docs = tmp_path / "docs" / "few"
+    docs.mkdir()
+    for number in range(3):
+        (docs / f"d{number}.txt").write_text("The cat is black.\n")
+
+    def screen_of(args: list[str], columns: int) -> list[str]:
+        terminal = pexpect.spawn(DRAGOMAN, args, env=env, encoding="utf-8", dimensions=(60, columns), timeout=120)
+        terminal.expect(pexpect.EOF)
+        terminal.wait()
+        assert terminal.exitstatus == 0, terminal.before
+        screen = pyte.Screen(columns, 60)
+        pyte.Stream(screen).feed(terminal.before)
+        return [line.rstrip() for line in screen.display if line.strip()]
+
+    summary = screen_of(["translate", str(docs), "--to", "es", "--out", str(tmp_path / "docs" / "out")], 34)
+    listed = screen_of(["jobs", "list"], 44)
+    for lines in (summary, listed):
+        words = {word for line in lines for word in line.split()}
+        assert all(len(line) <= 44 for line in lines), lines
+        for whole in ("succeeded", "written", "kept", "billed", "cancelled", "failed"):
+            assert whole in words or not any(whole[:4] in line for line in lines), (whole, lines)
+    assert {"written", "kept"} <= {word for line in summary for word in line.split()}, summary
+    assert {"cancelled", "billed"} <= {word for line in listed for word in line.split()}, listed
+
+
 def test_ctrl_c_in_a_narrow_terminal_leaves_one_bar_and_whole_ids_on_the_screen(
     tmp_path: Path, env: dict[str, str]
 ) -> None:

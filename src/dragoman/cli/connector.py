@@ -558,4 +558,4 @@ def rules_run(
 
 
 def _say(text: str) -> None:
-    stdout.print(text, soft_wrap=True, markup=False, highlight=False)
+    stdout.print(text, markup=False, highlight=False)

@@ -87,7 +87,7 @@ def _show(job: QueuedJob, as_json: bool) -> None:
 
 
 def _say(text: str) -> None:
-    stdout.print(text, soft_wrap=True, markup=False, highlight=False)
+    stdout.print(text, markup=False, highlight=False)
 
 
 @vendor_app.command("list")
@@ -156,7 +156,7 @@ def vendor_download(
         out.write_bytes(data)
     except OSError as exc:
         raise fail(Invalid(f"{out} cannot be written: {exc.strerror}")) from None
-    errors.print(f"{name} written to {out}", highlight=False, markup=False, soft_wrap=True)
+    errors.print(f"{name} written to {out}", highlight=False, markup=False)
 
 
 @vendor_app.command("accept")

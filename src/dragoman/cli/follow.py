@@ -284,7 +284,7 @@ def print_summary(service: Dragoman, view: JobView, skipped: Sequence[TaskSpec] 
     summary = view.summary
     status = view.status.value
     outcome = view.cancel_outcome
-    stdout.print(f"job {job_id}", style="bold", soft_wrap=True, markup=False)
+    stdout.print(f"job {job_id}", style="bold", markup=False)
     rows = [
         ("status", f"{status} (cancel {outcome.value.replace('_', ' ')})" if outcome else status, ""),
         ("succeeded", summary.succeeded, "written and kept"),
@@ -297,7 +297,7 @@ def print_summary(service: Dragoman, view: JobView, skipped: Sequence[TaskSpec] 
     if view.job.failure is not None:
         rows.append(("reason", f"{view.job.failure.code}: {view.job.failure.message}", ""))
     for name, value, note in rows:
-        stdout.print(f"  {name:<18} {value!s:<6} {note}".rstrip(), soft_wrap=True, markup=False)
+        stdout.print(f"  {name:<18} {value!s:<6} {note}".rstrip(), markup=False)
     for task in service.tasks(job_id):
         if task.error is not None:
             stdout.print(Text.assemble(("failed", "red"), _failure_line(task).removeprefix("failed")))

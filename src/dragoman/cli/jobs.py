@@ -138,7 +138,7 @@ def _print_table_or_blocks(table: Table, blocks: list[list[str]]) -> None:
         return
     for lines in blocks:
         for line in lines:
-            stdout.print(line, soft_wrap=True, markup=False)
+            stdout.print(line, markup=False)
 
 
 @jobs_app.command("show")
@@ -212,7 +212,7 @@ def print_headline(view: JobView) -> None:
     )
     failure = view.job.failure
     if failure is not None:
-        stdout.print(f"reason: {failure.code}: {failure.message}", soft_wrap=True, markup=False)
+        stdout.print(f"reason: {failure.code}: {failure.message}", markup=False)
     if view.cancel_outcome is CancelOutcome.LOST_RACE:
         stdout.print(f"a cancel was asked for and lost the race: {LOST_RACE}")
     elif view.cancel_outcome is CancelOutcome.IN_PROGRESS:
