@@ -4,8 +4,11 @@ domain derives for it."""
 from __future__ import annotations
 
 import json
+import logging
 from datetime import datetime, timedelta
+from pathlib import Path
 
+import pytest
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, inspect, text
@@ -155,3 +158,25 @@ def test_a_vendor_reference_of_any_length_is_stored_on_every_database(database_u
         assert store.change("t", job.id, status=ConnectorJobStatus.SENT, vendor_ref=reference).vendor_ref == reference
     finally:
         engine.dispose()
+
+
+def test_creating_or_upgrading_the_database_logs_one_line(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    # Red team 2026-12-01: `dragoman serve` on a new store logged about 20 lines of Alembic's own
+    # (a line per plugin and per migration) before its address
+    created, upgraded = f"sqlite:///{tmp_path / 'new.db'}", f"sqlite:///{tmp_path / 'old.db'}"
+    old = create_engine(upgraded)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with old.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0014")
+    old.dispose()
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG):
+        open_database(created).dispose()
+        open_database(upgraded).dispose()
+        open_database(upgraded).dispose()  # at its head already: nothing to say
+    assert [record.getMessage() for record in caplog.records if record.levelno >= logging.INFO] == [
+        f"state database {created} created (revision {HEAD_REVISION})",
+        f"state database {upgraded} upgraded from revision 0014 to {HEAD_REVISION}",
+    ]

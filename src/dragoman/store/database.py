@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 __all__ = ["DURABLE", "HEAD_REVISION", "EMPTY_DATABASE", "database_exists", "open_database", "upgrade", "writer"]
+
+log = logging.getLogger("dragoman.store")
 
 EMPTY_DATABASE = "sqlite://"  # in memory: what a read-only command reads when the store does not exist
 
@@ -135,9 +138,12 @@ def _configure_sqlite(engine: Engine) -> None:
 
 def upgrade(engine: Engine) -> None:
     """Run Alembic to head, one process at a time; nothing (and no Alembic import) when the
-    database is at HEAD_REVISION already."""
-    if _revision(engine) == HEAD_REVISION:
+    database is at HEAD_REVISION already. One log line says what was done (Alembic's own, a line
+    per migration and per plugin, are left out)."""
+    before = _revision(engine)
+    if before == HEAD_REVISION:
         return
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # before its import, which logs its plugins
     from alembic import command
     from alembic.config import Config
 
@@ -148,6 +154,8 @@ def upgrade(engine: Engine) -> None:
             connection.execute(text("SELECT pg_advisory_xact_lock(424242)"))
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+    done = f"upgraded from revision {before} to {HEAD_REVISION}" if before else f"created (revision {HEAD_REVISION})"
+    log.info("state database %s %s", engine.url.render_as_string(hide_password=True), done)
 
 
 def _revision(engine: Engine) -> str | None:
