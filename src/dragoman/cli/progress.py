@@ -186,6 +186,7 @@ class JobProgress:
     _names: dict[str, str] = field(default_factory=dict)
     _base: str | None = None
     _began: float | None = None
+    _done_before: float = 0.0  # characters already done when this follower began (`jobs wait` of a job under way)
     _best: float = 0.0
 
     def _learn(self, tasks: Iterable[Task]) -> None:
@@ -228,12 +229,13 @@ class JobProgress:
         now = time.monotonic()
         if self._began is None and (done or current):
             self._began = now
+            self._done_before = done  # what others did before: not this follower's speed
         fraction = min(1.0, done / total) if total else (1.0 if view.is_terminal else 0.0)
         if not view.is_terminal:
             fraction = self._best = max(self._best, fraction)  # estimates shift: never move back
         rate = seconds_left = None
-        if self._began is not None and now - self._began >= 1.0 and done:
-            rate = done / (now - self._began)
+        if self._began is not None and now - self._began >= 1.0 and done > self._done_before:
+            rate = (done - self._done_before) / (now - self._began)
             left = max(total - cancelled - done, 0.0)
             if view.status.value in ("running", "queued"):
                 seconds_left = left / rate
