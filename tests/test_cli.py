@@ -882,7 +882,8 @@ def test_on_a_narrow_terminal_lines_wrap_between_words_never_inside_one(tmp_path
         (docs / f"d{number}.txt").write_text("The cat is black.\n")
 
     def screen_of(args: list[str], columns: int) -> list[str]:
-        terminal = pexpect.spawn(DRAGOMAN, args, env=env, encoding="utf-8", dimensions=(60, columns), timeout=120)
+        sized = {**env, "COLUMNS": str(columns)}
+        terminal = pexpect.spawn(DRAGOMAN, args, env=sized, encoding="utf-8", dimensions=(60, columns), timeout=120)
         terminal.expect(pexpect.EOF)
         terminal.wait()
         assert terminal.exitstatus == 0, terminal.before

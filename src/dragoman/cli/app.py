@@ -7,6 +7,7 @@ engines, ...) is loaded by `open_service`.
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
@@ -36,6 +37,7 @@ __all__ = [
     "jobs_app",
     "main",
     "open_service",
+    "print_wrapped",
     "reset_consoles",
     "stdout",
 ]
@@ -111,6 +113,32 @@ def fail(exc: ServiceError, hint: str | None = None) -> typer.Exit:
     message = exc.message if hint is None else f"{exc.message}\n{hint}"
     errors.print(f"[bold red]error:[/] {escape(message)}")
     return typer.Exit(next(code for kind, code in _EXIT_CODES if isinstance(exc, kind)))
+
+
+def print_wrapped(console: Console, text: str, *, style: str | None = None) -> None:
+    """A line for people, wrapped between its words at the terminal's width (continued with the
+    line's own indent). A word longer than a whole line, a path or an id, is never cut in two nor
+    moved down: it is left to the terminal's own wrapping, which copying from the screen joins
+    again. Off a terminal nothing is wrapped (a script reads whole lines)."""
+    if console.is_terminal and len(text) > console.width:
+        text = "\n".join(_wrapped(text, console.width))
+    console.print(text, soft_wrap=True, markup=False, style=style)
+
+
+def _wrapped(text: str, width: int) -> list[str]:
+    indent = text[: len(text) - len(text.lstrip(" "))]
+    lines: list[str] = []
+    line = indent
+    for chunk in re.findall(r"\S+\s*", text):  # a word and the spaces after it (a column's padding)
+        word = chunk.rstrip()
+        fits = len(line) + len(word) <= width or len(indent) + len(word) > width  # or fits no line at all
+        if fits or not line.strip():
+            line += chunk
+        else:
+            lines.append(line.rstrip())
+            line = indent + chunk
+    lines.append(line.rstrip())
+    return lines
 
 
 @dataclass(frozen=True, slots=True)

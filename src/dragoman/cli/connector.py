@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from dragoman.cli.app import EXIT_CANCELLED_HERE, app, errors, fail, open_service, stdout
+from dragoman.cli.app import EXIT_CANCELLED_HERE, app, errors, fail, open_service, print_wrapped, stdout
 from dragoman.cli.connector_vendor import vendor_app
 from dragoman.cli.output import print_json
 from dragoman.errors import Invalid, NotFound, ServiceError
@@ -558,4 +558,4 @@ def rules_run(
 
 
 def _say(text: str) -> None:
-    stdout.print(text, markup=False, highlight=False)
+    print_wrapped(stdout, text)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from dragoman.cli.app import errors, fail, open_service, stdout
+from dragoman.cli.app import errors, fail, open_service, print_wrapped, stdout
 from dragoman.cli.output import print_json
 from dragoman.errors import Invalid, NotFound, ServiceError
 
@@ -87,7 +87,7 @@ def _show(job: QueuedJob, as_json: bool) -> None:
 
 
 def _say(text: str) -> None:
-    stdout.print(text, markup=False, highlight=False)
+    print_wrapped(stdout, text)
 
 
 @vendor_app.command("list")
@@ -156,7 +156,7 @@ def vendor_download(
         out.write_bytes(data)
     except OSError as exc:
         raise fail(Invalid(f"{out} cannot be written: {exc.strerror}")) from None
-    errors.print(f"{name} written to {out}", highlight=False, markup=False)
+    print_wrapped(errors, f"{name} written to {out}")
 
 
 @vendor_app.command("accept")

@@ -15,7 +15,15 @@ import typer
 from rich.live import Live
 from rich.text import Text
 
-from dragoman.cli.app import EXIT_CANCELLED_ELSEWHERE, EXIT_CANCELLED_HERE, EXIT_FAILED, Output, errors, stdout
+from dragoman.cli.app import (
+    EXIT_CANCELLED_ELSEWHERE,
+    EXIT_CANCELLED_HERE,
+    EXIT_FAILED,
+    Output,
+    errors,
+    print_wrapped,
+    stdout,
+)
 from dragoman.cli.output import job_json, location, print_json, skipped_json, task_json
 from dragoman.cli.progress import JobProgress
 from dragoman.errors import ServiceError, StoreError
@@ -284,7 +292,7 @@ def print_summary(service: Dragoman, view: JobView, skipped: Sequence[TaskSpec] 
     summary = view.summary
     status = view.status.value
     outcome = view.cancel_outcome
-    stdout.print(f"job {job_id}", style="bold", markup=False)
+    print_wrapped(stdout, f"job {job_id}", style="bold")
     rows = [
         ("status", f"{status} (cancel {outcome.value.replace('_', ' ')})" if outcome else status, ""),
         ("succeeded", summary.succeeded, "written and kept"),
@@ -297,7 +305,7 @@ def print_summary(service: Dragoman, view: JobView, skipped: Sequence[TaskSpec] 
     if view.job.failure is not None:
         rows.append(("reason", f"{view.job.failure.code}: {view.job.failure.message}", ""))
     for name, value, note in rows:
-        stdout.print(f"  {name:<18} {value!s:<6} {note}".rstrip(), markup=False)
+        print_wrapped(stdout, f"  {name:<18} {value!s:<6} {note}".rstrip())
     for task in service.tasks(job_id):
         if task.error is not None:
             stdout.print(Text.assemble(("failed", "red"), _failure_line(task).removeprefix("failed")))

@@ -12,7 +12,7 @@ from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
-from dragoman.cli.app import Output, fail, jobs_app, open_service, stdout
+from dragoman.cli.app import Output, fail, jobs_app, open_service, print_wrapped, stdout
 from dragoman.cli.follow import CtrlC, follow_to_the_end, print_skipped
 from dragoman.cli.ids import resolve_job_id
 from dragoman.cli.output import job_json, location, print_json, skipped_json, task_json
@@ -138,7 +138,7 @@ def _print_table_or_blocks(table: Table, blocks: list[list[str]]) -> None:
         return
     for lines in blocks:
         for line in lines:
-            stdout.print(line, markup=False)
+            print_wrapped(stdout, line)
 
 
 @jobs_app.command("show")
@@ -212,7 +212,7 @@ def print_headline(view: JobView) -> None:
     )
     failure = view.job.failure
     if failure is not None:
-        stdout.print(f"reason: {failure.code}: {failure.message}", markup=False)
+        print_wrapped(stdout, f"reason: {failure.code}: {failure.message}")
     if view.cancel_outcome is CancelOutcome.LOST_RACE:
         stdout.print(f"a cancel was asked for and lost the race: {LOST_RACE}")
     elif view.cancel_outcome is CancelOutcome.IN_PROGRESS:
