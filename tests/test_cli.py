@@ -850,6 +850,25 @@ def test_with_the_output_redirected_progress_shows_on_the_terminal_and_the_file_
     assert not "".join(screen.display).strip(), screen.display  # cleared at the end: the file has the outcome
 
 
+def test_with_the_output_redirected_a_ctrl_c_is_told_on_the_terminal(tmp_path: Path, env: dict[str, str]) -> None:
+    # `... > log.txt` and Ctrl-C: the progress on the terminal went on with no word of the cancel
+    docs = tmp_path / "docs" / "many"
+    docs.mkdir()
+    for number in range(60):
+        (docs / f"d{number:02}.txt").write_text("\n\n".join(ENGLISH_PARAGRAPHS * 40) + "\n")
+    log = tmp_path / "log.txt"
+    command = f"exec {DRAGOMAN} translate {docs} --to es --out {tmp_path / 'docs' / 'out'} > {log}"
+    terminal = pexpect.spawn("sh", ["-c", command], env=env, encoding="utf-8", dimensions=(24, 80), timeout=180)
+    terminal.expect("now: ")
+    terminal.sendintr()
+    terminal.expect("cancelling: finished documents are kept")
+    terminal.expect(pexpect.EOF)
+    terminal.wait()
+    assert terminal.exitstatus == 130
+    written = log.read_text()
+    assert "cancelling: finished documents are kept" in written and "cancelled" in written, written
+
+
 def test_through_a_pipe_onto_the_same_terminal_the_outcome_is_shown_once_and_whole(
     tmp_path: Path, env: dict[str, str]
 ) -> None:

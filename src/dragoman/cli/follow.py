@@ -154,6 +154,14 @@ def _follow(service: Dragoman, view: JobView, ctrl_c: CtrlC, output: Output) -> 
             redirect_stderr=False,
         )
         live.start()
+
+    def say(text: str) -> None:
+        """A message while the job is followed: into the output, and onto the terminal too when the
+        output is a file and the terminal shows the progress (a Ctrl-C's "cancelling" is seen)."""
+        output.say(text)
+        if live is not None and screen is not console:
+            live.console.print(text, markup=False)
+
     read_at = 0.0
     outage = False
     try:
@@ -176,17 +184,17 @@ def _follow(service: Dragoman, view: JobView, ctrl_c: CtrlC, output: Output) -> 
                 if not exc.unreachable:
                     raise
                 if not outage:
-                    output.say("the state database does not answer; waiting for it (Ctrl-C twice stops waiting)")
+                    say("the state database does not answer; waiting for it (Ctrl-C twice stops waiting)")
                 outage = True
                 if ctrl_c.presses and ctrl_c.cancels and not ctrl_c.cancel_recorded and not ctrl_c.cancel_unsent:
-                    output.say("the cancel is sent as soon as the state database answers")
+                    say("the cancel is sent as soon as the state database answers")
                     ctrl_c.cancel_unsent = True
                 if ctrl_c.presses > 1 or (ctrl_c.presses and not ctrl_c.cancels):
                     raise KeyboardInterrupt from None
                 time.sleep(_OUTAGE_POLL_SECONDS)
                 continue
             if outage:
-                output.say("the state database answers again")
+                say("the state database answers again")
                 outage = False
             if view.is_terminal:
                 return view
@@ -195,19 +203,19 @@ def _follow(service: Dragoman, view: JobView, ctrl_c: CtrlC, output: Output) -> 
                     raise KeyboardInterrupt  # `jobs wait`, or someone else cancelled it already: stop waiting
                 try:
                     view = service.cancel(job_id)
-                    output.say("cancelling: finished documents are kept, the rest stop now")
+                    say("cancelling: finished documents are kept, the rest stop now")
                 except StoreError as exc:
                     if not exc.unreachable:
                         raise
                     if not ctrl_c.cancel_unsent:
-                        output.say("the cancel is sent as soon as the state database answers")
+                        say("the cancel is sent as soon as the state database answers")
                     ctrl_c.cancel_unsent = True
                     if ctrl_c.presses > 1:
                         raise KeyboardInterrupt from None
                     time.sleep(_OUTAGE_POLL_SECONDS)
                     continue
                 except ServiceError as exc:
-                    output.say(f"cancel refused: {exc.message}")
+                    say(f"cancel refused: {exc.message}")
                 ctrl_c.cancel_recorded = True
                 if ctrl_c.presses > 1:
                     raise KeyboardInterrupt
