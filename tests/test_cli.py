@@ -893,6 +893,27 @@ def test_through_a_pipe_onto_the_same_terminal_the_outcome_is_shown_once_and_who
     assert "40/40 translated" in log.read_text()
 
 
+def test_a_ctrl_c_that_also_ends_tee_still_shows_the_outcome_on_the_terminal(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    # Red team 2026-12-01: `translate ... | tee log.txt` and Ctrl-C: tee died of the same Ctrl-C and
+    # the outcome went nowhere (the terminal showed `^C` and the prompt)
+    docs = tmp_path / "docs" / "many"
+    docs.mkdir()
+    for number in range(60):
+        (docs / f"d{number:02}.txt").write_text("\n\n".join(ENGLISH_PARAGRAPHS * 40) + "\n")
+    log = tmp_path / "log.txt"
+    command = f"{DRAGOMAN} translate {docs} --to es --out {tmp_path / 'docs' / 'out'} | tee {log}"
+    wide = {**env, "COLUMNS": "250"}
+    terminal = pexpect.spawn("sh", ["-c", command], env=wide, encoding="utf-8", dimensions=(24, 250), timeout=180)
+    terminal.expect("document translation")  # the job exists and runs
+    time.sleep(0.5)
+    terminal.sendintr()
+    terminal.expect(r"job [0-9a-f-]{36}: cancelled · \d+/60 translated")
+    terminal.expect("the output's reader had ended")
+    terminal.expect(pexpect.EOF)
+
+
 def test_on_a_narrow_terminal_lines_wrap_between_words_never_inside_one(tmp_path: Path, env: dict[str, str]) -> None:
     # Red team 2026-12-01, 44 to 60 columns: `· 181 cancell` / `ed · 498065 billed`, `not written, not bille` / `d`
     docs = tmp_path / "docs" / "few"
@@ -900,18 +921,25 @@ def test_on_a_narrow_terminal_lines_wrap_between_words_never_inside_one(tmp_path
     for number in range(3):
         (docs / f"d{number}.txt").write_text("The cat is black.\n")
 
+    written: list[str] = []  # what each command wrote, as the terminal received it
+
     def screen_of(args: list[str], columns: int) -> list[str]:
         sized = {**env, "COLUMNS": str(columns)}
         terminal = pexpect.spawn(DRAGOMAN, args, env=sized, encoding="utf-8", dimensions=(60, columns), timeout=120)
         terminal.expect(pexpect.EOF)
         terminal.wait()
         assert terminal.exitstatus == 0, terminal.before
+        written.append(terminal.before)
         screen = pyte.Screen(columns, 60)
         pyte.Stream(screen).feed(terminal.before)
         return [line.rstrip() for line in screen.display if line.strip()]
 
     summary = screen_of(["translate", str(docs), "--to", "es", "--out", str(tmp_path / "docs" / "out")], 34)
+    job_id = job_id_in(plain(written[0]))
     listed = screen_of(["jobs", "list"], 44)
+    screen_of(["jobs", "show", job_id[:8]], 34)
+    for output in written:  # an id longer than a line is left to the terminal's wrapping: copied whole
+        assert job_id in plain(output), output
     for lines in (summary, listed):
         words = {word for line in lines for word in line.split()}
         assert all(len(line) <= 44 for line in lines), lines

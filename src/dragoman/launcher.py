@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from types import FrameType
     from typing import Any, TextIO
 
-__all__ = ["interrupted", "interrupted_meanwhile", "main", "note_press", "run", "take_over"]
+__all__ = ["interrupted", "interrupted_meanwhile", "main", "note_press", "output_reader_gone", "run", "take_over"]
 
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a command ended by Ctrl-C
 
@@ -178,6 +178,7 @@ class _UntilTheReaderGoes:
 
     def __init__(self, stream: TextIO) -> None:
         self._stream = stream
+        self.gone = False  # its reader went away (`output_reader_gone`)
 
     def write(self, text: str) -> int:
         try:
@@ -195,12 +196,20 @@ class _UntilTheReaderGoes:
     def _reader_gone(self) -> None:
         import os
 
+        self.gone = True
         nowhere = os.open(os.devnull, os.O_WRONLY)
         os.dup2(nowhere, self._stream.fileno())  # what is still buffered is written there too
         os.close(nowhere)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
+
+
+def output_reader_gone() -> bool:
+    """Whether what the command writes on its standard output no longer reaches anyone (its pipe's
+    reader ended: a `| tee` ended by the same Ctrl-C). The command may then say its outcome on
+    stderr, which a terminal still shows."""
+    return bool(getattr(sys.stdout, "gone", False))
 
 
 def interrupted() -> None:

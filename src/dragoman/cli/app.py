@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.text import Text
 
 from dragoman.errors import Conflict, DocumentError, Invalid, NotFound, ServiceError, SourceSystemError
 
@@ -115,30 +116,47 @@ def fail(exc: ServiceError, hint: str | None = None) -> typer.Exit:
     return typer.Exit(next(code for kind, code in _EXIT_CODES if isinstance(exc, kind)))
 
 
-def print_wrapped(console: Console, text: str, *, style: str | None = None) -> None:
-    """A line for people, wrapped between its words at the terminal's width (continued with the
-    line's own indent). A word longer than a whole line, a path or an id, is never cut in two nor
-    moved down: it is left to the terminal's own wrapping, which copying from the screen joins
-    again. Off a terminal nothing is wrapped (a script reads whole lines)."""
-    if console.is_terminal and len(text) > console.width:
-        text = "\n".join(_wrapped(text, console.width))
-    console.print(text, soft_wrap=True, markup=False, style=style)
-
-
-def _wrapped(text: str, width: int) -> list[str]:
-    indent = text[: len(text) - len(text.lstrip(" "))]
-    lines: list[str] = []
-    line = indent
-    for chunk in re.findall(r"\S+\s*", text):  # a word and the spaces after it (a column's padding)
-        word = chunk.rstrip()
-        fits = len(line) + len(word) <= width or len(indent) + len(word) > width  # or fits no line at all
-        if fits or not line.strip():
-            line += chunk
+def print_wrapped(console: Console, text: str | Text, *, style: str | None = None, hang: int | None = None) -> None:
+    """A line for people, wrapped between its words at the terminal's width, continued with the
+    line's own indent (or `hang` spaces: under a label's value). A word longer than a whole line, a
+    path or an id, is never cut in two nor moved down: it is left to the terminal's own wrapping,
+    which copying from the screen joins again. A no-break space (U+00A0) keeps two words together
+    (`530 billed`) and is written as a space. Off a terminal nothing is wrapped (a script reads
+    whole lines). `text` is plain text, or rich Text (its styles kept)."""
+    plain = text if isinstance(text, str) else text.plain
+    if console.is_terminal and len(plain) > console.width:
+        starts = _line_starts(plain, console.width, hang)
+        indent = " " * hang if hang is not None else plain[: len(plain) - len(plain.lstrip(" "))]
+        ends = [*starts[1:], len(plain)]
+        if isinstance(text, str):
+            pieces = [text[start:end].rstrip() for start, end in zip(starts, ends, strict=True)]
+            text = "\n".join([pieces[0], *(indent + piece for piece in pieces[1:])])
         else:
-            lines.append(line.rstrip())
-            line = indent + chunk
-    lines.append(line.rstrip())
-    return lines
+            lines = []
+            for number, (start, end) in enumerate(zip(starts, ends, strict=True)):
+                piece = text[start:end]
+                piece.rstrip()
+                lines.append(Text(indent) + piece if number else piece)
+            text = Text("\n").join(lines)
+    if isinstance(text, str):
+        console.print(text.replace("\u00a0", " "), soft_wrap=True, markup=False, style=style)
+    else:  # the same characters, no-break spaces written as spaces: every style stays where it was
+        spaced = Text(text.plain.replace("\u00a0", " "), style=text.style, end=text.end)
+        spaced.spans = list(text.spans)
+        console.print(spaced, soft_wrap=True, style=style or "")
+
+
+def _line_starts(text: str, width: int, hang: int | None) -> list[int]:
+    """Where each line of `text` wrapped at `width` begins (see `print_wrapped`)."""
+    indent = hang if hang is not None else len(text) - len(text.lstrip(" "))
+    starts = [0]
+    for word in re.finditer(r"[^ ]+", text):  # split at spaces only: a no-break space joins
+        start = starts[-1]
+        used = word.start() - start + (indent if len(starts) > 1 else 0)
+        fits = used + len(word.group()) <= width or indent + len(word.group()) > width  # or fits no line at all
+        if not fits and text[start : word.start()].strip():
+            starts.append(word.start())
+    return starts
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +182,7 @@ class Output:
     def say(self, text: str) -> None:
         console = self.messages
         if console is not None:
-            console.print(text, markup=False)
+            print_wrapped(console, text)
 
 
 def open_service(*, with_runner: bool = False, reading: bool = False) -> Dragoman:

@@ -160,7 +160,7 @@ def _follow(service: Dragoman, view: JobView, ctrl_c: CtrlC, output: Output) -> 
         output is a file and the terminal shows the progress (a Ctrl-C's "cancelling" is seen)."""
         output.say(text)
         if live is not None and screen is not console:
-            live.console.print(text, markup=False)
+            print_wrapped(live.console, text)
 
     read_at = 0.0
     outage = False
@@ -263,16 +263,21 @@ def print_outcome(service: Dragoman, view: JobView, output: Output, skipped: Seq
         )
         return
     summary = view.summary
+    line = f"job {job_id}: {view.status.value} · {summary.succeeded}/{summary.total} translated"
+    if skipped:
+        line += f" · {len(skipped)} skipped"
+    line += f" · {summary.characters_charged}\u00a0characters billed"
     if output.quiet:
         for task in _unsucceeded(service, view):
             if task.error is not None:
-                errors.print(_failure_line(task), markup=False)
-        line = f"job {job_id}: {view.status.value} · {summary.succeeded}/{summary.total} translated"
-        if skipped:
-            line += f" · {len(skipped)} skipped"
-        stdout.print(f"{line} · {summary.characters_charged} characters billed", markup=False)
-        return
-    print_summary(service, view, skipped)
+                print_wrapped(errors, _failure_line(task))
+        print_wrapped(stdout, line)
+    else:
+        print_summary(service, view, skipped)
+    from dragoman.launcher import output_reader_gone
+
+    if output_reader_gone() and errors.is_terminal:  # `| tee` ended by the same Ctrl-C: told where it is seen
+        print_wrapped(errors, f"{line} (the output's reader had ended: `dragoman jobs show {job_id}` tells more)")
 
 
 def _unsucceeded(service: Dragoman, view: JobView) -> list[Task]:
@@ -313,12 +318,13 @@ def print_summary(service: Dragoman, view: JobView, skipped: Sequence[TaskSpec] 
     if view.job.failure is not None:
         rows.append(("reason", f"{view.job.failure.code}: {view.job.failure.message}", ""))
     for name, value, note in rows:
-        print_wrapped(stdout, f"  {name:<18} {value!s:<6} {note}".rstrip())
+        print_wrapped(stdout, f"  {name:<18} {value!s:<6} {note}".rstrip(), hang=21)  # under the value
     for task in service.tasks(job_id):
         if task.error is not None:
-            stdout.print(Text.assemble(("failed", "red"), _failure_line(task).removeprefix("failed")))
+            print_wrapped(stdout, Text.assemble(("failed", "red"), _failure_line(task).removeprefix("failed")))
         for warning in task.warnings:  # translated, but not all of it
-            stdout.print(Text.assemble(("warning", "yellow"), f" {location(task.source_url)}: {warning.message}"))
+            said = f" {location(task.source_url)}: {warning.message}"
+            print_wrapped(stdout, Text.assemble(("warning", "yellow"), said))
     if summary.cancelled or summary.failed:
         if summary.succeeded:  # a hint listing nothing is no hint (red team)
             stdout.print(f"kept:     dragoman jobs show {job_id} --status succeeded")

@@ -123,17 +123,23 @@ def jobs_list(
         blocks.append(
             [
                 f"{row[0]}  {row[2]}",
-                f"  {row[1]} · {row[3]} done · {row[4]} failed · {row[5]} cancelled · {row[6]} billed",
+                "  "
+                + " · ".join(  # a number and its word stay together (a no-break space) when the line wraps
+                    [row[1], *(f"{number}\u00a0{word}" for number, word in zip(row[3:], _COUNTED, strict=True))]
+                ),
             ]
         )
     _print_table_or_blocks(table, blocks)
+
+
+_COUNTED = ("done", "failed", "cancelled", "billed")  # the words after a narrow `jobs list`'s numbers
 
 
 def _print_table_or_blocks(table: Table, blocks: list[list[str]]) -> None:
     """The table when it fits the terminal (or off a terminal, where nothing is cut); on a narrow
     terminal the same facts as a few lines per row, so that no column is squeezed to nothing."""
     unbounded = stdout.options.update(max_width=100_000)
-    if not stdout.is_terminal or Measurement.get(stdout, unbounded, table).maximum <= stdout.width:
+    if not blocks or not stdout.is_terminal or Measurement.get(stdout, unbounded, table).maximum <= stdout.width:
         stdout.print(table)
         return
     for lines in blocks:
@@ -205,11 +211,12 @@ def jobs_show(
 def print_headline(view: JobView) -> None:
     """`job ID: STATUS · counts · billed`, and the reason a job failed as a whole."""
     summary = view.summary
-    stdout.print(
-        f"job {view.job.id}: [bold]{view.status.value}[/] · {summary.succeeded} succeeded, {summary.failed} failed, "
-        f"{summary.cancelled} cancelled, {summary.in_progress} running, {summary.not_yet_started} waiting · "
-        f"{summary.characters_charged} characters billed",
+    counts = (
+        f" · {summary.succeeded}\u00a0succeeded, {summary.failed}\u00a0failed, {summary.cancelled}\u00a0cancelled, "
+        f"{summary.in_progress}\u00a0running, {summary.not_yet_started}\u00a0waiting · "
+        f"{summary.characters_charged}\u00a0characters billed"
     )
+    print_wrapped(stdout, Text.assemble(f"job {view.job.id}: ", (view.status.value, "bold"), counts))
     failure = view.job.failure
     if failure is not None:
         print_wrapped(stdout, f"reason: {failure.code}: {failure.message}")

@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.text import Text
 
-from dragoman.cli.app import EXIT_CANCELLED_HERE, Output, app, errors, fail, open_service, stdout
+from dragoman.cli.app import EXIT_CANCELLED_HERE, Output, app, errors, fail, open_service, print_wrapped, stdout
 from dragoman.cli.follow import CtrlC, follow_to_the_end, print_skipped
 from dragoman.cli.output import job_json, location, print_json, skipped_json, task_json
 from dragoman.errors import Invalid, ServiceError, TargetBeingWritten, TargetExists, UnsupportedLanguage
@@ -180,7 +181,8 @@ def submit_and_follow(
         mark_output_folder(service.local.resolve(str(out)))
     console = output.messages
     if console is not None:
-        console.print(f"job [bold]{view.job.id}[/]: {view.summary.total} document translation(s)")
+        count = f": {view.summary.total} document translation(s)"
+        print_wrapped(console, Text.assemble("job ", (view.job.id, "bold"), count))
     view, stopped = _cancel_or_release(service, view, ctrl_c, output)
     if not wait:
         # Stopped as it was created (cancelled, or, the store busy, once this command has ended); a

@@ -233,7 +233,13 @@ class InProcessRunner:
                 detail = outcome.status.value + ("" if error is None else f" ({error.code}: {error.message})")
                 task_event("finished", task.id, task.job_id, detail, status=outcome.status.value)
         if not reported:
-            log.warning("lost the task before reporting it", extra={"action": "finish", "task_id": task.id})
+            log.warning(
+                "task %s of job %s was taken over by another runner before this one could report it (this one was"
+                " stopped or out of touch longer than its lease); the other runner's outcome is the one recorded",
+                task.id,
+                task.job_id,
+                extra={"action": "finish", "task_id": task.id, "job_id": task.job_id},
+            )
         try:
             finalize_jobs(self._store, self.finalizers, task.job_id)
         except ServiceError as exc:

@@ -155,7 +155,8 @@ def upgrade(engine: Engine) -> None:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
     done = f"upgraded from revision {before} to {HEAD_REVISION}" if before else f"created (revision {HEAD_REVISION})"
-    log.info("state database %s %s", engine.url.render_as_string(hide_password=True), done)
+    event = "store.created" if before is None else "store.upgraded"
+    log.info("state database %s %s", engine.url.render_as_string(hide_password=True), done, extra={"event": event})
 
 
 def _revision(engine: Engine) -> str | None:
