@@ -776,10 +776,7 @@ def test_no_wait_warns_when_no_service_runs_and_jobs_wait_runs_the_job(tmp_path:
 
 def test_ctrl_c_in_jobs_wait_stops_waiting_and_leaves_the_job_alone(tmp_path: Path, env: dict[str, str]) -> None:
     env = {**env, "DRAGOMAN_PORT": str(free_port())}
-    docs = tmp_path / "docs" / "many"
-    docs.mkdir()
-    for number in range(40):
-        (docs / f"d{number:02}.txt").write_text("\n\n".join(ENGLISH_PARAGRAPHS * 20) + "\n")
+    docs, _ = many_documents(tmp_path, 40, paragraphs=20)
     submitted = run(env, "translate", str(docs), "--to", "es", "--out", str(tmp_path / "docs" / "out"), "--no-wait")
     job_id = job_id_in(submitted.stdout)
     terminal = pexpect.spawn(
@@ -795,10 +792,7 @@ def test_ctrl_c_in_jobs_wait_stops_waiting_and_leaves_the_job_alone(tmp_path: Pa
 
 
 def test_progress_in_a_narrow_terminal_keeps_every_number(tmp_path: Path, env: dict[str, str]) -> None:
-    docs = tmp_path / "docs" / "many"
-    docs.mkdir()
-    for number in range(40):
-        (docs / f"d{number:02}.txt").write_text("\n\n".join(ENGLISH_PARAGRAPHS * 20) + "\n")
+    docs, _ = many_documents(tmp_path, 40, paragraphs=20)
     terminal = pexpect.spawn(
         DRAGOMAN,
         ["translate", str(docs), "--to", "es", "--out", str(tmp_path / "docs" / "out")],
@@ -828,10 +822,7 @@ def test_with_the_output_redirected_progress_shows_on_the_terminal_and_the_file_
     tmp_path: Path, env: dict[str, str]
 ) -> None:
     # `dragoman translate docs ... > log.txt`: nothing showed on the terminal until the job ended
-    docs = tmp_path / "docs" / "many"
-    docs.mkdir()
-    for number in range(40):
-        (docs / f"d{number:02}.txt").write_text("\n\n".join(ENGLISH_PARAGRAPHS * 20) + "\n")
+    docs, _ = many_documents(tmp_path, 40, paragraphs=20)
     log = tmp_path / "log.txt"
     command = f"exec {DRAGOMAN} translate {docs} --to es --out {tmp_path / 'docs' / 'out'} > {log}"
     terminal = pexpect.spawn("sh", ["-c", command], env=env, encoding="utf-8", dimensions=(24, 80), timeout=180)
@@ -852,10 +843,7 @@ def test_with_the_output_redirected_progress_shows_on_the_terminal_and_the_file_
 
 def test_with_the_output_redirected_a_ctrl_c_is_told_on_the_terminal(tmp_path: Path, env: dict[str, str]) -> None:
     # `... > log.txt` and Ctrl-C: the progress on the terminal went on with no word of the cancel
-    docs = tmp_path / "docs" / "many"
-    docs.mkdir()
-    for number in range(60):
-        (docs / f"d{number:02}.txt").write_text("\n\n".join(ENGLISH_PARAGRAPHS * 40) + "\n")
+    docs, _ = many_documents(tmp_path, 60, paragraphs=40)
     log = tmp_path / "log.txt"
     command = f"exec {DRAGOMAN} translate {docs} --to es --out {tmp_path / 'docs' / 'out'} > {log}"
     terminal = pexpect.spawn("sh", ["-c", command], env=env, encoding="utf-8", dimensions=(24, 80), timeout=180)
@@ -874,10 +862,7 @@ def test_through_a_pipe_onto_the_same_terminal_the_outcome_is_shown_once_and_who
 ) -> None:
     # Red team 2026-12-01, `| tee log.txt`: a progress display on stderr and tee's copy of stdout met
     # on one screen: `300/300 translated · 72k chars/se875d0a1 ━━━ 100%`
-    docs = tmp_path / "docs" / "many"
-    docs.mkdir()
-    for number in range(40):
-        (docs / f"d{number:02}.txt").write_text("\n\n".join(ENGLISH_PARAGRAPHS * 20) + "\n")
+    docs, _ = many_documents(tmp_path, 40, paragraphs=20)
     log = tmp_path / "log.txt"
     command = f"{DRAGOMAN} translate {docs} --to es --out {tmp_path / 'docs' / 'out'} | tee {log}"
     terminal = pexpect.spawn("sh", ["-c", command], env=env, encoding="utf-8", dimensions=(40, 100), timeout=180)
@@ -898,10 +883,7 @@ def test_a_ctrl_c_that_also_ends_tee_still_shows_the_outcome_on_the_terminal(
 ) -> None:
     # Red team 2026-12-01: `translate ... | tee log.txt` and Ctrl-C: tee died of the same Ctrl-C and
     # the outcome went nowhere (the terminal showed `^C` and the prompt)
-    docs = tmp_path / "docs" / "many"
-    docs.mkdir()
-    for number in range(60):
-        (docs / f"d{number:02}.txt").write_text("\n\n".join(ENGLISH_PARAGRAPHS * 40) + "\n")
+    docs, _ = many_documents(tmp_path, 60, paragraphs=40)
     log = tmp_path / "log.txt"
     command = f"{DRAGOMAN} translate {docs} --to es --out {tmp_path / 'docs' / 'out'} | tee {log}"
     wide = {**env, "COLUMNS": "250"}

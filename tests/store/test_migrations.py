@@ -11,21 +11,26 @@ from pathlib import Path
 import pytest
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import Engine, create_engine, inspect, text
 
 from dragoman.domain.states import JobStatus
 from dragoman.store.database import HEAD_REVISION, MIGRATIONS, open_database
 from dragoman.store.jobs import JobStore
 
 
+def migrate(engine: Engine, direction: str, revision: str) -> None:
+    """Run Alembic's `upgrade` or `downgrade` of the database to `revision`, as an older Dragoman left it."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        getattr(command, direction)(config, revision)
+
+
 def test_upgrade_from_the_first_revision_derives_status_and_counters(database_url: str) -> None:
     url = database_url
     old = create_engine(url)
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    with old.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "0001")
+    migrate(old, "upgrade", "0001")
     now = datetime(2026, 1, 1, 12, 0, 0)
     with old.begin() as connection:
         for job_id, cancel in (("job-done", False), ("job-cancelled", True)):
@@ -72,11 +77,7 @@ def test_downgrade_to_the_first_revision_keeps_every_task(database_url: str) -> 
     from dragoman.domain.specs import JobSpec, TaskSpec
 
     JobStore(engine).create_job(JobSpec("acme", [TaskSpec("file:///a.txt", "file:///b.txt", "en", "es")]))
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0001")  # through 0003 and 0002
+    migrate(engine, "downgrade", "0001")  # through 0003 and 0002
     with engine.begin() as connection:
         assert connection.execute(text("SELECT count(*) FROM tasks")).scalar_one() == count_before + 1
         columns = {column["name"] for column in inspect(connection).get_columns("jobs")}
@@ -88,11 +89,7 @@ def test_upgrade_to_0004_stores_each_glossary_once_and_keys_live_targets(databas
     # Given a database at 0003 with a job whose two tasks carry the same glossary, and two live tasks
     # (of two jobs) writing one target, which older versions let happen
     old = create_engine(database_url)
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    with old.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "0003")
+    migrate(old, "upgrade", "0003")
     now = datetime(2026, 1, 1, 12, 0, 0)
     glossary = '[["cat", "gato"]]'
     with old.begin() as connection:
@@ -165,11 +162,7 @@ def test_creating_or_upgrading_the_database_logs_one_line(tmp_path: Path, caplog
     # (a line per plugin and per migration) before its address
     created, upgraded = f"sqlite:///{tmp_path / 'new.db'}", f"sqlite:///{tmp_path / 'old.db'}"
     old = create_engine(upgraded)
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    with old.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "0014")
+    migrate(old, "upgrade", "0014")
     old.dispose()
     caplog.clear()
     with caplog.at_level(logging.DEBUG):
