@@ -122,7 +122,7 @@ def follow_to_the_end(
         else:
             told = "it was not cancelled: it goes on wherever a runner takes it up (`dragoman serve`, `jobs wait`)"
         message = f"stopped waiting for job {job_id}; {told}. `dragoman jobs show {job_id}` tells how it ended."
-        (errors if output.json or output.quiet else stdout).print(message, markup=False)
+        print_wrapped(errors if output.json or output.quiet else stdout, message)
         raise typer.Exit(EXIT_CANCELLED_HERE) from None
     code = job_exit_code(service.get(job_id), cancelled_here=ctrl_c.cancel_recorded)
     # The outcome is told: a Ctrl-C from now on has nothing to stop. Ignored, not defaulted: Python
@@ -264,8 +264,8 @@ def print_outcome(service: Dragoman, view: JobView, output: Output, skipped: Seq
         return
     summary = view.summary
     line = f"job {job_id}: {view.status.value} · {summary.succeeded}/{summary.total} translated"
-    if skipped:
-        line += f" · {len(skipped)} skipped"
+    for count, what in ((summary.failed, "failed"), (summary.cancelled, "cancelled"), (len(skipped), "skipped")):
+        line += f" · {count}\u00a0{what}" if count else ""
     line += f" · {summary.characters_charged}\u00a0characters billed"
     if output.quiet:
         for task in _unsucceeded(service, view):
@@ -276,8 +276,12 @@ def print_outcome(service: Dragoman, view: JobView, output: Output, skipped: Seq
         print_summary(service, view, skipped)
     from dragoman.launcher import output_reader_gone
 
-    if output_reader_gone() and errors.is_terminal:  # `| tee` ended by the same Ctrl-C: told where it is seen
-        print_wrapped(errors, f"{line} (the output's reader had ended: `dragoman jobs show {job_id}` tells more)")
+    if not errors.is_terminal or output.quiet:
+        return
+    if output_reader_gone():  # `| tee` ended by the same Ctrl-C: told where it is seen
+        print_wrapped(errors, f"\n{line} (the output's reader had ended: `dragoman jobs show {job_id}` tells more)")
+    elif not stdout.is_terminal and _into_a_file(stdout):  # `> log.txt`: the terminal showed the progress
+        print_wrapped(errors, f"{line} (written in full to the output)")
 
 
 def _unsucceeded(service: Dragoman, view: JobView) -> list[Task]:
@@ -327,10 +331,10 @@ def print_summary(service: Dragoman, view: JobView, skipped: Sequence[TaskSpec] 
             print_wrapped(stdout, Text.assemble(("warning", "yellow"), said))
     if summary.cancelled or summary.failed:
         if summary.succeeded:  # a hint listing nothing is no hint (red team)
-            stdout.print(f"kept:     dragoman jobs show {job_id} --status succeeded")
+            print_wrapped(stdout, f"kept:     dragoman jobs show {job_id} --status succeeded")
         if summary.cancelled:
-            stdout.print(f"stopped:  dragoman jobs show {job_id} --status cancelled")
-        stdout.print(f"the rest: dragoman jobs retry {job_id}")
+            print_wrapped(stdout, f"stopped:  dragoman jobs show {job_id} --status cancelled")
+        print_wrapped(stdout, f"the rest: dragoman jobs retry {job_id}")
 
 
 def print_skipped(output: Output, skipped: Sequence[TaskSpec]) -> None:

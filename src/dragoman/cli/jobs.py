@@ -3,6 +3,7 @@ takes it whole, without its dashes, or as an unambiguous prefix (`ids.resolve_jo
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -144,7 +145,8 @@ def _print_table_or_blocks(table: Table, blocks: list[list[str]]) -> None:
         return
     for lines in blocks:
         for line in lines:
-            print_wrapped(stdout, line)
+            labelled = re.match(r"  \S+ {2,}", line)  # `  source       PATH`: continued under the value
+            print_wrapped(stdout, line, hang=labelled.end() if labelled else None if line.startswith(" ") else 2)
 
 
 @jobs_app.command("show")

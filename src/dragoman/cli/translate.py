@@ -220,10 +220,10 @@ def _cancel_or_release(service: Dragoman, view: JobView, ctrl_c: CtrlC, output: 
 
 def _submitted_only(service: Dragoman, view: JobView, output: Output) -> None:
     if not _serving_here(service):
-        errors.print(
+        print_wrapped(
+            errors,
             f"warning: no `dragoman serve` or `dragoman worker` runs on this store ({_store_named(service)}): the job "
             f"waits until one runs on it, or until `dragoman jobs wait {view.job.id}` runs it here",
-            markup=False,
         )
     if output.json:
         print_json({"job": job_json(view), "tasks": [task_json(task) for task in service.tasks(view.job.id)]})
