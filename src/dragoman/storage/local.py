@@ -69,7 +69,7 @@ class LocalStorage(Storage):
             or any(len(part) > _MAX_NAME_BYTES for part in encoded.split(b"/"))
         ):
             raise AccessDenied(
-                f"'{_printable(raw[:200])}' is not a valid path (printable characters, at most {_MAX_NAME_BYTES} "
+                f"'{printable(raw[:200])}' is not a valid path (printable characters, at most {_MAX_NAME_BYTES} "
                 f"bytes a name and {_MAX_PATH_BYTES} in all)"
             )
         try:
@@ -79,7 +79,7 @@ class LocalStorage(Storage):
                 f"{raw} is a relative path, and the current folder no longer exists: give the full path"
             ) from None
         if self._is_state(real):  # the service's secrets and database, even where a root holds them
-            raise AccessDenied(f"{_printable(raw)} is a file of the service's own state, never a document")
+            raise AccessDenied(f"{printable(raw)} is a file of the service's own state, never a document")
         if not self._inside_roots(real):
             # the roots themselves are not named: callers of a shared service may not learn its layout
             raise AccessDenied(
@@ -198,7 +198,7 @@ class LocalStorage(Storage):
                         refused.append((where, "InvalidDocumentName", exc.message))
                     continue
                 if not real.exists():  # a link to nothing (or gone meanwhile): fails by its own name, not the folder
-                    why = f"a link to nothing: {_printable(str(real))} does not exist"
+                    why = f"a link to nothing: {printable(str(real))} does not exist"
                     refused.append((where, SourceMissing.code, why))
                     continue
                 if not real.is_file():  # a named pipe, socket or device: reading it could wait for ever
@@ -272,12 +272,7 @@ class LocalStorage(Storage):
 def _given(url: str) -> str:
     """The document's location as the caller gave it (a link by its own name), fit for a message."""
     parts = urlsplit(url)
-    return _printable(unquote(parts.path) if parts.scheme else url)
-
-
-def _printable(path: str) -> str:
-    """A path as a message shows it (`domain.specs.printable`)."""
-    return printable(path)
+    return printable(unquote(parts.path) if parts.scheme else url)
 
 
 def _part_stem(name: str) -> str:
